@@ -1,0 +1,76 @@
+# embodb developer entry points. Each target installs what is missing, and only that.
+#   make demo       build and run the main job
+#   make test       build, run the C++ tests (ctest) and the Python tests (pytest)
+#   make test-slow  the same plus long-running tests (more crash rounds)
+#   make bench      benchmarks against peers; results go to benchmarks/RESULTS.md by hand
+#   make test SANITIZE=1   C++ tests built with ASan + UBSan (separate build directory)
+
+PYTHON     ?= python3
+VENV       := .venv
+VPY        := $(VENV)/bin/python
+BUILD_DIR  := build/py
+ASAN_DIR   := build/asan
+STAMPS     := .stamps
+APT_PKGS   := g++ cmake ninja-build pkg-config ccache libtbb-dev libzstd-dev libgtest-dev
+CORE_SRCS  := $(shell find cpp -name '*.cc' -o -name '*.h' 2>/dev/null) CMakeLists.txt pyproject.toml
+JOBS       ?= $(shell nproc)
+
+.PHONY: demo test test-slow test-cpp test-py bench system-deps build clean
+
+system-deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/venv: pyproject.toml | $(VPY)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja numpy pytest hypothesis
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/build: $(CORE_SRCS) $(STAMPS)/venv | system-deps
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VPY) -m pip install -q --no-build-isolation -e . \
+	  -Cbuild-dir=$(BUILD_DIR) -Cbuild.verbose=false \
+	  -Ccmake.define.EMBODB_BUILD_TESTS=ON \
+	  -Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache \
+	  -Cbuild.tool-args=-j$(JOBS)
+	@touch $@
+
+build: system-deps $(STAMPS)/build
+
+ifeq ($(SANITIZE),1)
+test-cpp: system-deps $(STAMPS)/venv
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DEMBODB_BUILD_TESTS=ON -DEMBODB_SANITIZE=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cmake --build $(ASAN_DIR) -j$(JOBS)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS)
+else
+test-cpp: build
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+endif
+
+test-py: build
+	$(VPY) -m pytest tests -m "not slow"
+
+test: test-cpp test-py
+
+test-slow: build test-cpp
+	$(VPY) -m pytest tests
+
+demo: build
+	$(VPY) -m embodb.demo
+
+$(STAMPS)/bench-deps: $(STAMPS)/venv
+	$(VPY) -m pip install -q rocksdict lmdb psutil
+	@touch $@
+
+bench: build $(STAMPS)/bench-deps
+	$(VPY) benchmarks/bench_kv.py
+
+clean:
+	rm -rf build $(STAMPS)

@@ -1,0 +1,45 @@
+// Fixed-width little-endian and varint encodings: the only place that decides
+// how integers are laid out on disk.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace embodb {
+
+static_assert(std::endian::native == std::endian::little,
+              "embodb's on-disk coding assumes a little-endian host");
+
+inline void EncodeFixed16(char* dst, uint16_t v) { std::memcpy(dst, &v, 2); }
+inline void EncodeFixed32(char* dst, uint32_t v) { std::memcpy(dst, &v, 4); }
+inline void EncodeFixed64(char* dst, uint64_t v) { std::memcpy(dst, &v, 8); }
+inline uint16_t DecodeFixed16(const char* p) { uint16_t v; std::memcpy(&v, p, 2); return v; }
+inline uint32_t DecodeFixed32(const char* p) { uint32_t v; std::memcpy(&v, p, 4); return v; }
+inline uint64_t DecodeFixed64(const char* p) { uint64_t v; std::memcpy(&v, p, 8); return v; }
+
+void PutFixed32(std::string* dst, uint32_t v);
+void PutFixed64(std::string* dst, uint64_t v);
+void PutVarint32(std::string* dst, uint32_t v);
+void PutVarint64(std::string* dst, uint64_t v);
+// A varint32 length followed by the bytes.
+void PutLengthPrefixed(std::string* dst, std::string_view value);
+
+// Each Get* consumes from the front of *input; false when the input is short or malformed.
+bool GetFixed32(std::string_view* input, uint32_t* v);
+bool GetFixed64(std::string_view* input, uint64_t* v);
+bool GetVarint32(std::string_view* input, uint32_t* v);
+bool GetVarint64(std::string_view* input, uint64_t* v);
+bool GetLengthPrefixed(std::string_view* input, std::string_view* result);
+
+// Pointer-based decoding for hot loops: returns the byte after the varint, or
+// nullptr when [p, limit) does not hold a complete varint.
+const char* DecodeVarint32(const char* p, const char* limit, uint32_t* v);
+const char* DecodeVarint64(const char* p, const char* limit, uint64_t* v);
+char* EncodeVarint32(char* dst, uint32_t v);
+char* EncodeVarint64(char* dst, uint64_t v);
+int VarintLength(uint64_t v);
+
+}  // namespace embodb

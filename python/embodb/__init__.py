@@ -1,0 +1,1 @@
+"""embodb: an embedded multimodal database for robots and embodied AI."""
