@@ -1,0 +1,142 @@
+// The read path: point lookups, iterators, snapshots and blob resolution.
+#include "lsm/blob/blob_index.h"
+#include "lsm/db.h"
+#include "lsm/db_iter.h"
+#include "lsm/merging_iterator.h"
+
+namespace embodb::lsm {
+
+namespace {
+// What a read needs, taken under the mutex and then used without it.
+struct ReadView {
+  SequenceNumber sequence;
+  std::shared_ptr<MemTable> mem;
+  std::shared_ptr<MemTable> imm;
+  std::shared_ptr<const Version> version;
+};
+}  // namespace
+
+Status DB::ResolveBlob(std::string_view key, std::string* value) {
+  blob::BlobIndex index;
+  if (!index.DecodeFrom(*value)) return Status::Corruption(dbname_, "bad blob reference for a key");
+  auto reader = table_cache_->FindBlobFile(index.file_number);
+  if (!reader.ok()) return reader.status();
+  return (*reader)->Get(index, key, value);
+}
+
+static Status LookupInView(const ReadView& view, TableCache* tables, std::string_view key,
+                           std::string* value, ValueType* type) {
+  LookupKey lkey(key, view.sequence);
+  for (const MemTable* m : {view.mem.get(), view.imm.get()}) {
+    if (m == nullptr) continue;
+    switch (m->Get(lkey, value, type)) {
+      case MemTable::LookupResult::kFound: return Status::OK();
+      case MemTable::LookupResult::kDeleted: return Status::NotFound("key");
+      case MemTable::LookupResult::kNotPresent: break;
+    }
+  }
+  Version::GetResult result;
+  EMBODB_RETURN_IF_ERROR(view.version->Get(lkey, tables, value, type, &result));
+  if (result == Version::GetResult::kFound) return Status::OK();
+  return Status::NotFound("key");
+}
+
+Status DB::Get(const ReadOptions& options, std::string_view key, std::string* value) {
+  ReadView view;
+  {
+    std::lock_guard l(mutex_);
+    if (closed_) return Status::Aborted("the database is closed");
+    view = ReadView{options.snapshot.value_or(versions_->LastSequence()), mem_, imm_, versions_->current()};
+  }
+  ValueType type = kTypeValue;
+  EMBODB_RETURN_IF_ERROR(LookupInView(view, table_cache_.get(), key, value, &type));
+  if (type == kTypeBlobIndex) return ResolveBlob(key, value);
+  return Status::OK();
+}
+
+void DB::MultiGet(const ReadOptions& options, const std::vector<std::string_view>& keys,
+                  std::vector<std::string>* values, std::vector<Status>* statuses) {
+  values->assign(keys.size(), std::string());
+  statuses->assign(keys.size(), Status::OK());
+  ReadView view;
+  {
+    std::lock_guard l(mutex_);
+    if (closed_) {
+      statuses->assign(keys.size(), Status::Aborted("the database is closed"));
+      return;
+    }
+    view = ReadView{options.snapshot.value_or(versions_->LastSequence()), mem_, imm_, versions_->current()};
+  }
+  for (size_t i = 0; i < keys.size(); i++) {
+    ValueType type = kTypeValue;
+    Status s = LookupInView(view, table_cache_.get(), keys[i], &(*values)[i], &type);
+    if (s.ok() && type == kTypeBlobIndex) s = ResolveBlob(keys[i], &(*values)[i]);
+    (*statuses)[i] = std::move(s);
+  }
+}
+
+std::unique_ptr<Iterator> DB::NewIterator(const ReadOptions& options) {
+  ReadView view;
+  {
+    std::lock_guard l(mutex_);
+    if (closed_) return NewEmptyIterator(Status::Aborted("the database is closed"));
+    view = ReadView{options.snapshot.value_or(versions_->LastSequence()), mem_, imm_, versions_->current()};
+  }
+  std::vector<std::unique_ptr<Iterator>> children;
+  children.push_back(view.mem->NewIterator());
+  if (view.imm) children.push_back(view.imm->NewIterator());
+  view.version->AddIterators(table_cache_.get(), options.fill_cache, &children);
+  auto internal = NewMergingIterator(std::move(children));
+  auto iter = NewDBIterator(std::move(internal), view.sequence,
+                            [this](std::string_view key, std::string_view index, std::string* value) {
+                              value->assign(index);
+                              return ResolveBlob(key, value);
+                            });
+  // The iterator pins the memtables and the version (and so their files).
+  iter->RegisterCleanup([view]() mutable { view = ReadView{}; });
+  return iter;
+}
+
+SequenceNumber DB::GetSnapshot() {
+  std::lock_guard l(mutex_);
+  const SequenceNumber s = versions_->LastSequence();
+  snapshots_.insert(s);
+  return s;
+}
+
+void DB::ReleaseSnapshot(SequenceNumber snapshot) {
+  std::lock_guard l(mutex_);
+  auto it = snapshots_.find(snapshot);
+  if (it != snapshots_.end()) snapshots_.erase(it);
+}
+
+double DbStats::WriteAmplification() const {
+  if (user_bytes_written == 0) return 0.0;
+  return static_cast<double>(wal_bytes_written + flush_bytes_written + compaction_bytes_written) /
+         static_cast<double>(user_bytes_written);
+}
+
+DbStats DB::GetStats() {
+  std::lock_guard l(mutex_);
+  DbStats s = stats_;
+  auto v = versions_->current();
+  for (int level = 0; level < kNumLevels; level++) {
+    s.levels[level].files = v->NumFiles(level);
+    s.levels[level].bytes = v->LevelBytes(level);
+  }
+  for (const auto& [number, b] : v->blob_files()) {
+    s.blob_files++;
+    s.blob_file_bytes += b->file_size;
+    s.blob_garbage_bytes += b->garbage_bytes;
+  }
+  s.memtable_bytes = mem_ ? mem_->ApproximateMemoryUsage() : 0;
+  s.immutable_memtable_bytes = imm_ ? imm_->ApproximateMemoryUsage() : 0;
+  s.last_sequence = versions_->LastSequence();
+  s.block_cache_hits = block_cache_->hits();
+  s.block_cache_misses = block_cache_->misses();
+  s.block_cache_usage = block_cache_->usage();
+  s.block_cache_capacity = options_.block_cache_size;
+  return s;
+}
+
+}  // namespace embodb::lsm

@@ -1,0 +1,478 @@
+#include "lsm/db.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "env/fault_injection_env.h"
+#include "lsm/filename.h"
+#include "testing/test_util.h"
+
+namespace embodb::lsm {
+
+class DBTest : public ::testing::Test {
+ protected:
+  DBTest() : fault_env_(mem_env_.get()) {
+    options_.env = &fault_env_;
+    options_.write_buffer_size = 256 << 10;
+    options_.target_file_size = 256 << 10;
+    options_.max_bytes_for_level_base = 1 << 20;
+    options_.min_blob_size = 1024;
+    options_.durability = Durability::kOff;
+  }
+
+  void Open() {
+    db_.reset();
+    auto db = DB::Open(options_, dbname_);
+    ASSERT_OK(db.status());
+    db_ = std::move(db).value();
+  }
+  void Reopen() {
+    ASSERT_OK(db_->Close());
+    Open();
+  }
+  // Simulates power loss: nothing reaches the disk after this, then unsynced
+  // data vanishes, then the database is reopened.
+  void PowerLossAndReopen() {
+    fault_env_.SetActive(false);
+    db_.reset();
+    fault_env_.DropUnsyncedData();
+    fault_env_.SetActive(true);
+    Open();
+  }
+  Status Put(std::string_view k, std::string_view v, Durability d = Durability::kOff) {
+    WriteOptions wo;
+    wo.durability = d;
+    return db_->Put(wo, k, v);
+  }
+  Status Delete(std::string_view k) { return db_->Delete(WriteOptions(), k); }
+  std::string Get(std::string_view k, std::optional<SequenceNumber> snap = std::nullopt) {
+    ReadOptions ro;
+    ro.snapshot = snap;
+    std::string v;
+    Status s = db_->Get(ro, k, &v);
+    if (s.IsNotFound()) return "NOT_FOUND";
+    if (!s.ok()) return "ERROR: " + s.ToString();
+    return v;
+  }
+  std::map<std::string, std::string> Scan(std::optional<SequenceNumber> snap = std::nullopt) {
+    ReadOptions ro;
+    ro.snapshot = snap;
+    auto it = db_->NewIterator(ro);
+    std::map<std::string, std::string> out;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) out[std::string(it->key())] = std::string(it->value());
+    EXPECT_OK(it->status());
+    return out;
+  }
+  int TotalTableFiles() {
+    auto s = db_->GetStats();
+    int n = 0;
+    for (const auto& l : s.levels) n += l.files;
+    return n;
+  }
+
+  std::unique_ptr<Env> mem_env_ = NewMemEnv();
+  FaultInjectionEnv fault_env_;
+  Options options_;
+  std::string dbname_ = "/db";
+  std::unique_ptr<DB> db_;
+};
+
+static std::string Key(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%08d", i);
+  return buf;
+}
+
+TEST_F(DBTest, PutGetDelete) {
+  Open();
+  EXPECT_EQ("NOT_FOUND", Get("a"));
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(Put("b", "2"));
+  EXPECT_EQ("1", Get("a"));
+  ASSERT_OK(Put("a", "3"));
+  EXPECT_EQ("3", Get("a"));
+  ASSERT_OK(Delete("a"));
+  EXPECT_EQ("NOT_FOUND", Get("a"));
+  EXPECT_EQ("2", Get("b"));
+  ASSERT_OK(Put("", "empty key"));
+  EXPECT_EQ("empty key", Get(""));
+}
+
+TEST_F(DBTest, ReadsSurviveFlushCompactionAndReopen) {
+  Open();
+  std::map<std::string, std::string> model;
+  Random rnd(7);
+  for (int i = 0; i < 20000; i++) {
+    std::string k = Key(static_cast<int>(rnd.Uniform(5000)));
+    if (rnd.OneIn(5)) {
+      ASSERT_OK(Delete(k));
+      model.erase(k);
+    } else {
+      std::string v = testing::RandomBytes(&rnd, rnd.Uniform(100));
+      ASSERT_OK(Put(k, v));
+      model[k] = v;
+    }
+  }
+  EXPECT_GT(TotalTableFiles(), 0);  // small write buffer: flushes happened
+  EXPECT_EQ(model, Scan());
+  ASSERT_OK(db_->CompactAll());
+  EXPECT_EQ(model, Scan());
+  for (int i = 0; i < 5000; i += 37) {
+    auto it = model.find(Key(i));
+    EXPECT_EQ(it == model.end() ? "NOT_FOUND" : it->second, Get(Key(i)));
+  }
+  Reopen();
+  EXPECT_EQ(model, Scan());
+  auto stats = db_->GetStats();
+  EXPECT_GT(stats.levels[1].files + stats.levels[2].files + stats.levels[3].files, 0);
+}
+
+TEST_F(DBTest, IteratorBothDirectionsMatchesModel) {
+  Open();
+  std::map<std::string, std::string> model;
+  Random rnd(11);
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 3000; i++) {
+      std::string k = Key(static_cast<int>(rnd.Uniform(1000)));
+      if (rnd.OneIn(3)) {
+        ASSERT_OK(Delete(k));
+        model.erase(k);
+      } else {
+        ASSERT_OK(Put(k, std::to_string(i)));
+        model[k] = std::to_string(i);
+      }
+    }
+    if (round == 1) ASSERT_OK(db_->Flush());
+  }
+  auto it = db_->NewIterator(ReadOptions());
+  // Backward from the end.
+  auto mit = model.rbegin();
+  for (it->SeekToLast(); it->Valid(); it->Prev(), ++mit) {
+    ASSERT_TRUE(mit != model.rend());
+    ASSERT_EQ(mit->first, it->key());
+    ASSERT_EQ(mit->second, it->value());
+  }
+  EXPECT_TRUE(mit == model.rend());
+  // Random seeks with direction changes.
+  for (int i = 0; i < 500; i++) {
+    std::string target = Key(static_cast<int>(rnd.Uniform(1100)));
+    it->Seek(target);
+    auto m = model.lower_bound(target);
+    ASSERT_EQ(m != model.end(), it->Valid());
+    if (m == model.end()) continue;
+    ASSERT_EQ(m->first, it->key());
+    if (m != model.begin()) {
+      it->Prev();
+      --m;
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(m->first, it->key());
+      it->Next();
+      ++m;
+      ASSERT_EQ(m->first, it->key());
+    }
+  }
+  it->SeekForPrev(Key(500));
+  auto m = model.upper_bound(Key(500));
+  ASSERT_TRUE(m != model.begin());
+  --m;
+  EXPECT_EQ(m->first, it->key());
+}
+
+TEST_F(DBTest, SnapshotsSeeTheirPointInTime) {
+  Open();
+  ASSERT_OK(Put("k", "v1"));
+  SequenceNumber s1 = db_->GetSnapshot();
+  ASSERT_OK(Put("k", "v2"));
+  ASSERT_OK(Delete("gone"));
+  SequenceNumber s2 = db_->GetSnapshot();
+  ASSERT_OK(Delete("k"));
+  for (int i = 0; i < 3000; i++) ASSERT_OK(Put(Key(i), std::string(100, 'x')));
+  ASSERT_OK(db_->CompactAll());
+  EXPECT_EQ("v1", Get("k", s1));
+  EXPECT_EQ("v2", Get("k", s2));
+  EXPECT_EQ("NOT_FOUND", Get("k"));
+  EXPECT_EQ(1u, Scan(s1).size());
+  db_->ReleaseSnapshot(s1);
+  db_->ReleaseSnapshot(s2);
+  ASSERT_OK(db_->CompactAll());
+  EXPECT_EQ("NOT_FOUND", Get("k"));
+}
+
+TEST_F(DBTest, WriteBatchIsAtomicAndOrdered) {
+  Open();
+  WriteBatch b;
+  b.Put("a", "1");
+  b.Put("b", "2");
+  b.Delete("a");
+  b.Put("c", "3");
+  ASSERT_OK(db_->Write(WriteOptions(), &b));
+  EXPECT_EQ("NOT_FOUND", Get("a"));
+  EXPECT_EQ("2", Get("b"));
+  EXPECT_EQ("3", Get("c"));
+}
+
+TEST_F(DBTest, LargeValuesGoToBlobFilesAndSurvive) {
+  Open();
+  std::map<std::string, std::string> model;
+  Random rnd(3);
+  for (int i = 0; i < 200; i++) {
+    std::string v = testing::RandomBytes(&rnd, 1000 + rnd.Uniform(20000));
+    ASSERT_OK(Put(Key(i), v));
+    model[Key(i)] = v;
+  }
+  ASSERT_OK(db_->Flush());
+  EXPECT_GT(db_->GetStats().blob_files, 0);
+  EXPECT_EQ(model, Scan());
+  EXPECT_EQ(model[Key(17)], Get(Key(17)));
+  Reopen();
+  EXPECT_EQ(model, Scan());
+}
+
+TEST_F(DBTest, BlobGarbageIsCollected) {
+  options_.write_buffer_size = 4 << 20;  // one flush, so one blob file, per round
+  Open();
+  for (int round = 0; round < 4; round++) {
+    for (int i = 0; i < 100; i++) ASSERT_OK(Put(Key(i), std::string(5000, static_cast<char>('a' + round))));
+    ASSERT_OK(db_->Flush());
+  }
+  ASSERT_OK(db_->CompactAll());
+  ASSERT_OK(db_->CompactAll());
+  auto stats = db_->GetStats();
+  // Only the newest round's blobs are live; older blob files are gone.
+  EXPECT_EQ(1, stats.blob_files);
+  EXPECT_EQ(std::string(5000, 'd'), Get(Key(42)));
+  std::vector<std::string> children;
+  ASSERT_OK(fault_env_.GetChildren(dbname_, &children));
+  int blob_files_on_disk = 0;
+  for (const auto& c : children) blob_files_on_disk += c.find(".blob") != std::string::npos;
+  EXPECT_EQ(1, blob_files_on_disk);
+  // Deleting 60% of the keys: the first compaction drops their references and
+  // learns the garbage; the second relocates the live 40% out of the file.
+  for (int i = 0; i < 60; i++) ASSERT_OK(Delete(Key(i)));
+  ASSERT_OK(db_->CompactAll());
+  EXPECT_GT(db_->GetStats().blob_garbage_bytes, 0u);
+  ASSERT_OK(db_->CompactAll());
+  stats = db_->GetStats();
+  EXPECT_GT(stats.blobs_relocated, 0u);
+  EXPECT_EQ(1, stats.blob_files);
+  EXPECT_EQ(0u, stats.blob_garbage_bytes);
+  EXPECT_EQ(std::string(5000, 'd'), Get(Key(99)));
+  EXPECT_EQ("NOT_FOUND", Get(Key(5)));
+}
+
+TEST_F(DBTest, SyncedWritesSurvivePowerLoss) {
+  Open();
+  for (int i = 0; i < 100; i++) ASSERT_OK(Put(Key(i), "synced", Durability::kSync));
+  for (int i = 100; i < 200; i++) ASSERT_OK(Put(Key(i), "unsynced", Durability::kOff));
+  PowerLossAndReopen();
+  for (int i = 0; i < 100; i++) ASSERT_EQ("synced", Get(Key(i))) << i;
+  // Unsynced writes may or may not survive, but never partially: each is whole.
+  for (int i = 100; i < 200; i++) {
+    std::string v = Get(Key(i));
+    ASSERT_TRUE(v == "unsynced" || v == "NOT_FOUND") << v;
+  }
+  // And the database keeps working after recovery.
+  ASSERT_OK(Put("after", "x", Durability::kSync));
+  PowerLossAndReopen();
+  EXPECT_EQ("x", Get("after"));
+  EXPECT_EQ("synced", Get(Key(5)));
+}
+
+TEST_F(DBTest, PowerLossAcrossFlushesAndCompactions) {
+  Open();
+  std::map<std::string, std::string> synced;
+  Random rnd(99);
+  for (int round = 0; round < 6; round++) {
+    for (int i = 0; i < 3000; i++) {
+      std::string k = Key(static_cast<int>(rnd.Uniform(4000)));
+      std::string v = std::to_string(round) + ":" + std::to_string(i) + std::string(rnd.Uniform(300), 'v');
+      ASSERT_OK(Put(k, v, Durability::kSync));
+      synced[k] = v;
+    }
+    PowerLossAndReopen();
+    ASSERT_EQ(synced, Scan()) << "round " << round;
+  }
+}
+
+TEST_F(DBTest, FailedSyncIsReportedAndNothingIsAcknowledged) {
+  Open();
+  ASSERT_OK(Put("a", "1", Durability::kSync));
+  fault_env_.FailNthSync(1);
+  Status s = Put("b", "2", Durability::kSync);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  // The database refuses further writes rather than guess what is durable.
+  EXPECT_FALSE(Put("c", "3", Durability::kSync).ok());
+  EXPECT_EQ("1", Get("a"));
+  db_.reset();
+  Open();
+  EXPECT_EQ("1", Get("a"));
+  ASSERT_OK(Put("c", "3", Durability::kSync));
+}
+
+TEST_F(DBTest, DiskFullIsAnIOError) {
+  Open();
+  ASSERT_OK(Put("a", "1", Durability::kSync));
+  fault_env_.SetDiskFull(true);
+  Status s = Put("b", std::string(100000, 'x'), Durability::kSync);
+  EXPECT_TRUE(s.IsIOError());
+  EXPECT_EQ(ENOSPC, s.sys_errno());
+  fault_env_.SetDiskFull(false);
+  db_.reset();
+  Open();
+  EXPECT_EQ("1", Get("a"));
+  EXPECT_EQ("NOT_FOUND", Get("b"));
+}
+
+TEST_F(DBTest, SecondOpenIsLocked) {
+  Open();
+  auto second = DB::Open(options_, dbname_);
+  EXPECT_TRUE(second.status().IsLocked()) << second.status().ToString();
+  ASSERT_OK(db_->Close());
+  auto third = DB::Open(options_, dbname_);
+  EXPECT_OK(third.status());
+}
+
+TEST_F(DBTest, ClosedDatabaseRefusesCalls) {
+  Open();
+  ASSERT_OK(db_->Close());
+  EXPECT_TRUE(Put("a", "b").IsAborted());
+  std::string v;
+  EXPECT_TRUE(db_->Get(ReadOptions(), "a", &v).IsAborted());
+  ASSERT_OK(db_->Close());
+}
+
+TEST_F(DBTest, CorruptTableIsReportedNotMisread) {
+  Open();
+  for (int i = 0; i < 2000; i++) ASSERT_OK(Put(Key(i), "value" + std::to_string(i)));
+  ASSERT_OK(db_->CompactAll());
+  ASSERT_OK(db_->Close());
+  db_.reset();
+  std::vector<std::string> children;
+  ASSERT_OK(mem_env_->GetChildren(dbname_, &children));
+  for (const auto& c : children) {
+    if (c.find(".sst") == std::string::npos) continue;
+    std::string data;
+    ASSERT_OK(ReadFileToString(mem_env_.get(), dbname_ + "/" + c, &data));
+    data[data.size() / 3] ^= 0x40;
+    ASSERT_OK(WriteStringToFile(mem_env_.get(), data, dbname_ + "/" + c, false));
+  }
+  Open();
+  int corrupt = 0;
+  for (int i = 0; i < 2000; i++) {
+    std::string v = Get(Key(i));
+    if (v.rfind("ERROR: Corruption", 0) == 0) {
+      corrupt++;
+    } else {
+      ASSERT_EQ("value" + std::to_string(i), v);
+    }
+  }
+  EXPECT_GT(corrupt, 0);
+  auto it = db_->NewIterator(ReadOptions());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  }
+  EXPECT_TRUE(it->status().IsCorruption());
+}
+
+TEST_F(DBTest, CorruptManifestFailsOpen) {
+  Open();
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(Put("b", "2"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->Close());
+  db_.reset();
+  std::string current;
+  ASSERT_OK(ReadFileToString(mem_env_.get(), CurrentFileName(dbname_), &current));
+  const std::string manifest = dbname_ + "/" + current.substr(0, current.size() - 1);
+  std::string data;
+  ASSERT_OK(ReadFileToString(mem_env_.get(), manifest, &data));
+  data[10] ^= 0x01;
+  ASSERT_OK(WriteStringToFile(mem_env_.get(), data, manifest, false));
+  auto db = DB::Open(options_, dbname_);
+  EXPECT_TRUE(db.status().IsCorruption()) << db.status().ToString();
+}
+
+TEST_F(DBTest, MissingTableFailsOpen) {
+  Open();
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->Close());
+  db_.reset();
+  std::vector<std::string> children;
+  ASSERT_OK(mem_env_->GetChildren(dbname_, &children));
+  for (const auto& c : children) {
+    if (c.find(".sst") != std::string::npos) ASSERT_OK(mem_env_->RemoveFile(dbname_ + "/" + c));
+  }
+  auto db = DB::Open(options_, dbname_);
+  EXPECT_TRUE(db.status().IsCorruption()) << db.status().ToString();
+}
+
+TEST_F(DBTest, ConcurrentWritersAndReaders) {
+  options_.durability = Durability::kSync;
+  Open();
+  constexpr int kThreads = 4, kPerThread = 500;
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; i++) {
+        std::string k = "t" + std::to_string(t) + "_" + std::to_string(i);
+        if (!Put(k, k, Durability::kSync).ok()) errors++;
+        if (Get(k) != k) errors++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(0, errors.load());
+  EXPECT_EQ(static_cast<size_t>(kThreads * kPerThread), Scan().size());
+  // Group commit: fewer fsyncs than writes.
+  EXPECT_LE(db_->GetStats().wal_syncs, static_cast<uint64_t>(kThreads * kPerThread));
+}
+
+TEST_F(DBTest, ParallelCompactionMatchesSerial) {
+  // The same data compacted with 1 and with 4 TBB threads reads back the same.
+  std::map<std::string, std::string> model;
+  Random rnd(5);
+  for (int threads : {1, 4}) {
+    options_.compaction_threads = threads;
+    options_.write_buffer_size = 4 << 20;
+    options_.target_file_size = 1 << 20;
+    dbname_ = "/db_threads" + std::to_string(threads);
+    Open();
+    Random data_rnd(5);
+    for (int i = 0; i < 60000; i++) {
+      std::string k = Key(static_cast<int>(data_rnd.Uniform(40000)));
+      std::string v(data_rnd.Uniform(200), static_cast<char>('a' + i % 26));
+      ASSERT_OK(Put(k, v));
+      if (threads == 1) model[k] = v;
+    }
+    ASSERT_OK(db_->CompactAll());
+    EXPECT_EQ(model, Scan()) << threads;
+    db_.reset();
+  }
+}
+
+TEST(DBPosixTest, LockRefusesSecondOpenerAndReopenWorks) {
+  std::string dir = testing::TempDir("dbposix");
+  Options options;
+  options.durability = Durability::kSync;
+  {
+    auto db = DB::Open(options, dir);
+    ASSERT_OK(db.status());
+    ASSERT_OK((*db)->Put(WriteOptions(), "k", "v"));
+    EXPECT_TRUE(DB::Open(options, dir).status().IsLocked());
+  }
+  auto db = DB::Open(options, dir);
+  ASSERT_OK(db.status());
+  std::string v;
+  ASSERT_OK((*db)->Get(ReadOptions(), "k", &v));
+  EXPECT_EQ("v", v);
+  db->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace embodb::lsm

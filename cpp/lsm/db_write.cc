@@ -1,0 +1,220 @@
+// The write path: a queue of writers whose leader commits the whole group with
+// one WAL append and at most one fsync.
+#include <chrono>
+
+#include "lsm/db.h"
+#include "lsm/filename.h"
+
+namespace embodb::lsm {
+
+struct DB::Writer {
+  WriteBatch* batch = nullptr;  // nullptr: a sync or rotation request only
+  Durability durability = Durability::kGroup;
+  bool force_rotate = false;
+  bool done = false;
+  Status status;
+  std::condition_variable cv;
+};
+
+// A group grows to at most this many bytes, so that a small write does not
+// wait behind a huge one for long.
+static constexpr size_t kMaxGroupBytes = 1 << 20;
+
+Status DB::Put(const WriteOptions& options, std::string_view key, std::string_view value) {
+  WriteBatch batch;
+  batch.Put(key, value);
+  return Write(options, &batch);
+}
+
+Status DB::Delete(const WriteOptions& options, std::string_view key) {
+  WriteBatch batch;
+  batch.Delete(key);
+  return Write(options, &batch);
+}
+
+Status DB::Write(const WriteOptions& options, WriteBatch* batch) {
+  return WriteImpl(batch, options.durability.value_or(options_.durability), false);
+}
+
+Status DB::SyncWal() { return WriteImpl(nullptr, Durability::kSync, false); }
+
+static uint32_t SyncWithinMs(const Options& o, Durability d) {
+  switch (d) {
+    case Durability::kGroup: return o.group_commit_interval_ms;
+    case Durability::kPeriodic: return o.periodic_sync_interval_ms;
+    default: return 0;
+  }
+}
+
+Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate) {
+  Writer w;
+  w.batch = batch;
+  w.durability = durability;
+  w.force_rotate = force_rotate;
+  std::unique_lock l(mutex_);
+  if (closed_ || log_ == nullptr) return Status::Aborted("the database is closed");
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.wait(l);
+  if (w.done) return w.status;
+
+  // This writer leads: it commits every writer it can group with.
+  Status status = MakeRoomForWrite(l, force_rotate);
+  Writer* last_writer = &w;
+  if (status.ok()) {
+    bool need_sync = false;
+    uint32_t sync_within_ms = 0;
+    WriteBatch* group = BuildBatchGroup(&last_writer, &need_sync, &sync_within_ms);
+    const uint32_t count = group->Count();
+    SequenceNumber last = versions_->LastSequence();
+    if (count > 0) group->SetSequence(last + 1);
+    last += count;
+    std::shared_ptr<MemTable> mem = mem_;
+    log::Writer* log = log_.get();
+    WritableFile* logfile = logfile_.get();
+    const bool log_is_new = log->size() == 0;
+    l.unlock();
+    // Only the leader touches the log and inserts into the memtable, so neither
+    // needs the mutex; readers only see sequences up to LastSequence().
+    bool log_written = false;
+    if (count > 0) {
+      status = log->AddRecord(group->Contents());
+      log_written = true;
+    }
+    if (status.ok() && need_sync && (log_written || !log_is_new)) status = logfile->Sync();
+    if (status.ok() && count > 0) status = group->InsertInto(mem.get());
+    l.lock();
+    if (status.ok()) {
+      versions_->SetLastSequence(last);
+      stats_.user_bytes_written += group->payload_bytes();
+      if (log_written) stats_.wal_bytes_written += group->ApproximateSize() + log::kHeaderSize;
+      if (need_sync) {
+        stats_.wal_syncs++;
+        sync_deadline_us_ = 0;
+      } else if (sync_within_ms > 0 && count > 0) {
+        const uint64_t deadline = env_->NowMicros() + uint64_t{sync_within_ms} * 1000;
+        if (sync_deadline_us_ == 0 || deadline < sync_deadline_us_) {
+          sync_deadline_us_ = deadline;
+          sync_cv_.notify_all();
+        }
+      }
+    } else {
+      // The WAL may now hold a partial record: stop writing until reopen,
+      // which drops the torn tail.
+      SetBackgroundError(status);
+    }
+    if (group == &group_batch_) group_batch_.Clear();
+  }
+
+  while (true) {
+    Writer* ready = writers_.front();
+    writers_.pop_front();
+    if (ready != &w) {
+      ready->status = status;
+      ready->done = true;
+      ready->cv.notify_one();
+    }
+    if (ready == last_writer) break;
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return status;
+}
+
+WriteBatch* DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms) {
+  Writer* first = writers_.front();
+  WriteBatch* result = &group_batch_;
+  group_batch_.Clear();
+  size_t size = first->batch ? first->batch->ApproximateSize() : 0;
+  const size_t max_size = size <= (128 << 10) ? size + (128 << 10) : kMaxGroupBytes;
+  *last_writer = first;
+  for (Writer* w : writers_) {
+    if (w != first) {
+      if (w->force_rotate) break;  // a rotation request leads its own group
+      const size_t add = w->batch ? w->batch->ApproximateSize() : 0;
+      if (size + add > max_size) break;
+      size += add;
+    }
+    if (w->batch != nullptr) group_batch_.Append(*w->batch);
+    if (w->durability == Durability::kSync) *need_sync = true;
+    const uint32_t within = SyncWithinMs(options_, w->durability);
+    if (within > 0 && (*sync_within_ms == 0 || within < *sync_within_ms)) *sync_within_ms = within;
+    *last_writer = w;
+  }
+  return result;
+}
+
+Status DB::MakeRoomForWrite(std::unique_lock<std::mutex>& l, bool force) {
+  bool allow_delay = !force;
+  while (true) {
+    if (!bg_error_.ok()) return bg_error_;
+    const int l0_files = versions_->current()->NumFiles(0);
+    if (allow_delay && l0_files >= options_.l0_slowdown_trigger) {
+      // Many L0 files: slow each write a little rather than stop them all later.
+      const uint64_t start = env_->NowMicros();
+      l.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      l.lock();
+      allow_delay = false;
+      stats_.write_stalls++;
+      stats_.stall_micros += env_->NowMicros() - start;
+    } else if (!force && mem_->ApproximateMemoryUsage() <= options_.write_buffer_size) {
+      return Status::OK();
+    } else if (force && mem_->empty()) {
+      return Status::OK();
+    } else if (imm_ != nullptr || l0_files >= options_.l0_stop_trigger) {
+      // Wait for the flush (or compaction) to catch up.
+      const uint64_t start = env_->NowMicros();
+      stats_.write_stalls++;
+      done_cv_.wait(l);
+      stats_.stall_micros += env_->NowMicros() - start;
+      if (shutting_down_.load()) return Status::Aborted("the database is closing");
+    } else {
+      // Switch to a new memtable and WAL. The old WAL is synced so that only
+      // the newest WAL can ever end in a torn record.
+      std::unique_ptr<WritableFile> old_file = std::move(logfile_);
+      std::unique_ptr<log::Writer> old_log = std::move(log_);
+      const uint64_t old_number = logfile_number_;
+      Status s = NewLogFile();
+      if (!s.ok()) {
+        logfile_ = std::move(old_file);
+        log_ = std::move(old_log);
+        logfile_number_ = old_number;
+        return s;
+      }
+      l.unlock();
+      s = old_file->Sync();
+      if (s.ok()) s = old_file->Close();
+      if (s.ok()) s = env_->SyncDir(dbname_);
+      l.lock();
+      if (!s.ok()) {
+        SetBackgroundError(s);
+        return s;
+      }
+      imm_ = std::move(mem_);
+      mem_ = std::make_shared<MemTable>();
+      force = false;
+      work_cv_.notify_all();
+    }
+  }
+}
+
+void DB::SyncThreadMain() {
+  std::unique_lock l(mutex_);
+  while (!shutting_down_.load()) {
+    if (sync_deadline_us_ == 0) {
+      sync_cv_.wait(l);
+      continue;
+    }
+    const uint64_t now = env_->NowMicros();
+    if (now < sync_deadline_us_) {
+      sync_cv_.wait_for(l, std::chrono::microseconds(sync_deadline_us_ - now));
+      continue;
+    }
+    sync_deadline_us_ = 0;
+    l.unlock();
+    // A sync request through the writer queue: ordered with every append.
+    WriteImpl(nullptr, Durability::kSync, false).PermitUncheckedError();
+    l.lock();
+  }
+}
+
+}  // namespace embodb::lsm

@@ -1,0 +1,73 @@
+// Options of the storage engine. Defaults suit a robot's or a workstation's
+// database; memory_budget scales the memory-hungry ones together.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "env/env.h"
+#include "lsm/dbformat.h"
+#include "lsm/sstable/table_options.h"
+
+namespace embodb::lsm {
+
+enum class Durability : uint8_t {
+  kSync,      // fsync before the write returns; concurrent writers share one fsync
+  kGroup,     // written to the OS before the write returns (safe from a process crash);
+              // a background group commit fsyncs every group_commit_interval_ms
+  kPeriodic,  // like kGroup, with an fsync every periodic_sync_interval_ms
+  kOff,       // fsync only on flush and close
+};
+
+struct Options {
+  Env* env = Env::Posix();
+  bool create_if_missing = true;
+  bool error_if_exists = false;
+
+  Durability durability = Durability::kGroup;
+  uint32_t group_commit_interval_ms = 5;
+  uint32_t periodic_sync_interval_ms = 1000;
+
+  // When non-zero, sets write_buffer_size to a quarter and block_cache_size to
+  // half of the budget (the rest covers immutable memtables, indexes and filters).
+  size_t memory_budget = 0;
+  size_t write_buffer_size = 64ull << 20;
+  size_t block_cache_size = 128ull << 20;
+  int max_open_files = 1000;
+
+  int l0_compaction_trigger = 4;
+  int l0_slowdown_trigger = 12;
+  int l0_stop_trigger = 20;
+  uint64_t max_bytes_for_level_base = 256ull << 20;
+  int level_size_multiplier = 10;
+  uint64_t target_file_size = 64ull << 20;
+
+  bool enable_blob_files = true;
+  size_t min_blob_size = 4096;  // values at least this large go to blob files
+  // A blob file whose garbage ratio reaches this is rewritten by compactions.
+  double blob_gc_garbage_ratio = 0.5;
+
+  // TBB threads for the merge of one compaction (0: all hardware threads).
+  int compaction_threads = 0;
+
+  sstable::TableOptions table;
+
+  // Applies memory_budget; called by DB::Open.
+  void ApplyMemoryBudget() {
+    if (memory_budget == 0) return;
+    write_buffer_size = memory_budget / 4;
+    block_cache_size = memory_budget / 2;
+  }
+};
+
+struct WriteOptions {
+  std::optional<Durability> durability;  // the database's default when unset
+};
+
+struct ReadOptions {
+  std::optional<SequenceNumber> snapshot;  // the latest state when unset
+  bool fill_cache = true;
+};
+
+}  // namespace embodb::lsm

@@ -1,0 +1,41 @@
+// Block handles, the table footer, and reading a checksummed block from a file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "env/env.h"
+#include "lsm/sstable/sstable_format.h"
+
+namespace embodb::lsm::sstable {
+
+struct BlockHandle {
+  uint64_t offset = 0;
+  uint64_t size = 0;  // excluding the trailer
+
+  void EncodeTo(std::string* dst) const;
+  bool DecodeFrom(std::string_view* input);
+};
+
+struct Footer {
+  BlockHandle filter;
+  BlockHandle properties;
+  BlockHandle index;
+
+  void EncodeTo(std::string* dst) const;  // appends exactly kFooterSize bytes
+  Status DecodeFrom(std::string_view input, const std::string& fname);
+};
+
+// Appends the trailer of `contents` stored with compression `type`.
+void AppendBlockTrailer(std::string_view contents, CompressionType type, std::string* dst);
+
+// Compresses raw with zstd at `level` into *out; false when it does not shrink
+// the block by at least 1/8 (then the block is stored uncompressed).
+bool CompressBlock(std::string_view raw, int level, std::string* out);
+
+// Reads the block at handle, checks its checksum and decompresses it.
+Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const BlockHandle& handle,
+                 std::string* contents);
+
+}  // namespace embodb::lsm::sstable

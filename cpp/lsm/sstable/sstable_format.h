@@ -1,0 +1,30 @@
+// SSTable format constants. Spec: docs/format/sstable.md.
+// On disk: never renumber or change these constants.
+#pragma once
+
+#include <cstdint>
+
+namespace embodb::lsm::sstable {
+
+inline constexpr uint64_t kTableMagic = 0x017473736f626d65ull;  // "embosst\x01" little-endian
+inline constexpr uint32_t kFormatVersion = 1;
+
+// Every block is followed by a trailer: compression type (1) | masked crc32c (4)
+// of the block contents plus the type byte.
+inline constexpr uint32_t kBlockTrailerSize = 5;
+
+enum CompressionType : uint8_t {
+  kNoCompression = 0,
+  kZstdCompression = 1,
+};
+
+// A BlockHandle is varint64 offset + varint64 size: at most 20 bytes.
+inline constexpr uint32_t kMaxBlockHandleLength = 20;
+// Footer: filter, properties and index handles (padded to 3 * 20 bytes) |
+//         format version (4) | masked crc32c of the preceding 64 bytes (4) | magic (8).
+inline constexpr uint32_t kFooterSize = 3 * kMaxBlockHandleLength + 4 + 4 + 8;
+
+// Decompressed blocks above this size are rejected as corrupt.
+inline constexpr uint64_t kMaxBlockSize = 256ull << 20;
+
+}  // namespace embodb::lsm::sstable

@@ -1,0 +1,94 @@
+#include "lsm/sstable/table.h"
+
+#include "lsm/dbformat.h"
+#include "lsm/two_level_iterator.h"
+#include "util/bloom.h"
+#include "util/coding.h"
+
+namespace embodb::lsm::sstable {
+
+Result<std::shared_ptr<Table>> Table::Open(std::unique_ptr<RandomAccessFile> file, std::string fname,
+                                           uint64_t file_size, uint64_t cache_id, BlockCache* cache) {
+  if (file_size < kFooterSize) return Status::Corruption(fname, "file is too short to be an sstable");
+  char footer_buf[kFooterSize];
+  std::string_view footer_input;
+  EMBODB_RETURN_IF_ERROR(file->Read(file_size - kFooterSize, kFooterSize, &footer_input, footer_buf));
+  Footer footer;
+  EMBODB_RETURN_IF_ERROR(footer.DecodeFrom(footer_input, fname));
+  for (const BlockHandle* h : {&footer.filter, &footer.properties, &footer.index}) {
+    if (h->offset + h->size + kBlockTrailerSize > file_size - kFooterSize) {
+      return Status::Corruption(fname, "block handle in footer points past the end of the data");
+    }
+  }
+
+  std::shared_ptr<Table> table(new Table());
+  std::string index_contents, props_contents;
+  EMBODB_RETURN_IF_ERROR(ReadBlock(file.get(), fname, footer.index, &index_contents));
+  EMBODB_RETURN_IF_ERROR(ReadBlock(file.get(), fname, footer.filter, &table->filter_));
+  EMBODB_RETURN_IF_ERROR(ReadBlock(file.get(), fname, footer.properties, &props_contents));
+  Status s = table->props_.DecodeFrom(props_contents);
+  if (!s.ok()) return Status::Corruption(fname, s.message());
+  table->index_block_ = std::make_shared<const Block>(std::move(index_contents));
+  table->file_ = std::move(file);
+  table->fname_ = std::move(fname);
+  table->cache_id_ = cache_id;
+  table->cache_ = cache;
+  return table;
+}
+
+Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handle_value,
+                                                          bool fill_cache) const {
+  BlockHandle handle;
+  std::string_view input = handle_value;
+  if (!handle.DecodeFrom(&input)) return Status::Corruption(fname_, "bad block handle in index");
+  char key_buf[16];
+  EncodeFixed64(key_buf, cache_id_);
+  EncodeFixed64(key_buf + 8, handle.offset);
+  const std::string_view cache_key(key_buf, sizeof(key_buf));
+  if (cache_ != nullptr) {
+    if (auto cached = cache_->Lookup(cache_key)) return cached;
+  }
+  std::string contents;
+  EMBODB_RETURN_IF_ERROR(ReadBlock(file_.get(), fname_, handle, &contents));
+  auto block = std::make_shared<const Block>(std::move(contents));
+  if (cache_ != nullptr && fill_cache) cache_->Insert(cache_key, block, block->size() + 64);
+  return block;
+}
+
+std::unique_ptr<Iterator> Table::NewIterator(bool fill_cache) const {
+  auto self = shared_from_this();
+  auto index_iter = Block::NewIterator(index_block_, KeyOrder::kInternal);
+  return NewTwoLevelIterator(std::move(index_iter), [self, fill_cache](std::string_view handle) {
+    auto block = self->ReadDataBlock(handle, fill_cache);
+    if (!block.ok()) return NewEmptyIterator(block.status());
+    return Block::NewIterator(std::move(block).value(), KeyOrder::kInternal);
+  });
+}
+
+Status Table::Get(std::string_view ikey, std::string* found_key, std::string* value, bool* found) const {
+  *found = false;
+  const std::string_view user_key = ExtractUserKey(ikey);
+  if (!filter_.empty() && !BloomFilterMayMatch(filter_, user_key)) return Status::OK();
+  auto index_iter = Block::NewIterator(index_block_, KeyOrder::kInternal);
+  index_iter->Seek(ikey);
+  if (!index_iter->Valid()) return index_iter->status();
+  auto block = ReadDataBlock(index_iter->value(), true);
+  if (!block.ok()) return block.status();
+  auto data_iter = Block::NewIterator(std::move(block).value(), KeyOrder::kInternal);
+  data_iter->Seek(ikey);
+  if (data_iter->Valid() && ExtractUserKey(data_iter->key()) == user_key) {
+    found_key->assign(data_iter->key());
+    value->assign(data_iter->value());
+    *found = true;
+  }
+  return data_iter->status();
+}
+
+std::vector<std::string> Table::IndexUserKeys() const {
+  std::vector<std::string> keys;
+  auto it = Block::NewIterator(index_block_, KeyOrder::kInternal);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) keys.emplace_back(ExtractUserKey(it->key()));
+  return keys;
+}
+
+}  // namespace embodb::lsm::sstable

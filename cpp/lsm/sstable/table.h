@@ -1,0 +1,53 @@
+// Table: an open, immutable SSTable. Open() reads and checks the footer, the
+// index, the filter and the properties; data blocks are read on demand through
+// the block cache, each one checksum-verified when it is read from disk.
+//
+// Thread safety: all methods are thread-safe. Iterators keep the table alive.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "env/env.h"
+#include "lsm/iterator.h"
+#include "lsm/sstable/format.h"
+#include "lsm/sstable/table_options.h"
+
+namespace embodb::lsm::sstable {
+
+class Table : public std::enable_shared_from_this<Table> {
+ public:
+  // `cache` may be null; `cache_id` must be unique among tables sharing the cache.
+  static Result<std::shared_ptr<Table>> Open(std::unique_ptr<RandomAccessFile> file,
+                                             std::string fname, uint64_t file_size,
+                                             uint64_t cache_id, BlockCache* cache);
+
+  // Finds the first entry with internal key >= ikey whose user key equals the
+  // lookup's user key. Returns false (and OK) when the table has none.
+  Status Get(std::string_view ikey, std::string* found_key, std::string* value, bool* found) const;
+
+  std::unique_ptr<Iterator> NewIterator(bool fill_cache = true) const;
+
+  const TableProperties& properties() const { return props_; }
+  // The user keys of the index entries, in order: block boundaries used to split
+  // a compaction into balanced key ranges.
+  std::vector<std::string> IndexUserKeys() const;
+  // Bytes of filter and index held in memory.
+  size_t MemoryUsage() const { return filter_.size() + index_block_->size(); }
+
+ private:
+  Table() = default;
+  Result<std::shared_ptr<const Block>> ReadDataBlock(std::string_view handle_value, bool fill_cache) const;
+
+  std::unique_ptr<RandomAccessFile> file_;
+  std::string fname_;
+  uint64_t cache_id_ = 0;
+  BlockCache* cache_ = nullptr;
+  std::string filter_;
+  std::shared_ptr<const Block> index_block_;
+  TableProperties props_;
+};
+
+}  // namespace embodb::lsm::sstable

@@ -1,0 +1,57 @@
+// TableBuilder writes an SSTable (docs/format/sstable.md): data blocks, a bloom
+// filter over user keys, a properties block, an index block and a footer.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "env/env.h"
+#include "lsm/sstable/block_builder.h"
+#include "lsm/sstable/format.h"
+#include "lsm/sstable/table_options.h"
+#include "util/bloom.h"
+
+namespace embodb::lsm::sstable {
+
+class TableBuilder {
+ public:
+  // `file` must outlive the builder and is not closed by it.
+  TableBuilder(const TableOptions& options, WritableFile* file);
+
+  // REQUIRES: internal keys in strictly increasing order; Finish not called.
+  void Add(std::string_view internal_key, std::string_view value);
+  Status status() const { return status_; }
+  // Writes the remaining blocks and the footer. Does not sync.
+  Status Finish();
+
+  uint64_t NumEntries() const { return props_.num_entries; }
+  uint64_t FileSize() const { return offset_; }
+  const TableProperties& properties() const { return props_; }
+
+ private:
+  void FlushDataBlock();
+  void WriteRawBlock(std::string_view contents, CompressionType type, BlockHandle* handle);
+  void WriteBlock(std::string_view raw, BlockHandle* handle);
+
+  const TableOptions options_;
+  WritableFile* const file_;
+  uint64_t offset_ = 0;
+  Status status_;
+  BlockBuilder data_block_;
+  BlockBuilder index_block_;
+  BloomFilterBuilder filter_;
+  std::string last_key_;
+  std::string last_user_key_;
+  bool have_user_key_ = false;
+  TableProperties props_;
+  // The index entry for a finished data block waits until the next key is known,
+  // so that its separator can be short.
+  bool pending_index_entry_ = false;
+  BlockHandle pending_handle_;
+  std::string compressed_;
+  bool finished_ = false;
+};
+
+}  // namespace embodb::lsm::sstable

@@ -1,0 +1,39 @@
+// Options of SSTable writing and reading, and the per-table properties block.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lsm/sstable/block.h"
+#include "util/lru_cache.h"
+#include "util/status.h"
+
+namespace embodb::lsm::sstable {
+
+using BlockCache = LruCache<const Block>;
+
+struct TableOptions {
+  size_t block_size = 4096;      // target uncompressed data block size
+  int restart_interval = 16;
+  int bloom_bits_per_key = 10;   // 0 disables the filter
+  int zstd_level = 1;            // 0 stores blocks uncompressed
+  size_t min_compress_size = 128;
+};
+
+// Statistics written into every table (docs/format/sstable.md, "properties").
+struct TableProperties {
+  uint64_t num_entries = 0;
+  uint64_t num_deletions = 0;
+  uint64_t num_data_blocks = 0;
+  uint64_t raw_key_bytes = 0;
+  uint64_t raw_value_bytes = 0;
+  uint64_t smallest_seqno = 0;
+  uint64_t largest_seqno = 0;
+
+  void EncodeTo(std::string* dst) const;
+  Status DecodeFrom(std::string_view input);
+};
+
+}  // namespace embodb::lsm::sstable

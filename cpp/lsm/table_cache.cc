@@ -1,0 +1,62 @@
+#include "lsm/table_cache.h"
+
+#include "lsm/filename.h"
+#include "util/coding.h"
+
+namespace embodb::lsm {
+
+static std::string NumberKey(uint64_t number) {
+  std::string k;
+  PutFixed64(&k, number);
+  return k;
+}
+
+TableCache::TableCache(std::string dbname, Env* env, int max_open_files,
+                       sstable::BlockCache* block_cache)
+    : dbname_(std::move(dbname)), env_(env), block_cache_(block_cache),
+      tables_(static_cast<size_t>(max_open_files)), blob_files_(static_cast<size_t>(max_open_files)) {}
+
+Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData& meta) {
+  const std::string key = NumberKey(meta.number);
+  if (auto table = tables_.Lookup(key)) return table;
+  const std::string fname = TableFileName(dbname_, meta.number);
+  auto file = env_->NewRandomAccessFile(fname);
+  if (!file.ok()) {
+    if (file.status().IsNotFound()) {
+      return Status::Corruption(fname, "a table the manifest lists is missing");
+    }
+    return file.status();
+  }
+  auto table = sstable::Table::Open(std::move(file).value(), fname, meta.file_size, meta.number,
+                                    block_cache_);
+  if (!table.ok()) return table.status();
+  tables_.Insert(key, *table, 1);
+  return table;
+}
+
+std::unique_ptr<Iterator> TableCache::NewIterator(const FileMetaData& meta, bool fill_cache) {
+  auto table = FindTable(meta);
+  if (!table.ok()) return NewEmptyIterator(table.status());
+  return (*table)->NewIterator(fill_cache);
+}
+
+Result<std::shared_ptr<blob::BlobFileReader>> TableCache::FindBlobFile(uint64_t number) {
+  const std::string key = NumberKey(number);
+  if (auto reader = blob_files_.Lookup(key)) return reader;
+  const std::string fname = BlobFileName(dbname_, number);
+  auto reader = blob::BlobFileReader::Open(env_, fname);
+  if (!reader.ok()) {
+    if (reader.status().IsNotFound()) return Status::Corruption(fname, "a blob file the manifest lists is missing");
+    return reader.status();
+  }
+  blob_files_.Insert(key, *reader, 1);
+  return reader;
+}
+
+void TableCache::Evict(uint64_t number) {
+  const std::string key = NumberKey(number);
+  tables_.Erase(key);
+  blob_files_.Erase(key);
+}
+
+}  // namespace embodb::lsm

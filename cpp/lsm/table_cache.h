@@ -1,0 +1,34 @@
+// TableCache: open SSTables and blob files by number, caching the open readers.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "env/env.h"
+#include "lsm/blob/blob_file.h"
+#include "lsm/iterator.h"
+#include "lsm/sstable/table.h"
+#include "lsm/version_edit.h"
+
+namespace embodb::lsm {
+
+class TableCache {
+ public:
+  TableCache(std::string dbname, Env* env, int max_open_files, sstable::BlockCache* block_cache);
+
+  Result<std::shared_ptr<sstable::Table>> FindTable(const FileMetaData& file);
+  std::unique_ptr<Iterator> NewIterator(const FileMetaData& file, bool fill_cache);
+  Result<std::shared_ptr<blob::BlobFileReader>> FindBlobFile(uint64_t number);
+  // Drops cached readers of a deleted file.
+  void Evict(uint64_t number);
+
+ private:
+  const std::string dbname_;
+  Env* const env_;
+  sstable::BlockCache* const block_cache_;
+  LruCache<sstable::Table> tables_;
+  LruCache<blob::BlobFileReader> blob_files_;
+};
+
+}  // namespace embodb::lsm

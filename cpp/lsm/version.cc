@@ -1,0 +1,150 @@
+#include "lsm/version.h"
+
+#include <algorithm>
+
+#include "lsm/two_level_iterator.h"
+
+namespace embodb::lsm {
+
+uint64_t Version::LevelBytes(int level) const {
+  uint64_t sum = 0;
+  for (const auto& f : files_[level]) sum += f->file_size;
+  return sum;
+}
+
+static bool UserKeyInFile(std::string_view user_key, const FileMetaData& f) {
+  return CompareUserKeys(user_key, ExtractUserKey(f.smallest)) >= 0 &&
+         CompareUserKeys(user_key, ExtractUserKey(f.largest)) <= 0;
+}
+
+// Index of the first file whose largest key >= ikey.
+static size_t FindFile(const std::vector<FileMetaPtr>& files, std::string_view ikey) {
+  auto it = std::lower_bound(files.begin(), files.end(), ikey, [](const FileMetaPtr& f, std::string_view k) {
+    return CompareInternalKeys(f->largest, k) < 0;
+  });
+  return static_cast<size_t>(it - files.begin());
+}
+
+Status Version::Get(const LookupKey& key, TableCache* tables, std::string* value, ValueType* type,
+                    GetResult* result) const {
+  *result = GetResult::kNotPresent;
+  const std::string_view ikey = key.internal_key();
+  const std::string_view user_key = key.user_key();
+  auto search = [&](const FileMetaData& f, bool* done) -> Status {
+    *done = false;
+    auto table = tables->FindTable(f);
+    if (!table.ok()) return table.status();
+    std::string found_key;
+    bool found;
+    EMBODB_RETURN_IF_ERROR((*table)->Get(ikey, &found_key, value, &found));
+    if (!found) return Status::OK();
+    ParsedInternalKey parsed;
+    if (!ParseInternalKey(found_key, &parsed)) return Status::Corruption("bad internal key in table");
+    *done = true;
+    if (parsed.type == kTypeDeletion) {
+      *result = GetResult::kDeleted;
+    } else {
+      *result = GetResult::kFound;
+      *type = parsed.type;
+    }
+    return Status::OK();
+  };
+  // L0 files may overlap: newest (highest number) first.
+  const auto& l0 = files_[0];
+  for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
+    if (!UserKeyInFile(user_key, **it)) continue;
+    bool done;
+    EMBODB_RETURN_IF_ERROR(search(**it, &done));
+    if (done) return Status::OK();
+  }
+  for (int level = 1; level < kNumLevels; level++) {
+    const auto& files = files_[level];
+    if (files.empty()) continue;
+    const size_t i = FindFile(files, ikey);
+    if (i >= files.size() || CompareUserKeys(user_key, ExtractUserKey(files[i]->smallest)) < 0) continue;
+    bool done;
+    EMBODB_RETURN_IF_ERROR(search(*files[i], &done));
+    if (done) return Status::OK();
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Keys: each file's largest key; values: the file's index (fixed64).
+class LevelFileIterator final : public Iterator {
+ public:
+  explicit LevelFileIterator(const std::vector<FileMetaPtr>* files)
+      : files_(files), index_(files->size()) {}
+  bool Valid() const override { return index_ < files_->size(); }
+  void Seek(std::string_view target) override { index_ = FindFile(*files_, target); }
+  void SeekToFirst() override { index_ = 0; }
+  void SeekToLast() override { index_ = files_->empty() ? 0 : files_->size() - 1; }
+  void Next() override { index_++; }
+  void Prev() override { index_ = index_ == 0 ? files_->size() : index_ - 1; }
+  std::string_view key() const override { return (*files_)[index_]->largest; }
+  std::string_view value() const override {
+    EncodeFixed64(value_buf_, index_);
+    return std::string_view(value_buf_, 8);
+  }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  const std::vector<FileMetaPtr>* files_;
+  size_t index_;
+  mutable char value_buf_[8];
+};
+
+}  // namespace
+
+std::unique_ptr<Iterator> NewLevelIterator(std::vector<FileMetaPtr> files, TableCache* tables,
+                                           bool fill_cache) {
+  auto owned = std::make_shared<std::vector<FileMetaPtr>>(std::move(files));
+  auto index = std::make_unique<LevelFileIterator>(owned.get());
+  return NewTwoLevelIterator(std::move(index), [owned, tables, fill_cache](std::string_view v) {
+    return tables->NewIterator(*(*owned)[DecodeFixed64(v.data())], fill_cache);
+  });
+}
+
+void Version::AddIterators(TableCache* tables, bool fill_cache,
+                           std::vector<std::unique_ptr<Iterator>>* iters) const {
+  for (const auto& f : files_[0]) iters->push_back(tables->NewIterator(*f, fill_cache));
+  for (int level = 1; level < kNumLevels; level++) {
+    if (!files_[level].empty()) iters->push_back(NewLevelIterator(files_[level], tables, fill_cache));
+  }
+}
+
+std::vector<FileMetaPtr> Version::GetOverlappingInputs(int level, const std::string* begin,
+                                                       const std::string* end) const {
+  std::vector<FileMetaPtr> out;
+  for (const auto& f : files_[level]) {
+    if (begin != nullptr && CompareUserKeys(ExtractUserKey(f->largest), *begin) < 0) continue;
+    if (end != nullptr && CompareUserKeys(ExtractUserKey(f->smallest), *end) > 0) continue;
+    out.push_back(f);
+  }
+  if (level == 0 && begin != nullptr && end != nullptr && !out.empty()) {
+    // L0 files overlap each other: widen the range until it is closed under overlap.
+    std::string lo = *begin, hi = *end;
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (const auto& f : out) {
+        if (CompareUserKeys(ExtractUserKey(f->smallest), lo) < 0) { lo = ExtractUserKey(f->smallest); changed = true; }
+        if (CompareUserKeys(ExtractUserKey(f->largest), hi) > 0) { hi = ExtractUserKey(f->largest); changed = true; }
+      }
+      if (changed) return GetOverlappingInputs(0, &lo, &hi);
+    }
+  }
+  return out;
+}
+
+bool Version::OverlapInLevel(int level, std::string_view smallest_user, std::string_view largest_user) const {
+  for (const auto& f : files_[level]) {
+    if (CompareUserKeys(ExtractUserKey(f->largest), smallest_user) < 0) continue;
+    if (CompareUserKeys(ExtractUserKey(f->smallest), largest_user) > 0) continue;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace embodb::lsm

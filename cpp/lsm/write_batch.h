@@ -1,0 +1,59 @@
+// WriteBatch: a group of puts and deletes applied atomically. Its encoding is
+// also the payload of a WAL record (docs/format/wal.md):
+//   sequence (fixed64) | count (fixed32) | records
+//   record := kTypeValue varstring(key) varstring(value) | kTypeDeletion varstring(key)
+// Each record gets its own sequence number, starting at the batch's.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "lsm/dbformat.h"
+#include "util/status.h"
+
+namespace embodb::lsm {
+
+class MemTable;
+
+class WriteBatch {
+ public:
+  static constexpr size_t kHeaderSize = 12;
+
+  WriteBatch() { Clear(); }
+
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+  void Clear();
+  // Appends the records of `other` (used to group concurrent writers' batches).
+  void Append(const WriteBatch& other);
+
+  uint32_t Count() const { return DecodeFixed32(rep_.data() + 8); }
+  SequenceNumber Sequence() const { return DecodeFixed64(rep_.data()); }
+  void SetSequence(SequenceNumber seq) { EncodeFixed64(rep_.data(), seq); }
+  size_t ApproximateSize() const { return rep_.size(); }
+  // Bytes of keys and values (for write-amplification accounting).
+  uint64_t payload_bytes() const { return payload_bytes_; }
+  std::string_view Contents() const { return rep_; }
+  // REQUIRES: contents is a well-formed batch (checked later by Iterate).
+  Status SetContents(std::string_view contents);
+
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    virtual void Put(SequenceNumber seq, std::string_view key, std::string_view value) = 0;
+    virtual void Delete(SequenceNumber seq, std::string_view key) = 0;
+  };
+  // Calls the handler for every record; Corruption when the encoding is bad.
+  Status Iterate(Handler* handler) const;
+  // Checks the encoding without applying anything.
+  Status Validate() const;
+  Status InsertInto(MemTable* mem) const;
+
+ private:
+  void SetCount(uint32_t n) { EncodeFixed32(rep_.data() + 8, n); }
+  std::string rep_;
+  uint64_t payload_bytes_ = 0;
+};
+
+}  // namespace embodb::lsm
