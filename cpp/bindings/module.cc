@@ -1,6 +1,15 @@
-// The native module embodb._core. Only cpp/bindings/ includes pybind11.
+// The native module embodb._core. Only cpp/bindings/ includes pybind11; the
+// Python package (python/embodb) wraps these functions in its public API.
 #include <pybind11/pybind11.h>
+
+#include "bindings/database.h"
+#include "bindings/errors.h"
 
 namespace py = pybind11;
 
-PYBIND11_MODULE(_core, m) { m.doc() = "embodb native core"; }
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "embodb native core (private: use the embodb package)";
+  embodb::bindings::RegisterErrorTranslator(m);
+  embodb::bindings::RegisterDatabase(m);
+  embodb::bindings::RegisterKv(m);
+}

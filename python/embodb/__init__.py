@@ -1,1 +1,43 @@
-"""embodb: an embedded multimodal database for robots and embodied AI."""
+"""embodb: an embedded multimodal database for robots and embodied AI.
+
+>>> import embodb
+>>> with embodb.connect(":memory:") as db:
+...     db.kv.put(b"pose/0", b"...")
+...     db.kv.get(b"pose/0")
+b'...'
+"""
+
+from . import errors
+from .database import Database, Snapshot, connect
+from .errors import (
+    ConflictError,
+    CorruptionError,
+    DatabaseClosedError,
+    DatabaseLockedError,
+    Error,
+    InvalidInputError,
+    NotFoundError,
+    SchemaError,
+    StorageError,
+)
+from .kv import KeyValue, WriteBatch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "connect",
+    "Database",
+    "Snapshot",
+    "KeyValue",
+    "WriteBatch",
+    "errors",
+    "Error",
+    "SchemaError",
+    "InvalidInputError",
+    "NotFoundError",
+    "ConflictError",
+    "DatabaseLockedError",
+    "DatabaseClosedError",
+    "CorruptionError",
+    "StorageError",
+]

@@ -1,0 +1,184 @@
+#include "bindings/database.h"
+
+#include <pybind11/stl.h>
+
+#include "bindings/errors.h"
+
+namespace py = pybind11;
+
+namespace embodb::bindings {
+
+lsm::DB& DbHandle::Db() const {
+  if (closed.load() || !db) ThrowClosed("the database");
+  return *db;
+}
+
+lsm::Durability ParseDurability(const std::string& s) {
+  if (s == "sync") return lsm::Durability::kSync;
+  if (s == "group") return lsm::Durability::kGroup;
+  if (s == "periodic") return lsm::Durability::kPeriodic;
+  if (s == "off") return lsm::Durability::kOff;
+  throw StatusError(Status::InvalidArgument(
+      "durability must be one of 'sync', 'group', 'periodic', 'off'", "got '" + s + "'"));
+}
+
+lsm::WriteOptions MakeWriteOptions(const std::optional<std::string>& durability) {
+  lsm::WriteOptions wo;
+  if (durability) wo.durability = ParseDurability(*durability);
+  return wo;
+}
+
+lsm::ReadOptions MakeReadOptions(std::optional<uint64_t> snapshot) {
+  lsm::ReadOptions ro;
+  ro.snapshot = snapshot;
+  return ro;
+}
+
+static uint64_t PositiveInt(const py::handle& v, const std::string& name) {
+  if (!py::isinstance<py::int_>(v) || py::isinstance<py::bool_>(v)) {
+    throw StatusError(Status::InvalidArgument(name + " must be an integer"));
+  }
+  const long long x = v.cast<long long>();
+  if (x < 0) throw StatusError(Status::InvalidArgument(name + " must not be negative"));
+  return static_cast<uint64_t>(x);
+}
+
+static lsm::Options ParseOptions(const py::dict& opts) {
+  lsm::Options o;
+  for (auto item : opts) {
+    const std::string key = py::str(item.first);
+    const py::handle v = item.second;
+    if (v.is_none()) continue;
+    if (key == "durability") o.durability = ParseDurability(py::str(v));
+    else if (key == "memory_budget") o.memory_budget = PositiveInt(v, key);
+    else if (key == "write_buffer_size") o.write_buffer_size = PositiveInt(v, key);
+    else if (key == "block_cache_size") o.block_cache_size = PositiveInt(v, key);
+    else if (key == "min_blob_size") o.min_blob_size = PositiveInt(v, key);
+    else if (key == "target_file_size") o.target_file_size = PositiveInt(v, key);
+    else if (key == "compaction_threads") o.compaction_threads = static_cast<int>(PositiveInt(v, key));
+    else if (key == "group_commit_interval_ms") o.group_commit_interval_ms = static_cast<uint32_t>(PositiveInt(v, key));
+    else if (key == "periodic_sync_interval_ms") o.periodic_sync_interval_ms = static_cast<uint32_t>(PositiveInt(v, key));
+    else if (key == "zstd_level") o.table.zstd_level = static_cast<int>(PositiveInt(v, key));
+    else if (key == "create_if_missing") o.create_if_missing = v.cast<bool>();
+    else if (key == "error_if_exists") o.error_if_exists = v.cast<bool>();
+    else throw StatusError(Status::InvalidArgument("unknown option '" + key + "'"));
+  }
+  return o;
+}
+
+static HandlePtr Open(const std::string& path, const py::dict& opts) {
+  lsm::Options options = ParseOptions(opts);
+  auto h = std::make_shared<DbHandle>();
+  std::string name = path;
+  if (path == ":memory:") {
+    h->mem_env = NewMemEnv();
+    options.env = h->mem_env.get();
+    name = "/memory";
+  }
+  auto db = [&] {
+    py::gil_scoped_release release;
+    return lsm::DB::Open(options, name);
+  }();
+  ThrowIfError(db.status());
+  h->db = std::move(db).value();
+  h->kv = std::make_unique<catalog::KvSpace>(h->db.get());
+  return h;
+}
+
+static void Close(const HandlePtr& h) {
+  if (h->closed.exchange(true)) return;
+  Status s;
+  {
+    py::gil_scoped_release release;
+    s = h->db->Close();
+  }
+  ThrowIfError(s);
+}
+
+static py::dict Stats(const HandlePtr& h) {
+  lsm::DbStats s;
+  {
+    lsm::DB& db = h->Db();
+    py::gil_scoped_release release;
+    s = db.GetStats();
+  }
+  py::list levels;
+  for (int i = 0; i < lsm::kNumLevels; i++) {
+    py::dict l;
+    l["level"] = i;
+    l["files"] = s.levels[i].files;
+    l["bytes"] = s.levels[i].bytes;
+    levels.append(l);
+  }
+  py::dict d;
+  d["levels"] = levels;
+  d["blob_files"] = s.blob_files;
+  d["blob_file_bytes"] = s.blob_file_bytes;
+  d["blob_garbage_bytes"] = s.blob_garbage_bytes;
+  d["memtable_bytes"] = s.memtable_bytes;
+  d["immutable_memtable_bytes"] = s.immutable_memtable_bytes;
+  d["last_sequence"] = s.last_sequence;
+  d["user_bytes_written"] = s.user_bytes_written;
+  d["wal_bytes_written"] = s.wal_bytes_written;
+  d["wal_syncs"] = s.wal_syncs;
+  d["flush_bytes_written"] = s.flush_bytes_written;
+  d["compaction_bytes_read"] = s.compaction_bytes_read;
+  d["compaction_bytes_written"] = s.compaction_bytes_written;
+  d["write_amplification"] = s.WriteAmplification();
+  d["num_flushes"] = s.num_flushes;
+  d["num_compactions"] = s.num_compactions;
+  d["num_trivial_moves"] = s.num_trivial_moves;
+  d["compaction_seconds"] = static_cast<double>(s.compaction_micros) / 1e6;
+  d["blobs_relocated"] = s.blobs_relocated;
+  d["write_stalls"] = s.write_stalls;
+  d["stall_seconds"] = static_cast<double>(s.stall_micros) / 1e6;
+  const uint64_t lookups = s.block_cache_hits + s.block_cache_misses;
+  d["block_cache_hits"] = s.block_cache_hits;
+  d["block_cache_misses"] = s.block_cache_misses;
+  d["block_cache_hit_rate"] = lookups ? static_cast<double>(s.block_cache_hits) / static_cast<double>(lookups) : 0.0;
+  d["block_cache_usage"] = s.block_cache_usage;
+  d["block_cache_capacity"] = s.block_cache_capacity;
+  return d;
+}
+
+void RegisterDatabase(py::module_& m) {
+  py::class_<DbHandle, HandlePtr>(m, "Database")
+      .def_static("open", &Open, py::arg("path"), py::arg("options"))
+      .def("close", &Close)
+      .def_property_readonly("closed", [](const HandlePtr& h) { return h->closed.load(); })
+      .def_property_readonly("path", [](const HandlePtr& h) { return h->mem_env ? std::string(":memory:") : h->db->name(); })
+      .def("flush", [](const HandlePtr& h) {
+        lsm::DB& db = h->Db();
+        Status s;
+        {
+          py::gil_scoped_release release;
+          s = db.Flush();
+        }
+        ThrowIfError(s);
+      })
+      .def("compact", [](const HandlePtr& h) {
+        lsm::DB& db = h->Db();
+        Status s;
+        {
+          py::gil_scoped_release release;
+          s = db.CompactAll();
+        }
+        ThrowIfError(s);
+      })
+      .def("sync_wal", [](const HandlePtr& h) {
+        lsm::DB& db = h->Db();
+        Status s;
+        {
+          py::gil_scoped_release release;
+          s = db.SyncWal();
+        }
+        ThrowIfError(s);
+      })
+      .def("stats", &Stats)
+      .def("acquire_snapshot", [](const HandlePtr& h) { return h->Db().GetSnapshot(); })
+      .def("release_snapshot", [](const HandlePtr& h, uint64_t seq) {
+        if (!h->closed.load()) h->db->ReleaseSnapshot(seq);
+      });
+}
+
+}  // namespace embodb::bindings

@@ -1,0 +1,37 @@
+// The database object behind embodb.Database: owns the engine, refuses calls
+// after close, and is shared (by shared_ptr) with the scans and batches that
+// must not outlive it.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "catalog/kv_space.h"
+#include "lsm/db.h"
+
+namespace embodb::bindings {
+
+struct DbHandle {
+  std::unique_ptr<Env> mem_env;  // for ":memory:" databases
+  std::unique_ptr<lsm::DB> db;
+  std::unique_ptr<catalog::KvSpace> kv;
+  std::atomic<bool> closed{false};
+
+  // DatabaseClosedError unless open.
+  lsm::DB& Db() const;
+};
+using HandlePtr = std::shared_ptr<DbHandle>;
+
+// "sync" | "group" | "periodic" | "off"; InvalidInputError otherwise.
+lsm::Durability ParseDurability(const std::string& s);
+lsm::WriteOptions MakeWriteOptions(const std::optional<std::string>& durability);
+lsm::ReadOptions MakeReadOptions(std::optional<uint64_t> snapshot);
+
+void RegisterDatabase(pybind11::module_& m);
+void RegisterKv(pybind11::module_& m);
+
+}  // namespace embodb::bindings

@@ -1,0 +1,46 @@
+#include "bindings/errors.h"
+
+namespace py = pybind11;
+
+namespace embodb::bindings {
+
+static py::object ErrorClass(const char* name) {
+  return py::module_::import("embodb.errors").attr(name);
+}
+
+void ThrowClosed(const char* what) {
+  throw StatusError(Status::Aborted(std::string(what) + " is closed"));
+}
+
+static void RaiseStatus(const Status& s) {
+  const char* cls = "Error";
+  switch (s.code()) {
+    case Status::Code::kNotFound: cls = "NotFoundError"; break;
+    case Status::Code::kCorruption: cls = "CorruptionError"; break;
+    case Status::Code::kNotSupported: cls = "CorruptionError"; break;  // e.g. a newer file format
+    case Status::Code::kIOError: {
+      // StorageError is an OSError: errno and strerror are set like the OS's own.
+      py::object err = ErrorClass("StorageError")(s.sys_errno(), s.message());
+      PyErr_SetObject(py::type::handle_of(err).ptr(), err.ptr());
+      return;
+    }
+    case Status::Code::kInvalidArgument: cls = "InvalidInputError"; break;
+    case Status::Code::kConflict: cls = "ConflictError"; break;
+    case Status::Code::kLocked: cls = "DatabaseLockedError"; break;
+    case Status::Code::kAborted: cls = "DatabaseClosedError"; break;
+    default: break;
+  }
+  PyErr_SetString(ErrorClass(cls).ptr(), s.message().c_str());
+}
+
+void RegisterErrorTranslator(py::module_& m) {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const StatusError& e) {
+      RaiseStatus(e.status());
+    }
+  });
+}
+
+}  // namespace embodb::bindings

@@ -1,0 +1,33 @@
+// The one translator from core Status to the exceptions of embodb.errors.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <stdexcept>
+
+#include "util/status.h"
+
+namespace embodb::bindings {
+
+// Carries a non-OK Status out of the binding code to the translator.
+class StatusError : public std::exception {
+ public:
+  explicit StatusError(Status s) : status_(std::move(s)), what_(status_.ToString()) {}
+  const Status& status() const { return status_; }
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  Status status_;
+  std::string what_;
+};
+
+inline void ThrowIfError(const Status& s) {
+  if (!s.ok()) throw StatusError(s);
+}
+
+// Raised for calls on a closed database or snapshot.
+[[noreturn]] void ThrowClosed(const char* what);
+
+void RegisterErrorTranslator(pybind11::module_& m);
+
+}  // namespace embodb::bindings

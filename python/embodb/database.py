@@ -1,0 +1,160 @@
+"""Opening a database: :func:`connect` and :class:`Database`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+from . import _core
+from .errors import DatabaseClosedError
+from .kv import KeyValue
+
+_DURABILITIES = ("sync", "group", "periodic", "off")
+
+
+class Snapshot:
+    """A read-only, consistent view of the whole database at one moment.
+
+    Writes made after the snapshot are invisible through it. Close it (or use it
+    as a context manager) so that compaction can drop the versions it pins.
+    """
+
+    def __init__(self, db: "Database") -> None:
+        self._db = db
+        self._seq: Optional[int] = db._live_handle().acquire_snapshot()
+
+    @property
+    def sequence(self) -> int:
+        if self._seq is None:
+            raise DatabaseClosedError("the snapshot is closed")
+        return self._seq
+
+    @property
+    def kv(self) -> KeyValue:
+        return KeyValue(self._db, self.sequence)
+
+    def close(self) -> None:
+        if self._seq is not None:
+            self._db._handle.release_snapshot(self._seq)
+            self._seq = None
+
+    def __enter__(self) -> "Snapshot":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finalizer
+            pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self._seq is None else f"at sequence {self._seq}"
+        return f"<embodb.Snapshot of {self._db.path!r} {state}>"
+
+
+class Database:
+    """An open embodb database. Create it with :func:`embodb.connect`."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+        self._kv = KeyValue(self)
+
+    def _live_handle(self) -> Any:
+        if self._handle.closed:
+            raise DatabaseClosedError(f"the database {self.path!r} is closed")
+        return self._handle
+
+    @property
+    def path(self) -> str:
+        return self._handle.path
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
+
+    @property
+    def kv(self) -> KeyValue:
+        """The key-value store."""
+        self._live_handle()
+        return self._kv
+
+    def snapshot(self) -> Snapshot:
+        """A consistent read view of the database as it is now."""
+        return Snapshot(self)
+
+    def flush(self) -> None:
+        """Writes the in-memory table to disk (the WAL already made it durable)."""
+        self._live_handle().flush()
+
+    def compact(self) -> None:
+        """Merges all tables into one sorted run and reclaims blob garbage."""
+        self._live_handle().compact()
+
+    def sync(self) -> None:
+        """fsyncs the write-ahead log now: every earlier write survives power loss."""
+        self._live_handle().sync_wal()
+
+    def stats(self) -> dict:
+        """Engine statistics: files and bytes per level, write amplification,
+        compactions, block cache hit rate."""
+        return self._live_handle().stats()
+
+    def close(self) -> None:
+        """Makes every acknowledged write durable and releases the directory.
+        Closing twice is harmless; any other call afterwards raises
+        :class:`~embodb.errors.DatabaseClosedError`."""
+        self._handle.close()
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<embodb.Database {self.path!r} ({state})>"
+
+
+def connect(
+    path: "str | os.PathLike[str]",
+    durability: str = "group",
+    *,
+    memory_budget: Optional[int] = None,
+    **options: Any,
+) -> Database:
+    """Opens (creating if needed) the database in directory ``path``.
+
+    ``path`` may be ``":memory:"`` for a scratch database that lives in memory.
+
+    ``durability`` is the default for writes:
+
+    * ``"sync"`` - a write returns after an fsync; concurrent writers share one.
+    * ``"group"`` - a write returns once the OS has it (safe if the process
+      dies); a group commit fsyncs within a few milliseconds (power loss may
+      lose those last milliseconds).
+    * ``"periodic"`` - like group, fsync about once a second.
+    * ``"off"`` - fsync only on flush and close.
+
+    ``memory_budget`` (bytes) bounds the memtable and block cache together.
+    Further engine options: ``write_buffer_size``, ``block_cache_size``,
+    ``min_blob_size``, ``target_file_size``, ``compaction_threads``,
+    ``group_commit_interval_ms``, ``periodic_sync_interval_ms``, ``zstd_level``,
+    ``create_if_missing``, ``error_if_exists``.
+
+    Raises :class:`~embodb.errors.DatabaseLockedError` when another process has
+    the directory open.
+    """
+    if durability not in _DURABILITIES:
+        from .errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"durability must be one of {', '.join(map(repr, _DURABILITIES))}, not {durability!r}"
+        )
+    opts = dict(options)
+    opts["durability"] = durability
+    opts["memory_budget"] = memory_budget
+    return Database(_core.Database.open(os.fspath(path), opts))
