@@ -131,6 +131,7 @@ void DB::CompactionThreadMain() {
     std::unique_ptr<Compaction> c = manual ? versions_->PickFullCompaction() : versions_->PickCompaction();
     Status s;
     if (c != nullptr) s = RunCompaction(l, c.get());
+    c.reset();  // unpin the input version so that its replaced files can go
     if (s.ok()) {
       DeleteObsoleteFiles(l);
     } else if (!shutting_down_.load()) {

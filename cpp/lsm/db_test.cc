@@ -476,3 +476,27 @@ TEST(DBPosixTest, LockRefusesSecondOpenerAndReopenWorks) {
 }
 
 }  // namespace embodb::lsm
+
+namespace embodb::lsm {
+
+TEST_F(DBTest, CompactionDeletesReplacedFilesAtOnce) {
+  Open();
+  for (int i = 0; i < 1000; i++) ASSERT_OK(Put(Key(i), "v"));
+  ASSERT_OK(db_->Flush());
+  for (int i = 0; i < 1000; i++) ASSERT_OK(Put(Key(i), "w"));
+  ASSERT_OK(db_->CompactAll());
+  std::vector<std::string> children;
+  ASSERT_OK(fault_env_.GetChildren(dbname_, &children));
+  int tables = 0;
+  for (const auto& c : children) tables += c.find(".sst") != std::string::npos;
+  EXPECT_EQ(TotalTableFiles(), tables);
+}
+
+TEST_F(DBTest, TinyWriteBufferWithLargeValuesMakesProgress) {
+  options_.write_buffer_size = 64 << 10;  // the arena's first block alone fills it
+  Open();
+  for (int i = 0; i < 50; i++) ASSERT_OK(Put(Key(i), std::string(5000, 'v')));
+  EXPECT_EQ(std::string(5000, 'v'), Get(Key(49)));
+}
+
+}  // namespace embodb::lsm

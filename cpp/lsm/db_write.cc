@@ -156,9 +156,9 @@ Status DB::MakeRoomForWrite(std::unique_lock<std::mutex>& l, bool force) {
       allow_delay = false;
       stats_.write_stalls++;
       stats_.stall_micros += env_->NowMicros() - start;
-    } else if (!force && mem_->ApproximateMemoryUsage() <= options_.write_buffer_size) {
-      return Status::OK();
-    } else if (force && mem_->empty()) {
+    } else if (mem_->empty() || (!force && mem_->ApproximateMemoryUsage() <= options_.write_buffer_size)) {
+      // An empty memtable is never rotated: its arena alone may exceed a tiny
+      // write buffer, and rotating it would loop forever.
       return Status::OK();
     } else if (imm_ != nullptr || l0_files >= options_.l0_stop_trigger) {
       // Wait for the flush (or compaction) to catch up.

@@ -1,0 +1,142 @@
+"""Flipping real bytes in real files gives CorruptionError, never a wrong value;
+a second process gets DatabaseLockedError."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import embodb
+from embodb import errors
+
+
+def files_with(path, suffix):
+    return sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(suffix) or f.startswith(suffix))
+
+
+def flip(fname, offset, mask=0x20):
+    with open(fname, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ mask]))
+
+
+def make_db(path, big=False):
+    expected = {}
+    with embodb.connect(path, durability="off") as db:
+        for i in range(3000):
+            k = b"key%06d" % i
+            v = (b"%06d" % i) * (2000 if big and i % 10 == 0 else 10)
+            db.kv.put(k, v)
+            expected[k] = v
+        db.compact()
+    return expected
+
+
+def read_everything(path, expected):
+    """Reads every key by get and by scan. Returns True when a CorruptionError
+    was raised; fails the test if any wrong value comes back."""
+    saw_corruption = False
+    with embodb.connect(path) as db:
+        for k, v in expected.items():
+            try:
+                got = db.kv.get(k)
+            except errors.CorruptionError:
+                saw_corruption = True
+                continue
+            assert got == v, f"wrong value for {k!r}"
+        try:
+            for k, v in db.kv.scan():
+                assert expected[k] == v
+        except errors.CorruptionError:
+            saw_corruption = True
+    return saw_corruption
+
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
+def test_flipped_byte_in_sstable(db_path, where):
+    expected = make_db(db_path)
+    (sst,) = files_with(db_path, ".sst")
+    flip(sst, int(os.path.getsize(sst) * where))
+    assert read_everything(db_path, expected)
+
+
+def test_flipped_byte_in_blob_file(db_path):
+    expected = make_db(db_path, big=True)
+    blobs = files_with(db_path, ".blob")
+    assert blobs
+    flip(blobs[0], os.path.getsize(blobs[0]) // 2)
+    assert read_everything(db_path, expected)
+
+
+def test_flipped_byte_in_sstable_footer_fails_reads(db_path):
+    expected = make_db(db_path)
+    (sst,) = files_with(db_path, ".sst")
+    flip(sst, os.path.getsize(sst) - 10)  # inside the footer's magic number
+    assert read_everything(db_path, expected)
+
+
+def test_flipped_byte_in_manifest_fails_open(db_path):
+    make_db(db_path)
+    (manifest,) = files_with(db_path, "MANIFEST-")
+    flip(manifest, 12)
+    with pytest.raises(errors.CorruptionError):
+        embodb.connect(db_path)
+
+
+def test_flipped_byte_in_wal_middle_fails_open(db_path):
+    with embodb.connect(db_path, durability="sync") as db:
+        for i in range(2000):
+            db.kv.put(b"k%05d" % i, b"v" * 50)
+    (wal,) = [f for f in files_with(db_path, ".log") if os.path.getsize(f) > 0]
+    flip(wal, 5000)
+    with pytest.raises(errors.CorruptionError):
+        embodb.connect(db_path)
+
+
+def test_torn_wal_tail_is_dropped(db_path):
+    with embodb.connect(db_path, durability="sync") as db:
+        for i in range(100):
+            db.kv.put(b"k%05d" % i, b"v" * 50)
+    (wal,) = [f for f in files_with(db_path, ".log") if os.path.getsize(f) > 0]
+    with open(wal, "r+b") as f:
+        f.truncate(os.path.getsize(wal) - 20)  # cut into the last record
+    with embodb.connect(db_path) as db:
+        assert db.kv.get(b"k00098") == b"v" * 50
+        assert db.kv.get(b"k00099") is None
+        db.kv.put(b"after", b"x")
+    with embodb.connect(db_path) as db:  # the truncated WAL reads cleanly now
+        assert db.kv.get(b"after") == b"x"
+
+
+def test_missing_table_file_fails_open(db_path):
+    make_db(db_path)
+    for f in files_with(db_path, ".sst"):
+        os.remove(f)
+    with pytest.raises(errors.CorruptionError, match="missing"):
+        embodb.connect(db_path)
+
+
+def test_second_process_gets_database_locked(db_path):
+    with embodb.connect(db_path):
+        code = (
+            "import sys, embodb\n"
+            "try:\n"
+            "    embodb.connect(sys.argv[1])\n"
+            "except embodb.DatabaseLockedError as e:\n"
+            "    print('locked:', e)\n"
+            "    sys.exit(0)\n"
+            "sys.exit(1)\n"
+        )
+        result = subprocess.run([sys.executable, "-c", code, db_path], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert "locked" in result.stdout
+    # Released on close: another process may open it now.
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, embodb; embodb.connect(sys.argv[1]).close()", db_path],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr

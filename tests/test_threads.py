@@ -1,0 +1,76 @@
+"""Several Python threads reading and writing at once."""
+
+import threading
+
+import embodb
+
+
+def test_threads_write_and_read_concurrently(db_path):
+    with embodb.connect(db_path, durability="group", write_buffer_size=256 << 10) as db:
+        errors = []
+        n_threads, per_thread = 4, 1500
+
+        def worker(t):
+            try:
+                for i in range(per_thread):
+                    k = b"t%d-%05d" % (t, i)
+                    db.kv.put(k, k * 3)
+                    if i % 7 == 0:
+                        assert db.kv.get(k) == k * 3
+                    if i % 100 == 0:
+                        keys = [b"t%d-%05d" % (t, j) for j in range(i + 1)]
+                        assert db.kv.get_many(keys) == [kk * 3 for kk in keys]
+                    if i % 500 == 0:
+                        assert sum(1 for _ in db.kv.scan(prefix=b"t%d-" % t)) == i + 1
+            except Exception as e:  # noqa: BLE001 - reported to the main thread
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker, args=(t,)) for t in range(n_threads)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert not errors, errors
+        assert sum(1 for _ in db.kv.scan()) == n_threads * per_thread
+
+
+def test_sync_writes_from_threads_share_fsyncs(db_path):
+    with embodb.connect(db_path, durability="sync") as db:
+        n_threads, per_thread = 4, 200
+
+        def worker(t):
+            for i in range(per_thread):
+                db.kv.put(b"%d-%d" % (t, i), b"v")
+
+        threads = [threading.Thread(target=worker, args=(t,)) for t in range(n_threads)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        st = db.stats()
+        assert sum(1 for _ in db.kv.scan()) == n_threads * per_thread
+        assert st["wal_syncs"] <= n_threads * per_thread + 1
+
+
+def test_close_while_threads_write(db_path):
+    db = embodb.connect(db_path)
+    stop = threading.Event()
+    outcomes = []
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            try:
+                db.kv.put(b"k%d" % i, b"v")
+            except embodb.DatabaseClosedError:
+                outcomes.append("closed")
+                return
+            i += 1
+
+    th = threading.Thread(target=writer)
+    th.start()
+    db.close()
+    stop.set()
+    th.join()
+    with embodb.connect(db_path) as db2:
+        assert db2.kv.get(b"k0") in (b"v", None)
