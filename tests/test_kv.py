@@ -248,3 +248,16 @@ def test_memory_database_and_repr(tmp_path):
         with db.kv.batch() as b:
             assert "WriteBatch" in repr(b)
     assert "closed" in repr(db)
+
+
+def test_connect_creates_missing_parent_directories(tmp_path):
+    with embodb.connect(str(tmp_path / "a" / "b" / "db")) as db:
+        db.kv.put(b"k", b"v")
+    assert (tmp_path / "a" / "b" / "db" / "CURRENT").exists()
+
+
+def test_connect_to_a_file_is_a_storage_error(tmp_path):
+    f = tmp_path / "file"
+    f.write_bytes(b"x")
+    with pytest.raises(errors.StorageError):
+        embodb.connect(str(f))

@@ -27,6 +27,14 @@ Status ReadFileToString(Env* env, const std::string& fname, std::string* data) {
   return Status::OK();
 }
 
+Status CreateDirRecursive(Env* env, const std::string& dirname) {
+  for (size_t pos = dirname.find('/', 1); pos != std::string::npos; pos = dirname.find('/', pos + 1)) {
+    const std::string prefix = dirname.substr(0, pos);
+    if (!env->FileExists(prefix)) EMBODB_RETURN_IF_ERROR(env->CreateDir(prefix));
+  }
+  return env->CreateDir(dirname);
+}
+
 std::string DirName(const std::string& path) {
   auto pos = path.rfind('/');
   if (pos == std::string::npos) return ".";

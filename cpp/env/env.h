@@ -91,5 +91,7 @@ std::unique_ptr<Env> NewMemEnv();
 Status WriteStringToFile(Env* env, std::string_view data, const std::string& fname, bool sync);
 Status ReadFileToString(Env* env, const std::string& fname, std::string* data);
 std::string DirName(const std::string& path);
+// Creates dirname and any missing parents (like mkdir -p).
+Status CreateDirRecursive(Env* env, const std::string& dirname);
 
 }  // namespace embodb

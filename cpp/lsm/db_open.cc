@@ -57,7 +57,7 @@ Status DB::NewLogFile() {
 }
 
 Status DB::Recover() {
-  EMBODB_RETURN_IF_ERROR(env_->CreateDir(dbname_));
+  EMBODB_RETURN_IF_ERROR(CreateDirRecursive(env_, dbname_));
   auto lock = env_->LockFile(LockFileName(dbname_));
   if (!lock.ok()) return lock.status();
   db_lock_ = std::move(lock).value();

@@ -21,12 +21,12 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
                              VarintLength(value.size()) + value.size();
   char* buf = arena_.Allocate(encoded_len);
   char* p = EncodeVarint32(buf, static_cast<uint32_t>(internal_key_size));
-  std::memcpy(p, key.data(), key.size());
+  if (!key.empty()) std::memcpy(p, key.data(), key.size());  // data() may be null when empty
   p += key.size();
   EncodeFixed64(p, PackSequenceAndType(seq, type));
   p += 8;
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
-  std::memcpy(p, value.data(), value.size());
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
   table_.Insert(buf);
   num_entries_.fetch_add(1, std::memory_order_relaxed);
   data_bytes_.fetch_add(key.size() + value.size(), std::memory_order_relaxed);

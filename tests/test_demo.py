@@ -1,0 +1,8 @@
+from embodb import demo
+
+
+def test_demo_runs_end_to_end(tmp_path, capsys):
+    demo.main([str(tmp_path / "robot.edb"), "--frames", "300"])
+    out = capsys.readouterr().out
+    assert "done." in out
+    assert "300 poses" in out
