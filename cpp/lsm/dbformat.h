@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -69,26 +70,40 @@ inline int CompareInternalKeys(std::string_view a, std::string_view b) {
 }
 
 // A key for looking up `user_key` as of `sequence`, in both memtable form
-// (varint32 length + internal key) and internal-key form.
+// (varint32 length + internal key) and internal-key form. Short keys live in
+// an inline buffer, so a point lookup does not allocate.
 class LookupKey {
  public:
-  LookupKey(std::string_view user_key, SequenceNumber sequence);
-  std::string_view memtable_key() const { return rep_; }
-  std::string_view internal_key() const { return std::string_view(rep_).substr(prefix_len_); }
-  std::string_view user_key() const {
-    return std::string_view(rep_).substr(prefix_len_, rep_.size() - prefix_len_ - 8);
+  LookupKey(std::string_view user_key, SequenceNumber sequence) {
+    const size_t internal_size = user_key.size() + 8;
+    const size_t needed = internal_size + 5;
+    char* dst = space_;
+    if (needed > sizeof(space_)) {
+      heap_.reset(new char[needed]);
+      dst = heap_.get();
+    }
+    start_ = dst;
+    dst = EncodeVarint32(dst, static_cast<uint32_t>(internal_size));
+    kstart_ = dst;
+    if (!user_key.empty()) std::memcpy(dst, user_key.data(), user_key.size());
+    dst += user_key.size();
+    EncodeFixed64(dst, PackSequenceAndType(sequence, kValueTypeForSeek));
+    end_ = dst + 8;
   }
+  LookupKey(const LookupKey&) = delete;
+  LookupKey& operator=(const LookupKey&) = delete;
+
+  std::string_view memtable_key() const { return std::string_view(start_, end_ - start_); }
+  std::string_view internal_key() const { return std::string_view(kstart_, end_ - kstart_); }
+  std::string_view user_key() const { return std::string_view(kstart_, end_ - kstart_ - 8); }
 
  private:
-  std::string rep_;
-  size_t prefix_len_;
+  char space_[160];
+  std::unique_ptr<char[]> heap_;
+  const char* start_;
+  const char* kstart_;
+  const char* end_;
 };
-
-inline LookupKey::LookupKey(std::string_view user_key, SequenceNumber sequence) {
-  PutVarint32(&rep_, static_cast<uint32_t>(user_key.size() + 8));
-  prefix_len_ = rep_.size();
-  AppendInternalKey(&rep_, user_key, sequence, kValueTypeForSeek);
-}
 
 // The shortest user key k with start <= k < limit (k may equal start).
 void FindShortestSeparator(std::string* start, std::string_view limit);

@@ -15,11 +15,11 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
 MemTable::MemTable() : table_(KeyComparator{}, &arena_) {}
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
-                   std::string_view value) {
+                   std::string_view value, InsertHint* hint) {
   const size_t internal_key_size = key.size() + 8;
   const size_t encoded_len = VarintLength(internal_key_size) + internal_key_size +
                              VarintLength(value.size()) + value.size();
-  char* buf = arena_.Allocate(encoded_len);
+  char* buf = table_.AllocateKey(encoded_len);
   char* p = EncodeVarint32(buf, static_cast<uint32_t>(internal_key_size));
   if (!key.empty()) std::memcpy(p, key.data(), key.size());  // data() may be null when empty
   p += key.size();
@@ -27,7 +27,7 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
   p += 8;
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
-  table_.Insert(buf);
+  table_.Insert(buf, hint);
   num_entries_.fetch_add(1, std::memory_order_relaxed);
   data_bytes_.fetch_add(key.size() + value.size(), std::memory_order_relaxed);
 }

@@ -24,7 +24,15 @@ class MemTable {
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
-  void Add(SequenceNumber seq, ValueType type, std::string_view key, std::string_view value);
+  struct KeyComparator {
+    int operator()(const char* a, const char* b) const;
+  };
+  using Table = SkipList<KeyComparator>;
+  using InsertHint = Table::Hint;
+
+  // `hint` speeds up a run of Adds in increasing key order (may be null).
+  void Add(SequenceNumber seq, ValueType type, std::string_view key, std::string_view value,
+           InsertHint* hint = nullptr);
 
   enum class LookupResult { kNotPresent, kFound, kDeleted };
   // The newest entry of key with sequence <= key.sequence. On kFound, *value and
@@ -40,10 +48,6 @@ class MemTable {
   bool empty() const { return num_entries() == 0; }
 
  private:
-  struct KeyComparator {
-    int operator()(const char* a, const char* b) const;
-  };
-  using Table = SkipList<const char*, KeyComparator>;
   class MemTableIterator;
 
   Arena arena_;

@@ -5,19 +5,13 @@
 
 namespace embodb::lsm {
 
-static std::string NumberKey(uint64_t number) {
-  std::string k;
-  PutFixed64(&k, number);
-  return k;
-}
-
 TableCache::TableCache(std::string dbname, Env* env, int max_open_files,
                        sstable::BlockCache* block_cache)
     : dbname_(std::move(dbname)), env_(env), block_cache_(block_cache),
       tables_(static_cast<size_t>(max_open_files)), blob_files_(static_cast<size_t>(max_open_files)) {}
 
 Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData& meta) {
-  const std::string key = NumberKey(meta.number);
+  const uint64_t key = meta.number;
   if (auto table = tables_.Lookup(key)) return table;
   const std::string fname = TableFileName(dbname_, meta.number);
   auto file = env_->NewRandomAccessFile(fname);
@@ -41,7 +35,7 @@ std::unique_ptr<Iterator> TableCache::NewIterator(const FileMetaData& meta, bool
 }
 
 Result<std::shared_ptr<blob::BlobFileReader>> TableCache::FindBlobFile(uint64_t number) {
-  const std::string key = NumberKey(number);
+  const uint64_t key = number;
   if (auto reader = blob_files_.Lookup(key)) return reader;
   const std::string fname = BlobFileName(dbname_, number);
   auto reader = blob::BlobFileReader::Open(env_, fname);
@@ -54,7 +48,7 @@ Result<std::shared_ptr<blob::BlobFileReader>> TableCache::FindBlobFile(uint64_t 
 }
 
 void TableCache::Evict(uint64_t number) {
-  const std::string key = NumberKey(number);
+  const uint64_t key = number;
   tables_.Erase(key);
   blob_files_.Erase(key);
 }

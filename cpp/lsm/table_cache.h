@@ -27,8 +27,8 @@ class TableCache {
   const std::string dbname_;
   Env* const env_;
   sstable::BlockCache* const block_cache_;
-  LruCache<sstable::Table> tables_;
-  LruCache<blob::BlobFileReader> blob_files_;
+  LruCache<uint64_t, sstable::Table> tables_;
+  LruCache<uint64_t, blob::BlobFileReader> blob_files_;
 };
 
 }  // namespace embodb::lsm

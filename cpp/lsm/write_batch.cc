@@ -2,6 +2,9 @@
 
 #include "lsm/memtable.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace embodb::lsm {
 
 void WriteBatch::Clear() {
@@ -83,11 +86,45 @@ class MemTableInserter final : public WriteBatch::Handler {
  private:
   MemTable* mem_;
 };
+// Collects a batch's records so that they can be inserted in key order.
+class RecordCollector final : public WriteBatch::Handler {
+ public:
+  struct Record {
+    std::string_view key, value;
+    SequenceNumber seq;
+    ValueType type;
+  };
+  void Put(SequenceNumber seq, std::string_view key, std::string_view value) override {
+    records.push_back(Record{key, value, seq, kTypeValue});
+  }
+  void Delete(SequenceNumber seq, std::string_view key) override {
+    records.push_back(Record{key, {}, seq, kTypeDeletion});
+  }
+  std::vector<Record> records;
+};
+
 }  // namespace
 
 Status WriteBatch::InsertInto(MemTable* mem) const {
-  MemTableInserter inserter(mem);
-  return Iterate(&inserter);
+  // Small batches go in as they come. Large ones are sorted by internal key
+  // (user key ascending, sequence descending) and inserted with a hint, so each
+  // insert searches near the previous one instead of from the top.
+  constexpr uint32_t kSortThreshold = 16;
+  if (Count() < kSortThreshold) {
+    MemTableInserter inserter(mem);
+    return Iterate(&inserter);
+  }
+  RecordCollector collector;
+  collector.records.reserve(Count());
+  EMBODB_RETURN_IF_ERROR(Iterate(&collector));
+  auto& recs = collector.records;
+  std::sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) {
+    const int c = a.key.compare(b.key);
+    return c != 0 ? c < 0 : a.seq > b.seq;
+  });
+  MemTable::InsertHint hint;
+  for (const auto& r : recs) mem->Add(r.seq, r.type, r.key, r.value, &hint);
+  return Status::OK();
 }
 
 }  // namespace embodb::lsm

@@ -66,11 +66,7 @@ const char* DecodeVarint64(const char* p, const char* limit, uint64_t* v) {
   return nullptr;
 }
 
-const char* DecodeVarint32(const char* p, const char* limit, uint32_t* v) {
-  if (p < limit && (*reinterpret_cast<const unsigned char*>(p) & 0x80) == 0) {
-    *v = *reinterpret_cast<const unsigned char*>(p);
-    return p + 1;
-  }
+const char* DecodeVarint32Slow(const char* p, const char* limit, uint32_t* v) {
   uint32_t result = 0;
   for (uint32_t shift = 0; shift <= 28 && p < limit; shift += 7) {
     uint32_t byte = *reinterpret_cast<const unsigned char*>(p);

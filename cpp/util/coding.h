@@ -36,7 +36,17 @@ bool GetLengthPrefixed(std::string_view* input, std::string_view* result);
 
 // Pointer-based decoding for hot loops: returns the byte after the varint, or
 // nullptr when [p, limit) does not hold a complete varint.
-const char* DecodeVarint32(const char* p, const char* limit, uint32_t* v);
+const char* DecodeVarint32Slow(const char* p, const char* limit, uint32_t* v);
+inline const char* DecodeVarint32(const char* p, const char* limit, uint32_t* v) {
+  if (p < limit) {
+    const uint32_t byte = static_cast<uint8_t>(*p);
+    if ((byte & 0x80) == 0) {
+      *v = byte;
+      return p + 1;
+    }
+  }
+  return DecodeVarint32Slow(p, limit, v);
+}
 const char* DecodeVarint64(const char* p, const char* limit, uint64_t* v);
 char* EncodeVarint32(char* dst, uint32_t v);
 char* EncodeVarint64(char* dst, uint64_t v);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lsm/iterator.h"
+#include "util/coding.h"
 
 namespace embodb::lsm::sstable {
 
@@ -24,11 +25,49 @@ class Block {
   static std::unique_ptr<Iterator> NewIterator(std::shared_ptr<const Block> self, KeyOrder order);
 
  private:
-  class Iter;
+  friend class BlockIter;
   std::string data_;
   uint32_t restart_offset_ = 0;
   uint32_t num_restarts_ = 0;
   bool malformed_ = false;
+};
+
+// An iterator over one block. It may live on the stack (point lookups) when
+// the caller keeps the block alive; `owner`, when set, keeps it alive instead.
+class BlockIter final : public Iterator {
+ public:
+  BlockIter(const Block* block, KeyOrder order, std::shared_ptr<const Block> owner = nullptr);
+
+  bool Valid() const override { return current_ < restarts_; }
+  Status status() const override { return status_; }
+  std::string_view key() const override { return key_; }
+  std::string_view value() const override { return value_; }
+  void Next() override { ParseNextKey(); }
+  void Prev() override;
+  void Seek(std::string_view target) override;
+  void SeekToFirst() override;
+  void SeekToLast() override;
+
+ private:
+  int Compare(std::string_view a, std::string_view b) const;
+  uint32_t NextEntryOffset() const {
+    return static_cast<uint32_t>((value_.data() + value_.size()) - data_);
+  }
+  uint32_t GetRestartPoint(uint32_t index) const { return DecodeFixed32(data_ + restarts_ + index * 4); }
+  void SeekToRestartPoint(uint32_t index);
+  void CorruptionError();
+  bool ParseNextKey();
+
+  std::shared_ptr<const Block> owner_;
+  const KeyOrder order_;
+  const char* const data_;
+  const uint32_t restarts_;      // offset of the restart array; 0 when malformed
+  const uint32_t num_restarts_;
+  uint32_t current_;             // offset of the current entry; >= restarts_ when invalid
+  uint32_t restart_index_;       // restart block holding current_
+  std::string key_;
+  std::string_view value_;
+  Status status_;
 };
 
 }  // namespace embodb::lsm::sstable

@@ -41,10 +41,7 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handl
   BlockHandle handle;
   std::string_view input = handle_value;
   if (!handle.DecodeFrom(&input)) return Status::Corruption(fname_, "bad block handle in index");
-  char key_buf[16];
-  EncodeFixed64(key_buf, cache_id_);
-  EncodeFixed64(key_buf + 8, handle.offset);
-  const std::string_view cache_key(key_buf, sizeof(key_buf));
+  const BlockCacheKey cache_key{cache_id_, handle.offset};
   if (cache_ != nullptr) {
     if (auto cached = cache_->Lookup(cache_key)) return cached;
   }
@@ -69,19 +66,20 @@ Status Table::Get(std::string_view ikey, std::string* found_key, std::string* va
   *found = false;
   const std::string_view user_key = ExtractUserKey(ikey);
   if (!filter_.empty() && !BloomFilterMayMatch(filter_, user_key)) return Status::OK();
-  auto index_iter = Block::NewIterator(index_block_, KeyOrder::kInternal);
-  index_iter->Seek(ikey);
-  if (!index_iter->Valid()) return index_iter->status();
-  auto block = ReadDataBlock(index_iter->value(), true);
+  // Stack iterators: a point lookup allocates nothing but the result.
+  BlockIter index_iter(index_block_.get(), KeyOrder::kInternal);
+  index_iter.Seek(ikey);
+  if (!index_iter.Valid()) return index_iter.status();
+  auto block = ReadDataBlock(index_iter.value(), true);
   if (!block.ok()) return block.status();
-  auto data_iter = Block::NewIterator(std::move(block).value(), KeyOrder::kInternal);
-  data_iter->Seek(ikey);
-  if (data_iter->Valid() && ExtractUserKey(data_iter->key()) == user_key) {
-    found_key->assign(data_iter->key());
-    value->assign(data_iter->value());
+  BlockIter data_iter(block->get(), KeyOrder::kInternal);
+  data_iter.Seek(ikey);
+  if (data_iter.Valid() && ExtractUserKey(data_iter.key()) == user_key) {
+    found_key->assign(data_iter.key());
+    value->assign(data_iter.value());
     *found = true;
   }
-  return data_iter->status();
+  return data_iter.status();
 }
 
 std::vector<std::string> Table::IndexUserKeys() const {

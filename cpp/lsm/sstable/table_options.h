@@ -12,7 +12,18 @@
 
 namespace embodb::lsm::sstable {
 
-using BlockCache = LruCache<const Block>;
+// A block is named by its table's cache id and its offset in the file.
+struct BlockCacheKey {
+  uint64_t cache_id;
+  uint64_t offset;
+  bool operator==(const BlockCacheKey&) const = default;
+};
+struct BlockCacheKeyHash {
+  size_t operator()(const BlockCacheKey& k) const {
+    return static_cast<size_t>(k.cache_id * 0x9e3779b97f4a7c15ull ^ (k.offset + 0x632be59bd9b4e019ull));
+  }
+};
+using BlockCache = LruCache<BlockCacheKey, const Block, BlockCacheKeyHash>;
 
 struct TableOptions {
   size_t block_size = 4096;      // target uncompressed data block size
