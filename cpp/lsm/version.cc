@@ -34,18 +34,16 @@ Status Version::Get(const LookupKey& key, TableCache* tables, std::string* value
     *done = false;
     auto table = tables->FindTable(f);
     if (!table.ok()) return table.status();
-    std::string found_key;
     bool found;
-    EMBODB_RETURN_IF_ERROR((*table)->Get(ikey, &found_key, value, &found));
+    ValueType found_type;
+    EMBODB_RETURN_IF_ERROR((*table)->Get(ikey, value, &found_type, &found));
     if (!found) return Status::OK();
-    ParsedInternalKey parsed;
-    if (!ParseInternalKey(found_key, &parsed)) return Status::Corruption("bad internal key in table");
     *done = true;
-    if (parsed.type == kTypeDeletion) {
+    if (found_type == kTypeDeletion) {
       *result = GetResult::kDeleted;
     } else {
       *result = GetResult::kFound;
-      *type = parsed.type;
+      *type = found_type;
     }
     return Status::OK();
   };

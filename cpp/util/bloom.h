@@ -1,5 +1,6 @@
 // Bloom filter over keys, stored in each SSTable (see docs/format/sstable.md).
-// Layout: bit array, then one byte holding the number of probes k.
+// Layout: 64-byte lines of bits, then one byte holding the number of probes k.
+// All probes of a key fall in one line (one cache miss per lookup).
 #pragma once
 
 #include <cstdint>

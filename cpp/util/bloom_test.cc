@@ -25,11 +25,11 @@ TEST(BloomTest, NoFalseNegativesAndFewFalsePositives) {
     for (uint32_t i = 0; i < n; i++) b.AddKey(Key(i));
     std::string f;
     b.Finish(&f);
-    EXPECT_LE(f.size(), (n * 10 / 8) + 40) << n;
+    EXPECT_LE(f.size(), (n * 10 / 8) + 64 + 1) << n;
     for (uint32_t i = 0; i < n; i++) ASSERT_TRUE(BloomFilterMayMatch(f, Key(i))) << i;
     int false_positives = 0;
     for (uint32_t i = 0; i < 10000; i++) false_positives += BloomFilterMayMatch(f, Key(i + 1000000000));
-    EXPECT_LE(false_positives, 250) << n;  // under 2.5% at 10 bits per key
+    EXPECT_LE(false_positives, 300) << n;  // about 1% expected at 10 bits per key
   }
 }
 

@@ -1,20 +1,19 @@
-// LruCache<K, V>: a sharded, thread-safe, approximately-LRU cache (CLOCK:
-// a hit sets a reference bit instead of moving the entry, and eviction gives
-// referenced entries a second chance) with a capacity in bytes
-// (or in entries, with a charge of 1 each). K is a small value type with a
-// std::hash specialization or a Hash functor.
+// LruCache<K, V>: a sharded, thread-safe, approximately-LRU cache (CLOCK: a hit
+// sets a reference bit; eviction walks keys in insertion order and gives
+// referenced entries a second chance). Capacity is in bytes, or in entries
+// with a charge of 1 each. K is a small value type hashed by Hash.
+//
 // Values are shared_ptrs: an evicted value stays alive while a reader holds it,
 // so the cache never frees memory under a reader's feet (the budget can be
-// exceeded only by what readers pin at that moment).
+// exceeded only by what readers pin at that moment). A hit touches one hash
+// node, which holds the value.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <list>
+#include <deque>
 #include <memory>
 #include <mutex>
-#include <string>
-#include <string_view>
 #include <unordered_map>
 
 namespace embodb {
@@ -24,14 +23,14 @@ class LruCache {
  public:
   using Value = std::shared_ptr<V>;
 
-  explicit LruCache(size_t capacity_bytes) { SetCapacity(capacity_bytes); }
+  explicit LruCache(size_t capacity) { SetCapacity(capacity); }
   LruCache(const LruCache&) = delete;
   LruCache& operator=(const LruCache&) = delete;
 
-  void SetCapacity(size_t capacity_bytes) {
+  void SetCapacity(size_t capacity) {
     for (auto& s : shards_) {
       std::lock_guard lock(s.mu);
-      s.capacity = capacity_bytes / kNumShards;
+      s.capacity = capacity / kNumShards;
       s.EvictLocked();
     }
   }
@@ -45,23 +44,18 @@ class LruCache {
       misses_.fetch_add(1, std::memory_order_relaxed);
       return nullptr;
     }
-    it->second->referenced = true;
+    it->second.referenced = true;
     hits_.fetch_add(1, std::memory_order_relaxed);
-    return it->second->value;
+    return it->second.value;
   }
 
   void Insert(const K& key, Value value, size_t charge) {
     Shard& s = ShardFor(key);
     std::lock_guard lock(s.mu);
-    const K k = key;
-    auto it = s.map.find(k);
-    if (it != s.map.end()) {
-      s.usage -= it->second->charge;
-      s.lru.erase(it->second);
-      s.map.erase(it);
-    }
-    s.lru.push_front(Entry{k, std::move(value), charge, false});
-    s.map.emplace(k, s.lru.begin());
+    auto [it, inserted] = s.map.try_emplace(key);
+    if (!inserted) s.usage -= it->second.charge;
+    it->second = Entry{std::move(value), charge, false};
+    if (inserted) s.clock.push_back(key);
     s.usage += charge;
     s.EvictLocked();
   }
@@ -71,9 +65,8 @@ class LruCache {
     std::lock_guard lock(s.mu);
     auto it = s.map.find(key);
     if (it == s.map.end()) return;
-    s.usage -= it->second->charge;
-    s.lru.erase(it->second);
-    s.map.erase(it);
+    s.usage -= it->second.charge;
+    s.map.erase(it);  // its key leaves the clock when the hand reaches it
   }
 
   size_t usage() const {
@@ -90,28 +83,38 @@ class LruCache {
  private:
   static constexpr int kNumShards = 16;
   struct Entry {
-    K key;
     Value value;
-    size_t charge;
-    bool referenced;
+    size_t charge = 0;
+    bool referenced = false;
   };
   struct Shard {
     mutable std::mutex mu;
-    std::list<Entry> lru;  // front = most recently used
-    std::unordered_map<K, typename std::list<Entry>::iterator, Hash> map;
+    std::unordered_map<K, Entry, Hash> map;
+    std::deque<K> clock;  // keys in insertion order; may hold erased keys
     size_t capacity = 0;
     size_t usage = 0;
 
     void EvictLocked() {
-      while (usage > capacity && !lru.empty()) {
-        if (lru.back().referenced && lru.size() > 1) {
-          lru.back().referenced = false;
-          lru.splice(lru.begin(), lru, std::prev(lru.end()));  // second chance
+      while (usage > capacity && !clock.empty()) {
+        const K key = clock.front();
+        clock.pop_front();
+        auto it = map.find(key);
+        if (it == map.end()) continue;  // erased earlier
+        if (it->second.referenced && map.size() > 1) {
+          it->second.referenced = false;  // second chance
+          clock.push_back(key);
           continue;
         }
-        usage -= lru.back().charge;
-        map.erase(lru.back().key);
-        lru.pop_back();
+        usage -= it->second.charge;
+        map.erase(it);
+      }
+      // Keep the clock from growing without bound with erased keys.
+      if (clock.size() > 2 * map.size() + 64) {
+        std::deque<K> live;
+        for (const K& k : clock) {
+          if (map.count(k)) live.push_back(k);
+        }
+        clock.swap(live);
       }
     }
   };

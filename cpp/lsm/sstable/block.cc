@@ -1,5 +1,7 @@
 #include "lsm/sstable/block.h"
 
+#include <algorithm>
+
 #include "lsm/dbformat.h"
 #include "util/coding.h"
 
@@ -115,8 +117,14 @@ void BlockIter::Prev() {
 
 void BlockIter::Seek(std::string_view target) {
   if (num_restarts_ == 0) return;
+  SeekBetweenRestarts(target, 0, num_restarts_ - 1);
+}
+
+void BlockIter::SeekBetweenRestarts(std::string_view target, uint32_t left, uint32_t right) {
+  if (num_restarts_ == 0) return;
+  right = std::min(right, num_restarts_ - 1);
+  left = std::min(left, right);
   // Binary search over restart points for the last one with key < target.
-  uint32_t left = 0, right = num_restarts_ - 1;
   while (left < right) {
     const uint32_t mid = (left + right + 1) / 2;
     const uint32_t offset = GetRestartPoint(mid);

@@ -45,6 +45,10 @@ class BlockIter final : public Iterator {
   void Next() override { ParseNextKey(); }
   void Prev() override;
   void Seek(std::string_view target) override;
+  // Seek when the answer is known to lie at or after restart point `left` and
+  // at or before restart point `right`.
+  void SeekBetweenRestarts(std::string_view target, uint32_t left, uint32_t right);
+  uint32_t num_restarts() const { return num_restarts_; }
   void SeekToFirst() override;
   void SeekToLast() override;
 

@@ -59,9 +59,25 @@ void AppendBlockTrailer(std::string_view contents, CompressionType type, std::st
   dst->append(trailer, kBlockTrailerSize);
 }
 
+namespace {
+// zstd contexts are costly to create; each thread keeps one of each.
+struct ZstdContexts {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(cctx);
+    ZSTD_freeDCtx(dctx);
+  }
+};
+ZstdContexts& ThreadZstd() {
+  thread_local ZstdContexts contexts;
+  return contexts;
+}
+}  // namespace
+
 bool CompressBlock(std::string_view raw, int level, std::string* out) {
   out->resize(ZSTD_compressBound(raw.size()));
-  const size_t n = ZSTD_compress(out->data(), out->size(), raw.data(), raw.size(), level);
+  const size_t n = ZSTD_compressCCtx(ThreadZstd().cctx, out->data(), out->size(), raw.data(), raw.size(), level);
   if (ZSTD_isError(n) || n >= raw.size() - raw.size() / 8) return false;
   out->resize(n);
   return true;
@@ -96,7 +112,7 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const B
         return Status::Corruption(fname, "bad zstd frame in block");
       }
       contents->resize(static_cast<size_t>(raw_size));
-      const size_t r = ZSTD_decompress(contents->data(), contents->size(), data, n);
+      const size_t r = ZSTD_decompressDCtx(ThreadZstd().dctx, contents->data(), contents->size(), data, n);
       if (ZSTD_isError(r) || r != raw_size) return Status::Corruption(fname, "zstd block does not decompress");
       return Status::OK();
     }

@@ -29,11 +29,24 @@ Result<std::shared_ptr<Table>> Table::Open(std::unique_ptr<RandomAccessFile> fil
   Status s = table->props_.DecodeFrom(props_contents);
   if (!s.ok()) return Status::Corruption(fname, s.message());
   table->index_block_ = std::make_shared<const Block>(std::move(index_contents));
+  table->BuildTopIndex();
   table->file_ = std::move(file);
   table->fname_ = std::move(fname);
   table->cache_id_ = cache_id;
   table->cache_ = cache;
   return table;
+}
+
+void Table::BuildTopIndex() {
+  // The index block has a restart point per entry, so entry i is restart i.
+  BlockIter it(index_block_.get(), KeyOrder::kInternal);
+  uint32_t i = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next(), i++) {
+    if (i % kTopStride != 0) continue;
+    top_offsets_.push_back(static_cast<uint32_t>(top_keys_.size()));
+    top_keys_.append(it.key());
+  }
+  top_offsets_.push_back(static_cast<uint32_t>(top_keys_.size()));
 }
 
 Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handle_value,
@@ -62,21 +75,37 @@ std::unique_ptr<Iterator> Table::NewIterator(bool fill_cache) const {
   });
 }
 
-Status Table::Get(std::string_view ikey, std::string* found_key, std::string* value, bool* found) const {
+Status Table::Get(std::string_view ikey, std::string* value, ValueType* type, bool* found) const {
   *found = false;
   const std::string_view user_key = ExtractUserKey(ikey);
   if (!filter_.empty() && !BloomFilterMayMatch(filter_, user_key)) return Status::OK();
   // Stack iterators: a point lookup allocates nothing but the result.
   BlockIter index_iter(index_block_.get(), KeyOrder::kInternal);
-  index_iter.Seek(ikey);
+  // First top key >= ikey: the answer lies between the top key before it and it.
+  const size_t top_count = top_offsets_.size() - 1;
+  size_t lo = 0, hi = top_count;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    const std::string_view k(top_keys_.data() + top_offsets_[mid], top_offsets_[mid + 1] - top_offsets_[mid]);
+    if (CompareInternalKeys(k, ikey) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  const uint32_t left = lo == 0 ? 0 : static_cast<uint32_t>((lo - 1) * kTopStride);
+  const uint32_t right = lo == top_count ? UINT32_MAX : static_cast<uint32_t>(lo * kTopStride);
+  index_iter.SeekBetweenRestarts(ikey, left, right);
   if (!index_iter.Valid()) return index_iter.status();
   auto block = ReadDataBlock(index_iter.value(), true);
   if (!block.ok()) return block.status();
   BlockIter data_iter(block->get(), KeyOrder::kInternal);
   data_iter.Seek(ikey);
   if (data_iter.Valid() && ExtractUserKey(data_iter.key()) == user_key) {
-    found_key->assign(data_iter.key());
-    value->assign(data_iter.value());
+    ParsedInternalKey parsed;
+    if (!ParseInternalKey(data_iter.key(), &parsed)) return Status::Corruption(fname_, "bad internal key");
+    *type = parsed.type;
+    if (parsed.type != kTypeDeletion) value->assign(data_iter.value());
     *found = true;
   }
   return data_iter.status();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "env/env.h"
+#include "lsm/dbformat.h"
 #include "lsm/iterator.h"
 #include "lsm/sstable/format.h"
 #include "lsm/sstable/table_options.h"
@@ -25,8 +26,9 @@ class Table : public std::enable_shared_from_this<Table> {
                                              uint64_t cache_id, BlockCache* cache);
 
   // Finds the first entry with internal key >= ikey whose user key equals the
-  // lookup's user key. Returns false (and OK) when the table has none.
-  Status Get(std::string_view ikey, std::string* found_key, std::string* value, bool* found) const;
+  // lookup's user key: *found, and then its *type and *value. OK and
+  // !*found when the table has none.
+  Status Get(std::string_view ikey, std::string* value, ValueType* type, bool* found) const;
 
   std::unique_ptr<Iterator> NewIterator(bool fill_cache = true) const;
 
@@ -35,7 +37,9 @@ class Table : public std::enable_shared_from_this<Table> {
   // a compaction into balanced key ranges.
   std::vector<std::string> IndexUserKeys() const;
   // Bytes of filter and index held in memory.
-  size_t MemoryUsage() const { return filter_.size() + index_block_->size(); }
+  size_t MemoryUsage() const {
+    return filter_.size() + index_block_->size() + top_keys_.size() + top_offsets_.size() * 4;
+  }
 
  private:
   Table() = default;
@@ -45,6 +49,13 @@ class Table : public std::enable_shared_from_this<Table> {
   std::string fname_;
   uint64_t cache_id_ = 0;
   BlockCache* cache_ = nullptr;
+  // Every kTopStride-th index key, contiguous in memory: a point lookup
+  // narrows its index search with it instead of probing the whole index block.
+  void BuildTopIndex();
+  static constexpr uint32_t kTopStride = 32;
+  std::string top_keys_;
+  std::vector<uint32_t> top_offsets_;  // top key i is top_keys_[top_offsets_[i], top_offsets_[i+1])
+
   std::string filter_;
   std::shared_ptr<const Block> index_block_;
   TableProperties props_;

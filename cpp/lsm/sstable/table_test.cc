@@ -103,18 +103,20 @@ TEST_P(TableTest, RoundTrip) {
     ASSERT_EQ(rit->first, ExtractUserKey(it->key()));
   }
   for (const auto& [k, v] : kv) {
-    std::string fk, fv;
+    std::string fv;
+    ValueType type;
     bool found;
-    ASSERT_OK((*table)->Get(IKey(k, kMaxSequenceNumber, kValueTypeForSeek), &fk, &fv, &found));
+    ASSERT_OK((*table)->Get(IKey(k, kMaxSequenceNumber, kValueTypeForSeek), &fv, &type, &found));
     ASSERT_TRUE(found) << k;
     ASSERT_EQ(v, fv);
   }
   int found_absent = 0;
   for (int i = 0; i < 1000; i++) {
-    std::string fk, fv;
+    std::string fv;
+    ValueType type;
     bool found;
     ASSERT_OK((*table)->Get(IKey("nokey" + std::to_string(i), kMaxSequenceNumber, kValueTypeForSeek),
-                            &fk, &fv, &found));
+                            &fv, &type, &found));
     found_absent += found;
   }
   EXPECT_EQ(0, found_absent);
