@@ -351,15 +351,16 @@ def bench_compaction(tmp, n):
 
 
 WAL_CHILD = r"""
-import sys, embodb
+import os, sys, embodb
 path, target = sys.argv[1], int(sys.argv[2])
 db = embodb.connect(path, durability="group", write_buffer_size=1 << 30)
-written, i, val = 0, 0, bytes(range(256)) * 4
-while written < target:
+def wal_bytes():
+    return sum(os.path.getsize(os.path.join(path, f)) for f in os.listdir(path) if f.endswith(".log"))
+i, val = 0, bytes(range(256)) * 4
+while i % 100000 or wal_bytes() < target:
     keys = [b"%016d" % j for j in range(i, i + 1000)]
     db.kv.put_many(keys, [val[:100]] * 1000)
     i += 1000
-    written += 1000 * (16 + 1 + 100 + 8)
 db.sync()
 print(i, flush=True)
 sys.stdin.read()

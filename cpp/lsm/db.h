@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -123,6 +124,7 @@ class DB {
   Status WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate);
   Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);
   WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms);
+  void WaitForGroupPeers(std::unique_lock<std::mutex>& lock, Writer* leader);
   void SyncThreadMain();
 
   // db_background.cc
@@ -164,6 +166,11 @@ class DB {
   bool manual_compaction_requested_ = false;
   uint64_t manual_compactions_done_ = 0;
   uint64_t sync_deadline_us_ = 0;  // 0: no group/periodic sync pending
+  // Group-commit forming: threads that issued sync writes lately, and the
+  // typical fsync time, so a sync leader can wait briefly for its peers.
+  std::map<std::thread::id, uint64_t> recent_sync_writers_;
+  uint64_t fsync_micros_ewma_ = 0;
+  bool leader_forming_group_ = false;
   std::thread flush_thread_;
   std::thread compaction_thread_;
   std::thread sync_thread_;

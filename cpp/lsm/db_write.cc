@@ -1,5 +1,6 @@
 // The write path: a queue of writers whose leader commits the whole group with
 // one WAL append and at most one fsync.
+#include <algorithm>
 #include <chrono>
 
 #include "lsm/db.h"
@@ -53,12 +54,17 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
   w.force_rotate = force_rotate;
   std::unique_lock l(mutex_);
   if (closed_ || log_ == nullptr) return Status::Aborted("the database is closed");
+  if (durability == Durability::kSync && batch != nullptr) {
+    recent_sync_writers_[std::this_thread::get_id()] = env_->NowMicros();
+  }
   writers_.push_back(&w);
+  if (leader_forming_group_) writers_.front()->cv.notify_one();
   while (!w.done && &w != writers_.front()) w.cv.wait(l);
   if (w.done) return w.status;
 
   // This writer leads: it commits every writer it can group with.
   Status status = MakeRoomForWrite(l, force_rotate);
+  if (status.ok() && durability == Durability::kSync && batch != nullptr) WaitForGroupPeers(l, &w);
   Writer* last_writer = &w;
   if (status.ok()) {
     bool need_sync = false;
@@ -80,7 +86,11 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       status = log->AddRecord(group->Contents());
       log_written = true;
     }
-    if (status.ok() && need_sync && (log_written || !log_is_new)) status = logfile->Sync();
+    uint64_t sync_start = 0;
+    if (status.ok() && need_sync && (log_written || !log_is_new)) {
+      sync_start = env_->NowMicros();
+      status = logfile->Sync();
+    }
     if (status.ok() && count > 0) status = group->InsertInto(mem.get());
     l.lock();
     if (status.ok()) {
@@ -90,6 +100,10 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       if (need_sync) {
         stats_.wal_syncs++;
         sync_deadline_us_ = 0;
+        if (sync_start != 0) {
+          const uint64_t took = env_->NowMicros() - sync_start;
+          fsync_micros_ewma_ = fsync_micros_ewma_ == 0 ? took : (fsync_micros_ewma_ * 7 + took) / 8;
+        }
       } else if (sync_within_ms > 0 && count > 0) {
         const uint64_t deadline = env_->NowMicros() + uint64_t{sync_within_ms} * 1000;
         if (sync_deadline_us_ == 0 || deadline < sync_deadline_us_) {
@@ -117,6 +131,28 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
   }
   if (!writers_.empty()) writers_.front()->cv.notify_one();
   return status;
+}
+
+// Without this, sync writers from several threads fall into a convoy: the
+// writers released by one fsync come back just after the next leader started
+// its own, so groups alternate between one writer and the rest. A sync leader
+// therefore waits, for at most half a typical fsync, until the threads that
+// issued sync writes in the last few milliseconds have queued up behind it.
+void DB::WaitForGroupPeers(std::unique_lock<std::mutex>& l, Writer* leader) {
+  const uint64_t now = env_->NowMicros();
+  const uint64_t recent_window = std::max<uint64_t>(2000, 8 * fsync_micros_ewma_);
+  for (auto it = recent_sync_writers_.begin(); it != recent_sync_writers_.end();) {
+    it = now - it->second > recent_window ? recent_sync_writers_.erase(it) : std::next(it);
+  }
+  const size_t peers = recent_sync_writers_.size();
+  if (peers <= 1 || fsync_micros_ewma_ == 0) return;
+  const uint64_t max_wait = std::min<uint64_t>(fsync_micros_ewma_ / 2, 2000);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(max_wait);
+  leader_forming_group_ = true;
+  while (writers_.size() < peers && bg_error_.ok()) {
+    if (leader->cv.wait_until(l, deadline) == std::cv_status::timeout) break;
+  }
+  leader_forming_group_ = false;
 }
 
 WriteBatch* DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms) {
