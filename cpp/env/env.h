@@ -62,6 +62,11 @@ class Env {
   virtual Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& fname) = 0;
   virtual Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& fname) = 0;
+  // Like NewRandomAccessFile, for a file that will never change again: the
+  // Env may memory-map it. Reads may return views into the mapping.
+  virtual Result<std::unique_ptr<RandomAccessFile>> NewMappedFile(const std::string& fname) {
+    return NewRandomAccessFile(fname);
+  }
   // Creates or truncates.
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& fname) = 0;
 

@@ -37,6 +37,9 @@ class FaultInjectionEnv final : public Env {
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& f) override {
     return base_->NewRandomAccessFile(f);
   }
+  Result<std::unique_ptr<RandomAccessFile>> NewMappedFile(const std::string& f) override {
+    return base_->NewMappedFile(f);
+  }
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& fname) override;
   bool FileExists(const std::string& f) override { return base_->FileExists(f); }
   Status GetChildren(const std::string& dir, std::vector<std::string>* r) override {

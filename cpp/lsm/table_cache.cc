@@ -14,7 +14,7 @@ Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData
   const uint64_t key = meta.number;
   if (auto table = tables_.Lookup(key)) return table;
   const std::string fname = TableFileName(dbname_, meta.number);
-  auto file = env_->NewRandomAccessFile(fname);
+  auto file = env_->NewMappedFile(fname);
   if (!file.ok()) {
     if (file.status().IsNotFound()) {
       return Status::Corruption(fname, "a table the manifest lists is missing");

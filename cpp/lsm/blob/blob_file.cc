@@ -59,7 +59,7 @@ Status BlobFileWriter::Finish(BlobFileAddition* addition) {
 Result<std::shared_ptr<BlobFileReader>> BlobFileReader::Open(Env* env, const std::string& fname) {
   auto size = env->GetFileSize(fname);
   if (!size.ok()) return size.status();
-  auto file = env->NewRandomAccessFile(fname);
+  auto file = env->NewMappedFile(fname);
   if (!file.ok()) return file.status();
   if (*size < kHeaderSize + kFooterSize) return Status::Corruption(fname, "blob file is too short");
   char buf[kFooterSize];
@@ -84,10 +84,12 @@ Status BlobFileReader::Get(const BlobIndex& index, std::string_view key, std::st
       index.offset + index.record_size > file_size_ - kFooterSize) {
     return Status::Corruption(fname_, "blob reference points outside the file");
   }
-  std::string buf(index.record_size, '\0');
+  // A mapped file returns a view; otherwise the record lands in this scratch.
+  thread_local std::string scratch;
+  if (scratch.size() < index.record_size) scratch.resize(index.record_size);
   std::string_view got;
-  EMBODB_RETURN_IF_ERROR(file_->Read(index.offset, buf.size(), &got, buf.data()));
-  if (got.size() != buf.size()) return Status::Corruption(fname_, "blob record is truncated");
+  EMBODB_RETURN_IF_ERROR(file_->Read(index.offset, index.record_size, &got, scratch.data()));
+  if (got.size() != index.record_size) return Status::Corruption(fname_, "blob record is truncated");
   const uint32_t expected = crc32c::Unmask(DecodeFixed32(got.data()));
   if (expected != crc32c::Value(got.data() + 4, got.size() - 4)) {
     return Status::Corruption(fname_, "blob checksum mismatch at offset " + std::to_string(index.offset));
@@ -103,14 +105,7 @@ Status BlobFileReader::Get(const BlobIndex& index, std::string_view key, std::st
     return Status::Corruption(fname_, "blob record belongs to another key");
   }
   rest.remove_prefix(key_len);
-  if (got.data() == buf.data()) {
-    // Reuse the buffer: shift the value to the front.
-    const size_t value_offset = rest.data() - buf.data();
-    buf.erase(0, value_offset);
-    *value = std::move(buf);
-  } else {
-    value->assign(rest.data(), rest.size());
-  }
+  value->assign(rest.data(), rest.size());
   return Status::OK();
 }
 

@@ -87,10 +87,12 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const B
                  std::string* contents) {
   if (handle.size > kMaxBlockSize) return Status::Corruption(fname, "block handle size is implausible");
   const size_t n = static_cast<size_t>(handle.size);
-  std::string buf(n + kBlockTrailerSize, '\0');
+  // A mapped file returns a view and never touches the scratch buffer.
+  thread_local std::string scratch;
+  if (scratch.size() < n + kBlockTrailerSize) scratch.resize(n + kBlockTrailerSize);
   std::string_view got;
-  EMBODB_RETURN_IF_ERROR(file->Read(handle.offset, buf.size(), &got, buf.data()));
-  if (got.size() != buf.size()) return Status::Corruption(fname, "block extends past the end of the file");
+  EMBODB_RETURN_IF_ERROR(file->Read(handle.offset, n + kBlockTrailerSize, &got, scratch.data()));
+  if (got.size() != n + kBlockTrailerSize) return Status::Corruption(fname, "block extends past the end of the file");
   const char* data = got.data();
   const uint32_t stored = crc32c::Unmask(DecodeFixed32(data + n + 1));
   if (stored != crc32c::Value(data, n + 1)) {
@@ -98,12 +100,7 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const B
   }
   switch (static_cast<uint8_t>(data[n])) {
     case kNoCompression:
-      if (data != buf.data()) {
-        contents->assign(data, n);
-      } else {
-        buf.resize(n);
-        *contents = std::move(buf);
-      }
+      contents->assign(data, n);
       return Status::OK();
     case kZstdCompression: {
       const unsigned long long raw_size = ZSTD_getFrameContentSize(data, n);
