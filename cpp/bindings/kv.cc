@@ -159,14 +159,19 @@ void RegisterKv(py::module_& m) {
       py::gil_scoped_release release;
       h->kv->MultiGet(MakeReadOptions(snapshot), ks.views(), &values, &statuses);
     }
+    for (const Status& s : statuses) {
+      if (!s.ok() && !s.IsNotFound()) ThrowIfError(s);
+    }
     py::list out(ks.size());
     for (size_t i = 0; i < ks.size(); i++) {
+      PyObject* item;
       if (statuses[i].IsNotFound()) {
-        out[i] = py::none();
+        item = Py_NewRef(Py_None);
       } else {
-        ThrowIfError(statuses[i]);
-        out[i] = ToBytes(values[i]);
+        item = PyBytes_FromStringAndSize(values[i].data(), static_cast<Py_ssize_t>(values[i].size()));
+        if (item == nullptr) throw py::error_already_set();
       }
+      PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), item);  // steals the reference
     }
     return out;
   }, py::arg("h"), py::arg("keys"), py::arg("snapshot") = py::none());

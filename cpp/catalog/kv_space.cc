@@ -36,10 +36,22 @@ Status KvSpace::Get(const lsm::ReadOptions& options, std::string_view key, std::
 
 void KvSpace::MultiGet(const lsm::ReadOptions& options, const std::vector<std::string_view>& keys,
                        std::vector<std::string>* values, std::vector<Status>* statuses) {
-  std::vector<std::string> encoded;
-  encoded.reserve(keys.size());
-  for (auto k : keys) encoded.push_back(EncodeKey(k));
-  std::vector<std::string_view> views(encoded.begin(), encoded.end());
+  // All encoded keys in one buffer: no allocation per key.
+  size_t total = 0;
+  for (auto k : keys) total += k.size() + 1;
+  std::string buffer;
+  buffer.reserve(total);
+  for (auto k : keys) {
+    buffer.push_back(kKvPrefix);
+    buffer.append(k.data(), k.size());
+  }
+  std::vector<std::string_view> views;
+  views.reserve(keys.size());
+  size_t offset = 0;
+  for (auto k : keys) {
+    views.emplace_back(buffer.data() + offset, k.size() + 1);
+    offset += k.size() + 1;
+  }
   db_->MultiGet(options, views, values, statuses);
 }
 
