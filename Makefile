@@ -60,7 +60,7 @@ test-py: build
 test: test-cpp test-py
 
 test-slow: build test-cpp
-	$(VPY) -m pytest tests
+	EMBODB_HYPOTHESIS_PROFILE=slow $(VPY) -m pytest tests
 
 demo: build
 	$(VPY) -m embodb.demo

@@ -64,24 +64,10 @@ class TwoLevelIterator final : public Iterator {
     data_handle_.assign(handle.data(), handle.size());
     SetData(opener_(handle));
   }
-  void SkipEmptyDataBlocksForward() {
-    while (data_ == nullptr || !data_->Valid()) {
-      if (data_ && !data_->status().ok()) {
-        // A damaged block ends the iteration with its error.
-        SaveError(data_->status());
-        SetData(nullptr);
-        return;
-      }
-      if (!index_->Valid()) {
-        SetData(nullptr);
-        return;
-      }
-      index_->Next();
-      InitDataBlock();
-      if (data_) data_->SeekToFirst();
-    }
-  }
-  void SkipEmptyDataBlocksBackward() {
+  // Moves past exhausted (or empty) data blocks in the given direction until a
+  // block has an entry or the index runs out. A damaged block ends the
+  // iteration with its error.
+  void SkipEmptyDataBlocks(bool forward) {
     while (data_ == nullptr || !data_->Valid()) {
       if (data_ && !data_->status().ok()) {
         SaveError(data_->status());
@@ -92,11 +78,22 @@ class TwoLevelIterator final : public Iterator {
         SetData(nullptr);
         return;
       }
-      index_->Prev();
+      if (forward) {
+        index_->Next();
+      } else {
+        index_->Prev();
+      }
       InitDataBlock();
-      if (data_) data_->SeekToLast();
+      if (data_ == nullptr) continue;
+      if (forward) {
+        data_->SeekToFirst();
+      } else {
+        data_->SeekToLast();
+      }
     }
   }
+  void SkipEmptyDataBlocksForward() { SkipEmptyDataBlocks(true); }
+  void SkipEmptyDataBlocksBackward() { SkipEmptyDataBlocks(false); }
 
   std::unique_ptr<Iterator> index_;
   BlockOpener opener_;
