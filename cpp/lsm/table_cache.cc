@@ -21,8 +21,10 @@ Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData
     }
     return file.status();
   }
+  auto stream_file = env_->NewRandomAccessFile(fname);
+  if (!stream_file.ok()) return stream_file.status();
   auto table = sstable::Table::Open(std::move(file).value(), fname, meta.file_size, meta.number,
-                                    block_cache_);
+                                    block_cache_, std::move(stream_file).value());
   if (!table.ok()) return table.status();
   tables_.Insert(key, *table, 1);
   return table;

@@ -1,6 +1,9 @@
 #include "util/arena.h"
 
+#include <sys/mman.h>
+
 #include <cstdint>
+#include <new>
 
 namespace embodb {
 
@@ -33,9 +36,15 @@ char* Arena::AllocateAligned(size_t bytes) {
 }
 
 char* Arena::AllocateNewBlock(size_t bytes) {
-  blocks_.emplace_back(new char[bytes]);
-  memory_usage_.fetch_add(bytes + sizeof(char*), std::memory_order_relaxed);
-  return blocks_.back().get();
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();  // like operator new: out of memory
+  blocks_.push_back(Block{static_cast<char*>(p), bytes});
+  memory_usage_.fetch_add(bytes + sizeof(Block), std::memory_order_relaxed);
+  return static_cast<char*>(p);
+}
+
+Arena::~Arena() {
+  for (const Block& b : blocks_) ::munmap(b.base, b.size);
 }
 
 }  // namespace embodb

@@ -1,5 +1,7 @@
 // Arena: bump allocation for the memtable. Memory is released all at once when
-// the arena dies. Allocation is single-threaded (the memtable has one writer);
+// the arena dies. Blocks come straight from the OS (anonymous mmap), so a
+// flushed memtable's memory is returned at once instead of lingering in the
+// allocator's free lists. Allocation is single-threaded (the memtable has one writer);
 // MemoryUsage() may be read from any thread.
 #pragma once
 
@@ -13,6 +15,7 @@ namespace embodb {
 class Arena {
  public:
   Arena() = default;
+  ~Arena();
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
@@ -25,10 +28,14 @@ class Arena {
   char* AllocateFallback(size_t bytes);
   char* AllocateNewBlock(size_t bytes);
 
-  static constexpr size_t kBlockSize = 64 * 1024;
+  static constexpr size_t kBlockSize = 1 << 20;
+  struct Block {
+    char* base;
+    size_t size;
+  };
   char* alloc_ptr_ = nullptr;
   size_t alloc_bytes_remaining_ = 0;
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<Block> blocks_;
   std::atomic<size_t> memory_usage_{0};
 };
 

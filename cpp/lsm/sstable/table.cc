@@ -8,11 +8,13 @@
 namespace embodb::lsm::sstable {
 
 Result<std::shared_ptr<Table>> Table::Open(std::unique_ptr<RandomAccessFile> file, std::string fname,
-                                           uint64_t file_size, uint64_t cache_id, BlockCache* cache) {
+                                           uint64_t file_size, uint64_t cache_id, BlockCache* cache,
+                                           std::unique_ptr<RandomAccessFile> stream_file) {
   if (file_size < kFooterSize) return Status::Corruption(fname, "file is too short to be an sstable");
+  const RandomAccessFile* meta_file = stream_file ? stream_file.get() : file.get();
   char footer_buf[kFooterSize];
   std::string_view footer_input;
-  EMBODB_RETURN_IF_ERROR(file->Read(file_size - kFooterSize, kFooterSize, &footer_input, footer_buf));
+  EMBODB_RETURN_IF_ERROR(meta_file->Read(file_size - kFooterSize, kFooterSize, &footer_input, footer_buf));
   Footer footer;
   EMBODB_RETURN_IF_ERROR(footer.DecodeFrom(footer_input, fname));
   for (const BlockHandle* h : {&footer.filter, &footer.properties, &footer.index}) {
@@ -23,14 +25,15 @@ Result<std::shared_ptr<Table>> Table::Open(std::unique_ptr<RandomAccessFile> fil
 
   std::shared_ptr<Table> table(new Table());
   std::string index_contents, props_contents;
-  EMBODB_RETURN_IF_ERROR(ReadBlock(file.get(), fname, footer.index, &index_contents));
-  EMBODB_RETURN_IF_ERROR(ReadBlock(file.get(), fname, footer.filter, &table->filter_));
-  EMBODB_RETURN_IF_ERROR(ReadBlock(file.get(), fname, footer.properties, &props_contents));
+  EMBODB_RETURN_IF_ERROR(ReadBlock(meta_file, fname, footer.index, &index_contents));
+  EMBODB_RETURN_IF_ERROR(ReadBlock(meta_file, fname, footer.filter, &table->filter_));
+  EMBODB_RETURN_IF_ERROR(ReadBlock(meta_file, fname, footer.properties, &props_contents));
   Status s = table->props_.DecodeFrom(props_contents);
   if (!s.ok()) return Status::Corruption(fname, s.message());
   table->index_block_ = std::make_shared<const Block>(std::move(index_contents));
   table->BuildTopIndex();
   table->file_ = std::move(file);
+  table->stream_file_ = std::move(stream_file);
   table->fname_ = std::move(fname);
   table->cache_id_ = cache_id;
   table->cache_ = cache;
@@ -59,7 +62,7 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handl
     if (auto cached = cache_->Lookup(cache_key)) return cached;
   }
   std::string contents;
-  EMBODB_RETURN_IF_ERROR(ReadBlock(file_.get(), fname_, handle, &contents));
+  EMBODB_RETURN_IF_ERROR(ReadBlock(FileFor(fill_cache), fname_, handle, &contents));
   auto block = std::make_shared<const Block>(std::move(contents));
   if (cache_ != nullptr && fill_cache) cache_->Insert(cache_key, block, block->size() + 64);
   return block;

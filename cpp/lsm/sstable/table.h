@@ -20,10 +20,15 @@ namespace embodb::lsm::sstable {
 
 class Table : public std::enable_shared_from_this<Table> {
  public:
+  // `file` serves cached reads (it may be a memory mapping); `stream_file`,
+  // when given, serves one-pass reads: the metadata at open and iterators that
+  // do not fill the cache (compactions), so that they neither inflate the
+  // process's resident memory through the mapping nor evict hot blocks.
   // `cache` may be null; `cache_id` must be unique among tables sharing the cache.
   static Result<std::shared_ptr<Table>> Open(std::unique_ptr<RandomAccessFile> file,
                                              std::string fname, uint64_t file_size,
-                                             uint64_t cache_id, BlockCache* cache);
+                                             uint64_t cache_id, BlockCache* cache,
+                                             std::unique_ptr<RandomAccessFile> stream_file = nullptr);
 
   // Finds the first entry with internal key >= ikey whose user key equals the
   // lookup's user key: *found, and then its *type and *value. OK and
@@ -45,7 +50,12 @@ class Table : public std::enable_shared_from_this<Table> {
   Table() = default;
   Result<std::shared_ptr<const Block>> ReadDataBlock(std::string_view handle_value, bool fill_cache) const;
 
+  const RandomAccessFile* FileFor(bool fill_cache) const {
+    return !fill_cache && stream_file_ ? stream_file_.get() : file_.get();
+  }
+
   std::unique_ptr<RandomAccessFile> file_;
+  std::unique_ptr<RandomAccessFile> stream_file_;
   std::string fname_;
   uint64_t cache_id_ = 0;
   BlockCache* cache_ = nullptr;
