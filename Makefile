@@ -66,7 +66,7 @@ demo: build
 	$(VPY) -m embodb.demo
 
 $(STAMPS)/bench-deps: $(STAMPS)/venv
-	$(VPY) -m pip install -q rocksdict lmdb psutil
+	$(VPY) -m pip install -q rocksdict lmdb
 	@touch $@
 
 bench: build $(STAMPS)/bench-deps

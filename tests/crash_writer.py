@@ -1,7 +1,8 @@
 """Child process of test_crash.py: writes with durability="sync" and reports
-each acknowledged operation on stdout, until it is killed.
+each acknowledged operation in ACK_FILE, until it is killed. (A report that
+write(2) accepted is in the page cache and survives the writer's SIGKILL.)
 
-Usage: python crash_writer.py DB_PATH ROUND SEED
+Usage: python crash_writer.py DB_PATH ROUND SEED ACK_FILE
 Each line is "P <key>" (put acknowledged), "T <key>" (about to delete: from
 here on the key may or may not exist) or "D <key>" (delete acknowledged).
 """
@@ -22,12 +23,12 @@ def value_for(key: bytes) -> bytes:
 
 
 def main() -> None:
-    path, round_no, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    path, round_no, seed, ack_file = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     rng = random.Random(seed)
     # Small buffers: flushes and compactions run while the process is killed.
     db = embodb.connect(path, durability="sync", write_buffer_size=128 << 10,
                         target_file_size=128 << 10, min_blob_size=4096)
-    out = sys.stdout
+    out = open(ack_file, "w", buffering=1)  # line-buffered: one write(2) per line
     written = []
     i = 0
     while True:

@@ -8,7 +8,6 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -23,26 +22,24 @@ WRITER = os.path.join(os.path.dirname(__file__), "crash_writer.py")
 
 def run_and_kill(path: str, round_no: int, seed: int, run_seconds: float) -> list[str]:
     """Starts the writer, kills it after run_seconds, returns its acknowledged lines."""
-    lines: list[str] = []
-    with subprocess.Popen(
-        [sys.executable, WRITER, path, str(round_no), str(seed)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as proc:
-
-        def reader():
-            for line in proc.stdout:
-                lines.append(line)
-
-        t = threading.Thread(target=reader)
-        t.start()
+    ack_file = f"{path}.acks"
+    err_file = f"{path}.stderr"
+    with open(err_file, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, WRITER, path, str(round_no), str(seed), ack_file],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
         time.sleep(run_seconds)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        t.join()
-        err = proc.stderr.read()
-    assert "Traceback" not in err, err
+    with open(err_file) as err:
+        errors = err.read()
+    assert "Traceback" not in errors, errors
+    if not os.path.exists(ack_file):
+        return []  # killed before it got going
+    with open(ack_file) as f:
+        lines = f.readlines()
     # A line cut short by the kill was never acknowledged in full.
     return [line.rstrip("\n") for line in lines if line.endswith("\n")]
 

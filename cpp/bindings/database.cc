@@ -54,6 +54,7 @@ static lsm::Options ParseOptions(const py::dict& opts) {
     else if (key == "write_buffer_size") o.write_buffer_size = PositiveInt(v, key);
     else if (key == "block_cache_size") o.block_cache_size = PositiveInt(v, key);
     else if (key == "min_blob_size") o.min_blob_size = PositiveInt(v, key);
+    else if (key == "blob_file_merge_size") o.blob_file_merge_size = PositiveInt(v, key);
     else if (key == "target_file_size") o.target_file_size = PositiveInt(v, key);
     else if (key == "compaction_threads") o.compaction_threads = static_cast<int>(PositiveInt(v, key));
     else if (key == "group_commit_interval_ms") o.group_commit_interval_ms = static_cast<uint32_t>(PositiveInt(v, key));

@@ -39,8 +39,10 @@ class Compaction {
   void AddInputDeletions(VersionEdit* edit) const;
 
   bool manual = false;
-  // Rewrite blobs from files whose garbage ratio reaches this (> 1 disables).
+  // Rewrite blobs from files whose garbage ratio reaches this (> 1 disables),
+  // and from files smaller than blob_merge_size (0 disables).
   double blob_gc_ratio = 2.0;
+  uint64_t blob_merge_size = 0;
 
  private:
   std::shared_ptr<const Version> input_version_;

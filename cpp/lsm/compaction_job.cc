@@ -154,8 +154,10 @@ void CompactionJob::RunRange(const Range& range, SubResult* out) {
     }
     if (is_blob) {
       auto it = blob_files.find(index.file_number);
-      if (it != blob_files.end() && it->second->GarbageRatio() >= c_->blob_gc_ratio) {
-        // Garbage collection: move the live blob out of a mostly-dead file.
+      if (it != blob_files.end() && (it->second->GarbageRatio() >= c_->blob_gc_ratio ||
+                                     it->second->file_size < c_->blob_merge_size)) {
+        // Garbage collection: move the live blob out of a mostly-dead (or a
+        // small) file, so that the file can be deleted.
         auto reader = tables_->FindBlobFile(index.file_number);
         if (!reader.ok()) {
           s = reader.status();

@@ -193,6 +193,12 @@ Status DB::Close() {
     if (s.ok()) s = c;
     logfile_.reset();
   }
+  // A closed database holds no files, mappings or caches; iterators still
+  // alive keep what they pinned.
+  table_cache_->EvictAll();
+  block_cache_->Clear();
+  mem_.reset();
+  imm_.reset();
   db_lock_.reset();
   return s;
 }

@@ -149,7 +149,7 @@ DbStats DB::GetStats() {
     s.blob_file_bytes += b->file_size;
     s.blob_garbage_bytes += b->garbage_bytes;
   }
-  s.memtable_bytes = mem_ ? mem_->ApproximateMemoryUsage() : 0;
+  s.memtable_bytes = mem_ ? mem_->ApproximateMemoryUsage() : 0;  // null once closed
   s.immutable_memtable_bytes = imm_ ? imm_->ApproximateMemoryUsage() : 0;
   s.last_sequence = versions_->LastSequence();
   s.block_cache_hits = block_cache_->hits();

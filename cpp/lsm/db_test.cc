@@ -234,6 +234,7 @@ TEST_F(DBTest, LargeValuesGoToBlobFilesAndSurvive) {
 
 TEST_F(DBTest, BlobGarbageIsCollected) {
   options_.write_buffer_size = 4 << 20;  // one flush, so one blob file, per round
+  options_.blob_file_merge_size = 0;     // this test is about garbage, not merging
   Open();
   for (int round = 0; round < 4; round++) {
     for (int i = 0; i < 100; i++) ASSERT_OK(Put(Key(i), std::string(5000, static_cast<char>('a' + round))));
@@ -478,6 +479,28 @@ TEST(DBPosixTest, LockRefusesSecondOpenerAndReopenWorks) {
 }  // namespace embodb::lsm
 
 namespace embodb::lsm {
+
+TEST_F(DBTest, SmallBlobFilesAreMerged) {
+  options_.write_buffer_size = 64 << 10;  // every flush writes a small blob file
+  Open();
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 300; i++) {
+    std::string v(2000 + i, static_cast<char>('a' + i % 26));
+    ASSERT_OK(Put(Key(i), v));
+    model[Key(i)] = v;
+  }
+  ASSERT_OK(db_->Flush());
+  EXPECT_GT(db_->GetStats().blob_files, 5);
+  ASSERT_OK(db_->CompactAll());
+  auto stats = db_->GetStats();
+  EXPECT_EQ(1, stats.blob_files);
+  EXPECT_EQ(model, Scan());
+  std::vector<std::string> children;
+  ASSERT_OK(fault_env_.GetChildren(dbname_, &children));
+  int on_disk = 0;
+  for (const auto& c : children) on_disk += c.find(".blob") != std::string::npos;
+  EXPECT_EQ(1, on_disk);
+}
 
 TEST_F(DBTest, CompactionDeletesReplacedFilesAtOnce) {
   Open();

@@ -47,6 +47,9 @@ struct Options {
   size_t min_blob_size = 4096;  // values at least this large go to blob files
   // A blob file whose garbage ratio reaches this is rewritten by compactions.
   double blob_gc_garbage_ratio = 0.5;
+  // Blob files smaller than this (written by flushes of small memtables) are
+  // merged: compactions move their blobs into their own, larger output.
+  uint64_t blob_file_merge_size = 4ull << 20;
 
   // TBB threads for the merge of one compaction (0: all hardware threads).
   int compaction_threads = 0;

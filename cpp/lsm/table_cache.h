@@ -22,6 +22,11 @@ class TableCache {
   Result<std::shared_ptr<blob::BlobFileReader>> FindBlobFile(uint64_t number);
   // Drops cached readers of a deleted file.
   void Evict(uint64_t number);
+  // Drops every cached reader (open files and mappings).
+  void EvictAll() {
+    tables_.Clear();
+    blob_files_.Clear();
+  }
 
  private:
   const std::string dbname_;

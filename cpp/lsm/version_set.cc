@@ -249,6 +249,7 @@ std::unique_ptr<Compaction> VersionSet::PickCompaction() {
   const int level = current_->compaction_level();
   auto c = std::make_unique<Compaction>(current_, level + 1, options_->target_file_size);
   c->blob_gc_ratio = options_->blob_gc_garbage_ratio;
+  c->blob_merge_size = options_->blob_file_merge_size;
   CompactionInputs base{level, {}};
   if (level == 0) {
     base.files = current_->files(0);
@@ -290,6 +291,7 @@ std::unique_ptr<Compaction> VersionSet::PickFullCompaction() {
   auto c = std::make_unique<Compaction>(current_, output, options_->target_file_size);
   c->manual = true;
   c->blob_gc_ratio = options_->blob_gc_garbage_ratio;
+  c->blob_merge_size = options_->blob_file_merge_size;
   for (int level = 0; level < kNumLevels; level++) {
     if (current_->NumFiles(level) > 0) c->inputs().push_back(CompactionInputs{level, current_->files(level)});
   }

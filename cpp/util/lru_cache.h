@@ -69,6 +69,15 @@ class LruCache {
     s.map.erase(it);  // its key leaves the clock when the hand reaches it
   }
 
+  void Clear() {
+    for (auto& s : shards_) {
+      std::lock_guard lock(s.mu);
+      s.map.clear();
+      s.clock.clear();
+      s.usage = 0;
+    }
+  }
+
   size_t usage() const {
     size_t total = 0;
     for (auto& s : shards_) {

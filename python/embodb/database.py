@@ -60,7 +60,6 @@ class Database:
 
     def __init__(self, handle: Any) -> None:
         self._handle = handle
-        self._kv = KeyValue(self)
 
     def _live_handle(self) -> Any:
         if self._handle.closed:
@@ -79,7 +78,7 @@ class Database:
     def kv(self) -> KeyValue:
         """The key-value store."""
         self._live_handle()
-        return self._kv
+        return KeyValue(self)  # a light view; not cached, so no reference cycle
 
     def snapshot(self) -> Snapshot:
         """A consistent read view of the database as it is now."""
