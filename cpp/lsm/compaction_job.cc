@@ -197,14 +197,4 @@ void CompactionJob::AddToEdit(VersionEdit* edit) const {
   for (const auto& [number, g] : garbage) edit->AddBlobGarbage(g);
 }
 
-std::vector<uint64_t> CompactionJob::OutputNumbers() const {
-  std::vector<uint64_t> numbers;
-  for (const auto& r : results_) {
-    if (!r.output) continue;
-    for (const auto& f : r.output->tables()) numbers.push_back(f.number);
-    for (const auto& b : r.output->blob_files()) numbers.push_back(b.number);
-  }
-  return numbers;
-}
-
 }  // namespace embodb::lsm

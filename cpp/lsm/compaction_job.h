@@ -32,8 +32,6 @@ class CompactionJob {
   void AddToEdit(VersionEdit* edit) const;
   const CompactionStats& stats() const { return stats_; }
   int num_subcompactions() const { return static_cast<int>(ranges_.size()); }
-  // Numbers of every output file (to release from pending outputs).
-  std::vector<uint64_t> OutputNumbers() const;
 
  private:
   struct Range {

@@ -110,7 +110,6 @@ class DB {
 
  private:
   struct Writer;
-  friend class DBIterFactory;
 
   DB(const Options& options, std::string name);
 

@@ -77,7 +77,6 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
     std::shared_ptr<MemTable> mem = mem_;
     log::Writer* log = log_.get();
     WritableFile* logfile = logfile_.get();
-    const bool log_is_new = log->size() == 0;
     l.unlock();
     // Only the leader touches the log and inserts into the memtable, so neither
     // needs the mutex; readers only see sequences up to LastSequence().
@@ -87,7 +86,7 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       log_written = true;
     }
     uint64_t sync_start = 0;
-    if (status.ok() && need_sync && (log_written || !log_is_new)) {
+    if (status.ok() && need_sync) {
       sync_start = env_->NowMicros();
       status = logfile->Sync();
     }

@@ -120,19 +120,6 @@ std::vector<FileMetaPtr> Version::GetOverlappingInputs(int level, const std::str
     if (end != nullptr && CompareUserKeys(ExtractUserKey(f->smallest), *end) > 0) continue;
     out.push_back(f);
   }
-  if (level == 0 && begin != nullptr && end != nullptr && !out.empty()) {
-    // L0 files overlap each other: widen the range until it is closed under overlap.
-    std::string lo = *begin, hi = *end;
-    bool changed = true;
-    while (changed) {
-      changed = false;
-      for (const auto& f : out) {
-        if (CompareUserKeys(ExtractUserKey(f->smallest), lo) < 0) { lo = ExtractUserKey(f->smallest); changed = true; }
-        if (CompareUserKeys(ExtractUserKey(f->largest), hi) > 0) { hi = ExtractUserKey(f->largest); changed = true; }
-      }
-      if (changed) return GetOverlappingInputs(0, &lo, &hi);
-    }
-  }
   return out;
 }
 

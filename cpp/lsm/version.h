@@ -48,7 +48,8 @@ class Version {
                     std::vector<std::unique_ptr<Iterator>>* iters) const;
 
   // Files of `level` whose user-key range intersects [begin, end]; a null
-  // pointer means unbounded.
+  // pointer means unbounded. (On L0, files overlap each other, so the result
+  // is not closed under overlap; compactions take all of L0 instead.)
   std::vector<FileMetaPtr> GetOverlappingInputs(int level, const std::string* begin,
                                                 const std::string* end) const;
   bool OverlapInLevel(int level, std::string_view smallest_user, std::string_view largest_user) const;

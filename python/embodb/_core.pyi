@@ -1,4 +1,4 @@
-"""Type stubs of the private native module (cpp/bindings). Use the embodb package instead."""
+"""Typed interface of the private native module (cpp/bindings). Use the embodb package instead."""
 
 from typing import Any, Iterator, Optional
 
