@@ -49,7 +49,9 @@ def test_sync_writes_from_threads_share_fsyncs(db_path):
             th.join()
         st = db.stats()
         assert sum(1 for _ in db.kv.scan()) == n_threads * per_thread
-        assert st["wal_syncs"] <= n_threads * per_thread + 1
+        # Concurrent sync writers share fsyncs (about 4 writes per fsync on the
+        # development machine; demand a clear margin, not the ideal).
+        assert st["wal_syncs"] < 0.75 * n_threads * per_thread, st["wal_syncs"]
 
 
 def test_close_while_threads_write(db_path):
