@@ -2,19 +2,30 @@
 // one WAL append and at most one fsync.
 #include <algorithm>
 #include <chrono>
+#include <semaphore>
 
 #include "lsm/db.h"
 #include "lsm/filename.h"
 
 namespace embodb::lsm {
 
+// Each thread's wake-up signal, shared with the leader that wakes it so that
+// it stays alive even if the woken writer returns at once.
+static std::shared_ptr<std::counting_semaphore<>> ThreadWake() {
+  thread_local auto wake = std::make_shared<std::counting_semaphore<>>(0);
+  return wake;
+}
+
 struct DB::Writer {
   WriteBatch* batch = nullptr;  // nullptr: a sync or rotation request only
   Durability durability = Durability::kGroup;
   bool force_rotate = false;
-  bool done = false;
+  // Set by the leader (status first) under the mutex; read by the follower
+  // without it, so that a woken follower returns without re-taking the mutex.
+  std::atomic<bool> done{false};
   Status status;
-  std::condition_variable cv;
+  std::shared_ptr<std::counting_semaphore<>> wake = ThreadWake();  // done, or now at the front
+  std::condition_variable cv;  // a leader forming its group waits here (with the mutex)
 };
 
 // A group grows to at most this many bytes, so that a small write does not
@@ -59,8 +70,12 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
   }
   writers_.push_back(&w);
   if (leader_forming_group_) writers_.front()->cv.notify_one();
-  while (!w.done && &w != writers_.front()) w.cv.wait(l);
-  if (w.done) return w.status;
+  while (&w != writers_.front()) {
+    l.unlock();
+    w.wake->acquire();
+    if (w.done.load(std::memory_order_acquire)) return w.status;
+    l.lock();  // woken to lead (or a stale signal): check again
+  }
 
   // This writer leads: it commits every writer it can group with.
   Status status = MakeRoomForWrite(l, force_rotate);
@@ -122,13 +137,17 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
     Writer* ready = writers_.front();
     writers_.pop_front();
     if (ready != &w) {
+      // Once done is set the follower may return and destroy `ready`: only
+      // the copied semaphore is touched after that.
+      auto wake = ready->wake;
       ready->status = status;
-      ready->done = true;
-      ready->cv.notify_one();
+      ready->done.store(true, std::memory_order_release);
+      wake->release();
     }
     if (ready == last_writer) break;
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  // The new front is not done, so it cannot return before it takes the mutex.
+  if (!writers_.empty()) writers_.front()->wake->release();
   return status;
 }
 
