@@ -116,24 +116,28 @@ class DB {
   // db_open.cc
   Status Recover();
   Status RecoverLog(uint64_t number, bool is_last, std::shared_ptr<MemTable>* mem,
-                    SequenceNumber* max_sequence, VersionEdit* edit, bool* flushed);
+                    SequenceNumber* max_sequence, VersionEdit* edit, std::vector<uint64_t>* pending);
   Status NewLogFile();
 
   // db_write.cc
   Status WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate);
   Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);
-  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms);
+  // Merges the queue's batches, from the front up to *last_writer, into group_batch_.
+  void BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms);
   void WaitForGroupPeers(std::unique_lock<std::mutex>& lock, Writer* leader);
   void SyncThreadMain();
 
   // db_background.cc
   void FlushThreadMain();
   void CompactionThreadMain();
-  Status WriteLevel0Table(const MemTable& mem, VersionEdit* edit);
+  // Writes mem as L0 files recorded in *edit. Their numbers are added to
+  // *pending (and to pending_outputs_); the caller releases them once the edit
+  // is applied or abandoned, so that cleanup never deletes them too early.
+  Status WriteLevel0Table(const MemTable& mem, VersionEdit* edit, std::vector<uint64_t>* pending);
   Status RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c);
   void DeleteObsoleteFiles(std::unique_lock<std::mutex>& lock);
   OutputFiles::NumberAllocator PendingNumberAllocator(std::vector<uint64_t>* numbers);
-  void ReleasePending(const std::vector<uint64_t>& numbers);
+  void ReleasePending(const std::vector<uint64_t>& numbers);  // REQUIRES: mutex_ held
   void SetBackgroundError(const Status& s);
 
   // db_read.cc

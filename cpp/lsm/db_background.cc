@@ -29,9 +29,8 @@ void DB::ReleasePending(const std::vector<uint64_t>& numbers) {
   for (uint64_t n : numbers) pending_outputs_.erase(n);
 }
 
-Status DB::WriteLevel0Table(const MemTable& mem, VersionEdit* edit) {
-  std::vector<uint64_t> numbers;
-  OutputFiles out(options_, dbname_, UINT64_MAX, PendingNumberAllocator(&numbers));
+Status DB::WriteLevel0Table(const MemTable& mem, VersionEdit* edit, std::vector<uint64_t>* pending) {
+  OutputFiles out(options_, dbname_, UINT64_MAX, PendingNumberAllocator(pending));
   auto it = mem.NewIterator();
   Status s;
   for (it->SeekToFirst(); s.ok() && it->Valid(); it->Next()) {
@@ -50,10 +49,6 @@ Status DB::WriteLevel0Table(const MemTable& mem, VersionEdit* edit) {
     stats_.flush_bytes_written += out.bytes_written();
     stats_.num_flushes++;
   }
-  // The numbers stay pending until the caller's edit is applied; a failed
-  // flush leaves files that the next cleanup removes.
-  std::lock_guard l(mutex_);
-  if (!s.ok()) ReleasePending(numbers);
   return s;
 }
 
@@ -66,15 +61,15 @@ void DB::FlushThreadMain() {
     const uint64_t log_number = logfile_number_;
     l.unlock();
     VersionEdit edit;
-    Status s = WriteLevel0Table(*imm, &edit);
+    std::vector<uint64_t> pending;
+    Status s = WriteLevel0Table(*imm, &edit, &pending);
     if (s.ok()) s = env_->SyncDir(dbname_);
     l.lock();
     if (s.ok()) {
       edit.SetLogNumber(log_number);  // every older WAL is now in tables
       s = versions_->LogAndApply(&edit);
     }
-    for (const auto& [level, f] : edit.new_files()) pending_outputs_.erase(f.number);
-    for (const auto& b : edit.new_blob_files()) pending_outputs_.erase(b.number);
+    ReleasePending(pending);
     if (s.ok()) {
       imm_.reset();
       DeleteObsoleteFiles(l);

@@ -111,15 +111,16 @@ Status DB::Recover() {
   std::sort(logs.begin(), logs.end());
   SequenceNumber max_sequence = versions_->LastSequence();
   VersionEdit edit;
-  bool flushed = false;
+  std::vector<uint64_t> pending;  // tables written during recovery
   auto mem = std::make_shared<MemTable>();
   for (size_t i = 0; i < logs.size(); i++) {
-    EMBODB_RETURN_IF_ERROR(RecoverLog(logs[i], i + 1 == logs.size(), &mem, &max_sequence, &edit, &flushed));
+    EMBODB_RETURN_IF_ERROR(RecoverLog(logs[i], i + 1 == logs.size(), &mem, &max_sequence, &edit, &pending));
   }
+  const bool flushed = !pending.empty();
   versions_->SetLastSequence(max_sequence);
   EMBODB_RETURN_IF_ERROR(NewLogFile());
   if (flushed && !mem->empty()) {
-    EMBODB_RETURN_IF_ERROR(WriteLevel0Table(*mem, &edit));
+    EMBODB_RETURN_IF_ERROR(WriteLevel0Table(*mem, &edit, &pending));
     mem = std::make_shared<MemTable>();
   }
   // When the recovered memtable stays in memory (the fast path), the old logs
@@ -129,13 +130,13 @@ Status DB::Recover() {
   EMBODB_RETURN_IF_ERROR(env_->SyncDir(dbname_));
   EMBODB_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
   std::unique_lock l(mutex_);
-  pending_outputs_.clear();  // recovery's tables are in the version now
+  ReleasePending(pending);  // recovery's tables are in the version now
   DeleteObsoleteFiles(l);
   return Status::OK();
 }
 
 Status DB::RecoverLog(uint64_t number, bool is_last, std::shared_ptr<MemTable>* mem,
-                      SequenceNumber* max_sequence, VersionEdit* edit, bool* flushed) {
+                      SequenceNumber* max_sequence, VersionEdit* edit, std::vector<uint64_t>* pending) {
   const std::string fname = LogFileName(dbname_, number);
   auto file = env_->NewSequentialFile(fname);
   if (!file.ok()) return file.status();
@@ -151,9 +152,8 @@ Status DB::RecoverLog(uint64_t number, bool is_last, std::shared_ptr<MemTable>* 
     EMBODB_RETURN_IF_ERROR(batch.InsertInto(mem->get()));
     *max_sequence = std::max(*max_sequence, batch.Sequence() + batch.Count() - 1);
     if ((*mem)->ApproximateMemoryUsage() > options_.write_buffer_size) {
-      EMBODB_RETURN_IF_ERROR(WriteLevel0Table(**mem, edit));
+      EMBODB_RETURN_IF_ERROR(WriteLevel0Table(**mem, edit, pending));
       *mem = std::make_shared<MemTable>();
-      *flushed = true;
     }
   }
   if (!reader.status().ok()) return reader.status();

@@ -84,7 +84,8 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
   if (status.ok()) {
     bool need_sync = false;
     uint32_t sync_within_ms = 0;
-    WriteBatch* group = BuildBatchGroup(&last_writer, &need_sync, &sync_within_ms);
+    BuildBatchGroup(&last_writer, &need_sync, &sync_within_ms);
+    WriteBatch* group = &group_batch_;
     const uint32_t count = group->Count();
     SequenceNumber last = versions_->LastSequence();
     if (count > 0) group->SetSequence(last + 1);
@@ -95,29 +96,21 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
     l.unlock();
     // Only the leader touches the log and inserts into the memtable, so neither
     // needs the mutex; readers only see sequences up to LastSequence().
-    bool log_written = false;
-    if (count > 0) {
-      status = log->AddRecord(group->Contents());
-      log_written = true;
-    }
-    uint64_t sync_start = 0;
-    if (status.ok() && need_sync) {
-      sync_start = env_->NowMicros();
-      status = logfile->Sync();
-    }
+    if (count > 0) status = log->AddRecord(group->Contents());
+    const uint64_t sync_start = env_->NowMicros();
+    if (status.ok() && need_sync) status = logfile->Sync();
     if (status.ok() && count > 0) status = group->InsertInto(mem.get());
     l.lock();
     if (status.ok()) {
       versions_->SetLastSequence(last);
       stats_.user_bytes_written += group->payload_bytes();
-      if (log_written) stats_.wal_bytes_written += group->ApproximateSize() + log::kHeaderSize;
+      if (count > 0) stats_.wal_bytes_written += group->ApproximateSize() + log::kHeaderSize;
       if (need_sync) {
         stats_.wal_syncs++;
         sync_deadline_us_ = 0;
-        if (sync_start != 0) {
-          const uint64_t took = env_->NowMicros() - sync_start;
-          fsync_micros_ewma_ = fsync_micros_ewma_ == 0 ? took : (fsync_micros_ewma_ * 7 + took) / 8;
-        }
+        // Includes the memtable insert; both are short beside an fsync.
+        const uint64_t took = env_->NowMicros() - sync_start;
+        fsync_micros_ewma_ = fsync_micros_ewma_ == 0 ? took : (fsync_micros_ewma_ * 7 + took) / 8;
       } else if (sync_within_ms > 0 && count > 0) {
         const uint64_t deadline = env_->NowMicros() + uint64_t{sync_within_ms} * 1000;
         if (sync_deadline_us_ == 0 || deadline < sync_deadline_us_) {
@@ -130,7 +123,7 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       // which drops the torn tail.
       SetBackgroundError(status);
     }
-    if (group == &group_batch_) group_batch_.Clear();
+    group_batch_.Clear();
   }
 
   while (true) {
@@ -173,9 +166,8 @@ void DB::WaitForGroupPeers(std::unique_lock<std::mutex>& l, Writer* leader) {
   leader_forming_group_ = false;
 }
 
-WriteBatch* DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms) {
+void DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms) {
   Writer* first = writers_.front();
-  WriteBatch* result = &group_batch_;
   group_batch_.Clear();
   size_t size = first->batch ? first->batch->ApproximateSize() : 0;
   const size_t max_size = size <= (128 << 10) ? size + (128 << 10) : kMaxGroupBytes;
@@ -193,7 +185,6 @@ WriteBatch* DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t*
     if (within > 0 && (*sync_within_ms == 0 || within < *sync_within_ms)) *sync_within_ms = within;
     *last_writer = w;
   }
-  return result;
 }
 
 Status DB::MakeRoomForWrite(std::unique_lock<std::mutex>& l, bool force) {
