@@ -88,12 +88,7 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
 
 static void Close(const HandlePtr& h) {
   if (h->closed.exchange(true)) return;
-  Status s;
-  {
-    py::gil_scoped_release release;
-    s = h->db->Close();
-  }
-  ThrowIfError(s);
+  RunWithoutGil([&] { return h->db->Close(); });
 }
 
 static py::dict Stats(const HandlePtr& h) {
@@ -150,30 +145,15 @@ void RegisterDatabase(py::module_& m) {
       .def_property_readonly("path", [](const HandlePtr& h) { return h->mem_env ? std::string(":memory:") : h->db->name(); })
       .def("flush", [](const HandlePtr& h) {
         lsm::DB& db = h->Db();
-        Status s;
-        {
-          py::gil_scoped_release release;
-          s = db.Flush();
-        }
-        ThrowIfError(s);
+        RunWithoutGil([&] { return db.Flush(); });
       })
       .def("compact", [](const HandlePtr& h) {
         lsm::DB& db = h->Db();
-        Status s;
-        {
-          py::gil_scoped_release release;
-          s = db.CompactAll();
-        }
-        ThrowIfError(s);
+        RunWithoutGil([&] { return db.CompactAll(); });
       })
       .def("sync_wal", [](const HandlePtr& h) {
         lsm::DB& db = h->Db();
-        Status s;
-        {
-          py::gil_scoped_release release;
-          s = db.SyncWal();
-        }
-        ThrowIfError(s);
+        RunWithoutGil([&] { return db.SyncWal(); });
       })
       .def("stats", &Stats)
       .def("acquire_snapshot", [](const HandlePtr& h) { return h->Db().GetSnapshot(); })

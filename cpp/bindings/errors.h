@@ -25,6 +25,18 @@ inline void ThrowIfError(const Status& s) {
   if (!s.ok()) throw StatusError(s);
 }
 
+// Runs fn, which returns a Status and touches no Python object, with the GIL
+// released; then raises its error, if any.
+template <typename Fn>
+void RunWithoutGil(Fn&& fn) {
+  Status s;
+  {
+    pybind11::gil_scoped_release release;
+    s = fn();
+  }
+  ThrowIfError(s);
+}
+
 // Raised for calls on a closed database or snapshot.
 [[noreturn]] void ThrowClosed(const char* what);
 

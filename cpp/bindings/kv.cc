@@ -98,12 +98,7 @@ void RegisterKv(py::module_& m) {
     ByteView k(key, "key"), v(value, "value");
     auto wo = MakeWriteOptions(durability);
     h->Db();
-    Status s;
-    {
-      py::gil_scoped_release release;
-      s = h->kv->Put(wo, k.view(), v.view());
-    }
-    ThrowIfError(s);
+    RunWithoutGil([&] { return h->kv->Put(wo, k.view(), v.view()); });
   }, py::arg("h"), py::arg("key"), py::arg("value"), py::arg("durability") = py::none());
 
   m.def("kv_get", [](const HandlePtr& h, py::handle key, std::optional<uint64_t> snapshot) -> py::object {
@@ -124,12 +119,7 @@ void RegisterKv(py::module_& m) {
     ByteView k(key, "key");
     auto wo = MakeWriteOptions(durability);
     h->Db();
-    Status s;
-    {
-      py::gil_scoped_release release;
-      s = h->kv->Delete(wo, k.view());
-    }
-    ThrowIfError(s);
+    RunWithoutGil([&] { return h->kv->Delete(wo, k.view()); });
   }, py::arg("h"), py::arg("key"), py::arg("durability") = py::none());
 
   m.def("kv_put_many", [](const HandlePtr& h, py::handle keys, py::handle values, std::optional<std::string> durability) {
@@ -140,14 +130,11 @@ void RegisterKv(py::module_& m) {
     }
     auto wo = MakeWriteOptions(durability);
     h->Db();
-    Status s;
-    {
-      py::gil_scoped_release release;
+    RunWithoutGil([&] {
       lsm::WriteBatch batch;
       for (size_t i = 0; i < ks.size(); i++) catalog::KvSpace::AddPut(&batch, ks.views()[i], vs.views()[i]);
-      s = h->db->Write(wo, &batch);
-    }
-    ThrowIfError(s);
+      return h->db->Write(wo, &batch);
+    });
   }, py::arg("h"), py::arg("keys"), py::arg("values"), py::arg("durability") = py::none());
 
   m.def("kv_get_many", [](const HandlePtr& h, py::handle keys, std::optional<uint64_t> snapshot) {
@@ -179,12 +166,7 @@ void RegisterKv(py::module_& m) {
   m.def("kv_write", [](const HandlePtr& h, PyWriteBatch& batch, std::optional<std::string> durability) {
     auto wo = MakeWriteOptions(durability);
     h->Db();
-    Status s;
-    {
-      py::gil_scoped_release release;
-      s = h->db->Write(wo, &batch.batch);
-    }
-    ThrowIfError(s);
+    RunWithoutGil([&] { return h->db->Write(wo, &batch.batch); });
   }, py::arg("h"), py::arg("batch"), py::arg("durability") = py::none());
 
   m.def("kv_scan", [](const HandlePtr& h, py::handle start, py::handle end, py::handle prefix, bool reverse,
