@@ -86,21 +86,24 @@ def test_flipped_byte_in_manifest_fails_open(db_path):
         embodb.connect(db_path)
 
 
-def test_flipped_byte_in_wal_middle_fails_open(db_path):
-    with embodb.connect(db_path, durability="sync") as db:
-        for i in range(2000):
+def write_synced_wal(path, n):
+    """Writes n keys with durability="sync" and returns the WAL holding them."""
+    with embodb.connect(path, durability="sync") as db:
+        for i in range(n):
             db.kv.put(b"k%05d" % i, b"v" * 50)
-    (wal,) = [f for f in files_with(db_path, ".log") if os.path.getsize(f) > 0]
+    (wal,) = [f for f in files_with(path, ".log") if os.path.getsize(f) > 0]
+    return wal
+
+
+def test_flipped_byte_in_wal_middle_fails_open(db_path):
+    wal = write_synced_wal(db_path, 2000)
     flip(wal, 5000)
     with pytest.raises(errors.CorruptionError):
         embodb.connect(db_path)
 
 
 def test_torn_wal_tail_is_dropped(db_path):
-    with embodb.connect(db_path, durability="sync") as db:
-        for i in range(100):
-            db.kv.put(b"k%05d" % i, b"v" * 50)
-    (wal,) = [f for f in files_with(db_path, ".log") if os.path.getsize(f) > 0]
+    wal = write_synced_wal(db_path, 100)
     with open(wal, "r+b") as f:
         f.truncate(os.path.getsize(wal) - 20)  # cut into the last record
     with embodb.connect(db_path) as db:

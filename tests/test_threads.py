@@ -64,23 +64,27 @@ def test_sync_writes_from_threads_share_fsyncs(db_path):
 
 def test_close_while_threads_write(db_path):
     db = embodb.connect(db_path)
-    stop = threading.Event()
-    outcomes = []
+    acknowledged = []
+    outcome = []
 
     def writer():
         i = 0
-        while not stop.is_set():
-            try:
-                db.kv.put(b"k%d" % i, b"v")
-            except embodb.DatabaseClosedError:
-                outcomes.append("closed")
-                return
-            i += 1
+        try:
+            while True:
+                db.kv.put(b"k%06d" % i, b"v")
+                acknowledged.append(i)
+                i += 1
+        except embodb.DatabaseClosedError:
+            outcome.append("closed")
 
     th = threading.Thread(target=writer)
     th.start()
+    time.sleep(0.05)
     db.close()
-    stop.set()
-    th.join()
+    th.join(timeout=30)
+    assert not th.is_alive(), "a writer hung across close()"
+    assert outcome == ["closed"]
+    assert acknowledged, "the writer never got going"
+    # close() makes every acknowledged write durable.
     with embodb.connect(db_path) as db2:
-        assert db2.kv.get(b"k0") in (b"v", None)
+        assert db2.kv.get_many([b"k%06d" % i for i in acknowledged]) == [b"v"] * len(acknowledged)

@@ -24,20 +24,4 @@ from .kv import KeyValue, WriteBatch
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "connect",
-    "Database",
-    "Snapshot",
-    "KeyValue",
-    "WriteBatch",
-    "errors",
-    "Error",
-    "SchemaError",
-    "InvalidInputError",
-    "NotFoundError",
-    "ConflictError",
-    "DatabaseLockedError",
-    "DatabaseClosedError",
-    "CorruptionError",
-    "StorageError",
-]
+__all__ = ["connect", "Database", "Snapshot", "KeyValue", "WriteBatch", "errors", *errors.__all__]
