@@ -26,6 +26,8 @@ static void RaiseStatus(const Status& s) {
     }
     case Status::Code::kInvalidArgument: cls = "InvalidInputError"; break;
     case Status::Code::kConflict: cls = "ConflictError"; break;
+    case Status::Code::kSchema: cls = "SchemaError"; break;
+    case Status::Code::kAlreadyExists: cls = "DuplicateKeyError"; break;
     case Status::Code::kLocked: cls = "DatabaseLockedError"; break;
     case Status::Code::kAborted: cls = "DatabaseClosedError"; break;
     default: break;

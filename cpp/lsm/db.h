@@ -82,7 +82,8 @@ class DB {
 
   Status Put(const WriteOptions& options, std::string_view key, std::string_view value);
   Status Delete(const WriteOptions& options, std::string_view key);
-  // Applies the batch atomically: all of it or, on error, none of it.
+  // Applies the batch atomically: all of it or, on error, none of it. On
+  // success batch->Sequence() is the sequence number of its first record.
   Status Write(const WriteOptions& options, WriteBatch* batch);
 
   // NotFound when the key has no value.

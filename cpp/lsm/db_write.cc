@@ -89,6 +89,15 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
     const uint32_t count = group->Count();
     SequenceNumber last = versions_->LastSequence();
     if (count > 0) group->SetSequence(last + 1);
+    // Each caller learns its own batch's first sequence (WriteBatch::Sequence).
+    SequenceNumber next = last + 1;
+    for (Writer* g : writers_) {
+      if (g->batch != nullptr) {
+        g->batch->SetSequence(next);
+        next += g->batch->Count();
+      }
+      if (g == last_writer) break;
+    }
     last += count;
     std::shared_ptr<MemTable> mem = mem_;
     log::Writer* log = log_.get();

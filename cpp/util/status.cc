@@ -23,6 +23,8 @@ std::string Status::ToString() const {
     case Code::kLocked: name = "Locked"; break;
     case Code::kBusy: name = "Busy"; break;
     case Code::kAborted: name = "Aborted"; break;
+    case Code::kSchema: name = "Schema"; break;
+    case Code::kAlreadyExists: name = "AlreadyExists"; break;
   }
   return std::string(name) + ": " + message_;
 }

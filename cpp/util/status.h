@@ -24,6 +24,8 @@ class [[nodiscard]] Status {
     kLocked,
     kBusy,
     kAborted,
+    kSchema,  // data that does not fit a table's schema (SchemaError)
+    kAlreadyExists,  // a duplicate primary key (DuplicateKeyError)
   };
 
   Status() = default;
@@ -60,6 +62,12 @@ class [[nodiscard]] Status {
   static Status Aborted(std::string_view msg, std::string_view detail = {}) {
     return Status(Code::kAborted, msg, detail);
   }
+  static Status Schema(std::string_view msg, std::string_view detail = {}) {
+    return Status(Code::kSchema, msg, detail);
+  }
+  static Status AlreadyExists(std::string_view msg, std::string_view detail = {}) {
+    return Status(Code::kAlreadyExists, msg, detail);
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -71,6 +79,8 @@ class [[nodiscard]] Status {
   bool IsLocked() const { return code_ == Code::kLocked; }
   bool IsBusy() const { return code_ == Code::kBusy; }
   bool IsAborted() const { return code_ == Code::kAborted; }
+  bool IsSchema() const { return code_ == Code::kSchema; }
+  bool IsAlreadyExists() const { return code_ == Code::kAlreadyExists; }
 
   Code code() const { return code_; }
   int sys_errno() const { return sys_errno_; }

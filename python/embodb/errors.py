@@ -10,6 +10,7 @@ __all__ = [
     "Error",
     "SchemaError",
     "InvalidInputError",
+    "DuplicateKeyError",
     "NotFoundError",
     "ConflictError",
     "DatabaseLockedError",
@@ -29,6 +30,10 @@ class SchemaError(Error, ValueError):
 
 class InvalidInputError(Error, ValueError):
     """Input that cannot be accepted: NaN in a vector, a bad option or expression."""
+
+
+class DuplicateKeyError(InvalidInputError):
+    """An insert would repeat a primary key (within the batch or in the table)."""
 
 
 class NotFoundError(Error, KeyError):

@@ -1,0 +1,270 @@
+#include "catalog/catalog.h"
+
+#include "catalog/keyspace.h"
+#include "table/key_codec.h"
+#include "txn/transaction.h"
+#include "util/coding.h"
+
+namespace embodb::catalog {
+
+static constexpr uint8_t kTableDefFormat = 1;
+
+static std::string CatalogKey(char kind, std::string_view rest = {}) {
+  std::string key(1, static_cast<char>(KeySpace::kCatalog));
+  key.push_back(kind);
+  key.append(rest);
+  return key;
+}
+
+static std::string IdCounterKey(uint32_t table_id) {
+  std::string id;
+  PutFixed32(&id, table_id);
+  return CatalogKey('a', id);
+}
+
+static lsm::WriteOptions SyncWrite() {
+  lsm::WriteOptions wo;
+  wo.durability = lsm::Durability::kSync;
+  return wo;
+}
+
+const IndexDef* TableDef::FindIndex(std::string_view column) const {
+  for (const auto& ix : indexes) {
+    if (ix.column == column) return &ix;
+  }
+  return nullptr;
+}
+
+void TableDef::EncodeTo(std::string* dst) const {
+  dst->push_back(static_cast<char>(kTableDefFormat));
+  PutFixed32(dst, id);
+  schema.EncodeTo(dst);
+  PutVarint32(dst, static_cast<uint32_t>(indexes.size()));
+  for (const auto& ix : indexes) {
+    PutLengthPrefixed(dst, ix.column);
+    PutFixed32(dst, ix.id);
+  }
+}
+
+Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value) {
+  const Status bad = Status::Corruption("bad table definition in catalog", std::string(name));
+  if (value.empty()) return bad;
+  if (static_cast<uint8_t>(value[0]) != kTableDefFormat) {
+    return Status::NotSupported("table definition format is newer than this embodb understands", std::string(name));
+  }
+  value.remove_prefix(1);
+  TableDef def;
+  def.name.assign(name);
+  if (!GetFixed32(&value, &def.id)) return bad;
+  EMBODB_ASSIGN_OR_RETURN(def.schema, table::Schema::Decode(&value));
+  uint32_t n = 0;
+  if (!GetVarint32(&value, &n)) return bad;
+  for (uint32_t i = 0; i < n; i++) {
+    IndexDef ix;
+    std::string_view column;
+    if (!GetLengthPrefixed(&value, &column) || !GetFixed32(&value, &ix.id)) return bad;
+    ix.column.assign(column);
+    def.indexes.push_back(std::move(ix));
+  }
+  if (!value.empty()) return bad;
+  return def;
+}
+
+Result<std::unique_ptr<Catalog>> Catalog::Load(txn::TxnManager* txns) {
+  std::unique_ptr<Catalog> c(new Catalog(txns));
+  EMBODB_RETURN_IF_ERROR(c->LoadTables());
+  EMBODB_RETURN_IF_ERROR(c->DeleteOrphanRows());
+  return c;
+}
+
+Status Catalog::LoadTables() {
+  txn::SnapshotReader reader(txns_->db(), std::nullopt);
+  std::string value;
+  Status s = reader.Get(CatalogKey('n'), &value);
+  if (s.ok()) {
+    if (value.size() != 4) return Status::Corruption("bad next table id in catalog");
+    next_table_id_ = DecodeFixed32(value.data());
+  } else if (!s.IsNotFound()) {
+    return s;
+  }
+  const std::string prefix = CatalogKey('t');
+  auto it = reader.NewIterator(prefix, table::PrefixSuccessor(prefix));
+  for (it->SeekToFirst(); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view name = it->key().substr(prefix.size());
+    EMBODB_ASSIGN_OR_RETURN(TableDef def, TableDef::Decode(name, it->value()));
+    if (def.id >= next_table_id_) return Status::Corruption("table id beyond the catalog's next id", def.name);
+    auto ptr = std::make_shared<const TableDef>(std::move(def));
+    if (ptr->schema.auto_id()) EMBODB_RETURN_IF_ERROR(LoadIdCounter(*ptr));
+    tables_[ptr->name] = std::move(ptr);
+  }
+  return it->status();
+}
+
+Status Catalog::LoadIdCounter(const TableDef& table) {
+  // The next id is above both the persisted high-water mark and the last row
+  // (belt and braces: the mark is written with every insert that takes ids).
+  int64_t next = 1;
+  txn::SnapshotReader reader(txns_->db(), std::nullopt);
+  std::string value;
+  Status s = reader.Get(IdCounterKey(table.id), &value);
+  if (s.ok()) {
+    if (value.size() != 8) return Status::Corruption("bad id counter in catalog", table.name);
+    next = static_cast<int64_t>(DecodeFixed64(value.data()));
+  } else if (!s.IsNotFound()) {
+    return s;
+  }
+  const std::string prefix = table::RowKeyPrefix(table.id);
+  auto it = txns_->db()->NewIterator(lsm::ReadOptions());
+  it->SeekForPrev(table::PrefixSuccessor(prefix));
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    const table::Value last = table::DecodeKeyValue(table.schema.primary_key_column().type,
+                                                    it->key().substr(prefix.size()));
+    if (last.kind == table::Value::Kind::kInt && last.i >= next) next = last.i + 1;
+  }
+  EMBODB_RETURN_IF_ERROR(it->status());
+  next_ids_[table.id] = std::make_shared<std::atomic<int64_t>>(next);
+  return Status::OK();
+}
+
+Status Catalog::DeleteOrphanRows() {
+  // Row keys are grouped by table id: visit each group once.
+  const std::string rows_prefix(1, static_cast<char>(KeySpace::kRows));
+  std::vector<uint32_t> orphans;
+  {
+    auto it = txns_->db()->NewIterator(lsm::ReadOptions());
+    it->Seek(rows_prefix);
+    while (it->Valid() && it->key().starts_with(rows_prefix) && it->key().size() >= 5) {
+      const std::string_view key = it->key();
+      const uint32_t id = (uint32_t{static_cast<uint8_t>(key[1])} << 24) |
+                          (uint32_t{static_cast<uint8_t>(key[2])} << 16) |
+                          (uint32_t{static_cast<uint8_t>(key[3])} << 8) | uint32_t{static_cast<uint8_t>(key[4])};
+      bool live = false;
+      for (const auto& [name, def] : tables_) live = live || def->id == id;
+      if (!live) orphans.push_back(id);
+      const std::string next = table::PrefixSuccessor(table::RowKeyPrefix(id));
+      if (next.empty()) break;
+      it->Seek(next);
+    }
+    EMBODB_RETURN_IF_ERROR(it->status());
+  }
+  for (uint32_t id : orphans) EMBODB_RETURN_IF_ERROR(DeleteRows(id));
+  return Status::OK();
+}
+
+Status Catalog::DeleteRows(uint32_t table_id) {
+  // In batches, so that a huge table does not make one huge write. A crash
+  // part-way leaves orphans that the next open deletes.
+  const std::string prefix = table::RowKeyPrefix(table_id);
+  auto it = txns_->db()->NewIterator(lsm::ReadOptions());
+  lsm::WriteBatch batch;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    batch.Delete(it->key());
+    if (batch.Count() >= 10000) {
+      EMBODB_RETURN_IF_ERROR(txns_->db()->Write(lsm::WriteOptions(), &batch));
+      batch.Clear();
+    }
+  }
+  EMBODB_RETURN_IF_ERROR(it->status());
+  batch.Delete(IdCounterKey(table_id));
+  return txns_->db()->Write(lsm::WriteOptions(), &batch);
+}
+
+TableDefPtr Catalog::Find(std::string_view name) const {
+  std::lock_guard l(mu_);
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> Catalog::Names() const {
+  std::lock_guard l(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, def] : tables_) names.push_back(name);
+  return names;
+}
+
+static Status CheckTableName(const std::string& name) {
+  if (name.empty()) return Status::Schema("a table name must not be empty");
+  if (name.size() > 256) return Status::Schema("table name is too long", name.substr(0, 40) + "...");
+  return Status::OK();
+}
+
+Status Catalog::CommitDef(txn::Transaction* tx, const TableDef& def) {
+  std::string value;
+  def.EncodeTo(&value);
+  tx->Put(CatalogKey('t', def.name), value);
+  return tx->Commit(SyncWrite());
+}
+
+Result<TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema schema) {
+  EMBODB_RETURN_IF_ERROR(CheckTableName(name));
+  auto tx = txns_->BeginExclusive();
+  if (Find(name)) return Status::Schema("table '" + name + "' already exists");
+  TableDef def;
+  def.name = name;
+  def.schema = std::move(schema);
+  {
+    std::lock_guard l(mu_);
+    def.id = next_table_id_;
+  }
+  std::string next_id;
+  PutFixed32(&next_id, def.id + 1);
+  tx->Put(CatalogKey('n'), next_id);
+  EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
+  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  std::lock_guard l(mu_);
+  next_table_id_ = ptr->id + 1;
+  if (ptr->schema.auto_id()) next_ids_[ptr->id] = std::make_shared<std::atomic<int64_t>>(1);
+  tables_[name] = ptr;
+  return ptr;
+}
+
+Status Catalog::DropTable(const std::string& name) {
+  uint32_t id;
+  {
+    auto tx = txns_->BeginExclusive();
+    TableDefPtr def = Find(name);
+    if (!def) return Status::NotFound("no table '" + name + "'");
+    id = def->id;
+    tx->Delete(CatalogKey('t', name));
+    EMBODB_RETURN_IF_ERROR(tx->Commit(SyncWrite()));
+    std::lock_guard l(mu_);
+    tables_.erase(name);
+    next_ids_.erase(id);
+  }
+  return DeleteRows(id);
+}
+
+Result<TableDefPtr> Catalog::AddColumn(const std::string& name, table::Column column) {
+  auto tx = txns_->BeginExclusive();
+  TableDefPtr old = Find(name);
+  if (!old) return Status::NotFound("no table '" + name + "'");
+  TableDef def = *old;
+  EMBODB_RETURN_IF_ERROR(def.schema.AddColumn(std::move(column)));
+  EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
+  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  std::lock_guard l(mu_);
+  tables_[name] = ptr;
+  return ptr;
+}
+
+int64_t Catalog::AllocateIds(const TableDef& table, size_t n, txn::Transaction* tx) {
+  std::shared_ptr<std::atomic<int64_t>> counter;
+  {
+    std::lock_guard l(mu_);
+    auto it = next_ids_.find(table.id);
+    if (it == next_ids_.end()) it = next_ids_.emplace(table.id, std::make_shared<std::atomic<int64_t>>(1)).first;
+    counter = it->second;
+  }
+  const int64_t first = counter->fetch_add(static_cast<int64_t>(n));
+  const std::string key = IdCounterKey(table.id);
+  // The mark written is the counter at commit time: commits are serialized,
+  // so the persisted mark never goes backwards.
+  tx->AddCommitHook([counter, key](lsm::WriteBatch* batch) {
+    std::string value;
+    PutFixed64(&value, static_cast<uint64_t>(counter->load()));
+    batch->Put(key, value);
+  });
+  return first;
+}
+
+}  // namespace embodb::catalog

@@ -1,0 +1,81 @@
+#include "table/column_data.h"
+
+namespace embodb::table {
+
+void ColumnBuffer::Reserve(size_t rows, size_t data_bytes) {
+  if (type_.IsVariable()) {
+    offsets_.reserve(offsets_.size() + rows);
+    values_.reserve(values_.size() + data_bytes);
+  } else {
+    values_.reserve(values_.size() + rows * type_.FixedWidth());
+  }
+}
+
+void ColumnBuffer::AppendNull() {
+  if (!has_nulls_) {
+    nulls_.assign(length_, 0);
+    has_nulls_ = true;
+  }
+  if (type_.IsVariable()) {
+    offsets_.push_back(static_cast<int64_t>(values_.size()));
+  } else {
+    values_.resize(values_.size() + type_.FixedWidth(), 0);
+  }
+  nulls_.push_back(1);
+  length_++;
+}
+
+void ColumnBuffer::AppendFrom(const ColumnView& view, size_t i) {
+  if (view.IsNull(i)) {
+    AppendNull();
+  } else if (type_.IsVariable()) {
+    AppendBytes(view.Bytes(i));
+  } else {
+    AppendFixed(view.Fixed(i));
+  }
+}
+
+void ColumnBuffer::AppendValue(const Value& v) {
+  if (v.is_null()) {
+    AppendNull();
+    return;
+  }
+  switch (type_.id) {
+    case TypeId::kString:
+    case TypeId::kBytes: AppendBytes(v.s); return;
+    case TypeId::kBool: {
+      const uint8_t b = v.b ? 1 : 0;
+      AppendFixed(&b);
+      return;
+    }
+    case TypeId::kFloat32: {
+      const float f = static_cast<float>(v.AsDouble());
+      AppendFixed(&f);
+      return;
+    }
+    case TypeId::kFloat64: {
+      const double d = v.AsDouble();
+      AppendFixed(&d);
+      return;
+    }
+    default: {
+      // Integers and timestamps, little-endian: the low bytes are the value
+      // of a narrower type.
+      const uint64_t bits = v.kind == Value::Kind::kUInt ? v.u : static_cast<uint64_t>(v.i);
+      AppendFixed(&bits);
+      return;
+    }
+  }
+}
+
+ColumnView ColumnBuffer::view() const {
+  ColumnView v;
+  v.type = type_;
+  v.length = length_;
+  v.values = values_.data();
+  v.offsets = type_.IsVariable() ? offsets_.data() : nullptr;
+  v.nulls = has_nulls_ ? nulls_.data() : nullptr;
+  return v;
+}
+
+}  // namespace embodb::table

@@ -1,0 +1,89 @@
+// Columns in memory, laid out like Arrow: a fixed-width column is one array
+// of values; a variable-width one (string, bytes, pointcloud) is a data array
+// plus length+1 byte offsets into it. A null mask (1 = null) is optional; a
+// null fixed-width slot holds zero bytes.
+//
+// ColumnView borrows memory (a NumPy array, a decoded result); ColumnBuffer
+// owns it and grows. A pointcloud's data are float32 values, `param` per
+// point, so row i holds (offsets[i+1] - offsets[i]) / (4 * param) points.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "table/column_type.h"
+#include "table/value.h"
+
+namespace embodb::table {
+
+struct ColumnView {
+  ColumnType type;
+  size_t length = 0;
+  const uint8_t* values = nullptr;
+  const int64_t* offsets = nullptr;  // variable-width types only
+  const uint8_t* nulls = nullptr;    // nullptr: no nulls
+
+  bool IsNull(size_t i) const { return nulls != nullptr && nulls[i] != 0; }
+  const uint8_t* Fixed(size_t i) const { return values + i * type.FixedWidth(); }
+  std::string_view Bytes(size_t i) const {
+    return std::string_view(reinterpret_cast<const char*>(values) + offsets[i],
+                            static_cast<size_t>(offsets[i + 1] - offsets[i]));
+  }
+  template <typename T>
+  T Get(size_t i) const {
+    T v;
+    std::memcpy(&v, values + i * sizeof(T), sizeof(T));
+    return v;
+  }
+};
+
+class ColumnBuffer {
+ public:
+  explicit ColumnBuffer(ColumnType type) : type_(type) {
+    if (type.IsVariable()) offsets_.push_back(0);
+  }
+
+  const ColumnType& type() const { return type_; }
+  size_t length() const { return length_; }
+  bool has_nulls() const { return has_nulls_; }
+
+  void Reserve(size_t rows, size_t data_bytes);
+  void AppendNull();
+  // Fixed width: FixedWidth() bytes. Variable: the whole value.
+  void AppendFixed(const void* p) {
+    const size_t w = type_.FixedWidth();
+    values_.insert(values_.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + w);
+    FinishAppend();
+  }
+  void AppendBytes(std::string_view v) {
+    values_.insert(values_.end(), v.begin(), v.end());
+    offsets_.push_back(static_cast<int64_t>(values_.size()));
+    FinishAppend();
+  }
+  // Appends value i of a view of the same type.
+  void AppendFrom(const ColumnView& view, size_t i);
+  // Appends a scalar that fits the type (see ValueFitsType).
+  void AppendValue(const Value& v);
+
+  ColumnView view() const;
+  // The storage, for zero-copy export.
+  std::vector<uint8_t>& values() { return values_; }
+  std::vector<int64_t>& offsets() { return offsets_; }
+  std::vector<uint8_t>& nulls() { return nulls_; }
+
+ private:
+  void FinishAppend() {
+    if (has_nulls_) nulls_.push_back(0);
+    length_++;
+  }
+  ColumnType type_;
+  size_t length_ = 0;
+  bool has_nulls_ = false;
+  std::vector<uint8_t> values_;
+  std::vector<int64_t> offsets_;
+  std::vector<uint8_t> nulls_;  // empty until the first null
+};
+
+}  // namespace embodb::table

@@ -1,0 +1,89 @@
+#include "table/key_codec.h"
+
+#include "table/schema.h"
+
+namespace embodb::table {
+
+static void PutBigEndian32(std::string* dst, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) dst->push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+static void PutBigEndian64(std::string* dst, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) dst->push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+static uint64_t GetBigEndian64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+static constexpr uint64_t kSignBit = uint64_t{1} << 63;
+
+std::string RowKeyPrefix(uint32_t table_id) {
+  std::string key(1, static_cast<char>(catalog::KeySpace::kRows));
+  PutBigEndian32(&key, table_id);
+  return key;
+}
+
+std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    if (static_cast<uint8_t>(prefix.back()) != 0xff) {
+      prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+void AppendKeyOf(const ColumnView& pk, size_t i, std::string* dst) {
+  switch (pk.type.id) {
+    case TypeId::kInt8: PutBigEndian64(dst, static_cast<uint64_t>(int64_t{pk.Get<int8_t>(i)}) ^ kSignBit); break;
+    case TypeId::kInt16: PutBigEndian64(dst, static_cast<uint64_t>(int64_t{pk.Get<int16_t>(i)}) ^ kSignBit); break;
+    case TypeId::kInt32: PutBigEndian64(dst, static_cast<uint64_t>(int64_t{pk.Get<int32_t>(i)}) ^ kSignBit); break;
+    case TypeId::kInt64: PutBigEndian64(dst, static_cast<uint64_t>(pk.Get<int64_t>(i)) ^ kSignBit); break;
+    case TypeId::kUInt8: PutBigEndian64(dst, pk.Get<uint8_t>(i)); break;
+    case TypeId::kUInt16: PutBigEndian64(dst, pk.Get<uint16_t>(i)); break;
+    case TypeId::kUInt32: PutBigEndian64(dst, pk.Get<uint32_t>(i)); break;
+    case TypeId::kUInt64: PutBigEndian64(dst, pk.Get<uint64_t>(i)); break;
+    default: dst->append(pk.Bytes(i)); break;  // string
+  }
+}
+
+Status AppendKeyValue(ColumnType t, const Value& key, std::string* dst) {
+  if (key.is_null() || !ValueFitsType(key, t)) {
+    return Status::Schema("key " + key.ToString() + " does not fit the primary key type " + t.Name());
+  }
+  if (t.id == TypeId::kString) {
+    dst->append(key.s);
+  } else if (t.IsSignedInteger()) {
+    PutBigEndian64(dst, static_cast<uint64_t>(key.i) ^ kSignBit);
+  } else {
+    PutBigEndian64(dst, key.kind == Value::Kind::kUInt ? key.u : static_cast<uint64_t>(key.i));
+  }
+  return Status::OK();
+}
+
+bool DecodeKeyInto(std::string_view encoded, ColumnBuffer* out) {
+  const ColumnType t = out->type();
+  if (t.id == TypeId::kString) {
+    out->AppendBytes(encoded);
+    return true;
+  }
+  if (encoded.size() != 8) return false;
+  uint64_t v = GetBigEndian64(encoded.data());
+  if (t.IsSignedInteger()) v ^= kSignBit;
+  out->AppendFixed(&v);  // little-endian: the low bytes are the narrower type's value
+  return true;
+}
+
+Value DecodeKeyValue(ColumnType t, std::string_view encoded) {
+  if (t.id == TypeId::kString) return Value::String(encoded);
+  if (encoded.size() != 8) return Value::Null();
+  const uint64_t v = GetBigEndian64(encoded.data());
+  if (t.IsSignedInteger()) return Value::Int(static_cast<int64_t>(v ^ kSignBit));
+  return Value::UInt(v);
+}
+
+}  // namespace embodb::table

@@ -1,0 +1,27 @@
+// The value of a row in the LSM (docs/format/table.md):
+//   row := format (1 byte) | column count (varint) | null bitmap | fields
+// The bitmap has a bit per column (1 = null). Fields follow for each non-null
+// column except the primary key, which lives in the row's key: fixed-width
+// values as little-endian bytes, strings, bytes and point clouds as a varint
+// byte length and the bytes. A row written before add_column has fewer
+// columns; the missing ones read as their defaults.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "table/column_data.h"
+#include "table/schema.h"
+#include "util/status.h"
+
+namespace embodb::table {
+
+// cols: one view per schema column, in schema order, already conformed.
+void EncodeRow(const Schema& schema, const std::vector<ColumnView>& cols, size_t row, std::string* dst);
+
+// Appends the row's columns to outs (indexed by schema column; nullptr: not
+// wanted). The primary key column is not in the value: the caller fills it.
+Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* const* outs);
+
+}  // namespace embodb::table

@@ -1,0 +1,167 @@
+#include "table/schema.h"
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "util/coding.h"
+
+namespace embodb::table {
+
+static constexpr uint8_t kSchemaFormat = 1;
+static constexpr uint8_t kFlagNotNull = 1;
+static constexpr uint8_t kFlagAutoIdTable = 1;
+
+bool ValueFitsType(const Value& v, ColumnType t) {
+  if (v.is_null()) return true;
+  using K = Value::Kind;
+  switch (t.id) {
+    case TypeId::kBool: return v.kind == K::kBool;
+    case TypeId::kString:
+    case TypeId::kBytes: return v.kind == K::kString;
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: return v.kind == K::kInt || v.kind == K::kUInt || v.kind == K::kDouble;
+    case TypeId::kTimestamp: return v.kind == K::kInt;
+    default: break;
+  }
+  if (!t.IsInteger()) return false;
+  if (v.kind == K::kUInt) return t.id == TypeId::kUInt64;
+  if (v.kind != K::kInt) return false;
+  const int64_t x = v.i;
+  switch (t.id) {
+    case TypeId::kInt8: return x >= INT8_MIN && x <= INT8_MAX;
+    case TypeId::kInt16: return x >= INT16_MIN && x <= INT16_MAX;
+    case TypeId::kInt32: return x >= INT32_MIN && x <= INT32_MAX;
+    case TypeId::kInt64: return true;
+    case TypeId::kUInt8: return x >= 0 && x <= UINT8_MAX;
+    case TypeId::kUInt16: return x >= 0 && x <= UINT16_MAX;
+    case TypeId::kUInt32: return x >= 0 && x <= UINT32_MAX;
+    case TypeId::kUInt64: return x >= 0;
+    default: return false;
+  }
+}
+
+Status Schema::CheckColumn(const Column& c) {
+  if (c.name.empty()) return Status::Schema("a column name is empty");
+  if (c.name.size() > 256) return Status::Schema("column name is too long", c.name.substr(0, 40) + "...");
+  if (!c.default_value.is_null()) {
+    if (!c.type.IsScalar()) {
+      return Status::Schema("column '" + c.name + "': a " + c.type.Name() + " column cannot have a default");
+    }
+    if (!ValueFitsType(c.default_value, c.type)) {
+      return Status::Schema("column '" + c.name + "': default " + c.default_value.ToString() +
+                            " does not fit type " + c.type.Name());
+    }
+  }
+  return Status::OK();
+}
+
+Result<Schema> Schema::Create(std::vector<Column> columns, std::string_view primary_key) {
+  Schema s;
+  if (primary_key.empty()) {
+    s.columns_.push_back(Column{std::string(kAutoIdColumn), ColumnType{TypeId::kInt64, 0}, true, {}});
+    s.auto_id_ = true;
+  }
+  std::set<std::string> names;
+  for (auto& c : columns) {
+    EMBODB_RETURN_IF_ERROR(CheckColumn(c));
+    if (s.auto_id_ && c.name == kAutoIdColumn) {
+      return Status::Schema("column name '_id' is reserved for the ids of a table without a primary key");
+    }
+    if (!names.insert(c.name).second) return Status::Schema("duplicate column '" + c.name + "'");
+    s.columns_.push_back(std::move(c));
+  }
+  if (names.empty()) return Status::Schema("a table needs at least one column");
+  if (!primary_key.empty()) {
+    const int pk = s.Find(primary_key);
+    if (pk < 0) return Status::Schema("primary key '" + std::string(primary_key) + "' is not a column");
+    Column& c = s.columns_[pk];
+    if (!c.type.CanBePrimaryKey()) {
+      return Status::Schema("primary key '" + c.name + "' has type " + c.type.Name(),
+                            "a primary key must be an integer or a string");
+    }
+    c.not_null = true;
+    s.primary_key_ = static_cast<size_t>(pk);
+  }
+  return s;
+}
+
+int Schema::Find(std::string_view name) const {
+  for (size_t i = 0; i < columns_.size(); i++) {
+    if (columns_[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Status Schema::AddColumn(Column column) {
+  EMBODB_RETURN_IF_ERROR(CheckColumn(column));
+  if (Find(column.name) >= 0) return Status::Schema("column '" + column.name + "' already exists");
+  if (column.not_null && column.default_value.is_null()) {
+    return Status::Schema("new column '" + column.name + "' is not_null, so it needs a default",
+                          "existing rows have no value for it");
+  }
+  columns_.push_back(std::move(column));
+  return Status::OK();
+}
+
+void Schema::EncodeTo(std::string* dst) const {
+  dst->push_back(static_cast<char>(kSchemaFormat));
+  dst->push_back(static_cast<char>(auto_id_ ? kFlagAutoIdTable : 0));
+  PutVarint32(dst, static_cast<uint32_t>(primary_key_));
+  PutVarint32(dst, static_cast<uint32_t>(columns_.size()));
+  for (const Column& c : columns_) {
+    PutLengthPrefixed(dst, c.name);
+    dst->push_back(static_cast<char>(c.type.id));
+    PutVarint32(dst, c.type.param);
+    dst->push_back(static_cast<char>(c.not_null ? kFlagNotNull : 0));
+    c.default_value.EncodeTo(dst);
+  }
+}
+
+Result<Schema> Schema::Decode(std::string_view* input) {
+  const Status bad = Status::Corruption("bad schema in catalog");
+  if (input->size() < 2) return bad;
+  if (static_cast<uint8_t>((*input)[0]) != kSchemaFormat) {
+    return Status::NotSupported("schema format " + std::to_string(static_cast<uint8_t>((*input)[0])) +
+                                " is newer than this embodb understands");
+  }
+  Schema s;
+  s.auto_id_ = ((*input)[1] & kFlagAutoIdTable) != 0;
+  input->remove_prefix(2);
+  uint32_t pk = 0, n = 0;
+  if (!GetVarint32(input, &pk) || !GetVarint32(input, &n) || pk >= n) return bad;
+  for (uint32_t i = 0; i < n; i++) {
+    Column c;
+    std::string_view name;
+    if (!GetLengthPrefixed(input, &name) || input->size() < 1) return bad;
+    c.name.assign(name);
+    c.type.id = static_cast<TypeId>((*input)[0]);
+    input->remove_prefix(1);
+    if (!GetVarint32(input, &c.type.param) || input->empty()) return bad;
+    if (c.type.Name().empty()) return bad;  // unknown type id
+    c.not_null = ((*input)[0] & kFlagNotNull) != 0;
+    input->remove_prefix(1);
+    if (!Value::DecodeFrom(input, &c.default_value)) return bad;
+    s.columns_.push_back(std::move(c));
+  }
+  s.primary_key_ = pk;
+  return s;
+}
+
+std::string Schema::ToString() const {
+  std::string out;
+  for (size_t i = 0; i < columns_.size(); i++) {
+    const Column& c = columns_[i];
+    if (i > 0) out += ", ";
+    out += c.name + " " + c.type.Name();
+    if (i == primary_key_) {
+      out += auto_id_ ? " (auto id)" : " (primary key)";
+    } else if (c.not_null) {
+      out += " not null";
+    }
+    if (!c.default_value.is_null()) out += " default " + c.default_value.ToString();
+  }
+  return out;
+}
+
+}  // namespace embodb::table

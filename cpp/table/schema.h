@@ -1,0 +1,66 @@
+// Schema: the columns of a table and its primary key. A table without a
+// declared primary key gets a leading int64 column "_id" that embodb fills
+// with increasing ids. Columns are only ever appended (add_column), so a row
+// written under an older schema lacks trailing columns and reads them as
+// their defaults.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "table/column_type.h"
+#include "table/value.h"
+#include "util/result.h"
+
+namespace embodb::table {
+
+inline constexpr std::string_view kAutoIdColumn = "_id";
+
+struct Column {
+  std::string name;
+  ColumnType type;
+  bool not_null = false;
+  Value default_value;  // null when none; scalars only
+
+  bool operator==(const Column&) const = default;
+};
+
+class Schema {
+ public:
+  Schema() = default;
+  // Checks names (non-empty, unique), types and defaults. An empty
+  // primary_key adds the auto-id column "_id" in front.
+  static Result<Schema> Create(std::vector<Column> columns, std::string_view primary_key);
+
+  const std::vector<Column>& columns() const { return columns_; }
+  size_t size() const { return columns_.size(); }
+  const Column& column(size_t i) const { return columns_[i]; }
+  // The column's position, or -1.
+  int Find(std::string_view name) const;
+  size_t primary_key() const { return primary_key_; }
+  const Column& primary_key_column() const { return columns_[primary_key_]; }
+  bool auto_id() const { return auto_id_; }
+
+  // Appends a nullable column (or one with a default); SchemaError when the
+  // name exists or the default does not fit the type.
+  Status AddColumn(Column column);
+
+  // Catalog encoding (docs/format/catalog.md).
+  void EncodeTo(std::string* dst) const;
+  static Result<Schema> Decode(std::string_view* input);
+
+  // "id int64 not null (primary key), ts timestamp, ..."
+  std::string ToString() const;
+
+ private:
+  static Status CheckColumn(const Column& c);
+  std::vector<Column> columns_;
+  size_t primary_key_ = 0;
+  bool auto_id_ = false;
+};
+
+// Whether value can be stored in a column of type t (numbers are range-checked).
+bool ValueFitsType(const Value& value, ColumnType t);
+
+}  // namespace embodb::table

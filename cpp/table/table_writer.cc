@@ -1,0 +1,197 @@
+#include "table/table_writer.h"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "table/conform.h"
+#include "table/key_codec.h"
+#include "table/row_codec.h"
+
+namespace embodb::table {
+
+namespace {
+
+// Encoded keys of many rows in one buffer.
+struct EncodedKeys {
+  std::string data;
+  std::vector<size_t> offsets{0};
+  std::string_view operator[](size_t i) const { return std::string_view(data).substr(offsets[i], offsets[i + 1] - offsets[i]); }
+  size_t size() const { return offsets.size() - 1; }
+};
+
+EncodedKeys EncodeKeys(const std::string& prefix, const ColumnView& pk) {
+  EncodedKeys keys;
+  keys.data.reserve(pk.length * (prefix.size() + 8));
+  keys.offsets.reserve(pk.length + 1);
+  for (size_t i = 0; i < pk.length; i++) {
+    keys.data.append(prefix);
+    AppendKeyOf(pk, i, &keys.data);
+    keys.offsets.push_back(keys.data.size());
+  }
+  return keys;
+}
+
+std::string KeyText(const ColumnType& t, std::string_view encoded_after_prefix) {
+  return DecodeKeyValue(t, encoded_after_prefix).ToString();
+}
+
+// Rows sorted by key; AlreadyExists on the first repeated key.
+Status CheckUniqueInBatch(const EncodedKeys& keys, size_t prefix_size, const Column& pk, std::vector<size_t>* order) {
+  order->resize(keys.size());
+  std::iota(order->begin(), order->end(), size_t{0});
+  std::sort(order->begin(), order->end(), [&](size_t a, size_t b) {
+    const auto ka = keys[a], kb = keys[b];
+    return ka < kb || (ka == kb && a < b);
+  });
+  for (size_t j = 1; j < order->size(); j++) {
+    const size_t a = (*order)[j - 1], b = (*order)[j];
+    if (keys[a] == keys[b]) {
+      return Status::AlreadyExists("duplicate primary key " + KeyText(pk.type, keys[a].substr(prefix_size)) +
+                                   " in rows " + std::to_string(a) + " and " + std::to_string(b));
+    }
+  }
+  return Status::OK();
+}
+
+// AlreadyExists when a key is in the table. One seek settles the common case
+// of new keys beyond every existing one; otherwise each key is looked up.
+Status CheckNotInTable(const EncodedKeys& keys, const std::vector<size_t>& order, size_t prefix_size,
+                       const std::string& table_prefix, const Column& pk, txn::Transaction* tx) {
+  if (keys.size() == 0) return Status::OK();
+  const std::string_view lowest = keys[order.front()];
+  const std::string_view highest = keys[order.back()];
+  {
+    auto it = tx->NewIterator(std::string(lowest), PrefixSuccessor(table_prefix));
+    it->SeekToFirst();
+    EMBODB_RETURN_IF_ERROR(it->status());
+    if (!it->Valid() || !it->key().starts_with(table_prefix) || it->key() > highest) return Status::OK();
+  }
+  std::vector<std::string_view> views(keys.size());
+  for (size_t i = 0; i < keys.size(); i++) views[i] = keys[i];
+  std::vector<std::string> values;
+  std::vector<Status> statuses;
+  tx->MultiGet(views, &values, &statuses);
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (statuses[i].ok()) {
+      return Status::AlreadyExists("primary key " + KeyText(pk.type, keys[i].substr(prefix_size)) +
+                                   " (row " + std::to_string(i) + ") is already in the table");
+    }
+    if (!statuses[i].IsNotFound()) return statuses[i];
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status WriteRows(const catalog::TableDef& table, const InputColumns& input, WriteMode mode,
+                 catalog::Catalog* catalog, txn::Transaction* tx, std::vector<int64_t>* ids) {
+  const Schema& schema = table.schema;
+  const size_t n = input.rows;
+  for (size_t i = 0; i < input.names.size(); i++) {
+    if (schema.Find(input.names[i]) < 0) {
+      return Status::Schema("table '" + table.name + "' has no column '" + input.names[i] + "'");
+    }
+    if (input.columns[i].length != n) {
+      return Status::Schema("column '" + input.names[i] + "' has " + std::to_string(input.columns[i].length) +
+                            " values, other columns have " + std::to_string(n));
+    }
+    for (size_t j = 0; j < i; j++) {
+      if (input.names[j] == input.names[i]) return Status::Schema("column '" + input.names[i] + "' given twice");
+    }
+  }
+  std::vector<ConformedColumn> conformed(schema.size());
+  std::vector<ColumnView> cols(schema.size());
+  const bool assign_ids = schema.auto_id();
+  for (size_t c = 0; c < schema.size(); c++) {
+    const Column& col = schema.column(c);
+    auto given = std::find(input.names.begin(), input.names.end(), col.name);
+    if (assign_ids && c == schema.primary_key()) {
+      if (given != input.names.end()) {
+        return Status::Schema("table '" + table.name + "' assigns its own ids: do not give column '_id'");
+      }
+      continue;
+    }
+    if (given == input.names.end()) {
+      EMBODB_ASSIGN_OR_RETURN(conformed[c], DefaultColumn(col, n));
+    } else {
+      EMBODB_ASSIGN_OR_RETURN(conformed[c], ConformColumn(input.columns[given - input.names.begin()], col));
+    }
+    cols[c] = conformed[c].view;
+  }
+  if (n == 0) return Status::OK();
+
+  const std::string prefix = RowKeyPrefix(table.id);
+  const Column& pk = schema.primary_key_column();
+  ColumnBuffer id_buffer(pk.type);
+  if (assign_ids) {
+    const int64_t first = catalog->AllocateIds(table, n, tx);
+    id_buffer.Reserve(n, 0);
+    ids->resize(n);
+    for (size_t i = 0; i < n; i++) {
+      const int64_t id = first + static_cast<int64_t>(i);
+      (*ids)[i] = id;
+      id_buffer.AppendFixed(&id);
+    }
+    cols[schema.primary_key()] = id_buffer.view();
+  }
+  const EncodedKeys keys = EncodeKeys(prefix, cols[schema.primary_key()]);
+  if (mode == WriteMode::kInsert && !assign_ids) {
+    std::vector<size_t> order;
+    EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, prefix.size(), pk, &order));
+    EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, order, prefix.size(), prefix, pk, tx));
+  }
+
+  // Rows are encoded in parallel chunks, then handed to the transaction in order.
+  constexpr size_t kChunk = 2048;
+  const size_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<std::string> encoded(chunks);
+  std::vector<std::vector<size_t>> ends(chunks);
+  tbb::parallel_for(size_t{0}, chunks, [&](size_t k) {
+    const size_t begin = k * kChunk, end = std::min(n, begin + kChunk);
+    for (size_t i = begin; i < end; i++) {
+      EncodeRow(schema, cols, i, &encoded[k]);
+      ends[k].push_back(encoded[k].size());
+    }
+  });
+  for (size_t k = 0; k < chunks; k++) {
+    size_t start = 0;
+    for (size_t j = 0; j < ends[k].size(); j++) {
+      tx->Put(keys[k * kChunk + j], std::string_view(encoded[k]).substr(start, ends[k][j] - start));
+      start = ends[k][j];
+    }
+  }
+  return Status::OK();
+}
+
+Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, txn::Transaction* tx,
+                       size_t* deleted) {
+  *deleted = 0;
+  const Column& pk = table.schema.primary_key_column();
+  ConformedColumn conformed;
+  EMBODB_ASSIGN_OR_RETURN(conformed, ConformColumn(keys, pk));
+  const std::string prefix = RowKeyPrefix(table.id);
+  const EncodedKeys encoded = EncodeKeys(prefix, conformed.view);
+  std::vector<std::string_view> views(encoded.size());
+  for (size_t i = 0; i < encoded.size(); i++) views[i] = encoded[i];
+  std::vector<std::string> values;
+  std::vector<Status> statuses;
+  tx->MultiGet(views, &values, &statuses);
+  std::vector<std::string_view> existing;
+  for (size_t i = 0; i < views.size(); i++) {
+    if (statuses[i].ok()) {
+      existing.push_back(views[i]);
+    } else if (!statuses[i].IsNotFound()) {
+      return statuses[i];
+    }
+  }
+  // A key given twice is deleted (and counted) once.
+  std::sort(existing.begin(), existing.end());
+  existing.erase(std::unique(existing.begin(), existing.end()), existing.end());
+  for (std::string_view key : existing) tx->Delete(key);
+  *deleted = existing.size();
+  return Status::OK();
+}
+
+}  // namespace embodb::table

@@ -1,0 +1,37 @@
+// Writing rows of a table into a transaction. Everything is checked before
+// the first write reaches the transaction, so a failed call leaves it as it
+// was: unknown or missing columns, unsafe casts, nulls in not_null columns,
+// bad vectors and point clouds (see conform.h), and for inserts, primary keys
+// repeated within the batch or already in the table.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "table/column_data.h"
+#include "txn/transaction.h"
+
+namespace embodb::table {
+
+// The user's data: columns by name, all of the same length.
+struct InputColumns {
+  std::vector<std::string> names;
+  std::vector<ColumnView> columns;
+  size_t rows = 0;
+};
+
+enum class WriteMode { kInsert, kUpsert };
+
+// Writes every row into tx. For an auto-id table (no "_id" in the input),
+// *ids receives the new rows' ids. An upsert replaces whole rows: columns
+// missing from the input get their defaults.
+Status WriteRows(const catalog::TableDef& table, const InputColumns& input, WriteMode mode,
+                 catalog::Catalog* catalog, txn::Transaction* tx, std::vector<int64_t>* ids);
+
+// Deletes the rows with these primary keys (a view of the key column's type,
+// or any integer type for an integer key); *deleted counts the rows that existed.
+Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, txn::Transaction* tx,
+                       size_t* deleted);
+
+}  // namespace embodb::table

@@ -1,0 +1,43 @@
+// Reader: a consistent read view of the database for the table layer, either
+// a transaction (its snapshot plus its own writes) or a plain snapshot.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lsm/db.h"
+
+namespace embodb::txn {
+
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  // NotFound when the key has no value.
+  virtual Status Get(std::string_view key, std::string* value) = 0;
+  virtual void MultiGet(const std::vector<std::string_view>& keys, std::vector<std::string>* values,
+                        std::vector<Status>* statuses) = 0;
+  // A forward iterator that starts at `lower` after SeekToFirst; it may run
+  // past `upper` (empty: no bound), so callers check keys against it.
+  virtual std::unique_ptr<lsm::Iterator> NewIterator(std::string lower, std::string upper) = 0;
+};
+
+// Reads the database as of a sequence number (nullopt: the latest state at each call).
+class SnapshotReader final : public Reader {
+ public:
+  SnapshotReader(lsm::DB* db, std::optional<lsm::SequenceNumber> snapshot) : db_(db) { options_.snapshot = snapshot; }
+  Status Get(std::string_view key, std::string* value) override { return db_->Get(options_, key, value); }
+  void MultiGet(const std::vector<std::string_view>& keys, std::vector<std::string>* values,
+                std::vector<Status>* statuses) override {
+    db_->MultiGet(options_, keys, values, statuses);
+  }
+  std::unique_ptr<lsm::Iterator> NewIterator(std::string lower, std::string upper) override;
+
+ private:
+  lsm::DB* db_;
+  lsm::ReadOptions options_;
+};
+
+}  // namespace embodb::txn

@@ -1,0 +1,80 @@
+// Transaction: one unit of snapshot-isolated work (see txn_manager.h).
+//
+// Reads see the snapshot plus the transaction's own writes; writes are
+// buffered until Commit. Destroying an uncommitted transaction rolls it back.
+// An exclusive transaction writes straight into its batch and its reads see
+// the latest committed state only, not its own pending writes.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lsm/db.h"
+#include "lsm/write_batch.h"
+#include "txn/reader.h"
+
+namespace embodb::txn {
+
+class TxnManager;
+
+class Transaction final : public Reader {
+ public:
+  ~Transaction() override;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  bool exclusive() const { return exclusive_; }
+  bool active() const { return state_ == State::kActive; }
+  // The snapshot reads are taken at (unset for exclusive transactions).
+  std::optional<lsm::SequenceNumber> snapshot() const { return snapshot_; }
+
+  // NotFound when the key has no value.
+  Status Get(std::string_view key, std::string* value) override;
+  void MultiGet(const std::vector<std::string_view>& keys, std::vector<std::string>* values,
+                std::vector<Status>* statuses) override;
+  // Forward iterator over [lower, upper) (upper empty: no bound); Seek,
+  // SeekToFirst and Next only.
+  std::unique_ptr<lsm::Iterator> NewIterator(std::string lower, std::string upper) override;
+
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+  // Runs at commit, under the commit lock, after the conflict check: adds
+  // writes that must reflect state at commit time and take part in no
+  // conflict check (such as the high-water mark of an id allocator).
+  void AddCommitHook(std::function<void(lsm::WriteBatch*)> hook) { commit_hooks_.push_back(std::move(hook)); }
+  size_t write_count() const { return exclusive_ ? batch_.Count() : writes_.size(); }
+
+  // Conflict when another transaction committed one of our keys first; then
+  // nothing is written. On success, commit_sequence() is our last sequence.
+  Status Commit(const lsm::WriteOptions& options);
+  void Rollback();
+  lsm::SequenceNumber commit_sequence() const { return commit_sequence_; }
+
+ private:
+  friend class TxnManager;
+  enum class State { kActive, kCommitted, kRolledBack };
+  Transaction(TxnManager* manager, std::optional<lsm::SequenceNumber> snapshot,
+              std::unique_lock<std::mutex> exclusive_lock);
+  lsm::ReadOptions ReadOpts() const;
+  void End(State state);
+
+  TxnManager* const manager_;
+  const std::optional<lsm::SequenceNumber> snapshot_;
+  const bool exclusive_;
+  std::unique_lock<std::mutex> exclusive_lock_;
+  State state_ = State::kActive;
+  lsm::SequenceNumber commit_sequence_ = 0;
+  // Explicit: the write set (nullopt = delete). Exclusive: batch_ and keys_.
+  std::map<std::string, std::optional<std::string>, std::less<>> writes_;
+  lsm::WriteBatch batch_;
+  std::vector<uint64_t> fingerprints_;
+  std::vector<std::function<void(lsm::WriteBatch*)>> commit_hooks_;
+};
+
+}  // namespace embodb::txn
