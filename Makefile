@@ -30,7 +30,7 @@ $(VPY):
 
 $(STAMPS)/venv: pyproject.toml | $(VPY)
 	$(VPY) -m pip install -q --upgrade pip
-	$(VPY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja numpy pytest hypothesis
+	$(VPY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja numpy pytest hypothesis pandas pyarrow
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/build: $(CORE_SRCS) $(STAMPS)/venv | system-deps

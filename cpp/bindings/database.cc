@@ -76,13 +76,25 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
     options.env = h->mem_env.get();
     name = "/memory";
   }
-  auto db = [&] {
+  Status s;
+  {
     py::gil_scoped_release release;
-    return lsm::DB::Open(options, name);
-  }();
-  ThrowIfError(db.status());
-  h->db = std::move(db).value();
-  h->kv = std::make_unique<catalog::KvSpace>(h->db.get());
+    auto db = lsm::DB::Open(options, name);
+    s = db.status();
+    if (s.ok()) {
+      h->db = std::move(db).value();
+      h->kv = std::make_unique<catalog::KvSpace>(h->db.get());
+      h->txns = std::make_unique<txn::TxnManager>(h->db.get());
+      auto catalog = catalog::Catalog::Load(h->txns.get());
+      s = catalog.status();
+      if (s.ok()) {
+        h->catalog = std::move(catalog).value();
+      } else {
+        h->db->Close().PermitUncheckedError();
+      }
+    }
+  }
+  ThrowIfError(s);
   return h;
 }
 

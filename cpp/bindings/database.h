@@ -10,8 +10,10 @@
 #include <optional>
 #include <string>
 
+#include "catalog/catalog.h"
 #include "catalog/kv_space.h"
 #include "lsm/db.h"
+#include "txn/txn_manager.h"
 
 namespace embodb::bindings {
 
@@ -19,10 +21,16 @@ struct DbHandle {
   std::unique_ptr<Env> mem_env;  // for ":memory:" databases
   std::unique_ptr<lsm::DB> db;
   std::unique_ptr<catalog::KvSpace> kv;
+  std::unique_ptr<txn::TxnManager> txns;
+  std::unique_ptr<catalog::Catalog> catalog;
   std::atomic<bool> closed{false};
 
   // DatabaseClosedError unless open.
   lsm::DB& Db() const;
+  catalog::Catalog& Catalog() const {
+    Db();
+    return *catalog;
+  }
 };
 using HandlePtr = std::shared_ptr<DbHandle>;
 
@@ -33,5 +41,6 @@ lsm::ReadOptions MakeReadOptions(std::optional<uint64_t> snapshot);
 
 void RegisterDatabase(pybind11::module_& m);
 void RegisterKv(pybind11::module_& m);
+void RegisterTables(pybind11::module_& m);
 
 }  // namespace embodb::bindings

@@ -2,6 +2,7 @@
 // Python package (python/embodb) wraps these functions in its public API.
 #include <pybind11/pybind11.h>
 
+#include "bindings/columns.h"
 #include "bindings/database.h"
 #include "bindings/errors.h"
 
@@ -12,4 +13,6 @@ PYBIND11_MODULE(_core, m) {
   embodb::bindings::RegisterErrorTranslator(m);
   embodb::bindings::RegisterDatabase(m);
   embodb::bindings::RegisterKv(m);
+  embodb::bindings::RegisterResultBatch(m);
+  embodb::bindings::RegisterTables(m);
 }

@@ -73,7 +73,11 @@ Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value)
 Result<std::unique_ptr<Catalog>> Catalog::Load(txn::TxnManager* txns) {
   std::unique_ptr<Catalog> c(new Catalog(txns));
   EMBODB_RETURN_IF_ERROR(c->LoadTables());
-  EMBODB_RETURN_IF_ERROR(c->DeleteOrphanRows());
+  if (c->next_table_id_ == 1) return c;  // no table ever existed: no rows to sweep
+  // Cleanup only: a failure (say, a damaged block among other data) must not
+  // keep the database from opening; reads of damaged data report it, and the
+  // next open tries again.
+  c->DeleteOrphanRows().PermitUncheckedError();
   return c;
 }
 
@@ -81,12 +85,14 @@ Status Catalog::LoadTables() {
   txn::SnapshotReader reader(txns_->db(), std::nullopt);
   std::string value;
   Status s = reader.Get(CatalogKey('n'), &value);
-  if (s.ok()) {
-    if (value.size() != 4) return Status::Corruption("bad next table id in catalog");
-    next_table_id_ = DecodeFixed32(value.data());
-  } else if (!s.IsNotFound()) {
-    return s;
+  if (s.IsNotFound()) {
+    // No table was ever created ('n' is written by every create and never
+    // deleted): nothing to load, and no reason to read other data at open.
+    return Status::OK();
   }
+  EMBODB_RETURN_IF_ERROR(s);
+  if (value.size() != 4) return Status::Corruption("bad next table id in catalog");
+  next_table_id_ = DecodeFixed32(value.data());
   const std::string prefix = CatalogKey('t');
   auto it = reader.NewIterator(prefix, table::PrefixSuccessor(prefix));
   for (it->SeekToFirst(); it->Valid() && it->key().starts_with(prefix); it->Next()) {

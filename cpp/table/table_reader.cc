@@ -15,6 +15,20 @@ ResultBatch ResultBatch::ForProjection(const Schema& schema, const std::vector<s
   return b;
 }
 
+ResultBatch TakeRows(const ResultBatch& batch, const std::vector<uint64_t>& indices) {
+  ResultBatch out;
+  out.names = batch.names;
+  for (const ColumnBuffer& col : batch.columns) {
+    const ColumnView view = col.view();
+    ColumnBuffer taken(col.type());
+    taken.Reserve(indices.size(), 0);
+    for (uint64_t i : indices) taken.AppendFrom(view, i);
+    out.columns.push_back(std::move(taken));
+  }
+  out.row_count = indices.size();
+  return out;
+}
+
 std::vector<size_t> AllColumns(const Schema& schema) {
   std::vector<size_t> all(schema.size());
   for (size_t i = 0; i < all.size(); i++) all[i] = i;

@@ -24,6 +24,9 @@ struct ResultBatch {
   size_t row_count = 0;  // rows when there are no columns (a count)
 };
 
+// The rows at `indices` (each < batch.rows()), in that order.
+ResultBatch TakeRows(const ResultBatch& batch, const std::vector<uint64_t>& indices);
+
 // Every column of the schema, in order.
 std::vector<size_t> AllColumns(const Schema& schema);
 

@@ -14,6 +14,7 @@ from .errors import (
     CorruptionError,
     DatabaseClosedError,
     DatabaseLockedError,
+    DuplicateKeyError,
     Error,
     InvalidInputError,
     NotFoundError,
@@ -21,7 +22,14 @@ from .errors import (
     StorageError,
 )
 from .kv import KeyValue, WriteBatch
+from .result import Result
+from .table import Query, Table, TableSchema
+from .transaction import Transaction
+from .types import Column, column, point3, pointcloud, vector
 
 __version__ = "0.1.0"
 
-__all__ = ["connect", "Database", "Snapshot", "KeyValue", "WriteBatch", "errors", *errors.__all__]
+__all__ = [
+    "connect", "Database", "Snapshot", "KeyValue", "WriteBatch", "Table", "TableSchema", "Query", "Result",
+    "Transaction", "Column", "column", "vector", "point3", "pointcloud", "errors", *errors.__all__,
+]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional
 
 from . import _core
-from .errors import DatabaseClosedError
+from .errors import DatabaseClosedError, NotFoundError, SchemaError
 from .kv import KeyValue
+from .table import Table
+from .transaction import Transaction
+from .types import ColumnLike, as_column
 
 _DURABILITIES = ("sync", "group", "periodic", "off")
 
@@ -32,6 +35,15 @@ class Snapshot:
     @property
     def kv(self) -> KeyValue:
         return KeyValue(self._db, self.sequence)
+
+    def table(self, name: str) -> Table:
+        """The table as of the snapshot (read-only)."""
+        if not _core.has_table(self._db._live_handle(), name):
+            raise NotFoundError(f"no table {name!r}")
+        return Table(self._db, name, reader=self.sequence)
+
+    def __getitem__(self, name: str) -> Table:
+        return self.table(name)
 
     def close(self) -> None:
         if self._seq is not None:
@@ -83,6 +95,53 @@ class Database:
     def snapshot(self) -> Snapshot:
         """A consistent read view of the database as it is now."""
         return Snapshot(self)
+
+    # ------------------------------------------------------------ tables
+
+    def create_table(
+        self, name: str, schema: Dict[str, ColumnLike], primary_key: Optional[str] = None
+    ) -> Table:
+        """Creates a table. ``schema`` maps column names to type names or
+        :func:`embodb.column` definitions (see :mod:`embodb.types`). Without a
+        ``primary_key``, the table gets an int64 column ``_id`` that embodb
+        fills with increasing ids. Durable and atomic."""
+        if not isinstance(schema, dict) or not schema:
+            raise SchemaError("a schema is a non-empty dict of column name -> type")
+        cols = []
+        for col_name, spec in schema.items():
+            if not isinstance(col_name, str):
+                raise SchemaError(f"column names are strings, not {col_name!r}")
+            c = as_column(col_name, spec)
+            cols.append((col_name, c.type, c.not_null, c.default))
+        _core.create_table(self._live_handle(), name, cols, primary_key or "")
+        return Table(self, name)
+
+    def table(self, name: str) -> Table:
+        """The table ``name``; :class:`~embodb.errors.NotFoundError` if missing."""
+        if not _core.has_table(self._live_handle(), name):
+            raise NotFoundError(f"no table {name!r}")
+        return Table(self, name)
+
+    def __getitem__(self, name: str) -> Table:
+        return self.table(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _core.has_table(self._live_handle(), name)
+
+    @property
+    def tables(self) -> List[str]:
+        """The names of the tables, sorted."""
+        return _core.table_names(self._live_handle())
+
+    def drop_table(self, name: str) -> None:
+        """Removes a table and its rows. Durable and atomic."""
+        _core.drop_table(self._live_handle(), name)
+
+    def transaction(self, durability: Optional[str] = None) -> Transaction:
+        """A snapshot-isolated transaction over all tables (see
+        :mod:`embodb.transaction`); use it as a context manager or call
+        ``commit()`` / ``rollback()``."""
+        return Transaction(self, durability)
 
     def flush(self) -> None:
         """Writes the in-memory table to disk (the WAL already made it durable)."""

@@ -1,0 +1,282 @@
+#include "bindings/columns.h"
+
+#include <pybind11/stl.h>
+
+#include "bindings/errors.h"
+
+namespace py = pybind11;
+
+namespace embodb::bindings {
+
+using table::ColumnBuffer;
+using table::ColumnType;
+using table::ColumnView;
+using table::TypeId;
+
+static ColumnType NumericType(const py::dtype& dt, const std::string& name) {
+  const char kind = dt.kind();
+  const auto size = dt.itemsize();
+  if (kind == 'b' && size == 1) return {TypeId::kBool, 0};
+  if (kind == 'i') {
+    if (size == 1) return {TypeId::kInt8, 0};
+    if (size == 2) return {TypeId::kInt16, 0};
+    if (size == 4) return {TypeId::kInt32, 0};
+    if (size == 8) return {TypeId::kInt64, 0};
+  }
+  if (kind == 'u') {
+    if (size == 1) return {TypeId::kUInt8, 0};
+    if (size == 2) return {TypeId::kUInt16, 0};
+    if (size == 4) return {TypeId::kUInt32, 0};
+    if (size == 8) return {TypeId::kUInt64, 0};
+  }
+  if (kind == 'f') {
+    if (size == 4) return {TypeId::kFloat32, 0};
+    if (size == 8) return {TypeId::kFloat64, 0};
+  }
+  if (kind == 'M' && size == 8) return {TypeId::kTimestamp, 0};
+  throw StatusError(Status::Schema("column '" + name + "': values of dtype " +
+                                   std::string(py::str(static_cast<const py::handle&>(dt))) + " are not supported"));
+}
+
+ColumnView ArrayView(const py::array& a, const std::string& name, bool as_timestamp) {
+  if (!(a.flags() & py::array::c_style)) {
+    throw StatusError(Status::InvalidArgument("column '" + name + "': array must be C-contiguous"));
+  }
+  ColumnView v;
+  v.type = NumericType(a.dtype(), name);
+  if (as_timestamp) {
+    if (v.type.id != TypeId::kInt64 && v.type.id != TypeId::kTimestamp) {
+      throw StatusError(Status::Schema("column '" + name + "': timestamps must be int64 nanoseconds"));
+    }
+    v.type = {TypeId::kTimestamp, 0};
+  }
+  if (a.ndim() == 2) {
+    if (v.type.id != TypeId::kFloat32) {
+      throw StatusError(Status::Schema("column '" + name + "': a 2-D array must be float32 vectors"));
+    }
+    v.type = {TypeId::kVector, static_cast<uint32_t>(a.shape(1))};
+    if (a.shape(1) == 0) throw StatusError(Status::Schema("column '" + name + "': vectors of dimension 0"));
+  } else if (a.ndim() != 1) {
+    throw StatusError(Status::Schema("column '" + name + "': expected a 1-D array (or 2-D for vectors), got " +
+                                     std::to_string(a.ndim()) + " dimensions"));
+  }
+  v.length = static_cast<size_t>(a.shape(0));
+  v.values = static_cast<const uint8_t*>(a.data());
+  return v;
+}
+
+const uint8_t* InputColumnsBuilder::Mask(py::handle mask, size_t n, const std::string& name) {
+  if (mask.is_none()) return nullptr;
+  auto m = py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(mask);
+  if (!m || m.ndim() != 1 || static_cast<size_t>(m.shape(0)) != n) {
+    throw StatusError(Status::InvalidArgument("column '" + name + "': bad null mask"));
+  }
+  keep_.push_back(m);
+  return reinterpret_cast<const uint8_t*>(m.data());
+}
+
+static std::string RowWhere(const std::string& name, size_t row) {
+  return "column '" + name + "', row " + std::to_string(row);
+}
+
+void InputColumnsBuilder::Add(const py::tuple& spec) {
+  const std::string kind = spec[0].cast<std::string>();
+  const std::string name = spec[1].cast<std::string>();
+  ColumnView view;
+  if (kind == "array") {
+    py::array a = py::reinterpret_borrow<py::array>(spec[2]);
+    keep_.push_back(a);
+    view = ArrayView(a, name, spec[4].cast<bool>());
+    view.nulls = Mask(spec[3], view.length, name);
+  } else if (kind == "strings") {
+    const bool want_bytes = spec[3].cast<bool>();
+    auto buf = std::make_unique<ColumnBuffer>(ColumnType{want_bytes ? TypeId::kBytes : TypeId::kString, 0});
+    py::sequence seq = py::reinterpret_borrow<py::sequence>(spec[2]);
+    const size_t n = py::len(seq);
+    buf->Reserve(n, n * 16);
+    for (size_t i = 0; i < n; i++) {
+      py::object item = seq[i];
+      if (item.is_none()) {
+        buf->AppendNull();
+      } else if (!want_bytes && PyUnicode_Check(item.ptr())) {
+        Py_ssize_t len = 0;
+        const char* p = PyUnicode_AsUTF8AndSize(item.ptr(), &len);
+        if (p == nullptr) throw py::error_already_set();
+        buf->AppendBytes(std::string_view(p, static_cast<size_t>(len)));
+      } else if (want_bytes && (PyBytes_Check(item.ptr()) || PyByteArray_Check(item.ptr()) ||
+                                PyMemoryView_Check(item.ptr()))) {
+        py::buffer_info info = py::reinterpret_borrow<py::buffer>(item).request();
+        buf->AppendBytes(std::string_view(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size)));
+      } else {
+        throw StatusError(Status::Schema(RowWhere(name, i) + ": expected " + (want_bytes ? "bytes" : "str") +
+                                         ", got " + std::string(py::str(py::type::handle_of(item).attr("__name__")))));
+      }
+    }
+    view = buf->view();
+    owned_.push_back(std::move(buf));
+  } else if (kind == "arrow") {
+    const bool is_bytes = spec[5].cast<bool>();
+    auto offsets64 = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(spec[2]);
+    auto data = py::array_t<uint8_t, py::array::c_style>::ensure(spec[3]);
+    if (!offsets64 || !data || offsets64.ndim() != 1 || offsets64.shape(0) < 1) {
+      throw StatusError(Status::InvalidArgument("column '" + name + "': bad Arrow string buffers"));
+    }
+    keep_.push_back(offsets64);
+    keep_.push_back(data);
+    view.type = ColumnType{is_bytes ? TypeId::kBytes : TypeId::kString, 0};
+    view.length = static_cast<size_t>(offsets64.shape(0) - 1);
+    view.offsets = offsets64.data();
+    view.values = data.data();
+    const int64_t first = view.offsets[0], last = view.offsets[view.length];
+    if (first < 0 || last > data.shape(0) || first > last) {
+      throw StatusError(Status::InvalidArgument("column '" + name + "': Arrow offsets out of range"));
+    }
+    view.nulls = Mask(spec[4], view.length, name);
+  } else if (kind == "clouds") {
+    const uint32_t channels = spec[3].cast<uint32_t>();
+    auto buf = std::make_unique<ColumnBuffer>(ColumnType{TypeId::kPointCloud, channels});
+    py::sequence seq = py::reinterpret_borrow<py::sequence>(spec[2]);
+    const size_t n = py::len(seq);
+    for (size_t i = 0; i < n; i++) {
+      py::object item = seq[i];
+      if (item.is_none()) {
+        buf->AppendNull();
+        continue;
+      }
+      auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(item);
+      if (!a) {
+        PyErr_Clear();
+        throw StatusError(Status::Schema(RowWhere(name, i) + ": a point cloud must be a float array"));
+      }
+      if (a.size() == 0 && a.ndim() == 1) {  // [] is an empty cloud
+        buf->AppendBytes({});
+        continue;
+      }
+      if (a.ndim() != 2 || static_cast<uint32_t>(a.shape(1)) != channels) {
+        std::string shape = "(";
+        for (py::ssize_t d = 0; d < a.ndim(); d++) shape += (d ? ", " : "") + std::to_string(a.shape(d));
+        if (a.ndim() == 1) shape += ",";
+        throw StatusError(Status::Schema(RowWhere(name, i) + ": a point cloud must have shape (n, " +
+                                         std::to_string(channels) + "), got " + shape + ")"));
+      }
+      buf->AppendBytes(std::string_view(reinterpret_cast<const char*>(a.data()), static_cast<size_t>(a.nbytes())));
+    }
+    view = buf->view();
+    owned_.push_back(std::move(buf));
+  } else {
+    throw StatusError(Status::InvalidArgument("unknown column spec '" + kind + "'"));
+  }
+  input_.names.push_back(name);
+  input_.columns.push_back(view);
+}
+
+// ---------------------------------------------------------------- output
+
+using BatchPtr = std::shared_ptr<table::ResultBatch>;
+
+static const table::ColumnBuffer& ColumnAt(const BatchPtr& b, size_t i) {
+  if (i >= b->columns.size()) throw py::index_error("column index out of range");
+  return b->columns[i];
+}
+
+static py::dtype DtypeOf(const ColumnType& t) {
+  switch (t.id) {
+    case TypeId::kBool: return py::dtype("bool");
+    case TypeId::kInt8: return py::dtype("int8");
+    case TypeId::kInt16: return py::dtype("int16");
+    case TypeId::kInt32: return py::dtype("int32");
+    case TypeId::kInt64: return py::dtype("int64");
+    case TypeId::kUInt8: return py::dtype("uint8");
+    case TypeId::kUInt16: return py::dtype("uint16");
+    case TypeId::kUInt32: return py::dtype("uint32");
+    case TypeId::kUInt64: return py::dtype("uint64");
+    case TypeId::kFloat64: return py::dtype("float64");
+    case TypeId::kTimestamp: return py::dtype("datetime64[ns]");
+    default: return py::dtype("float32");  // float32, vector, point3
+  }
+}
+
+// A read-only NumPy view of `data` whose base is the batch's Python object.
+static py::array View(const py::dtype& dt, std::vector<py::ssize_t> shape, const void* data, py::handle owner) {
+  py::array a(dt, std::move(shape), data, owner);
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+static py::array FixedArray(const BatchPtr& b, size_t i) {
+  const auto& col = ColumnAt(b, i);
+  const ColumnType& t = col.type();
+  if (t.IsVariable()) throw py::type_error("column has variable-width values");
+  const auto n = static_cast<py::ssize_t>(col.length());
+  const void* data = const_cast<ColumnBuffer&>(col).values().data();
+  py::object owner = py::cast(b);
+  if (t.id == TypeId::kVector || t.id == TypeId::kPoint3) {
+    return View(DtypeOf(t), {n, static_cast<py::ssize_t>(t.FixedWidth() / 4)}, data, owner);
+  }
+  return View(DtypeOf(t), {n}, data, owner);
+}
+
+static py::object NullMask(const BatchPtr& b, size_t i) {
+  const auto& col = ColumnAt(b, i);
+  if (!col.has_nulls()) return py::none();
+  auto& nulls = const_cast<ColumnBuffer&>(col).nulls();
+  return View(py::dtype("bool"), {static_cast<py::ssize_t>(nulls.size())}, nulls.data(), py::cast(b));
+}
+
+static py::tuple VarBuffers(const BatchPtr& b, size_t i) {
+  auto& col = const_cast<ColumnBuffer&>(ColumnAt(b, i));
+  if (!col.type().IsVariable()) throw py::type_error("column has fixed-width values");
+  py::object owner = py::cast(b);
+  auto& values = col.values();
+  auto& offsets = col.offsets();
+  return py::make_tuple(View(py::dtype("uint8"), {static_cast<py::ssize_t>(values.size())}, values.data(), owner),
+                        View(py::dtype("int64"), {static_cast<py::ssize_t>(offsets.size())}, offsets.data(), owner));
+}
+
+static py::list Strings(const BatchPtr& b, size_t i) {
+  const auto& col = ColumnAt(b, i);
+  const ColumnView v = col.view();
+  const bool text = v.type.id == TypeId::kString;
+  if (!text && v.type.id != TypeId::kBytes) throw py::type_error("column is not string or bytes");
+  py::list out(v.length);
+  for (size_t r = 0; r < v.length; r++) {
+    if (v.IsNull(r)) {
+      out[r] = py::none();
+      continue;
+    }
+    const std::string_view s = v.Bytes(r);
+    PyObject* obj = text ? PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace")
+                         : PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+    if (obj == nullptr) throw py::error_already_set();
+    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(r), obj);
+  }
+  return out;
+}
+
+void RegisterResultBatch(py::module_& m) {
+  py::class_<table::ResultBatch, BatchPtr>(m, "ResultBatch")
+      .def_property_readonly("num_rows", [](const BatchPtr& b) { return b->rows(); })
+      .def_property_readonly("names", [](const BatchPtr& b) { return b->names; })
+      .def("type_name", [](const BatchPtr& b, size_t i) { return ColumnAt(b, i).type().Name(); })
+      .def("array", &FixedArray, py::arg("i"))
+      .def("nulls", &NullMask, py::arg("i"))
+      .def("buffers", &VarBuffers, py::arg("i"))
+      .def("strings", &Strings, py::arg("i"))
+      .def("take", [](const BatchPtr& b, const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& idx) {
+        std::vector<uint64_t> indices(static_cast<size_t>(idx.size()));
+        const size_t rows = b->rows();
+        for (size_t k = 0; k < indices.size(); k++) {
+          const int64_t i = idx.data()[k];
+          if (i < 0 || static_cast<size_t>(i) >= rows) throw py::index_error("row index out of range");
+          indices[k] = static_cast<uint64_t>(i);
+        }
+        BatchPtr out;
+        {
+          py::gil_scoped_release release;
+          out = std::make_shared<table::ResultBatch>(table::TakeRows(*b, indices));
+        }
+        return out;
+      }, py::arg("indices"));
+}
+
+}  // namespace embodb::bindings

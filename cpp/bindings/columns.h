@@ -1,0 +1,44 @@
+// Columns across the boundary. Input: the Python package hands over each
+// column already normalized (a NumPy array, a sequence of str/bytes, Arrow
+// buffers, or a list of point-cloud arrays); this turns them into views
+// without copying arrays. Output: a ResultBatch shown to NumPy without
+// copying, the arrays keeping the batch alive.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <memory>
+#include <vector>
+
+#include "table/table_reader.h"
+#include "table/table_writer.h"
+
+namespace embodb::bindings {
+
+// Needs the GIL to build; the views stay valid while the object lives.
+class InputColumnsBuilder {
+ public:
+  // spec is one of
+  //   ("array", name, ndarray, mask or None, as_timestamp)
+  //   ("strings", name, sequence of str/bytes/None, want_bytes)
+  //   ("arrow", name, offsets ndarray (int32/int64), data ndarray (uint8), mask or None, is_bytes)
+  //   ("clouds", name, sequence of (n, channels) arrays or None, channels)
+  void Add(const pybind11::tuple& spec);
+  void SetRows(size_t rows) { input_.rows = rows; }
+  const table::InputColumns& input() const { return input_; }
+
+ private:
+  const uint8_t* Mask(pybind11::handle mask, size_t n, const std::string& name);
+  std::vector<pybind11::object> keep_;  // arrays the views point into
+  std::vector<std::unique_ptr<table::ColumnBuffer>> owned_;
+  table::InputColumns input_;
+};
+
+// A contiguous NumPy array of an integer/float/bool dtype as a view; the
+// caller keeps `array` alive. SchemaError naming `name` for other dtypes.
+table::ColumnView ArrayView(const pybind11::array& array, const std::string& name, bool as_timestamp);
+
+void RegisterResultBatch(pybind11::module_& m);
+
+}  // namespace embodb::bindings

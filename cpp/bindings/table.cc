@@ -1,0 +1,285 @@
+// Tables, transactions and scans for the Python package (python/embodb/table.py).
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include "bindings/columns.h"
+#include "bindings/database.h"
+#include "bindings/errors.h"
+#include "table/key_codec.h"
+#include "txn/transaction.h"
+
+namespace py = pybind11;
+
+namespace embodb::bindings {
+
+using table::Value;
+
+namespace {
+
+// An explicit transaction; keeps the database alive.
+struct TxHandle {
+  HandlePtr db;
+  std::unique_ptr<txn::Transaction> tx;
+
+  txn::Transaction& Active() {
+    db->Db();
+    if (!tx || !tx->active()) throw StatusError(Status::InvalidArgument("the transaction is already finished"));
+    return *tx;
+  }
+};
+using TxPtr = std::shared_ptr<TxHandle>;
+
+Value ToValue(py::handle v, const std::string& what) {
+  if (v.is_none()) return Value::Null();
+  if (py::isinstance<py::bool_>(v)) return Value::Bool(v.cast<bool>());
+  if (py::isinstance<py::int_>(v)) {
+    try {
+      return Value::Int(v.cast<int64_t>());
+    } catch (const py::cast_error&) {
+      try {
+        return Value::UInt(v.cast<uint64_t>());
+      } catch (const py::cast_error&) {
+        throw StatusError(Status::Schema(what + ": integer out of the 64-bit range"));
+      }
+    }
+  }
+  if (py::isinstance<py::float_>(v)) return Value::Double(v.cast<double>());
+  if (py::isinstance<py::str>(v)) return Value::String(v.cast<std::string>());
+  if (py::isinstance<py::bytes>(v)) return Value::String(std::string(v.cast<py::bytes>()));
+  throw StatusError(Status::Schema(what + ": unsupported value of type " +
+                                   std::string(py::str(py::type::handle_of(v).attr("__name__")))));
+}
+
+py::object FromValue(const Value& v, const table::ColumnType& t) {
+  switch (v.kind) {
+    case Value::Kind::kNull: return py::none();
+    case Value::Kind::kBool: return py::bool_(v.b);
+    case Value::Kind::kInt: return py::int_(v.i);
+    case Value::Kind::kUInt: return py::int_(v.u);
+    case Value::Kind::kDouble: return py::float_(v.d);
+    case Value::Kind::kString:
+      if (t.id == table::TypeId::kBytes) return py::bytes(v.s);
+      return py::str(v.s);
+  }
+  return py::none();
+}
+
+table::Column ToColumn(const py::tuple& spec) {
+  table::Column c;
+  c.name = spec[0].cast<std::string>();
+  auto type = table::ColumnType::Parse(spec[1].cast<std::string>());
+  ThrowIfError(type.status());
+  c.type = *type;
+  c.not_null = spec[2].cast<bool>();
+  c.default_value = ToValue(spec[3], "default of column '" + c.name + "'");
+  return c;
+}
+
+catalog::TableDefPtr FindTable(const HandlePtr& h, const std::string& name) {
+  auto def = h->Catalog().Find(name);
+  if (!def) throw StatusError(Status::NotFound("no table '" + name + "'"));
+  return def;
+}
+
+// The read view of a call: the latest state (None), a snapshot (int) or a transaction.
+struct ReaderArg {
+  std::unique_ptr<txn::SnapshotReader> snapshot;
+  TxPtr tx;
+  txn::Reader* get() { return tx ? static_cast<txn::Reader*>(tx->tx.get()) : snapshot.get(); }
+};
+
+ReaderArg MakeReader(const HandlePtr& h, py::handle reader) {
+  ReaderArg r;
+  if (reader.is_none()) {
+    r.snapshot = std::make_unique<txn::SnapshotReader>(&h->Db(), std::nullopt);
+  } else if (py::isinstance<py::int_>(reader)) {
+    r.snapshot = std::make_unique<txn::SnapshotReader>(&h->Db(), reader.cast<uint64_t>());
+  } else {
+    r.tx = reader.cast<TxPtr>();
+    r.tx->Active();
+  }
+  return r;
+}
+
+std::vector<size_t> Projection(const table::Schema& schema, const std::optional<std::vector<std::string>>& names,
+                               const std::string& table) {
+  if (!names) return table::AllColumns(schema);
+  std::vector<size_t> out;
+  for (const auto& n : *names) {
+    const int c = schema.Find(n);
+    if (c < 0) throw StatusError(Status::Schema("table '" + table + "' has no column '" + n + "'"));
+    out.push_back(static_cast<size_t>(c));
+  }
+  return out;
+}
+
+py::dict SchemaInfo(const HandlePtr& h, const std::string& name) {
+  auto def = FindTable(h, name);
+  const auto& s = def->schema;
+  py::list cols;
+  for (const auto& c : s.columns()) {
+    cols.append(py::make_tuple(c.name, c.type.Name(), c.not_null, FromValue(c.default_value, c.type)));
+  }
+  py::list indexes;
+  for (const auto& ix : def->indexes) indexes.append(ix.column);
+  py::dict d;
+  d["columns"] = cols;
+  d["primary_key"] = s.primary_key_column().name;
+  d["auto_id"] = s.auto_id();
+  d["indexes"] = indexes;
+  return d;
+}
+
+// Runs a write: inside the caller's transaction, or as its own exclusive one.
+template <typename Fn>
+void RunWrite(const HandlePtr& h, py::handle tx_arg, const std::optional<std::string>& durability, Fn&& fn) {
+  const lsm::WriteOptions wo = MakeWriteOptions(durability);
+  if (!tx_arg.is_none()) {
+    TxPtr tx = tx_arg.cast<TxPtr>();
+    txn::Transaction& t = tx->Active();
+    RunWithoutGil([&] { return fn(&t); });
+    return;
+  }
+  txn::TxnManager* txns = h->txns.get();
+  h->Db();
+  RunWithoutGil([&] {
+    auto t = txns->BeginExclusive();
+    EMBODB_RETURN_IF_ERROR(fn(t.get()));
+    return t->Commit(wo);
+  });
+}
+
+py::object Write(const HandlePtr& h, py::handle tx, const std::string& name, const py::list& specs, size_t rows,
+                 const std::string& mode, const std::optional<std::string>& durability) {
+  auto def = FindTable(h, name);
+  InputColumnsBuilder builder;
+  for (auto spec : specs) builder.Add(spec.cast<py::tuple>());
+  builder.SetRows(rows);
+  if (mode != "insert" && mode != "upsert") throw StatusError(Status::InvalidArgument("bad write mode " + mode));
+  const auto write_mode = mode == "insert" ? table::WriteMode::kInsert : table::WriteMode::kUpsert;
+  std::vector<int64_t> ids;
+  catalog::Catalog* catalog = &h->Catalog();
+  RunWrite(h, tx, durability, [&](txn::Transaction* t) {
+    return table::WriteRows(*def, builder.input(), write_mode, catalog, t, &ids);
+  });
+  if (!def->schema.auto_id()) return py::none();
+  return py::array_t<int64_t>(static_cast<py::ssize_t>(ids.size()), ids.data());
+}
+
+size_t DeleteKeys(const HandlePtr& h, py::handle tx, const std::string& name, const py::tuple& key_spec,
+                  const std::optional<std::string>& durability) {
+  auto def = FindTable(h, name);
+  InputColumnsBuilder builder;
+  builder.Add(key_spec);
+  size_t deleted = 0;
+  RunWrite(h, tx, durability, [&](txn::Transaction* t) {
+    return table::DeleteRowsByKey(*def, builder.input().columns[0], t, &deleted);
+  });
+  return deleted;
+}
+
+py::tuple GetRows(const HandlePtr& h, py::handle reader, const std::string& name, const py::tuple& key_spec,
+                  const std::optional<std::vector<std::string>>& columns) {
+  auto def = FindTable(h, name);
+  InputColumnsBuilder builder;
+  builder.Add(key_spec);
+  const auto projection = Projection(def->schema, columns, name);
+  auto batch = std::make_shared<table::ResultBatch>(table::ResultBatch::ForProjection(def->schema, projection));
+  std::vector<uint8_t> found;
+  ReaderArg r = MakeReader(h, reader);
+  RunWithoutGil([&] {
+    return table::ReadRowsByKey(*def, r.get(), builder.input().columns[0], projection, batch.get(), &found);
+  });
+  py::array_t<bool> found_array(static_cast<py::ssize_t>(found.size()));
+  std::memcpy(found_array.mutable_data(), found.data(), found.size());
+  return py::make_tuple(batch, found_array);
+}
+
+// A scan in batches; holds the database (and the transaction) it reads.
+class Scanner {
+ public:
+  Scanner(const HandlePtr& h, py::handle reader, const std::string& name,
+          const std::optional<std::vector<std::string>>& columns)
+      : db_(h), def_(FindTable(h, name)), projection_(Projection(def_->schema, columns, name)),
+        reader_(MakeReader(h, reader)), scanner_(def_, reader_.get(), projection_) {}
+
+  // The next batch of at most max_rows rows, or None at the end.
+  py::object Next(size_t max_rows) {
+    db_->Db();
+    if (reader_.tx) reader_.tx->Active();
+    auto batch = std::make_shared<table::ResultBatch>(table::ResultBatch::ForProjection(def_->schema, projection_));
+    bool more;
+    {
+      py::gil_scoped_release release;
+      more = scanner_.Next(max_rows, batch.get());
+    }
+    ThrowIfError(scanner_.status());
+    if (!more) return py::none();
+    return py::cast(batch);
+  }
+
+ private:
+  HandlePtr db_;
+  catalog::TableDefPtr def_;
+  std::vector<size_t> projection_;
+  ReaderArg reader_;
+  table::RowScanner scanner_;
+};
+
+}  // namespace
+
+void RegisterTables(py::module_& m) {
+  py::class_<TxHandle, TxPtr>(m, "Transaction")
+      .def_static("begin", [](const HandlePtr& h) {
+        h->Db();
+        auto t = std::make_shared<TxHandle>();
+        t->db = h;
+        t->tx = h->txns->Begin();
+        return t;
+      })
+      .def_property_readonly("active", [](const TxPtr& t) { return t->tx && t->tx->active(); })
+      .def("commit", [](const TxPtr& t, const std::optional<std::string>& durability) {
+        txn::Transaction& tx = t->Active();
+        const lsm::WriteOptions wo = MakeWriteOptions(durability);
+        RunWithoutGil([&] { return tx.Commit(wo); });
+      }, py::arg("durability") = py::none())
+      .def("rollback", [](const TxPtr& t) {
+        if (t->tx && t->tx->active() && !t->db->closed.load()) t->tx->Rollback();
+      });
+
+  py::class_<Scanner>(m, "Scanner").def("next", &Scanner::Next, py::arg("max_rows"));
+
+  m.def("create_table", [](const HandlePtr& h, const std::string& name, const py::list& columns,
+                           const std::string& primary_key) {
+    std::vector<table::Column> cols;
+    for (auto c : columns) cols.push_back(ToColumn(c.cast<py::tuple>()));
+    auto schema = table::Schema::Create(std::move(cols), primary_key);
+    ThrowIfError(schema.status());
+    catalog::Catalog& catalog = h->Catalog();
+    RunWithoutGil([&] { return catalog.CreateTable(name, std::move(schema).value()).status(); });
+  });
+  m.def("table_names", [](const HandlePtr& h) { return h->Catalog().Names(); });
+  m.def("has_table", [](const HandlePtr& h, const std::string& name) { return h->Catalog().Find(name) != nullptr; });
+  m.def("drop_table", [](const HandlePtr& h, const std::string& name) {
+    catalog::Catalog& catalog = h->Catalog();
+    RunWithoutGil([&] { return catalog.DropTable(name); });
+  });
+  m.def("add_column", [](const HandlePtr& h, const std::string& name, const py::tuple& column) {
+    table::Column c = ToColumn(column);
+    catalog::Catalog& catalog = h->Catalog();
+    RunWithoutGil([&] { return catalog.AddColumn(name, std::move(c)).status(); });
+  });
+  m.def("table_schema", &SchemaInfo);
+  m.def("write_rows", &Write, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("columns"), py::arg("rows"),
+        py::arg("mode"), py::arg("durability") = py::none());
+  m.def("delete_keys", &DeleteKeys, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("keys"),
+        py::arg("durability") = py::none());
+  m.def("get_rows", &GetRows, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("keys"),
+        py::arg("columns") = py::none());
+  m.def("scan", [](const HandlePtr& h, py::handle reader, const std::string& name,
+                   const std::optional<std::vector<std::string>>& columns) {
+    return std::make_unique<Scanner>(h, reader, name, columns);
+  }, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("columns") = py::none());
+}
+
+}  // namespace embodb::bindings

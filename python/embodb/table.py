@@ -1,0 +1,388 @@
+"""Tables: typed rows with a primary key, read and written as columns.
+
+Get one with :meth:`Database.create_table` or ``db["name"]``. Every write call
+is atomic on its own (all rows or none); inside ``db.transaction()`` it joins
+the transaction instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from ._convert import column_spec, fill_missing, key_spec, table_columns
+from .errors import InvalidInputError, SchemaError
+from .result import Result, format_table, html_table
+from .types import Column, ColumnLike, as_column
+
+if TYPE_CHECKING:
+    from .database import Database
+
+__all__ = ["Table", "Query", "TableSchema"]
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The columns of a table (in order), its primary key and its indexes."""
+
+    columns: Dict[str, Column]
+    primary_key: str
+    auto_id: bool
+    indexes: Tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        parts = []
+        for name, c in self.columns.items():
+            text = f"{name} {c.type}"
+            if name == self.primary_key:
+                text += " (auto id)" if self.auto_id else " (primary key)"
+            elif c.not_null:
+                text += " not null"
+            if c.default is not None:
+                text += f" default {c.default!r}"
+            parts.append(text)
+        return "TableSchema(" + ", ".join(parts) + ")"
+
+
+class Table:
+    """A table of ``db``; reads and writes go through ``reader`` (a snapshot
+    sequence or a transaction) when given."""
+
+    def __init__(self, db: "Database", name: str, reader: Any = None, tx: Any = None) -> None:
+        self._db = db
+        self._name = name
+        self._reader = reader if reader is not None else tx
+        self._tx = tx
+
+    # ------------------------------------------------------------ schema
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def schema(self) -> TableSchema:
+        info = _core.table_schema(self._db._live_handle(), self._name)
+        cols = {n: Column(t, nn, d) for n, t, nn, d in info["columns"]}
+        return TableSchema(cols, info["primary_key"], info["auto_id"], tuple(info["indexes"]))
+
+    def add_column(self, name: str, type: ColumnLike, default: Any = None) -> None:
+        """Appends a column; existing rows read it as ``default`` (or null).
+        Durable and atomic."""
+        self._check_writable()
+        col = as_column(name, type)
+        if default is not None:
+            col = Column(col.type, col.not_null, default)
+        _core.add_column(self._db._live_handle(), self._name, (name, col.type, col.not_null, col.default))
+
+    # ------------------------------------------------------------ writes
+
+    def insert(self, data: Any, *, durability: Optional[str] = None) -> Optional[np.ndarray]:
+        """Adds rows. ``data`` is a dict of columns (arrays or lists), one row as a
+        dict of scalars, a list of row dicts, a pandas DataFrame or a pyarrow
+        Table/RecordBatch. A primary key that exists (or repeats in ``data``)
+        raises :class:`~embodb.errors.DuplicateKeyError` and nothing is written.
+        Returns the new ids for a table without a declared primary key."""
+        return self._write(data, "insert", durability)
+
+    def upsert(self, data: Any, *, durability: Optional[str] = None) -> Optional[np.ndarray]:
+        """Inserts rows, replacing whole rows whose primary key exists."""
+        return self._write(data, "upsert", durability)
+
+    def delete(self, keys: Any, *, durability: Optional[str] = None) -> int:
+        """Deletes the rows with these primary keys (one key or a sequence);
+        returns how many existed."""
+        self._check_writable()
+        schema = self.schema
+        spec = key_spec(keys, schema.columns[schema.primary_key].type, schema.primary_key)
+        return _core.delete_keys(self._db._live_handle(), self._tx, self._name, spec, durability)
+
+    def _write(self, data: Any, mode: str, durability: Optional[str]) -> Optional[np.ndarray]:
+        self._check_writable()
+        schema = self.schema
+        columns, rows = table_columns(data)
+        specs = []
+        for name, values in columns.items():
+            col = schema.columns.get(name)
+            if col is None:
+                raise SchemaError(f"table {self._name!r} has no column {name!r}")
+            specs.append(column_spec(name, fill_missing(values, col.default), col.type))
+        return _core.write_rows(self._db._live_handle(), self._tx, self._name, specs, rows, mode, durability)
+
+    def _check_writable(self) -> None:
+        if self._reader is not None and self._tx is None:
+            raise InvalidInputError(f"table {self._name!r} is read-only here (a snapshot)")
+
+    # ------------------------------------------------------------ reads
+
+    def get(self, key: Any, columns: Optional[Sequence[str]] = None) -> Optional[Dict[str, Any]]:
+        """The row with this primary key as a dict, or None."""
+        rows = self.get_many([key], columns).to_list()
+        return rows[0] if rows else None
+
+    def get_many(self, keys: Any, columns: Optional[Sequence[str]] = None) -> Result:
+        """The rows of these primary keys that exist, in the order of ``keys``."""
+        schema = self.schema
+        spec = key_spec(keys, schema.columns[schema.primary_key].type, schema.primary_key)
+        cols = list(columns) if columns is not None else None
+        batch, _found = _core.get_rows(self._db._live_handle(), self._reader, self._name, spec, cols)
+        return Result(batch.names, [batch.type_name(i) for i in range(len(batch.names))], [batch])
+
+    def __len__(self) -> int:
+        return Query(self).count()
+
+    def query(self) -> "Query":
+        return Query(self)
+
+    def select(self, *columns: str) -> "Query":
+        return Query(self).select(*columns)
+
+    def order_by(self, column: str, descending: bool = False) -> "Query":
+        return Query(self).order_by(column, descending)
+
+    def limit(self, n: int) -> "Query":
+        return Query(self).limit(n)
+
+    def head(self, n: int = 5) -> Result:
+        return Query(self).limit(n).execute()
+
+    def to_numpy(self) -> Dict[str, Any]:
+        return Query(self).to_numpy()
+
+    def to_pandas(self) -> Any:
+        return Query(self).to_pandas()
+
+    def to_arrow(self) -> Any:
+        return Query(self).to_arrow()
+
+    def to_list(self) -> List[Dict[str, Any]]:
+        return Query(self).to_list()
+
+    @property
+    def columns(self) -> List[str]:
+        return list(self.schema.columns)
+
+    def __repr__(self) -> str:
+        return f"<embodb.Table {self._name!r}: {self.schema!r}>"
+
+    def _repr_html_(self) -> str:
+        return html_table(Query(self), f"table {self._name} ({len(self)} rows)")
+
+
+_UNLIMITED = 2**62
+
+
+class Query:
+    """A lazy query over a table: chain ``select``, ``order_by``, ``limit``,
+    ``offset``; end with ``to_numpy()``, ``to_pandas()``, ``to_arrow()``,
+    ``to_list()``, ``count()``, or iterate over ``batches()``."""
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._columns: Optional[List[str]] = None
+        self._order: Optional[Tuple[str, bool]] = None
+        self._limit: Optional[int] = None
+        self._offset = 0
+
+    def _copy(self) -> "Query":
+        q = Query(self._table)
+        q._columns, q._order, q._limit, q._offset = self._columns, self._order, self._limit, self._offset
+        return q
+
+    def select(self, *columns: Union[str, Sequence[str]]) -> "Query":
+        names: List[str] = []
+        for c in columns:
+            names.extend([c] if isinstance(c, str) else list(c))
+        if not names:
+            raise InvalidInputError("select() needs at least one column")
+        q = self._copy()
+        q._columns = names
+        return q
+
+    def order_by(self, column: str, descending: bool = False) -> "Query":
+        q = self._copy()
+        q._order = (column, bool(descending))
+        return q
+
+    def limit(self, n: int) -> "Query":
+        if not isinstance(n, int) or n < 0:
+            raise InvalidInputError(f"limit must be a non-negative integer, not {n!r}")
+        q = self._copy()
+        q._limit = n
+        return q
+
+    def offset(self, n: int) -> "Query":
+        if not isinstance(n, int) or n < 0:
+            raise InvalidInputError(f"offset must be a non-negative integer, not {n!r}")
+        q = self._copy()
+        q._offset = n
+        return q
+
+    def head(self, n: int = 5) -> Result:
+        return self.limit(n).execute()
+
+    @property
+    def columns(self) -> List[str]:
+        return list(self._columns) if self._columns is not None else self._table.columns
+
+    # ------------------------------------------------------------ execution
+
+    def _scan(self, columns: Optional[List[str]]) -> Any:
+        t = self._table
+        return _core.scan(t._db._live_handle(), t._reader, t._name, columns)
+
+    def execute(self) -> Result:
+        """Runs the query; the rows in one result."""
+        t = self._table
+        columns = self._columns
+        fetch = columns
+        if self._order is not None and columns is not None and self._order[0] not in columns:
+            fetch = columns + [self._order[0]]
+        stop = _UNLIMITED
+        if self._order is None and self._limit is not None:
+            stop = self._offset + self._limit  # no sort: the first rows in key order are the answer
+        batch = self._scan(fetch).next(max(stop, 1)) if stop > 0 else None
+        if batch is None:
+            names = fetch if fetch is not None else t.columns
+            schema = t.schema.columns
+            return _select(Result(names, [schema[n].type for n in names], []), columns)
+        if self._order is not None:
+            batch = batch.take(_sort_order(batch, self._order))
+        n = batch.num_rows
+        end = n if self._limit is None else min(n, self._offset + self._limit)
+        if self._offset > 0 or end < n:
+            batch = batch.take(np.arange(min(self._offset, n), max(end, min(self._offset, n)), dtype=np.int64))
+        result = Result(batch.names, [batch.type_name(i) for i in range(len(batch.names))], [batch])
+        return _select(result, columns)
+
+    def count(self) -> int:
+        """The number of rows the query returns."""
+        if self._order is None and self._limit is None and self._offset == 0:
+            scanner = self._scan([])
+            total = 0
+            while True:
+                batch = scanner.next(1 << 20)
+                if batch is None:
+                    return total
+                total += batch.num_rows
+        return len(self.execute())
+
+    def batches(self, rows: int = 65536) -> Iterator[Result]:
+        """The rows in batches of at most ``rows``, reading as it goes (bounded
+        memory). Ordered queries sort everything first."""
+        if self._order is not None or self._limit is not None or self._offset:
+            result = self.execute()
+            data = result._batches[0] if result._batches else None
+            if data is None:
+                return
+            for start in range(0, data.num_rows, rows):
+                idx = np.arange(start, min(start + rows, data.num_rows), dtype=np.int64)
+                part = data.take(idx)
+                yield Result(part.names, [part.type_name(i) for i in range(len(part.names))], [part])
+            return
+        scanner = self._scan(self._columns)
+        while True:
+            batch = scanner.next(rows)
+            if batch is None:
+                return
+            yield Result(batch.names, [batch.type_name(i) for i in range(len(batch.names))], [batch])
+
+    def __iter__(self) -> Iterator[Dict[str, Any]]:
+        for batch in self.batches():
+            yield from batch.to_list()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def to_numpy(self) -> Dict[str, Any]:
+        return self.execute().to_numpy()
+
+    def to_pandas(self) -> Any:
+        return self.execute().to_pandas()
+
+    def to_arrow(self) -> Any:
+        return self.execute().to_arrow()
+
+    def to_list(self) -> List[Dict[str, Any]]:
+        return self.execute().to_list()
+
+    def explain(self) -> str:
+        """How the query runs."""
+        steps = [f"scan table {self._table.name!r} in primary-key order"]
+        if self._order is not None:
+            steps.append(f"sort by {self._order[0]}{' descending' if self._order[1] else ''}")
+        if self._offset:
+            steps.append(f"skip {self._offset} rows")
+        if self._limit is not None:
+            steps.append(f"keep {self._limit} rows" + ("" if self._order else " (stop scanning after them)"))
+        if self._columns is not None:
+            steps.append("columns " + ", ".join(self._columns))
+        return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(steps))
+
+    def __repr__(self) -> str:
+        return format_table(self, f"<embodb.Query on {self._table.name!r}>")
+
+    def _repr_html_(self) -> str:
+        return html_table(self, f"query on {self._table.name}")
+
+
+def _select(result: Result, columns: Optional[List[str]]) -> Result:
+    if columns is None or result.columns == columns:
+        return result
+    # The sort key was fetched only to sort by: leave it out.
+    keep = [result.columns.index(c) for c in columns]
+    r = Result([result.columns[i] for i in keep], [result._types[i] for i in keep], [])
+    r._batches = [_ProjectedBatch(b, keep) for b in result._batches]
+    return r
+
+
+class _ProjectedBatch:
+    """A view of some columns of a batch."""
+
+    def __init__(self, batch: Any, keep: List[int]) -> None:
+        self._batch, self._keep = batch, keep
+        self.names = [batch.names[i] for i in keep]
+        self.num_rows = batch.num_rows
+
+    def type_name(self, i: int) -> str:
+        return self._batch.type_name(self._keep[i])
+
+    def array(self, i: int) -> Any:
+        return self._batch.array(self._keep[i])
+
+    def nulls(self, i: int) -> Any:
+        return self._batch.nulls(self._keep[i])
+
+    def buffers(self, i: int) -> Any:
+        return self._batch.buffers(self._keep[i])
+
+    def strings(self, i: int) -> Any:
+        return self._batch.strings(self._keep[i])
+
+    def take(self, idx: Any) -> Any:
+        return _ProjectedBatch(self._batch.take(idx), self._keep)
+
+
+def _sort_order(batch: Any, order: Tuple[str, bool]) -> np.ndarray:
+    column, descending = order
+    if column not in batch.names:
+        raise SchemaError(f"cannot order by {column!r}: no such column")
+    i = batch.names.index(column)
+    type_name = batch.type_name(i)
+    if type_name.startswith(("vector", "point", "pointcloud")):
+        raise SchemaError(f"cannot order by {column!r}: a {type_name} column is not ordered")
+    values = np.array(batch.strings(i), dtype=object) if type_name in ("string", "bytes") else batch.array(i)
+    nulls = batch.nulls(i)
+    present = np.flatnonzero(~nulls) if nulls is not None else None
+    vals = values[present] if present is not None else values
+    # Ranks make descending order stable too: ties keep primary-key order.
+    _, rank = np.unique(vals, return_inverse=True)
+    rank = rank.reshape(-1)
+    order = np.lexsort((np.arange(len(vals)), -rank if descending else rank))
+    idx = present[order] if present is not None else order
+    if nulls is not None:
+        idx = np.concatenate([idx, np.flatnonzero(nulls)])  # nulls last
+    return idx.astype(np.int64)
