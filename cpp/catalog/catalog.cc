@@ -140,10 +140,7 @@ Status Catalog::DeleteOrphanRows() {
     auto it = txns_->db()->NewIterator(lsm::ReadOptions());
     it->Seek(rows_prefix);
     while (it->Valid() && it->key().starts_with(rows_prefix) && it->key().size() >= 5) {
-      const std::string_view key = it->key();
-      const uint32_t id = (uint32_t{static_cast<uint8_t>(key[1])} << 24) |
-                          (uint32_t{static_cast<uint8_t>(key[2])} << 16) |
-                          (uint32_t{static_cast<uint8_t>(key[3])} << 8) | uint32_t{static_cast<uint8_t>(key[4])};
+      const uint32_t id = table::RowKeyTableId(it->key());
       bool live = false;
       for (const auto& [name, def] : tables_) live = live || def->id == id;
       if (!live) orphans.push_back(id);

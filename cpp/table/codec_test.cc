@@ -9,16 +9,11 @@
 #include "table/key_codec.h"
 #include "table/row_codec.h"
 #include "table/schema.h"
+#include "testing/table_test_util.h"
 #include "testing/test_util.h"
 
 namespace embodb::table {
 namespace {
-
-ColumnType T(std::string_view name) {
-  auto t = ColumnType::Parse(name);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  return *t;
-}
 
 TEST(ColumnTypeTest, NamesRoundTrip) {
   for (const char* name : {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -78,15 +73,6 @@ TEST(SchemaTest, RejectsBadDefinitions) {
   EXPECT_TRUE(s.AddColumn({"y", T("int32"), true, {}}).IsSchema());  // not_null needs a default
   EXPECT_OK(s.AddColumn({"y", T("int32"), true, Value::Int(7)}));
   EXPECT_TRUE(s.AddColumn({"y", T("int32"), false, {}}).IsSchema());
-}
-
-template <typename T>
-ColumnView ViewOf(const std::vector<T>& v, ColumnType t) {
-  ColumnView view;
-  view.type = t;
-  view.length = v.size();
-  view.values = reinterpret_cast<const uint8_t*>(v.data());
-  return view;
 }
 
 TEST(KeyCodecTest, IntegerKeysSortNumerically) {

@@ -26,6 +26,31 @@ std::string RowKeyPrefix(uint32_t table_id) {
   return key;
 }
 
+uint32_t RowKeyTableId(std::string_view key) {
+  uint32_t id = 0;
+  for (size_t i = 1; i <= 4; i++) id = (id << 8) | static_cast<uint8_t>(key[i]);
+  return id;
+}
+
+RowKeys EncodeRowKeys(uint32_t table_id, const ColumnView& pk) {
+  RowKeys out;
+  const std::string prefix = RowKeyPrefix(table_id);
+  out.prefix_size = prefix.size();
+  std::vector<size_t> ends(pk.length);
+  out.data.reserve(pk.length * (prefix.size() + 8));
+  for (size_t i = 0; i < pk.length; i++) {
+    out.data.append(prefix);
+    AppendKeyOf(pk, i, &out.data);
+    ends[i] = out.data.size();
+  }
+  // Views only once the buffer no longer moves.
+  out.keys.resize(pk.length);
+  for (size_t i = 0, start = 0; i < pk.length; start = ends[i], i++) {
+    out.keys[i] = std::string_view(out.data).substr(start, ends[i] - start);
+  }
+  return out;
+}
+
 std::string PrefixSuccessor(std::string prefix) {
   while (!prefix.empty()) {
     if (static_cast<uint8_t>(prefix.back()) != 0xff) {

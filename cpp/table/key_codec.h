@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "catalog/keyspace.h"
 #include "table/column_data.h"
@@ -18,6 +19,18 @@ namespace embodb::table {
 
 // kRows | table id: the prefix every row key of the table starts with.
 std::string RowKeyPrefix(uint32_t table_id);
+// The table id of a row key (REQUIRES: key starts with a row key prefix).
+uint32_t RowKeyTableId(std::string_view key);
+
+// The row keys of many rows in one buffer.
+struct RowKeys {
+  std::string data;
+  std::vector<std::string_view> keys;  // views into data, one per row
+  size_t prefix_size = 0;              // bytes before the encoded primary key
+};
+// The row keys of table_id for every value of pk (no nulls).
+RowKeys EncodeRowKeys(uint32_t table_id, const ColumnView& pk);
+
 // The first key after every key starting with prefix (prefix must not be all 0xff).
 std::string PrefixSuccessor(std::string prefix);
 

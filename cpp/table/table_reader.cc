@@ -63,32 +63,19 @@ Status DecodeOne(const Schema& schema, std::string_view key_tail, std::string_vi
 Status ReadRowsByKey(const catalog::TableDef& table, txn::Reader* reader, const ColumnView& keys,
                      const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found) {
   const Schema& schema = table.schema;
-  Column lookup = schema.primary_key_column();
-  lookup.not_null = true;
   ConformedColumn conformed;
-  EMBODB_ASSIGN_OR_RETURN(conformed, ConformColumn(keys, lookup));
-  const std::string prefix = RowKeyPrefix(table.id);
-  std::string data;
-  std::vector<size_t> ends;
-  for (size_t i = 0; i < keys.length; i++) {
-    data.append(prefix);
-    AppendKeyOf(conformed.view, i, &data);
-    ends.push_back(data.size());
-  }
-  std::vector<std::string_view> views(keys.length);
-  for (size_t i = 0, start = 0; i < keys.length; start = ends[i], i++) {
-    views[i] = std::string_view(data).substr(start, ends[i] - start);
-  }
+  EMBODB_ASSIGN_OR_RETURN(conformed, ConformColumn(keys, schema.primary_key_column()));
+  const RowKeys row_keys = EncodeRowKeys(table.id, conformed.view);
   std::vector<std::string> values;
   std::vector<Status> statuses;
-  reader->MultiGet(views, &values, &statuses);
+  reader->MultiGet(row_keys.keys, &values, &statuses);
   ColumnBuffer* key_out;
   auto outs = OutputsBySchemaColumn(schema, projection, out, &key_out);
   found->assign(keys.length, 0);
   for (size_t i = 0; i < keys.length; i++) {
     if (statuses[i].IsNotFound()) continue;
     EMBODB_RETURN_IF_ERROR(statuses[i]);
-    EMBODB_RETURN_IF_ERROR(DecodeOne(schema, views[i].substr(prefix.size()), values[i], outs, key_out));
+    EMBODB_RETURN_IF_ERROR(DecodeOne(schema, row_keys.keys[i].substr(row_keys.prefix_size), values[i], outs, key_out));
     (*found)[i] = 1;
     out->row_count++;
   }

@@ -7,6 +7,7 @@
 #include "table/key_codec.h"
 #include "table/table_reader.h"
 #include "table/table_writer.h"
+#include "testing/table_test_util.h"
 #include "testing/test_util.h"
 #include "txn/transaction.h"
 
@@ -60,17 +61,6 @@ class TableTest : public ::testing::Test {
   std::unique_ptr<txn::TxnManager> txns_;
   std::unique_ptr<catalog::Catalog> catalog_;
 };
-
-ColumnType T(std::string_view n) { return *ColumnType::Parse(n); }
-
-template <typename V>
-ColumnView ViewOf(const std::vector<V>& v, ColumnType t) {
-  ColumnView view;
-  view.type = t;
-  view.length = v.size();
-  view.values = reinterpret_cast<const uint8_t*>(v.data());
-  return view;
-}
 
 TEST_F(TableTest, InsertScanGetAndReopen) {
   auto t = Create("obs", {{"id", T("int64"), false, {}}, {"label", T("string"), false, {}}}, "id");

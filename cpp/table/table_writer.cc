@@ -13,32 +13,13 @@ namespace embodb::table {
 
 namespace {
 
-// Encoded keys of many rows in one buffer.
-struct EncodedKeys {
-  std::string data;
-  std::vector<size_t> offsets{0};
-  std::string_view operator[](size_t i) const { return std::string_view(data).substr(offsets[i], offsets[i + 1] - offsets[i]); }
-  size_t size() const { return offsets.size() - 1; }
-};
-
-EncodedKeys EncodeKeys(const std::string& prefix, const ColumnView& pk) {
-  EncodedKeys keys;
-  keys.data.reserve(pk.length * (prefix.size() + 8));
-  keys.offsets.reserve(pk.length + 1);
-  for (size_t i = 0; i < pk.length; i++) {
-    keys.data.append(prefix);
-    AppendKeyOf(pk, i, &keys.data);
-    keys.offsets.push_back(keys.data.size());
-  }
-  return keys;
-}
-
 std::string KeyText(const ColumnType& t, std::string_view encoded_after_prefix) {
   return DecodeKeyValue(t, encoded_after_prefix).ToString();
 }
 
 // Rows sorted by key; AlreadyExists on the first repeated key.
-Status CheckUniqueInBatch(const EncodedKeys& keys, size_t prefix_size, const Column& pk, std::vector<size_t>* order) {
+Status CheckUniqueInBatch(const RowKeys& row_keys, const Column& pk, std::vector<size_t>* order) {
+  const auto& keys = row_keys.keys;
   order->resize(keys.size());
   std::iota(order->begin(), order->end(), size_t{0});
   std::sort(order->begin(), order->end(), [&](size_t a, size_t b) {
@@ -48,7 +29,7 @@ Status CheckUniqueInBatch(const EncodedKeys& keys, size_t prefix_size, const Col
   for (size_t j = 1; j < order->size(); j++) {
     const size_t a = (*order)[j - 1], b = (*order)[j];
     if (keys[a] == keys[b]) {
-      return Status::AlreadyExists("duplicate primary key " + KeyText(pk.type, keys[a].substr(prefix_size)) +
+      return Status::AlreadyExists("duplicate primary key " + KeyText(pk.type, keys[a].substr(row_keys.prefix_size)) +
                                    " in rows " + std::to_string(a) + " and " + std::to_string(b));
     }
   }
@@ -57,9 +38,10 @@ Status CheckUniqueInBatch(const EncodedKeys& keys, size_t prefix_size, const Col
 
 // AlreadyExists when a key is in the table. One seek settles the common case
 // of new keys beyond every existing one; otherwise each key is looked up.
-Status CheckNotInTable(const EncodedKeys& keys, const std::vector<size_t>& order, size_t prefix_size,
-                       const std::string& table_prefix, const Column& pk, txn::Transaction* tx) {
-  if (keys.size() == 0) return Status::OK();
+Status CheckNotInTable(const RowKeys& row_keys, const std::vector<size_t>& order, const std::string& table_prefix,
+                       const Column& pk, txn::Transaction* tx) {
+  const auto& keys = row_keys.keys;
+  if (keys.empty()) return Status::OK();
   const std::string_view lowest = keys[order.front()];
   const std::string_view highest = keys[order.back()];
   {
@@ -68,14 +50,12 @@ Status CheckNotInTable(const EncodedKeys& keys, const std::vector<size_t>& order
     EMBODB_RETURN_IF_ERROR(it->status());
     if (!it->Valid() || !it->key().starts_with(table_prefix) || it->key() > highest) return Status::OK();
   }
-  std::vector<std::string_view> views(keys.size());
-  for (size_t i = 0; i < keys.size(); i++) views[i] = keys[i];
   std::vector<std::string> values;
   std::vector<Status> statuses;
-  tx->MultiGet(views, &values, &statuses);
+  tx->MultiGet(keys, &values, &statuses);
   for (size_t i = 0; i < keys.size(); i++) {
     if (statuses[i].ok()) {
-      return Status::AlreadyExists("primary key " + KeyText(pk.type, keys[i].substr(prefix_size)) +
+      return Status::AlreadyExists("primary key " + KeyText(pk.type, keys[i].substr(row_keys.prefix_size)) +
                                    " (row " + std::to_string(i) + ") is already in the table");
     }
     if (!statuses[i].IsNotFound()) return statuses[i];
@@ -136,11 +116,11 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
     }
     cols[schema.primary_key()] = id_buffer.view();
   }
-  const EncodedKeys keys = EncodeKeys(prefix, cols[schema.primary_key()]);
+  const RowKeys keys = EncodeRowKeys(table.id, cols[schema.primary_key()]);
   if (mode == WriteMode::kInsert && !assign_ids) {
     std::vector<size_t> order;
-    EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, prefix.size(), pk, &order));
-    EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, order, prefix.size(), prefix, pk, tx));
+    EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, pk, &order));
+    EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, order, prefix, pk, tx));
   }
 
   // Rows are encoded in parallel chunks, then handed to the transaction in order.
@@ -158,7 +138,7 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
   for (size_t k = 0; k < chunks; k++) {
     size_t start = 0;
     for (size_t j = 0; j < ends[k].size(); j++) {
-      tx->Put(keys[k * kChunk + j], std::string_view(encoded[k]).substr(start, ends[k][j] - start));
+      tx->Put(keys.keys[k * kChunk + j], std::string_view(encoded[k]).substr(start, ends[k][j] - start));
       start = ends[k][j];
     }
   }
@@ -171,17 +151,14 @@ Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, t
   const Column& pk = table.schema.primary_key_column();
   ConformedColumn conformed;
   EMBODB_ASSIGN_OR_RETURN(conformed, ConformColumn(keys, pk));
-  const std::string prefix = RowKeyPrefix(table.id);
-  const EncodedKeys encoded = EncodeKeys(prefix, conformed.view);
-  std::vector<std::string_view> views(encoded.size());
-  for (size_t i = 0; i < encoded.size(); i++) views[i] = encoded[i];
+  const RowKeys encoded = EncodeRowKeys(table.id, conformed.view);
   std::vector<std::string> values;
   std::vector<Status> statuses;
-  tx->MultiGet(views, &values, &statuses);
+  tx->MultiGet(encoded.keys, &values, &statuses);
   std::vector<std::string_view> existing;
-  for (size_t i = 0; i < views.size(); i++) {
+  for (size_t i = 0; i < encoded.keys.size(); i++) {
     if (statuses[i].ok()) {
-      existing.push_back(views[i]);
+      existing.push_back(encoded.keys[i]);
     } else if (!statuses[i].IsNotFound()) {
       return statuses[i];
     }

@@ -154,8 +154,7 @@ Status Transaction::Commit(const lsm::WriteOptions& options) {
         batch_.Delete(key);
       }
     }
-    size_t at = 0;
-    if (manager_->FindConflict(fingerprints_, *snapshot_, &at)) {
+    if (manager_->HasConflict(fingerprints_, *snapshot_)) {
       End(State::kRolledBack);
       return Status::Conflict("write-write conflict: another transaction changed the same row first");
     }

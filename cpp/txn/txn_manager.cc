@@ -28,16 +28,12 @@ size_t TxnManager::remembered_keys() {
 
 uint64_t TxnManager::Fingerprint(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
-bool TxnManager::FindConflict(const std::vector<uint64_t>& fingerprints, lsm::SequenceNumber snapshot,
-                              size_t* index) {
+bool TxnManager::HasConflict(const std::vector<uint64_t>& fingerprints, lsm::SequenceNumber snapshot) {
   std::lock_guard l(mu_);
   if (recent_.empty()) return false;
-  for (size_t i = 0; i < fingerprints.size(); i++) {
-    auto it = recent_.find(fingerprints[i]);
-    if (it != recent_.end() && it->second > snapshot) {
-      *index = i;
-      return true;
-    }
+  for (uint64_t fp : fingerprints) {
+    auto it = recent_.find(fp);
+    if (it != recent_.end() && it->second > snapshot) return true;
   }
   return false;
 }

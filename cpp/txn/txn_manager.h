@@ -50,8 +50,8 @@ class TxnManager {
  private:
   friend class Transaction;
   static uint64_t Fingerprint(std::string_view key);
-  // REQUIRES: commit_mu_ held. The key of the first conflicting write, if any.
-  bool FindConflict(const std::vector<uint64_t>& fingerprints, lsm::SequenceNumber snapshot, size_t* index);
+  // REQUIRES: commit_mu_ held. Whether a key was committed after `snapshot`.
+  bool HasConflict(const std::vector<uint64_t>& fingerprints, lsm::SequenceNumber snapshot);
   // REQUIRES: commit_mu_ held. Remembers a commit for the open transactions
   // older than it (other than the committer's own, `own_snapshot`).
   void RecordCommit(const std::vector<uint64_t>& fingerprints, lsm::SequenceNumber sequence,
