@@ -178,7 +178,8 @@ size_t DeleteKeys(const HandlePtr& h, py::handle tx, const std::string& name, co
   return deleted;
 }
 
-py::tuple GetRows(const HandlePtr& h, py::handle reader, const std::string& name, const py::tuple& key_spec,
+// The rows of the keys that exist, in the order of the keys.
+std::shared_ptr<table::ResultBatch> GetRows(const HandlePtr& h, py::handle reader, const std::string& name, const py::tuple& key_spec,
                   const std::optional<std::vector<std::string>>& columns) {
   auto def = FindTable(h, name);
   InputColumnsBuilder builder;
@@ -190,9 +191,7 @@ py::tuple GetRows(const HandlePtr& h, py::handle reader, const std::string& name
   RunWithoutGil([&] {
     return table::ReadRowsByKey(*def, r.get(), builder.input().columns[0], projection, batch.get(), &found);
   });
-  py::array_t<bool> found_array(static_cast<py::ssize_t>(found.size()));
-  std::memcpy(found_array.mutable_data(), found.data(), found.size());
-  return py::make_tuple(batch, found_array);
+  return batch;
 }
 
 // A scan in batches; holds the database (and the transaction) it reads.

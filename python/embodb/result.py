@@ -60,10 +60,37 @@ def _concat(parts: List[Any]) -> Any:
 class Result:
     """Rows read from a table, as columns."""
 
-    def __init__(self, names: Sequence[str], types: Sequence[str], batches: Sequence[Any]) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        types: Sequence[str],
+        batches: Sequence[Any],
+        positions: Optional[Sequence[int]] = None,
+    ) -> None:
+        """Column j of the result is column ``positions[j]`` of every batch
+        (by default, column j)."""
         self._names = list(names)
         self._types = list(types)
+        self._positions = list(positions) if positions is not None else list(range(len(self._names)))
         self._batches = [b for b in batches if b.num_rows > 0] or list(batches[:1])
+
+    @classmethod
+    def of(cls, batch: Any) -> "Result":
+        """Every column of one batch."""
+        return cls(batch.names, [batch.type_name(i) for i in range(len(batch.names))], [batch])
+
+    def select(self, names: Sequence[str]) -> "Result":
+        """These columns only; nothing is copied."""
+        picked = [self._names.index(n) for n in names]
+        return Result(names, [self._types[j] for j in picked], self._batches, [self._positions[j] for j in picked])
+
+    def head(self, n: int = 5) -> "Result":
+        """The first rows, at most n (copies only those; from the first batch)."""
+        if not self._batches or len(self) <= n:
+            return self
+        first = self._batches[0]
+        part = first.take(np.arange(min(n, first.num_rows), dtype=np.int64))
+        return Result(self._names, self._types, [part], self._positions)
 
     @property
     def columns(self) -> List[str]:
@@ -80,7 +107,9 @@ class Result:
         """A dict of column name -> array (see the module docstring)."""
         if not self._batches:
             return {n: _empty(t) for n, t in zip(self._names, self._types)}
-        return {n: _concat([_column_numpy(b, i) for b in self._batches]) for i, n in enumerate(self._names)}
+        return {
+            n: _concat([_column_numpy(b, i) for b in self._batches]) for n, i in zip(self._names, self._positions)
+        }
 
     def to_list(self) -> List[Dict[str, Any]]:
         """One dict per row, with Python scalars (vectors as float32 arrays)."""
@@ -117,7 +146,7 @@ class Result:
         import pyarrow as pa
 
         arrays = []
-        for i, (name, type_name) in enumerate(zip(self._names, self._types)):
+        for i, type_name in zip(self._positions, self._types):
             chunks = [_arrow_column(b, i, type_name) for b in self._batches] if self._batches else []
             arrays.append(pa.chunked_array(chunks, type=chunks[0].type) if chunks else pa.chunked_array([], _arrow_type(type_name)))
         return pa.Table.from_arrays(arrays, names=self._names)
@@ -126,10 +155,10 @@ class Result:
         return iter(self.to_list())
 
     def __repr__(self) -> str:
-        return format_table(self, f"<embodb.Result: {len(self)} rows>")
+        return format_table(self, f"<embodb.Result: {len(self)} rows>", len(self))
 
     def _repr_html_(self) -> str:
-        return html_table(self, f"{len(self)} rows")
+        return html_table(self, f"{len(self)} rows", len(self))
 
 
 def _empty(type_name: str) -> Any:
@@ -236,31 +265,29 @@ def _cell_text(v: Any, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _preview(result: Any, limit: int) -> List[Dict[str, Any]]:
-    return result.head(limit).to_list() if hasattr(result, "head") else result.to_list()[:limit]
-
-
-def format_table(result: Any, title: str, limit: int = 10) -> str:
+def format_table(result: Any, title: str, total: int, limit: int = 10) -> str:
+    """A plain-text preview of the first rows of ``result`` (a Result or Query)
+    that has ``total`` rows."""
     names = result.columns
-    rows = [[_cell_text(r[n]) for n in names] for r in _preview(result, limit)]
+    rows = [[_cell_text(r[n]) for n in names] for r in result.head(limit).to_list()]
     widths = [max([len(n)] + [len(r[j]) for r in rows]) for j, n in enumerate(names)]
     lines = [title, "  ".join(n.ljust(w) for n, w in zip(names, widths))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-    total = len(result)
     if total > len(rows):
         lines.append(f"... ({total - len(rows)} more rows)")
     return "\n".join(lines)
 
 
-def html_table(result: Any, caption: str, limit: int = 10) -> str:
+def html_table(result: Any, caption: str, total: int, limit: int = 10) -> str:
+    """The same preview as an HTML table, for Jupyter."""
     import html
 
     names = result.columns
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(_cell_text(r[n], 60))}</td>" for n in names) + "</tr>"
-        for r in _preview(result, limit)
+        for r in result.head(limit).to_list()
     )
-    more = len(result) - min(limit, len(result))
+    more = total - min(limit, total)
     foot = f"<p>... {more} more rows</p>" if more > 0 else ""
     return f"<table><caption>{html.escape(caption)}</caption><tr>{head}</tr>{body}</table>{foot}"

@@ -128,8 +128,7 @@ class Table:
         schema = self.schema
         spec = key_spec(keys, schema.columns[schema.primary_key].type, schema.primary_key)
         cols = list(columns) if columns is not None else None
-        batch, _found = _core.get_rows(self._db._live_handle(), self._reader, self._name, spec, cols)
-        return Result(batch.names, [batch.type_name(i) for i in range(len(batch.names))], [batch])
+        return Result.of(_core.get_rows(self._db._live_handle(), self._reader, self._name, spec, cols))
 
     def __len__(self) -> int:
         return Query(self).count()
@@ -169,7 +168,8 @@ class Table:
         return f"<embodb.Table {self._name!r}: {self.schema!r}>"
 
     def _repr_html_(self) -> str:
-        return html_table(Query(self), f"table {self._name} ({len(self)} rows)")
+        total = len(self)
+        return html_table(Query(self), f"table {self._name} ({total} rows)", total)
 
 
 _UNLIMITED = 2**62
@@ -248,15 +248,17 @@ class Query:
         if batch is None:
             names = fetch if fetch is not None else t.columns
             schema = t.schema.columns
-            return _select(Result(names, [schema[n].type for n in names], []), columns)
+            result = Result(names, [schema[n].type for n in names], [])
+            return result if columns is None else result.select(columns)
         if self._order is not None:
             batch = batch.take(_sort_order(batch, self._order))
         n = batch.num_rows
         end = n if self._limit is None else min(n, self._offset + self._limit)
         if self._offset > 0 or end < n:
             batch = batch.take(np.arange(min(self._offset, n), max(end, min(self._offset, n)), dtype=np.int64))
-        result = Result(batch.names, [batch.type_name(i) for i in range(len(batch.names))], [batch])
-        return _select(result, columns)
+        result = Result.of(batch)
+        # A sort key that was fetched only to sort by is left out.
+        return result if columns is None else result.select(columns)
 
     def count(self) -> int:
         """The number of rows the query returns."""
@@ -281,14 +283,14 @@ class Query:
             for start in range(0, data.num_rows, rows):
                 idx = np.arange(start, min(start + rows, data.num_rows), dtype=np.int64)
                 part = data.take(idx)
-                yield Result(part.names, [part.type_name(i) for i in range(len(part.names))], [part])
+                yield Result(result.columns, result._types, [part], result._positions)
             return
         scanner = self._scan(self._columns)
         while True:
             batch = scanner.next(rows)
             if batch is None:
                 return
-            yield Result(batch.names, [batch.type_name(i) for i in range(len(batch.names))], [batch])
+            yield Result.of(batch)
 
     def __iter__(self) -> Iterator[Dict[str, Any]]:
         for batch in self.batches():
@@ -323,47 +325,10 @@ class Query:
         return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(steps))
 
     def __repr__(self) -> str:
-        return format_table(self, f"<embodb.Query on {self._table.name!r}>")
+        return format_table(self, f"<embodb.Query on {self._table.name!r}>", self.count())
 
     def _repr_html_(self) -> str:
-        return html_table(self, f"query on {self._table.name}")
-
-
-def _select(result: Result, columns: Optional[List[str]]) -> Result:
-    if columns is None or result.columns == columns:
-        return result
-    # The sort key was fetched only to sort by: leave it out.
-    keep = [result.columns.index(c) for c in columns]
-    r = Result([result.columns[i] for i in keep], [result._types[i] for i in keep], [])
-    r._batches = [_ProjectedBatch(b, keep) for b in result._batches]
-    return r
-
-
-class _ProjectedBatch:
-    """A view of some columns of a batch."""
-
-    def __init__(self, batch: Any, keep: List[int]) -> None:
-        self._batch, self._keep = batch, keep
-        self.names = [batch.names[i] for i in keep]
-        self.num_rows = batch.num_rows
-
-    def type_name(self, i: int) -> str:
-        return self._batch.type_name(self._keep[i])
-
-    def array(self, i: int) -> Any:
-        return self._batch.array(self._keep[i])
-
-    def nulls(self, i: int) -> Any:
-        return self._batch.nulls(self._keep[i])
-
-    def buffers(self, i: int) -> Any:
-        return self._batch.buffers(self._keep[i])
-
-    def strings(self, i: int) -> Any:
-        return self._batch.strings(self._keep[i])
-
-    def take(self, idx: Any) -> Any:
-        return _ProjectedBatch(self._batch.take(idx), self._keep)
+        return html_table(self, f"query on {self._table.name}", self.count())
 
 
 def _sort_order(batch: Any, order: Tuple[str, bool]) -> np.ndarray:
