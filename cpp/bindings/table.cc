@@ -5,6 +5,8 @@
 #include "bindings/columns.h"
 #include "bindings/database.h"
 #include "bindings/errors.h"
+#include "query/table_scan.h"
+#include "query/table_update.h"
 #include "table/key_codec.h"
 #include "txn/transaction.h"
 
@@ -194,13 +196,20 @@ std::shared_ptr<table::ResultBatch> GetRows(const HandlePtr& h, py::handle reade
   return batch;
 }
 
-// A scan in batches; holds the database (and the transaction) it reads.
+query::FilterPtr CompileWhere(const catalog::TableDefPtr& def, const std::optional<std::string>& where) {
+  if (!where) return nullptr;
+  auto filter = query::CompileFilter(*where, def->schema);
+  ThrowIfError(filter.status());
+  return *filter;
+}
+
+// A filtered scan in batches; holds the database (and the transaction) it reads.
 class Scanner {
  public:
   Scanner(const HandlePtr& h, py::handle reader, const std::string& name,
-          const std::optional<std::vector<std::string>>& columns)
+          const std::optional<std::vector<std::string>>& columns, const std::optional<std::string>& where)
       : db_(h), def_(FindTable(h, name)), projection_(Projection(def_->schema, columns, name)),
-        reader_(MakeReader(h, reader)), scanner_(def_, reader_.get(), projection_) {}
+        reader_(MakeReader(h, reader)), scan_(def_, reader_.get(), projection_, CompileWhere(def_, where)) {}
 
   // The next batch of at most max_rows rows, or None at the end.
   py::object Next(size_t max_rows) {
@@ -210,20 +219,63 @@ class Scanner {
     bool more;
     {
       py::gil_scoped_release release;
-      more = scanner_.Next(max_rows, batch.get());
+      more = scan_.Next(max_rows, batch.get());
     }
-    ThrowIfError(scanner_.status());
+    ThrowIfError(scan_.status());
     if (!more) return py::none();
     return py::cast(batch);
   }
 
+  // Counts the remaining rows without building them.
+  size_t CountRest() {
+    db_->Db();
+    if (reader_.tx) reader_.tx->Active();
+    size_t total = 0;
+    {
+      py::gil_scoped_release release;
+      while (true) {
+        table::ResultBatch batch;
+        if (!scan_.Next(1 << 20, &batch)) break;
+        total += batch.row_count;
+      }
+    }
+    ThrowIfError(scan_.status());
+    return total;
+  }
+
+  std::vector<std::string> Explain() const { return scan_.plan().Explain(*def_, scan_filter()); }
+
  private:
+  const query::Filter* scan_filter() const { return scan_.filter().get(); }
   HandlePtr db_;
   catalog::TableDefPtr def_;
   std::vector<size_t> projection_;
   ReaderArg reader_;
-  table::RowScanner scanner_;
+  query::TableScan scan_;
 };
+
+size_t DeleteWhere(const HandlePtr& h, py::handle tx, const std::string& name, const std::optional<std::string>& where,
+                   const std::optional<std::string>& durability) {
+  auto def = FindTable(h, name);
+  query::FilterPtr filter = CompileWhere(def, where);
+  size_t deleted = 0;
+  RunWrite(h, tx, durability, [&](txn::Transaction* t) { return query::DeleteWhere(def, filter, t, &deleted); });
+  return deleted;
+}
+
+size_t UpdateWhere(const HandlePtr& h, py::handle tx, const std::string& name, const py::list& specs,
+                   const std::optional<std::string>& where, const std::optional<std::string>& durability) {
+  auto def = FindTable(h, name);
+  query::FilterPtr filter = CompileWhere(def, where);
+  InputColumnsBuilder builder;
+  for (auto spec : specs) builder.Add(spec.cast<py::tuple>());
+  builder.SetRows(1);
+  size_t updated = 0;
+  RunWrite(h, tx, durability, [&](txn::Transaction* t) {
+    return query::UpdateWhere(def, filter, builder.input(), t, &updated);
+  });
+  return updated;
+}
 
 }  // namespace
 
@@ -246,7 +298,10 @@ void RegisterTables(py::module_& m) {
         if (t->tx && t->tx->active() && !t->db->closed.load()) t->tx->Rollback();
       });
 
-  py::class_<Scanner>(m, "Scanner").def("next", &Scanner::Next, py::arg("max_rows"));
+  py::class_<Scanner>(m, "Scanner")
+      .def("next", &Scanner::Next, py::arg("max_rows"))
+      .def("count_rest", &Scanner::CountRest)
+      .def("explain", &Scanner::Explain);
 
   m.def("create_table", [](const HandlePtr& h, const std::string& name, const py::list& columns,
                            const std::string& primary_key) {
@@ -276,9 +331,14 @@ void RegisterTables(py::module_& m) {
   m.def("get_rows", &GetRows, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("keys"),
         py::arg("columns") = py::none());
   m.def("scan", [](const HandlePtr& h, py::handle reader, const std::string& name,
-                   const std::optional<std::vector<std::string>>& columns) {
-    return std::make_unique<Scanner>(h, reader, name, columns);
-  }, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("columns") = py::none());
+                   const std::optional<std::vector<std::string>>& columns, const std::optional<std::string>& where) {
+    return std::make_unique<Scanner>(h, reader, name, columns, where);
+  }, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("columns") = py::none(),
+        py::arg("where") = py::none());
+  m.def("delete_where", &DeleteWhere, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("where"),
+        py::arg("durability") = py::none());
+  m.def("update_where", &UpdateWhere, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("values"),
+        py::arg("where"), py::arg("durability") = py::none());
 }
 
 }  // namespace embodb::bindings

@@ -1,8 +1,7 @@
-// Reading rows of a table into columns: by primary key, or by scanning the
-// table in key order, in batches of bounded size.
+// Reading rows of a table into columns: decoding them, and reading them by
+// primary key. Scans with filters are in cpp/query/table_scan.h.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,20 +35,19 @@ std::vector<size_t> AllColumns(const Schema& schema);
 Status ReadRowsByKey(const catalog::TableDef& table, txn::Reader* reader, const ColumnView& keys,
                      const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found);
 
-class RowScanner {
+// Decodes rows (key and value) into the columns of a projection.
+class RowDecoder {
  public:
-  RowScanner(catalog::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection);
-  // Appends up to max_rows rows to *out; false once no row was left.
-  bool Next(size_t max_rows, ResultBatch* out);
-  Status status() const { return status_; }
+  // out: a ResultBatch::ForProjection of the same projection; must outlive this.
+  RowDecoder(const Schema& schema, const std::vector<size_t>& projection, ResultBatch* out);
+  // key_tail: the row key after its table prefix (the encoded primary key).
+  Status Decode(std::string_view key_tail, std::string_view value);
 
  private:
-  const catalog::TableDefPtr table_;
-  const std::vector<size_t> projection_;
-  const std::string prefix_, limit_;
-  std::unique_ptr<lsm::Iterator> iter_;
-  bool started_ = false;
-  Status status_;
+  const Schema& schema_;
+  ResultBatch* out_;
+  std::vector<ColumnBuffer*> outs_;  // by schema column; nullptr: not in the projection
+  ColumnBuffer* key_out_ = nullptr;
 };
 
 }  // namespace embodb::table

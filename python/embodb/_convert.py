@@ -188,9 +188,13 @@ def column_spec(name: str, values: Any, type_name: str) -> tuple:
     if not isinstance(values, np.ndarray):
         items = list(values)
         mask = _null_mask_of_list(items)
-        if mask is not None:
-            items = [0 if v is None else v for v in items]
-        values = np.asarray(items) if items else np.zeros(0, dtype=_empty_dtype(type_name))
+        if mask is not None and mask.all():
+            values = np.zeros(len(items), dtype=_empty_dtype(type_name))  # only nulls: any values of the type
+        else:
+            if mask is not None:
+                zero = False if type_name == "bool" else 0
+                items = [zero if v is None else v for v in items]
+            values = np.asarray(items) if items else np.zeros(0, dtype=_empty_dtype(type_name))
     if values.dtype.kind in "USO":
         what = {"U": "str", "S": "bytes", "O": "object"}[values.dtype.kind]
         raise SchemaError(f"column {name!r} has type {type_name} and cannot take {what} values")

@@ -92,13 +92,37 @@ class Table:
         """Inserts rows, replacing whole rows whose primary key exists."""
         return self._write(data, "upsert", durability)
 
-    def delete(self, keys: Any, *, durability: Optional[str] = None) -> int:
-        """Deletes the rows with these primary keys (one key or a sequence);
-        returns how many existed."""
+    def delete(self, keys: Any = None, *, where: Optional[str] = None, durability: Optional[str] = None) -> int:
+        """Deletes the rows with these primary keys (one key or a sequence), or
+        the rows matching the filter ``where`` (``where="TRUE"`` deletes every
+        row); returns how many rows were deleted."""
         self._check_writable()
+        handle = self._db._live_handle()
+        if (keys is None) == (where is None):
+            raise InvalidInputError("delete() takes either keys or where=..., not both or neither")
+        if where is not None:
+            return _core.delete_where(handle, self._tx, self._name, _filter_text(where), durability)
         schema = self.schema
         spec = key_spec(keys, schema.columns[schema.primary_key].type, schema.primary_key)
-        return _core.delete_keys(self._db._live_handle(), self._tx, self._name, spec, durability)
+        return _core.delete_keys(handle, self._tx, self._name, spec, durability)
+
+    def update(self, values: Dict[str, Any], where: Optional[str] = None, *,
+               durability: Optional[str] = None) -> int:
+        """Sets columns to new values (``{"label": "cup", "score": 0.5}``) in
+        every row matching the filter ``where`` (every row when None); returns
+        how many rows changed. The primary key cannot be updated."""
+        self._check_writable()
+        if not isinstance(values, dict) or not values:
+            raise InvalidInputError("update() takes a non-empty dict of {column: new value}")
+        schema = self.schema
+        specs = []
+        for name, value in values.items():
+            col = schema.columns.get(name)
+            if col is None:
+                raise SchemaError(f"table {self._name!r} has no column {name!r}")
+            specs.append(column_spec(name, [value], col.type))
+        return _core.update_where(self._db._live_handle(), self._tx, self._name, specs,
+                                  None if where is None else _filter_text(where), durability)
 
     def _write(self, data: Any, mode: str, durability: Optional[str]) -> Optional[np.ndarray]:
         self._check_writable()
@@ -135,6 +159,12 @@ class Table:
 
     def query(self) -> "Query":
         return Query(self)
+
+    def where(self, expression: str) -> "Query":
+        """The rows matching a filter such as ``"episode = 3 AND ts >= '2026-11-01'
+        AND label IN ('cup', 'mug')"``; parsed and evaluated in C++ (see
+        docs/filters.md)."""
+        return Query(self).where(expression)
 
     def select(self, *columns: str) -> "Query":
         return Query(self).select(*columns)
@@ -186,10 +216,19 @@ class Query:
         self._order: Optional[Tuple[str, bool]] = None
         self._limit: Optional[int] = None
         self._offset = 0
+        self._where: Optional[str] = None
 
     def _copy(self) -> "Query":
         q = Query(self._table)
         q._columns, q._order, q._limit, q._offset = self._columns, self._order, self._limit, self._offset
+        q._where = self._where
+        return q
+
+    def where(self, expression: str) -> "Query":
+        """Keeps the rows matching the filter; a second ``where`` ANDs with the first."""
+        text = _filter_text(expression)
+        q = self._copy()
+        q._where = text if self._where is None else f"({self._where}) AND ({text})"
         return q
 
     def select(self, *columns: Union[str, Sequence[str]]) -> "Query":
@@ -222,7 +261,8 @@ class Query:
         return q
 
     def head(self, n: int = 5) -> Result:
-        return self.limit(n).execute()
+        """The first ``n`` rows (never more than the query's own limit)."""
+        return self.limit(n if self._limit is None else min(n, self._limit)).execute()
 
     @property
     def columns(self) -> List[str]:
@@ -232,7 +272,7 @@ class Query:
 
     def _scan(self, columns: Optional[List[str]]) -> Any:
         t = self._table
-        return _core.scan(t._db._live_handle(), t._reader, t._name, columns)
+        return _core.scan(t._db._live_handle(), t._reader, t._name, columns, self._where)
 
     def execute(self) -> Result:
         """Runs the query; the rows in one result."""
@@ -263,13 +303,7 @@ class Query:
     def count(self) -> int:
         """The number of rows the query returns."""
         if self._order is None and self._limit is None and self._offset == 0:
-            scanner = self._scan([])
-            total = 0
-            while True:
-                batch = scanner.next(1 << 20)
-                if batch is None:
-                    return total
-                total += batch.num_rows
+            return self._scan([]).count_rest()
         return len(self.execute())
 
     def batches(self, rows: int = 65536) -> Iterator[Result]:
@@ -313,7 +347,7 @@ class Query:
 
     def explain(self) -> str:
         """How the query runs."""
-        steps = [f"scan table {self._table.name!r} in primary-key order"]
+        steps = list(self._scan([]).explain())
         if self._order is not None:
             steps.append(f"sort by {self._order[0]}{' descending' if self._order[1] else ''}")
         if self._offset:
@@ -329,6 +363,12 @@ class Query:
 
     def _repr_html_(self) -> str:
         return html_table(self, f"query on {self._table.name}", self.count())
+
+
+def _filter_text(expression: Any) -> str:
+    if not isinstance(expression, str):
+        raise InvalidInputError(f"a filter is a string such as \"episode = 3\", not {type(expression).__name__}")
+    return expression
 
 
 def _sort_order(batch: Any, order: Tuple[str, bool]) -> np.ndarray:

@@ -1,0 +1,39 @@
+// A compiled filter: an expression parsed and bound to a table's schema,
+// ready to evaluate on batches of rows (evaluator.h).
+//
+// Types: integer columns and literals are int64, floats double; comparing an
+// integer with a float compares numbers. A string literal compared with a
+// timestamp column is an ISO time (time_literal.h); an integer compared with
+// one is nanoseconds since the epoch. Bool compares with bool or 0/1.
+// Strings and bytes compare byte-wise (UTF-8 order). NULL follows SQL: a
+// comparison with NULL is unknown, NOT unknown is unknown, and a row passes
+// only when the filter is true. Vector, point3 and point-cloud columns can
+// only be tested with IS [NOT] NULL.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/expr.h"
+#include "table/schema.h"
+#include "util/result.h"
+
+namespace embodb::query {
+
+struct Filter {
+  std::string text;
+  ExprPtr root;
+  std::vector<size_t> columns;  // schema positions the expression reads, ascending
+};
+using FilterPtr = std::shared_ptr<const Filter>;
+
+// InvalidArgument for syntax errors and type mismatches, SchemaError for an
+// unknown column; both point at the offending part of text.
+Result<FilterPtr> CompileFilter(std::string_view text, const table::Schema& schema);
+
+// The type of a column's values in expressions.
+Type ColumnExprType(const table::ColumnType& t);
+
+}  // namespace embodb::query

@@ -1,0 +1,306 @@
+#include "query/parser.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "query/lexer.h"
+
+namespace embodb::query {
+
+namespace {
+
+// Deeper nesting than this is refused instead of overflowing the stack.
+constexpr int kMaxDepth = 200;
+
+class Parser {
+ public:
+  Parser(std::string_view text, std::vector<Token> tokens) : text_(text), tokens_(std::move(tokens)) {}
+
+  Result<ExprPtr> ParseAll() {
+    ExprPtr e;
+    EMBODB_ASSIGN_OR_RETURN(e, ParseOr());
+    if (Peek().kind != TokenKind::kEnd) return Error(Peek(), "expected AND, OR or the end, found " + Peek().Describe());
+    return e;
+  }
+
+ private:
+  const Token& Peek(size_t ahead = 0) const { return tokens_[std::min(at_ + ahead, tokens_.size() - 1)]; }
+  const Token& Take() { return tokens_[std::min(at_++, tokens_.size() - 1)]; }
+  bool TakeKeyword(std::string_view k) {
+    if (!Peek().IsKeyword(k)) return false;
+    at_++;
+    return true;
+  }
+  bool TakeOperator(std::string_view o) {
+    if (!Peek().IsOperator(o)) return false;
+    at_++;
+    return true;
+  }
+  Status Error(const Token& t, const std::string& message) const {
+    return FilterError(text_, t.pos, t.end, message);
+  }
+
+  static ExprPtr Node(Expr::Kind kind, size_t pos, size_t end) {
+    auto e = std::make_unique<Expr>();
+    e->kind = kind;
+    e->pos = pos;
+    e->end = end;
+    return e;
+  }
+  static ExprPtr Binary(Expr::Kind kind, Op op, ExprPtr a, ExprPtr b) {
+    auto e = Node(kind, a->pos, b->end);
+    e->op = op;
+    e->args.push_back(std::move(a));
+    e->args.push_back(std::move(b));
+    return e;
+  }
+
+  // Tracks the nesting depth of the recursive descent.
+  struct DepthGuard {
+    explicit DepthGuard(int* d) : depth(d) { ++*depth; }
+    ~DepthGuard() { --*depth; }
+    int* depth;
+  };
+
+  Result<ExprPtr> ParseOr() {
+    DepthGuard guard(&depth_);
+    if (depth_ > kMaxDepth) return Error(Peek(), "expression nested too deeply");
+    ExprPtr left;
+    EMBODB_ASSIGN_OR_RETURN(left, ParseAnd());
+    while (TakeKeyword("OR")) {
+      ExprPtr right;
+      EMBODB_ASSIGN_OR_RETURN(right, ParseAnd());
+      left = Binary(Expr::Kind::kOr, Op::kNone, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<ExprPtr> ParseAnd() {
+    ExprPtr left;
+    EMBODB_ASSIGN_OR_RETURN(left, ParseNot());
+    while (TakeKeyword("AND")) {
+      ExprPtr right;
+      EMBODB_ASSIGN_OR_RETURN(right, ParseNot());
+      left = Binary(Expr::Kind::kAnd, Op::kNone, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<ExprPtr> ParseNot() {
+    DepthGuard guard(&depth_);
+    if (depth_ > kMaxDepth) return Error(Peek(), "expression nested too deeply");
+    const Token& t = Peek();
+    if (TakeKeyword("NOT")) {
+      ExprPtr inner;
+      EMBODB_ASSIGN_OR_RETURN(inner, ParseNot());
+      auto e = Node(Expr::Kind::kNot, t.pos, inner->end);
+      e->args.push_back(std::move(inner));
+      return e;
+    }
+    return ParsePredicate();
+  }
+
+  static Op CompareOp(const Token& t) {
+    if (t.kind != TokenKind::kOperator) return Op::kNone;
+    if (t.text == "=") return Op::kEq;
+    if (t.text == "!=" || t.text == "<>") return Op::kNe;
+    if (t.text == "<") return Op::kLt;
+    if (t.text == "<=") return Op::kLe;
+    if (t.text == ">") return Op::kGt;
+    if (t.text == ">=") return Op::kGe;
+    return Op::kNone;
+  }
+
+  Result<ExprPtr> ParsePredicate() {
+    ExprPtr left;
+    EMBODB_ASSIGN_OR_RETURN(left, ParseSum());
+    const Op op = CompareOp(Peek());
+    if (op != Op::kNone) {
+      Take();
+      ExprPtr right;
+      EMBODB_ASSIGN_OR_RETURN(right, ParseSum());
+      return Binary(Expr::Kind::kCompare, op, std::move(left), std::move(right));
+    }
+    if (TakeKeyword("IS")) {
+      const bool negated = TakeKeyword("NOT");
+      const Token& null_token = Peek();
+      if (!TakeKeyword("NULL")) return Error(null_token, "expected NULL after IS, found " + null_token.Describe());
+      auto e = Node(Expr::Kind::kIsNull, left->pos, null_token.end);
+      e->negated = negated;
+      e->args.push_back(std::move(left));
+      return e;
+    }
+    bool negated = false;
+    if (Peek().IsKeyword("NOT") &&
+        (Peek(1).IsKeyword("IN") || Peek(1).IsKeyword("BETWEEN") || Peek(1).IsKeyword("LIKE"))) {
+      Take();
+      negated = true;
+    }
+    if (TakeKeyword("IN")) return ParseInList(std::move(left), negated);
+    if (TakeKeyword("BETWEEN")) {
+      ExprPtr lo, hi;
+      EMBODB_ASSIGN_OR_RETURN(lo, ParseSum());
+      const Token& and_token = Peek();
+      if (!TakeKeyword("AND")) return Error(and_token, "expected AND in BETWEEN, found " + and_token.Describe());
+      EMBODB_ASSIGN_OR_RETURN(hi, ParseSum());
+      auto e = Node(Expr::Kind::kBetween, left->pos, hi->end);
+      e->negated = negated;
+      e->args.push_back(std::move(left));
+      e->args.push_back(std::move(lo));
+      e->args.push_back(std::move(hi));
+      return e;
+    }
+    if (TakeKeyword("LIKE")) {
+      ExprPtr pattern;
+      EMBODB_ASSIGN_OR_RETURN(pattern, ParseSum());
+      auto e = Binary(Expr::Kind::kLike, Op::kNone, std::move(left), std::move(pattern));
+      e->negated = negated;
+      return e;
+    }
+    return left;
+  }
+
+  Result<ExprPtr> ParseInList(ExprPtr left, bool negated) {
+    const Token& open = Peek();
+    if (!TakeOperator("(")) return Error(open, "expected ( after IN, found " + open.Describe());
+    auto e = Node(Expr::Kind::kIn, left->pos, open.end);
+    e->negated = negated;
+    e->args.push_back(std::move(left));
+    while (true) {
+      ExprPtr item;
+      EMBODB_ASSIGN_OR_RETURN(item, ParseOr());
+      e->args.push_back(std::move(item));
+      const Token& t = Take();
+      if (t.IsOperator(")")) {
+        e->end = t.end;
+        return e;
+      }
+      if (!t.IsOperator(",")) return Error(t, "expected , or ) in the IN list, found " + t.Describe());
+    }
+  }
+
+  Result<ExprPtr> ParseSum() {
+    ExprPtr left;
+    EMBODB_ASSIGN_OR_RETURN(left, ParseProduct());
+    while (Peek().IsOperator("+") || Peek().IsOperator("-")) {
+      const Op op = Take().text == "+" ? Op::kAdd : Op::kSub;
+      ExprPtr right;
+      EMBODB_ASSIGN_OR_RETURN(right, ParseProduct());
+      left = Binary(Expr::Kind::kArith, op, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<ExprPtr> ParseProduct() {
+    ExprPtr left;
+    EMBODB_ASSIGN_OR_RETURN(left, ParseUnary());
+    while (Peek().IsOperator("*") || Peek().IsOperator("/") || Peek().IsOperator("%")) {
+      const std::string& o = Take().text;
+      const Op op = o == "*" ? Op::kMul : o == "/" ? Op::kDiv : Op::kMod;
+      ExprPtr right;
+      EMBODB_ASSIGN_OR_RETURN(right, ParseUnary());
+      left = Binary(Expr::Kind::kArith, op, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<ExprPtr> ParseUnary() {
+    DepthGuard guard(&depth_);
+    if (depth_ > kMaxDepth) return Error(Peek(), "expression nested too deeply");
+    const Token& t = Peek();
+    if (TakeOperator("+")) return ParseUnary();
+    if (TakeOperator("-")) {
+      // A negative number literal stays a literal (so that -9223372036854775808 fits).
+      if (Peek().kind == TokenKind::kInteger || Peek().kind == TokenKind::kFloat) {
+        const Token& number = Take();
+        return NumberLiteral(number, true, t.pos);
+      }
+      ExprPtr inner;
+      EMBODB_ASSIGN_OR_RETURN(inner, ParseUnary());
+      auto e = Node(Expr::Kind::kNegate, t.pos, inner->end);
+      e->args.push_back(std::move(inner));
+      return e;
+    }
+    return ParsePrimary();
+  }
+
+  Result<ExprPtr> NumberLiteral(const Token& t, bool negative, size_t pos) {
+    auto e = Node(Expr::Kind::kLiteral, pos, t.end);
+    const std::string text = (negative ? "-" : "") + t.text;
+    errno = 0;
+    char* end = nullptr;
+    if (t.kind == TokenKind::kInteger) {
+      const long long v = std::strtoll(text.c_str(), &end, 10);
+      if (errno == ERANGE) return Error(t, "integer literal out of the 64-bit range");
+      e->literal = table::Value::Int(v);
+    } else {
+      const double v = std::strtod(text.c_str(), &end);
+      if (errno == ERANGE && (v > 1 || v < -1)) return Error(t, "number literal out of range");
+      e->literal = table::Value::Double(v);
+    }
+    return e;
+  }
+
+  Result<ExprPtr> ParsePrimary() {
+    const Token& t = Take();
+    switch (t.kind) {
+      case TokenKind::kInteger:
+      case TokenKind::kFloat: return NumberLiteral(t, false, t.pos);
+      case TokenKind::kString: {
+        auto e = Node(Expr::Kind::kLiteral, t.pos, t.end);
+        e->literal = table::Value::String(t.text);
+        return e;
+      }
+      case TokenKind::kIdentifier: {
+        auto e = Node(Expr::Kind::kColumn, t.pos, t.end);
+        e->column = t.text;
+        return e;
+      }
+      case TokenKind::kKeyword: {
+        auto e = Node(Expr::Kind::kLiteral, t.pos, t.end);
+        if (t.text == "TRUE" || t.text == "FALSE") {
+          e->literal = table::Value::Bool(t.text == "TRUE");
+          return e;
+        }
+        if (t.text == "NULL") return e;
+        if (t.text == "TIMESTAMP") {
+          const Token& s = Take();
+          if (s.kind != TokenKind::kString) return Error(s, "expected a quoted time after TIMESTAMP, found " + s.Describe());
+          e->literal = table::Value::String(s.text);
+          e->timestamp_literal = true;
+          e->end = s.end;
+          return e;
+        }
+        break;
+      }
+      case TokenKind::kOperator:
+        if (t.text == "(") {
+          ExprPtr inner;
+          EMBODB_ASSIGN_OR_RETURN(inner, ParseOr());
+          const Token& close = Take();
+          if (!close.IsOperator(")")) return Error(close, "expected ), found " + close.Describe());
+          return inner;
+        }
+        break;
+      case TokenKind::kEnd: return Error(t, "expected a value, found the end of the expression");
+    }
+    return Error(t, "expected a value or column, found " + t.Describe());
+  }
+
+  std::string_view text_;
+  std::vector<Token> tokens_;
+  size_t at_ = 0;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+Result<ExprPtr> ParseExpression(std::string_view text) {
+  std::vector<Token> tokens;
+  EMBODB_ASSIGN_OR_RETURN(tokens, Tokenize(text));
+  if (tokens.size() == 1) return FilterError(text, 0, 0, "empty expression");
+  Parser parser(text, std::move(tokens));
+  return parser.ParseAll();
+}
+
+}  // namespace embodb::query

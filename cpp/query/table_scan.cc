@@ -1,0 +1,152 @@
+#include "query/table_scan.h"
+
+#include <algorithm>
+
+#include "query/evaluator.h"
+#include "table/key_codec.h"
+
+namespace embodb::query {
+
+namespace {
+// Rows evaluated together: large enough to amortize the per-chunk work,
+// small enough to stay in cache.
+constexpr size_t kChunkRows = 1024;
+}  // namespace
+
+// The rows a plan visits, in key order: an iterator over a key range, or
+// point lookups of a sorted key list in chunks.
+class TableScan::Source {
+ public:
+  Source(const catalog::TableDef& table, txn::Reader* reader, const Plan& plan)
+      : reader_(reader), plan_(plan), prefix_(table::RowKeyPrefix(table.id)) {
+    if (plan.kind == Plan::Kind::kFullScan || plan.kind == Plan::Kind::kKeyRange) {
+      lower_ = prefix_ + plan.lower;
+      upper_ = plan.upper.empty() ? table::PrefixSuccessor(prefix_) : prefix_ + plan.upper;
+      iter_ = reader->NewIterator(lower_, upper_);
+      iter_->SeekToFirst();
+    }
+  }
+
+  // Calls fn(key tail, value) for up to max rows; returns how many.
+  template <typename Fn>
+  Result<size_t> Read(size_t max, Fn&& fn) {
+    size_t n = 0;
+    if (iter_) {
+      for (; n < max && iter_->Valid(); iter_->Next()) {
+        const std::string_view key = iter_->key();
+        if (key >= std::string_view(upper_)) break;
+        EMBODB_RETURN_IF_ERROR(fn(key.substr(prefix_.size()), iter_->value()));
+        n++;
+      }
+      EMBODB_RETURN_IF_ERROR(iter_->status());
+      return n;
+    }
+    if (plan_.kind != Plan::Kind::kKeys) return n;
+    while (n < max && next_key_ < plan_.keys.size()) {
+      const size_t count = std::min(max - n, plan_.keys.size() - next_key_);
+      std::vector<std::string> full(count);
+      std::vector<std::string_view> keys(count);
+      for (size_t i = 0; i < count; i++) {
+        full[i] = prefix_ + plan_.keys[next_key_ + i];
+        keys[i] = full[i];
+      }
+      next_key_ += count;
+      std::vector<std::string> values;
+      std::vector<Status> statuses;
+      reader_->MultiGet(keys, &values, &statuses);
+      for (size_t i = 0; i < count; i++) {
+        if (statuses[i].IsNotFound()) continue;
+        EMBODB_RETURN_IF_ERROR(statuses[i]);
+        EMBODB_RETURN_IF_ERROR(fn(keys[i].substr(prefix_.size()), values[i]));
+        n++;
+      }
+    }
+    return n;
+  }
+
+ private:
+  txn::Reader* reader_;
+  const Plan& plan_;
+  const std::string prefix_;
+  std::string lower_, upper_;
+  std::unique_ptr<lsm::Iterator> iter_;
+  size_t next_key_ = 0;
+};
+
+TableScan::TableScan(catalog::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection,
+                     FilterPtr filter)
+    : table_(std::move(table)),
+      reader_(reader),
+      projection_(std::move(projection)),
+      filter_(std::move(filter)),
+      plan_(PlanScan(*table_, filter_.get())),
+      source_(std::make_unique<Source>(*table_, reader_, plan_)) {}
+
+TableScan::~TableScan() = default;
+
+Result<size_t> TableScan::Visit(size_t max, table::RowDecoder* decoder, bool stage) {
+  if (!stage) {
+    return source_->Read(max, [&](std::string_view key, std::string_view value) { return decoder->Decode(key, value); });
+  }
+  staged_.clear();
+  staged_ends_.clear();
+  return source_->Read(max, [&](std::string_view key, std::string_view value) {
+    staged_.append(key);
+    staged_ends_.push_back(staged_.size());
+    staged_.append(value);
+    staged_ends_.push_back(staged_.size());
+    return Status::OK();
+  });
+}
+
+Status TableScan::FilterStaged(table::RowDecoder* decoder) {
+  const table::Schema& schema = table_->schema;
+  const size_t rows = staged_ends_.size() / 2;
+  auto row = [&](size_t r, std::string_view* key, std::string_view* value) {
+    const size_t start = r == 0 ? 0 : staged_ends_[2 * r - 1];
+    *key = std::string_view(staged_).substr(start, staged_ends_[2 * r] - start);
+    *value = std::string_view(staged_).substr(staged_ends_[2 * r], staged_ends_[2 * r + 1] - staged_ends_[2 * r]);
+  };
+  // Decode the filter's columns only, evaluate, then decode the matches.
+  table::ResultBatch filter_columns = table::ResultBatch::ForProjection(schema, filter_->columns);
+  table::RowDecoder filter_decoder(schema, filter_->columns, &filter_columns);
+  std::string_view key, value;
+  for (size_t r = 0; r < rows; r++) {
+    row(r, &key, &value);
+    EMBODB_RETURN_IF_ERROR(filter_decoder.Decode(key, value));
+  }
+  std::vector<table::ColumnView> views(schema.size());
+  for (size_t j = 0; j < filter_->columns.size(); j++) views[filter_->columns[j]] = filter_columns.columns[j].view();
+  std::vector<uint32_t> selected;
+  EMBODB_RETURN_IF_ERROR(EvaluateFilter(*filter_, views, rows, &selected));
+  for (uint32_t r : selected) {
+    row(r, &key, &value);
+    EMBODB_RETURN_IF_ERROR(decoder->Decode(key, value));
+  }
+  return Status::OK();
+}
+
+bool TableScan::Next(size_t max_rows, table::ResultBatch* out) {
+  if (!status_.ok() || plan_.kind == Plan::Kind::kEmpty) return false;
+  table::RowDecoder decoder(table_->schema, projection_, out);
+  const size_t start = out->rows();
+  size_t added = 0;
+  while (added < max_rows) {
+    const size_t want = filter_ ? std::min(kChunkRows, max_rows - added) : max_rows - added;
+    Result<size_t> visited = Visit(want, &decoder, filter_ != nullptr);
+    if (!visited.ok()) {
+      status_ = visited.status();
+      return false;
+    }
+    if (*visited == 0) break;
+    if (filter_) {
+      status_ = FilterStaged(&decoder);
+      if (!status_.ok()) return false;
+    }
+    added = out->rows() - start;
+    if (!filter_) break;  // everything asked for was visited
+  }
+  return out->rows() > start;
+}
+
+}  // namespace embodb::query

@@ -1,0 +1,51 @@
+// Reads the rows of a table that match a filter, in primary-key order, in
+// batches of bounded size: the plan (plan.h) says which rows to visit; the
+// filter columns of a chunk of visited rows are decoded and evaluated
+// together, and only the matching rows are decoded into the projection.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "query/filter.h"
+#include "query/plan.h"
+#include "table/table_reader.h"
+#include "txn/reader.h"
+
+namespace embodb::query {
+
+class TableScan {
+ public:
+  // filter: nullptr reads every row. The reader must outlive the scan.
+  TableScan(catalog::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection, FilterPtr filter);
+  ~TableScan();
+
+  // Appends up to max_rows matching rows to *out (a ResultBatch::ForProjection
+  // of the projection); false once no row was added (the end, or an error).
+  bool Next(size_t max_rows, table::ResultBatch* out);
+  Status status() const { return status_; }
+  const Plan& plan() const { return plan_; }
+  const FilterPtr& filter() const { return filter_; }
+
+ private:
+  class Source;
+  // Visits up to max rows of the plan; returns how many (0 at the end).
+  Result<size_t> Visit(size_t max, table::RowDecoder* decoder, bool stage);
+  Status FilterStaged(table::RowDecoder* decoder);
+
+  const catalog::TableDefPtr table_;
+  txn::Reader* const reader_;
+  const std::vector<size_t> projection_;
+  const FilterPtr filter_;
+  const Plan plan_;
+  std::unique_ptr<Source> source_;
+  Status status_;
+
+  // Rows visited but not yet filtered: keys and values in one buffer.
+  std::string staged_;
+  std::vector<size_t> staged_ends_;  // per row: end of its key, end of its value
+};
+
+}  // namespace embodb::query

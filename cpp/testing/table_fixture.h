@@ -1,0 +1,69 @@
+// A test fixture with an in-memory engine, a transaction manager and a
+// catalog, for tests of tables and queries.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "env/env.h"
+#include "query/table_scan.h"
+#include "table/table_reader.h"
+#include "table/table_writer.h"
+#include "testing/test_util.h"
+#include "txn/transaction.h"
+
+namespace embodb::table {
+
+class TableFixture : public ::testing::Test {
+ protected:
+  TableFixture() {
+    options_.env = env_.get();
+    options_.durability = lsm::Durability::kOff;
+    Open();
+  }
+  void Open() {
+    catalog_.reset();
+    txns_.reset();
+    db_.reset();
+    auto db = lsm::DB::Open(options_, "/db");
+    ASSERT_OK(db.status());
+    db_ = std::move(db).value();
+    txns_ = std::make_unique<txn::TxnManager>(db_.get());
+    auto catalog = catalog::Catalog::Load(txns_.get());
+    ASSERT_OK(catalog.status());
+    catalog_ = std::move(catalog).value();
+  }
+  catalog::TableDefPtr Create(const std::string& name, std::vector<Column> cols, std::string pk) {
+    auto schema = Schema::Create(std::move(cols), pk);
+    EXPECT_TRUE(schema.ok()) << schema.status().ToString();
+    auto def = catalog_->CreateTable(name, *schema);
+    EXPECT_TRUE(def.ok()) << def.status().ToString();
+    return *def;
+  }
+  Status Write(const catalog::TableDef& t, const InputColumns& in, WriteMode mode, std::vector<int64_t>* ids) {
+    auto tx = txns_->BeginExclusive();
+    EMBODB_RETURN_IF_ERROR(WriteRows(t, in, mode, catalog_.get(), tx.get(), ids));
+    return tx->Commit(lsm::WriteOptions());
+  }
+  ResultBatch ScanAll(catalog::TableDefPtr t) {
+    txn::SnapshotReader reader(db_.get(), std::nullopt);
+    query::TableScan scanner(t, &reader, AllColumns(t->schema), nullptr);
+    ResultBatch out = ResultBatch::ForProjection(t->schema, AllColumns(t->schema));
+    while (scanner.Next(3, &out)) {
+    }
+    EXPECT_OK(scanner.status());
+    return out;
+  }
+
+  std::unique_ptr<Env> env_ = NewMemEnv();
+  lsm::Options options_;
+  std::unique_ptr<lsm::DB> db_;
+  std::unique_ptr<txn::TxnManager> txns_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+};
+
+}  // namespace embodb::table
