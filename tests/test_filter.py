@@ -207,8 +207,10 @@ condition = st.recursive(
 
 
 @settings(max_examples=150)
-@given(rows=rows_strategy, expressions=st.lists(condition, min_size=1, max_size=12))
-def test_filters_select_the_same_rows_as_sqlite(tmp_path_factory, rows, expressions):
+@given(rows=rows_strategy, expressions=st.lists(condition, min_size=1, max_size=12),
+       indexes=st.sampled_from(["none", "before insert", "after insert"]))
+def test_filters_select_the_same_rows_as_sqlite(tmp_path_factory, rows, expressions, indexes):
+    """Also through secondary indexes, maintained by inserts or built over existing rows."""
     path = str(tmp_path_factory.mktemp("diff") / "db")
     with embodb.connect(path, durability="off") as db:
         t = db.create_table(
@@ -220,9 +222,59 @@ def test_filters_select_the_same_rows_as_sqlite(tmp_path_factory, rows, expressi
         lite.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, x REAL, s TEXT, flag INTEGER)")
         data = [(i * 3 - 30,) + r for i, r in enumerate(rows)]
         lite.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", data)
+        if indexes == "before insert":
+            for c in ["a", "x", "s", "flag"]:
+                t.create_index(c)
         if data:
             t.insert([dict(zip(["id", "a", "b", "x", "s", "flag"], r)) for r in data])
+        if indexes == "after insert":
+            for c in ["a", "x", "s", "flag"]:
+                t.create_index(c)
         for expr in expressions:
             want = [r[0] for r in lite.execute(f"SELECT id FROM t WHERE {expr} ORDER BY id")]
-            got = t.where(expr).select("id").to_numpy()["id"].tolist()
+            got = sorted(t.where(expr).select("id").to_numpy()["id"].tolist())  # index plans: index order
             assert got == want, expr
+
+
+# ---------------------------------------------------------------- secondary indexes
+
+
+def test_secondary_index_plans_and_results(obs, db):
+    scan_results = {e: ids(obs.where(e)) for e in
+                    ["episode = 3", "episode IN (1, 4)", "episode >= 8", "label = 'mug'", "label IS NULL",
+                     "label LIKE 'b%'", "ts >= '2026-11-15' AND ts < '2026-11-16'"]}
+    obs.create_index("episode")
+    obs.create_index("label")
+    obs.create_index("ts")
+    assert obs.indexes == ("episode", "label", "ts")
+    assert "use the index on episode for episode = 3" in obs.where("episode = 3").explain()
+    assert "use the index on ts" in obs.where("ts >= '2026-11-15' AND ts < '2026-11-16'").explain()
+    for expr, want in scan_results.items():
+        assert sorted(ids(obs.where(expr))) == want, expr
+    # maintained by every write, inside and outside transactions
+    obs.upsert({"id": [1, 2], "episode": [77, 77], "ts": ["2026-12-01", "2026-12-01"], "label": ["cup", "cup"],
+                "emb": np.zeros((2, 4), np.float32)})
+    obs.update({"episode": 78}, where="id = 2")
+    with db.transaction() as tx:
+        tx["obs"].delete(keys=[3])
+        tx["obs"].update({"label": "pan"}, where="episode = 77")
+        assert ids(tx["obs"].where("label = 'pan'")) == [1]
+    assert ids(obs.where("episode = 77")) == [1] and ids(obs.where("episode = 78")) == [2]
+    assert ids(obs.where("label = 'pan'")) == [1]
+    assert 3 not in ids(obs.where("episode = 3"))
+    obs.drop_index("label")
+    assert obs.indexes == ("episode", "ts") and "scan every row" in obs.where("label = 'mug'").explain()
+
+
+def test_bad_indexes(obs):
+    with pytest.raises(SchemaError, match="no column 'nope'"):
+        obs.create_index("nope")
+    with pytest.raises(SchemaError, match="primary key"):
+        obs.create_index("id")
+    with pytest.raises(SchemaError, match="scalar"):
+        obs.create_index("emb")
+    obs.create_index("label")
+    with pytest.raises(SchemaError, match="already has an index"):
+        obs.create_index("label")
+    with pytest.raises(embodb.errors.NotFoundError):
+        obs.drop_index("episode")

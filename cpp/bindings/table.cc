@@ -7,6 +7,7 @@
 #include "bindings/errors.h"
 #include "query/table_scan.h"
 #include "query/table_update.h"
+#include "table/index_entries.h"
 #include "table/key_codec.h"
 #include "txn/transaction.h"
 
@@ -132,49 +133,65 @@ py::dict SchemaInfo(const HandlePtr& h, const std::string& name) {
   return d;
 }
 
-// Runs a write: inside the caller's transaction, or as its own exclusive one.
+// Runs a write on a table: inside the caller's transaction, or as its own
+// exclusive one. The table's definition is looked up once no catalog change
+// can come between it and the write: under the exclusive lock, or guarded by
+// the transaction (which then conflicts if the definition changes).
 template <typename Fn>
-void RunWrite(const HandlePtr& h, py::handle tx_arg, const std::optional<std::string>& durability, Fn&& fn) {
+void RunTableWrite(const HandlePtr& h, py::handle tx_arg, const std::string& name,
+                   const std::optional<std::string>& durability, Fn&& fn) {
   const lsm::WriteOptions wo = MakeWriteOptions(durability);
+  catalog::Catalog* catalog = &h->Catalog();
+  auto find = [&]() -> Result<catalog::TableDefPtr> {
+    auto def = catalog->Find(name);
+    if (!def) return Status::NotFound("no table '" + name + "'");
+    return def;
+  };
   if (!tx_arg.is_none()) {
     TxPtr tx = tx_arg.cast<TxPtr>();
     txn::Transaction& t = tx->Active();
-    RunWithoutGil([&] { return fn(&t); });
+    RunWithoutGil([&]() -> Status {
+      catalog::TableDefPtr def;
+      EMBODB_ASSIGN_OR_RETURN(def, find());
+      return fn(def, &t);
+    });
     return;
   }
   txn::TxnManager* txns = h->txns.get();
   h->Db();
-  RunWithoutGil([&] {
+  RunWithoutGil([&]() -> Status {
     auto t = txns->BeginExclusive();
-    EMBODB_RETURN_IF_ERROR(fn(t.get()));
+    catalog::TableDefPtr def;
+    EMBODB_ASSIGN_OR_RETURN(def, find());
+    EMBODB_RETURN_IF_ERROR(fn(def, t.get()));
     return t->Commit(wo);
   });
 }
 
 py::object Write(const HandlePtr& h, py::handle tx, const std::string& name, const py::list& specs, size_t rows,
                  const std::string& mode, const std::optional<std::string>& durability) {
-  auto def = FindTable(h, name);
   InputColumnsBuilder builder;
   for (auto spec : specs) builder.Add(spec.cast<py::tuple>());
   builder.SetRows(rows);
   if (mode != "insert" && mode != "upsert") throw StatusError(Status::InvalidArgument("bad write mode " + mode));
   const auto write_mode = mode == "insert" ? table::WriteMode::kInsert : table::WriteMode::kUpsert;
   std::vector<int64_t> ids;
+  bool auto_id = false;
   catalog::Catalog* catalog = &h->Catalog();
-  RunWrite(h, tx, durability, [&](txn::Transaction* t) {
+  RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) {
+    auto_id = def->schema.auto_id();
     return table::WriteRows(*def, builder.input(), write_mode, catalog, t, &ids);
   });
-  if (!def->schema.auto_id()) return py::none();
+  if (!auto_id) return py::none();
   return py::array_t<int64_t>(static_cast<py::ssize_t>(ids.size()), ids.data());
 }
 
 size_t DeleteKeys(const HandlePtr& h, py::handle tx, const std::string& name, const py::tuple& key_spec,
                   const std::optional<std::string>& durability) {
-  auto def = FindTable(h, name);
   InputColumnsBuilder builder;
   builder.Add(key_spec);
   size_t deleted = 0;
-  RunWrite(h, tx, durability, [&](txn::Transaction* t) {
+  RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) {
     return table::DeleteRowsByKey(*def, builder.input().columns[0], t, &deleted);
   });
   return deleted;
@@ -256,22 +273,28 @@ class Scanner {
 
 size_t DeleteWhere(const HandlePtr& h, py::handle tx, const std::string& name, const std::optional<std::string>& where,
                    const std::optional<std::string>& durability) {
-  auto def = FindTable(h, name);
-  query::FilterPtr filter = CompileWhere(def, where);
   size_t deleted = 0;
-  RunWrite(h, tx, durability, [&](txn::Transaction* t) { return query::DeleteWhere(def, filter, t, &deleted); });
+  RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) -> Status {
+    query::FilterPtr filter;
+    if (where) {
+      EMBODB_ASSIGN_OR_RETURN(filter, query::CompileFilter(*where, def->schema));
+    }
+    return query::DeleteWhere(def, filter, t, &deleted);
+  });
   return deleted;
 }
 
 size_t UpdateWhere(const HandlePtr& h, py::handle tx, const std::string& name, const py::list& specs,
                    const std::optional<std::string>& where, const std::optional<std::string>& durability) {
-  auto def = FindTable(h, name);
-  query::FilterPtr filter = CompileWhere(def, where);
   InputColumnsBuilder builder;
   for (auto spec : specs) builder.Add(spec.cast<py::tuple>());
   builder.SetRows(1);
   size_t updated = 0;
-  RunWrite(h, tx, durability, [&](txn::Transaction* t) {
+  RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) -> Status {
+    query::FilterPtr filter;
+    if (where) {
+      EMBODB_ASSIGN_OR_RETURN(filter, query::CompileFilter(*where, def->schema));
+    }
     return query::UpdateWhere(def, filter, builder.input(), t, &updated);
   });
   return updated;
@@ -324,6 +347,14 @@ void RegisterTables(py::module_& m) {
     RunWithoutGil([&] { return catalog.AddColumn(name, std::move(c)).status(); });
   });
   m.def("table_schema", &SchemaInfo);
+  m.def("create_index", [](const HandlePtr& h, const std::string& name, const std::string& column) {
+    catalog::Catalog& catalog = h->Catalog();
+    RunWithoutGil([&] { return catalog.CreateIndex(name, column, &table::BackfillIndex).status(); });
+  });
+  m.def("drop_index", [](const HandlePtr& h, const std::string& name, const std::string& column) {
+    catalog::Catalog& catalog = h->Catalog();
+    RunWithoutGil([&] { return catalog.DropIndex(name, column); });
+  });
   m.def("write_rows", &Write, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("columns"), py::arg("rows"),
         py::arg("mode"), py::arg("durability") = py::none());
   m.def("delete_keys", &DeleteKeys, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("keys"),

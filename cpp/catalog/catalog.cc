@@ -1,6 +1,9 @@
 #include "catalog/catalog.h"
 
+#include <algorithm>
+
 #include "catalog/keyspace.h"
+#include "table/index_codec.h"
 #include "table/key_codec.h"
 #include "txn/transaction.h"
 #include "util/coding.h"
@@ -21,6 +24,8 @@ static std::string IdCounterKey(uint32_t table_id) {
   PutFixed32(&id, table_id);
   return CatalogKey('a', id);
 }
+
+std::string TableDefKey(std::string_view name) { return CatalogKey('t', name); }
 
 static lsm::WriteOptions SyncWrite() {
   lsm::WriteOptions wo;
@@ -77,7 +82,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Load(txn::TxnManager* txns) {
   // Cleanup only: a failure (say, a damaged block among other data) must not
   // keep the database from opening; reads of damaged data report it, and the
   // next open tries again.
-  c->DeleteOrphanRows().PermitUncheckedError();
+  c->DeleteOrphans().PermitUncheckedError();
   return c;
 }
 
@@ -132,32 +137,37 @@ Status Catalog::LoadIdCounter(const TableDef& table) {
   return Status::OK();
 }
 
-Status Catalog::DeleteOrphanRows() {
-  // Row keys are grouped by table id: visit each group once.
-  const std::string rows_prefix(1, static_cast<char>(KeySpace::kRows));
-  std::vector<uint32_t> orphans;
-  {
+Status Catalog::DeleteOrphans() {
+  // Rows and index entries are grouped by table or index id: visit each group
+  // once, and delete the groups no table owns (left by a crash during a drop).
+  std::vector<uint32_t> live_tables, live_indexes;
+  for (const auto& [name, def] : tables_) {
+    live_tables.push_back(def->id);
+    for (const auto& ix : def->indexes) live_indexes.push_back(ix.id);
+  }
+  std::vector<std::string> orphans;
+  for (const KeySpace space : {KeySpace::kRows, KeySpace::kIndex}) {
+    const std::string space_prefix(1, static_cast<char>(space));
+    const auto& live = space == KeySpace::kRows ? live_tables : live_indexes;
     auto it = txns_->db()->NewIterator(lsm::ReadOptions());
-    it->Seek(rows_prefix);
-    while (it->Valid() && it->key().starts_with(rows_prefix) && it->key().size() >= 5) {
-      const uint32_t id = table::RowKeyTableId(it->key());
-      bool live = false;
-      for (const auto& [name, def] : tables_) live = live || def->id == id;
-      if (!live) orphans.push_back(id);
-      const std::string next = table::PrefixSuccessor(table::RowKeyPrefix(id));
+    it->Seek(space_prefix);
+    while (it->Valid() && it->key().starts_with(space_prefix) && it->key().size() >= 5) {
+      const uint32_t id = table::RowKeyTableId(it->key());  // the same BE32 after the space byte
+      const std::string group(it->key().substr(0, 5));
+      if (std::find(live.begin(), live.end(), id) == live.end()) orphans.push_back(group);
+      const std::string next = table::PrefixSuccessor(group);
       if (next.empty()) break;
       it->Seek(next);
     }
     EMBODB_RETURN_IF_ERROR(it->status());
   }
-  for (uint32_t id : orphans) EMBODB_RETURN_IF_ERROR(DeleteRows(id));
+  for (const std::string& prefix : orphans) EMBODB_RETURN_IF_ERROR(DeleteRange(prefix));
   return Status::OK();
 }
 
-Status Catalog::DeleteRows(uint32_t table_id) {
+Status Catalog::DeleteRange(const std::string& prefix, const std::string& extra) {
   // In batches, so that a huge table does not make one huge write. A crash
   // part-way leaves orphans that the next open deletes.
-  const std::string prefix = table::RowKeyPrefix(table_id);
   auto it = txns_->db()->NewIterator(lsm::ReadOptions());
   lsm::WriteBatch batch;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -168,7 +178,7 @@ Status Catalog::DeleteRows(uint32_t table_id) {
     }
   }
   EMBODB_RETURN_IF_ERROR(it->status());
-  batch.Delete(IdCounterKey(table_id));
+  if (!extra.empty()) batch.Delete(extra);
   return txns_->db()->Write(lsm::WriteOptions(), &batch);
 }
 
@@ -194,7 +204,7 @@ static Status CheckTableName(const std::string& name) {
 Status Catalog::CommitDef(txn::Transaction* tx, const TableDef& def) {
   std::string value;
   def.EncodeTo(&value);
-  tx->Put(CatalogKey('t', def.name), value);
+  tx->Put(TableDefKey(def.name), value);
   return tx->Commit(SyncWrite());
 }
 
@@ -222,19 +232,19 @@ Result<TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema 
 }
 
 Status Catalog::DropTable(const std::string& name) {
-  uint32_t id;
+  TableDefPtr def;
   {
     auto tx = txns_->BeginExclusive();
-    TableDefPtr def = Find(name);
+    def = Find(name);
     if (!def) return Status::NotFound("no table '" + name + "'");
-    id = def->id;
-    tx->Delete(CatalogKey('t', name));
+    tx->Delete(TableDefKey(name));
     EMBODB_RETURN_IF_ERROR(tx->Commit(SyncWrite()));
     std::lock_guard l(mu_);
     tables_.erase(name);
-    next_ids_.erase(id);
+    next_ids_.erase(def->id);
   }
-  return DeleteRows(id);
+  for (const IndexDef& ix : def->indexes) EMBODB_RETURN_IF_ERROR(DeleteRange(table::IndexKeyPrefix(ix.id)));
+  return DeleteRange(table::RowKeyPrefix(def->id), IdCounterKey(def->id));
 }
 
 Result<TableDefPtr> Catalog::AddColumn(const std::string& name, table::Column column) {
@@ -248,6 +258,61 @@ Result<TableDefPtr> Catalog::AddColumn(const std::string& name, table::Column co
   std::lock_guard l(mu_);
   tables_[name] = ptr;
   return ptr;
+}
+
+Result<TableDefPtr> Catalog::CreateIndex(const std::string& name, const std::string& column,
+                                         const Backfill& backfill) {
+  auto tx = txns_->BeginExclusive();
+  TableDefPtr old = Find(name);
+  if (!old) return Status::NotFound("no table '" + name + "'");
+  const int c = old->schema.Find(column);
+  if (c < 0) return Status::Schema("table '" + name + "' has no column '" + column + "'");
+  const table::Column& col = old->schema.column(c);
+  if (static_cast<size_t>(c) == old->schema.primary_key()) {
+    return Status::Schema("column '" + column + "' is the primary key, which is always indexed");
+  }
+  if (!table::IsIndexable(col.type)) {
+    return Status::Schema("cannot index " + col.type.Name() + " column '" + column +
+                          "': ordered indexes take scalar columns");
+  }
+  if (old->FindIndex(column)) return Status::Schema("table '" + name + "' already has an index on '" + column + "'");
+  TableDef def = *old;
+  IndexDef ix;
+  ix.column = column;
+  {
+    std::lock_guard l(mu_);
+    ix.id = next_table_id_;
+  }
+  def.indexes.push_back(ix);
+  std::string next_id;
+  PutFixed32(&next_id, ix.id + 1);
+  tx->Put(CatalogKey('n'), next_id);
+  EMBODB_RETURN_IF_ERROR(backfill(def, ix, tx.get()));
+  EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
+  def.indexes.back().created_at = tx->commit_sequence();
+  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  std::lock_guard l(mu_);
+  next_table_id_ = ix.id + 1;
+  tables_[name] = ptr;
+  return ptr;
+}
+
+Status Catalog::DropIndex(const std::string& name, const std::string& column) {
+  uint32_t index_id;
+  {
+    auto tx = txns_->BeginExclusive();
+    TableDefPtr old = Find(name);
+    if (!old) return Status::NotFound("no table '" + name + "'");
+    const IndexDef* ix = old->FindIndex(column);
+    if (!ix) return Status::NotFound("table '" + name + "' has no index on '" + column + "'");
+    index_id = ix->id;
+    TableDef def = *old;
+    def.indexes.erase(def.indexes.begin() + (ix - old->indexes.data()));
+    EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
+    std::lock_guard l(mu_);
+    tables_[name] = std::make_shared<const TableDef>(std::move(def));
+  }
+  return DeleteRange(table::IndexKeyPrefix(index_id));
 }
 
 int64_t Catalog::AllocateIds(const TableDef& table, size_t n, txn::Transaction* tx) {

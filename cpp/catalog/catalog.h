@@ -5,6 +5,10 @@
 //   kCatalog | 'n'                -> next table id (fixed32)
 //   kCatalog | 'a' | table id     -> auto-id high-water mark (fixed64)
 //
+// Tables and indexes take their ids from one counter ('n'). An index is
+// created together with its entries for the existing rows, in one atomic
+// batch; dropping one deletes its entries after the drop commits.
+//
 // Every change is one exclusive transaction committed with sync durability,
 // so it is atomic and durable; the in-memory view changes only after the
 // commit succeeded. Table ids are never reused: the rows of a dropped table
@@ -15,6 +19,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +34,9 @@ namespace embodb::catalog {
 struct IndexDef {
   std::string column;
   uint32_t id = 0;  // index entries live under kIndex | id
+  // In memory only: the sequence its creation committed at (0 when loaded at
+  // open). Reads of older snapshots must not use the index.
+  uint64_t created_at = 0;
 };
 
 struct TableDef {
@@ -43,6 +51,11 @@ struct TableDef {
 };
 using TableDefPtr = std::shared_ptr<const TableDef>;
 
+// The catalog key of a table's definition. Explicit transactions that write
+// a table guard it (Transaction::Guard), so that a definition changed
+// meanwhile makes them conflict instead of writing under the old one.
+std::string TableDefKey(std::string_view name);
+
 class Catalog {
  public:
   static Result<std::unique_ptr<Catalog>> Load(txn::TxnManager* txns);
@@ -56,6 +69,14 @@ class Catalog {
   Status DropTable(const std::string& name);
   Result<TableDefPtr> AddColumn(const std::string& name, table::Column column);
 
+  // Adds an index on column; backfill puts the entries of the existing rows
+  // into tx (it runs exclusively: no other commit happens meanwhile) and
+  // receives the definition including the new index.
+  using Backfill = std::function<Status(const TableDef& def, const IndexDef& index, txn::Transaction* tx)>;
+  Result<TableDefPtr> CreateIndex(const std::string& name, const std::string& column, const Backfill& backfill);
+  // NotFound when the table has no index on column.
+  Status DropIndex(const std::string& name, const std::string& column);
+
   // Reserves n increasing ids for an auto-id table and makes tx persist the
   // high-water mark when it commits. Ids of a rolled-back transaction are
   // skipped, never reused.
@@ -65,8 +86,9 @@ class Catalog {
   explicit Catalog(txn::TxnManager* txns) : txns_(txns) {}
   Status LoadTables();
   Status LoadIdCounter(const TableDef& table);
-  Status DeleteOrphanRows();
-  Status DeleteRows(uint32_t table_id);
+  Status DeleteOrphans();
+  // Deletes every key starting with prefix, in batches, then the extra key.
+  Status DeleteRange(const std::string& prefix, const std::string& extra = {});
   Status CommitDef(txn::Transaction* tx, const TableDef& def);
 
   txn::TxnManager* const txns_;

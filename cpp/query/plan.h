@@ -4,7 +4,9 @@
 // matches.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -14,24 +16,32 @@ namespace embodb::query {
 
 struct Plan {
   enum class Kind {
-    kFullScan,  // every row, in primary-key order
-    kKeyRange,  // rows with lower <= encoded primary key < upper
-    kKeys,      // the rows of these primary keys (point lookups)
-    kEmpty,     // no row can match
+    kFullScan,      // every row, in primary-key order
+    kKeyRange,      // rows with lower <= encoded primary key < upper
+    kKeys,          // the rows of these primary keys (point lookups)
+    kIndexRanges,   // the rows that entries of a secondary index point to
+    kEmpty,         // no row can match
   };
   Kind kind = Kind::kFullScan;
   std::string lower, upper;       // kKeyRange: encoded primary keys; empty = unbounded
   std::vector<std::string> keys;  // kKeys: encoded primary keys, ascending, unique
-  std::string range_text;         // kKeyRange: the bounds as written, for explain
+  // kIndexRanges: the index and [lower, upper) ranges of encoded values
+  // (index_codec.h), ascending and disjoint.
+  const catalog::IndexDef* index = nullptr;
+  std::vector<std::pair<std::string, std::string>> index_ranges;
+  std::string range_text;  // the conditions used, for explain
 
   // The steps, one per line: how rows are found, then the filter.
   std::vector<std::string> Explain(const catalog::TableDef& table, const Filter* filter) const;
 };
 
 // The cheapest plan that visits every row the filter (nullptr: none) can
-// match: primary-key lookups for pk = x and pk IN (...), a key range for
-// <, <=, >, >=, BETWEEN and LIKE 'prefix%' on the key, combined over the
-// top-level ANDs; otherwise a full scan.
-Plan PlanScan(const catalog::TableDef& table, const Filter* filter);
+// match, from the conditions joined by the top-level ANDs: point lookups for
+// pk = x and pk IN (...); index lookups for the same on an indexed column
+// (and IS NULL); a key range for <, <=, >, >=, BETWEEN and LIKE 'prefix%' on
+// the key; an index range for those on an indexed column; else a full scan.
+// Indexes created after read_sequence (the reader's snapshot) are not used.
+Plan PlanScan(const catalog::TableDef& table, const Filter* filter,
+              std::optional<uint64_t> read_sequence = std::nullopt);
 
 }  // namespace embodb::query

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "query/plan.h"
+#include "table/index_codec.h"
 #include "table/key_codec.h"
 
 namespace embodb::query {
@@ -29,140 +30,227 @@ Op Flip(Op op) {
   }
 }
 
-// Constraints on the primary key gathered from the conjuncts.
-class KeyConstraints {
+// Constraints on one column (the primary key or an indexed column) gathered
+// from the conjuncts, as sets and bounds of encoded values: row-key tails for
+// the primary key, index values (index_codec.h) for an index.
+class ColumnConstraints {
  public:
-  KeyConstraints(const table::Schema& schema) : pk_(schema.primary_key()), type_(schema.primary_key_column().type) {}
+  ColumnConstraints(const table::Schema& schema, size_t column, bool is_key)
+      : column_(column), type_(schema.column(column).type), name_(schema.column(column).name), is_key_(is_key) {}
 
   void Add(const Expr* c) {
     if (c->kind == Expr::Kind::kCompare) {
       const Expr* a = c->args[0].get();
       const Expr* b = c->args[1].get();
       Op op = c->op;
-      if (IsKey(b) && !IsKey(a)) {
+      if (IsMine(b) && !IsMine(a)) {
         std::swap(a, b);
         op = Flip(op);
       }
-      if (!IsKey(a) || !IsUsableLiteral(b)) return;
+      if (!IsMine(a) || !IsUsableLiteral(b)) return;
       if (op == Op::kEq) {
-        AddEquals({b});
+        AddEquals({b}, name_ + " = " + b->literal.ToString());
       } else if (op != Op::kNe) {
         AddBound(op, b->literal);
       }
-    } else if (c->kind == Expr::Kind::kIn && !c->negated && IsKey(c->args[0].get())) {
+    } else if (c->kind == Expr::Kind::kIn && !c->negated && IsMine(c->args[0].get())) {
       std::vector<const Expr*> items;
       for (size_t i = 1; i < c->args.size(); i++) {
         if (!IsUsableLiteral(c->args[i].get())) return;
         items.push_back(c->args[i].get());
       }
-      AddEquals(items);
-    } else if (c->kind == Expr::Kind::kBetween && !c->negated && IsKey(c->args[0].get()) &&
+      AddEquals(items, name_ + " IN (...)");
+    } else if (c->kind == Expr::Kind::kBetween && !c->negated && IsMine(c->args[0].get()) &&
                IsUsableLiteral(c->args[1].get()) && IsUsableLiteral(c->args[2].get())) {
       AddBound(Op::kGe, c->args[1]->literal);
       AddBound(Op::kLe, c->args[2]->literal);
-    } else if (c->kind == Expr::Kind::kLike && !c->negated && IsKey(c->args[0].get()) &&
+    } else if (c->kind == Expr::Kind::kLike && !c->negated && IsMine(c->args[0].get()) &&
                c->args[1]->kind == Expr::Kind::kLiteral && c->args[1]->type == Type::kString) {
-      const std::string& pattern = c->args[1]->literal.s;
-      const std::string prefix = pattern.substr(0, pattern.find_first_of("%_"));
-      if (prefix.empty() || prefix.find_first_not_of('\xff') == std::string::npos) return;
-      Tighten(&lower_, prefix, true);
-      Tighten(&upper_, table::PrefixSuccessor(prefix), false);
-      texts_.push_back(key_name_ + " LIKE '" + pattern + "'");
+      AddLikePrefix(c->args[1]->literal.s);
+    } else if (c->kind == Expr::Kind::kIsNull && !c->negated && IsMine(c->args[0].get()) && !is_key_) {
+      equals_texts_.push_back(name_ + " IS NULL");
+      Intersect({std::string(1, '\0')});  // the null marker
     }
   }
 
-  Plan Finish() const {
-    Plan plan;
-    const bool empty_range = lower_ && upper_ && *lower_ >= *upper_;
-    if (equals_) {
-      for (const std::string& k : *equals_) {
-        if ((lower_ && k < *lower_) || (upper_ && k >= *upper_)) continue;
-        plan.keys.push_back(k);
-      }
-      plan.kind = plan.keys.empty() ? Plan::Kind::kEmpty : Plan::Kind::kKeys;
-    } else if (empty_range) {
-      plan.kind = Plan::Kind::kEmpty;
-    } else if (lower_ || upper_) {
-      plan.kind = Plan::Kind::kKeyRange;
-      plan.lower = lower_.value_or("");
-      plan.upper = upper_.value_or("");
-      for (const std::string& t : texts_) plan.range_text += (plan.range_text.empty() ? "" : " AND ") + t;
-    }
-    return plan;
-  }
+  bool has_equals() const { return equals_.has_value(); }
+  bool has_range() const { return lower_ || upper_; }
+  bool empty_range() const { return lower_ && upper_ && *lower_ >= *upper_; }
 
-  void set_key_name(std::string name) { key_name_ = std::move(name); }
+  // The equal values inside the bounds, ascending.
+  std::vector<std::string> EqualsInRange() const {
+    std::vector<std::string> out;
+    for (const std::string& v : *equals_) {
+      if ((lower_ && v < *lower_) || (upper_ && v >= *upper_)) continue;
+      out.push_back(v);
+    }
+    return out;
+  }
+  std::string lower() const { return lower_.value_or(is_key_ ? "" : std::string(1, '\x01')); }
+  std::string upper() const { return upper_.value_or(""); }
+  std::string Text(bool equals) const {
+    std::string text;
+    for (const std::string& t : equals ? equals_texts_ : range_texts_) text += (text.empty() ? "" : " AND ") + t;
+    return text;
+  }
 
  private:
-  bool IsKey(const Expr* e) const { return e->kind == Expr::Kind::kColumn && e->column_index == static_cast<int>(pk_); }
-  // A literal of the key's own kind: an integer for an integer key, a string
-  // for a string key. Anything else is left to the filter.
+  bool IsMine(const Expr* e) const { return e->kind == Expr::Kind::kColumn && e->column_index == static_cast<int>(column_); }
+
+  // A literal of the column's own kind; anything else is left to the filter.
   bool IsUsableLiteral(const Expr* e) const {
-    if (e->kind != Expr::Kind::kLiteral) return false;
-    return type_.IsInteger() ? e->literal.kind == Value::Kind::kInt : e->literal.kind == Value::Kind::kString;
+    if (e->kind != Expr::Kind::kLiteral || e->literal.is_null()) return false;
+    const Value::Kind k = e->literal.kind;
+    if (type_.IsFloat()) return k == Value::Kind::kInt || k == Value::Kind::kDouble;
+    if (type_.id == table::TypeId::kString || type_.id == table::TypeId::kBytes) return k == Value::Kind::kString;
+    if (type_.id == table::TypeId::kBool) return k == Value::Kind::kBool || k == Value::Kind::kInt;
+    return k == Value::Kind::kInt;  // integers, timestamps
   }
 
-  void AddEquals(const std::vector<const Expr*>& items) {
-    std::vector<std::string> keys;
-    for (const Expr* item : items) {
-      std::string k;
-      if (table::AppendKeyValue(type_, item->literal, &k).ok()) keys.push_back(std::move(k));
-      // A value outside the key's type range matches no row.
-    }
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  // The encoding of v; false when no value of the column equals v (out of range).
+  bool Encode(const Value& v, std::string* out) const {
+    if (is_key_) return table::AppendKeyValue(type_, v, out).ok();
+    return table::AppendIndexLiteral(type_, v, out);
+  }
+  // The first encoding after every encoding of the value k.
+  std::string After(const std::string& k) const {
+    // A row key is exactly its encoding, so k + "\0" comes next; an index
+    // value is followed by the primary key, so skip everything it prefixes.
+    return is_key_ ? k + '\0' : table::PrefixSuccessor(k);
+  }
+
+  void Intersect(std::vector<std::string> values) {
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
     if (equals_) {
       std::vector<std::string> both;
-      std::set_intersection(equals_->begin(), equals_->end(), keys.begin(), keys.end(), std::back_inserter(both));
-      keys = std::move(both);
+      std::set_intersection(equals_->begin(), equals_->end(), values.begin(), values.end(), std::back_inserter(both));
+      values = std::move(both);
     }
-    equals_ = std::move(keys);
+    equals_ = std::move(values);
+  }
+
+  void AddEquals(const std::vector<const Expr*>& items, std::string text) {
+    std::vector<std::string> values;
+    for (const Expr* item : items) {
+      std::string k;
+      if (Encode(item->literal, &k)) values.push_back(std::move(k));  // else: no row has it
+    }
+    equals_texts_.push_back(std::move(text));
+    Intersect(std::move(values));
   }
 
   void AddBound(Op op, const Value& v) {
     std::string k;
-    if (!table::AppendKeyValue(type_, v, &k).ok()) return;  // out of the type's range: left to the filter
-    // Keys are compared as byte strings: k + "\0" is the first key after k.
+    if (!Encode(v, &k)) return;  // out of the type's range: left to the filter
     switch (op) {
       case Op::kGe: Tighten(&lower_, k, true); break;
-      case Op::kGt: Tighten(&lower_, k + '\0', true); break;
+      case Op::kGt: Tighten(&lower_, After(k), true); break;
       case Op::kLt: Tighten(&upper_, k, false); break;
-      case Op::kLe: Tighten(&upper_, k + '\0', false); break;
+      case Op::kLe: Tighten(&upper_, After(k), false); break;
       default: return;
     }
-    texts_.push_back(key_name_ + " " + OpName(op) + " " + v.ToString());
+    range_texts_.push_back(name_ + " " + OpName(op) + " " + v.ToString());
+  }
+
+  void AddLikePrefix(const std::string& pattern) {
+    const std::string prefix = pattern.substr(0, pattern.find_first_of("%_"));
+    if (prefix.empty()) return;
+    std::string encoded;
+    if (is_key_) {
+      encoded = prefix;
+    } else {
+      // The value marker and the escaped prefix, without the terminator.
+      table::AppendIndexLiteral(type_, Value::String(prefix), &encoded);
+      encoded.resize(encoded.size() - 2);
+    }
+    if (encoded.find_first_not_of('\xff') == std::string::npos) return;
+    Tighten(&lower_, encoded, true);
+    Tighten(&upper_, table::PrefixSuccessor(encoded), false);
+    range_texts_.push_back(name_ + " LIKE '" + pattern + "'");
   }
 
   static void Tighten(std::optional<std::string>* bound, std::string k, bool is_lower) {
     if (!*bound || (is_lower ? k > **bound : k < **bound)) *bound = std::move(k);
   }
 
-  size_t pk_;
+  size_t column_;
   table::ColumnType type_;
-  std::string key_name_;
+  std::string name_;
+  bool is_key_;
   std::optional<std::vector<std::string>> equals_;
   std::optional<std::string> lower_, upper_;
-  std::vector<std::string> texts_;
+  std::vector<std::string> equals_texts_, range_texts_;
 };
+
+Plan EmptyPlan() {
+  Plan p;
+  p.kind = Plan::Kind::kEmpty;
+  return p;
+}
+
+Plan IndexPlan(const catalog::IndexDef* index, const ColumnConstraints& c) {
+  Plan p;
+  p.kind = Plan::Kind::kIndexRanges;
+  p.index = index;
+  if (c.has_equals()) {
+    for (const std::string& v : c.EqualsInRange()) p.index_ranges.emplace_back(v, table::PrefixSuccessor(v));
+    p.range_text = c.Text(true);
+  } else {
+    p.index_ranges.emplace_back(c.lower(), c.upper());
+    p.range_text = c.Text(false);
+  }
+  if (p.index_ranges.empty()) return EmptyPlan();
+  return p;
+}
 
 }  // namespace
 
-Plan PlanScan(const catalog::TableDef& table, const Filter* filter) {
+Plan PlanScan(const catalog::TableDef& table, const Filter* filter, std::optional<uint64_t> read_sequence) {
   if (filter == nullptr) return Plan{};
   if (filter->root->kind == Expr::Kind::kLiteral) {
     const Value& v = filter->root->literal;
-    if (v.is_null() || (v.kind == Value::Kind::kBool && !v.b)) {
-      Plan p;
-      p.kind = Plan::Kind::kEmpty;
-      return p;
-    }
+    if (v.is_null() || (v.kind == Value::Kind::kBool && !v.b)) return EmptyPlan();
   }
   std::vector<const Expr*> conjuncts;
   Conjuncts(filter->root.get(), &conjuncts);
-  KeyConstraints keys(table.schema);
-  keys.set_key_name(table.schema.primary_key_column().name);
-  for (const Expr* c : conjuncts) keys.Add(c);
-  return keys.Finish();
+  const table::Schema& schema = table.schema;
+
+  ColumnConstraints key(schema, schema.primary_key(), true);
+  for (const Expr* c : conjuncts) key.Add(c);
+  std::vector<std::pair<const catalog::IndexDef*, ColumnConstraints>> indexed;
+  for (const catalog::IndexDef& ix : table.indexes) {
+    if (read_sequence && ix.created_at > *read_sequence) continue;  // not in this snapshot
+    ColumnConstraints c(schema, static_cast<size_t>(schema.Find(ix.column)), false);
+    for (const Expr* e : conjuncts) c.Add(e);
+    if (c.has_equals() || c.has_range()) indexed.emplace_back(&ix, std::move(c));
+  }
+
+  // Preference without statistics: key lookups, index lookups, a key range,
+  // an index range, everything.
+  if (key.has_equals()) {
+    Plan p;
+    p.keys = key.EqualsInRange();
+    p.kind = p.keys.empty() ? Plan::Kind::kEmpty : Plan::Kind::kKeys;
+    return p;
+  }
+  if (key.empty_range()) return EmptyPlan();
+  for (const auto& [ix, c] : indexed) {
+    if (c.has_equals()) return IndexPlan(ix, c);
+  }
+  if (key.has_range()) {
+    Plan p;
+    p.kind = Plan::Kind::kKeyRange;
+    p.lower = key.lower();
+    p.upper = key.upper();
+    p.range_text = key.Text(false);
+    return p;
+  }
+  if (!indexed.empty()) {
+    const auto& [ix, c] = indexed.front();
+    return c.empty_range() ? EmptyPlan() : IndexPlan(ix, c);
+  }
+  return Plan{};
 }
 
 std::vector<std::string> Plan::Explain(const catalog::TableDef& table, const Filter* filter) const {
@@ -175,6 +263,11 @@ std::vector<std::string> Plan::Explain(const catalog::TableDef& table, const Fil
     case Kind::kKeys:
       steps.push_back("look up " + std::to_string(keys.size()) + " " + pk + (keys.size() == 1 ? " value" : " values") +
                       " in " + name);
+      break;
+    case Kind::kIndexRanges:
+      steps.push_back("use the index on " + index->column + " for " + range_text + " (" +
+                      std::to_string(index_ranges.size()) + (index_ranges.size() == 1 ? " range" : " ranges") +
+                      "), then look up the rows of " + name);
       break;
     case Kind::kEmpty: steps.push_back("no row can match: read nothing"); break;
   }

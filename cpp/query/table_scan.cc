@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "query/evaluator.h"
+#include "table/index_codec.h"
 #include "table/key_codec.h"
 
 namespace embodb::query {
@@ -13,8 +14,9 @@ namespace {
 constexpr size_t kChunkRows = 1024;
 }  // namespace
 
-// The rows a plan visits, in key order: an iterator over a key range, or
-// point lookups of a sorted key list in chunks.
+// The rows a plan visits: an iterator over a key range, point lookups of a
+// sorted key list in chunks, or the rows that the entries in ranges of an
+// index point to (in index order).
 class TableScan::Source {
  public:
   Source(const catalog::TableDef& table, txn::Reader* reader, const Plan& plan)
@@ -24,6 +26,9 @@ class TableScan::Source {
       upper_ = plan.upper.empty() ? table::PrefixSuccessor(prefix_) : prefix_ + plan.upper;
       iter_ = reader->NewIterator(lower_, upper_);
       iter_->SeekToFirst();
+    } else if (plan.kind == Plan::Kind::kIndexRanges) {
+      index_prefix_ = table::IndexKeyPrefix(plan.index->id);
+      index_type_ = table.schema.column(table.schema.Find(plan.index->column)).type;
     }
   }
 
@@ -41,21 +46,22 @@ class TableScan::Source {
       EMBODB_RETURN_IF_ERROR(iter_->status());
       return n;
     }
-    if (plan_.kind != Plan::Kind::kKeys) return n;
-    while (n < max && next_key_ < plan_.keys.size()) {
-      const size_t count = std::min(max - n, plan_.keys.size() - next_key_);
-      std::vector<std::string> full(count);
-      std::vector<std::string_view> keys(count);
-      for (size_t i = 0; i < count; i++) {
-        full[i] = prefix_ + plan_.keys[next_key_ + i];
-        keys[i] = full[i];
+    while (n < max) {
+      std::vector<std::string> full;
+      if (plan_.kind == Plan::Kind::kKeys) {
+        const size_t count = std::min(max - n, plan_.keys.size() - next_key_);
+        for (size_t i = 0; i < count; i++) full.push_back(prefix_ + plan_.keys[next_key_ + i]);
+        next_key_ += count;
+      } else if (plan_.kind == Plan::Kind::kIndexRanges) {
+        EMBODB_RETURN_IF_ERROR(NextIndexedKeys(max - n, &full));
       }
-      next_key_ += count;
+      if (full.empty()) break;
+      const std::vector<std::string_view> keys(full.begin(), full.end());
       std::vector<std::string> values;
       std::vector<Status> statuses;
       reader_->MultiGet(keys, &values, &statuses);
-      for (size_t i = 0; i < count; i++) {
-        if (statuses[i].IsNotFound()) continue;
+      for (size_t i = 0; i < keys.size(); i++) {
+        if (statuses[i].IsNotFound()) continue;  // an index entry without its row: none in a consistent state
         EMBODB_RETURN_IF_ERROR(statuses[i]);
         EMBODB_RETURN_IF_ERROR(fn(keys[i].substr(prefix_.size()), values[i]));
         n++;
@@ -65,12 +71,40 @@ class TableScan::Source {
   }
 
  private:
+  // Appends the row keys of up to max further index entries.
+  Status NextIndexedKeys(size_t max, std::vector<std::string>* out) {
+    while (out->size() < max) {
+      if (!index_iter_) {
+        if (next_range_ == plan_.index_ranges.size()) return Status::OK();
+        const auto& [lower, upper] = plan_.index_ranges[next_range_++];
+        index_upper_ = upper.empty() ? table::PrefixSuccessor(index_prefix_) : index_prefix_ + upper;
+        index_iter_ = reader_->NewIterator(index_prefix_ + lower, index_upper_);
+        index_iter_->SeekToFirst();
+      }
+      for (; out->size() < max && index_iter_->Valid(); index_iter_->Next()) {
+        const std::string_view key = index_iter_->key();
+        if (key >= std::string_view(index_upper_)) break;
+        std::string_view rest = key.substr(index_prefix_.size());
+        if (!table::SkipIndexValue(index_type_, &rest)) return Status::Corruption("bad index entry");
+        out->push_back(prefix_ + std::string(rest));
+      }
+      EMBODB_RETURN_IF_ERROR(index_iter_->status());
+      if (out->size() < max) index_iter_.reset();  // this range is done
+    }
+    return Status::OK();
+  }
+
   txn::Reader* reader_;
   const Plan& plan_;
   const std::string prefix_;
   std::string lower_, upper_;
   std::unique_ptr<lsm::Iterator> iter_;
   size_t next_key_ = 0;
+  // kIndexRanges
+  std::string index_prefix_, index_upper_;
+  table::ColumnType index_type_;
+  size_t next_range_ = 0;
+  std::unique_ptr<lsm::Iterator> index_iter_;
 };
 
 TableScan::TableScan(catalog::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection,
@@ -79,7 +113,7 @@ TableScan::TableScan(catalog::TableDefPtr table, txn::Reader* reader, std::vecto
       reader_(reader),
       projection_(std::move(projection)),
       filter_(std::move(filter)),
-      plan_(PlanScan(*table_, filter_.get())),
+      plan_(PlanScan(*table_, filter_.get(), reader->ReadSequence())),
       source_(std::make_unique<Source>(*table_, reader_, plan_)) {}
 
 TableScan::~TableScan() = default;

@@ -2,8 +2,13 @@
 // rows they return compared with a full scan, and update/delete by filter.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "query/table_scan.h"
 #include "query/table_update.h"
+#include "table/index_codec.h"
+#include "table/index_entries.h"
+#include "table/key_codec.h"
 #include "testing/table_fixture.h"
 #include "testing/table_test_util.h"
 
@@ -70,6 +75,51 @@ class TableScanTest : public table::TableFixture {
       if (pred(id)) ids.push_back(id);
     }
     return ids;
+  }
+
+  // The ids matching text read through def (with or without indexes), sorted.
+  std::vector<int64_t> SortedIds(const catalog::TableDefPtr& def, const std::string& text, Plan::Kind* kind,
+                                 txn::Reader* reader = nullptr) {
+    txn::SnapshotReader latest(db_.get(), std::nullopt);
+    TableScan scan(def, reader ? reader : &latest, {0}, Compile(def, text));
+    *kind = scan.plan().kind;
+    ResultBatch out = ResultBatch::ForProjection(def->schema, {0});
+    while (scan.Next(5, &out)) {
+    }
+    EXPECT_OK(scan.status());
+    std::vector<int64_t> ids;
+    for (size_t i = 0; i < out.rows(); i++) ids.push_back(out.columns[0].view().Get<int64_t>(i));
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  catalog::TableDefPtr Index(const std::string& column) {
+    auto def = catalog_->CreateIndex("obs", column, &table::BackfillIndex);
+    EXPECT_OK(def.status());
+    obs_ = *def;
+    return obs_;
+  }
+
+  // Every index of obs has exactly one entry per row, pointing at a row whose
+  // value it holds: no stale and no missing entries.
+  void ExpectIndexesConsistent() {
+    obs_ = catalog_->Find("obs");
+    auto no_index = std::make_shared<catalog::TableDef>(*obs_);
+    no_index->indexes.clear();
+    for (const auto& ix : obs_->indexes) {
+      Plan::Kind kind;
+      const size_t rows = SortedIds(no_index, "TRUE", &kind).size();
+      size_t entries = 0;
+      const std::string prefix = table::IndexKeyPrefix(ix.id);
+      auto it = db_->NewIterator(lsm::ReadOptions());
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) entries++;
+      EXPECT_EQ(entries, rows) << ix.column;
+      for (const char* text : {"ep = 3", "ep IN (0, 6)", "ep >= 5", "label = 'L7'", "label IS NULL",
+                               "label LIKE 'L1%'", "label > 'L8'"}) {
+        Plan::Kind with_kind, without_kind;
+        EXPECT_EQ(SortedIds(obs_, text, &with_kind), SortedIds(no_index, text, &without_kind)) << text;
+      }
+    }
   }
 
   catalog::TableDefPtr obs_;
@@ -171,6 +221,117 @@ TEST_F(TableScanTest, UpdateAndDeleteWhere) {
             Status::Code::kSchema);
   ASSERT_OK(tx->Commit(lsm::WriteOptions()));
   EXPECT_EQ(Ids("TRUE"), kept);
+}
+
+}  // namespace
+}  // namespace embodb::query
+
+namespace embodb::query {
+namespace {
+
+TEST_F(TableScanTest, IndexesAnswerLikeAScanThroughEveryKindOfWrite) {
+  Index("ep");
+  Index("label");
+  Plan::Kind kind;
+  EXPECT_EQ(SortedIds(obs_, "ep = 3", &kind).size(), 28u);
+  EXPECT_EQ(kind, Plan::Kind::kIndexRanges);
+  SortedIds(obs_, "label IS NULL", &kind);
+  EXPECT_EQ(kind, Plan::Kind::kIndexRanges);
+  SortedIds(obs_, "ep = 3 AND id = 4", &kind);
+  EXPECT_EQ(kind, Plan::Kind::kKeys);  // key lookups first
+  SortedIds(obs_, "ep = 3 AND ep = 4", &kind);
+  EXPECT_EQ(kind, Plan::Kind::kEmpty);
+  SortedIds(obs_, "ep = 3 OR ep = 4", &kind);
+  EXPECT_EQ(kind, Plan::Kind::kFullScan);
+  ExpectIndexesConsistent();
+
+  // upsert (a key repeated in the batch: the last row wins), update, delete
+  std::vector<int64_t> ids = {5, 6, 5, 1000};
+  std::vector<int32_t> eps = {100, 101, 102, 103};
+  ColumnBuffer labels(T("string"));
+  for (const char* l : {"x", "y", "z", "w"}) labels.AppendBytes(l);
+  std::vector<int64_t> unused;
+  ASSERT_OK(Write(*obs_, {{"id", "ep", "label"}, {ViewOf(ids, T("int64")), ViewOf(eps, T("int32")), labels.view()}, 4},
+                  WriteMode::kUpsert, &unused));
+  EXPECT_EQ(SortedIds(obs_, "ep >= 100", &kind), (std::vector<int64_t>{5, 6, 1000}));
+  EXPECT_EQ(SortedIds(obs_, "label = 'z'", &kind), (std::vector<int64_t>{5}));
+  ExpectIndexesConsistent();
+  auto tx = txns_->BeginExclusive();
+  ColumnBuffer label(T("string"));
+  label.AppendNull();
+  size_t changed = 0;
+  ASSERT_OK(UpdateWhere(obs_, Compile(obs_, "ep = 2"), {{"label"}, {label.view()}, 1}, tx.get(), &changed));
+  ASSERT_OK(tx->Commit(lsm::WriteOptions()));
+  // Each call in its own exclusive transaction: those do not read their own writes.
+  tx = txns_->BeginExclusive();
+  ASSERT_OK(DeleteWhere(obs_, Compile(obs_, "ep = 4 OR id < 0"), tx.get(), &changed));
+  ASSERT_OK(tx->Commit(lsm::WriteOptions()));
+  // Both in one explicit transaction, which does read its own writes.
+  auto explicit_tx = txns_->Begin();
+  ASSERT_OK(UpdateWhere(obs_, Compile(obs_, "ep = 5"), {{"label"}, {label.view()}, 1}, explicit_tx.get(), &changed));
+  ASSERT_OK(DeleteWhere(obs_, Compile(obs_, "ep = 5 AND id < 50"), explicit_tx.get(), &changed));
+  ASSERT_OK(explicit_tx->Commit(lsm::WriteOptions()));
+  ExpectIndexesConsistent();
+
+  // Reopen: the indexes are still used and still right; dropping deletes entries.
+  Open();
+  obs_ = catalog_->Find("obs");
+  ASSERT_EQ(obs_->indexes.size(), 2u);
+  ExpectIndexesConsistent();
+  const uint32_t ep_index = obs_->FindIndex("ep")->id;
+  ASSERT_OK(catalog_->DropIndex("obs", "ep"));
+  auto it = db_->NewIterator(lsm::ReadOptions());
+  it->Seek(table::IndexKeyPrefix(ep_index));
+  EXPECT_TRUE(!it->Valid() || !it->key().starts_with(table::IndexKeyPrefix(ep_index)));
+  EXPECT_EQ(catalog_->DropIndex("obs", "ep").code(), Status::Code::kNotFound);
+}
+
+TEST_F(TableScanTest, IndexesAreUsedOnlyBySnapshotsThatContainThem) {
+  const lsm::SequenceNumber old_snapshot = db_->GetSnapshot();
+  txn::SnapshotReader before(db_.get(), old_snapshot);
+  Index("ep");
+  Plan::Kind kind;
+  const auto old_ids = SortedIds(obs_, "ep = 3", &kind, &before);
+  EXPECT_EQ(kind, Plan::Kind::kFullScan);
+  EXPECT_EQ(old_ids.size(), 28u);
+  const lsm::SequenceNumber new_snapshot = db_->GetSnapshot();
+  txn::SnapshotReader after(db_.get(), new_snapshot);
+  EXPECT_EQ(SortedIds(obs_, "ep = 3", &kind, &after), old_ids);
+  EXPECT_EQ(kind, Plan::Kind::kIndexRanges);
+  db_->ReleaseSnapshot(old_snapshot);
+  db_->ReleaseSnapshot(new_snapshot);
+}
+
+TEST_F(TableScanTest, ATransactionConflictsWhenItsTableChangesUnderIt) {
+  auto tx = txns_->Begin();
+  std::vector<int64_t> ids = {500};
+  std::vector<int32_t> eps = {1};
+  ColumnBuffer labels(T("string"));
+  labels.AppendBytes("late");
+  std::vector<int64_t> unused;
+  ASSERT_OK(WriteRows(*obs_, {{"id", "ep", "label"}, {ViewOf(ids, T("int64")), ViewOf(eps, T("int32")), labels.view()}, 1},
+                      WriteMode::kInsert, catalog_.get(), tx.get(), &unused));
+  Index("ep");  // commits while tx is open; tx wrote under the old definition
+  EXPECT_TRUE(tx->Commit(lsm::WriteOptions()).IsConflict());
+  ExpectIndexesConsistent();
+}
+
+TEST_F(TableScanTest, OrphanIndexEntriesAreDeletedOnOpen) {
+  Index("label");
+  const uint32_t id = obs_->FindIndex("label")->id;
+  // A crash between the drop's catalog commit and the deletion of its entries:
+  // drop the definition by hand and leave the entries.
+  auto def = *obs_;
+  def.indexes.clear();
+  auto tx = txns_->BeginExclusive();
+  std::string value;
+  def.EncodeTo(&value);
+  tx->Put(catalog::TableDefKey("obs"), value);
+  ASSERT_OK(tx->Commit(lsm::WriteOptions()));
+  Open();
+  auto it = db_->NewIterator(lsm::ReadOptions());
+  it->Seek(table::IndexKeyPrefix(id));
+  EXPECT_TRUE(!it->Valid() || !it->key().starts_with(table::IndexKeyPrefix(id)));
 }
 
 }  // namespace

@@ -1,22 +1,9 @@
 #include "table/key_codec.h"
 
 #include "table/schema.h"
+#include "util/coding.h"
 
 namespace embodb::table {
-
-static void PutBigEndian32(std::string* dst, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) dst->push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-static void PutBigEndian64(std::string* dst, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) dst->push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-static uint64_t GetBigEndian64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
 
 static constexpr uint64_t kSignBit = uint64_t{1} << 63;
 

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "table/conform.h"
+#include "table/index_entries.h"
 #include "table/key_codec.h"
 #include "table/row_codec.h"
 
@@ -63,6 +64,52 @@ Status CheckNotInTable(const RowKeys& row_keys, const std::vector<size_t>& order
   return Status::OK();
 }
 
+// For an upsert that repeats a key: true for every row but the last of each
+// key (the last one wins).
+std::vector<uint8_t> SupersededRows(const RowKeys& row_keys) {
+  const auto& keys = row_keys.keys;
+  std::vector<size_t> order(keys.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
+  std::vector<uint8_t> superseded(keys.size(), 0);
+  for (size_t j = 0; j + 1 < order.size(); j++) {
+    if (keys[order[j]] == keys[order[j + 1]]) superseded[order[j]] = 1;
+  }
+  return superseded;
+}
+
+// Puts the index entries of the rows being written and, for an upsert,
+// deletes those of the rows they replace.
+Status MaintainIndexes(const catalog::TableDef& table, const std::vector<ColumnView>& cols, const RowKeys& keys,
+                       WriteMode mode, const std::vector<uint8_t>& superseded, txn::Transaction* tx) {
+  const size_t n = keys.keys.size();
+  std::vector<uint8_t> existed(n, 0);
+  StoredIndexedColumns old_columns(table);
+  std::vector<size_t> old_row(n, 0);
+  if (mode == WriteMode::kUpsert) {
+    std::vector<std::string> values;
+    std::vector<Status> statuses;
+    tx->MultiGet(keys.keys, &values, &statuses);
+    size_t stored = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (superseded[i] || statuses[i].IsNotFound()) continue;
+      EMBODB_RETURN_IF_ERROR(statuses[i]);
+      EMBODB_RETURN_IF_ERROR(old_columns.Add(values[i]));
+      existed[i] = 1;
+      old_row[i] = stored++;
+    }
+  }
+  const std::vector<ColumnView> old_views = old_columns.views();
+  for (size_t i = 0; i < n; i++) {
+    if (superseded[i]) continue;
+    const std::string_view pk_tail = keys.keys[i].substr(keys.prefix_size);
+    std::vector<std::string> old_entries;
+    if (existed[i]) old_entries = IndexEntriesOf(table, old_views, old_row[i], pk_tail);
+    UpdateIndexEntries(old_entries, IndexEntriesOf(table, cols, i, pk_tail), tx);
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status WriteRows(const catalog::TableDef& table, const InputColumns& input, WriteMode mode,
@@ -101,6 +148,7 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
     cols[c] = conformed[c].view;
   }
   if (n == 0) return Status::OK();
+  tx->Guard(catalog::TableDefKey(table.name));
 
   const std::string prefix = RowKeyPrefix(table.id);
   const Column& pk = schema.primary_key_column();
@@ -122,6 +170,12 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
     EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, pk, &order));
     EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, order, prefix, pk, tx));
   }
+  const bool indexed = !table.indexes.empty();
+  std::vector<uint8_t> superseded;
+  if (indexed) {
+    superseded = mode == WriteMode::kUpsert ? SupersededRows(keys) : std::vector<uint8_t>(n, 0);
+    EMBODB_RETURN_IF_ERROR(MaintainIndexes(table, cols, keys, mode, superseded, tx));
+  }
 
   // Rows are encoded in parallel chunks, then handed to the transaction in order.
   constexpr size_t kChunk = 2048;
@@ -138,7 +192,10 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
   for (size_t k = 0; k < chunks; k++) {
     size_t start = 0;
     for (size_t j = 0; j < ends[k].size(); j++) {
-      tx->Put(keys.keys[k * kChunk + j], std::string_view(encoded[k]).substr(start, ends[k][j] - start));
+      const size_t row = k * kChunk + j;
+      if (!indexed || !superseded[row]) {
+        tx->Put(keys.keys[row], std::string_view(encoded[k]).substr(start, ends[k][j] - start));
+      }
       start = ends[k][j];
     }
   }
@@ -155,18 +212,31 @@ Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, t
   std::vector<std::string> values;
   std::vector<Status> statuses;
   tx->MultiGet(encoded.keys, &values, &statuses);
-  std::vector<std::string_view> existing;
+  std::vector<size_t> existing;  // rows whose key is in the table
   for (size_t i = 0; i < encoded.keys.size(); i++) {
     if (statuses[i].ok()) {
-      existing.push_back(encoded.keys[i]);
+      existing.push_back(i);
     } else if (!statuses[i].IsNotFound()) {
       return statuses[i];
     }
   }
   // A key given twice is deleted (and counted) once.
-  std::sort(existing.begin(), existing.end());
-  existing.erase(std::unique(existing.begin(), existing.end()), existing.end());
-  for (std::string_view key : existing) tx->Delete(key);
+  auto key_of = [&](size_t i) { return encoded.keys[i]; };
+  std::sort(existing.begin(), existing.end(), [&](size_t a, size_t b) { return key_of(a) < key_of(b); });
+  existing.erase(std::unique(existing.begin(), existing.end(), [&](size_t a, size_t b) { return key_of(a) == key_of(b); }),
+                 existing.end());
+  if (existing.empty()) return Status::OK();
+  tx->Guard(catalog::TableDefKey(table.name));
+  if (!table.indexes.empty()) {
+    StoredIndexedColumns old_columns(table);
+    for (size_t i : existing) EMBODB_RETURN_IF_ERROR(old_columns.Add(values[i]));
+    const std::vector<ColumnView> old_views = old_columns.views();
+    for (size_t j = 0; j < existing.size(); j++) {
+      const std::string_view pk_tail = key_of(existing[j]).substr(encoded.prefix_size);
+      UpdateIndexEntries(IndexEntriesOf(table, old_views, j, pk_tail), {}, tx);
+    }
+  }
+  for (size_t i : existing) tx->Delete(key_of(i));
   *deleted = existing.size();
   return Status::OK();
 }

@@ -22,6 +22,8 @@ class Reader {
   // A forward iterator that starts at `lower` after SeekToFirst; it may run
   // past `upper` (empty: no bound), so callers check keys against it.
   virtual std::unique_ptr<lsm::Iterator> NewIterator(std::string lower, std::string upper) = 0;
+  // The sequence number reads see (nullopt: the latest state).
+  virtual std::optional<lsm::SequenceNumber> ReadSequence() const = 0;
 };
 
 // Reads the database as of a sequence number (nullopt: the latest state at each call).
@@ -34,6 +36,7 @@ class SnapshotReader final : public Reader {
     db_->MultiGet(options_, keys, values, statuses);
   }
   std::unique_ptr<lsm::Iterator> NewIterator(std::string lower, std::string upper) override;
+  std::optional<lsm::SequenceNumber> ReadSequence() const override { return options_.snapshot; }
 
  private:
   lsm::DB* db_;

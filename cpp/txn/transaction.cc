@@ -131,6 +131,10 @@ void Transaction::Put(std::string_view key, std::string_view value) {
   }
 }
 
+void Transaction::Guard(std::string_view key) {
+  if (!exclusive_) guards_.push_back(TxnManager::Fingerprint(key));
+}
+
 void Transaction::Delete(std::string_view key) {
   if (exclusive_) {
     batch_.Delete(key);
@@ -158,6 +162,11 @@ Status Transaction::Commit(const lsm::WriteOptions& options) {
       End(State::kRolledBack);
       return Status::Conflict("write-write conflict: another transaction changed the same row first");
     }
+    if (!guards_.empty() && manager_->HasConflict(guards_, *snapshot_)) {
+      End(State::kRolledBack);
+      return Status::Conflict("a table this transaction writes was changed (an index or column added, or the "
+                              "table dropped) after the transaction began; retry it");
+    }
   }
   for (auto& hook : commit_hooks_) hook(&batch_);
   Status s;
@@ -181,6 +190,7 @@ void Transaction::End(State state) {
   writes_.clear();
   batch_.Clear();
   fingerprints_.clear();
+  guards_.clear();
   commit_hooks_.clear();
   if (snapshot_) manager_->EndTransaction(*snapshot_);
   if (exclusive_lock_.owns_lock()) exclusive_lock_.unlock();

@@ -41,9 +41,15 @@ class Transaction final : public Reader {
   // Forward iterator over [lower, upper) (upper empty: no bound); Seek,
   // SeekToFirst and Next only.
   std::unique_ptr<lsm::Iterator> NewIterator(std::string lower, std::string upper) override;
+  std::optional<lsm::SequenceNumber> ReadSequence() const override { return snapshot_; }
 
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  // Makes Commit fail with Conflict when another transaction committed `key`
+  // after this one's snapshot, though this one does not write it: the
+  // definition of a table it writes, say. No effect on exclusive transactions,
+  // which see the latest state.
+  void Guard(std::string_view key);
   // Runs at commit, under the commit lock, after the conflict check: adds
   // writes that must reflect state at commit time and take part in no
   // conflict check (such as the high-water mark of an id allocator).
@@ -74,6 +80,7 @@ class Transaction final : public Reader {
   std::map<std::string, std::optional<std::string>, std::less<>> writes_;
   lsm::WriteBatch batch_;
   std::vector<uint64_t> fingerprints_;
+  std::vector<uint64_t> guards_;  // fingerprints of guarded keys
   std::vector<std::function<void(lsm::WriteBatch*)>> commit_hooks_;
 };
 

@@ -78,6 +78,23 @@ class Table:
             col = Column(col.type, col.not_null, default)
         _core.add_column(self._db._live_handle(), self._name, (name, col.type, col.not_null, col.default))
 
+    def create_index(self, column: str) -> None:
+        """Builds an ordered secondary index on a scalar column; filters with
+        ``=``, ``IN``, ranges, ``BETWEEN``, ``LIKE 'prefix%'`` and ``IS NULL`` on
+        it then read only the matching rows (see ``explain()``). The entries of
+        existing rows are written in the same atomic, durable step."""
+        self._check_writable()
+        _core.create_index(self._db._live_handle(), self._name, column)
+
+    def drop_index(self, column: str) -> None:
+        self._check_writable()
+        _core.drop_index(self._db._live_handle(), self._name, column)
+
+    @property
+    def indexes(self) -> Tuple[str, ...]:
+        """The columns with a secondary index."""
+        return self.schema.indexes
+
     # ------------------------------------------------------------ writes
 
     def insert(self, data: Any, *, durability: Optional[str] = None) -> Optional[np.ndarray]:
