@@ -278,3 +278,11 @@ def test_bad_indexes(obs):
         obs.create_index("label")
     with pytest.raises(embodb.errors.NotFoundError):
         obs.drop_index("episode")
+
+
+def test_update_and_delete_where_on_an_auto_id_table(db):
+    t = db.create_table("log", {"level": "string", "n": "int32"})
+    ids_ = t.insert({"level": ["info", "warn", "info"], "n": [1, 2, 3]})
+    assert t.update({"level": "debug"}, where="level = 'info'") == 2
+    assert [r["_id"] for r in t.where("level = 'debug'").to_list()] == [ids_[0], ids_[2]]
+    assert t.delete(where="n >= 2") == 2 and len(t) == 1

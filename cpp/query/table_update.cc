@@ -83,7 +83,7 @@ Status UpdateWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, con
     input.columns.push_back(rows.columns[j].view());
   }
   std::vector<int64_t> ids;
-  EMBODB_RETURN_IF_ERROR(table::WriteRows(table, input, table::WriteMode::kUpsert, nullptr, tx, &ids));
+  EMBODB_RETURN_IF_ERROR(table::WriteRows(table, input, table::WriteMode::kRewrite, nullptr, tx, &ids));
   *updated = n;
   return Status::OK();
 }

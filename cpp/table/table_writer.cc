@@ -130,7 +130,8 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
   }
   std::vector<ConformedColumn> conformed(schema.size());
   std::vector<ColumnView> cols(schema.size());
-  const bool assign_ids = schema.auto_id();
+  const bool assign_ids = schema.auto_id() && mode != WriteMode::kRewrite;
+  if (mode == WriteMode::kRewrite) mode = WriteMode::kUpsert;
   for (size_t c = 0; c < schema.size(); c++) {
     const Column& col = schema.column(c);
     auto given = std::find(input.names.begin(), input.names.end(), col.name);

@@ -21,7 +21,9 @@ struct InputColumns {
   size_t rows = 0;
 };
 
-enum class WriteMode { kInsert, kUpsert };
+// kRewrite: an upsert of rows read from the table (update): the key column is
+// given even for an auto-id table.
+enum class WriteMode { kInsert, kUpsert, kRewrite };
 
 // Writes every row into tx. For an auto-id table (no "_id" in the input),
 // *ids receives the new rows' ids. An upsert replaces whole rows: columns

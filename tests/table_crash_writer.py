@@ -1,0 +1,60 @@
+"""Child process of test_table_crash.py: commits transactions on a table with
+secondary indexes, with durability="sync", and reports each acknowledged
+commit in ACK_FILE until it is killed.
+
+Usage: python table_crash_writer.py DB_PATH ROUND SEED ACK_FILE
+Each transaction writes one group: "G <group>" after inserting group_size(group)
+rows whose column grp is the group, labelled "new-<group>"; "U <group> <label>" after relabelling
+every row of a group; "D <group>" after deleting a group. A line is written
+only after commit returned.
+"""
+
+import random
+import sys
+
+import numpy as np
+
+import embodb
+
+
+def group_size(group: int) -> int:
+    """How many rows a group has: derived from the group, so the checker knows it."""
+    return random.Random(group).randint(1, 200)
+
+
+def main() -> None:
+    path, round_no, seed, ack_file = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    rng = random.Random(seed)
+    db = embodb.connect(path, durability="sync", write_buffer_size=128 << 10, target_file_size=128 << 10)
+    if "t" not in db:
+        t = db.create_table("t", {"grp": "int64", "label": "string", "emb": embodb.vector(8)})
+        t.create_index("grp")
+        t.create_index("label")
+    out = open(ack_file, "w", buffering=1)
+    groups = []
+    g = round_no * 1_000_000
+    while True:
+        action = rng.random()
+        with db.transaction() as tx:
+            t = tx["t"]
+            if action < 0.7 or not groups:
+                n = group_size(g)
+                t.insert({"grp": np.full(n, g), "label": [f"new-{g}"] * n,
+                          "emb": np.random.default_rng(g).random((n, 8), dtype=np.float32)})
+                line = f"G {g}"
+                groups.append(g)
+                g += 1
+            elif action < 0.85:
+                target = rng.choice(groups)
+                label = f"re-{target}-{rng.randrange(1000)}"
+                t.update({"label": label}, where=f"grp = {target}")
+                line = f"U {target} {label}"
+            else:
+                target = groups.pop(rng.randrange(len(groups)))
+                t.delete(where=f"grp = {target}")
+                line = f"D {target}"
+        out.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
