@@ -71,6 +71,7 @@ $(STAMPS)/bench-deps: $(STAMPS)/venv
 
 bench: build $(STAMPS)/bench-deps
 	$(VPY) benchmarks/bench_kv.py
+	$(VPY) benchmarks/bench_table.py
 
 clean:
 	rm -rf build $(STAMPS)
