@@ -5,43 +5,17 @@ whole, and that nothing else is there."""
 
 import os
 import random
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 
 import embodb
 
 sys.path.insert(0, os.path.dirname(__file__))
+from crash_util import run_and_kill  # noqa: E402
 from crash_writer import value_for  # noqa: E402
 
 WRITER = os.path.join(os.path.dirname(__file__), "crash_writer.py")
-
-
-def run_and_kill(path: str, round_no: int, seed: int, run_seconds: float) -> list[str]:
-    """Starts the writer, kills it after run_seconds, returns its acknowledged lines."""
-    ack_file = f"{path}.acks"
-    err_file = f"{path}.stderr"
-    with open(err_file, "w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, WRITER, path, str(round_no), str(seed), ack_file],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-        time.sleep(run_seconds)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    with open(err_file) as err:
-        errors = err.read()
-    assert "Traceback" not in errors, errors
-    if not os.path.exists(ack_file):
-        return []  # killed before it got going
-    with open(ack_file) as f:
-        lines = f.readlines()
-    # A line cut short by the kill was never acknowledged in full.
-    return [line.rstrip("\n") for line in lines if line.endswith("\n")]
 
 
 def check_round(path: str, expected_live: dict, expected_dead: set) -> None:
@@ -62,7 +36,7 @@ def crash_rounds(path: str, rounds: int, seed: int) -> None:
     live: dict = {}
     dead: set = set()
     for round_no in range(rounds):
-        lines = run_and_kill(path, round_no, rng.randrange(1 << 30), rng.uniform(0.3, 0.9))
+        lines = run_and_kill(WRITER, path, round_no, rng.randrange(1 << 30), rng.uniform(0.3, 0.9))
         for line in lines:
             op, key = line.split(" ", 1)
             k = key.encode()

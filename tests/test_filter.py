@@ -14,12 +14,6 @@ from embodb.errors import InvalidInputError, SchemaError
 
 
 @pytest.fixture
-def db(db_path):
-    with embodb.connect(db_path) as d:
-        yield d
-
-
-@pytest.fixture
 def obs(db):
     t = db.create_table(
         "obs",

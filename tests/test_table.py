@@ -40,12 +40,6 @@ def make_rows(n, seed=0, start=0):
 
 
 @pytest.fixture
-def db(db_path):
-    with embodb.connect(db_path) as d:
-        yield d
-
-
-@pytest.fixture
 def obs(db):
     return db.create_table("obs", SCHEMA, primary_key="id")
 

@@ -6,34 +6,15 @@ exactly like a scan."""
 
 import os
 import random
-import signal
-import subprocess
 import sys
-import time
 
 import embodb
 
 sys.path.insert(0, os.path.dirname(__file__))
+from crash_util import run_and_kill  # noqa: E402
 from table_crash_writer import group_size  # noqa: E402
 
 WRITER = os.path.join(os.path.dirname(__file__), "table_crash_writer.py")
-
-
-def run_and_kill(path, round_no, seed, seconds):
-    ack_file, err_file = f"{path}.acks", f"{path}.stderr"
-    with open(err_file, "w") as err:
-        proc = subprocess.Popen([sys.executable, WRITER, path, str(round_no), str(seed), ack_file],
-                                stdout=subprocess.DEVNULL, stderr=err)
-        time.sleep(seconds)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    with open(err_file) as err:
-        errors = err.read()
-    assert "Traceback" not in errors, errors
-    if not os.path.exists(ack_file):
-        return []
-    with open(ack_file) as f:
-        return [line.rstrip("\n").split(" ") for line in f if line.endswith("\n")]
 
 
 def observe_and_check(path, model):
@@ -78,7 +59,8 @@ def test_sigkill_keeps_transactions_whole_and_indexes_exact(tmp_path):
     model = {}  # group -> label, as acknowledged
     acknowledged = 0
     for round_no in range(8):
-        lines = run_and_kill(path, round_no, rng.randrange(1 << 30), rng.uniform(0.8, 1.6))
+        lines = [line.split(" ") for line in
+                 run_and_kill(WRITER, path, round_no, rng.randrange(1 << 30), rng.uniform(0.8, 1.6))]
         acknowledged += len(lines)
         for parts in lines:
             g = int(parts[1])
