@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "util/result.h"
 #include "util/status.h"
 
 namespace embodb::bindings {
@@ -23,6 +24,13 @@ class StatusError : public std::exception {
 
 inline void ThrowIfError(const Status& s) {
   if (!s.ok()) throw StatusError(s);
+}
+
+// The value of r, or its error raised.
+template <typename T>
+T ValueOrThrow(Result<T> r) {
+  ThrowIfError(r.status());
+  return std::move(r).value();
 }
 
 // Runs fn, which returns a Status and touches no Python object, with the GIL

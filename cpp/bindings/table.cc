@@ -70,9 +70,7 @@ py::object FromValue(const Value& v, const table::ColumnType& t) {
 table::Column ToColumn(const py::tuple& spec) {
   table::Column c;
   c.name = spec[0].cast<std::string>();
-  auto type = table::ColumnType::Parse(spec[1].cast<std::string>());
-  ThrowIfError(type.status());
-  c.type = *type;
+  c.type = ValueOrThrow(table::ColumnType::Parse(spec[1].cast<std::string>()));
   c.not_null = spec[2].cast<bool>();
   c.default_value = ToValue(spec[3], "default of column '" + c.name + "'");
   return c;
@@ -213,11 +211,10 @@ std::shared_ptr<table::ResultBatch> GetRows(const HandlePtr& h, py::handle reade
   return batch;
 }
 
-query::FilterPtr CompileWhere(const catalog::TableDefPtr& def, const std::optional<std::string>& where) {
-  if (!where) return nullptr;
-  auto filter = query::CompileFilter(*where, def->schema);
-  ThrowIfError(filter.status());
-  return *filter;
+// The compiled filter, or nullptr when there is none.
+Result<query::FilterPtr> CompileWhere(const catalog::TableDef& def, const std::optional<std::string>& where) {
+  if (!where) return query::FilterPtr();
+  return query::CompileFilter(*where, def.schema);
 }
 
 // A filtered scan in batches; holds the database (and the transaction) it reads.
@@ -226,7 +223,7 @@ class Scanner {
   Scanner(const HandlePtr& h, py::handle reader, const std::string& name,
           const std::optional<std::vector<std::string>>& columns, const std::optional<std::string>& where)
       : db_(h), def_(FindTable(h, name)), projection_(Projection(def_->schema, columns, name)),
-        reader_(MakeReader(h, reader)), scan_(def_, reader_.get(), projection_, CompileWhere(def_, where)) {}
+        reader_(MakeReader(h, reader)), scan_(def_, reader_.get(), projection_, ValueOrThrow(CompileWhere(*def_, where))) {}
 
   // The next batch of at most max_rows rows, or None at the end.
   py::object Next(size_t max_rows) {
@@ -260,10 +257,9 @@ class Scanner {
     return total;
   }
 
-  std::vector<std::string> Explain() const { return scan_.plan().Explain(*def_, scan_filter()); }
+  std::vector<std::string> Explain() const { return scan_.plan().Explain(*def_, scan_.filter().get()); }
 
  private:
-  const query::Filter* scan_filter() const { return scan_.filter().get(); }
   HandlePtr db_;
   catalog::TableDefPtr def_;
   std::vector<size_t> projection_;
@@ -276,9 +272,7 @@ size_t DeleteWhere(const HandlePtr& h, py::handle tx, const std::string& name, c
   size_t deleted = 0;
   RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) -> Status {
     query::FilterPtr filter;
-    if (where) {
-      EMBODB_ASSIGN_OR_RETURN(filter, query::CompileFilter(*where, def->schema));
-    }
+    EMBODB_ASSIGN_OR_RETURN(filter, CompileWhere(*def, where));
     return query::DeleteWhere(def, filter, t, &deleted);
   });
   return deleted;
@@ -292,9 +286,7 @@ size_t UpdateWhere(const HandlePtr& h, py::handle tx, const std::string& name, c
   size_t updated = 0;
   RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) -> Status {
     query::FilterPtr filter;
-    if (where) {
-      EMBODB_ASSIGN_OR_RETURN(filter, query::CompileFilter(*where, def->schema));
-    }
+    EMBODB_ASSIGN_OR_RETURN(filter, CompileWhere(*def, where));
     return query::UpdateWhere(def, filter, builder.input(), t, &updated);
   });
   return updated;
@@ -330,10 +322,9 @@ void RegisterTables(py::module_& m) {
                            const std::string& primary_key) {
     std::vector<table::Column> cols;
     for (auto c : columns) cols.push_back(ToColumn(c.cast<py::tuple>()));
-    auto schema = table::Schema::Create(std::move(cols), primary_key);
-    ThrowIfError(schema.status());
+    table::Schema schema = ValueOrThrow(table::Schema::Create(std::move(cols), primary_key));
     catalog::Catalog& catalog = h->Catalog();
-    RunWithoutGil([&] { return catalog.CreateTable(name, std::move(schema).value()).status(); });
+    RunWithoutGil([&] { return catalog.CreateTable(name, std::move(schema)).status(); });
   });
   m.def("table_names", [](const HandlePtr& h) { return h->Catalog().Names(); });
   m.def("has_table", [](const HandlePtr& h, const std::string& name) { return h->Catalog().Find(name) != nullptr; });

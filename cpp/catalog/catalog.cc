@@ -201,6 +201,18 @@ static Status CheckTableName(const std::string& name) {
   return Status::OK();
 }
 
+uint32_t Catalog::ReserveId(txn::Transaction* tx) {
+  uint32_t id;
+  {
+    std::lock_guard l(mu_);
+    id = next_table_id_;
+  }
+  std::string next_id;
+  PutFixed32(&next_id, id + 1);
+  tx->Put(CatalogKey('n'), next_id);
+  return id;
+}
+
 Status Catalog::CommitDef(txn::Transaction* tx, const TableDef& def) {
   std::string value;
   def.EncodeTo(&value);
@@ -215,13 +227,7 @@ Result<TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema 
   TableDef def;
   def.name = name;
   def.schema = std::move(schema);
-  {
-    std::lock_guard l(mu_);
-    def.id = next_table_id_;
-  }
-  std::string next_id;
-  PutFixed32(&next_id, def.id + 1);
-  tx->Put(CatalogKey('n'), next_id);
+  def.id = ReserveId(tx.get());
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
   auto ptr = std::make_shared<const TableDef>(std::move(def));
   std::lock_guard l(mu_);
@@ -279,14 +285,8 @@ Result<TableDefPtr> Catalog::CreateIndex(const std::string& name, const std::str
   TableDef def = *old;
   IndexDef ix;
   ix.column = column;
-  {
-    std::lock_guard l(mu_);
-    ix.id = next_table_id_;
-  }
+  ix.id = ReserveId(tx.get());
   def.indexes.push_back(ix);
-  std::string next_id;
-  PutFixed32(&next_id, ix.id + 1);
-  tx->Put(CatalogKey('n'), next_id);
   EMBODB_RETURN_IF_ERROR(backfill(def, ix, tx.get()));
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
   def.indexes.back().created_at = tx->commit_sequence();

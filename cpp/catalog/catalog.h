@@ -90,6 +90,9 @@ class Catalog {
   // Deletes every key starting with prefix, in batches, then the extra key.
   Status DeleteRange(const std::string& prefix, const std::string& extra = {});
   Status CommitDef(txn::Transaction* tx, const TableDef& def);
+  // The next table or index id; tx (exclusive) persists the counter past it.
+  // The in-memory counter moves once tx committed.
+  uint32_t ReserveId(txn::Transaction* tx);
 
   txn::TxnManager* const txns_;
   mutable std::mutex mu_;

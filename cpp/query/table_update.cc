@@ -2,6 +2,8 @@
 
 #include "query/table_scan.h"
 #include "table/conform.h"
+#include "table/index_entries.h"
+#include "table/key_codec.h"
 
 namespace embodb::query {
 
@@ -22,12 +24,18 @@ Status ReadMatching(const catalog::TableDefPtr& def, const FilterPtr& filter, tx
 
 Status DeleteWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, txn::Transaction* tx, size_t* deleted) {
   const catalog::TableDef& table = *def;
-  *deleted = 0;
-  const std::vector<size_t> key_only = {table.schema.primary_key()};
-  table::ResultBatch keys = table::ResultBatch::ForProjection(table.schema, key_only);
-  EMBODB_RETURN_IF_ERROR(ReadMatching(def, filter, tx, key_only, &keys));
-  if (keys.rows() == 0) return Status::OK();
-  return table::DeleteRowsByKey(table, keys.columns[0].view(), tx, deleted);
+  // One read: the key and the indexed columns, whose entries go too.
+  const table::IndexKeys index_keys(table);
+  std::vector<size_t> projection = {table.schema.primary_key()};
+  projection.insert(projection.end(), index_keys.columns().begin(), index_keys.columns().end());
+  table::ResultBatch rows = table::ResultBatch::ForProjection(table.schema, projection);
+  EMBODB_RETURN_IF_ERROR(ReadMatching(def, filter, tx, projection, &rows));
+  std::vector<table::ColumnView> indexed(table.schema.size());
+  for (size_t j = 1; j < projection.size(); j++) indexed[projection[j]] = rows.columns[j].view();
+  const table::RowKeys keys = table::EncodeRowKeys(table.id, rows.columns[0].view());
+  table::DeleteStoredRows(table, keys.keys, keys.prefix_size, indexed, tx);
+  *deleted = keys.keys.size();
+  return Status::OK();
 }
 
 Status UpdateWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, const table::InputColumns& values,

@@ -43,6 +43,13 @@ std::string IndexKeyPrefix(uint32_t index_id) {
   return p;
 }
 
+std::string IndexEntryKey(uint32_t index_id, const ColumnView& col, size_t i, std::string_view pk_tail) {
+  std::string key = IndexKeyPrefix(index_id);
+  AppendIndexValue(col, i, &key);
+  key.append(pk_tail);
+  return key;
+}
+
 bool IsIndexable(ColumnType t) { return t.IsScalar(); }
 
 void AppendIndexValue(const ColumnView& col, size_t i, std::string* dst) {

@@ -25,6 +25,10 @@ namespace embodb::table {
 // kIndex | index id: the prefix of every entry of the index.
 std::string IndexKeyPrefix(uint32_t index_id);
 
+// The entry key of row i of col (an indexed column) in index index_id:
+// prefix | encoded value | pk_tail (the row's encoded primary key).
+std::string IndexEntryKey(uint32_t index_id, const ColumnView& col, size_t i, std::string_view pk_tail);
+
 // Whether a column of this type can be indexed (scalars).
 bool IsIndexable(ColumnType t);
 

@@ -83,8 +83,9 @@ std::vector<uint8_t> SupersededRows(const RowKeys& row_keys) {
 Status MaintainIndexes(const catalog::TableDef& table, const std::vector<ColumnView>& cols, const RowKeys& keys,
                        WriteMode mode, const std::vector<uint8_t>& superseded, txn::Transaction* tx) {
   const size_t n = keys.keys.size();
+  const IndexKeys index_keys(table);
   std::vector<uint8_t> existed(n, 0);
-  StoredIndexedColumns old_columns(table);
+  StoredIndexedColumns old_columns(table, index_keys);
   std::vector<size_t> old_row(n, 0);
   if (mode == WriteMode::kUpsert) {
     std::vector<std::string> values;
@@ -104,8 +105,8 @@ Status MaintainIndexes(const catalog::TableDef& table, const std::vector<ColumnV
     if (superseded[i]) continue;
     const std::string_view pk_tail = keys.keys[i].substr(keys.prefix_size);
     std::vector<std::string> old_entries;
-    if (existed[i]) old_entries = IndexEntriesOf(table, old_views, old_row[i], pk_tail);
-    UpdateIndexEntries(old_entries, IndexEntriesOf(table, cols, i, pk_tail), tx);
+    if (existed[i]) old_entries = index_keys.Of(old_views, old_row[i], pk_tail);
+    UpdateIndexEntries(old_entries, index_keys.Of(cols, i, pk_tail), tx);
   }
   return Status::OK();
 }
@@ -226,20 +227,27 @@ Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, t
   std::sort(existing.begin(), existing.end(), [&](size_t a, size_t b) { return key_of(a) < key_of(b); });
   existing.erase(std::unique(existing.begin(), existing.end(), [&](size_t a, size_t b) { return key_of(a) == key_of(b); }),
                  existing.end());
-  if (existing.empty()) return Status::OK();
-  tx->Guard(catalog::TableDefKey(table.name));
-  if (!table.indexes.empty()) {
-    StoredIndexedColumns old_columns(table);
-    for (size_t i : existing) EMBODB_RETURN_IF_ERROR(old_columns.Add(values[i]));
-    const std::vector<ColumnView> old_views = old_columns.views();
-    for (size_t j = 0; j < existing.size(); j++) {
-      const std::string_view pk_tail = key_of(existing[j]).substr(encoded.prefix_size);
-      UpdateIndexEntries(IndexEntriesOf(table, old_views, j, pk_tail), {}, tx);
-    }
+  const IndexKeys index_keys(table);
+  StoredIndexedColumns old_columns(table, index_keys);
+  std::vector<std::string_view> row_keys;
+  for (size_t i : existing) {
+    if (!index_keys.empty()) EMBODB_RETURN_IF_ERROR(old_columns.Add(values[i]));
+    row_keys.push_back(key_of(i));
   }
-  for (size_t i : existing) tx->Delete(key_of(i));
-  *deleted = existing.size();
+  *deleted = row_keys.size();
+  DeleteStoredRows(table, row_keys, encoded.prefix_size, old_columns.views(), tx);
   return Status::OK();
+}
+
+void DeleteStoredRows(const catalog::TableDef& table, const std::vector<std::string_view>& row_keys,
+                      size_t prefix_size, const std::vector<ColumnView>& indexed, txn::Transaction* tx) {
+  if (row_keys.empty()) return;
+  tx->Guard(catalog::TableDefKey(table.name));
+  const IndexKeys index_keys(table);
+  for (size_t j = 0; !index_keys.empty() && j < row_keys.size(); j++) {
+    UpdateIndexEntries(index_keys.Of(indexed, j, row_keys[j].substr(prefix_size)), {}, tx);
+  }
+  for (std::string_view key : row_keys) tx->Delete(key);
 }
 
 }  // namespace embodb::table

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -35,5 +36,12 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
 // or any integer type for an integer key); *deleted counts the rows that existed.
 Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, txn::Transaction* tx,
                        size_t* deleted);
+
+// Deletes rows known to exist, with their index entries: row_keys are their
+// distinct row keys (table prefix of prefix_size bytes, then the primary
+// key); indexed holds, per schema position, the values of the indexed columns
+// of those rows, in the same order.
+void DeleteStoredRows(const catalog::TableDef& table, const std::vector<std::string_view>& row_keys,
+                      size_t prefix_size, const std::vector<ColumnView>& indexed, txn::Transaction* tx);
 
 }  // namespace embodb::table
