@@ -55,6 +55,7 @@ static lsm::Options ParseOptions(const py::dict& opts) {
     else if (key == "block_cache_size") o.block_cache_size = PositiveInt(v, key);
     else if (key == "min_blob_size") o.min_blob_size = PositiveInt(v, key);
     else if (key == "blob_file_merge_size") o.blob_file_merge_size = PositiveInt(v, key);
+    else if (key == "min_ingest_batch_size") o.min_ingest_batch_size = PositiveInt(v, key);
     else if (key == "target_file_size") o.target_file_size = PositiveInt(v, key);
     else if (key == "compaction_threads") o.compaction_threads = static_cast<int>(PositiveInt(v, key));
     else if (key == "group_commit_interval_ms") o.group_commit_interval_ms = static_cast<uint32_t>(PositiveInt(v, key));
@@ -134,6 +135,8 @@ static py::dict Stats(const HandlePtr& h) {
   d["compaction_bytes_written"] = s.compaction_bytes_written;
   d["write_amplification"] = s.WriteAmplification();
   d["num_flushes"] = s.num_flushes;
+  d["ingest_bytes_written"] = s.ingest_bytes_written;
+  d["num_ingests"] = s.num_ingests;
   d["num_compactions"] = s.num_compactions;
   d["num_trivial_moves"] = s.num_trivial_moves;
   d["compaction_seconds"] = static_cast<double>(s.compaction_micros) / 1e6;

@@ -53,6 +53,8 @@ struct DbStats {
   uint64_t compaction_bytes_read = 0;
   uint64_t compaction_bytes_written = 0;
   uint64_t num_flushes = 0;
+  uint64_t ingest_bytes_written = 0;  // large batches written as tables
+  uint64_t num_ingests = 0;
   uint64_t num_compactions = 0;
   uint64_t num_trivial_moves = 0;
   uint64_t compaction_micros = 0;
@@ -123,10 +125,21 @@ class DB {
   // db_write.cc
   Status WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate);
   Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);
-  // Merges the queue's batches, from the front up to *last_writer, into group_batch_.
-  void BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms);
+  // Picks the writers of the group (the front up to *last_writer) and returns
+  // their batches as one: the front's own batch when it is the only one,
+  // otherwise group_batch_ holding copies of them all.
+  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms);
   void WaitForGroupPeers(std::unique_lock<std::mutex>& lock, Writer* leader);
   void SyncThreadMain();
+
+  // db_ingest.cc
+  bool ShouldIngest(const WriteBatch& batch) const;
+  // Writes the batch (its sequence set, the last sequence not yet advanced)
+  // as L0 tables and commits it with one manifest edit, which also advances
+  // the last sequence. REQUIRES: the caller leads the writer queue and holds
+  // lock. On an error nothing is committed; a failed manifest write also
+  // sets the background error.
+  Status IngestBatch(std::unique_lock<std::mutex>& lock, const WriteBatch& batch);
 
   // db_background.cc
   void FlushThreadMain();

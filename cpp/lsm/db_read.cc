@@ -132,7 +132,8 @@ void DB::ReleaseSnapshot(SequenceNumber snapshot) {
 
 double DbStats::WriteAmplification() const {
   if (user_bytes_written == 0) return 0.0;
-  return static_cast<double>(wal_bytes_written + flush_bytes_written + compaction_bytes_written) /
+  return static_cast<double>(wal_bytes_written + flush_bytes_written + ingest_bytes_written +
+                             compaction_bytes_written) /
          static_cast<double>(user_bytes_written);
 }
 

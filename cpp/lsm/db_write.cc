@@ -84,8 +84,7 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
   if (status.ok()) {
     bool need_sync = false;
     uint32_t sync_within_ms = 0;
-    BuildBatchGroup(&last_writer, &need_sync, &sync_within_ms);
-    WriteBatch* group = &group_batch_;
+    WriteBatch* group = BuildBatchGroup(&last_writer, &need_sync, &sync_within_ms);
     const uint32_t count = group->Count();
     SequenceNumber last = versions_->LastSequence();
     if (count > 0) group->SetSequence(last + 1);
@@ -99,21 +98,32 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       if (g == last_writer) break;
     }
     last += count;
-    std::shared_ptr<MemTable> mem = mem_;
-    log::Writer* log = log_.get();
-    WritableFile* logfile = logfile_.get();
-    l.unlock();
-    // Only the leader touches the log and inserts into the memtable, so neither
-    // needs the mutex; readers only see sequences up to LastSequence().
-    if (count > 0) status = log->AddRecord(group->Contents());
     const uint64_t sync_start = env_->NowMicros();
-    if (status.ok() && need_sync) status = logfile->Sync();
-    if (status.ok() && count > 0) status = group->InsertInto(mem.get());
-    l.lock();
+    const bool ingest = count > 0 && group == batch && ShouldIngest(*group);
+    if (ingest) {
+      // Written as tables (db_ingest.cc); the WAL is synced only for the
+      // sync requests that joined the group.
+      status = IngestBatch(l, *group);
+      WritableFile* logfile = logfile_.get();
+      l.unlock();
+      if (status.ok() && need_sync) status = logfile->Sync();
+      l.lock();
+    } else {
+      std::shared_ptr<MemTable> mem = mem_;
+      log::Writer* log = log_.get();
+      WritableFile* logfile = logfile_.get();
+      l.unlock();
+      // Only the leader touches the log and inserts into the memtable, so neither
+      // needs the mutex; readers only see sequences up to LastSequence().
+      if (count > 0) status = log->AddRecord(group->Contents());
+      if (status.ok() && need_sync) status = logfile->Sync();
+      if (status.ok() && count > 0) status = group->InsertInto(mem.get());
+      l.lock();
+    }
     if (status.ok()) {
       versions_->SetLastSequence(last);
       stats_.user_bytes_written += group->payload_bytes();
-      if (count > 0) stats_.wal_bytes_written += group->ApproximateSize() + log::kHeaderSize;
+      if (count > 0 && !ingest) stats_.wal_bytes_written += group->ApproximateSize() + log::kHeaderSize;
       if (need_sync) {
         stats_.wal_syncs++;
         sync_deadline_us_ = 0;
@@ -127,7 +137,7 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
           sync_cv_.notify_all();
         }
       }
-    } else {
+    } else if (!ingest) {
       // The WAL may now hold a partial record: stop writing until reopen,
       // which drops the torn tail.
       SetBackgroundError(status);
@@ -175,9 +185,10 @@ void DB::WaitForGroupPeers(std::unique_lock<std::mutex>& l, Writer* leader) {
   leader_forming_group_ = false;
 }
 
-void DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms) {
+WriteBatch* DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_within_ms) {
   Writer* first = writers_.front();
   group_batch_.Clear();
+  size_t batches = 0;
   size_t size = first->batch ? first->batch->ApproximateSize() : 0;
   const size_t max_size = size <= (128 << 10) ? size + (128 << 10) : kMaxGroupBytes;
   *last_writer = first;
@@ -188,12 +199,20 @@ void DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t* sync_w
       if (size + add > max_size) break;
       size += add;
     }
-    if (w->batch != nullptr) group_batch_.Append(*w->batch);
+    if (w->batch != nullptr) batches++;
     if (w->durability == Durability::kSync) *need_sync = true;
     const uint32_t within = SyncWithinMs(options_, w->durability);
     if (within > 0 && (*sync_within_ms == 0 || within < *sync_within_ms)) *sync_within_ms = within;
     *last_writer = w;
   }
+  // A lone batch is written as it is: copying a large one would cost as much
+  // as the WAL append itself.
+  if (batches == 1 && first->batch != nullptr) return first->batch;
+  for (Writer* w : writers_) {
+    if (w->batch != nullptr) group_batch_.Append(*w->batch);
+    if (w == *last_writer) break;
+  }
+  return &group_batch_;
 }
 
 Status DB::MakeRoomForWrite(std::unique_lock<std::mutex>& l, bool force) {

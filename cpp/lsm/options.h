@@ -36,6 +36,10 @@ struct Options {
   size_t block_cache_size = 128ull << 20;
   int max_open_files = 1000;
 
+  // A write batch of at least this many bytes is written as tables instead of
+  // through the WAL and the memtable (0: never); see db_ingest.cc.
+  size_t min_ingest_batch_size = 32ull << 20;
+
   int l0_compaction_trigger = 4;
   int l0_slowdown_trigger = 12;
   int l0_stop_trigger = 20;

@@ -1,9 +1,11 @@
 #include "lsm/write_batch.h"
 
-#include "lsm/memtable.h"
-
 #include <algorithm>
+#include <cstring>
 #include <vector>
+
+#include "lsm/memtable.h"
+#include "util/huge_pages.h"
 
 namespace embodb::lsm {
 
@@ -12,12 +14,43 @@ void WriteBatch::Clear() {
   payload_bytes_ = 0;
 }
 
+void WriteBatch::Reserve(size_t bytes) {
+  const size_t before = rep_.capacity();
+  rep_.reserve(rep_.size() + bytes);
+  // A fresh large buffer: fault it in huge pages (see util/huge_pages.h).
+  if (rep_.capacity() != before && bytes >= kHugePageSize) AdviseHugePages(rep_.data(), rep_.capacity());
+}
+
 void WriteBatch::Put(std::string_view key, std::string_view value) {
   SetCount(Count() + 1);
   rep_.push_back(static_cast<char>(kTypeValue));
   PutLengthPrefixed(&rep_, key);
   PutLengthPrefixed(&rep_, value);
   payload_bytes_ += key.size() + value.size();
+}
+
+void WriteBatch::AppendPutsInPlace(const std::vector<std::string_view>& keys,
+                                   const std::vector<size_t>& value_sizes, std::vector<char*>* values) {
+  size_t total = 0;
+  for (size_t i = 0; i < keys.size(); i++) {
+    total += 1 + VarintLength(keys[i].size()) + keys[i].size() + VarintLength(value_sizes[i]) + value_sizes[i];
+    payload_bytes_ += keys[i].size() + value_sizes[i];
+  }
+  Reserve(total);
+  size_t at = rep_.size();
+  rep_.resize(at + total);
+  values->resize(keys.size());
+  char* p = rep_.data() + at;
+  for (size_t i = 0; i < keys.size(); i++) {
+    *p++ = static_cast<char>(kTypeValue);
+    p = EncodeVarint32(p, static_cast<uint32_t>(keys[i].size()));
+    std::memcpy(p, keys[i].data(), keys[i].size());
+    p += keys[i].size();
+    p = EncodeVarint32(p, static_cast<uint32_t>(value_sizes[i]));
+    (*values)[i] = p;
+    p += value_sizes[i];
+  }
+  SetCount(Count() + static_cast<uint32_t>(keys.size()));
 }
 
 void WriteBatch::Delete(std::string_view key) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lsm/dbformat.h"
 #include "util/status.h"
@@ -24,7 +25,15 @@ class WriteBatch {
 
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  // Appends puts of `keys` whose values (of value_sizes bytes) are left for
+  // the caller to write, at (*values)[i], before the batch is used or changed.
+  // Lets a large batch be encoded in place, in parallel, without a copy.
+  void AppendPutsInPlace(const std::vector<std::string_view>& keys, const std::vector<size_t>& value_sizes,
+                         std::vector<char*>* values);
   void Clear();
+  // Makes room for `bytes` more of records (a large batch then grows without
+  // copying itself over and over).
+  void Reserve(size_t bytes);
   // Appends the records of `other` (used to group concurrent writers' batches).
   void Append(const WriteBatch& other);
 

@@ -133,7 +133,11 @@ TEST(RowCodecTest, RoundTripWithNullsAndMissingTrailingColumns) {
   cloud.AppendNull();
   std::vector<ColumnView> cols = {ViewOf(ids, T("int64")), names.view(), ViewOf(pos, T("point3")), cloud.view()};
   std::vector<std::string> rows(2);
-  for (size_t i = 0; i < 2; i++) EncodeRow(*schema, cols, i, &rows[i]);
+  for (size_t i = 0; i < 2; i++) {
+    rows[i].resize(EncodedRowSize(*schema, cols, i));
+    char* end = EncodeRowTo(*schema, cols, i, rows[i].data());
+    ASSERT_EQ(end, rows[i].data() + rows[i].size());  // the size was exact
+  }
 
   Schema grown = *schema;
   ASSERT_OK(grown.AddColumn({"flag", T("bool"), false, Value::Bool(true)}));

@@ -1,30 +1,55 @@
 #include "table/row_codec.h"
 
+#include <cstring>
+
 #include "util/coding.h"
 
 namespace embodb::table {
 
 static constexpr uint8_t kRowFormat = 1;
 
-void EncodeRow(const Schema& schema, const std::vector<ColumnView>& cols, size_t row, std::string* dst) {
+size_t EncodedRowSize(const Schema& schema, const std::vector<ColumnView>& cols, size_t row) {
   const size_t n = schema.size();
-  dst->push_back(static_cast<char>(kRowFormat));
-  PutVarint32(dst, static_cast<uint32_t>(n));
-  const size_t bitmap_at = dst->size();
-  dst->append((n + 7) / 8, '\0');
+  size_t size = 1 + VarintLength(n) + (n + 7) / 8;
+  for (size_t c = 0; c < n; c++) {
+    const ColumnView& col = cols[c];
+    if (c == schema.primary_key() || col.IsNull(row)) continue;
+    if (col.type.IsVariable()) {
+      const size_t len = col.Bytes(row).size();
+      size += VarintLength(len) + len;
+    } else {
+      size += col.type.FixedWidth();
+    }
+  }
+  return size;
+}
+
+char* EncodeRowTo(const Schema& schema, const std::vector<ColumnView>& cols, size_t row, char* dst) {
+  const size_t n = schema.size();
+  *dst++ = static_cast<char>(kRowFormat);
+  dst = EncodeVarint32(dst, static_cast<uint32_t>(n));
+  char* bitmap = dst;
+  std::memset(bitmap, 0, (n + 7) / 8);
+  dst += (n + 7) / 8;
   for (size_t c = 0; c < n; c++) {
     const ColumnView& col = cols[c];
     if (col.IsNull(row)) {
-      (*dst)[bitmap_at + c / 8] = static_cast<char>((*dst)[bitmap_at + c / 8] | (1 << (c % 8)));
+      bitmap[c / 8] = static_cast<char>(bitmap[c / 8] | (1 << (c % 8)));
       continue;
     }
     if (c == schema.primary_key()) continue;
     if (col.type.IsVariable()) {
-      PutLengthPrefixed(dst, col.Bytes(row));
+      const std::string_view bytes = col.Bytes(row);
+      dst = EncodeVarint32(dst, static_cast<uint32_t>(bytes.size()));
+      std::memcpy(dst, bytes.data(), bytes.size());
+      dst += bytes.size();
     } else {
-      dst->append(reinterpret_cast<const char*>(col.Fixed(row)), col.type.FixedWidth());
+      const size_t w = col.type.FixedWidth();
+      std::memcpy(dst, col.Fixed(row), w);
+      dst += w;
     }
   }
+  return dst;
 }
 
 Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* const* outs) {

@@ -18,7 +18,10 @@
 namespace embodb::table {
 
 // cols: one view per schema column, in schema order, already conformed.
-void EncodeRow(const Schema& schema, const std::vector<ColumnView>& cols, size_t row, std::string* dst);
+// The bytes EncodeRowTo writes for this row.
+size_t EncodedRowSize(const Schema& schema, const std::vector<ColumnView>& cols, size_t row);
+// Writes the row's EncodedRowSize bytes at dst; returns the end.
+char* EncodeRowTo(const Schema& schema, const std::vector<ColumnView>& cols, size_t row, char* dst);
 
 // Appends the row's columns to outs (indexed by schema column; nullptr: not
 // wanted). The primary key column is not in the value: the caller fills it.

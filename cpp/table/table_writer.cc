@@ -1,5 +1,6 @@
 #include "table/table_writer.h"
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -172,35 +173,32 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
     EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, pk, &order));
     EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, order, prefix, pk, tx));
   }
-  const bool indexed = !table.indexes.empty();
-  std::vector<uint8_t> superseded;
-  if (indexed) {
-    superseded = mode == WriteMode::kUpsert ? SupersededRows(keys) : std::vector<uint8_t>(n, 0);
+  // An upsert that repeats a key keeps the last of its rows.
+  std::vector<uint8_t> superseded = mode == WriteMode::kUpsert ? SupersededRows(keys) : std::vector<uint8_t>();
+  if (!table.indexes.empty()) {
+    if (superseded.empty()) superseded.assign(n, 0);
     EMBODB_RETURN_IF_ERROR(MaintainIndexes(table, cols, keys, mode, superseded, tx));
   }
 
-  // Rows are encoded in parallel chunks, then handed to the transaction in order.
-  constexpr size_t kChunk = 2048;
-  const size_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<std::string> encoded(chunks);
-  std::vector<std::vector<size_t>> ends(chunks);
-  tbb::parallel_for(size_t{0}, chunks, [&](size_t k) {
-    const size_t begin = k * kChunk, end = std::min(n, begin + kChunk);
-    for (size_t i = begin; i < end; i++) {
-      EncodeRow(schema, cols, i, &encoded[k]);
-      ends[k].push_back(encoded[k].size());
+  // The rows' values are written in place in the transaction, in parallel.
+  std::vector<size_t> rows;  // the rows to put: all but superseded ones
+  rows.reserve(n);
+  for (size_t i = 0; i < n; i++) {
+    if (superseded.empty() || !superseded[i]) rows.push_back(i);
+  }
+  std::vector<std::string_view> put_keys(rows.size());
+  std::vector<size_t> sizes(rows.size());
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, rows.size(), 4096), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t j = r.begin(); j < r.end(); j++) {
+      put_keys[j] = keys.keys[rows[j]];
+      sizes[j] = EncodedRowSize(schema, cols, rows[j]);
     }
   });
-  for (size_t k = 0; k < chunks; k++) {
-    size_t start = 0;
-    for (size_t j = 0; j < ends[k].size(); j++) {
-      const size_t row = k * kChunk + j;
-      if (!indexed || !superseded[row]) {
-        tx->Put(keys.keys[row], std::string_view(encoded[k]).substr(start, ends[k][j] - start));
-      }
-      start = ends[k][j];
-    }
-  }
+  std::vector<char*> values;
+  tx->PutInPlace(put_keys, sizes, &values);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, rows.size(), 4096), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t j = r.begin(); j < r.end(); j++) EncodeRowTo(schema, cols, rows[j], values[j]);
+  });
   return Status::OK();
 }
 

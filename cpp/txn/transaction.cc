@@ -131,6 +131,21 @@ void Transaction::Put(std::string_view key, std::string_view value) {
   }
 }
 
+void Transaction::PutInPlace(const std::vector<std::string_view>& keys, const std::vector<size_t>& value_sizes,
+                             std::vector<char*>* values) {
+  if (exclusive_) {
+    batch_.AppendPutsInPlace(keys, value_sizes, values);
+    fingerprints_.reserve(fingerprints_.size() + keys.size());
+    for (std::string_view key : keys) fingerprints_.push_back(TxnManager::Fingerprint(key));
+    return;
+  }
+  values->resize(keys.size());
+  for (size_t i = 0; i < keys.size(); i++) {
+    auto [it, inserted] = writes_.insert_or_assign(std::string(keys[i]), std::string(value_sizes[i], '\0'));
+    (*values)[i] = it->second->data();
+  }
+}
+
 void Transaction::Guard(std::string_view key) {
   if (!exclusive_) guards_.push_back(TxnManager::Fingerprint(key));
 }

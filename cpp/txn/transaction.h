@@ -45,6 +45,11 @@ class Transaction final : public Reader {
 
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  // Puts of `keys` (distinct) whose values the caller writes in place:
+  // (*values)[i] has room for value_sizes[i] bytes and must be filled before
+  // the transaction is used again. Spares a large write a copy of every value.
+  void PutInPlace(const std::vector<std::string_view>& keys, const std::vector<size_t>& value_sizes,
+                  std::vector<char*>* values);
   // Makes Commit fail with Conflict when another transaction committed `key`
   // after this one's snapshot, though this one does not write it: the
   // definition of a table it writes, say. No effect on exclusive transactions,

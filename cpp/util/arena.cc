@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <new>
 
+#include "util/huge_pages.h"
+
 namespace embodb {
 
 char* Arena::AllocateFallback(size_t bytes) {
@@ -12,8 +14,9 @@ char* Arena::AllocateFallback(size_t bytes) {
     // A large object gets its own block so the current block's tail is not wasted.
     return AllocateNewBlock(bytes);
   }
-  alloc_ptr_ = AllocateNewBlock(kBlockSize);
-  alloc_bytes_remaining_ = kBlockSize;
+  const size_t size = NextBlockSize();
+  alloc_ptr_ = AllocateNewBlock(size);
+  alloc_bytes_remaining_ = size;
   char* result = alloc_ptr_;
   alloc_ptr_ += bytes;
   alloc_bytes_remaining_ -= bytes;
@@ -35,10 +38,21 @@ char* Arena::AllocateAligned(size_t bytes) {
   return AllocateFallback(bytes);
 }
 
+size_t Arena::NextBlockSize() const {
+  return MemoryUsage() >= kHugeAfter ? kHugeBlockSize : kBlockSize;
+}
+
 char* Arena::AllocateNewBlock(size_t bytes) {
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();  // like operator new: out of memory
-  blocks_.push_back(Block{static_cast<char*>(p), bytes});
+  char* p;
+  if (bytes % kHugePageSize == 0) {
+    p = MapHuge(bytes);
+    if (p == nullptr) throw std::bad_alloc();
+  } else {
+    void* m = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();  // like operator new: out of memory
+    p = static_cast<char*>(m);
+  }
+  blocks_.push_back(Block{p, bytes});
   memory_usage_.fetch_add(bytes + sizeof(Block), std::memory_order_relaxed);
   return static_cast<char*>(p);
 }

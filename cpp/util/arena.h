@@ -28,7 +28,13 @@ class Arena {
   char* AllocateFallback(size_t bytes);
   char* AllocateNewBlock(size_t bytes);
 
+  // Blocks are kBlockSize until the arena holds kHugeAfter bytes; then
+  // kHugeBlockSize, on huge pages (util/huge_pages.h), so that a large
+  // memtable is not filled one page fault per 4 KiB.
   static constexpr size_t kBlockSize = 1 << 20;
+  static constexpr size_t kHugeAfter = 8 << 20;
+  static constexpr size_t kHugeBlockSize = 8 << 20;
+  size_t NextBlockSize() const;
   struct Block {
     char* base;
     size_t size;

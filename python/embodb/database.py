@@ -200,7 +200,9 @@ def connect(
     ``memory_budget`` (bytes) bounds the memtable and block cache together.
     Further engine options: ``write_buffer_size``, ``block_cache_size``,
     ``min_blob_size`` (values at least this large go to blob files, default
-    4 KiB), ``blob_file_merge_size``, ``target_file_size``, ``compaction_threads``,
+    4 KiB), ``blob_file_merge_size``, ``min_ingest_batch_size`` (a write of at
+    least this many bytes goes straight into tables, default 32 MiB; 0: never),
+    ``target_file_size``, ``compaction_threads``,
     ``group_commit_interval_ms``, ``periodic_sync_interval_ms``, ``zstd_level``,
     ``create_if_missing``, ``error_if_exists``.
 

@@ -74,16 +74,29 @@ void TableBuilder::FlushDataBlock() {
   props_.num_data_blocks++;
 }
 
+bool TableBuilder::ShouldTryCompression() {
+  if (failed_streak_ < kGiveUpStreak) return true;
+  if (++blocks_since_try_ < kRetryInterval) return false;
+  blocks_since_try_ = 0;
+  return true;
+}
+
 void TableBuilder::WriteBlock(std::string_view raw, BlockHandle* handle) {
-  if (options_.zstd_level > 0 && raw.size() >= options_.min_compress_size &&
-      CompressBlock(raw, options_.zstd_level, &compressed_)) {
-    WriteRawBlock(compressed_, kZstdCompression, handle);
-  } else {
-    WriteRawBlock(raw, kNoCompression, handle);
+  if (options_.zstd_level > 0 && raw.size() >= options_.min_compress_size && ShouldTryCompression()) {
+    if (CompressBlock(raw, options_.zstd_level, &compressed_)) {
+      failed_streak_ = 0;
+      WriteRawBlock(compressed_, kZstdCompression, handle);
+      return;
+    }
+    failed_streak_++;
   }
+  WriteRawBlock(raw, kNoCompression, handle);
 }
 
 void TableBuilder::WriteRawBlock(std::string_view contents, CompressionType type, BlockHandle* handle) {
+  // After a failed append, a later one that succeeds must not hide it (the
+  // table would look whole with a block missing).
+  if (!status_.ok()) return;
   handle->offset = offset_;
   handle->size = contents.size();
   std::string trailer;

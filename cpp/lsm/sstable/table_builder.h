@@ -51,6 +51,14 @@ class TableBuilder {
   bool pending_index_entry_ = false;
   BlockHandle pending_handle_;
   std::string compressed_;
+  // Incompressible data (random floats, already-compressed images) would cost
+  // a failed zstd call per block: after kGiveUpStreak failures in a row,
+  // blocks are stored raw and only one in kRetryInterval is tried again.
+  static constexpr int kGiveUpStreak = 8;
+  static constexpr int kRetryInterval = 64;
+  bool ShouldTryCompression();
+  int failed_streak_ = 0;
+  int blocks_since_try_ = 0;
   bool finished_ = false;
 };
 

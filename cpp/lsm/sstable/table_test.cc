@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "env/fault_injection_env.h"
 #include "lsm/dbformat.h"
 #include "lsm/sstable/block_builder.h"
 #include "lsm/sstable/table_builder.h"
@@ -179,6 +180,35 @@ TEST_P(TableTest, TruncationIsCorruption) {
     auto f = env_->NewRandomAccessFile("/t.sst").value();
     auto table = Table::Open(std::move(f), "/t.sst", pristine.size() - cut, 1, nullptr);
     EXPECT_TRUE(table.status().IsCorruption()) << cut;
+  }
+}
+
+// A failed append anywhere (data, filter, properties, index, footer) fails
+// Finish, even when later appends succeed again.
+TEST_P(TableTest, AnyFailedAppendFailsTheBuild) {
+  for (int n = 1;; n++) {
+    auto mem = NewMemEnv();
+    FaultInjectionEnv env(mem.get());
+    auto f = env.NewWritableFile("/t.sst").value();
+    TableOptions options;
+    options.zstd_level = GetParam();
+    options.block_size = 256;
+    TableBuilder builder(options, f.get());
+    env.FailNthWrite(n);
+    for (int i = 0; i < 40; i++) builder.Add(IKey("key" + std::to_string(100 + i), 1), std::string(20, 'v'));
+    const bool failed = !builder.status().ok() || !builder.Finish().ok();
+    env.FailNthWrite(0);
+    if (failed) {
+      ASSERT_LT(n, 1000);
+      continue;
+    }
+    // Past the last append the build succeeds, and then the table is whole.
+    EXPECT_GT(n, 8) << "a table has at least four blocks with trailers";
+    ASSERT_OK(f->Close());
+    auto table = Table::Open(mem->NewRandomAccessFile("/t.sst").value(), "/t.sst", builder.FileSize(), 1, nullptr);
+    ASSERT_TRUE(table.ok()) << "after failing append " << n - 1 << ": " << table.status().ToString();
+    EXPECT_EQ(40u, (*table)->properties().num_entries);
+    break;
   }
 }
 
