@@ -146,6 +146,49 @@ def test_get_get_many_len_delete_upsert(obs):
     assert len(obs) == 49
 
 
+def _same_row(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert type(a[k]) is type(b[k]), k
+        if isinstance(a[k], np.ndarray):
+            assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and np.array_equal(a[k], b[k]), k
+        else:
+            assert a[k] == b[k], k
+
+
+def test_get_fast_path_equals_get_many(db):
+    """get(int or str) is one call into C++; it must give exactly what the
+    columnar path gives, for every type, nulls and defaults added later."""
+    t = db.create_table("all", {"k": "string", "b": "bool", "i8": "int8", "u64": "uint64", "f": "float32",
+                                "d": "float64", "ts": "timestamp", "raw": "bytes", "v": embodb.vector(3),
+                                "p": embodb.point3(), "c": embodb.pointcloud(4)}, primary_key="k")
+    t.insert([{"k": "a", "b": True, "i8": -3, "u64": 2**64 - 1, "f": 0.5, "d": -1e300, "ts": "2026-11-21T10:00:00",
+               "raw": b"\x00\xff", "v": [1, 2, 3], "p": [4, 5, 6], "c": np.ones((5, 4), np.float32)},
+              {"k": "b"}])
+    t.add_column("later", "int16", default=7)
+    for key in ["a", "b"]:
+        _same_row(t.get(key), t.get_many([key]).to_list()[0])
+    assert t.get("b")["v"] is None and t.get("b")["later"] == 7
+    assert t.get("zz") is None
+    assert t.get("a")["u64"] == 2**64 - 1  # not through float64
+    with pytest.raises(SchemaError, match="u64"):
+        t.insert([{"k": "neg", "u64": -1}])
+    assert t.get("neg") is None
+    assert t.get("a", columns=["c", "k"]).keys() == {"c", "k"}
+    assert t.get("a", columns=["c"])["c"].shape == (5, 4)
+    with pytest.raises(SchemaError, match="nope"):
+        t.get("a", columns=["nope"])
+    with pytest.raises(SchemaError):
+        t.get(5)  # an int key for a string primary key
+    snap = db.snapshot()
+    t.upsert([{"k": "a", "i8": 9}])
+    assert snap["all"].get("a")["i8"] == -3 and t.get("a")["i8"] == 9
+    with db.transaction() as tx:
+        tx["all"].upsert([{"k": "n", "i8": 1}])
+        assert tx["all"].get("n")["i8"] == 1 and t.get("n") is None
+    snap.close()
+
+
 def test_query_chain_order_limit_offset_select(obs):
     obs.insert(make_rows(40))
     q = obs.select("id", "score").order_by("score", descending=True).offset(5).limit(10)

@@ -2,6 +2,8 @@
 
 #include <pybind11/stl.h>
 
+#include <cstring>
+
 #include "bindings/errors.h"
 
 namespace py = pybind11;
@@ -251,6 +253,55 @@ static py::list Strings(const BatchPtr& b, size_t i) {
     PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(r), obj);
   }
   return out;
+}
+
+// A new array of `count` float32 values (copied), shaped `shape`.
+static py::array FloatArray(const char* data, std::vector<py::ssize_t> shape) {
+  py::array_t<float> a(std::move(shape));
+  std::memcpy(a.mutable_data(), data, static_cast<size_t>(a.size()) * sizeof(float));
+  return a;
+}
+
+py::object CellObject(const ColumnView& v, size_t row) {
+  if (v.IsNull(row)) return py::none();
+  switch (v.type.id) {
+    case TypeId::kBool: return py::bool_(v.Get<uint8_t>(row) != 0);
+    case TypeId::kInt8: return py::int_(v.Get<int8_t>(row));
+    case TypeId::kInt16: return py::int_(v.Get<int16_t>(row));
+    case TypeId::kInt32: return py::int_(v.Get<int32_t>(row));
+    case TypeId::kInt64: return py::int_(v.Get<int64_t>(row));
+    case TypeId::kUInt8: return py::int_(v.Get<uint8_t>(row));
+    case TypeId::kUInt16: return py::int_(v.Get<uint16_t>(row));
+    case TypeId::kUInt32: return py::int_(v.Get<uint32_t>(row));
+    case TypeId::kUInt64: return py::int_(v.Get<uint64_t>(row));
+    case TypeId::kFloat32: return py::float_(v.Get<float>(row));
+    case TypeId::kFloat64: return py::float_(v.Get<double>(row));
+    case TypeId::kTimestamp: {
+      // Like to_list(): a numpy.datetime64 in nanoseconds.
+      static const py::handle datetime64 = py::object(py::module_::import("numpy").attr("datetime64")).release();
+      return datetime64(v.Get<int64_t>(row), "ns");
+    }
+    case TypeId::kString: {
+      const std::string_view s = v.Bytes(row);
+      PyObject* obj = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+      if (obj == nullptr) throw py::error_already_set();
+      return py::reinterpret_steal<py::object>(obj);
+    }
+    case TypeId::kBytes: {
+      const std::string_view s = v.Bytes(row);
+      return py::bytes(s.data(), s.size());
+    }
+    case TypeId::kVector:
+      return FloatArray(reinterpret_cast<const char*>(v.Fixed(row)), {static_cast<py::ssize_t>(v.type.param)});
+    case TypeId::kPoint3: return FloatArray(reinterpret_cast<const char*>(v.Fixed(row)), {3});
+    case TypeId::kPointCloud: {
+      const std::string_view s = v.Bytes(row);
+      const auto channels = static_cast<py::ssize_t>(v.type.param);
+      const auto points = static_cast<py::ssize_t>(s.size() / sizeof(float)) / channels;
+      return FloatArray(s.data(), {points, channels});
+    }
+  }
+  return py::none();
 }
 
 void RegisterResultBatch(py::module_& m) {

@@ -39,6 +39,12 @@ class InputColumnsBuilder {
 // caller keeps `array` alive. SchemaError naming `name` for other dtypes.
 table::ColumnView ArrayView(const pybind11::array& array, const std::string& name, bool as_timestamp);
 
+// Row `row` of a column as a Python value, as Result.to_list() gives it:
+// None for null; int, float, bool, str, bytes; numpy.datetime64 (ns) for a
+// timestamp; a new float32 array for a vector (dim,), point3 (3,) or point
+// cloud (n, channels).
+pybind11::object CellObject(const table::ColumnView& column, size_t row);
+
 void RegisterResultBatch(pybind11::module_& m);
 
 }  // namespace embodb::bindings

@@ -211,6 +211,33 @@ std::shared_ptr<table::ResultBatch> GetRows(const HandlePtr& h, py::handle reade
   return batch;
 }
 
+// One row as a dict of Python values, or None: the fast path of Table.get
+// (one call, no columnar result in between).
+py::object GetRow(const HandlePtr& h, py::handle reader, const std::string& name, py::handle key,
+                  const std::optional<std::vector<std::string>>& columns) {
+  auto def = FindTable(h, name);
+  const table::Schema& schema = def->schema;
+  std::string row_key = table::RowKeyPrefix(def->id);
+  const size_t prefix_size = row_key.size();
+  ThrowIfError(table::AppendKeyValue(schema.primary_key_column().type, ToValue(key, "key"), &row_key));
+  const auto projection = Projection(schema, columns, name);
+  ReaderArg r = MakeReader(h, reader);
+  std::string value;
+  Status s;
+  {
+    py::gil_scoped_release release;
+    s = r.get()->Get(row_key, &value);
+  }
+  if (s.IsNotFound()) return py::none();
+  ThrowIfError(s);
+  auto batch = table::ResultBatch::ForProjection(schema, projection);
+  table::RowDecoder decoder(schema, projection, &batch);
+  ThrowIfError(decoder.Decode(std::string_view(row_key).substr(prefix_size), value));
+  py::dict row;
+  for (size_t j = 0; j < projection.size(); j++) row[py::str(batch.names[j])] = CellObject(batch.columns[j].view(), 0);
+  return row;
+}
+
 // The compiled filter, or nullptr when there is none.
 Result<query::FilterPtr> CompileWhere(const catalog::TableDef& def, const std::optional<std::string>& where) {
   if (!where) return query::FilterPtr();
@@ -350,6 +377,8 @@ void RegisterTables(py::module_& m) {
         py::arg("mode"), py::arg("durability") = py::none());
   m.def("delete_keys", &DeleteKeys, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("keys"),
         py::arg("durability") = py::none());
+  m.def("get_row", &GetRow, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("key"),
+        py::arg("columns") = py::none());
   m.def("get_rows", &GetRows, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("keys"),
         py::arg("columns") = py::none());
   m.def("scan", [](const HandlePtr& h, py::handle reader, const std::string& name,

@@ -194,7 +194,15 @@ def column_spec(name: str, values: Any, type_name: str) -> tuple:
             if mask is not None:
                 zero = False if type_name == "bool" else 0
                 items = [zero if v is None else v for v in items]
-            values = np.asarray(items) if items else np.zeros(0, dtype=_empty_dtype(type_name))
+            if type_name == "uint64" and items and all(type(v) is int for v in items):
+                # NumPy turns Python ints above the int64 range into float64 (losing
+                # digits); a uint64 column asks for them as they are.
+                try:
+                    values = np.asarray(items, dtype=np.uint64)
+                except OverflowError:
+                    raise SchemaError(f"column {name!r}: a value is outside the uint64 range") from None
+            else:
+                values = np.asarray(items) if items else np.zeros(0, dtype=_empty_dtype(type_name))
     if values.dtype.kind in "USO":
         what = {"U": "str", "S": "bytes", "O": "object"}[values.dtype.kind]
         raise SchemaError(f"column {name!r} has type {type_name} and cannot take {what} values")

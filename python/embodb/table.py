@@ -161,6 +161,10 @@ class Table:
 
     def get(self, key: Any, columns: Optional[Sequence[str]] = None) -> Optional[Dict[str, Any]]:
         """The row with this primary key as a dict, or None."""
+        if type(key) is int or type(key) is str:  # the common case: one call into C++ (which
+            # refuses a closed database itself)
+            cols = list(columns) if columns is not None else None
+            return _core.get_row(self._db._handle, self._reader, self._name, key, cols)
         rows = self.get_many([key], columns).to_list()
         return rows[0] if rows else None
 
