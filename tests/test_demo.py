@@ -5,4 +5,6 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     demo.main([str(tmp_path / "robot.edb"), "--frames", "300"])
     out = capsys.readouterr().out
     assert "done." in out
-    assert "300 poses" in out
+    assert "300 rows" in out
+    assert "use the index on label" in out  # the planner picked the new index
+    assert "episode 2 still has 100 frames" in out  # the failed transaction rolled back

@@ -1,17 +1,18 @@
-"""The main job: record a synthetic robot episode and query it back.
+"""The main job: record synthetic robot episodes into a table and query them.
 
     python -m embodb.demo [DIRECTORY] [--frames N]
 
-For now the database holds the episode in its key-value store: a pose, joint
-readings and a LiDAR point cloud per frame, under keys ordered by episode and
-time. Later modalities (tables, vectors, spatial and text search) join here.
+Each camera frame becomes one row: a timestamp, the episode, the robot's pose
+(a point3 and a quaternion), seven joint readings, a text label of what the
+gripper sees, a 384-d embedding of the image and a small LiDAR point cloud.
+Frames arrive one second (30 frames) per insert, as a recorder would write
+them. Later issues add vector, spatial and text indexes to the same table.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import struct
 import tempfile
 import time
 from contextlib import contextmanager
@@ -21,101 +22,158 @@ import numpy as np
 
 import embodb
 
+HZ = 30
+EPISODES = 3
+LABELS = np.array(["cup", "mug", "bowl", "plate", "sponge", "nothing"])
+START = np.datetime64("2026-11-21T09:00:00", "ns")
+
+SCHEMA = {
+    "frame": "int64",
+    "ts": "timestamp",
+    "episode": embodb.column("int32", not_null=True),
+    "position": embodb.point3(),
+    "orientation": embodb.vector(4),
+    "joints": embodb.vector(7),
+    "label": "string",
+    "embedding": embodb.vector(384),
+    "cloud": embodb.pointcloud(3),
+}
+
 
 @contextmanager
 def step(title: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
-    print(f"  {title:<58} {(time.perf_counter() - start) * 1000:9.1f} ms")
+    print(f"  {title:<62} {(time.perf_counter() - start) * 1000:9.1f} ms")
 
 
-def frame_key(episode: int, frame: int, kind: bytes) -> bytes:
-    # Big-endian integers keep byte order equal to numeric order.
-    return b"ep/" + struct.pack(">I", episode) + b"/f/" + struct.pack(">I", frame) + b"/" + kind
-
-
-def synthetic_episode(frames: int, seed: int = 7) -> dict:
+def synthetic_frames(frames: int, seed: int = 7) -> dict:
+    """frames rows split into EPISODES episodes, 10 s apart."""
     rng = np.random.default_rng(seed)
-    t = np.arange(frames, dtype=np.float64) / 30.0  # 30 Hz
-    poses = np.stack([np.cos(t), np.sin(t), 0.1 * t, np.zeros_like(t), np.zeros_like(t),
-                      np.sin(t / 2), np.cos(t / 2)], axis=1).astype(np.float32)
-    joints = rng.normal(0.0, 0.3, size=(frames, 7)).astype(np.float32)
-    clouds = [rng.normal(0.0, 5.0, size=(int(rng.integers(800, 1600)), 3)).astype(np.float32)
-              for _ in range(frames)]
-    return {"poses": poses, "joints": joints, "clouds": clouds}
+    per = max(1, frames // EPISODES)
+    episode = np.minimum(np.arange(frames) // per, EPISODES - 1).astype(np.int32)
+    t = np.arange(frames, dtype=np.float64) / HZ
+    ts = START + (t * 1e9).astype("timedelta64[ns]") + episode.astype("timedelta64[s]") * 10
+    position = np.stack([np.cos(t / 4), np.sin(t / 4), 0.02 * t], axis=1).astype(np.float32)
+    half = t / 8
+    orientation = np.stack([np.cos(half), np.zeros_like(t), np.zeros_like(t), np.sin(half)], axis=1)
+    label = LABELS[(np.arange(frames) // 45 + episode) % len(LABELS)]
+    # An embedding per label plus noise, so that frames of one object are near each other.
+    centres = rng.normal(size=(len(LABELS), 384)).astype(np.float32)
+    codes = np.searchsorted(np.sort(LABELS), label)
+    embedding = centres[codes] + 0.3 * rng.normal(size=(frames, 384)).astype(np.float32)
+    embedding /= np.linalg.norm(embedding, axis=1, keepdims=True)
+    clouds = [rng.normal(0.0, 2.0, size=(int(rng.integers(200, 400)), 3)).astype(np.float32) for _ in range(frames)]
+    return {
+        "frame": np.arange(frames, dtype=np.int64), "ts": ts, "episode": episode, "position": position,
+        "orientation": orientation.astype(np.float32), "joints": rng.normal(0, 0.3, (frames, 7)).astype(np.float32),
+        "label": label.tolist(), "embedding": embedding, "cloud": clouds,
+    }
+
+
+def rows(data: dict, start: int, stop: int) -> dict:
+    return {k: v[start:stop] for k, v in data.items()}
 
 
 def run(path: str, frames: int) -> None:
-    print(f"embodb {embodb.__version__} demo: one robot episode of {frames} frames in {path}")
-    data = synthetic_episode(frames)
-    cloud_bytes = sum(c.nbytes for c in data["clouds"])
+    print(f"embodb {embodb.__version__} demo: {frames} camera frames of {EPISODES} episodes in {path}")
+    data = synthetic_frames(frames)
 
     with embodb.connect(path, durability="group") as db:
-        with step(f"record {frames} frames (pose, joints, point cloud; 1 batch each)"):
-            for f in range(frames):
-                with db.kv.batch() as b:
-                    b.put(frame_key(1, f, b"pose"), data["poses"][f])
-                    b.put(frame_key(1, f, b"joints"), data["joints"][f])
-                    b.put(frame_key(1, f, b"cloud"), data["clouds"][f])
-        with step("make it durable (fsync the WAL)"):
+        frames_t = db.create_table("frames", SCHEMA, primary_key="frame")
+        with step(f"record {frames} frames at {HZ} Hz, one insert per second of data"):
+            for start in range(0, frames, HZ):
+                frames_t.insert(rows(data, start, min(frames, start + HZ)))
             db.sync()
+        print(f"    {len(frames_t)} rows; schema {frames_t.schema}")
 
-        with step("read the pose of frame 1234 back"):
-            pose = np.frombuffer(db.kv[frame_key(1, min(1234, frames - 1), b"pose")], dtype=np.float32)
-        print(f"    pose = {np.array2string(pose, precision=3)}")
+        middle = frames // 2
+        with step(f"get frame {middle}"):
+            row = frames_t.get(middle)
+        print(f"    episode {row['episode']}, label {row['label']!r}, "
+              f"position {np.array2string(row['position'], precision=2)}, cloud {row['cloud'].shape}")
 
-        with step("scan every pose of the episode in time order"):
-            poses = [np.frombuffer(v, dtype=np.float32) for k, v in db.kv.scan(prefix=b"ep/")
-                     if k.endswith(b"/pose")]
-        path_len = float(np.linalg.norm(np.diff(np.stack(poses)[:, :3], axis=0), axis=1).sum())
-        print(f"    {len(poses)} poses, path length {path_len:.2f} m")
+        query = "episode = 1 AND label IN ('cup', 'mug')"
+        with step(f"where {query!r} (full scan)"):
+            n_scan = frames_t.where(query).count()
+        with step("create an index on label (existing rows in one atomic step)"):
+            frames_t.create_index("label")
+        with step("the same filter through the index"):
+            hits = frames_t.where(query).select("frame", "ts", "label").to_numpy()
+        assert len(hits["frame"]) == n_scan
+        print(f"    {n_scan} frames; plan:")
+        for line in frames_t.where(query).explain().splitlines():
+            print(f"      {line}")
 
-        with step("the 5 most recent point clouds (reverse scan)"):
-            latest = []
-            for k, v in db.kv.scan(prefix=b"ep/", reverse=True):
-                if k.endswith(b"/cloud"):
-                    latest.append(np.frombuffer(v, dtype=np.float32).reshape(-1, 3))
-                    if len(latest) == 5:
-                        break
-        print(f"    sizes {[c.shape[0] for c in latest]} points")
+        t0 = START + np.timedelta64(10, "s")
+        t1 = t0 + np.timedelta64(2, "s")
+        with step("point clouds of a 2-second window (ts >= t0 AND ts < t1)"):
+            window = frames_t.where(f"ts >= '{t0}' AND ts < '{t1}'").select("ts", "cloud").to_numpy()
+        points = sum(len(c) for c in window["cloud"])
+        print(f"    {len(window['cloud'])} clouds, {points} points in all, viewed without copies")
 
-        keys = [frame_key(1, f, b"joints") for f in range(0, frames, 10)]
-        with step(f"get_many: joints of {len(keys)} frames in one call"):
-            joints = db.kv.get_many(keys)
-        print(f"    mean |joint| = {np.abs(np.stack([np.frombuffer(j, np.float32) for j in joints])).mean():.3f}")
+        with step("the 5 latest frames of episode 2 (order_by ts descending)"):
+            latest = frames_t.where("episode = 2").order_by("ts", descending=True).limit(5).to_list()
+        print(f"    frames {[r['frame'] for r in latest]}")
+
+        with step("all 384-d embeddings as one (n, 384) array, no copy"):
+            emb = frames_t.select("frame", "embedding").to_numpy()
+        with step("nearest 5 frames to frame 0 by cosine (NumPy on that array)"):
+            scores = emb["embedding"] @ emb["embedding"][0]
+            near = emb["frame"][np.argsort(-scores)[:5]]
+        print(f"    embeddings {emb['embedding'].shape} {emb['embedding'].dtype}, owns data: "
+              f"{emb['embedding'].flags.owndata}; nearest: {near.tolist()} "
+              f"(labels {[frames_t.get(int(f))['label'] for f in near]})")
 
         with db.snapshot() as snap:
-            with step("overwrite the first 100 poses while a snapshot is open"):
-                db.kv.put_many([frame_key(1, f, b"pose") for f in range(100)],
-                               [np.zeros(7, np.float32)] * 100)
-            before = np.frombuffer(snap.kv[frame_key(1, 0, b"pose")], np.float32)
-            after = np.frombuffer(db.kv[frame_key(1, 0, b"pose")], np.float32)
-            print(f"    snapshot sees {before[:3]}, latest sees {after[:3]}")
+            with step("relabel the cups of episode 0 as mugs (update ... where)"):
+                changed = frames_t.update({"label": "mug"}, where="episode = 0 AND label = 'cup'")
+            before = snap["frames"].where("label = 'cup'").count()
+            print(f"    {changed} rows changed; cups: {before} in the snapshot, "
+                  f"{frames_t.where('label = ' + repr('cup')).count()} now")
 
-        with step("flush and compact (parallel merge, blob files for clouds)"):
+        with step("a transaction that fails halfway rolls back"):
+            try:
+                with db.transaction() as tx:
+                    tx["frames"].delete(where="episode = 2")
+                    raise RuntimeError("the robot lost power mid-edit")
+            except RuntimeError:
+                pass
+        print(f"    episode 2 still has {frames_t.where('episode = 2').count()} frames")
+
+        try:
+            import pandas  # noqa: F401  (imported here so that its import time is not counted)
+        except ImportError:
+            print("    (pandas is not installed: skipping to_pandas)")
+        else:
+            with step("to_pandas: frames per label"):
+                df = frames_t.select("label", "episode").to_pandas()
+                per_label = df.groupby("label").size().to_dict()
+            print(f"    {per_label}")
+
+        with step("flush and compact"):
             db.flush()
             db.compact()
         st = db.stats()
         levels = ", ".join(f"L{lv['level']}: {lv['files']} files {lv['bytes'] / 1e6:.1f} MB"
                            for lv in st["levels"] if lv["files"])
-        print(f"    {levels}; {st['blob_files']} blob files {st['blob_file_bytes'] / 1e6:.1f} MB "
-              f"(point clouds: {cloud_bytes / 1e6:.1f} MB raw)")
-        print(f"    write amplification {st['write_amplification']:.2f}, "
-              f"block cache hit rate {st['block_cache_hit_rate']:.0%}")
+        print(f"    {levels}; write amplification {st['write_amplification']:.2f}")
 
-    with step("reopen and check a point cloud"):
+    with step("reopen and compare a point cloud"):
         with embodb.connect(path) as db:
-            f = frames // 2
-            cloud = np.frombuffer(db.kv[frame_key(1, f, b"cloud")], np.float32).reshape(-1, 3)
-            assert np.array_equal(cloud, data["clouds"][f])
+            f = frames // 3
+            cloud = db["frames"].get(f)["cloud"]
+            assert np.array_equal(cloud, data["cloud"][f])
     print("done.")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directory", nargs="?", help="database directory (default: a temporary one)")
-    parser.add_argument("--frames", type=int, default=3000)
+    parser.add_argument("--frames", type=int, default=9000)
     args = parser.parse_args(argv)
+    if args.frames < EPISODES * HZ:
+        parser.error(f"--frames must be at least {EPISODES * HZ}")
     if args.directory:
         run(args.directory, args.frames)
         return
