@@ -6,7 +6,8 @@ Usage: python table_crash_writer.py DB_PATH ROUND SEED ACK_FILE
 Each transaction writes one group: "G <group>" after inserting group_size(group)
 rows whose column grp is the group, labelled "new-<group>"; "U <group> <label>" after relabelling
 every row of a group; "D <group>" after deleting a group. A line is written
-only after commit returned.
+only after commit returned. In odd rounds, transactions of 8 KiB or more are
+written straight into tables (bulk ingestion) instead of through the WAL.
 """
 
 import random
@@ -25,7 +26,9 @@ def group_size(group: int) -> int:
 def main() -> None:
     path, round_no, seed, ack_file = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     rng = random.Random(seed)
-    db = embodb.connect(path, durability="sync", write_buffer_size=128 << 10, target_file_size=128 << 10)
+    ingest = 8 << 10 if round_no % 2 else 32 << 20
+    db = embodb.connect(path, durability="sync", write_buffer_size=128 << 10, target_file_size=128 << 10,
+                        min_ingest_batch_size=ingest)
     if "t" not in db:
         t = db.create_table("t", {"grp": "int64", "label": "string", "emb": embodb.vector(8)})
         t.create_index("grp")

@@ -1,6 +1,7 @@
 """Crash test for tables: a child commits transactions on a table with
 secondary indexes (sync durability) and is killed with SIGKILL at a random
-moment. After reopening, every acknowledged transaction is fully there, the
+moment (odd rounds write large transactions straight into tables). After
+reopening, every acknowledged transaction is fully there, the
 one in flight is either fully there or not at all, and every index answers
 exactly like a scan."""
 
@@ -73,3 +74,15 @@ def test_sigkill_keeps_transactions_whole_and_indexes_exact(tmp_path):
         # The outcome of the transaction in flight is now part of the history.
         model = observe_and_check(path, model)
     assert acknowledged > 20, "the writer acknowledged too little to test anything"
+
+
+def test_large_transactions_are_ingested(tmp_path):
+    """The odd rounds above exercise bulk ingestion only if transactions of
+    that size really take that path."""
+    with embodb.connect(str(tmp_path / "db"), min_ingest_batch_size=8 << 10) as db:
+        t = db.create_table("t", {"grp": "int64", "label": "string", "emb": embodb.vector(8)})
+        t.create_index("grp")
+        with db.transaction() as tx:
+            tx["t"].insert({"grp": [1] * 200, "label": ["x"] * 200, "emb": [[0.5] * 8] * 200})
+        assert db.stats()["num_ingests"] == 1
+        assert t.where("grp = 1").count() == 200
