@@ -18,12 +18,13 @@ inline ColumnType T(std::string_view name) {
   return t.ok() ? *t : ColumnType{};
 }
 
-// A view of v's elements as a column of type t, one element per row.
+// A view of v's elements as a column of fixed-width type t: one element per
+// row for a scalar type, FixedWidth bytes per row for a vector or point3.
 template <typename V>
 ColumnView ViewOf(const std::vector<V>& v, ColumnType t) {
   ColumnView view;
   view.type = t;
-  view.length = v.size();
+  view.length = v.size() * sizeof(V) / t.FixedWidth();
   view.values = reinterpret_cast<const uint8_t*>(v.data());
   return view;
 }
