@@ -100,13 +100,17 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
     last += count;
     const uint64_t sync_start = env_->NowMicros();
     const bool ingest = count > 0 && group == batch && ShouldIngest(*group);
+    bool wal_failed = false;  // the WAL may hold a torn record or unsynced data
     if (ingest) {
       // Written as tables (db_ingest.cc); the WAL is synced only for the
       // sync requests that joined the group.
       status = IngestBatch(l, *group);
       WritableFile* logfile = logfile_.get();
       l.unlock();
-      if (status.ok() && need_sync) status = logfile->Sync();
+      if (status.ok() && need_sync) {
+        status = logfile->Sync();
+        wal_failed = !status.ok();
+      }
       l.lock();
     } else {
       std::shared_ptr<MemTable> mem = mem_;
@@ -118,6 +122,7 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       if (count > 0) status = log->AddRecord(group->Contents());
       if (status.ok() && need_sync) status = logfile->Sync();
       if (status.ok() && count > 0) status = group->InsertInto(mem.get());
+      wal_failed = !status.ok();
       l.lock();
     }
     if (status.ok()) {
@@ -137,9 +142,9 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
           sync_cv_.notify_all();
         }
       }
-    } else if (!ingest) {
+    } else if (wal_failed) {
       // The WAL may now hold a partial record: stop writing until reopen,
-      // which drops the torn tail.
+      // which drops the torn tail. (A failed ingest wrote nothing live.)
       SetBackgroundError(status);
     }
     group_batch_.Clear();
