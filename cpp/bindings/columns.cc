@@ -235,6 +235,14 @@ static py::tuple VarBuffers(const BatchPtr& b, size_t i) {
                         View(py::dtype("int64"), {static_cast<py::ssize_t>(offsets.size())}, offsets.data(), owner));
 }
 
+// A str (invalid UTF-8 replaced) or bytes object of s.
+static PyObject* NewTextOrBytes(std::string_view s, bool text) {
+  PyObject* obj = text ? PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace")
+                       : PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+  if (obj == nullptr) throw py::error_already_set();
+  return obj;
+}
+
 static py::list Strings(const BatchPtr& b, size_t i) {
   const auto& col = ColumnAt(b, i);
   const ColumnView v = col.view();
@@ -246,16 +254,12 @@ static py::list Strings(const BatchPtr& b, size_t i) {
       out[r] = py::none();
       continue;
     }
-    const std::string_view s = v.Bytes(r);
-    PyObject* obj = text ? PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace")
-                         : PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
-    if (obj == nullptr) throw py::error_already_set();
-    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(r), obj);
+    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(r), NewTextOrBytes(v.Bytes(r), text));
   }
   return out;
 }
 
-// A new array of `count` float32 values (copied), shaped `shape`.
+// A new float32 array of this shape, copied from data.
 static py::array FloatArray(const char* data, std::vector<py::ssize_t> shape) {
   py::array_t<float> a(std::move(shape));
   std::memcpy(a.mutable_data(), data, static_cast<size_t>(a.size()) * sizeof(float));
@@ -281,16 +285,9 @@ py::object CellObject(const ColumnView& v, size_t row) {
       static const py::handle datetime64 = py::object(py::module_::import("numpy").attr("datetime64")).release();
       return datetime64(v.Get<int64_t>(row), "ns");
     }
-    case TypeId::kString: {
-      const std::string_view s = v.Bytes(row);
-      PyObject* obj = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
-      if (obj == nullptr) throw py::error_already_set();
-      return py::reinterpret_steal<py::object>(obj);
-    }
-    case TypeId::kBytes: {
-      const std::string_view s = v.Bytes(row);
-      return py::bytes(s.data(), s.size());
-    }
+    case TypeId::kString:
+    case TypeId::kBytes:
+      return py::reinterpret_steal<py::object>(NewTextOrBytes(v.Bytes(row), v.type.id == TypeId::kString));
     case TypeId::kVector:
       return FloatArray(reinterpret_cast<const char*>(v.Fixed(row)), {static_cast<py::ssize_t>(v.type.param)});
     case TypeId::kPoint3: return FloatArray(reinterpret_cast<const char*>(v.Fixed(row)), {3});

@@ -14,11 +14,13 @@ void WriteBatch::Clear() {
   payload_bytes_ = 0;
 }
 
-void WriteBatch::Reserve(size_t bytes) {
+void WriteBatch::Grow(size_t bytes) {
   const size_t before = rep_.capacity();
   rep_.reserve(rep_.size() + bytes);
-  // A fresh large buffer: fault it in huge pages (see util/huge_pages.h).
+  // A fresh large buffer: advised before it is first touched, it faults in
+  // huge pages (see util/huge_pages.h).
   if (rep_.capacity() != before && bytes >= kHugePageSize) AdviseHugePages(rep_.data(), rep_.capacity());
+  rep_.resize(rep_.size() + bytes);
 }
 
 void WriteBatch::Put(std::string_view key, std::string_view value) {
@@ -36,9 +38,8 @@ void WriteBatch::AppendPutsInPlace(const std::vector<std::string_view>& keys,
     total += 1 + VarintLength(keys[i].size()) + keys[i].size() + VarintLength(value_sizes[i]) + value_sizes[i];
     payload_bytes_ += keys[i].size() + value_sizes[i];
   }
-  Reserve(total);
-  size_t at = rep_.size();
-  rep_.resize(at + total);
+  const size_t at = rep_.size();
+  Grow(total);
   values->resize(keys.size());
   char* p = rep_.data() + at;
   for (size_t i = 0; i < keys.size(); i++) {

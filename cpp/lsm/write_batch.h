@@ -31,9 +31,6 @@ class WriteBatch {
   void AppendPutsInPlace(const std::vector<std::string_view>& keys, const std::vector<size_t>& value_sizes,
                          std::vector<char*>* values);
   void Clear();
-  // Makes room for `bytes` more of records (a large batch then grows without
-  // copying itself over and over).
-  void Reserve(size_t bytes);
   // Appends the records of `other` (used to group concurrent writers' batches).
   void Append(const WriteBatch& other);
 
@@ -61,6 +58,8 @@ class WriteBatch {
 
  private:
   void SetCount(uint32_t n) { EncodeFixed32(rep_.data() + 8, n); }
+  // Grows rep_ by `bytes` (zero-filled), asking for huge pages when large.
+  void Grow(size_t bytes);
   std::string rep_;
   uint64_t payload_bytes_ = 0;
 };

@@ -32,6 +32,4 @@ char* MapHuge(size_t bytes) {
   return reinterpret_cast<char*>(aligned);
 }
 
-void UnmapHuge(char* p, size_t bytes) { ::munmap(p, bytes); }
-
 }  // namespace embodb

@@ -16,8 +16,7 @@ void AdviseHugePages(void* p, size_t n);
 
 // Anonymous memory of `bytes` (a multiple of kHugePageSize), aligned to
 // kHugePageSize and advised for huge pages; nullptr when out of memory.
-// Release with UnmapHuge(p, bytes).
+// Release with munmap(p, bytes).
 char* MapHuge(size_t bytes);
-void UnmapHuge(char* p, size_t bytes);
 
 }  // namespace embodb
