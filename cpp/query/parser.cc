@@ -65,23 +65,19 @@ class Parser {
   Result<ExprPtr> ParseOr() {
     DepthGuard guard(&depth_);
     if (depth_ > kMaxDepth) return Error(Peek(), "expression nested too deeply");
-    ExprPtr left;
-    EMBODB_ASSIGN_OR_RETURN(left, ParseAnd());
-    while (TakeKeyword("OR")) {
-      ExprPtr right;
-      EMBODB_ASSIGN_OR_RETURN(right, ParseAnd());
-      left = Binary(Expr::Kind::kOr, Op::kNone, std::move(left), std::move(right));
-    }
-    return left;
+    return ParseChain("OR", Expr::Kind::kOr, &Parser::ParseAnd);
   }
 
-  Result<ExprPtr> ParseAnd() {
+  Result<ExprPtr> ParseAnd() { return ParseChain("AND", Expr::Kind::kAnd, &Parser::ParseNot); }
+
+  // operand (keyword operand)*, grouped to the left.
+  Result<ExprPtr> ParseChain(std::string_view keyword, Expr::Kind kind, Result<ExprPtr> (Parser::*operand)()) {
     ExprPtr left;
-    EMBODB_ASSIGN_OR_RETURN(left, ParseNot());
-    while (TakeKeyword("AND")) {
+    EMBODB_ASSIGN_OR_RETURN(left, (this->*operand)());
+    while (TakeKeyword(keyword)) {
       ExprPtr right;
-      EMBODB_ASSIGN_OR_RETURN(right, ParseNot());
-      left = Binary(Expr::Kind::kAnd, Op::kNone, std::move(left), std::move(right));
+      EMBODB_ASSIGN_OR_RETURN(right, (this->*operand)());
+      left = Binary(kind, Op::kNone, std::move(left), std::move(right));
     }
     return left;
   }

@@ -268,17 +268,13 @@ class Query:
         return q
 
     def limit(self, n: int) -> "Query":
-        if not isinstance(n, int) or n < 0:
-            raise InvalidInputError(f"limit must be a non-negative integer, not {n!r}")
         q = self._copy()
-        q._limit = n
+        q._limit = _row_count("limit", n)
         return q
 
     def offset(self, n: int) -> "Query":
-        if not isinstance(n, int) or n < 0:
-            raise InvalidInputError(f"offset must be a non-negative integer, not {n!r}")
         q = self._copy()
-        q._offset = n
+        q._offset = _row_count("offset", n)
         return q
 
     def head(self, n: int = 5) -> Result:
@@ -384,6 +380,12 @@ class Query:
 
     def _repr_html_(self) -> str:
         return html_table(self, f"query on {self._table.name}", self.count())
+
+
+def _row_count(what: str, n: Any) -> int:
+    if not isinstance(n, int) or n < 0:
+        raise InvalidInputError(f"{what} must be a non-negative integer, not {n!r}")
+    return n
 
 
 def _filter_text(expression: Any) -> str:
