@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/errors.h"
+#include "catalog/keyspace.h"
 
 namespace py = pybind11;
 
@@ -56,6 +57,7 @@ static lsm::Options ParseOptions(const py::dict& opts) {
     else if (key == "min_blob_size") o.min_blob_size = PositiveInt(v, key);
     else if (key == "blob_file_merge_size") o.blob_file_merge_size = PositiveInt(v, key);
     else if (key == "min_ingest_batch_size") o.min_ingest_batch_size = PositiveInt(v, key);
+    else if (key == "history_micros") o.history_micros = PositiveInt(v, key);
     else if (key == "target_file_size") o.target_file_size = PositiveInt(v, key);
     else if (key == "compaction_threads") o.compaction_threads = static_cast<int>(PositiveInt(v, key));
     else if (key == "group_commit_interval_ms") o.group_commit_interval_ms = static_cast<uint32_t>(PositiveInt(v, key));
@@ -70,6 +72,7 @@ static lsm::Options ParseOptions(const py::dict& opts) {
 
 static HandlePtr Open(const std::string& path, const py::dict& opts) {
   lsm::Options options = ParseOptions(opts);
+  options.clock_key_prefix = catalog::ClockKeyPrefix();
   auto h = std::make_shared<DbHandle>();
   std::string name = path;
   if (path == ":memory:") {
@@ -172,6 +175,16 @@ void RegisterDatabase(py::module_& m) {
       })
       .def("stats", &Stats)
       .def("acquire_snapshot", [](const HandlePtr& h) { return h->Db().GetSnapshot(); })
+      .def("acquire_snapshot_at", [](const HandlePtr& h, uint64_t time_micros) {
+        lsm::DB& db = h->Db();
+        uint64_t seq = 0;
+        RunWithoutGil([&] {
+          auto r = db.GetSnapshotAt(time_micros);
+          if (r.ok()) seq = *r;
+          return r.status();
+        });
+        return seq;
+      })
       .def("release_snapshot", [](const HandlePtr& h, uint64_t seq) {
         if (!h->closed.load()) h->db->ReleaseSnapshot(seq);
       });

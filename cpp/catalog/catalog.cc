@@ -96,6 +96,7 @@ Status Catalog::LoadTables() {
     return Status::OK();
   }
   EMBODB_RETURN_IF_ERROR(s);
+  const uint64_t opened_at = txns_->db()->GetStats().last_sequence;
   if (value.size() != 4) return Status::Corruption("bad next table id in catalog");
   next_table_id_ = DecodeFixed32(value.data());
   const std::string prefix = CatalogKey('t');
@@ -103,6 +104,9 @@ Status Catalog::LoadTables() {
   for (it->SeekToFirst(); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view name = it->key().substr(prefix.size());
     EMBODB_ASSIGN_OR_RETURN(TableDef def, TableDef::Decode(name, it->value()));
+    // When an index was created is not stored: reads of states older than
+    // this open (history) do not use it, which is always right.
+    for (IndexDef& ix : def.indexes) ix.created_at = opened_at;
     if (def.id >= next_table_id_) return Status::Corruption("table id beyond the catalog's next id", def.name);
     auto ptr = std::make_shared<const TableDef>(std::move(def));
     if (ptr->schema.auto_id()) EMBODB_RETURN_IF_ERROR(LoadIdCounter(*ptr));

@@ -34,8 +34,8 @@ namespace embodb::catalog {
 struct IndexDef {
   std::string column;
   uint32_t id = 0;  // index entries live under kIndex | id
-  // In memory only: the sequence its creation committed at (0 when loaded at
-  // open). Reads of older snapshots must not use the index.
+  // In memory only: the sequence its creation committed at (the last
+  // sequence at open when loaded). Reads of older states must not use it.
   uint64_t created_at = 0;
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace embodb::catalog {
 
@@ -15,5 +16,8 @@ enum class KeySpace : uint8_t {
   kIndex = 0x11,    // secondary index entries
   kFeed = 0x12,     // change feed records
 };
+
+// The engine's clock (lsm/clock.h) lives under kMeta | "clock/".
+inline std::string ClockKeyPrefix() { return std::string(1, static_cast<char>(KeySpace::kMeta)) + "clock/"; }
 
 }  // namespace embodb::catalog

@@ -12,6 +12,7 @@
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -30,6 +31,8 @@ class FaultInjectionEnv final : public Env {
   void SetDiskFull(bool full);
   void SetActive(bool active);
   int sync_count() const;
+  // Moves this Env's wall clock forward (tests of time-based behaviour).
+  void AdvanceClock(uint64_t micros) { clock_offset_ += micros; }
 
   Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& f) override {
     return base_->NewSequentialFile(f);
@@ -54,7 +57,7 @@ class FaultInjectionEnv final : public Env {
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& f) override {
     return base_->LockFile(f);
   }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
+  uint64_t NowMicros() override { return base_->NowMicros() + clock_offset_.load(); }
 
  private:
   friend class FaultInjectionWritableFile;
@@ -70,6 +73,7 @@ class FaultInjectionEnv final : public Env {
   void AfterSync(const std::string& fname);
 
   Env* base_;
+  std::atomic<uint64_t> clock_offset_{0};
   mutable std::mutex mu_;
   bool active_ = true;
   bool disk_full_ = false;

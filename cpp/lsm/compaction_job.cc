@@ -15,10 +15,10 @@ namespace embodb::lsm {
 static constexpr uint64_t kMinBytesPerSubcompaction = 4ull << 20;
 
 CompactionJob::CompactionJob(const Compaction* c, const Options& options, std::string dbname,
-                             TableCache* tables, SequenceNumber smallest_snapshot,
+                             TableCache* tables, SequenceNumber smallest_snapshot, DropKey drop_key,
                              OutputFiles::NumberAllocator new_number)
     : c_(c), options_(options), dbname_(std::move(dbname)), tables_(tables),
-      smallest_snapshot_(smallest_snapshot), new_number_(std::move(new_number)) {}
+      smallest_snapshot_(smallest_snapshot), drop_key_(std::move(drop_key)), new_number_(std::move(new_number)) {}
 
 std::unique_ptr<Iterator> CompactionJob::MakeInputIterator() {
   std::vector<std::unique_ptr<Iterator>> iters;
@@ -133,6 +133,8 @@ void CompactionJob::RunRange(const Range& range, SubResult* out) {
       drop = true;  // nothing older remains below for the marker to hide
     }
     last_sequence_for_key = ikey.sequence;
+
+    if (!drop && drop_key_ && drop_key_(ikey.user_key)) drop = true;
 
     std::string_view value = input->value();
     ValueType type = ikey.type;

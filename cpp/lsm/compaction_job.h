@@ -3,6 +3,7 @@
 // files; no DB mutex is held while it runs.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,8 +25,11 @@ struct CompactionStats {
 
 class CompactionJob {
  public:
+  // Keys for which drop_key returns true are dropped with every version,
+  // whatever the snapshots (expired clock ticks, covered feed records).
+  using DropKey = std::function<bool(std::string_view user_key)>;
   CompactionJob(const Compaction* c, const Options& options, std::string dbname, TableCache* tables,
-                SequenceNumber smallest_snapshot, OutputFiles::NumberAllocator new_number);
+                SequenceNumber smallest_snapshot, DropKey drop_key, OutputFiles::NumberAllocator new_number);
 
   Status Run();
   // Records the result: deleted inputs, new tables and blob files, blob garbage.
@@ -54,6 +58,7 @@ class CompactionJob {
   const std::string dbname_;
   TableCache* const tables_;
   const SequenceNumber smallest_snapshot_;
+  const DropKey drop_key_;
   OutputFiles::NumberAllocator new_number_;
   std::vector<Range> ranges_;
   std::vector<SubResult> results_;

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "lsm/clock.h"
 #include "lsm/iterator.h"
 #include "lsm/memtable.h"
 #include "lsm/options.h"
@@ -99,6 +100,11 @@ class DB {
   // A consistent read view; hold it until ReleaseSnapshot.
   SequenceNumber GetSnapshot();
   void ReleaseSnapshot(SequenceNumber snapshot);
+  // A read view of the database as it was at wall time `time_micros`
+  // (microseconds since the Unix epoch); hold it until ReleaseSnapshot.
+  // InvalidArgument when history is off, or the time is in the future or
+  // outside the history window (db_history.cc).
+  Result<SequenceNumber> GetSnapshotAt(uint64_t time_micros);
 
   // Writes the memtable to an L0 table and waits for it.
   Status Flush();
@@ -154,6 +160,15 @@ class DB {
   void ReleasePending(const std::vector<uint64_t>& numbers);  // REQUIRES: mutex_ held
   void SetBackgroundError(const Status& s);
 
+  // db_history.cc
+  // Records the group ending at `last` in the clock and fills *ticks with the
+  // ticks to store (empty when none or history is off). REQUIRES: mutex_ held.
+  void RecordClockTicks(SequenceNumber last, WriteBatch* ticks);
+  // Updates retained_floor_: the oldest sequence a read inside the history
+  // window can need. *drop_before receives the clock key below which ticks
+  // may be dropped (empty: none). Unlocks the mutex while it reads.
+  void UpdateHistoryFloor(std::unique_lock<std::mutex>& lock, std::string* drop_before);
+
   // db_read.cc
   Status ResolveBlob(std::string_view key, std::string* value);
 
@@ -176,6 +191,10 @@ class DB {
   std::deque<Writer*> writers_;
   WriteBatch group_batch_;
   std::multiset<SequenceNumber> snapshots_;
+  SequenceClock clock_;
+  // Snapshots at older sequences cannot be taken: a compaction that began
+  // with this floor may have dropped what they need. Only grows.
+  SequenceNumber retained_floor_ = 0;
   std::set<uint64_t> pending_outputs_;
   Status bg_error_;
   bool closed_ = false;

@@ -1,5 +1,6 @@
 // Background work: flushing immutable memtables, compacting, deleting files
 // that no version needs any more.
+#include <algorithm>
 #include <chrono>
 
 #include "lsm/compaction_job.h"
@@ -90,10 +91,20 @@ Status DB::RunCompaction(std::unique_lock<std::mutex>& l, Compaction* c) {
     stats_.num_trivial_moves++;
     return versions_->LogAndApply(&edit);
   }
-  const SequenceNumber smallest_snapshot =
-      snapshots_.empty() ? versions_->LastSequence() : *snapshots_.begin();
+  std::string ticks_before;  // expired clock ticks: [clock prefix, ticks_before)
+  UpdateHistoryFloor(l, &ticks_before);
+  SequenceNumber smallest_snapshot = snapshots_.empty() ? versions_->LastSequence() : *snapshots_.begin();
+  if (options_.history_micros > 0) smallest_snapshot = std::min(smallest_snapshot, retained_floor_);
+  CompactionJob::DropKey drop_key;
+  if (!ticks_before.empty() || options_.compaction_filter != nullptr) {
+    drop_key = [prefix = options_.clock_key_prefix, ticks_before,
+                filter = options_.compaction_filter](std::string_view key) {
+      if (!ticks_before.empty() && key < ticks_before && key.substr(0, prefix.size()) == prefix) return true;
+      return filter != nullptr && filter->Drop(key);
+    };
+  }
   std::vector<uint64_t> numbers;
-  CompactionJob job(c, options_, dbname_, table_cache_.get(), smallest_snapshot,
+  CompactionJob job(c, options_, dbname_, table_cache_.get(), smallest_snapshot, std::move(drop_key),
                     PendingNumberAllocator(&numbers));
   const uint64_t start = env_->NowMicros();
   l.unlock();

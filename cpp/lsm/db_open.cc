@@ -19,6 +19,9 @@ static Status ValidateOptions(const Options& o) {
   if (o.target_file_size < (64 << 10)) return Status::InvalidArgument("options", "target_file_size must be at least 64 KiB");
   if (o.table.block_size < 256) return Status::InvalidArgument("options", "block_size must be at least 256 bytes");
   if (o.min_blob_size < 1) return Status::InvalidArgument("options", "min_blob_size must be at least 1");
+  if (o.history_micros > 0 && o.clock_key_prefix.empty()) {
+    return Status::InvalidArgument("options", "history needs a clock_key_prefix");
+  }
   if (o.max_open_files < 16) return Status::InvalidArgument("options", "max_open_files must be at least 16");
   return Status::OK();
 }
@@ -36,6 +39,7 @@ Result<std::unique_ptr<DB>> DB::Open(const Options& input_options, const std::st
   EMBODB_RETURN_IF_ERROR(ValidateOptions(options));
   std::unique_ptr<DB> db(new DB(options, name));
   EMBODB_RETURN_IF_ERROR(db->Recover());
+  if (options.history_micros > 0) db->clock_.Seed(db->env_->NowMicros(), db->versions_->LastSequence());
   db->flush_thread_ = std::thread([p = db.get()] { p->FlushThreadMain(); });
   db->compaction_thread_ = std::thread([p = db.get()] { p->CompactionThreadMain(); });
   db->sync_thread_ = std::thread([p = db.get()] { p->SyncThreadMain(); });

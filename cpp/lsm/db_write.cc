@@ -98,6 +98,14 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       if (g == last_writer) break;
     }
     last += count;
+    // The clock's ticks follow the group in the WAL (their own record, so the
+    // caller's batch is not copied); one lost in a crash costs precision only.
+    WriteBatch ticks;
+    if (count > 0) RecordClockTicks(last, &ticks);
+    if (ticks.Count() > 0) {
+      ticks.SetSequence(last + 1);
+      last += ticks.Count();
+    }
     const uint64_t sync_start = env_->NowMicros();
     const bool ingest = count > 0 && group == batch && ShouldIngest(*group);
     bool wal_failed = false;  // the WAL may hold a torn record or unsynced data
@@ -105,8 +113,15 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       // Written as tables (db_ingest.cc); the WAL is synced only for the
       // sync requests that joined the group.
       status = IngestBatch(l, *group);
+      std::shared_ptr<MemTable> mem = mem_;
+      log::Writer* log = log_.get();
       WritableFile* logfile = logfile_.get();
       l.unlock();
+      if (status.ok() && ticks.Count() > 0) {
+        status = log->AddRecord(ticks.Contents());
+        if (status.ok()) status = ticks.InsertInto(mem.get());
+        wal_failed = !status.ok();
+      }
       if (status.ok() && need_sync) {
         status = logfile->Sync();
         wal_failed = !status.ok();
@@ -120,8 +135,10 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       // Only the leader touches the log and inserts into the memtable, so neither
       // needs the mutex; readers only see sequences up to LastSequence().
       if (count > 0) status = log->AddRecord(group->Contents());
+      if (status.ok() && ticks.Count() > 0) status = log->AddRecord(ticks.Contents());
       if (status.ok() && need_sync) status = logfile->Sync();
       if (status.ok() && count > 0) status = group->InsertInto(mem.get());
+      if (status.ok() && ticks.Count() > 0) status = ticks.InsertInto(mem.get());
       wal_failed = !status.ok();
       l.lock();
     }
@@ -129,6 +146,7 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       versions_->SetLastSequence(last);
       stats_.user_bytes_written += group->payload_bytes();
       if (count > 0 && !ingest) stats_.wal_bytes_written += group->ApproximateSize() + log::kHeaderSize;
+      if (ticks.Count() > 0) stats_.wal_bytes_written += ticks.ApproximateSize() + log::kHeaderSize;
       if (need_sync) {
         stats_.wal_syncs++;
         sync_deadline_us_ = 0;

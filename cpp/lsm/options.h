@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "env/env.h"
 #include "lsm/dbformat.h"
@@ -18,6 +20,13 @@ enum class Durability : uint8_t {
               // a background group commit fsyncs every group_commit_interval_ms
   kPeriodic,  // like kGroup, with an fsync every periodic_sync_interval_ms
   kOff,       // fsync only on flush and close
+};
+
+class CompactionFilter {
+ public:
+  virtual ~CompactionFilter() = default;
+  // Called from compaction threads, concurrently.
+  virtual bool Drop(std::string_view user_key) const = 0;
 };
 
 struct Options {
@@ -54,6 +63,18 @@ struct Options {
   // Blob files smaller than this (written by flushes of small memtables) are
   // merged: compactions move their blobs into their own, larger output.
   uint64_t blob_file_merge_size = 4ull << 20;
+
+  // Old versions are kept for this long, so that reads can see the database
+  // as it was at a time in the window (DB::GetSnapshotAt); 0: off. The wall
+  // clock's ticks are then kept under clock_key_prefix (lsm/clock.h); the
+  // user of the DB keeps its own keys out of that prefix.
+  uint64_t history_micros = 0;
+  std::string clock_key_prefix;
+
+  // Keys that compaction drops outright, with every version (nullptr: none).
+  // For keys written once and never read again once dropped, such as change
+  // feed records every consumer has covered.
+  const CompactionFilter* compaction_filter = nullptr;
 
   // TBB threads for the merge of one compaction (0: all hardware threads).
   int compaction_threads = 0;

@@ -9,6 +9,7 @@ from . import _core
 from .errors import DatabaseClosedError, NotFoundError, SchemaError
 from .kv import KeyValue
 from .table import Table
+from ._time import duration_micros, epoch_micros
 from .transaction import Transaction
 from .types import ColumnLike, as_column
 
@@ -16,15 +17,21 @@ _DURABILITIES = ("sync", "group", "periodic", "off")
 
 
 class Snapshot:
-    """A read-only, consistent view of the whole database at one moment.
+    """A read-only, consistent view of the whole database at one moment: now,
+    or a past time inside the history window (``as_of``).
 
-    Writes made after the snapshot are invisible through it. Close it (or use it
-    as a context manager) so that compaction can drop the versions it pins.
+    Writes made after that moment are invisible through it. Close it (or use
+    it as a context manager) so that compaction can drop the versions it pins;
+    tables taken from it keep it open while they are in use.
     """
 
-    def __init__(self, db: "Database") -> None:
+    def __init__(self, db: "Database", as_of: Any = None) -> None:
         self._db = db
-        self._seq: Optional[int] = db._live_handle().acquire_snapshot()
+        self._seq: Optional[int] = None
+        if as_of is None:
+            self._seq = db._live_handle().acquire_snapshot()
+        else:
+            self._seq = db._live_handle().acquire_snapshot_at(epoch_micros(as_of))
 
     @property
     def sequence(self) -> int:
@@ -40,7 +47,7 @@ class Snapshot:
         """The table as of the snapshot (read-only)."""
         if not _core.has_table(self._db._live_handle(), name):
             raise NotFoundError(f"no table {name!r}")
-        return Table(self._db, name, reader=self.sequence)
+        return Table(self._db, name, reader=self.sequence, owner=self)
 
     def __getitem__(self, name: str) -> Table:
         return self.table(name)
@@ -92,9 +99,13 @@ class Database:
         self._live_handle()
         return KeyValue(self)  # a light view; not cached, so no reference cycle
 
-    def snapshot(self) -> Snapshot:
-        """A consistent read view of the database as it is now."""
-        return Snapshot(self)
+    def snapshot(self, as_of: Any = None) -> Snapshot:
+        """A consistent read view of the database as it is now or, with
+        ``as_of``, as it was at that time (a datetime, an ISO 8601 string,
+        a numpy datetime64 or epoch seconds; without a time zone, UTC).
+        ``as_of`` needs ``connect(..., history=...)`` and a time inside that
+        window, else :class:`~embodb.errors.InvalidInputError`."""
+        return Snapshot(self, as_of)
 
     # ------------------------------------------------------------ tables
 
@@ -181,6 +192,7 @@ def connect(
     path: "str | os.PathLike[str]",
     durability: str = "group",
     *,
+    history: Any = None,
     memory_budget: Optional[int] = None,
     **options: Any,
 ) -> Database:
@@ -196,6 +208,13 @@ def connect(
       lose those last milliseconds).
     * ``"periodic"`` - like group, fsync about once a second.
     * ``"off"`` - fsync only on flush and close.
+
+    ``history`` keeps old versions for that long - seconds, a timedelta, or a
+    string such as ``"90s"``, ``"10m"``, ``"1h"``, ``"7d"`` - so that
+    ``table.as_of(time)`` and ``db.snapshot(as_of=time)`` can read the
+    database as it was at any time inside the window, to the millisecond
+    (exact for the last millisecond's writes). Off by default; it costs the
+    space of the overwritten and deleted versions of that window.
 
     ``memory_budget`` (bytes) bounds the memtable and block cache together.
     Further engine options: ``write_buffer_size``, ``block_cache_size``,
@@ -218,4 +237,5 @@ def connect(
     opts = dict(options)
     opts["durability"] = durability
     opts["memory_budget"] = memory_budget
+    opts["history_micros"] = duration_micros(history)
     return Database(_core.Database.open(os.fspath(path), opts))

@@ -51,11 +51,22 @@ class Table:
     """A table of ``db``; reads and writes go through ``reader`` (a snapshot
     sequence or a transaction) when given."""
 
-    def __init__(self, db: "Database", name: str, reader: Any = None, tx: Any = None) -> None:
+    def __init__(self, db: "Database", name: str, reader: Any = None, tx: Any = None, owner: Any = None) -> None:
         self._db = db
         self._name = name
         self._reader = reader if reader is not None else tx
         self._tx = tx
+        self._owner = owner  # keeps the snapshot that pins `reader` open
+
+    def as_of(self, time: Any) -> "Table":
+        """The table as it was at ``time`` (read-only): a datetime, an ISO
+        8601 string, a numpy datetime64 or epoch seconds; without a time zone,
+        UTC. Needs ``connect(..., history=...)``; a time outside the window
+        raises :class:`~embodb.errors.InvalidInputError`. The view pins that
+        state until it is garbage collected."""
+        from .database import Snapshot
+
+        return Snapshot(self._db, as_of=time).table(self._name)
 
     # ------------------------------------------------------------ schema
 
