@@ -74,6 +74,8 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
   lsm::Options options = ParseOptions(opts);
   options.clock_key_prefix = catalog::ClockKeyPrefix();
   auto h = std::make_shared<DbHandle>();
+  h->feed_trim = std::make_unique<catalog::FeedTrim>();
+  options.compaction_filter = h->feed_trim.get();
   std::string name = path;
   if (path == ":memory:") {
     h->mem_env = NewMemEnv();
@@ -89,7 +91,7 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
       h->db = std::move(db).value();
       h->kv = std::make_unique<catalog::KvSpace>(h->db.get());
       h->txns = std::make_unique<txn::TxnManager>(h->db.get());
-      auto catalog = catalog::Catalog::Load(h->txns.get());
+      auto catalog = catalog::Catalog::Load(h->txns.get(), h->feed_trim.get());
       s = catalog.status();
       if (s.ok()) {
         h->catalog = std::move(catalog).value();

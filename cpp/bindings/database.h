@@ -19,6 +19,7 @@ namespace embodb::bindings {
 
 struct DbHandle {
   std::unique_ptr<Env> mem_env;  // for ":memory:" databases
+  std::unique_ptr<catalog::FeedTrim> feed_trim;  // the db's compaction filter: outlives it
   std::unique_ptr<lsm::DB> db;
   std::unique_ptr<catalog::KvSpace> kv;
   std::unique_ptr<txn::TxnManager> txns;

@@ -10,7 +10,11 @@
 
 namespace embodb::catalog {
 
+// 1: schema and ordered indexes; 2: also derived indexes (written only when
+// there are some, so that a database without them stays readable by format-1
+// readers). On disk: never renumber.
 static constexpr uint8_t kTableDefFormat = 1;
+static constexpr uint8_t kTableDefFormatDerived = 2;
 
 static std::string CatalogKey(char kind, std::string_view rest = {}) {
   std::string key(1, static_cast<char>(KeySpace::kCatalog));
@@ -40,8 +44,15 @@ const IndexDef* TableDef::FindIndex(std::string_view column) const {
   return nullptr;
 }
 
+const DerivedIndexDef* TableDef::FindDerived(std::string_view column, std::string_view kind) const {
+  for (const auto& ix : derived) {
+    if (ix.column == column && ix.kind == kind) return &ix;
+  }
+  return nullptr;
+}
+
 void TableDef::EncodeTo(std::string* dst) const {
-  dst->push_back(static_cast<char>(kTableDefFormat));
+  dst->push_back(static_cast<char>(derived.empty() ? kTableDefFormat : kTableDefFormatDerived));
   PutFixed32(dst, id);
   schema.EncodeTo(dst);
   PutVarint32(dst, static_cast<uint32_t>(indexes.size()));
@@ -49,12 +60,21 @@ void TableDef::EncodeTo(std::string* dst) const {
     PutLengthPrefixed(dst, ix.column);
     PutFixed32(dst, ix.id);
   }
+  if (derived.empty()) return;
+  PutVarint32(dst, static_cast<uint32_t>(derived.size()));
+  for (const auto& ix : derived) {
+    PutLengthPrefixed(dst, ix.kind);
+    PutLengthPrefixed(dst, ix.column);
+    PutFixed32(dst, ix.id);
+    PutLengthPrefixed(dst, ix.options);
+  }
 }
 
 Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value) {
   const Status bad = Status::Corruption("bad table definition in catalog", std::string(name));
   if (value.empty()) return bad;
-  if (static_cast<uint8_t>(value[0]) != kTableDefFormat) {
+  const uint8_t format = static_cast<uint8_t>(value[0]);
+  if (format != kTableDefFormat && format != kTableDefFormatDerived) {
     return Status::NotSupported("table definition format is newer than this embodb understands", std::string(name));
   }
   value.remove_prefix(1);
@@ -71,13 +91,36 @@ Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value)
     ix.column.assign(column);
     def.indexes.push_back(std::move(ix));
   }
+  if (format == kTableDefFormatDerived) {
+    if (!GetVarint32(&value, &n)) return bad;
+    for (uint32_t i = 0; i < n; i++) {
+      DerivedIndexDef ix;
+      std::string_view kind, column, options;
+      if (!GetLengthPrefixed(&value, &kind) || !GetLengthPrefixed(&value, &column) || !GetFixed32(&value, &ix.id) ||
+          !GetLengthPrefixed(&value, &options)) {
+        return bad;
+      }
+      ix.kind.assign(kind);
+      ix.column.assign(column);
+      ix.options.assign(options);
+      def.derived.push_back(std::move(ix));
+    }
+  }
   if (!value.empty()) return bad;
   return def;
 }
 
-Result<std::unique_ptr<Catalog>> Catalog::Load(txn::TxnManager* txns) {
-  std::unique_ptr<Catalog> c(new Catalog(txns));
+Catalog::Catalog(txn::TxnManager* txns, FeedTrim* feed_trim)
+    : txns_(txns), feed_(std::make_unique<ChangeFeed>(txns, feed_trim)) {
+  txns_->SetCommitObserver(feed_.get());
+}
+
+Catalog::~Catalog() { txns_->SetCommitObserver(nullptr); }
+
+Result<std::unique_ptr<Catalog>> Catalog::Load(txn::TxnManager* txns, FeedTrim* feed_trim) {
+  std::unique_ptr<Catalog> c(new Catalog(txns, feed_trim));
   EMBODB_RETURN_IF_ERROR(c->LoadTables());
+  for (const auto& [name, def] : c->tables_) EMBODB_RETURN_IF_ERROR(c->feed_->OnTableDef(*def));
   if (c->next_table_id_ == 1) return c;  // no table ever existed: no rows to sweep
   // Cleanup only: a failure (say, a damaged block among other data) must not
   // keep the database from opening; reads of damaged data report it, and the
@@ -150,9 +193,9 @@ Status Catalog::DeleteOrphans() {
     for (const auto& ix : def->indexes) live_indexes.push_back(ix.id);
   }
   std::vector<std::string> orphans;
-  for (const KeySpace space : {KeySpace::kRows, KeySpace::kIndex}) {
+  for (const KeySpace space : {KeySpace::kRows, KeySpace::kIndex, KeySpace::kFeed}) {
     const std::string space_prefix(1, static_cast<char>(space));
-    const auto& live = space == KeySpace::kRows ? live_tables : live_indexes;
+    const auto& live = space == KeySpace::kIndex ? live_indexes : live_tables;
     auto it = txns_->db()->NewIterator(lsm::ReadOptions());
     it->Seek(space_prefix);
     while (it->Valid() && it->key().starts_with(space_prefix) && it->key().size() >= 5) {
@@ -249,11 +292,13 @@ Status Catalog::DropTable(const std::string& name) {
     if (!def) return Status::NotFound("no table '" + name + "'");
     tx->Delete(TableDefKey(name));
     EMBODB_RETURN_IF_ERROR(tx->Commit(SyncWrite()));
+    feed_->OnTableDropped(def->id);
     std::lock_guard l(mu_);
     tables_.erase(name);
     next_ids_.erase(def->id);
   }
   for (const IndexDef& ix : def->indexes) EMBODB_RETURN_IF_ERROR(DeleteRange(table::IndexKeyPrefix(ix.id)));
+  if (!def->derived.empty()) EMBODB_RETURN_IF_ERROR(DeleteRange(FeedPrefix(def->id)));
   return DeleteRange(table::RowKeyPrefix(def->id), IdCounterKey(def->id));
 }
 
@@ -299,6 +344,44 @@ Result<TableDefPtr> Catalog::CreateIndex(const std::string& name, const std::str
   next_table_id_ = ix.id + 1;
   tables_[name] = ptr;
   return ptr;
+}
+
+Result<TableDefPtr> Catalog::CreateDerivedIndex(const std::string& name, DerivedIndexDef index) {
+  auto tx = txns_->BeginExclusive();
+  TableDefPtr old = Find(name);
+  if (!old) return Status::NotFound("no table '" + name + "'");
+  if (old->schema.Find(index.column) < 0) {
+    return Status::Schema("table '" + name + "' has no column '" + index.column + "'");
+  }
+  if (old->FindDerived(index.column, index.kind)) {
+    return Status::Schema("table '" + name + "' already has a " + index.kind + " index on '" + index.column + "'");
+  }
+  TableDef def = *old;
+  index.id = ReserveId(tx.get());
+  def.derived.push_back(index);
+  EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
+  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  EMBODB_RETURN_IF_ERROR(feed_->OnTableDef(*ptr));
+  std::lock_guard l(mu_);
+  next_table_id_ = index.id + 1;
+  tables_[name] = ptr;
+  return ptr;
+}
+
+Status Catalog::DropDerivedIndex(const std::string& name, const std::string& column, const std::string& kind) {
+  auto tx = txns_->BeginExclusive();
+  TableDefPtr old = Find(name);
+  if (!old) return Status::NotFound("no table '" + name + "'");
+  const DerivedIndexDef* ix = old->FindDerived(column, kind);
+  if (!ix) return Status::NotFound("table '" + name + "' has no " + kind + " index on '" + column + "'");
+  TableDef def = *old;
+  def.derived.erase(def.derived.begin() + (ix - old->derived.data()));
+  EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
+  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  EMBODB_RETURN_IF_ERROR(feed_->OnTableDef(*ptr));
+  std::lock_guard l(mu_);
+  tables_[name] = ptr;
+  return Status::OK();
 }
 
 Status Catalog::DropIndex(const std::string& name, const std::string& column) {

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/change_feed.h"
 #include "table/schema.h"
 #include "txn/txn_manager.h"
 
@@ -39,13 +40,24 @@ struct IndexDef {
   uint64_t created_at = 0;
 };
 
+// An index kept in memory by its own code (vector, spatial, text) and
+// maintained through the change feed (change_feed.h).
+struct DerivedIndexDef {
+  std::string kind;  // "hnsw", ...
+  std::string column;
+  uint32_t id = 0;      // from the table and index id counter
+  std::string options;  // the kind's parameters, encoded by the kind
+};
+
 struct TableDef {
   std::string name;
   uint32_t id = 0;
   table::Schema schema;
   std::vector<IndexDef> indexes;
+  std::vector<DerivedIndexDef> derived;  // the table keeps a change feed while any exists
 
   const IndexDef* FindIndex(std::string_view column) const;
+  const DerivedIndexDef* FindDerived(std::string_view column, std::string_view kind) const;
   void EncodeTo(std::string* dst) const;
   static Result<TableDef> Decode(std::string_view name, std::string_view value);
 };
@@ -58,7 +70,13 @@ std::string TableDefKey(std::string_view name);
 
 class Catalog {
  public:
-  static Result<std::unique_ptr<Catalog>> Load(txn::TxnManager* txns);
+  // feed_trim (may be null) is the compaction filter the database was opened
+  // with, told which change-feed records may be dropped.
+  static Result<std::unique_ptr<Catalog>> Load(txn::TxnManager* txns, FeedTrim* feed_trim = nullptr);
+  ~Catalog();
+
+  // The change feed of tables with derived indexes.
+  ChangeFeed* feed() { return feed_.get(); }
 
   // nullptr when there is no such table.
   TableDefPtr Find(std::string_view name) const;
@@ -77,13 +95,20 @@ class Catalog {
   // NotFound when the table has no index on column.
   Status DropIndex(const std::string& name, const std::string& column);
 
+  // Declares a derived index (its id is assigned here). From the commit on,
+  // writes of the table go to its change feed; the index's own code builds
+  // and attaches it (change_feed.h). Schema error for an unknown column or a
+  // second index of the same kind on it.
+  Result<TableDefPtr> CreateDerivedIndex(const std::string& name, DerivedIndexDef index);
+  Status DropDerivedIndex(const std::string& name, const std::string& column, const std::string& kind);
+
   // Reserves n increasing ids for an auto-id table and makes tx persist the
   // high-water mark when it commits. Ids of a rolled-back transaction are
   // skipped, never reused.
   int64_t AllocateIds(const TableDef& table, size_t n, txn::Transaction* tx);
 
  private:
-  explicit Catalog(txn::TxnManager* txns) : txns_(txns) {}
+  Catalog(txn::TxnManager* txns, FeedTrim* feed_trim);
   Status LoadTables();
   Status LoadIdCounter(const TableDef& table);
   Status DeleteOrphans();
@@ -95,6 +120,7 @@ class Catalog {
   uint32_t ReserveId(txn::Transaction* tx);
 
   txn::TxnManager* const txns_;
+  std::unique_ptr<ChangeFeed> feed_;
   mutable std::mutex mu_;
   std::map<std::string, TableDefPtr, std::less<>> tables_;
   std::map<uint32_t, std::shared_ptr<std::atomic<int64_t>>> next_ids_;  // auto-id tables

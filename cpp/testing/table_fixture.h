@@ -10,6 +10,7 @@
 
 #include "catalog/catalog.h"
 #include "env/env.h"
+#include "env/fault_injection_env.h"
 #include "query/table_scan.h"
 #include "table/table_reader.h"
 #include "table/table_writer.h"
@@ -21,7 +22,7 @@ namespace embodb::table {
 class TableFixture : public ::testing::Test {
  protected:
   TableFixture() {
-    options_.env = env_.get();
+    options_.env = &fault_env_;
     options_.durability = lsm::Durability::kOff;
     Open();
   }
@@ -29,11 +30,13 @@ class TableFixture : public ::testing::Test {
     catalog_.reset();
     txns_.reset();
     db_.reset();
+    feed_trim_ = std::make_unique<catalog::FeedTrim>();
+    options_.compaction_filter = feed_trim_.get();
     auto db = lsm::DB::Open(options_, "/db");
     ASSERT_OK(db.status());
     db_ = std::move(db).value();
     txns_ = std::make_unique<txn::TxnManager>(db_.get());
-    auto catalog = catalog::Catalog::Load(txns_.get());
+    auto catalog = catalog::Catalog::Load(txns_.get(), feed_trim_.get());
     ASSERT_OK(catalog.status());
     catalog_ = std::move(catalog).value();
   }
@@ -59,7 +62,21 @@ class TableFixture : public ::testing::Test {
     return out;
   }
 
+  // Power loss: nothing reaches the disk after this, unsynced data vanishes,
+  // and the database is opened again.
+  void PowerLossAndReopen() {
+    fault_env_.SetActive(false);
+    catalog_.reset();
+    txns_.reset();
+    db_.reset();
+    fault_env_.DropUnsyncedData();
+    fault_env_.SetActive(true);
+    Open();
+  }
+
   std::unique_ptr<Env> env_ = NewMemEnv();
+  FaultInjectionEnv fault_env_{env_.get()};
+  std::unique_ptr<catalog::FeedTrim> feed_trim_;  // the db's compaction filter: outlives it
   lsm::Options options_;
   std::unique_ptr<lsm::DB> db_;
   std::unique_ptr<txn::TxnManager> txns_;

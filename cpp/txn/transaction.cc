@@ -186,11 +186,14 @@ Status Transaction::Commit(const lsm::WriteOptions& options) {
   for (auto& hook : commit_hooks_) hook(&batch_);
   Status s;
   if (batch_.Count() > 0) {
+    CommitObserver* observer = manager_->observer_;
+    if (observer != nullptr) observer->BeforeWrite(&batch_);
     s = manager_->db()->Write(options, &batch_);
     if (s.ok()) {
       commit_sequence_ = batch_.Sequence() + batch_.Count() - 1;
       manager_->RecordCommit(fingerprints_, commit_sequence_, snapshot_);
     }
+    if (observer != nullptr) observer->AfterWrite(batch_, s);
   }
   End(s.ok() ? State::kCommitted : State::kRolledBack);
   return s;

@@ -33,6 +33,17 @@ namespace embodb::txn {
 
 class Transaction;
 
+// Sees every commit that writes something, under the commit lock (so one at a
+// time, in commit order): BeforeWrite may append records to the batch, which
+// then commit atomically with it; AfterWrite learns the outcome while the
+// batch still holds every record.
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  virtual void BeforeWrite(lsm::WriteBatch* batch) = 0;
+  virtual void AfterWrite(const lsm::WriteBatch& batch, const Status& status) = 0;
+};
+
 class TxnManager {
  public:
   explicit TxnManager(lsm::DB* db) : db_(db) {}
@@ -47,6 +58,9 @@ class TxnManager {
   // How many key fingerprints are remembered (for tests).
   size_t remembered_keys();
 
+  // At most one; set before any transaction begins (nullptr: none).
+  void SetCommitObserver(CommitObserver* observer) { observer_ = observer; }
+
  private:
   friend class Transaction;
   static uint64_t Fingerprint(std::string_view key);
@@ -59,6 +73,7 @@ class TxnManager {
   void EndTransaction(lsm::SequenceNumber snapshot);
 
   lsm::DB* const db_;
+  CommitObserver* observer_ = nullptr;
   std::mutex commit_mu_;  // serializes commits and exclusive transactions
   std::mutex mu_;         // guards open_ and recent_
   std::multiset<lsm::SequenceNumber> open_;  // snapshots of open explicit transactions
