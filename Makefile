@@ -65,11 +65,11 @@ test-slow: build test-cpp
 demo: build
 	$(VPY) -m embodb.demo
 
-$(STAMPS)/bench-deps: $(STAMPS)/venv
-	$(VPY) -m pip install -q rocksdict lmdb
+$(STAMPS)/bench-deps-2: $(STAMPS)/venv
+	$(VPY) -m pip install -q rocksdict lmdb duckdb lancedb motedb-python pyarrow pandas
 	@touch $@
 
-bench: build $(STAMPS)/bench-deps
+bench: build $(STAMPS)/bench-deps-2
 	$(VPY) benchmarks/bench_kv.py
 	$(VPY) benchmarks/bench_table.py
 

@@ -1,10 +1,12 @@
 """Random operations on a table with secondary indexes compared with a plain
 Python model: inserts (duplicates raise and write nothing), upserts, updates
 and deletes by filter or key, transactions that commit, roll back or lose a
-conflict, snapshots that must not change, and close/reopen."""
+conflict, snapshots that must not change, past moments read back with as_of, and
+close/reopen."""
 
 import shutil
 import tempfile
+import time
 
 import hypothesis.strategies as st
 from hypothesis import settings
@@ -47,13 +49,14 @@ class TableMachine(RuleBasedStateMachine):
         super().__init__()
         self.dir = tempfile.mkdtemp(prefix="embodb_tsm_")
         self.path = self.dir + "/db"
-        self.db = embodb.connect(self.path, durability="off", write_buffer_size=64 << 10)
+        self.db = embodb.connect(self.path, durability="off", write_buffer_size=64 << 10, history="1h")
         t = self.db.create_table("t", {"id": "int64", "ep": "int32", "label": "string", "x": "float64"},
                                  primary_key="id")
         t.create_index("ep")
         t.create_index("label")
         self.model = {}
         self.snapshots = []  # (snapshot, model copy)
+        self.moments = []  # (time, model copy): read back with as_of, across reopen too
 
     def teardown(self):
         for snap, _ in self.snapshots:
@@ -150,13 +153,20 @@ class TableMachine(RuleBasedStateMachine):
     def snapshot(self):
         self.snapshots.append((self.db.snapshot(), {i: dict(r) for i, r in self.model.items()}))
 
+    @precondition(lambda self: len(self.moments) < 3)
+    @rule()
+    def remember_moment(self):
+        time.sleep(0.002)  # apart from the writes around it by more than the clock's 1 ms
+        self.moments.append((time.time(), {i: dict(r) for i, r in self.model.items()}))
+        time.sleep(0.002)
+
     @rule()
     def reopen(self):
         for snap, _ in self.snapshots:
             snap.close()
         self.snapshots = []
         self.db.close()
-        self.db = embodb.connect(self.path, durability="off", write_buffer_size=64 << 10)
+        self.db = embodb.connect(self.path, durability="off", write_buffer_size=64 << 10, history="1h")
 
     @invariant()
     def table_matches_model(self):
@@ -171,6 +181,16 @@ class TableMachine(RuleBasedStateMachine):
             assert rows_of(snap["t"]) == frozen
             got = sorted(r["id"] for r in snap["t"].where("ep >= 4").to_list())
             assert got == sorted(i for i, r in frozen.items() if FILTERS["ep >= 4"](dict(r, id=i)))
+
+
+    @invariant()
+    def the_past_does_not_change(self):
+        for moment, frozen in self.moments:
+            past = self.table.as_of(moment)
+            assert rows_of(past) == frozen
+            for where in ("label = 'ab'", "ep >= 4"):
+                got = sorted(r["id"] for r in past.where(where).select("id").to_list())
+                assert got == sorted(i for i, r in frozen.items() if FILTERS[where](dict(r, id=i))), where
 
 
 TableMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
