@@ -39,6 +39,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+import warnings
 
 import numpy as np
 
@@ -241,7 +242,12 @@ class LanceDB:
         self.t = self.db.create_table("t", data=self.arrow)
 
     def settle(self):
-        self.t.create_scalar_index("id")
+        self._scalar_index("id")
+
+    def _scalar_index(self, column):
+        with warnings.catch_warnings():  # deprecated in favour of create_index(config=BTree()), which
+            warnings.simplefilter("ignore")  # in 0.40 takes the metric argument as the column
+            self.t.create_scalar_index(column)
 
     def _where(self, expr):
         return self.t.search().where(expr).limit(None).to_arrow()
@@ -253,7 +259,7 @@ class LanceDB:
         return self._where(f"id = {int(key)}").to_pylist()
 
     def index(self):
-        self.t.create_scalar_index("episode")
+        self._scalar_index("episode")
 
     def filter(self):
         return arrow_to_numpy(self._where("episode = 7"))
