@@ -33,6 +33,9 @@ class RandomAccessFile {
   // Reads up to n bytes at offset; *result may point into scratch.
   virtual Status Read(uint64_t offset, size_t n, std::string_view* result,
                       char* scratch) const = 0;
+  // True when every *result points into memory that stays valid and
+  // unchanged while the file is open (a mapping), never into scratch.
+  virtual bool ReturnsStableViews() const { return false; }
 };
 
 class WritableFile {

@@ -93,6 +93,7 @@ class PosixMmapReadableFile final : public RandomAccessFile {
     *result = std::string_view(base_ + offset, std::min<uint64_t>(n, length_ - offset));
     return Status::OK();
   }
+  bool ReturnsStableViews() const override { return true; }
 
  private:
   std::string fname_;

@@ -7,7 +7,14 @@
 
 namespace embodb::lsm::sstable {
 
-Block::Block(std::string contents) : data_(std::move(contents)) {
+Block::Block(std::string contents) : owned_(std::move(contents)), data_(owned_) { Parse(); }
+
+Block::Block(std::string_view contents, std::shared_ptr<const void> keepalive)
+    : data_(contents), keepalive_(std::move(keepalive)) {
+  Parse();
+}
+
+void Block::Parse() {
   if (data_.size() < 4) {
     malformed_ = true;
     return;

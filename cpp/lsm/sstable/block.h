@@ -19,6 +19,10 @@ class Block {
   // Takes the decompressed block contents. A malformed trailer makes every
   // iterator report Corruption.
   explicit Block(std::string contents);
+  // Views contents that `keepalive` keeps valid (a block of a mapped table).
+  Block(std::string_view contents, std::shared_ptr<const void> keepalive);
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
 
   size_t size() const { return data_.size(); }
   // `self` must be this block; the iterator keeps it alive.
@@ -26,7 +30,10 @@ class Block {
 
  private:
   friend class BlockIter;
-  std::string data_;
+  void Parse();
+  std::string owned_;
+  std::string_view data_;  // owned_, or the viewed contents
+  std::shared_ptr<const void> keepalive_;
   uint32_t restart_offset_ = 0;
   uint32_t num_restarts_ = 0;
   bool malformed_ = false;

@@ -84,7 +84,7 @@ bool CompressBlock(std::string_view raw, int level, std::string* out) {
 }
 
 Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const BlockHandle& handle,
-                 std::string* contents) {
+                 std::string* contents, std::string_view* view) {
   if (handle.size > kMaxBlockSize) return Status::Corruption(fname, "block handle size is implausible");
   const size_t n = static_cast<size_t>(handle.size);
   // A mapped file returns a view and never touches the scratch buffer.
@@ -100,7 +100,13 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const B
   }
   switch (static_cast<uint8_t>(data[n])) {
     case kNoCompression:
-      contents->assign(data, n);
+      if (view != nullptr && file->ReturnsStableViews()) {
+        contents->clear();
+        *view = std::string_view(data, n);
+      } else {
+        contents->assign(data, n);
+        if (view != nullptr) *view = *contents;
+      }
       return Status::OK();
     case kZstdCompression: {
       const unsigned long long raw_size = ZSTD_getFrameContentSize(data, n);
@@ -111,6 +117,7 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const B
       contents->resize(static_cast<size_t>(raw_size));
       const size_t r = ZSTD_decompressDCtx(ThreadZstd().dctx, contents->data(), contents->size(), data, n);
       if (ZSTD_isError(r) || r != raw_size) return Status::Corruption(fname, "zstd block does not decompress");
+      if (view != nullptr) *view = *contents;
       return Status::OK();
     }
     default:

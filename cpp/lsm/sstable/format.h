@@ -34,8 +34,11 @@ void AppendBlockTrailer(std::string_view contents, CompressionType type, std::st
 // the block by at least 1/8 (then the block is stored uncompressed).
 bool CompressBlock(std::string_view raw, int level, std::string* out);
 
-// Reads the block at handle, checks its checksum and decompresses it.
+// Reads the block at handle, checks its checksum and decompresses it into
+// *contents. With `view`: when the file returns stable views and the block is
+// stored uncompressed, *view points into the file and *contents stays empty
+// (no copy); otherwise *view views *contents.
 Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const BlockHandle& handle,
-                 std::string* contents);
+                 std::string* contents, std::string_view* view = nullptr);
 
 }  // namespace embodb::lsm::sstable

@@ -62,7 +62,13 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handl
     if (auto cached = cache_->Lookup(cache_key)) return cached;
   }
   std::string contents;
-  EMBODB_RETURN_IF_ERROR(ReadBlock(FileFor(fill_cache), fname_, handle, &contents));
+  std::string_view view;
+  EMBODB_RETURN_IF_ERROR(ReadBlock(FileFor(fill_cache), fname_, handle, &contents, &view));
+  if (contents.empty()) {
+    // An uncompressed block of a mapped table: viewed in place, and not
+    // cached, since the OS page cache holds it already.
+    return std::make_shared<const Block>(view, shared_from_this());
+  }
   auto block = std::make_shared<const Block>(std::move(contents));
   if (cache_ != nullptr && fill_cache) cache_->Insert(cache_key, block, block->size() + 64);
   return block;

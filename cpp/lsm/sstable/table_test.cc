@@ -124,6 +124,65 @@ TEST_P(TableTest, RoundTrip) {
   EXPECT_GT(cache.hits(), 0u);
 }
 
+// Serves reads as views of memory it owns, like a mapping.
+class ViewFile final : public RandomAccessFile {
+ public:
+  explicit ViewFile(std::string data) : data_(std::move(data)) {}
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char*) const override {
+    *result = offset > data_.size() ? std::string_view() : std::string_view(data_).substr(offset, n);
+    return Status::OK();
+  }
+  bool ReturnsStableViews() const override { return true; }
+  std::string& data() { return data_; }
+
+ private:
+  std::string data_;
+};
+
+TEST_P(TableTest, MappedBlocksAreReadInPlaceAndStillVerified) {
+  std::map<std::string, std::string> kv;
+  for (int i = 0; i < 3000; i++) kv["key" + std::to_string(100000 + i)] = std::string(50 + i % 100, 'a' + i % 26);
+  Build(kv);
+  std::string contents;
+  ASSERT_OK(ReadFileToString(env_.get(), "/t.sst", &contents));
+  auto file = std::make_unique<ViewFile>(contents);
+  ViewFile* view = file.get();
+  BlockCache cache(1 << 20);
+  auto table = Table::Open(std::move(file), "/t.sst", size_, 1, &cache);
+  ASSERT_OK(table.status());
+  auto it = (*table)->NewIterator();
+  auto expected = kv.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+    ASSERT_EQ(expected->first, ExtractUserKey(it->key()));
+    ASSERT_EQ(expected->second, it->value());
+  }
+  ASSERT_OK(it->status());
+  it.reset();
+  for (const auto& [k, v] : kv) {
+    std::string fv;
+    ValueType type;
+    bool found;
+    ASSERT_OK((*table)->Get(IKey(k, kMaxSequenceNumber, kValueTypeForSeek), &fv, &type, &found));
+    ASSERT_TRUE(found);
+    ASSERT_EQ(v, fv);
+  }
+  // Uncompressed blocks are viewed, not copied into the cache; compressed
+  // ones are decompressed into it.
+  if (GetParam() == 0) {
+    EXPECT_EQ(0u, cache.usage());
+  } else {
+    EXPECT_GT(cache.usage(), 0u);
+  }
+  // A viewed block is verified on every read: a flipped byte is caught.
+  cache.Clear();
+  view->data()[10] ^= 0x40;
+  std::string fv;
+  ValueType type;
+  bool found;
+  Status s = (*table)->Get(IKey(kv.begin()->first, kMaxSequenceNumber, kValueTypeForSeek), &fv, &type, &found);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
 TEST_P(TableTest, EmptyTable) {
   Build({});
   auto table = Open();
