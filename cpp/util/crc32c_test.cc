@@ -25,10 +25,12 @@ TEST(Crc32cTest, StandardVectors) {
 
 TEST(Crc32cTest, HardwareMatchesPortable) {
   Random rnd(301);
-  for (size_t n : {0, 1, 7, 8, 9, 63, 64, 1000, 4097}) {
-    std::string s = testing::RandomBytes(&rnd, n);
-    for (uint32_t init : {0u, 0x12345678u}) {
-      EXPECT_EQ(ExtendPortable(init, s.data(), n), Extend(init, s.data(), n)) << n;
+  for (size_t n : {0, 1, 7, 8, 9, 63, 64, 767, 768, 769, 1000, 1536, 2311, 4097, 4101, 20000}) {
+    std::string s = testing::RandomBytes(&rnd, n + 3);
+    for (size_t shift = 0; shift < 4; shift += 3) {  // aligned and not
+      for (uint32_t init : {0u, 0x12345678u}) {
+        EXPECT_EQ(ExtendPortable(init, s.data() + shift, n), Extend(init, s.data() + shift, n)) << n;
+      }
     }
   }
 }
