@@ -15,14 +15,14 @@ namespace {
 constexpr char kOpPut = 0;     // on disk: never renumber
 constexpr char kOpDelete = 1;  // on disk: never renumber
 constexpr size_t kFeedKeySize = 1 + 4 + 8;
-constexpr size_t kRowPrefixSize = 1 + 4;
+constexpr size_t kTablePrefixSize = 1 + 4;  // key space byte, table id: rows and feed records alike
 constexpr size_t kReplayChunk = 1024;
 
 bool IsRowKey(std::string_view key) {
-  return key.size() > kRowPrefixSize && key[0] == static_cast<char>(KeySpace::kRows);
+  return key.size() > kTablePrefixSize && key[0] == static_cast<char>(KeySpace::kRows);
 }
 
-uint64_t FeedNumber(std::string_view feed_key) { return GetBigEndian64(feed_key.data() + kRowPrefixSize); }
+uint64_t FeedNumber(std::string_view feed_key) { return GetBigEndian64(feed_key.data() + kTablePrefixSize); }
 
 // The row writes of a batch, in order.
 class RowWrites final : public lsm::WriteBatch::Handler {
@@ -217,7 +217,7 @@ void ChangeFeed::BeforeWrite(lsm::WriteBatch* batch) {
     const uint64_t number = f.next++;
     if (f.first_of_commit == 0) f.first_of_commit = number;
     value.assign(1, w.deleted ? kOpDelete : kOpPut);
-    value.append(w.key.substr(kRowPrefixSize));
+    value.append(w.key.substr(kTablePrefixSize));
     feed.Put(FeedKey(w.table_id, number), value);
   }
   if (feed.Count() == 0) return;
@@ -250,7 +250,7 @@ void ChangeFeed::AfterWrite(const lsm::WriteBatch& batch, const Status& status) 
     auto it = targets.find(w.table_id);
     if (it == targets.end()) continue;
     std::vector<FeedEvent>& e = events[w.table_id];
-    e.push_back({it->second.first + e.size(), w.deleted, w.key.substr(kRowPrefixSize), w.value});
+    e.push_back({it->second.first + e.size(), w.deleted, w.key.substr(kTablePrefixSize), w.value});
   }
   // Without mu_: a consumer may call Checkpointed from Apply.
   for (const auto& [id, e] : events) {

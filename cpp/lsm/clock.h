@@ -1,5 +1,5 @@
 // SequenceClock: maps wall time to sequence numbers, so that a read can see
-// the database as it was at a time (DB::SnapshotAt) inside the history window.
+// the database as it was at a time (DB::GetSnapshotAt) inside the history window.
 //
 // The write leader reports every group of writes it commits: the time it
 // began the group and the group's last sequence number. Ticks (time ->

@@ -168,6 +168,10 @@ class DB {
   // window can need. *drop_before receives the clock key below which ticks
   // may be dropped (empty: none). Unlocks the mutex while it reads.
   void UpdateHistoryFloor(std::unique_lock<std::mutex>& lock, std::string* drop_before);
+  // The stored clock tick at or before time t (or the first at or after it),
+  // read through the LSM; REQUIRES: mutex_ not held. nullopt when none; *key
+  // (when given) receives its key.
+  Result<std::optional<ClockTick>> FindStoredTick(uint64_t t, bool at_or_before, std::string* key);
 
   // db_read.cc
   Status ResolveBlob(std::string_view key, std::string* value);

@@ -11,6 +11,23 @@ static std::string FormatSeconds(uint64_t micros) {
   return std::to_string(micros / 1000000) + "." + std::to_string(micros / 100000 % 10) + " s";
 }
 
+Result<std::optional<ClockTick>> DB::FindStoredTick(uint64_t t, bool at_or_before, std::string* key) {
+  const std::string& prefix = options_.clock_key_prefix;
+  auto it = NewIterator(ReadOptions{});
+  if (at_or_before) {
+    it->SeekForPrev(ClockTickKey(prefix, t));
+  } else {
+    it->Seek(ClockTickKey(prefix, t));
+  }
+  ClockTick tick;
+  if (it->Valid() && DecodeClockTick(prefix, it->key(), it->value(), &tick)) {
+    if (key != nullptr) key->assign(it->key());
+    return std::optional<ClockTick>(tick);
+  }
+  EMBODB_RETURN_IF_ERROR(it->status());
+  return std::optional<ClockTick>();
+}
+
 void DB::RecordClockTicks(SequenceNumber last, WriteBatch* ticks) {
   ticks->Clear();
   if (options_.history_micros == 0) return;
@@ -41,18 +58,12 @@ Result<SequenceNumber> DB::GetSnapshotAt(uint64_t time_micros) {
     sequence = clock_.RecentAt(time_micros);
   }
   if (!sequence) {
-    const std::string& prefix = options_.clock_key_prefix;
-    auto it = NewIterator(ReadOptions{});
-    it->SeekForPrev(ClockTickKey(prefix, time_micros));
-    ClockTick tick;
-    if (it->Valid() && DecodeClockTick(prefix, it->key(), it->value(), &tick)) {
-      sequence = tick.sequence;
-    } else if (!it->status().ok()) {
-      return it->status();
-    } else {
+    EMBODB_ASSIGN_OR_RETURN(std::optional<ClockTick> tick, FindStoredTick(time_micros, /*at_or_before=*/true, nullptr));
+    if (!tick) {
       return Status::InvalidArgument("that time is before history began",
                                      "the database has kept history only since it was opened with a window");
     }
+    sequence = tick->sequence;
   }
   std::lock_guard l(mutex_);
   if (closed_) return Status::Aborted("the database is closed");
@@ -70,28 +81,25 @@ void DB::UpdateHistoryFloor(std::unique_lock<std::mutex>& l, std::string* drop_b
   if (options_.history_micros == 0) return;
   const uint64_t now = env_->NowMicros();
   const uint64_t cutoff = now > options_.history_micros ? now - options_.history_micros : 0;
-  const std::string& prefix = options_.clock_key_prefix;
   std::optional<SequenceNumber> floor = clock_.RecentAt(cutoff);
   const SequenceNumber last = versions_->LastSequence();
   const std::optional<ClockTick> oldest_recent = clock_.OldestRecent();
   if (!floor) {
     l.unlock();
-    auto it = NewIterator(ReadOptions{});
-    ClockTick tick;
-    it->SeekForPrev(ClockTickKey(prefix, cutoff));
-    if (it->Valid() && DecodeClockTick(prefix, it->key(), it->value(), &tick)) {
-      floor = tick.sequence;
-      drop_before->assign(it->key());  // older ticks resolve only times outside the window
-    } else {
-      it->Seek(prefix);  // no tick at or before the cutoff: history began later
-      if (it->Valid() && DecodeClockTick(prefix, it->key(), it->value(), &tick)) floor = tick.sequence;
-    }
-    const bool failed = !it->status().ok();
-    it.reset();
+    // Older ticks than the one at the cutoff resolve only times outside the window.
+    auto at_cutoff = FindStoredTick(cutoff, /*at_or_before=*/true, drop_before);
+    // No tick at or before the cutoff: history began later, at the first tick.
+    Result<std::optional<ClockTick>> first = std::optional<ClockTick>();
+    if (at_cutoff.ok() && !*at_cutoff) first = FindStoredTick(0, /*at_or_before=*/false, nullptr);
     l.lock();
-    if (failed) {  // keep the old floor: dropping less is always safe
+    if (!at_cutoff.ok() || !first.ok()) {  // keep the old floor: dropping less is always safe
       drop_before->clear();
       return;
+    }
+    if (*at_cutoff) {
+      floor = (*at_cutoff)->sequence;
+    } else if (*first) {
+      floor = (*first)->sequence;
     }
   }
   if (!floor) floor = oldest_recent ? oldest_recent->sequence : last;
