@@ -33,6 +33,7 @@ Every system's filter must return the same number of rows.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shutil
 import sqlite3
@@ -330,22 +331,23 @@ PEERS = {"sqlite3": Sqlite, "duckdb": DuckDB, "lancedb": LanceDB, "motedb": Mote
 WORKLOADS = ["insert", "get_many", "get", "filter_1pct", "filter_1pct_indexed", "scan_numpy", "scan_pandas"]
 
 
+# The modules each peer needs beyond the standard library.
+PEER_MODULES = {"sqlite3": [], "duckdb": ["duckdb", "pyarrow"], "lancedb": ["lancedb", "pyarrow"],
+                "motedb": ["motedb"]}
+
+
 def available_peers(wanted):
     out = []
     for name in wanted:
+        if name not in PEERS:
+            raise SystemExit(f"unknown peer {name!r}; choose from {', '.join(PEERS)}")
         try:
-            out.append(PEERS[name])
-            if name == "duckdb":
-                import duckdb  # noqa: F401
-            elif name == "lancedb":
-                import lancedb  # noqa: F401
-            elif name == "motedb":
-                import motedb  # noqa: F401
-            if name in ("duckdb", "lancedb") and pa is None:
-                raise ImportError("pyarrow")
+            for module in PEER_MODULES[name]:
+                importlib.import_module(module)
         except ImportError as e:
-            out.pop()
             print(f"skipping {name}: {e} (make bench installs it)")
+            continue
+        out.append(PEERS[name])
     return out
 
 
