@@ -196,6 +196,30 @@ TEST_F(ChangeFeedTest, ReopenReplaysTheFeedPastTheCheckpoint) {
   EXPECT_EQ(index_.rows, TableRows());
 }
 
+TEST_F(ChangeFeedTest, BulkWritesIngestedAsTablesReachTheIndexToo) {
+  catalog_->feed()->Detach(&index_);
+  options_.min_ingest_batch_size = 64 << 10;  // rows encoded straight into tables at commit
+  Open();
+  table_ = catalog_->Find("obs");
+  BuildAndAttach();
+  std::vector<int64_t> ids(20000);
+  for (size_t i = 0; i < ids.size(); i++) ids[i] = static_cast<int64_t>(i * 3);
+  const uint64_t before = db_->GetStats().num_ingests;
+  ASSERT_OK(Upsert(ids, 5));
+  EXPECT_EQ(before + 1, db_->GetStats().num_ingests);
+  EXPECT_EQ(20000u, index_.rows.size());
+  EXPECT_EQ(index_.rows, TableRows());
+  EXPECT_EQ(20000, FeedRecords());
+  ASSERT_OK(Remove({0, 3}));
+  EXPECT_EQ(index_.rows, TableRows());
+  ASSERT_OK(index_.Checkpoint(catalog_->feed(), &fault_env_, kCheckpoint));
+  ASSERT_OK(Upsert(ids, 6));  // replayed after the reopen
+  catalog_->feed()->Detach(&index_);
+  ReopenAndAttach(/*power_loss=*/false);
+  EXPECT_EQ(20000u, index_.rows.size());
+  EXPECT_EQ(index_.rows, TableRows());
+}
+
 TEST_F(ChangeFeedTest, AfterPowerLossIndexAndTableAgree) {
   BuildAndAttach();
   ASSERT_OK(Upsert({1, 2}, 1));

@@ -2,9 +2,12 @@
 // through the WAL and the memtable writes every byte three times (log,
 // memtable, flush) and holds it all in memory; written as sorted tables it is
 // written once, and the manifest edit that adds the tables is its commit.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "lsm/db.h"
@@ -34,6 +37,99 @@ class EntryCollector : public WriteBatch::Handler {
   std::vector<Entry> entries;
 };
 
+// The entries of one SortedPuts in order, their values encoded a chunk at a
+// time, in parallel, into one buffer that is reused: an ingest of gigabytes
+// touches a few megabytes of fresh memory for them, not gigabytes.
+class PutsStream {
+ public:
+  PutsStream(const SortedPuts* puts, SequenceNumber first_seq) : puts_(puts), first_seq_(first_seq) { Fill(); }
+  bool Valid() const { return i_ < puts_->size(); }
+  std::string_view key() const { return puts_->key(i_); }
+  SequenceNumber seq() const { return first_seq_ + i_; }
+  // Valid until Next.
+  std::string_view value() const {
+    const size_t at = offsets_[i_ - chunk_begin_];
+    return std::string_view(buffer_).substr(at, offsets_[i_ - chunk_begin_ + 1] - at);
+  }
+  void Next() {
+    if (++i_ == chunk_end_) Fill();
+  }
+
+ private:
+  static constexpr size_t kChunkBytes = 4 << 20;
+
+  void Fill() {
+    chunk_begin_ = i_;
+    offsets_.assign(1, 0);
+    size_t bytes = 0;
+    for (chunk_end_ = i_; chunk_end_ < puts_->size() && (chunk_end_ == i_ || bytes < kChunkBytes); chunk_end_++) {
+      bytes += puts_->value_size(chunk_end_);
+      offsets_.push_back(bytes);
+    }
+    if (buffer_.size() < bytes) buffer_.resize(bytes);
+    tbb::parallel_for(tbb::blocked_range<size_t>(chunk_begin_, chunk_end_, 256), [&](const tbb::blocked_range<size_t>& r) {
+      for (size_t j = r.begin(); j < r.end(); j++) puts_->EncodeValue(j, buffer_.data() + offsets_[j - chunk_begin_]);
+    });
+  }
+
+  const SortedPuts* const puts_;
+  const SequenceNumber first_seq_;
+  size_t i_ = 0, chunk_begin_ = 0, chunk_end_ = 0;
+  std::vector<size_t> offsets_;  // of rows chunk_begin_.. in buffer_, and the end
+  std::string buffer_;
+};
+
+// Every entry of a batch, records and sorted puts, in internal key order.
+class BatchEntries {
+ public:
+  // REQUIRES: records sorted in internal key order.
+  BatchEntries(const std::vector<Entry>* records, const WriteBatch& batch) : records_(records) {
+    SequenceNumber next = batch.Sequence() + batch.RecordCount();
+    for (const auto& puts : batch.sorted_puts()) {
+      streams_.emplace_back(puts.get(), next);
+      next += puts->size();
+    }
+    Pick();
+  }
+  bool Valid() const { return current_.has_value(); }
+  const Entry& entry() const { return *current_; }
+  void Next() {
+    if (from_ < 0) {
+      record_++;
+    } else {
+      streams_[from_].Next();
+    }
+    Pick();
+  }
+
+ private:
+  static bool Before(const Entry& a, const Entry& b) {
+    const int c = a.key.compare(b.key);
+    return c < 0 || (c == 0 && a.seq > b.seq);
+  }
+  void Pick() {
+    current_.reset();
+    if (record_ < records_->size()) {
+      current_ = (*records_)[record_];
+      from_ = -1;
+    }
+    for (size_t k = 0; k < streams_.size(); k++) {
+      if (!streams_[k].Valid()) continue;
+      const Entry e{streams_[k].key(), streams_[k].seq(), kTypeValue, streams_[k].value()};
+      if (!current_ || Before(e, *current_)) {
+        current_ = e;
+        from_ = static_cast<int>(k);
+      }
+    }
+  }
+
+  const std::vector<Entry>* records_;
+  size_t record_ = 0;
+  std::vector<PutsStream> streams_;
+  std::optional<Entry> current_;
+  int from_ = -1;  // -1: the records; else the stream
+};
+
 // True when mem holds an entry of a user key in [smallest, largest].
 bool Overlaps(const MemTable* mem, std::string_view smallest, std::string_view largest) {
   if (mem == nullptr || mem->empty()) return false;
@@ -51,10 +147,10 @@ bool DB::ShouldIngest(const WriteBatch& batch) const {
 }
 
 Status DB::IngestBatch(std::unique_lock<std::mutex>& l, const WriteBatch& batch) {
-  EntryCollector collector(batch.Count());
+  if (batch.Count() == 0) return Status::OK();
+  EntryCollector collector(batch.RecordCount());
   EMBODB_RETURN_IF_ERROR(batch.Iterate(&collector));
   std::vector<Entry>& entries = collector.entries;
-  if (entries.empty()) return Status::OK();
   l.unlock();
   tbb::parallel_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     const int c = a.key.compare(b.key);
@@ -64,7 +160,15 @@ Status DB::IngestBatch(std::unique_lock<std::mutex>& l, const WriteBatch& batch)
   // Reads look in the memtables before the tables. If they hold an older
   // version of a key written here, they must reach a table first, older than
   // the new ones: flush them (this writer leads, so no write comes between).
-  const std::string_view smallest = entries.front().key, largest = entries.back().key;
+  std::string_view smallest, largest;
+  bool any = false;
+  auto widen = [&](std::string_view low, std::string_view high) {
+    if (!any || low < smallest) smallest = low;
+    if (!any || high > largest) largest = high;
+    any = true;
+  };
+  if (!entries.empty()) widen(entries.front().key, entries.back().key);
+  for (const auto& puts : batch.sorted_puts()) widen(puts->key(0), puts->key(puts->size() - 1));
   while (Overlaps(mem_.get(), smallest, largest) || Overlaps(imm_.get(), smallest, largest)) {
     EMBODB_RETURN_IF_ERROR(MakeRoomForWrite(l, /*force=*/true));
     while (imm_ != nullptr && bg_error_.ok() && !shutting_down_.load()) done_cv_.wait(l);
@@ -79,7 +183,8 @@ Status DB::IngestBatch(std::unique_lock<std::mutex>& l, const WriteBatch& batch)
   l.unlock();
   OutputFiles out(options_, dbname_, UINT64_MAX, PendingNumberAllocator(&pending));
   Status s;
-  for (const Entry& e : entries) {
+  for (BatchEntries all(&entries, batch); all.Valid(); all.Next()) {
+    const Entry& e = all.entry();
     s = out.Add(e.key, e.seq, e.type, e.value);
     if (!s.ok()) break;
   }

@@ -59,6 +59,9 @@ static uint32_t SyncWithinMs(const Options& o, Durability d) {
 }
 
 Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate) {
+  // Sorted puts are encoded into the batch now unless it will be ingested,
+  // which encodes them straight into its tables.
+  if (batch != nullptr && !batch->sorted_puts().empty() && !ShouldIngest(*batch)) batch->MaterializeSortedPuts();
   Writer w;
   w.batch = batch;
   w.durability = durability;
@@ -132,6 +135,7 @@ Status DB::WriteImpl(WriteBatch* batch, Durability durability, bool force_rotate
       log::Writer* log = log_.get();
       WritableFile* logfile = logfile_.get();
       l.unlock();
+      if (!group->sorted_puts().empty()) group->MaterializeSortedPuts();  // (not ingested after all)
       // Only the leader touches the log and inserts into the memtable, so neither
       // needs the mutex; readers only see sequences up to LastSequence().
       if (count > 0) status = log->AddRecord(group->Contents());
@@ -215,9 +219,12 @@ WriteBatch* DB::BuildBatchGroup(Writer** last_writer, bool* need_sync, uint32_t*
   size_t size = first->batch ? first->batch->ApproximateSize() : 0;
   const size_t max_size = size <= (128 << 10) ? size + (128 << 10) : kMaxGroupBytes;
   *last_writer = first;
+  // A batch with sorted puts is ingested, alone.
+  auto has_sorted_puts = [](const Writer* w) { return w->batch != nullptr && !w->batch->sorted_puts().empty(); };
   for (Writer* w : writers_) {
     if (w != first) {
       if (w->force_rotate) break;  // a rotation request leads its own group
+      if (has_sorted_puts(first) || has_sorted_puts(w)) break;
       const size_t add = w->batch ? w->batch->ApproximateSize() : 0;
       if (size + add > max_size) break;
       size += add;

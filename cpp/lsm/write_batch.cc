@@ -1,5 +1,8 @@
 #include "lsm/write_batch.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -12,6 +15,39 @@ namespace embodb::lsm {
 void WriteBatch::Clear() {
   rep_.assign(kHeaderSize, '\0');
   payload_bytes_ = 0;
+  sorted_puts_.clear();
+  sorted_count_ = 0;
+  sorted_bytes_ = 0;
+}
+
+void WriteBatch::AddSortedPuts(std::shared_ptr<const SortedPuts> puts) {
+  if (puts->size() == 0) return;
+  sorted_count_ += static_cast<uint32_t>(puts->size());
+  sorted_bytes_ += puts->bytes();
+  payload_bytes_ += puts->bytes();
+  sorted_puts_.push_back(std::move(puts));
+}
+
+void WriteBatch::MaterializeSortedPuts() {
+  std::vector<std::shared_ptr<const SortedPuts>> all;
+  all.swap(sorted_puts_);
+  payload_bytes_ -= sorted_bytes_;
+  sorted_count_ = 0;
+  sorted_bytes_ = 0;
+  for (const auto& puts : all) {
+    const size_t n = puts->size();
+    std::vector<std::string_view> keys(n);
+    std::vector<size_t> sizes(n);
+    for (size_t i = 0; i < n; i++) {
+      keys[i] = puts->key(i);
+      sizes[i] = puts->value_size(i);
+    }
+    std::vector<char*> values;
+    AppendPutsInPlace(keys, sizes, &values);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const tbb::blocked_range<size_t>& r) {
+      for (size_t i = r.begin(); i < r.end(); i++) puts->EncodeValue(i, values[i]);
+    });
+  }
 }
 
 void WriteBatch::Grow(size_t bytes) {
@@ -24,7 +60,7 @@ void WriteBatch::Grow(size_t bytes) {
 }
 
 void WriteBatch::Put(std::string_view key, std::string_view value) {
-  SetCount(Count() + 1);
+  SetCount(RecordCount() + 1);
   rep_.push_back(static_cast<char>(kTypeValue));
   PutLengthPrefixed(&rep_, key);
   PutLengthPrefixed(&rep_, value);
@@ -51,18 +87,18 @@ void WriteBatch::AppendPutsInPlace(const std::vector<std::string_view>& keys,
     (*values)[i] = p;
     p += value_sizes[i];
   }
-  SetCount(Count() + static_cast<uint32_t>(keys.size()));
+  SetCount(RecordCount() + static_cast<uint32_t>(keys.size()));
 }
 
 void WriteBatch::Delete(std::string_view key) {
-  SetCount(Count() + 1);
+  SetCount(RecordCount() + 1);
   rep_.push_back(static_cast<char>(kTypeDeletion));
   PutLengthPrefixed(&rep_, key);
   payload_bytes_ += key.size();
 }
 
 void WriteBatch::Append(const WriteBatch& other) {
-  SetCount(Count() + other.Count());
+  SetCount(RecordCount() + other.RecordCount());
   rep_.append(other.rep_.data() + kHeaderSize, other.rep_.size() - kHeaderSize);
   payload_bytes_ += other.payload_bytes_;
 }
@@ -100,7 +136,7 @@ Status WriteBatch::Iterate(Handler* handler) const {
     seq++;
     found++;
   }
-  if (found != Count()) return Status::Corruption("write batch", "record count does not match");
+  if (found != RecordCount()) return Status::Corruption("write batch", "record count does not match");
   return Status::OK();
 }
 
@@ -140,16 +176,17 @@ class RecordCollector final : public WriteBatch::Handler {
 }  // namespace
 
 Status WriteBatch::InsertInto(MemTable* mem) const {
+  if (!sorted_puts_.empty()) return Status::InvalidArgument("write batch: sorted puts not encoded");
   // Small batches go in as they come. Large ones are sorted by internal key
   // (user key ascending, sequence descending) and inserted with a hint, so each
   // insert searches near the previous one instead of from the top.
   constexpr uint32_t kSortThreshold = 16;
-  if (Count() < kSortThreshold) {
+  if (RecordCount() < kSortThreshold) {
     MemTableInserter inserter(mem);
     return Iterate(&inserter);
   }
   RecordCollector collector;
-  collector.records.reserve(Count());
+  collector.records.reserve(RecordCount());
   EMBODB_RETURN_IF_ERROR(Iterate(&collector));
   auto& recs = collector.records;
   std::sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) {

@@ -67,15 +67,20 @@ Status UpdateWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, con
   for (size_t c = 0; c < schema.size(); c++) {
     if (!is_set[c]) kept.push_back(c);
   }
-  table::ResultBatch rows = table::ResultBatch::ForProjection(schema, kept);
+  // The new rows, kept until the write commits: kept columns as read, set
+  // columns as n copies of the value.
+  struct NewRows {
+    table::ResultBatch read;
+    std::vector<table::ColumnBuffer> repeated;
+  };
+  auto new_rows = std::make_shared<NewRows>(NewRows{table::ResultBatch::ForProjection(schema, kept), {}});
+  table::ResultBatch& rows = new_rows->read;
   EMBODB_RETURN_IF_ERROR(ReadMatching(def, filter, tx, kept, &rows));
   const size_t n = rows.rows();
   if (n == 0) return Status::OK();
-
-  // The new rows: kept columns as read, set columns as n copies of the value.
   table::InputColumns input;
   input.rows = n;
-  std::vector<table::ColumnBuffer> repeated;
+  std::vector<table::ColumnBuffer>& repeated = new_rows->repeated;
   repeated.reserve(values.names.size());
   for (size_t c = 0; c < schema.size(); c++) {
     if (!is_set[c]) continue;
@@ -91,7 +96,7 @@ Status UpdateWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, con
     input.columns.push_back(rows.columns[j].view());
   }
   std::vector<int64_t> ids;
-  EMBODB_RETURN_IF_ERROR(table::WriteRows(table, input, table::WriteMode::kRewrite, nullptr, tx, &ids));
+  EMBODB_RETURN_IF_ERROR(table::WriteRows(table, input, table::WriteMode::kRewrite, nullptr, tx, &ids, new_rows));
   *updated = n;
   return Status::OK();
 }

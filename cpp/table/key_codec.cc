@@ -1,5 +1,7 @@
 #include "table/key_codec.h"
 
+#include <algorithm>
+
 #include "table/schema.h"
 #include "util/coding.h"
 
@@ -24,7 +26,7 @@ RowKeys EncodeRowKeys(uint32_t table_id, const ColumnView& pk) {
   const std::string prefix = RowKeyPrefix(table_id);
   out.prefix_size = prefix.size();
   std::vector<size_t> ends(pk.length);
-  out.data.reserve(pk.length * (prefix.size() + 8));
+  out.data.reserve(std::max<size_t>(64, pk.length * (prefix.size() + 8)));
   for (size_t i = 0; i < pk.length; i++) {
     out.data.append(prefix);
     AppendKeyOf(pk, i, &out.data);

@@ -24,7 +24,7 @@ uint32_t RowKeyTableId(std::string_view key);
 
 // The row keys of many rows in one buffer.
 struct RowKeys {
-  std::string data;
+  std::string data;  // never in the short-string buffer: moving keeps the views valid
   std::vector<std::string_view> keys;  // views into data, one per row
   size_t prefix_size = 0;              // bytes before the encoded primary key
 };

@@ -10,6 +10,7 @@
 #include "table/index_entries.h"
 #include "table/key_codec.h"
 #include "table/row_codec.h"
+#include "table/row_puts.h"
 
 namespace embodb::table {
 
@@ -65,18 +66,19 @@ Status CheckNotInTable(const RowKeys& row_keys, const std::vector<size_t>& order
   return Status::OK();
 }
 
-// For an upsert that repeats a key: true for every row but the last of each
-// key (the last one wins).
-std::vector<uint8_t> SupersededRows(const RowKeys& row_keys) {
+// For an upsert: the rows to put in ascending key order, the last of the rows
+// of each key only (the last one wins).
+std::vector<size_t> LastRowOfEachKey(const RowKeys& row_keys) {
   const auto& keys = row_keys.keys;
   std::vector<size_t> order(keys.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
-  std::vector<uint8_t> superseded(keys.size(), 0);
-  for (size_t j = 0; j + 1 < order.size(); j++) {
-    if (keys[order[j]] == keys[order[j + 1]]) superseded[order[j]] = 1;
+  std::vector<size_t> rows;
+  rows.reserve(order.size());
+  for (size_t j = 0; j < order.size(); j++) {
+    if (j + 1 == order.size() || keys[order[j]] != keys[order[j + 1]]) rows.push_back(order[j]);
   }
-  return superseded;
+  return rows;
 }
 
 // Puts the index entries of the rows being written and, for an upsert,
@@ -115,7 +117,8 @@ Status MaintainIndexes(const catalog::TableDef& table, const std::vector<ColumnV
 }  // namespace
 
 Status WriteRows(const catalog::TableDef& table, const InputColumns& input, WriteMode mode,
-                 catalog::Catalog* catalog, txn::Transaction* tx, std::vector<int64_t>* ids) {
+                 catalog::Catalog* catalog, txn::Transaction* tx, std::vector<int64_t>* ids,
+                 std::shared_ptr<const void> input_owner) {
   const Schema& schema = table.schema;
   const size_t n = input.rows;
   for (size_t i = 0; i < input.names.size(); i++) {
@@ -130,7 +133,9 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
       if (input.names[j] == input.names[i]) return Status::Schema("column '" + input.names[i] + "' given twice");
     }
   }
-  std::vector<ConformedColumn> conformed(schema.size());
+  ColumnStorage storage;
+  storage.input = std::move(input_owner);
+  storage.conformed.resize(schema.size());
   std::vector<ColumnView> cols(schema.size());
   const bool assign_ids = schema.auto_id() && mode != WriteMode::kRewrite;
   if (mode == WriteMode::kRewrite) mode = WriteMode::kUpsert;
@@ -143,62 +148,52 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
       }
       continue;
     }
+    ConformedColumn& conformed = storage.conformed[c];
     if (given == input.names.end()) {
-      EMBODB_ASSIGN_OR_RETURN(conformed[c], DefaultColumn(col, n));
+      EMBODB_ASSIGN_OR_RETURN(conformed, DefaultColumn(col, n));
     } else {
-      EMBODB_ASSIGN_OR_RETURN(conformed[c], ConformColumn(input.columns[given - input.names.begin()], col));
+      EMBODB_ASSIGN_OR_RETURN(conformed, ConformColumn(input.columns[given - input.names.begin()], col));
     }
-    cols[c] = conformed[c].view;
+    cols[c] = conformed.view;
   }
   if (n == 0) return Status::OK();
   tx->Guard(catalog::TableDefKey(table.name));
 
   const std::string prefix = RowKeyPrefix(table.id);
   const Column& pk = schema.primary_key_column();
-  ColumnBuffer id_buffer(pk.type);
   if (assign_ids) {
     const int64_t first = catalog->AllocateIds(table, n, tx);
-    id_buffer.Reserve(n, 0);
+    storage.ids = std::make_unique<ColumnBuffer>(pk.type);
+    storage.ids->Reserve(n, 0);
     ids->resize(n);
     for (size_t i = 0; i < n; i++) {
       const int64_t id = first + static_cast<int64_t>(i);
       (*ids)[i] = id;
-      id_buffer.AppendFixed(&id);
+      storage.ids->AppendFixed(&id);
     }
-    cols[schema.primary_key()] = id_buffer.view();
+    cols[schema.primary_key()] = storage.ids->view();
   }
-  const RowKeys keys = EncodeRowKeys(table.id, cols[schema.primary_key()]);
-  if (mode == WriteMode::kInsert && !assign_ids) {
-    std::vector<size_t> order;
-    EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, pk, &order));
-    EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, order, prefix, pk, tx));
+  RowKeys keys = EncodeRowKeys(table.id, cols[schema.primary_key()]);
+  std::vector<size_t> rows;  // the rows to put, in ascending key order
+  std::vector<uint8_t> superseded;  // rows of an upsert that a later row of their key replaces
+  if (assign_ids) {
+    rows.resize(n);
+    std::iota(rows.begin(), rows.end(), size_t{0});  // the ids ascend
+  } else if (mode == WriteMode::kInsert) {
+    EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, pk, &rows));
+    EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, rows, prefix, pk, tx));
+  } else {
+    rows = LastRowOfEachKey(keys);
+    if (rows.size() < n) {
+      superseded.assign(n, 1);
+      for (size_t i : rows) superseded[i] = 0;
+    }
   }
-  // An upsert that repeats a key keeps the last of its rows.
-  std::vector<uint8_t> superseded = mode == WriteMode::kUpsert ? SupersededRows(keys) : std::vector<uint8_t>();
   if (!table.indexes.empty()) {
     if (superseded.empty()) superseded.assign(n, 0);
     EMBODB_RETURN_IF_ERROR(MaintainIndexes(table, cols, keys, mode, superseded, tx));
   }
-
-  // The rows' values are written in place in the transaction, in parallel.
-  std::vector<size_t> rows;  // the rows to put: all but superseded ones
-  rows.reserve(n);
-  for (size_t i = 0; i < n; i++) {
-    if (superseded.empty() || !superseded[i]) rows.push_back(i);
-  }
-  std::vector<std::string_view> put_keys(rows.size());
-  std::vector<size_t> sizes(rows.size());
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, rows.size(), 4096), [&](const tbb::blocked_range<size_t>& r) {
-    for (size_t j = r.begin(); j < r.end(); j++) {
-      put_keys[j] = keys.keys[rows[j]];
-      sizes[j] = EncodedRowSize(schema, cols, rows[j]);
-    }
-  });
-  std::vector<char*> values;
-  tx->PutInPlace(put_keys, sizes, &values);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, rows.size(), 4096), [&](const tbb::blocked_range<size_t>& r) {
-    for (size_t j = r.begin(); j < r.end(); j++) EncodeRowTo(schema, cols, rows[j], values[j]);
-  });
+  tx->PutSorted(std::make_shared<RowPuts>(schema, std::move(storage), std::move(cols), std::move(keys), std::move(rows)));
   return Status::OK();
 }
 

@@ -5,6 +5,7 @@
 // repeated within the batch or already in the table.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,12 @@ enum class WriteMode { kInsert, kUpsert, kRewrite };
 // Writes every row into tx. For an auto-id table (no "_id" in the input),
 // *ids receives the new rows' ids. An upsert replaces whole rows: columns
 // missing from the input get their defaults.
+//
+// An exclusive transaction encodes the rows only when it commits: the input's
+// memory must last until then. input_owner, when set, is kept until then.
 Status WriteRows(const catalog::TableDef& table, const InputColumns& input, WriteMode mode,
-                 catalog::Catalog* catalog, txn::Transaction* tx, std::vector<int64_t>* ids);
+                 catalog::Catalog* catalog, txn::Transaction* tx, std::vector<int64_t>* ids,
+                 std::shared_ptr<const void> input_owner = nullptr);
 
 // Deletes the rows with these primary keys (a view of the key column's type,
 // or any integer type for an integer key); *deleted counts the rows that existed.

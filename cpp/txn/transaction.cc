@@ -1,5 +1,8 @@
 #include "txn/transaction.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "txn/txn_manager.h"
 
 namespace embodb::txn {
@@ -144,6 +147,27 @@ void Transaction::PutInPlace(const std::vector<std::string_view>& keys, const st
     auto [it, inserted] = writes_.insert_or_assign(std::string(keys[i]), std::string(value_sizes[i], '\0'));
     (*values)[i] = it->second->data();
   }
+}
+
+void Transaction::PutSorted(std::shared_ptr<const lsm::SortedPuts> puts) {
+  const size_t n = puts->size();
+  if (exclusive_) {
+    fingerprints_.reserve(fingerprints_.size() + n);
+    for (size_t i = 0; i < n; i++) fingerprints_.push_back(TxnManager::Fingerprint(puts->key(i)));
+    batch_.AddSortedPuts(std::move(puts));
+    return;
+  }
+  std::vector<std::string_view> keys(n);
+  std::vector<size_t> sizes(n);
+  for (size_t i = 0; i < n; i++) {
+    keys[i] = puts->key(i);
+    sizes[i] = puts->value_size(i);
+  }
+  std::vector<char*> values;
+  PutInPlace(keys, sizes, &values);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t i = r.begin(); i < r.end(); i++) puts->EncodeValue(i, values[i]);
+  });
 }
 
 void Transaction::Guard(std::string_view key) {

@@ -50,6 +50,11 @@ class Transaction final : public Reader {
   // the transaction is used again. Spares a large write a copy of every value.
   void PutInPlace(const std::vector<std::string_view>& keys, const std::vector<size_t>& value_sizes,
                   std::vector<char*>* values);
+  // Puts of the keys of `puts` (distinct, ascending). An exclusive transaction
+  // encodes them only when it commits, straight into tables when the write is
+  // large (lsm/sorted_puts.h): whatever they view must last until Commit
+  // returns. Other transactions encode them now.
+  void PutSorted(std::shared_ptr<const lsm::SortedPuts> puts);
   // Makes Commit fail with Conflict when another transaction committed `key`
   // after this one's snapshot, though this one does not write it: the
   // definition of a table it writes, say. No effect on exclusive transactions,
