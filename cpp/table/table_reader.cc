@@ -62,6 +62,10 @@ Status ReadRowsByKey(const catalog::TableDef& table, txn::Reader* reader, const 
   std::vector<std::string> values;
   std::vector<Status> statuses;
   reader->MultiGet(row_keys.keys, &values, &statuses);
+  // Room for every row found, so that no column grows (and copies) as rows come.
+  size_t rows = 0;
+  for (const Status& s : statuses) rows += s.ok() ? 1 : 0;
+  for (ColumnBuffer& col : out->columns) col.Reserve(rows, 0);
   RowDecoder decoder(schema, projection, out);
   found->assign(keys.length, 0);
   for (size_t i = 0; i < keys.length; i++) {

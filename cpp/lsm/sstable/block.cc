@@ -149,7 +149,11 @@ void BlockIter::SeekBetweenRestarts(std::string_view target, uint32_t left, uint
   }
   SeekToRestartPoint(left);
   while (ParseNextKey()) {
-    if (Compare(key_, target) >= 0) return;
+    if (Compare(key_, target) >= 0) break;
+  }
+  // The scan crossed at most into the next restart block.
+  while (Valid() && restart_index_ + 1 < num_restarts_ && GetRestartPoint(restart_index_ + 1) <= current_) {
+    restart_index_++;
   }
 }
 

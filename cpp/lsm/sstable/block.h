@@ -56,6 +56,9 @@ class BlockIter final : public Iterator {
   // at or before restart point `right`.
   void SeekBetweenRestarts(std::string_view target, uint32_t left, uint32_t right);
   uint32_t num_restarts() const { return num_restarts_; }
+  // The restart point at or before the current entry, after a Seek (not kept
+  // up to date by Next). In a block with a restart per entry, the entry's ordinal.
+  uint32_t restart_index() const { return restart_index_; }
   void SeekToFirst() override;
   void SeekToLast() override;
 

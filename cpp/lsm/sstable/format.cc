@@ -84,7 +84,7 @@ bool CompressBlock(std::string_view raw, int level, std::string* out) {
 }
 
 Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const BlockHandle& handle,
-                 std::string* contents, std::string_view* view) {
+                 std::string* contents, std::string_view* view, bool verified) {
   if (handle.size > kMaxBlockSize) return Status::Corruption(fname, "block handle size is implausible");
   const size_t n = static_cast<size_t>(handle.size);
   // A mapped file returns a view and never touches the scratch buffer.
@@ -94,13 +94,19 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const B
   EMBODB_RETURN_IF_ERROR(file->Read(handle.offset, n + kBlockTrailerSize, &got, scratch.data()));
   if (got.size() != n + kBlockTrailerSize) return Status::Corruption(fname, "block extends past the end of the file");
   const char* data = got.data();
+  const bool in_place = view != nullptr && file->ReturnsStableViews() && data[n] == kNoCompression;
+  if (in_place && verified) {
+    contents->clear();
+    *view = std::string_view(data, n);
+    return Status::OK();
+  }
   const uint32_t stored = crc32c::Unmask(DecodeFixed32(data + n + 1));
   if (stored != crc32c::Value(data, n + 1)) {
     return Status::Corruption(fname, "block checksum mismatch at offset " + std::to_string(handle.offset));
   }
   switch (static_cast<uint8_t>(data[n])) {
     case kNoCompression:
-      if (view != nullptr && file->ReturnsStableViews()) {
+      if (in_place) {
         contents->clear();
         *view = std::string_view(data, n);
       } else {

@@ -37,8 +37,10 @@ bool CompressBlock(std::string_view raw, int level, std::string* out);
 // Reads the block at handle, checks its checksum and decompresses it into
 // *contents. With `view`: when the file returns stable views and the block is
 // stored uncompressed, *view points into the file and *contents stays empty
-// (no copy); otherwise *view views *contents.
+// (no copy); otherwise *view views *contents. `verified`: the caller knows
+// the block passed its check before, at the same place in memory (a view into
+// a mapping of an immutable file): the checksum is not computed again.
 Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const BlockHandle& handle,
-                 std::string* contents, std::string_view* view = nullptr);
+                 std::string* contents, std::string_view* view = nullptr, bool verified = false);
 
 }  // namespace embodb::lsm::sstable

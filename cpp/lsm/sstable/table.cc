@@ -31,8 +31,8 @@ Result<std::shared_ptr<Table>> Table::Open(std::unique_ptr<RandomAccessFile> fil
   Status s = table->props_.DecodeFrom(props_contents);
   if (!s.ok()) return Status::Corruption(fname, s.message());
   table->index_block_ = std::make_shared<const Block>(std::move(index_contents));
-  table->BuildTopIndex();
   table->file_ = std::move(file);
+  table->BuildTopIndex();
   table->stream_file_ = std::move(stream_file);
   table->fname_ = std::move(fname);
   table->cache_id_ = cache_id;
@@ -50,10 +50,12 @@ void Table::BuildTopIndex() {
     top_keys_.append(it.key());
   }
   top_offsets_.push_back(static_cast<uint32_t>(top_keys_.size()));
+  num_blocks_ = i;
+  if (file_->ReturnsStableViews()) verified_.reset(new std::atomic<bool>[num_blocks_]());
 }
 
-Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handle_value,
-                                                          bool fill_cache) const {
+Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handle_value, bool fill_cache,
+                                                          uint32_t ordinal) const {
   BlockHandle handle;
   std::string_view input = handle_value;
   if (!handle.DecodeFrom(&input)) return Status::Corruption(fname_, "bad block handle in index");
@@ -63,7 +65,11 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handl
   }
   std::string contents;
   std::string_view view;
-  EMBODB_RETURN_IF_ERROR(ReadBlock(FileFor(fill_cache), fname_, handle, &contents, &view));
+  const RandomAccessFile* file = FileFor(fill_cache);
+  std::atomic<bool>* verified = file == file_.get() && verified_ && ordinal < num_blocks_ ? &verified_[ordinal] : nullptr;
+  EMBODB_RETURN_IF_ERROR(ReadBlock(file, fname_, handle, &contents, &view,
+                                   verified != nullptr && verified->load(std::memory_order_relaxed)));
+  if (verified != nullptr) verified->store(true, std::memory_order_relaxed);
   if (contents.empty()) {
     // An uncompressed block of a mapped table: viewed in place, and not
     // cached, since the OS page cache holds it already.
@@ -106,7 +112,7 @@ Status Table::Get(std::string_view ikey, std::string* value, ValueType* type, bo
   const uint32_t right = lo == top_count ? UINT32_MAX : static_cast<uint32_t>(lo * kTopStride);
   index_iter.SeekBetweenRestarts(ikey, left, right);
   if (!index_iter.Valid()) return index_iter.status();
-  auto block = ReadDataBlock(index_iter.value(), true);
+  auto block = ReadDataBlock(index_iter.value(), true, index_iter.restart_index());  // a restart per entry
   if (!block.ok()) return block.status();
   BlockIter data_iter(block->get(), KeyOrder::kInternal);
   data_iter.Seek(ikey);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,7 +49,10 @@ class Table : public std::enable_shared_from_this<Table> {
 
  private:
   Table() = default;
-  Result<std::shared_ptr<const Block>> ReadDataBlock(std::string_view handle_value, bool fill_cache) const;
+  static constexpr uint32_t kUnknownBlock = UINT32_MAX;
+  // ordinal: the data block's position in the index, when known.
+  Result<std::shared_ptr<const Block>> ReadDataBlock(std::string_view handle_value, bool fill_cache,
+                                                     uint32_t ordinal = kUnknownBlock) const;
 
   const RandomAccessFile* FileFor(bool fill_cache) const {
     return !fill_cache && stream_file_ ? stream_file_.get() : file_.get();
@@ -65,6 +69,12 @@ class Table : public std::enable_shared_from_this<Table> {
   static constexpr uint32_t kTopStride = 32;
   std::string top_keys_;
   std::vector<uint32_t> top_offsets_;  // top key i is top_keys_[top_offsets_[i], top_offsets_[i+1])
+
+  // For a mapped file, a flag per data block: it passed its checksum, so a
+  // read that views it in place need not check it again (as a block in the
+  // block cache is checked once, when it is loaded).
+  std::unique_ptr<std::atomic<bool>[]> verified_;
+  uint32_t num_blocks_ = 0;
 
   std::string filter_;
   std::shared_ptr<const Block> index_block_;
