@@ -29,7 +29,7 @@ Status DB::ResolveBlob(std::string_view key, std::string* value) {
   return (*reader)->Get(index, key, value);
 }
 
-static Status LookupInView(const ReadView& view, TableCache* tables, std::string_view key,
+static Status LookupInView(const ReadView& view, TablePins* tables, std::string_view key,
                            std::string* value, ValueType* type) {
   LookupKey lkey(key, view.sequence);
   for (const MemTable* m : {view.mem.get(), view.imm.get()}) {
@@ -54,7 +54,8 @@ Status DB::Get(const ReadOptions& options, std::string_view key, std::string* va
     view = ReadView{options.snapshot.value_or(versions_->LastSequence()), mem_, imm_, versions_->current()};
   }
   ValueType type = kTypeValue;
-  EMBODB_RETURN_IF_ERROR(LookupInView(view, table_cache_.get(), key, value, &type));
+  TablePins tables(table_cache_.get());
+  EMBODB_RETURN_IF_ERROR(LookupInView(view, &tables, key, value, &type));
   if (type == kTypeBlobIndex) return ResolveBlob(key, value);
   return Status::OK();
 }
@@ -78,10 +79,11 @@ void DB::MultiGet(const ReadOptions& options, const std::vector<std::string_view
   for (uint32_t i = 0; i < order.size(); i++) order[i] = i;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
   auto lookup_range = [&](size_t begin, size_t end) {
+    TablePins tables(table_cache_.get());
     for (size_t j = begin; j < end; j++) {
       const uint32_t i = order[j];
       ValueType type = kTypeValue;
-      Status s = LookupInView(view, table_cache_.get(), keys[i], &(*values)[i], &type);
+      Status s = LookupInView(view, &tables, keys[i], &(*values)[i], &type);
       if (s.ok() && type == kTypeBlobIndex) s = ResolveBlob(keys[i], &(*values)[i]);
       (*statuses)[i] = std::move(s);
     }

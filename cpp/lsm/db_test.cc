@@ -109,6 +109,40 @@ TEST_F(DBTest, IteratorBothDirectionsMatchesModel) {
   EXPECT_EQ(m->first, it->key());
 }
 
+TEST_F(DBTest, MultiGetFindsKeysAcrossMoreTablesThanItPins) {
+  // More L0 tables than a run of lookups keeps open (TablePins), each
+  // overwriting part of the one before, so that lookups go back and forth.
+  options_.l0_compaction_trigger = 100;
+  options_.l0_slowdown_trigger = 100;
+  options_.l0_stop_trigger = 100;
+  Open();
+  std::map<std::string, std::string> model;
+  for (int t = 0; t < 40; t++) {
+    for (int i = t * 10; i < t * 10 + 30; i++) {
+      const std::string v = "t" + std::to_string(t) + "-" + std::to_string(i);
+      ASSERT_OK(Put(Key(i), v));
+      model[Key(i)] = v;
+    }
+    ASSERT_OK(db_->Flush());
+  }
+  EXPECT_GE(db_->GetStats().levels[0].files, 30);
+  std::vector<std::string> owned;
+  for (int i = 0; i < 2000; i++) owned.push_back(Key((i * 7919) % 450));
+  std::vector<std::string_view> keys(owned.begin(), owned.end());
+  std::vector<std::string> values;
+  std::vector<Status> statuses;
+  db_->MultiGet(ReadOptions(), keys, &values, &statuses);
+  for (size_t i = 0; i < keys.size(); i++) {
+    auto it = model.find(owned[i]);
+    if (it == model.end()) {
+      EXPECT_TRUE(statuses[i].IsNotFound()) << owned[i];
+    } else {
+      ASSERT_OK(statuses[i]);
+      EXPECT_EQ(it->second, values[i]) << owned[i];
+    }
+  }
+}
+
 TEST_F(DBTest, SnapshotsSeeTheirPointInTime) {
   Open();
   ASSERT_OK(Put("k", "v1"));

@@ -55,4 +55,15 @@ void TableCache::Evict(uint64_t number) {
   blob_files_.Erase(key);
 }
 
+Result<const sstable::Table*> TablePins::Find(const FileMetaData& file) {
+  for (const auto& [number, table] : pinned_) {
+    if (number == file.number) return table.get();
+  }
+  auto table = cache_->FindTable(file);
+  if (!table.ok()) return table.status();
+  if (pinned_.size() == kMaxPinned) pinned_.erase(pinned_.begin());
+  pinned_.emplace_back(file.number, *table);
+  return pinned_.back().second.get();
+}
+
 }  // namespace embodb::lsm

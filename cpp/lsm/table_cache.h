@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "env/env.h"
 #include "lsm/blob/blob_file.h"
@@ -34,6 +36,21 @@ class TableCache {
   sstable::BlockCache* const block_cache_;
   LruCache<uint64_t, sstable::Table> tables_;
   LruCache<uint64_t, blob::BlobFileReader> blob_files_;
+};
+
+// The tables a run of lookups has found, kept open for the run: a MultiGet's
+// lookups, in key order, mostly hit the same few tables, and each finds its
+// table here instead of in the shared cache (a lock and two atomic counts
+// that the lookup threads would otherwise contend on). Used by one thread.
+class TablePins {
+ public:
+  explicit TablePins(TableCache* cache) : cache_(cache) {}
+  Result<const sstable::Table*> Find(const FileMetaData& file);
+
+ private:
+  static constexpr size_t kMaxPinned = 16;
+  TableCache* const cache_;
+  std::vector<std::pair<uint64_t, std::shared_ptr<sstable::Table>>> pinned_;  // file number, table
 };
 
 }  // namespace embodb::lsm

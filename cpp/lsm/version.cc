@@ -25,14 +25,14 @@ static size_t FindFile(const std::vector<FileMetaPtr>& files, std::string_view i
   return static_cast<size_t>(it - files.begin());
 }
 
-Status Version::Get(const LookupKey& key, TableCache* tables, std::string* value, ValueType* type,
+Status Version::Get(const LookupKey& key, TablePins* tables, std::string* value, ValueType* type,
                     GetResult* result) const {
   *result = GetResult::kNotPresent;
   const std::string_view ikey = key.internal_key();
   const std::string_view user_key = key.user_key();
   auto search = [&](const FileMetaData& f, bool* done) -> Status {
     *done = false;
-    auto table = tables->FindTable(f);
+    auto table = tables->Find(f);
     if (!table.ok()) return table.status();
     bool found;
     ValueType found_type;

@@ -39,7 +39,7 @@ class Version {
   enum class GetResult { kNotPresent, kFound, kDeleted };
   // The newest entry of key visible at key's sequence, searching L0 newest first
   // and then each level. On kFound, *value and *type are set.
-  Status Get(const LookupKey& key, TableCache* tables, std::string* value, ValueType* type,
+  Status Get(const LookupKey& key, TablePins* tables, std::string* value, ValueType* type,
              GetResult* result) const;
 
   // Appends iterators over internal keys: one per L0 file, one per deeper level.
