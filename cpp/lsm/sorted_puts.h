@@ -10,7 +10,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
+#include <vector>
 
 namespace embodb::lsm {
 
@@ -27,5 +29,12 @@ class SortedPuts {
   // The sum of every key's and value's size.
   virtual uint64_t bytes() const = 0;
 };
+
+// Given the keys and value sizes, reserves room for each value and says
+// where it is (*values)[i].
+using PlacePuts = std::function<void(const std::vector<std::string_view>& keys,
+                                     const std::vector<size_t>& value_sizes, std::vector<char*>* values)>;
+// Encodes every value of puts, in parallel, where `place` puts it.
+void EncodeSortedPuts(const SortedPuts& puts, const PlacePuts& place);
 
 }  // namespace embodb::lsm

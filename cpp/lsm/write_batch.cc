@@ -1,8 +1,5 @@
 #include "lsm/write_batch.h"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -35,17 +32,8 @@ void WriteBatch::MaterializeSortedPuts() {
   sorted_count_ = 0;
   sorted_bytes_ = 0;
   for (const auto& puts : all) {
-    const size_t n = puts->size();
-    std::vector<std::string_view> keys(n);
-    std::vector<size_t> sizes(n);
-    for (size_t i = 0; i < n; i++) {
-      keys[i] = puts->key(i);
-      sizes[i] = puts->value_size(i);
-    }
-    std::vector<char*> values;
-    AppendPutsInPlace(keys, sizes, &values);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const tbb::blocked_range<size_t>& r) {
-      for (size_t i = r.begin(); i < r.end(); i++) puts->EncodeValue(i, values[i]);
+    EncodeSortedPuts(*puts, [this](const auto& keys, const auto& sizes, auto* values) {
+      AppendPutsInPlace(keys, sizes, values);
     });
   }
 }

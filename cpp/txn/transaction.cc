@@ -1,8 +1,5 @@
 #include "txn/transaction.h"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include "txn/txn_manager.h"
 
 namespace embodb::txn {
@@ -157,17 +154,7 @@ void Transaction::PutSorted(std::shared_ptr<const lsm::SortedPuts> puts) {
     batch_.AddSortedPuts(std::move(puts));
     return;
   }
-  std::vector<std::string_view> keys(n);
-  std::vector<size_t> sizes(n);
-  for (size_t i = 0; i < n; i++) {
-    keys[i] = puts->key(i);
-    sizes[i] = puts->value_size(i);
-  }
-  std::vector<char*> values;
-  PutInPlace(keys, sizes, &values);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024), [&](const tbb::blocked_range<size_t>& r) {
-    for (size_t i = r.begin(); i < r.end(); i++) puts->EncodeValue(i, values[i]);
-  });
+  EncodeSortedPuts(*puts, [this](const auto& keys, const auto& sizes, auto* values) { PutInPlace(keys, sizes, values); });
 }
 
 void Transaction::Guard(std::string_view key) {
