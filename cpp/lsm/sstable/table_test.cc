@@ -138,9 +138,15 @@ class ViewFile final : public RandomAccessFile {
   std::string data_;
 };
 
-TEST_P(TableTest, MappedBlocksAreReadInPlaceAndStillVerified) {
+// 3000 rows of 50 to 149 bytes: many data blocks.
+std::map<std::string, std::string> VariedRows() {
   std::map<std::string, std::string> kv;
   for (int i = 0; i < 3000; i++) kv["key" + std::to_string(100000 + i)] = std::string(50 + i % 100, 'a' + i % 26);
+  return kv;
+}
+
+TEST_P(TableTest, MappedBlocksAreReadInPlaceAndStillVerified) {
+  const std::map<std::string, std::string> kv = VariedRows();
   Build(kv);
   std::string contents;
   ASSERT_OK(ReadFileToString(env_.get(), "/t.sst", &contents));
@@ -195,8 +201,7 @@ TEST_P(TableTest, MappedBlocksAreReadInPlaceAndStillVerified) {
 }
 
 TEST_P(TableTest, MappedBlocksAreVerifiedOnceEachAndNoneIsTakenForAnother) {
-  std::map<std::string, std::string> kv;
-  for (int i = 0; i < 3000; i++) kv["key" + std::to_string(100000 + i)] = std::string(50 + i % 100, 'a' + i % 26);
+  const std::map<std::string, std::string> kv = VariedRows();
   Build(kv);
   std::string contents;
   ASSERT_OK(ReadFileToString(env_.get(), "/t.sst", &contents));
