@@ -12,9 +12,11 @@ namespace embodb {
 char* Arena::AllocateFallback(size_t bytes) {
   if (bytes > kBlockSize / 4) {
     // A large object gets its own block so the current block's tail is not wasted.
+    AddUsed(bytes);
     return AllocateNewBlock(bytes);
   }
   const size_t size = NextBlockSize();
+  AddUsed(alloc_bytes_remaining_ + bytes);  // the old block's tail goes unused
   alloc_ptr_ = AllocateNewBlock(size);
   alloc_bytes_remaining_ = size;
   char* result = alloc_ptr_;
@@ -32,6 +34,7 @@ char* Arena::AllocateAligned(size_t bytes) {
     char* result = alloc_ptr_ + slop;
     alloc_ptr_ += needed;
     alloc_bytes_remaining_ -= needed;
+    AddUsed(needed);
     return result;
   }
   // New blocks from operator new[] are suitably aligned.
@@ -39,7 +42,7 @@ char* Arena::AllocateAligned(size_t bytes) {
 }
 
 size_t Arena::NextBlockSize() const {
-  return MemoryUsage() >= kHugeAfter ? kHugeBlockSize : kBlockSize;
+  return MemoryReserved() >= kHugeAfter ? kHugeBlockSize : kBlockSize;
 }
 
 char* Arena::AllocateNewBlock(size_t bytes) {
@@ -53,7 +56,7 @@ char* Arena::AllocateNewBlock(size_t bytes) {
     p = static_cast<char*>(m);
   }
   blocks_.push_back(Block{p, bytes});
-  memory_usage_.fetch_add(bytes + sizeof(Block), std::memory_order_relaxed);
+  reserved_.fetch_add(bytes, std::memory_order_relaxed);
   return static_cast<char*>(p);
 }
 

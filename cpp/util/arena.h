@@ -22,7 +22,13 @@ class Arena {
   char* Allocate(size_t bytes);
   // Aligned to alignof(std::max_align_t)-safe pointer size.
   char* AllocateAligned(size_t bytes);
-  size_t MemoryUsage() const { return memory_usage_.load(std::memory_order_relaxed); }
+  // Bytes handed out, counting the tail of a block left unused when a new
+  // block was started: what the memtable's contents occupy. A block's pages
+  // are only backed by memory once written, so this, not the blocks mapped,
+  // is what a write buffer limit compares with.
+  size_t MemoryUsage() const { return used_.load(std::memory_order_relaxed); }
+  // Bytes of the blocks mapped.
+  size_t MemoryReserved() const { return reserved_.load(std::memory_order_relaxed); }
 
  private:
   char* AllocateFallback(size_t bytes);
@@ -42,7 +48,10 @@ class Arena {
   char* alloc_ptr_ = nullptr;
   size_t alloc_bytes_remaining_ = 0;
   std::vector<Block> blocks_;
-  std::atomic<size_t> memory_usage_{0};
+  std::atomic<size_t> reserved_{0};
+  std::atomic<size_t> used_{0};
+  // The one writer adds to used_ without a locked instruction.
+  void AddUsed(size_t bytes) { used_.store(used_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed); }
 };
 
 inline char* Arena::Allocate(size_t bytes) {
@@ -50,6 +59,7 @@ inline char* Arena::Allocate(size_t bytes) {
     char* result = alloc_ptr_;
     alloc_ptr_ += bytes;
     alloc_bytes_remaining_ -= bytes;
+    AddUsed(bytes);
     return result;
   }
   return AllocateFallback(bytes);
