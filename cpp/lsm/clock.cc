@@ -42,6 +42,14 @@ void SequenceClock::Record(uint64_t now, SequenceNumber sequence, std::vector<Cl
   recent_.push_back({{now, sequence}, false});
 }
 
+void SequenceClock::StoreRecent(std::vector<ClockTick>* store) {
+  if (recent_.empty()) return;
+  if (!recent_.front().stored) store->push_back(recent_.front().tick);
+  if (recent_.size() > 1 && !recent_.back().stored) store->push_back(recent_.back().tick);
+  recent_.front().stored = true;
+  recent_.back().stored = true;
+}
+
 void SequenceClock::Seed(uint64_t now, SequenceNumber sequence) {
   last_time_ = std::max(now, last_time_);
   recent_.clear();

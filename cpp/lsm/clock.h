@@ -44,6 +44,10 @@ class SequenceClock {
   // Like Record, but nothing is stored until the next group: the state found
   // at open, which the next stored tick then records.
   void Seed(uint64_t now, SequenceNumber sequence);
+  // Appends to *store the current period's groups that closing the period
+  // would store, and marks them stored: at close, the groups kept only in
+  // memory would otherwise be lost, and with them every time after them.
+  void StoreRecent(std::vector<ClockTick>* store);
 
   // The sequence at time t from the groups of the current period; nullopt
   // when t is before them (look in the stored ticks).

@@ -164,6 +164,9 @@ class DB {
   // Records the group ending at `last` in the clock and fills *ticks with the
   // ticks to store (empty when none or history is off). REQUIRES: mutex_ held.
   void RecordClockTicks(SequenceNumber last, WriteBatch* ticks);
+  // Writes the clock's ticks kept only in memory to the WAL and memtable.
+  // REQUIRES: mutex_ held and no writer queued (at close).
+  Status StoreRecentClockTicks();
   // Updates retained_floor_: the oldest sequence a read inside the history
   // window can need. *drop_before receives the clock key below which ticks
   // may be dropped (empty: none). Unlocks the mutex while it reads.

@@ -38,6 +38,24 @@ void DB::RecordClockTicks(SequenceNumber last, WriteBatch* ticks) {
   }
 }
 
+Status DB::StoreRecentClockTicks() {
+  if (options_.history_micros == 0 || log_ == nullptr || !bg_error_.ok()) return Status::OK();
+  std::vector<ClockTick> store;
+  clock_.StoreRecent(&store);
+  if (store.empty()) return Status::OK();
+  WriteBatch ticks;
+  for (const ClockTick& t : store) {
+    ticks.Put(ClockTickKey(options_.clock_key_prefix, t.time_micros), ClockTickValue(t.sequence));
+  }
+  const SequenceNumber last = versions_->LastSequence();
+  ticks.SetSequence(last + 1);
+  EMBODB_RETURN_IF_ERROR(log_->AddRecord(ticks.Contents()));
+  EMBODB_RETURN_IF_ERROR(ticks.InsertInto(mem_.get()));
+  versions_->SetLastSequence(last + ticks.Count());
+  stats_.wal_bytes_written += ticks.ApproximateSize() + log::kHeaderSize;
+  return Status::OK();
+}
+
 Result<SequenceNumber> DB::GetSnapshotAt(uint64_t time_micros) {
   if (options_.history_micros == 0) {
     return Status::InvalidArgument("history is off", "open the database with a history window to read past states");

@@ -78,6 +78,24 @@ TEST_F(HistoryTest, RecentPastIsExactWithinOnePeriod) {
   EXPECT_EQ("b", GetAt(Now(), "k"));
 }
 
+TEST_F(HistoryTest, TheLastPeriodBeforeCloseIsKept) {
+  // Writes in the period the database opened in, and a later write in the
+  // period of an earlier one: the clock keeps such groups in memory, and
+  // close must store them.
+  Open();
+  ASSERT_OK(Put("k", "a"));  // the period of the open: not stored yet
+  const uint64_t t1 = Now();
+  fault_env_.AdvanceClock(kClockResolutionMicros - Now() % kClockResolutionMicros);  // a new period
+  ASSERT_OK(Put("k", "b"));  // the first group of its period: stored at once
+  fault_env_.AdvanceClock(1);
+  ASSERT_OK(Put("k", "c"));  // a later group of the same period: in memory
+  const uint64_t t2 = Now();
+  fault_env_.AdvanceClock(5000);
+  Reopen();
+  EXPECT_EQ("a", GetAt(t1, "k"));
+  EXPECT_EQ("c", GetAt(t2, "k"));
+}
+
 TEST_F(HistoryTest, SurvivesPowerLoss) {
   Open();
   const uint64_t t1 = PutAndTick("k", "v1", Durability::kSync);

@@ -180,8 +180,9 @@ Status DB::Close() {
     closed_ = true;  // new writes fail from here on
     // Let queued writers finish; none can join the queue any more.
     while (!writers_.empty()) done_cv_.wait_for(l, std::chrono::milliseconds(1));
-    // Make every acknowledged write durable.
-    if (logfile_ != nullptr && bg_error_.ok()) s = logfile_->Sync();
+    // The clock's last ticks, then every acknowledged write, made durable.
+    s = StoreRecentClockTicks();
+    if (s.ok() && logfile_ != nullptr && bg_error_.ok()) s = logfile_->Sync();
     shutting_down_.store(true);
     work_cv_.notify_all();
     sync_cv_.notify_all();
