@@ -29,16 +29,29 @@ Status DB::ResolveBlob(std::string_view key, std::string* value) {
   return (*reader)->Get(index, key, value);
 }
 
-static Status LookupInView(const ReadView& view, TablePins* tables, std::string_view key,
-                           std::string* value, ValueType* type) {
-  LookupKey lkey(key, view.sequence);
+enum class MemLookup { kFound, kDeleted, kAbsent };
+
+// The key in the view's memtables, newest first.
+static MemLookup LookupInMemTables(const ReadView& view, const LookupKey& lkey, std::string* value,
+                                   ValueType* type) {
   for (const MemTable* m : {view.mem.get(), view.imm.get()}) {
     if (m == nullptr) continue;
     switch (m->Get(lkey, value, type)) {
-      case MemTable::LookupResult::kFound: return Status::OK();
-      case MemTable::LookupResult::kDeleted: return Status::NotFound("key");
+      case MemTable::LookupResult::kFound: return MemLookup::kFound;
+      case MemTable::LookupResult::kDeleted: return MemLookup::kDeleted;
       case MemTable::LookupResult::kNotPresent: break;
     }
+  }
+  return MemLookup::kAbsent;
+}
+
+static Status LookupInView(const ReadView& view, TablePins* tables, std::string_view key,
+                           std::string* value, ValueType* type) {
+  LookupKey lkey(key, view.sequence);
+  switch (LookupInMemTables(view, lkey, value, type)) {
+    case MemLookup::kFound: return Status::OK();
+    case MemLookup::kDeleted: return Status::NotFound("key");
+    case MemLookup::kAbsent: break;
   }
   Version::GetResult result;
   EMBODB_RETURN_IF_ERROR(view.version->Get(lkey, tables, value, type, &result));
@@ -74,18 +87,53 @@ void DB::MultiGet(const ReadOptions& options, const std::vector<std::string_view
     view = ReadView{options.snapshot.value_or(versions_->LastSequence()), mem_, imm_, versions_->current()};
   }
   // Looking keys up in key order touches index and data blocks in order, which
-  // the CPU caches reward; large batches are split across TBB threads.
+  // the CPU caches reward, and lets each table take its keys together
+  // (Version::MultiGet); large batches are split across TBB threads.
   std::vector<uint32_t> order(keys.size());
   for (uint32_t i = 0; i < order.size(); i++) order[i] = i;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
   auto lookup_range = [&](size_t begin, size_t end) {
-    TablePins tables(table_cache_.get());
+    // The memtables answer first; the keys they do not know go to the tables
+    // together, with their internal lookup keys laid out in one buffer.
+    std::vector<uint32_t> deeper;
+    std::vector<size_t> ikey_ends;
+    std::string ikeys;
     for (size_t j = begin; j < end; j++) {
       const uint32_t i = order[j];
+      LookupKey lkey(keys[i], view.sequence);
       ValueType type = kTypeValue;
-      Status s = LookupInView(view, &tables, keys[i], &(*values)[i], &type);
-      if (s.ok() && type == kTypeBlobIndex) s = ResolveBlob(keys[i], &(*values)[i]);
-      (*statuses)[i] = std::move(s);
+      switch (LookupInMemTables(view, lkey, &(*values)[i], &type)) {
+        case MemLookup::kFound:
+          if (type == kTypeBlobIndex) (*statuses)[i] = ResolveBlob(keys[i], &(*values)[i]);
+          break;
+        case MemLookup::kDeleted:
+          (*statuses)[i] = Status::NotFound("key");
+          break;
+        case MemLookup::kAbsent:
+          deeper.push_back(i);
+          ikeys.append(lkey.internal_key());
+          ikey_ends.push_back(ikeys.size());
+          break;
+      }
+    }
+    std::vector<Version::Lookup> lookups(deeper.size());
+    for (size_t d = 0; d < deeper.size(); d++) {
+      const size_t start = d == 0 ? 0 : ikey_ends[d - 1];
+      lookups[d].ikey = std::string_view(ikeys).substr(start, ikey_ends[d] - start);
+      lookups[d].value = &(*values)[deeper[d]];
+    }
+    TablePins tables(table_cache_.get());
+    view.version->MultiGet(&tables, lookups.data(), lookups.size());
+    for (size_t d = 0; d < deeper.size(); d++) {
+      const uint32_t i = deeper[d];
+      const Version::Lookup& l = lookups[d];
+      if (!l.status.ok()) {
+        (*statuses)[i] = l.status;
+      } else if (l.result != Version::GetResult::kFound) {
+        (*statuses)[i] = Status::NotFound("key");
+      } else if (l.type == kTypeBlobIndex) {
+        (*statuses)[i] = ResolveBlob(keys[i], &(*values)[i]);
+      }
     }
   };
   constexpr size_t kParallelChunk = 256;

@@ -27,44 +27,88 @@ static size_t FindFile(const std::vector<FileMetaPtr>& files, std::string_view i
 
 Status Version::Get(const LookupKey& key, TablePins* tables, std::string* value, ValueType* type,
                     GetResult* result) const {
-  *result = GetResult::kNotPresent;
-  const std::string_view ikey = key.internal_key();
-  const std::string_view user_key = key.user_key();
-  auto search = [&](const FileMetaData& f, bool* done) -> Status {
-    *done = false;
-    auto table = tables->Find(f);
-    if (!table.ok()) return table.status();
-    bool found;
-    ValueType found_type;
-    EMBODB_RETURN_IF_ERROR((*table)->Get(ikey, value, &found_type, &found));
-    if (!found) return Status::OK();
-    *done = true;
-    if (found_type == kTypeDeletion) {
-      *result = GetResult::kDeleted;
-    } else {
-      *result = GetResult::kFound;
-      *type = found_type;
-    }
-    return Status::OK();
-  };
-  // L0 files may overlap: newest (highest number) first.
-  const auto& l0 = files_[0];
-  for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
-    if (!UserKeyInFile(user_key, **it)) continue;
-    bool done;
-    EMBODB_RETURN_IF_ERROR(search(**it, &done));
-    if (done) return Status::OK();
+  Lookup lookup;
+  lookup.ikey = key.internal_key();
+  lookup.value = value;
+  MultiGet(tables, &lookup, 1);
+  *result = lookup.result;
+  if (lookup.result == GetResult::kFound) *type = lookup.type;
+  return lookup.status;
+}
+
+// Looks the keys up in one table; each key the table answers (found, deleted
+// or failed) is done.
+static void SearchFile(TablePins* tables, const FileMetaData& file, Version::Lookup* const* keys, size_t n,
+                       std::vector<sstable::TableLookup>* batch) {
+  auto table = tables->Find(file);
+  if (!table.ok()) {
+    for (size_t i = 0; i < n; i++) keys[i]->status = table.status();
+    return;
   }
-  for (int level = 1; level < kNumLevels; level++) {
+  batch->assign(n, sstable::TableLookup());
+  for (size_t i = 0; i < n; i++) {
+    (*batch)[i].ikey = keys[i]->ikey;
+    (*batch)[i].value = keys[i]->value;
+  }
+  (*table)->MultiGet(batch->data(), n);
+  for (size_t i = 0; i < n; i++) {
+    const sstable::TableLookup& t = (*batch)[i];
+    Version::Lookup& l = *keys[i];
+    if (!t.status.ok()) {
+      l.status = t.status;
+    } else if (t.found && t.type == kTypeDeletion) {
+      l.result = Version::GetResult::kDeleted;
+    } else if (t.found) {
+      l.result = Version::GetResult::kFound;
+      l.type = t.type;
+    }
+  }
+}
+
+void Version::MultiGet(TablePins* tables, Lookup* lookups, size_t n) const {
+  std::vector<Lookup*> pending(n);
+  for (size_t i = 0; i < n; i++) {
+    lookups[i].result = GetResult::kNotPresent;
+    lookups[i].status = Status::OK();
+    pending[i] = &lookups[i];
+  }
+  auto drop_done = [&pending] {
+    std::erase_if(pending, [](const Lookup* l) { return !l->status.ok() || l->result != GetResult::kNotPresent; });
+  };
+  std::vector<Lookup*> run;
+  std::vector<sstable::TableLookup> batch;
+  // L0 files may overlap: newest (highest number) first, each with every
+  // pending key in its range.
+  const auto& l0 = files_[0];
+  for (auto it = l0.rbegin(); it != l0.rend() && !pending.empty(); ++it) {
+    run.clear();
+    for (Lookup* l : pending) {
+      if (UserKeyInFile(ExtractUserKey(l->ikey), **it)) run.push_back(l);
+    }
+    if (run.empty()) continue;
+    SearchFile(tables, **it, run.data(), run.size(), &batch);
+    drop_done();
+  }
+  // Deeper levels: the files are disjoint, so the sorted pending keys fall in
+  // runs, one per file.
+  for (int level = 1; level < kNumLevels && !pending.empty(); level++) {
     const auto& files = files_[level];
     if (files.empty()) continue;
-    const size_t i = FindFile(files, ikey);
-    if (i >= files.size() || CompareUserKeys(user_key, ExtractUserKey(files[i]->smallest)) < 0) continue;
-    bool done;
-    EMBODB_RETURN_IF_ERROR(search(*files[i], &done));
-    if (done) return Status::OK();
+    size_t i = 0;
+    while (i < pending.size()) {
+      const size_t f = FindFile(files, pending[i]->ikey);
+      if (f >= files.size()) break;  // past the level's last key, as are the keys after it
+      const FileMetaData& file = *files[f];
+      run.clear();
+      for (; i < pending.size() && CompareInternalKeys(pending[i]->ikey, file.largest) <= 0; i++) {
+        if (CompareUserKeys(ExtractUserKey(pending[i]->ikey), ExtractUserKey(file.smallest)) >= 0) {
+          run.push_back(pending[i]);
+        }
+      }
+      if (!run.empty()) SearchFile(tables, file, run.data(), run.size(), &batch);
+    }
+    drop_done();
   }
-  return Status::OK();
 }
 
 namespace {

@@ -42,6 +42,18 @@ class Version {
   Status Get(const LookupKey& key, TablePins* tables, std::string* value, ValueType* type,
              GetResult* result) const;
 
+  // One key's lookup through the levels (MultiGet).
+  struct Lookup {
+    std::string_view ikey;          // in: the internal lookup key (LookupKey::internal_key)
+    std::string* value = nullptr;   // out: set on kFound
+    ValueType type = kTypeValue;    // out: set on kFound
+    GetResult result = GetResult::kNotPresent;
+    Status status;                  // a read error ends the key's search
+  };
+  // Get for each lookup, lookups in ascending key order. Each table is asked
+  // for all the keys that reach it at once (sstable::Table::MultiGet).
+  void MultiGet(TablePins* tables, Lookup* lookups, size_t n) const;
+
   // Appends iterators over internal keys: one per L0 file, one per deeper level.
   // The caller must keep this version alive while they are used.
   void AddIterators(TableCache* tables, bool fill_cache,

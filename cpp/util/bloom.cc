@@ -65,4 +65,10 @@ bool BloomFilterMayMatch(std::string_view filter, std::string_view key) {
   return true;
 }
 
+void BloomFilterPrefetch(std::string_view filter, std::string_view key) {
+  if (filter.size() < kLineBytes + 1 || (filter.size() - 1) % kLineBytes != 0) return;
+  const size_t num_lines = (filter.size() - 1) / kLineBytes;
+  __builtin_prefetch(filter.data() + LineOf(BloomHash(key), num_lines) * kLineBytes);
+}
+
 }  // namespace embodb

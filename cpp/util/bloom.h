@@ -29,4 +29,7 @@ class BloomFilterBuilder {
 // A malformed filter answers true (it never hides a key).
 bool BloomFilterMayMatch(std::string_view filter, std::string_view key);
 
+// Starts fetching the cache line BloomFilterMayMatch will read for this key.
+void BloomFilterPrefetch(std::string_view filter, std::string_view key);
+
 }  // namespace embodb

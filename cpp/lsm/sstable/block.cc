@@ -28,6 +28,25 @@ void Block::Parse() {
   restart_offset_ = static_cast<uint32_t>(data_.size() - (1 + num_restarts_) * 4);
 }
 
+void Block::PrefetchRestartOffsets(uint32_t left, uint32_t right) const {
+  if (malformed_) return;
+  right = std::min(right, num_restarts_ - 1);
+  const char* first = data_.data() + restart_offset_ + std::min(left, right) * 4;
+  const char* last = data_.data() + restart_offset_ + right * 4;
+  for (const char* p = first; p <= last; p += 64) __builtin_prefetch(p);
+  __builtin_prefetch(last);
+}
+
+void Block::PrefetchRestartEntries(uint32_t left, uint32_t right) const {
+  if (malformed_) return;
+  right = std::min(right, num_restarts_ - 1);
+  const char* restarts = data_.data() + restart_offset_;
+  for (uint32_t i = std::min(left, right); i <= right; i++) {
+    const uint32_t offset = DecodeFixed32(restarts + i * 4);
+    if (offset < restart_offset_) __builtin_prefetch(data_.data() + offset);
+  }
+}
+
 // Decodes the entry header at p; nullptr when it does not fit before limit.
 static inline const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
                                       uint32_t* non_shared, uint32_t* value_len) {

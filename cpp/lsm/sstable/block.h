@@ -25,6 +25,13 @@ class Block {
   Block& operator=(const Block&) = delete;
 
   size_t size() const { return data_.size(); }
+  uint32_t num_restarts() const { return malformed_ ? 0 : num_restarts_; }
+  // Hints to the CPU that a seek between restarts `left` and `right` is
+  // coming, so that its memory is fetched while other work goes on: the
+  // offsets of those restarts, or (once those are at hand) their entries.
+  // Point lookups interleave these across keys (Table::MultiGet).
+  void PrefetchRestartOffsets(uint32_t left, uint32_t right) const;
+  void PrefetchRestartEntries(uint32_t left, uint32_t right) const;
   // `self` must be this block; the iterator keeps it alive.
   static std::unique_ptr<Iterator> NewIterator(std::shared_ptr<const Block> self, KeyOrder order);
 

@@ -7,7 +7,8 @@
 
 namespace embodb::lsm::sstable {
 
-BlockBuilder::BlockBuilder(int restart_interval) : restart_interval_(restart_interval) {
+BlockBuilder::BlockBuilder(int restart_interval, size_t restart_bytes)
+    : restart_interval_(restart_interval), restart_bytes_(restart_bytes) {
   assert(restart_interval >= 1);
   restarts_.push_back(0);
 }
@@ -35,7 +36,7 @@ std::string_view BlockBuilder::Finish() {
 void BlockBuilder::Add(std::string_view key, std::string_view value) {
   assert(!finished_);
   size_t shared = 0;
-  if (counter_ < restart_interval_) {
+  if (counter_ < restart_interval_ && buffer_.size() - restarts_.back() < restart_bytes_) {
     const size_t min_len = std::min(last_key_.size(), key.size());
     while (shared < min_len && last_key_[shared] == key[shared]) shared++;
   } else {

@@ -69,8 +69,8 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handl
   std::atomic<bool>* verified = file == file_.get() && verified_ && ordinal < num_blocks_ ? &verified_[ordinal] : nullptr;
   EMBODB_RETURN_IF_ERROR(ReadBlock(file, fname_, handle, &contents, &view,
                                    verified != nullptr && verified->load(std::memory_order_relaxed)));
-  if (verified != nullptr) verified->store(true, std::memory_order_relaxed);
   if (contents.empty()) {
+    if (verified != nullptr) verified->store(true, std::memory_order_relaxed);
     // An uncompressed block of a mapped table: viewed in place, and not
     // cached, since the OS page cache holds it already.
     return std::make_shared<const Block>(view, shared_from_this());
@@ -88,42 +88,6 @@ std::unique_ptr<Iterator> Table::NewIterator(bool fill_cache) const {
     if (!block.ok()) return NewEmptyIterator(block.status());
     return Block::NewIterator(std::move(block).value(), KeyOrder::kInternal);
   });
-}
-
-Status Table::Get(std::string_view ikey, std::string* value, ValueType* type, bool* found) const {
-  *found = false;
-  const std::string_view user_key = ExtractUserKey(ikey);
-  if (!filter_.empty() && !BloomFilterMayMatch(filter_, user_key)) return Status::OK();
-  // Stack iterators: a point lookup allocates nothing but the result.
-  BlockIter index_iter(index_block_.get(), KeyOrder::kInternal);
-  // First top key >= ikey: the answer lies between the top key before it and it.
-  const size_t top_count = top_offsets_.size() - 1;
-  size_t lo = 0, hi = top_count;
-  while (lo < hi) {
-    const size_t mid = (lo + hi) / 2;
-    const std::string_view k(top_keys_.data() + top_offsets_[mid], top_offsets_[mid + 1] - top_offsets_[mid]);
-    if (CompareInternalKeys(k, ikey) < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  const uint32_t left = lo == 0 ? 0 : static_cast<uint32_t>((lo - 1) * kTopStride);
-  const uint32_t right = lo == top_count ? UINT32_MAX : static_cast<uint32_t>(lo * kTopStride);
-  index_iter.SeekBetweenRestarts(ikey, left, right);
-  if (!index_iter.Valid()) return index_iter.status();
-  auto block = ReadDataBlock(index_iter.value(), true, index_iter.restart_index());  // a restart per entry
-  if (!block.ok()) return block.status();
-  BlockIter data_iter(block->get(), KeyOrder::kInternal);
-  data_iter.Seek(ikey);
-  if (data_iter.Valid() && ExtractUserKey(data_iter.key()) == user_key) {
-    ParsedInternalKey parsed;
-    if (!ParseInternalKey(data_iter.key(), &parsed)) return Status::Corruption(fname_, "bad internal key");
-    *type = parsed.type;
-    if (parsed.type != kTypeDeletion) value->assign(data_iter.value());
-    *found = true;
-  }
-  return data_iter.status();
 }
 
 std::vector<std::string> Table::IndexUserKeys() const {

@@ -19,6 +19,15 @@
 
 namespace embodb::lsm::sstable {
 
+// One key's point lookup in a table (Table::MultiGet).
+struct TableLookup {
+  std::string_view ikey;         // in: the lookup key (internal key)
+  std::string* value = nullptr;  // out: the value, when found and not a deletion
+  ValueType type = kTypeValue;   // out: the entry's type, when found
+  bool found = false;            // out: the table has an entry for the user key
+  Status status;                 // out: a read or corruption error
+};
+
 class Table : public std::enable_shared_from_this<Table> {
  public:
   // `file` serves cached reads (it may be a memory mapping); `stream_file`,
@@ -35,6 +44,11 @@ class Table : public std::enable_shared_from_this<Table> {
   // lookup's user key: *found, and then its *type and *value. OK and
   // !*found when the table has none.
   Status Get(std::string_view ikey, std::string* value, ValueType* type, bool* found) const;
+  // Get for each lookup. The lookups advance together, a window at a time,
+  // one step each in turn, and each step prefetches what the lookup's next
+  // step will read: the cache misses of different keys overlap instead of
+  // following one another (they dominate lookups in a large mapped table).
+  void MultiGet(TableLookup* lookups, size_t n) const;
 
   std::unique_ptr<Iterator> NewIterator(bool fill_cache = true) const;
 
@@ -54,6 +68,15 @@ class Table : public std::enable_shared_from_this<Table> {
   Result<std::shared_ptr<const Block>> ReadDataBlock(std::string_view handle_value, bool fill_cache,
                                                      uint32_t ordinal = kUnknownBlock) const;
 
+  // Keys looked up in step with each other (see MultiGet).
+  static constexpr size_t kLookupWindow = 16;
+  void LookupWindow(TableLookup* lookups, size_t n) const;
+  // The index restarts a key can lie between, from the top index.
+  void IndexRange(std::string_view ikey, uint32_t* left, uint32_t* right) const;
+  // The data block at `handle` viewed in place, when it is known to be an
+  // uncompressed block of a mapped file that passed its checksum; else empty.
+  std::string_view VerifiedInPlace(const BlockHandle& handle, uint32_t ordinal) const;
+
   const RandomAccessFile* FileFor(bool fill_cache) const {
     return !fill_cache && stream_file_ ? stream_file_.get() : file_.get();
   }
@@ -70,9 +93,9 @@ class Table : public std::enable_shared_from_this<Table> {
   std::string top_keys_;
   std::vector<uint32_t> top_offsets_;  // top key i is top_keys_[top_offsets_[i], top_offsets_[i+1])
 
-  // For a mapped file, a flag per data block: it passed its checksum, so a
-  // read that views it in place need not check it again (as a block in the
-  // block cache is checked once, when it is loaded).
+  // For a mapped file, a flag per data block: it is uncompressed and passed
+  // its checksum, so a read that views it in place need not check it again
+  // (as a block in the block cache is checked once, when it is loaded).
   std::unique_ptr<std::atomic<bool>[]> verified_;
   uint32_t num_blocks_ = 0;
 

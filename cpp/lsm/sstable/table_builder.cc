@@ -24,7 +24,7 @@ Status TableProperties::DecodeFrom(std::string_view input) {
 }
 
 TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
-    : options_(options), file_(file), data_block_(options.restart_interval), index_block_(1),
+    : options_(options), file_(file), data_block_(options.restart_interval, options.restart_bytes), index_block_(1),
       filter_(options.bloom_bits_per_key > 0 ? options.bloom_bits_per_key : 1) {
   props_.smallest_seqno = kMaxSequenceNumber;
 }

@@ -28,6 +28,7 @@ using BlockCache = LruCache<BlockCacheKey, const Block, BlockCacheKeyHash>;
 struct TableOptions {
   size_t block_size = 4096;      // target uncompressed data block size
   int restart_interval = 16;
+  size_t restart_bytes = 256;    // a data block also restarts after this many bytes of entries
   int bloom_bits_per_key = 10;   // 0 disables the filter
   int zstd_level = 1;            // 0 stores blocks uncompressed
   size_t min_compress_size = 128;

@@ -44,6 +44,41 @@ TEST(BlockTest, SeekAndIterateBothWays) {
   EXPECT_OK(it->status());
 }
 
+TEST(BlockTest, LargeEntriesRestartAtEveryEntry) {
+  for (size_t value_size : {10, 300}) {
+    BlockBuilder b(16, 256);
+    std::vector<std::string> keys;
+    for (int i = 0; i < 40; i++) {
+      char buf[16];
+      snprintf(buf, sizeof(buf), "key%05d", i * 2);
+      keys.push_back(buf);
+      b.Add(buf, std::string(value_size, 'v'));
+    }
+    const std::string_view contents = b.Finish();
+    const uint32_t restarts = DecodeFixed32(contents.data() + contents.size() - 4);
+    // 14-byte entries restart every 16 entries (16 fill 224 bytes); large ones at each.
+    EXPECT_EQ(value_size == 10 ? 3u : 40u, restarts) << value_size;
+    auto block = std::make_shared<const Block>(std::string(contents));
+    EXPECT_EQ(restarts, block->num_restarts());
+    auto it = Block::NewIterator(block, KeyOrder::kBytewise);
+    for (int i = 0; i < 40; i++) {
+      it->Seek(keys[i]);
+      ASSERT_TRUE(it->Valid());
+      EXPECT_EQ(keys[i], it->key());
+      it->Seek(keys[i] + "x");  // between two keys
+      if (i + 1 < 40) {
+        ASSERT_TRUE(it->Valid());
+        EXPECT_EQ(keys[i + 1], it->key());
+      } else {
+        EXPECT_FALSE(it->Valid());
+      }
+    }
+    int n = 40;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) ASSERT_EQ(keys[--n], it->key());
+    EXPECT_EQ(0, n);
+  }
+}
+
 TEST(BlockTest, MalformedBlocksReportCorruption) {
   auto block = std::make_shared<const Block>(std::string("\x01\x00", 2));
   auto it = Block::NewIterator(block, KeyOrder::kBytewise);
@@ -230,6 +265,117 @@ TEST_P(TableTest, MappedBlocksAreVerifiedOnceEachAndNoneIsTakenForAnother) {
     EXPECT_GT(damaged, 0);
     EXPECT_LT(damaged, 100);
   }
+}
+
+// Versions of keys at sequences 10, 20, 30, some deleted, read at every
+// sequence from 5 to 35 in one shuffled batch, through a mapping or not.
+TEST_P(TableTest, MultiGetAnswersEachLookupAsItsOwnGetWould) {
+  struct Entry {
+    std::string user_key;
+    SequenceNumber seq;
+    ValueType type;
+    std::string value;
+  };
+  std::vector<Entry> entries;  // in internal key order
+  Random rnd(5);
+  for (int k = 0; k < 1500; k++) {
+    const std::string user_key = "key" + std::to_string(100000 + 2 * k);
+    const int versions = 1 + k % 3;
+    for (int v = versions; v >= 1; v--) {
+      const ValueType type = rnd.OneIn(5) ? kTypeDeletion : kTypeValue;
+      const std::string value =
+          type == kTypeDeletion ? "" : testing::RandomBytes(&rnd, k % 7 == 0 ? 600 : rnd.Uniform(120));
+      entries.push_back({user_key, static_cast<SequenceNumber>(10 * v), type, value});
+    }
+  }
+  TableOptions options;
+  options.zstd_level = GetParam();
+  {
+    auto f = env_->NewWritableFile("/t.sst").value();
+    TableBuilder builder(options, f.get());
+    for (const Entry& e : entries) builder.Add(IKey(e.user_key, e.seq, e.type), e.value);
+    ASSERT_OK(builder.Finish());
+    ASSERT_OK(f->Close());
+    size_ = builder.FileSize();
+  }
+  // The expected answer: the newest version at or below the lookup's sequence.
+  struct Probe {
+    std::string ikey;
+    const Entry* expected = nullptr;
+  };
+  std::map<std::string, std::vector<const Entry*>> versions;  // newest first
+  for (const Entry& e : entries) versions[e.user_key].push_back(&e);
+  std::vector<Probe> probes;
+  for (int k = 0; k < 3002; k++) {  // odd k: no such key; 3001: past the last
+    const std::string user_key = "key" + std::to_string(100000 + k);
+    for (SequenceNumber seq : {5, 10, 15, 25, 35}) {
+      Probe p;
+      p.ikey = IKey(user_key, seq, kValueTypeForSeek);
+      for (const Entry* e : versions[user_key]) {
+        if (e->seq <= seq) {
+          p.expected = e;
+          break;
+        }
+      }
+      probes.push_back(std::move(p));
+    }
+  }
+  for (size_t i = probes.size() - 1; i > 0; i--) std::swap(probes[i], probes[rnd.Uniform(i + 1)]);
+  std::string contents;
+  ASSERT_OK(ReadFileToString(env_.get(), "/t.sst", &contents));
+  for (bool mapped : {false, true}) {
+    BlockCache cache(1 << 20);
+    auto table = mapped ? Table::Open(std::make_unique<ViewFile>(contents), "/t.sst", size_, 1, &cache)
+                        : Open(&cache);
+    ASSERT_OK(table.status());
+    for (int pass = 0; pass < 2; pass++) {  // a mapped table's second pass views verified blocks
+      std::vector<std::string> values(probes.size(), "stale");
+      std::vector<TableLookup> lookups(probes.size());
+      for (size_t i = 0; i < probes.size(); i++) {
+        lookups[i].ikey = probes[i].ikey;
+        lookups[i].value = &values[i];
+      }
+      (*table)->MultiGet(lookups.data(), lookups.size());
+      for (size_t i = 0; i < probes.size(); i++) {
+        const Entry* e = probes[i].expected;
+        ASSERT_OK(lookups[i].status);
+        ASSERT_EQ(e != nullptr, lookups[i].found) << probes[i].ikey;
+        if (e == nullptr) continue;
+        ASSERT_EQ(e->type, lookups[i].type);
+        if (e->type == kTypeValue) {
+          ASSERT_EQ(e->value, values[i]);
+        }
+      }
+    }
+  }
+  // A damaged block fails the lookups that reach it and no other lookup of
+  // the same batch.
+  contents[contents.size() / 3] ^= 0x01;
+  BlockCache cache(1 << 20);
+  auto table = Table::Open(std::make_unique<ViewFile>(contents), "/t.sst", size_, 1, &cache);
+  ASSERT_OK(table.status());
+  std::vector<std::string> values(probes.size());
+  std::vector<TableLookup> lookups(probes.size());
+  for (size_t i = 0; i < probes.size(); i++) {
+    lookups[i].ikey = probes[i].ikey;
+    lookups[i].value = &values[i];
+  }
+  (*table)->MultiGet(lookups.data(), lookups.size());
+  int damaged = 0;
+  for (size_t i = 0; i < probes.size(); i++) {
+    if (lookups[i].status.IsCorruption()) {
+      damaged++;
+      continue;
+    }
+    ASSERT_OK(lookups[i].status);
+    const Entry* e = probes[i].expected;
+    ASSERT_EQ(e != nullptr, lookups[i].found);
+    if (e != nullptr && e->type == kTypeValue) {
+      ASSERT_EQ(e->value, values[i]);
+    }
+  }
+  EXPECT_GT(damaged, 0);
+  EXPECT_LT(damaged, 200);
 }
 
 TEST_P(TableTest, EmptyTable) {

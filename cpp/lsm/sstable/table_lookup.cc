@@ -1,0 +1,158 @@
+// Point lookups in a table: Table::Get and Table::MultiGet.
+//
+// A lookup reads, one after another: the key's filter line, the index entries
+// between two top-index keys, the data block's restart array, and the entries
+// at its restart points. In a large mapped table each is a cache (and TLB)
+// miss, and each depends on the one before. MultiGet therefore runs a window
+// of lookups in step: every step is done for all of them before the next
+// step, and each prefetches what its lookup's next step reads, so the window's
+// misses are in flight together.
+
+#include <algorithm>
+#include <optional>
+
+#include "lsm/sstable/block.h"
+#include "lsm/sstable/table.h"
+#include "util/bloom.h"
+
+namespace embodb::lsm::sstable {
+
+Status Table::Get(std::string_view ikey, std::string* value, ValueType* type, bool* found) const {
+  TableLookup lookup;
+  lookup.ikey = ikey;
+  lookup.value = value;
+  MultiGet(&lookup, 1);
+  *found = lookup.found;
+  if (lookup.found) *type = lookup.type;
+  return lookup.status;
+}
+
+void Table::MultiGet(TableLookup* lookups, size_t n) const {
+  for (size_t begin = 0; begin < n; begin += kLookupWindow) {
+    LookupWindow(lookups + begin, std::min(kLookupWindow, n - begin));
+  }
+}
+
+void Table::IndexRange(std::string_view ikey, uint32_t* left, uint32_t* right) const {
+  // First top key >= ikey: the answer lies between the top key before it and it.
+  const size_t top_count = top_offsets_.size() - 1;
+  size_t lo = 0, hi = top_count;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    const std::string_view k(top_keys_.data() + top_offsets_[mid], top_offsets_[mid + 1] - top_offsets_[mid]);
+    if (CompareInternalKeys(k, ikey) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  *left = lo == 0 ? 0 : static_cast<uint32_t>((lo - 1) * kTopStride);
+  *right = lo == top_count ? UINT32_MAX : static_cast<uint32_t>(lo * kTopStride);
+}
+
+std::string_view Table::VerifiedInPlace(const BlockHandle& handle, uint32_t ordinal) const {
+  if (verified_ == nullptr || ordinal >= num_blocks_ || !verified_[ordinal].load(std::memory_order_relaxed)) {
+    return {};
+  }
+  std::string_view view;
+  if (!file_->Read(handle.offset, handle.size, &view, nullptr).ok() || view.size() != handle.size) return {};
+  return view;
+}
+
+void Table::LookupWindow(TableLookup* lookups, size_t n) const {
+  bool active[kLookupWindow];
+  uint32_t left[kLookupWindow], right[kLookupWindow];
+  std::string_view in_place[kLookupWindow];
+  std::shared_ptr<const Block> read[kLookupWindow];   // blocks not viewed in place
+  std::optional<Block> viewed[kLookupWindow];         // blocks viewed in place
+  const Block* block[kLookupWindow];
+
+  // Step 1: fetch each key's filter line.
+  for (size_t i = 0; i < n; i++) {
+    TableLookup& l = lookups[i];
+    l.found = false;
+    l.status = Status::OK();
+    active[i] = true;
+    if (!filter_.empty()) BloomFilterPrefetch(filter_, ExtractUserKey(l.ikey));
+  }
+  // Step 2: the filter answers; the top index narrows the index search; fetch
+  // the offsets of the index entries to search.
+  for (size_t i = 0; i < n; i++) {
+    const std::string_view ikey = lookups[i].ikey;
+    if (!filter_.empty() && !BloomFilterMayMatch(filter_, ExtractUserKey(ikey))) {
+      active[i] = false;
+      continue;
+    }
+    IndexRange(ikey, &left[i], &right[i]);
+    index_block_->PrefetchRestartOffsets(left[i], right[i]);
+  }
+  // Step 3: fetch those index entries.
+  for (size_t i = 0; i < n; i++) {
+    if (active[i]) index_block_->PrefetchRestartEntries(left[i], right[i]);
+  }
+  // Step 4: search the index for the data block; fetch the block's trailer
+  // (its restart array). A block not known to be verified in place is read
+  // now, through the block cache, which checks it.
+  for (size_t i = 0; i < n; i++) {
+    if (!active[i]) continue;
+    TableLookup& l = lookups[i];
+    BlockIter index_iter(index_block_.get(), KeyOrder::kInternal);
+    index_iter.SeekBetweenRestarts(l.ikey, left[i], right[i]);
+    if (!index_iter.Valid()) {
+      l.status = index_iter.status();
+      active[i] = false;
+      continue;
+    }
+    BlockHandle handle;
+    std::string_view handle_input = index_iter.value();
+    if (!handle.DecodeFrom(&handle_input)) {
+      l.status = Status::Corruption(fname_, "bad block handle in index");
+      active[i] = false;
+      continue;
+    }
+    // The index block has a restart per entry: the restart is the ordinal.
+    const uint32_t ordinal = index_iter.restart_index();
+    in_place[i] = VerifiedInPlace(handle, ordinal);
+    if (!in_place[i].empty()) {
+      __builtin_prefetch(in_place[i].data() + in_place[i].size() - 4);
+      continue;
+    }
+    auto got = ReadDataBlock(index_iter.value(), true, ordinal);
+    if (!got.ok()) {
+      l.status = got.status();
+      active[i] = false;
+      continue;
+    }
+    read[i] = std::move(got).value();
+  }
+  // Step 5: parse each block's trailer; fetch the entries at its restarts.
+  for (size_t i = 0; i < n; i++) {
+    if (!active[i]) continue;
+    if (read[i] != nullptr) {
+      block[i] = read[i].get();
+    } else {
+      block[i] = &viewed[i].emplace(in_place[i], nullptr);
+    }
+    block[i]->PrefetchRestartEntries(0, UINT32_MAX);
+  }
+  // Step 6: search each block.
+  for (size_t i = 0; i < n; i++) {
+    if (!active[i]) continue;
+    TableLookup& l = lookups[i];
+    BlockIter data_iter(block[i], KeyOrder::kInternal);
+    data_iter.Seek(l.ikey);
+    if (data_iter.Valid() && ExtractUserKey(data_iter.key()) == ExtractUserKey(l.ikey)) {
+      ParsedInternalKey parsed;
+      if (!ParseInternalKey(data_iter.key(), &parsed)) {
+        l.status = Status::Corruption(fname_, "bad internal key");
+        continue;
+      }
+      l.type = parsed.type;
+      if (parsed.type != kTypeDeletion) l.value->assign(data_iter.value());
+      l.found = true;
+    }
+    if (!data_iter.status().ok()) l.status = data_iter.status();
+  }
+}
+
+}  // namespace embodb::lsm::sstable
