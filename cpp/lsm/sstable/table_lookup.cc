@@ -135,9 +135,11 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
     }
     block[i]->PrefetchRestartEntries(0, UINT32_MAX);
   }
-  // Step 6: search each block.
+  // Step 6: search each block; fetch the value found.
+  std::string_view value[kLookupWindow];
   for (size_t i = 0; i < n; i++) {
     if (!active[i]) continue;
+    active[i] = false;
     TableLookup& l = lookups[i];
     BlockIter data_iter(block[i], KeyOrder::kInternal);
     data_iter.Seek(l.ikey);
@@ -148,10 +150,18 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
         continue;
       }
       l.type = parsed.type;
-      if (parsed.type != kTypeDeletion) l.value->assign(data_iter.value());
       l.found = true;
+      if (parsed.type != kTypeDeletion) {
+        value[i] = data_iter.value();
+        for (size_t at = 0; at < value[i].size(); at += 64) __builtin_prefetch(value[i].data() + at);
+        active[i] = true;
+      }
     }
     if (!data_iter.status().ok()) l.status = data_iter.status();
+  }
+  // Step 7: copy the values.
+  for (size_t i = 0; i < n; i++) {
+    if (active[i]) lookups[i].value->assign(value[i]);
   }
 }
 
