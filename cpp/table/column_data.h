@@ -15,6 +15,7 @@
 
 #include "table/column_type.h"
 #include "table/value.h"
+#include "util/grow_buffer.h"
 
 namespace embodb::table {
 
@@ -54,11 +55,11 @@ class ColumnBuffer {
   // Fixed width: FixedWidth() bytes. Variable: the whole value.
   void AppendFixed(const void* p) {
     const size_t w = type_.FixedWidth();
-    values_.insert(values_.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + w);
+    values_.append(static_cast<const uint8_t*>(p), w);
     FinishAppend();
   }
   void AppendBytes(std::string_view v) {
-    values_.insert(values_.end(), v.begin(), v.end());
+    values_.append(reinterpret_cast<const uint8_t*>(v.data()), v.size());
     offsets_.push_back(static_cast<int64_t>(values_.size()));
     FinishAppend();
   }
@@ -69,9 +70,9 @@ class ColumnBuffer {
 
   ColumnView view() const;
   // The storage, for zero-copy export.
-  std::vector<uint8_t>& values() { return values_; }
-  std::vector<int64_t>& offsets() { return offsets_; }
-  std::vector<uint8_t>& nulls() { return nulls_; }
+  GrowBuffer<uint8_t>& values() { return values_; }
+  GrowBuffer<int64_t>& offsets() { return offsets_; }
+  GrowBuffer<uint8_t>& nulls() { return nulls_; }
 
  private:
   void FinishAppend() {
@@ -81,9 +82,10 @@ class ColumnBuffer {
   ColumnType type_;
   size_t length_ = 0;
   bool has_nulls_ = false;
-  std::vector<uint8_t> values_;
-  std::vector<int64_t> offsets_;
-  std::vector<uint8_t> nulls_;  // empty until the first null
+  // Large results grow without copying (util/grow_buffer.h).
+  GrowBuffer<uint8_t> values_;
+  GrowBuffer<int64_t> offsets_;
+  GrowBuffer<uint8_t> nulls_;  // empty until the first null
 };
 
 }  // namespace embodb::table
