@@ -36,6 +36,10 @@ class RandomAccessFile {
   // True when every *result points into memory that stays valid and
   // unchanged while the file is open (a mapping), never into scratch.
   virtual bool ReturnsStableViews() const { return false; }
+  // For a mapping: maps into the process the file's pages that the OS
+  // already caches, so that reads of them take no page fault. It never reads
+  // from disk. A hint; no effect on other files.
+  virtual void MapCachedPages() const {}
 };
 
 class WritableFile {

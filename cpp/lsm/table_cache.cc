@@ -27,6 +27,7 @@ Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData
                                     block_cache_, std::move(stream_file).value());
   if (!table.ok()) return table.status();
   tables_.Insert(key, *table, 1);
+  warmer_.Add(*table);  // point lookups soon stop paying a page fault each
   return table;
 }
 

@@ -10,6 +10,7 @@
 #include "env/env.h"
 #include "lsm/blob/blob_file.h"
 #include "lsm/iterator.h"
+#include "lsm/page_warmer.h"
 #include "lsm/sstable/table.h"
 #include "lsm/version_edit.h"
 
@@ -26,6 +27,7 @@ class TableCache {
   void Evict(uint64_t number);
   // Drops every cached reader (open files and mappings).
   void EvictAll() {
+    warmer_.Clear();
     tables_.Clear();
     blob_files_.Clear();
   }
@@ -36,6 +38,7 @@ class TableCache {
   sstable::BlockCache* const block_cache_;
   LruCache<uint64_t, sstable::Table> tables_;
   LruCache<uint64_t, blob::BlobFileReader> blob_files_;
+  PageWarmer warmer_;  // last: stops before the caches go
 };
 
 // The tables a run of lookups has found, kept open for the run: a MultiGet's

@@ -8,6 +8,8 @@ namespace embodb::table {
 
 ResultBatch ResultBatch::ForProjection(const Schema& schema, const std::vector<size_t>& projection) {
   ResultBatch b;
+  b.names.reserve(projection.size());
+  b.columns.reserve(projection.size());
   for (size_t c : projection) {
     b.names.push_back(schema.column(c).name);
     b.columns.emplace_back(schema.column(c).type);

@@ -52,6 +52,10 @@ class Table : public std::enable_shared_from_this<Table> {
 
   std::unique_ptr<Iterator> NewIterator(bool fill_cache = true) const;
 
+  // Maps the pages of the table's file that the OS caches, so that lookups
+  // in them take no page fault (RandomAccessFile::MapCachedPages).
+  void MapCachedPages() const { file_->MapCachedPages(); }
+
   const TableProperties& properties() const { return props_; }
   // The user keys of the index entries, in order: block boundaries used to split
   // a compaction into balanced key ranges.
