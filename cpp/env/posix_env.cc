@@ -122,8 +122,11 @@ void PosixMmapReadableFile::MapCachedPages() const {
       i++;
       continue;
     }
+    // At most a few MiB per call: the call holds the process's mapping lock,
+    // which an mmap or munmap elsewhere (a large allocation) waits for.
+    constexpr size_t kPagesPerCall = 512;
     size_t end = i;
-    while (end < pages && (cached[end] & 1) != 0) end++;
+    while (end < pages && end - i < kPagesPerCall && (cached[end] & 1) != 0) end++;
     const size_t bytes = std::min(end * page, length_) - i * page;
     if (::madvise(const_cast<char*>(base_) + i * page, bytes, MADV_POPULATE_READ) != 0 && errno == EINVAL) return;
     i = end;

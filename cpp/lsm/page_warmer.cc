@@ -1,5 +1,8 @@
 #include "lsm/page_warmer.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 namespace embodb::lsm {
 
 PageWarmer::~PageWarmer() {
@@ -27,6 +30,10 @@ void PageWarmer::Clear() {
 }
 
 void PageWarmer::Run() {
+  // Idle priority: warming runs on CPU time nothing else wants, never in the
+  // way of the reads it speeds up (a best effort; refused, it runs as is).
+  sched_param param{};
+  pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
   std::unique_lock l(mutex_);
   while (true) {
     cv_.wait(l, [this] { return stop_ || !queue_.empty(); });
