@@ -280,3 +280,22 @@ def test_update_and_delete_where_on_an_auto_id_table(db):
     assert t.update({"level": "debug"}, where="level = 'info'") == 2
     assert [r["_id"] for r in t.where("level = 'debug'").to_list()] == [ids_[0], ids_[2]]
     assert t.delete(where="n >= 2") == 2 and len(t) == 1
+
+
+@pytest.mark.parametrize("where", ["episode = 3", "id >= 0 AND episode = 3"])
+def test_a_query_read_in_batches_sees_one_state(obs, where):
+    # The first batch is read, then every matching row changes, then the rest
+    # is read: all of it is the state the query started in, whether the plan
+    # looks rows up through the index or scans them.
+    obs.create_index("episode")
+    expected = obs.where(where).to_numpy()["id"]
+    batches = obs.where(where).batches(10)
+    first = next(batches)
+    obs.update({"episode": 4, "label": "moved"}, where="episode = 3")
+    obs.delete(where="id < 100")
+    rest = list(batches)
+    got = np.concatenate([first.to_numpy()["id"]] + [b.to_numpy()["id"] for b in rest])
+    labels = [x for b in [first, *rest] for x in b.to_numpy()["label"]]
+    assert got.tolist() == expected.tolist()
+    assert "moved" not in labels
+    assert len(obs.where(where).to_numpy()["id"]) == 0  # the changes did happen

@@ -244,13 +244,38 @@ Result<query::FilterPtr> CompileWhere(const catalog::TableDef& def, const std::o
   return query::CompileFilter(*where, def.schema);
 }
 
+// The snapshot a scan of the latest state takes for itself, so that all its
+// batches see one state: an index scan looks rows up batch by batch, and a
+// write between two batches would otherwise show some rows as they were and
+// others as they became (or drop them from the result).
+class ScanSnapshot {
+ public:
+  ScanSnapshot(const HandlePtr& h, py::handle reader) : db_(h) {
+    if (reader.is_none()) sequence_ = h->Db().GetSnapshot();
+  }
+  ~ScanSnapshot() {
+    if (sequence_ && !db_->closed.load()) db_->db->ReleaseSnapshot(*sequence_);
+  }
+  ScanSnapshot(const ScanSnapshot&) = delete;
+  ScanSnapshot& operator=(const ScanSnapshot&) = delete;
+  // What the scan reads: the snapshot taken, or the reader it was given.
+  py::object Reader(py::handle reader) const {
+    return sequence_ ? py::int_(*sequence_) : py::reinterpret_borrow<py::object>(reader);
+  }
+
+ private:
+  HandlePtr db_;
+  std::optional<uint64_t> sequence_;
+};
+
 // A filtered scan in batches; holds the database (and the transaction) it reads.
 class Scanner {
  public:
   Scanner(const HandlePtr& h, py::handle reader, const std::string& name,
           const std::optional<std::vector<std::string>>& columns, const std::optional<std::string>& where)
-      : db_(h), def_(FindTable(h, name)), projection_(Projection(def_->schema, columns, name)),
-        reader_(MakeReader(h, reader)), scan_(def_, reader_.get(), projection_, ValueOrThrow(CompileWhere(*def_, where))) {}
+      : db_(h), def_(FindTable(h, name)), projection_(Projection(def_->schema, columns, name)), snapshot_(h, reader),
+        reader_(MakeReader(h, snapshot_.Reader(reader))),
+        scan_(def_, reader_.get(), projection_, ValueOrThrow(CompileWhere(*def_, where))) {}
 
   // The next batch of at most max_rows rows, or None at the end.
   py::object Next(size_t max_rows) {
@@ -290,6 +315,7 @@ class Scanner {
   HandlePtr db_;
   catalog::TableDefPtr def_;
   std::vector<size_t> projection_;
+  ScanSnapshot snapshot_;
   ReaderArg reader_;
   query::TableScan scan_;
 };

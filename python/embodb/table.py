@@ -336,7 +336,9 @@ class Query:
 
     def batches(self, rows: int = 65536) -> Iterator[Result]:
         """The rows in batches of at most ``rows``, reading as it goes (bounded
-        memory). Ordered queries sort everything first."""
+        memory). Every batch sees the state the iteration started in, however
+        the table changes meanwhile (the query holds a snapshot until it is
+        exhausted or dropped). Ordered queries sort everything first."""
         if self._order is not None or self._limit is not None or self._offset:
             result = self.execute()
             data = result._batches[0] if result._batches else None
