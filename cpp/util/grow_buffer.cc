@@ -13,7 +13,8 @@ static size_t PageRounded(size_t bytes) {
   return (bytes + page - 1) / page * page;
 }
 
-void* Regrow(void* p, size_t used, size_t old_bytes, bool old_mapped, size_t new_bytes, bool* mapped) {
+void* Regrow(void* p, size_t used, size_t old_bytes, bool old_mapped, size_t new_bytes, bool populate,
+             bool* mapped) {
   if (new_bytes < kMappedGrowBytes) {
     void* q = std::realloc(old_bytes == 0 ? nullptr : p, new_bytes);
     if (q == nullptr) throw std::bad_alloc();
@@ -26,7 +27,8 @@ void* Regrow(void* p, size_t used, size_t old_bytes, bool old_mapped, size_t new
     *mapped = true;
     return q;
   }
-  void* q = ::mmap(nullptr, PageRounded(new_bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0);
+  void* q = ::mmap(nullptr, PageRounded(new_bytes), PROT_READ | PROT_WRITE, flags, -1, 0);
   if (q == MAP_FAILED) throw std::bad_alloc();
   if (used > 0) std::memcpy(q, p, used);
   if (old_bytes > 0) std::free(p);

@@ -17,8 +17,11 @@ namespace embodb {
 namespace grow_buffer_detail {
 inline constexpr size_t kMappedGrowBytes = size_t{1} << 20;
 // Moves [p, p + used) of a block of `old_bytes` (0: none) to one of at least
-// `new_bytes`; returns it and sets *mapped. Throws std::bad_alloc.
-void* Regrow(void* p, size_t used, size_t old_bytes, bool old_mapped, size_t new_bytes, bool* mapped);
+// `new_bytes`; returns it and sets *mapped. `populate`: the caller will fill
+// the new block, so a new mapping's pages are faulted in by one call instead
+// of one fault each. Throws std::bad_alloc.
+void* Regrow(void* p, size_t used, size_t old_bytes, bool old_mapped, size_t new_bytes, bool populate,
+             bool* mapped);
 void Release(void* p, size_t bytes, bool mapped);
 }  // namespace grow_buffer_detail
 
@@ -54,8 +57,9 @@ class GrowBuffer {
   const T* begin() const { return data_; }
   const T* end() const { return data_ + size_; }
 
+  // Room for n values, which the caller means to fill.
   void reserve(size_t n) {
-    if (n > capacity_) Grow(n);
+    if (n > capacity_) Grow(n, /*populate=*/true);
   }
   void clear() { size_ = 0; }
   void push_back(T v) {
@@ -79,11 +83,11 @@ class GrowBuffer {
   }
 
  private:
-  void Grow(size_t at_least) {
+  void Grow(size_t at_least, bool populate = false) {
     const size_t doubled = capacity_ * 2;
-    const size_t capacity = at_least > doubled ? at_least : (doubled > 16 ? doubled : 16);
+    const size_t capacity = populate || at_least > doubled ? at_least : (doubled > 16 ? doubled : 16);
     data_ = static_cast<T*>(grow_buffer_detail::Regrow(data_, size_ * sizeof(T), capacity_ * sizeof(T), mapped_,
-                                                       capacity * sizeof(T), &mapped_));
+                                                       capacity * sizeof(T), populate, &mapped_));
     capacity_ = capacity;
   }
   void swap(GrowBuffer& other) noexcept {
