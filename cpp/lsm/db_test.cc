@@ -112,9 +112,7 @@ TEST_F(DBTest, IteratorBothDirectionsMatchesModel) {
 TEST_F(DBTest, MultiGetFindsKeysAcrossMoreTablesThanItPins) {
   // More tables than a run of lookups keeps open (TablePins), overlapping
   // in L0 or cut small by compactions, so that lookups go back and forth.
-  options_.l0_compaction_trigger = 100;
-  options_.l0_slowdown_trigger = 100;
-  options_.l0_stop_trigger = 100;
+  KeepTablesInL0();
   options_.target_file_size = 64 << 10;
   Open();
   std::map<std::string, std::string> model;
@@ -150,9 +148,7 @@ TEST_F(DBTest, MultiGetAgreesWithTheModelAtEverySnapshot) {
   // Versions of the same keys in the memtable, in overlapping L0 files and
   // in deeper levels, read at several snapshots: each table takes its keys in
   // windows that mix hits, misses, deletions and versions too new to see.
-  options_.l0_compaction_trigger = 100;
-  options_.l0_slowdown_trigger = 100;
-  options_.l0_stop_trigger = 100;
+  KeepTablesInL0();
   options_.write_buffer_size = 64 << 10;
   Open();
   std::map<std::string, std::string> model;
@@ -547,9 +543,7 @@ namespace embodb::lsm {
 
 TEST_F(DBTest, SmallBlobFilesAreMerged) {
   options_.write_buffer_size = 64 << 10;  // every flush writes a small blob file
-  options_.l0_compaction_trigger = 100;   // and no compaction merges them before CompactAll
-  options_.l0_slowdown_trigger = 100;
-  options_.l0_stop_trigger = 100;
+  KeepTablesInL0();  // and no compaction merges them before CompactAll
   Open();
   std::map<std::string, std::string> model;
   for (int i = 0; i < 300; i++) {

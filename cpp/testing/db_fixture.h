@@ -27,6 +27,13 @@ class DBTest : public ::testing::Test {
     options_.durability = Durability::kOff;
   }
 
+  // Flushed tables stay in L0 until CompactAll: no trigger compacts them.
+  void KeepTablesInL0() {
+    options_.l0_compaction_trigger = 100;
+    options_.l0_slowdown_trigger = 100;
+    options_.l0_stop_trigger = 100;
+  }
+
   void Open() {
     db_.reset();
     auto db = DB::Open(options_, dbname_);
