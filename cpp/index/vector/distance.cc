@@ -1,0 +1,91 @@
+#include "index/vector/distance.h"
+
+#include "index/vector/distance_kernels.h"
+
+namespace embodb::index {
+
+bool ParseMetric(std::string_view name, Metric* metric) {
+  if (name == "l2") {
+    *metric = Metric::kL2;
+  } else if (name == "ip") {
+    *metric = Metric::kInnerProduct;
+  } else if (name == "cosine") {
+    *metric = Metric::kCosine;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string_view MetricName(Metric metric) {
+  switch (metric) {
+    case Metric::kL2: return "l2";
+    case Metric::kInnerProduct: return "ip";
+    case Metric::kCosine: return "cosine";
+  }
+  return "?";
+}
+
+std::string_view SimdLevelName(SimdLevel level) {
+  switch (level) {
+    case SimdLevel::kScalar: return "scalar";
+    case SimdLevel::kAvx2: return "avx2";
+    case SimdLevel::kAvx512: return "avx512";
+  }
+  return "?";
+}
+
+SimdLevel DetectSimdLevel() {
+#if defined(__x86_64__)
+  static const SimdLevel level = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return SimdLevel::kAvx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SimdLevel::kAvx2;
+    return SimdLevel::kScalar;
+  }();
+  return level;
+#else
+  return SimdLevel::kScalar;
+#endif
+}
+
+DistanceFn L2Kernel(SimdLevel level) {
+  switch (level) {
+#if defined(__x86_64__)
+    case SimdLevel::kAvx512: return kernels::L2Avx512;
+    case SimdLevel::kAvx2: return kernels::L2Avx2;
+#endif
+    default: return kernels::L2Scalar;
+  }
+}
+
+DistanceFn DotKernel(SimdLevel level) {
+  switch (level) {
+#if defined(__x86_64__)
+    case SimdLevel::kAvx512: return kernels::DotAvx512;
+    case SimdLevel::kAvx2: return kernels::DotAvx2;
+#endif
+    default: return kernels::DotScalar;
+  }
+}
+
+namespace {
+template <DistanceFn Dot>
+float OneMinusDot(const float* a, const float* b, size_t dim) {
+  return 1.0f - Dot(a, b, dim);
+}
+}  // namespace
+
+DistanceFn DistanceKernel(Metric metric) {
+  const SimdLevel level = DetectSimdLevel();
+  if (metric == Metric::kL2) return L2Kernel(level);
+  switch (level) {
+#if defined(__x86_64__)
+    case SimdLevel::kAvx512: return OneMinusDot<kernels::DotAvx512>;
+    case SimdLevel::kAvx2: return OneMinusDot<kernels::DotAvx2>;
+#endif
+    default: return OneMinusDot<kernels::DotScalar>;
+  }
+}
+
+}  // namespace embodb::index

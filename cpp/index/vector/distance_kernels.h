@@ -1,0 +1,18 @@
+// The kernels behind index/vector/distance.h, one per instruction set. Each
+// wide one lives in its own file, compiled for that instruction set only.
+#pragma once
+
+#include <cstddef>
+
+namespace embodb::index::kernels {
+
+float L2Scalar(const float* a, const float* b, size_t dim);
+float DotScalar(const float* a, const float* b, size_t dim);
+#if defined(__x86_64__)
+float L2Avx2(const float* a, const float* b, size_t dim);
+float DotAvx2(const float* a, const float* b, size_t dim);
+float L2Avx512(const float* a, const float* b, size_t dim);
+float DotAvx512(const float* a, const float* b, size_t dim);
+#endif
+
+}  // namespace embodb::index::kernels
