@@ -54,11 +54,17 @@ void Table::BuildTopIndex() {
   if (file_->ReturnsStableViews()) verified_.reset(new std::atomic<bool>[num_blocks_]());
 }
 
-Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handle_value, bool fill_cache,
+Status Table::DecodeHandle(std::string_view index_value, BlockHandle* handle) const {
+  if (!handle->DecodeFrom(&index_value)) return Status::Corruption(fname_, "bad block handle in index");
+  return Status::OK();
+}
+
+std::atomic<bool>* Table::VerifiedFlag(const RandomAccessFile* file, uint32_t ordinal) const {
+  return file == file_.get() && verified_ && ordinal < num_blocks_ ? &verified_[ordinal] : nullptr;
+}
+
+Result<std::shared_ptr<const Block>> Table::ReadDataBlock(const BlockHandle& handle, bool fill_cache,
                                                           uint32_t ordinal) const {
-  BlockHandle handle;
-  std::string_view input = handle_value;
-  if (!handle.DecodeFrom(&input)) return Status::Corruption(fname_, "bad block handle in index");
   const BlockCacheKey cache_key{cache_id_, handle.offset};
   if (cache_ != nullptr) {
     if (auto cached = cache_->Lookup(cache_key)) return cached;
@@ -66,7 +72,7 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(std::string_view handl
   std::string contents;
   std::string_view view;
   const RandomAccessFile* file = FileFor(fill_cache);
-  std::atomic<bool>* verified = file == file_.get() && verified_ && ordinal < num_blocks_ ? &verified_[ordinal] : nullptr;
+  std::atomic<bool>* verified = VerifiedFlag(file, ordinal);
   EMBODB_RETURN_IF_ERROR(ReadBlock(file, fname_, handle, &contents, &view,
                                    verified != nullptr && verified->load(std::memory_order_relaxed)));
   if (contents.empty()) {
@@ -84,7 +90,10 @@ std::unique_ptr<Iterator> Table::NewIterator(bool fill_cache) const {
   auto self = shared_from_this();
   auto index_iter = Block::NewIterator(index_block_, KeyOrder::kInternal);
   return NewTwoLevelIterator(std::move(index_iter), [self, fill_cache](std::string_view handle) {
-    auto block = self->ReadDataBlock(handle, fill_cache);
+    BlockHandle decoded;
+    Status s = self->DecodeHandle(handle, &decoded);
+    if (!s.ok()) return NewEmptyIterator(s);
+    auto block = self->ReadDataBlock(decoded, fill_cache);
     if (!block.ok()) return NewEmptyIterator(block.status());
     return Block::NewIterator(std::move(block).value(), KeyOrder::kInternal);
   });

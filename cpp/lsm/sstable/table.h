@@ -68,9 +68,14 @@ class Table : public std::enable_shared_from_this<Table> {
  private:
   Table() = default;
   static constexpr uint32_t kUnknownBlock = UINT32_MAX;
+  // The block handle of an index entry's value (Corruption when malformed).
+  Status DecodeHandle(std::string_view index_value, BlockHandle* handle) const;
   // ordinal: the data block's position in the index, when known.
-  Result<std::shared_ptr<const Block>> ReadDataBlock(std::string_view handle_value, bool fill_cache,
+  Result<std::shared_ptr<const Block>> ReadDataBlock(const BlockHandle& handle, bool fill_cache,
                                                      uint32_t ordinal = kUnknownBlock) const;
+  // The verified flag of data block `ordinal` when read through `file` (only
+  // the mapping has them); nullptr when there is none.
+  std::atomic<bool>* VerifiedFlag(const RandomAccessFile* file, uint32_t ordinal) const;
 
   // Keys looked up in step with each other (see MultiGet).
   static constexpr size_t kLookupWindow = 16;

@@ -51,9 +51,8 @@ void Table::IndexRange(std::string_view ikey, uint32_t* left, uint32_t* right) c
 }
 
 std::string_view Table::VerifiedInPlace(const BlockHandle& handle, uint32_t ordinal) const {
-  if (verified_ == nullptr || ordinal >= num_blocks_ || !verified_[ordinal].load(std::memory_order_relaxed)) {
-    return {};
-  }
+  const std::atomic<bool>* verified = VerifiedFlag(file_.get(), ordinal);
+  if (verified == nullptr || !verified->load(std::memory_order_relaxed)) return {};
   std::string_view view;
   if (!file_->Read(handle.offset, handle.size, &view, nullptr).ok() || view.size() != handle.size) return {};
   return view;
@@ -104,9 +103,8 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
       continue;
     }
     BlockHandle handle;
-    std::string_view handle_input = index_iter.value();
-    if (!handle.DecodeFrom(&handle_input)) {
-      l.status = Status::Corruption(fname_, "bad block handle in index");
+    l.status = DecodeHandle(index_iter.value(), &handle);
+    if (!l.status.ok()) {
       active[i] = false;
       continue;
     }
@@ -117,7 +115,7 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
       __builtin_prefetch(in_place[i].data() + in_place[i].size() - 4);
       continue;
     }
-    auto got = ReadDataBlock(index_iter.value(), true, ordinal);
+    auto got = ReadDataBlock(handle, true, ordinal);
     if (!got.ok()) {
       l.status = got.status();
       active[i] = false;
