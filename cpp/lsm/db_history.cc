@@ -28,14 +28,17 @@ Result<std::optional<ClockTick>> DB::FindStoredTick(uint64_t t, bool at_or_befor
   return std::optional<ClockTick>();
 }
 
+// The clock's ticks as puts of their keys.
+static void PutTicks(const std::string& prefix, const std::vector<ClockTick>& store, WriteBatch* ticks) {
+  for (const ClockTick& t : store) ticks->Put(ClockTickKey(prefix, t.time_micros), ClockTickValue(t.sequence));
+}
+
 void DB::RecordClockTicks(SequenceNumber last, WriteBatch* ticks) {
   ticks->Clear();
   if (options_.history_micros == 0) return;
   std::vector<ClockTick> store;
   clock_.Record(env_->NowMicros(), last, &store);
-  for (const ClockTick& t : store) {
-    ticks->Put(ClockTickKey(options_.clock_key_prefix, t.time_micros), ClockTickValue(t.sequence));
-  }
+  PutTicks(options_.clock_key_prefix, store, ticks);
 }
 
 Status DB::StoreRecentClockTicks() {
@@ -44,9 +47,7 @@ Status DB::StoreRecentClockTicks() {
   clock_.StoreRecent(&store);
   if (store.empty()) return Status::OK();
   WriteBatch ticks;
-  for (const ClockTick& t : store) {
-    ticks.Put(ClockTickKey(options_.clock_key_prefix, t.time_micros), ClockTickValue(t.sequence));
-  }
+  PutTicks(options_.clock_key_prefix, store, &ticks);
   const SequenceNumber last = versions_->LastSequence();
   ticks.SetSequence(last + 1);
   EMBODB_RETURN_IF_ERROR(log_->AddRecord(ticks.Contents()));

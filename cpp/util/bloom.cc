@@ -49,9 +49,15 @@ void BloomFilterBuilder::Finish(std::string* dst) {
   hashes_.clear();
 }
 
+// The filter's number of lines; 0 when it is malformed.
+static size_t NumLines(std::string_view filter) {
+  if (filter.size() < kLineBytes + 1 || (filter.size() - 1) % kLineBytes != 0) return 0;
+  return (filter.size() - 1) / kLineBytes;
+}
+
 bool BloomFilterMayMatch(std::string_view filter, std::string_view key) {
-  if (filter.size() < kLineBytes + 1 || (filter.size() - 1) % kLineBytes != 0) return true;
-  const size_t num_lines = (filter.size() - 1) / kLineBytes;
+  const size_t num_lines = NumLines(filter);
+  if (num_lines == 0) return true;
   const int k = static_cast<uint8_t>(filter.back());
   if (k < 1 || k > kMaxProbes) return true;
   uint32_t h = BloomHash(key);
@@ -66,8 +72,8 @@ bool BloomFilterMayMatch(std::string_view filter, std::string_view key) {
 }
 
 void BloomFilterPrefetch(std::string_view filter, std::string_view key) {
-  if (filter.size() < kLineBytes + 1 || (filter.size() - 1) % kLineBytes != 0) return;
-  const size_t num_lines = (filter.size() - 1) / kLineBytes;
+  const size_t num_lines = NumLines(filter);
+  if (num_lines == 0) return;
   __builtin_prefetch(filter.data() + LineOf(BloomHash(key), num_lines) * kLineBytes);
 }
 
