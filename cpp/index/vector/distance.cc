@@ -49,43 +49,41 @@ SimdLevel DetectSimdLevel() {
 #endif
 }
 
-DistanceFn L2Kernel(SimdLevel level) {
-  switch (level) {
-#if defined(__x86_64__)
-    case SimdLevel::kAvx512: return kernels::L2Avx512;
-    case SimdLevel::kAvx2: return kernels::L2Avx2;
-#endif
-    default: return kernels::L2Scalar;
-  }
-}
-
-DistanceFn DotKernel(SimdLevel level) {
-  switch (level) {
-#if defined(__x86_64__)
-    case SimdLevel::kAvx512: return kernels::DotAvx512;
-    case SimdLevel::kAvx2: return kernels::DotAvx2;
-#endif
-    default: return kernels::DotScalar;
-  }
-}
-
 namespace {
+
 template <DistanceFn Dot>
 float OneMinusDot(const float* a, const float* b, size_t dim) {
   return 1.0f - Dot(a, b, dim);
 }
-}  // namespace
 
-DistanceFn DistanceKernel(Metric metric) {
-  const SimdLevel level = DetectSimdLevel();
-  if (metric == Metric::kL2) return L2Kernel(level);
+// The kernels of one level.
+struct LevelKernels {
+  DistanceFn l2;
+  DistanceFn dot;
+  DistanceFn one_minus_dot;
+};
+
+template <DistanceFn L2, DistanceFn Dot>
+constexpr LevelKernels kKernels{L2, Dot, OneMinusDot<Dot>};
+
+const LevelKernels& KernelsOf(SimdLevel level) {
   switch (level) {
 #if defined(__x86_64__)
-    case SimdLevel::kAvx512: return OneMinusDot<kernels::DotAvx512>;
-    case SimdLevel::kAvx2: return OneMinusDot<kernels::DotAvx2>;
+    case SimdLevel::kAvx512: return kKernels<kernels::L2Avx512, kernels::DotAvx512>;
+    case SimdLevel::kAvx2: return kKernels<kernels::L2Avx2, kernels::DotAvx2>;
 #endif
-    default: return OneMinusDot<kernels::DotScalar>;
+    default: return kKernels<kernels::L2Scalar, kernels::DotScalar>;
   }
+}
+
+}  // namespace
+
+DistanceFn L2Kernel(SimdLevel level) { return KernelsOf(level).l2; }
+DistanceFn DotKernel(SimdLevel level) { return KernelsOf(level).dot; }
+
+DistanceFn DistanceKernel(Metric metric) {
+  const LevelKernels& k = KernelsOf(DetectSimdLevel());
+  return metric == Metric::kL2 ? k.l2 : k.one_minus_dot;
 }
 
 }  // namespace embodb::index
