@@ -45,7 +45,7 @@ void CompactionJob::PlanRanges(int parallelism) {
   std::vector<std::string> samples;
   for (const auto& in : c_->inputs()) {
     for (const auto& f : in.files) {
-      auto table = tables_->FindTable(*f);
+      auto table = tables_->FindTable(*f, /*for_lookups=*/false);
       if (!table.ok()) continue;  // the merge will report the error
       auto keys = (*table)->IndexUserKeys();
       samples.insert(samples.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));

@@ -10,7 +10,7 @@ TableCache::TableCache(std::string dbname, Env* env, int max_open_files,
     : dbname_(std::move(dbname)), env_(env), block_cache_(block_cache),
       tables_(static_cast<size_t>(max_open_files)), blob_files_(static_cast<size_t>(max_open_files)) {}
 
-Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData& meta) {
+Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData& meta, bool for_lookups) {
   const uint64_t key = meta.number;
   if (auto table = tables_.Lookup(key)) return table;
   const std::string fname = TableFileName(dbname_, meta.number);
@@ -27,12 +27,12 @@ Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData
                                     block_cache_, std::move(stream_file).value());
   if (!table.ok()) return table.status();
   tables_.Insert(key, *table, 1);
-  warmer_.Add(*table);  // point lookups soon stop paying a page fault each
+  if (for_lookups) warmer_.Add(*table);  // point lookups soon stop paying a page fault each
   return table;
 }
 
 std::unique_ptr<Iterator> TableCache::NewIterator(const FileMetaData& meta, bool fill_cache) {
-  auto table = FindTable(meta);
+  auto table = FindTable(meta, fill_cache);
   if (!table.ok()) return NewEmptyIterator(table.status());
   return (*table)->NewIterator(fill_cache);
 }

@@ -20,7 +20,10 @@ class TableCache {
  public:
   TableCache(std::string dbname, Env* env, int max_open_files, sstable::BlockCache* block_cache);
 
-  Result<std::shared_ptr<sstable::Table>> FindTable(const FileMetaData& file);
+  // `for_lookups`: the table is opened for reads that use the mapping, so its
+  // cached pages are mapped in the background (PageWarmer); compactions,
+  // which read through the stream file, pass false.
+  Result<std::shared_ptr<sstable::Table>> FindTable(const FileMetaData& file, bool for_lookups = true);
   std::unique_ptr<Iterator> NewIterator(const FileMetaData& file, bool fill_cache);
   Result<std::shared_ptr<blob::BlobFileReader>> FindBlobFile(uint64_t number);
   // Drops cached readers of a deleted file.
