@@ -61,18 +61,22 @@ struct LevelKernels {
   DistanceFn l2;
   DistanceFn dot;
   DistanceFn one_minus_dot;
+  Sq8L2Fn sq8_l2;
+  Sq8DotFn sq8_dot;
 };
 
-template <DistanceFn L2, DistanceFn Dot>
-constexpr LevelKernels kKernels{L2, Dot, OneMinusDot<Dot>};
+template <DistanceFn L2, DistanceFn Dot, Sq8L2Fn Sq8L2, Sq8DotFn Sq8Dot>
+constexpr LevelKernels kKernels{L2, Dot, OneMinusDot<Dot>, Sq8L2, Sq8Dot};
 
 const LevelKernels& KernelsOf(SimdLevel level) {
   switch (level) {
 #if defined(__x86_64__)
-    case SimdLevel::kAvx512: return kKernels<kernels::L2Avx512, kernels::DotAvx512>;
-    case SimdLevel::kAvx2: return kKernels<kernels::L2Avx2, kernels::DotAvx2>;
+    case SimdLevel::kAvx512:
+      return kKernels<kernels::L2Avx512, kernels::DotAvx512, kernels::Sq8L2Avx512, kernels::Sq8DotAvx512>;
+    case SimdLevel::kAvx2:
+      return kKernels<kernels::L2Avx2, kernels::DotAvx2, kernels::Sq8L2Avx2, kernels::Sq8DotAvx2>;
 #endif
-    default: return kKernels<kernels::L2Scalar, kernels::DotScalar>;
+    default: return kKernels<kernels::L2Scalar, kernels::DotScalar, kernels::Sq8L2Scalar, kernels::Sq8DotScalar>;
   }
 }
 
@@ -80,6 +84,8 @@ const LevelKernels& KernelsOf(SimdLevel level) {
 
 DistanceFn L2Kernel(SimdLevel level) { return KernelsOf(level).l2; }
 DistanceFn DotKernel(SimdLevel level) { return KernelsOf(level).dot; }
+Sq8L2Fn Sq8L2Kernel(SimdLevel level) { return KernelsOf(level).sq8_l2; }
+Sq8DotFn Sq8DotKernel(SimdLevel level) { return KernelsOf(level).sq8_dot; }
 
 DistanceFn DistanceKernel(Metric metric) {
   const LevelKernels& k = KernelsOf(DetectSimdLevel());

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,15 @@ using DistanceFn = float (*)(const float* a, const float* b, size_t dim);
 // see DetectSimdLevel). Tests call each level; the index calls Best*.
 DistanceFn L2Kernel(SimdLevel level);
 DistanceFn DotKernel(SimdLevel level);
+
+// Kernels against 8-bit codes (index/vector/sq8.h), where value i of a code
+// stands for min_i + code_i * step_i:
+//   Sq8L2Fn   sum (qm_i - code_i * step_i)^2, with qm = query - min
+//   Sq8DotFn  sum qs_i * code_i, with qs = query * step
+using Sq8L2Fn = float (*)(const float* qm, const float* step, const uint8_t* code, size_t dim);
+using Sq8DotFn = float (*)(const float* qs, const uint8_t* code, size_t dim);
+Sq8L2Fn Sq8L2Kernel(SimdLevel level);
+Sq8DotFn Sq8DotKernel(SimdLevel level);
 
 // The kernel for a metric at the widest supported level. For ip and cosine
 // it returns 1 - a.b.

@@ -54,5 +54,36 @@ EMBODB_AVX2 float DotAvx2(const float* a, const float* b, size_t dim) {
   return sum;
 }
 
+namespace {
+// Eight codes widened to floats.
+EMBODB_AVX2 inline __m256 LoadCodes8(const uint8_t* code) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(code))));
+}
+}  // namespace
+
+EMBODB_AVX2 float Sq8L2Avx2(const float* qm, const float* step, const uint8_t* code, size_t dim) {
+  __m256 s0 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= dim; i += 8) {
+    const __m256 d = _mm256_fnmadd_ps(LoadCodes8(code + i), _mm256_loadu_ps(step + i), _mm256_loadu_ps(qm + i));
+    s0 = _mm256_fmadd_ps(d, d, s0);
+  }
+  float sum = HorizontalSum(s0);
+  for (; i < dim; i++) {
+    const float d = qm[i] - static_cast<float>(code[i]) * step[i];
+    sum += d * d;
+  }
+  return sum;
+}
+
+EMBODB_AVX2 float Sq8DotAvx2(const float* qs, const uint8_t* code, size_t dim) {
+  __m256 s0 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= dim; i += 8) s0 = _mm256_fmadd_ps(LoadCodes8(code + i), _mm256_loadu_ps(qs + i), s0);
+  float sum = HorizontalSum(s0);
+  for (; i < dim; i++) sum += qs[i] * static_cast<float>(code[i]);
+  return sum;
+}
+
 }  // namespace embodb::index::kernels
 #endif

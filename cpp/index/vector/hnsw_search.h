@@ -1,0 +1,191 @@
+// The search steps of HnswGraph, shared by queries, linking and reclaiming:
+// distance spaces for each quantization, the visited set, a greedy descent
+// through the upper levels and the beam search of one level. Private to
+// index/vector/hnsw_*.cc.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "index/vector/hnsw_graph.h"
+
+namespace embodb::index {
+
+// Distances from one query (a vector, or a node's own vector) to nodes.
+class FloatSpace {
+ public:
+  explicit FloatSpace(const HnswGraph& g)
+      : g_(g), fn_(DistanceKernel(g.options_.metric)), dim_(g.options_.dim) {}
+  void SetQuery(const float* q) { q_ = q; }
+  void SetQueryToNode(uint32_t n) { q_ = reinterpret_cast<const float*>(g_.Payload(n)); }
+  float Distance(uint32_t n) const { return fn_(q_, reinterpret_cast<const float*>(g_.Payload(n)), dim_); }
+
+ private:
+  const HnswGraph& g_;
+  const DistanceFn fn_;
+  const size_t dim_;
+  const float* q_ = nullptr;
+};
+
+class Sq8Space {
+ public:
+  explicit Sq8Space(const HnswGraph& g) : g_(g), query_(g.sq8_, g.options_.metric), decoded_(g.options_.dim) {}
+  void SetQuery(const float* q) { query_.Set(q); }
+  void SetQueryToNode(uint32_t n) {
+    g_.sq8_.Decode(g_.Payload(n), decoded_.data());
+    query_.Set(decoded_.data());
+  }
+  float Distance(uint32_t n) const { return query_.Distance(g_.Payload(n)); }
+
+ private:
+  const HnswGraph& g_;
+  Sq8Query query_;
+  std::vector<float> decoded_;
+};
+
+template <typename F>
+decltype(auto) HnswGraph::WithSpace(F&& f) const {
+  if (options_.quantization == Quantization::kSq8) {
+    Sq8Space space(*this);
+    return f(space);
+  }
+  FloatSpace space(*this);
+  return f(space);
+}
+
+// Which nodes one search has reached: a tag per node, equal to the search's
+// epoch once reached, so that starting a search clears nothing. One per
+// thread.
+class VisitedSet {
+ public:
+  static VisitedSet& ForThread(size_t nodes) {
+    thread_local VisitedSet set;
+    set.Start(nodes);
+    return set;
+  }
+  // True the first time n is seen in this search.
+  bool Visit(uint32_t n) {
+    if (tags_[n] == epoch_) return false;
+    tags_[n] = epoch_;
+    return true;
+  }
+
+ private:
+  void Start(size_t nodes) {
+    if (tags_.size() < nodes) tags_.resize(nodes + nodes / 4, 0);
+    if (++epoch_ == 0) {
+      std::fill(tags_.begin(), tags_.end(), 0);
+      epoch_ = 1;
+    }
+  }
+  std::vector<uint16_t> tags_;
+  uint16_t epoch_ = 0;
+};
+
+// Ties go by a scramble of the node id, not the id itself: among duplicate
+// vectors, pruning then drops links to arbitrary copies instead of always to
+// the newest, which would leave late copies with no way in.
+inline uint32_t TieOrder(uint32_t node) { return node * 0x9e3779b1u; }
+inline bool NearerFirst(const Candidate& a, const Candidate& b) {
+  return a.distance < b.distance || (a.distance == b.distance && TieOrder(a.node) < TieOrder(b.node));
+}
+// For std heaps: a max-heap on distance with this; a min-heap with the reverse.
+inline bool FartherFirst(const Candidate& a, const Candidate& b) { return NearerFirst(b, a); }
+
+template <bool kLocked, typename Space>
+uint32_t HnswGraph::GreedyClosest(const Space& space, uint32_t entry, float* distance, int level) const {
+  uint32_t links[129];
+  bool moved = true;
+  while (moved) {
+    moved = false;
+    const uint32_t* src = Links(entry, level);
+    if (kLocked) LockNode(entry);
+    const uint32_t count = src[0];
+    std::memcpy(links, src + 1, count * sizeof(uint32_t));
+    if (kLocked) UnlockNode(entry);
+    for (uint32_t i = 0; i < count; i++) {
+      const float d = space.Distance(links[i]);
+      if (d < *distance) {
+        *distance = d;
+        entry = links[i];
+        moved = true;
+      }
+    }
+  }
+  return entry;
+}
+
+// Best-first search of one level with a beam of ef: `results` ends as a heap
+// (in NearerFirst order, so the farthest on top) of at most ef nodes that
+// `keep` accepts. Nodes it refuses are still walked through.
+template <bool kLocked, typename Space, typename Keep>
+void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_distance, size_t ef, int level,
+                            const Keep& keep, std::vector<Candidate>* results) const {
+  VisitedSet& visited = VisitedSet::ForThread(slots());
+  thread_local std::vector<Candidate> frontier;  // min-heap: the nearest unexpanded node on top
+  frontier.clear();
+  results->clear();
+  visited.Visit(entry);
+  frontier.push_back({entry_distance, entry});
+  float bound = std::numeric_limits<float>::infinity();  // the farthest result, once there are ef
+  if (keep(entry)) {
+    results->push_back({entry_distance, entry});
+    if (ef <= 1) bound = entry_distance;
+  }
+  uint32_t links[257];
+  uint32_t fresh[257];
+  while (!frontier.empty()) {
+    const Candidate c = frontier.front();
+    if (c.distance > bound) break;
+    std::pop_heap(frontier.begin(), frontier.end(), FartherFirst);
+    frontier.pop_back();
+
+    const uint32_t* src = Links(c.node, level);
+    if (kLocked) LockNode(c.node);
+    const uint32_t count = src[0];
+    std::memcpy(links, src + 1, count * sizeof(uint32_t));
+    if (kLocked) UnlockNode(c.node);
+    // The unvisited neighbours first, so that all their vectors are fetched
+    // from memory at once.
+    uint32_t nfresh = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      if (visited.Visit(links[i])) {
+        fresh[nfresh++] = links[i];
+        PrefetchNode(links[i]);
+      }
+    }
+    for (uint32_t i = 0; i < nfresh; i++) {
+      const uint32_t n = fresh[i];
+      const float d = space.Distance(n);
+      if (d >= bound) continue;
+      frontier.push_back({d, n});
+      std::push_heap(frontier.begin(), frontier.end(), FartherFirst);
+      if (!keep(n)) continue;
+      results->push_back({d, n});
+      std::push_heap(results->begin(), results->end(), NearerFirst);
+      if (results->size() > ef) {
+        std::pop_heap(results->begin(), results->end(), NearerFirst);
+        results->pop_back();
+      }
+      if (results->size() == ef) bound = results->front().distance;
+    }
+  }
+}
+
+template <typename Space>
+void HnswGraph::SelectNeighbors(Space& scratch, std::vector<Candidate>* candidates, size_t max) const {
+  if (candidates->size() <= max) return;
+  size_t kept = 0;
+  for (size_t i = 0; i < candidates->size() && kept < max; i++) {
+    const Candidate c = (*candidates)[i];
+    scratch.SetQueryToNode(c.node);
+    bool diverse = true;
+    for (size_t j = 0; j < kept && diverse; j++) diverse = scratch.Distance((*candidates)[j].node) >= c.distance;
+    if (diverse) (*candidates)[kept++] = c;
+  }
+  candidates->resize(kept);
+}
+
+}  // namespace embodb::index
