@@ -27,12 +27,19 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "index/vector/distance.h"
 #include "index/vector/exact_search.h"
 #include "index/vector/sq8.h"
 #include "util/grow_buffer.h"
+#include "util/result.h"
+
+namespace embodb {
+class Env;
+}
 
 namespace embodb::index {
 
@@ -104,9 +111,18 @@ class HnswGraph {
   // The vector of node n as stored (decoded for sq8) into out[0..dim).
   void GetVector(uint32_t n, float* out) const;
 
+  // Checkpoint files (hnsw_file.cc, docs/format/hnsw.md). Save writes path
+  // through a temporary file, synced and renamed, so that path always holds
+  // a whole graph; `owner` is stored with it and handed back by Load. Load
+  // checks every checksum and every link, so a damaged file is Corruption,
+  // never a graph that reads out of bounds.
+  Status Save(Env* env, const std::string& path, std::string_view owner) const;
+  static Result<std::unique_ptr<HnswGraph>> Load(Env* env, const std::string& path, std::string* owner);
+
  private:
   friend class FloatSpace;
   friend class Sq8Space;
+  friend class HnswFileReader;
 
   enum Flag : uint8_t { kLive = 0, kTombstone = 1, kFree = 2 };
 
