@@ -183,8 +183,7 @@ Status HnswGraph::Save(Env* env, const std::string& path, std::string_view owner
   EMBODB_RETURN_IF_ERROR(file->Sync());
   EMBODB_RETURN_IF_ERROR(file->Close());
   EMBODB_RETURN_IF_ERROR(env->RenameFile(tmp, path));
-  const size_t slash = path.rfind('/');
-  return env->SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+  return env->SyncDir(DirName(path));
 }
 
 Result<std::unique_ptr<HnswGraph>> HnswFileReader::Load(SequentialFile* file, uint64_t file_size,
