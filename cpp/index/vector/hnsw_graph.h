@@ -140,6 +140,9 @@ class HnswGraph {
 
   // Search steps (hnsw_search.h). kLocked: nodes' links may change meanwhile
   // (linking in parallel), so they are copied under the node's lock.
+  // Copies n's links at level to out (room for MaxLinks(level)); returns the count.
+  template <bool kLocked>
+  uint32_t CopyLinks(uint32_t n, int level, uint32_t* out) const;
   template <bool kLocked, typename Space>
   uint32_t GreedyClosest(const Space& space, uint32_t entry, float* distance, int level) const;
   template <bool kLocked, typename Space, typename Keep>

@@ -94,17 +94,23 @@ inline bool NearerFirst(const Candidate& a, const Candidate& b) {
 // For std heaps: a max-heap on distance with this; a min-heap with the reverse.
 inline bool FartherFirst(const Candidate& a, const Candidate& b) { return NearerFirst(b, a); }
 
+template <bool kLocked>
+uint32_t HnswGraph::CopyLinks(uint32_t n, int level, uint32_t* out) const {
+  const uint32_t* src = Links(n, level);
+  if (kLocked) LockNode(n);
+  const uint32_t count = src[0];
+  std::memcpy(out, src + 1, count * sizeof(uint32_t));
+  if (kLocked) UnlockNode(n);
+  return count;
+}
+
 template <bool kLocked, typename Space>
 uint32_t HnswGraph::GreedyClosest(const Space& space, uint32_t entry, float* distance, int level) const {
   uint32_t links[129];
   bool moved = true;
   while (moved) {
     moved = false;
-    const uint32_t* src = Links(entry, level);
-    if (kLocked) LockNode(entry);
-    const uint32_t count = src[0];
-    std::memcpy(links, src + 1, count * sizeof(uint32_t));
-    if (kLocked) UnlockNode(entry);
+    const uint32_t count = CopyLinks<kLocked>(entry, level, links);
     for (uint32_t i = 0; i < count; i++) {
       const float d = space.Distance(links[i]);
       if (d < *distance) {
@@ -142,11 +148,7 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
     std::pop_heap(frontier.begin(), frontier.end(), FartherFirst);
     frontier.pop_back();
 
-    const uint32_t* src = Links(c.node, level);
-    if (kLocked) LockNode(c.node);
-    const uint32_t count = src[0];
-    std::memcpy(links, src + 1, count * sizeof(uint32_t));
-    if (kLocked) UnlockNode(c.node);
+    const uint32_t count = CopyLinks<kLocked>(c.node, level, links);
     // The unvisited neighbours first, so that all their vectors are fetched
     // from memory at once.
     uint32_t nfresh = 0;
