@@ -206,7 +206,9 @@ Status ChangeFeed::Replay(uint32_t table_id, FeedConsumer* c, uint64_t covered) 
       events[i].key = views[i].substr(row_prefix.size());
       if (!events[i].deleted) events[i].row = rows[i];
     }
+    c->BeginCommit();
     c->Apply(events);
+    c->EndCommit();
   }
   return it->status();
 }
@@ -228,7 +230,19 @@ void ChangeFeed::Checkpointed(FeedConsumer* c, uint64_t covered) {
 }
 
 void ChangeFeed::BeforeWrite(lsm::WriteBatch* batch) {
-  std::lock_guard l(mu_);
+  {
+    std::lock_guard l(mu_);
+    AppendRecords(batch);
+    begun_.clear();
+    for (const auto& [id, f] : tables_) {
+      if (f.first_of_commit == 0) continue;
+      for (const auto& [c, n] : f.consumers) begun_.push_back(c);
+    }
+  }
+  for (FeedConsumer* c : begun_) c->BeginCommit();  // outside mu_: it may wait for the consumer's readers
+}
+
+void ChangeFeed::AppendRecords(lsm::WriteBatch* batch) {
   if (tables_.empty()) return;
   for (auto& [id, f] : tables_) f.first_of_commit = 0;
   const RowWrites rows(*batch, [&](uint32_t id) { return tables_.count(id) > 0; });
@@ -254,7 +268,12 @@ void ChangeFeed::BeforeWrite(lsm::WriteBatch* batch) {
 }
 
 void ChangeFeed::AfterWrite(const lsm::WriteBatch& batch, const Status& status) {
-  if (!status.ok()) return;  // the numbers it took stay unused: gaps are harmless
+  if (status.ok()) SendChanges(batch);  // else the numbers it took stay unused: gaps are harmless
+  for (FeedConsumer* c : begun_) c->EndCommit();
+  begun_.clear();
+}
+
+void ChangeFeed::SendChanges(const lsm::WriteBatch& batch) {
   std::map<uint32_t, std::pair<uint64_t, std::vector<FeedConsumer*>>> targets;  // next number, consumers
   {
     std::lock_guard l(mu_);

@@ -51,6 +51,13 @@ class FeedConsumer {
   // Changes of the table, in feed order. Called under the commit lock, after
   // the write committed and before it returns; the views last for the call.
   virtual void Apply(const std::vector<FeedEvent>& events) = 0;
+  // Bracket every commit that writes the table (before its rows become
+  // visible, until after its Apply, whether or not it succeeded) and every
+  // replay: a consumer that takes its write lock here lets its readers see
+  // exactly the table's latest state (no row visible that it has not
+  // applied). Not called under any lock of the feed.
+  virtual void BeginCommit() {}
+  virtual void EndCommit() {}
 };
 
 // Tells compaction which feed records every consumer has covered. Created
@@ -103,12 +110,19 @@ class ChangeFeed final : public txn::CommitObserver {
     std::map<FeedConsumer*, uint64_t> consumers;  // -> the number it covers
     uint64_t first_of_commit = 0;  // the first number of the commit in flight
   };
+  // REQUIRES: mu_ held. Appends the feed records of the batch's row writes.
+  void AppendRecords(lsm::WriteBatch* batch);
+  // Sends the changes of a committed batch to the consumers.
+  void SendChanges(const lsm::WriteBatch& batch);
   // REQUIRES: mu_ held.
   void UpdateTrim(uint32_t table_id, const TableFeed& f);
   Status Replay(uint32_t table_id, FeedConsumer* c, uint64_t covered);
 
   txn::TxnManager* const txns_;
   FeedTrim* const trim_;
+  // Consumers given BeginCommit for the commit in flight (commits are
+  // serialized, so one list serves).
+  std::vector<FeedConsumer*> begun_;
   std::mutex mu_;
   std::map<uint32_t, TableFeed> tables_;  // tables with derived indexes
 };

@@ -94,4 +94,41 @@ Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* con
   return Status::OK();
 }
 
+Status ReadField(const Schema& schema, std::string_view value, size_t column, std::string_view* field) {
+  const Status bad = Status::Corruption("bad row encoding");
+  *field = {};
+  if (value.empty()) return bad;
+  if (static_cast<uint8_t>(value[0]) != kRowFormat) {
+    return Status::NotSupported("row format " + std::to_string(static_cast<uint8_t>(value[0])) +
+                                " is newer than this embodb understands");
+  }
+  value.remove_prefix(1);
+  uint32_t stored = 0;
+  if (!GetVarint32(&value, &stored)) return bad;
+  if (column >= stored) return Status::OK();
+  const size_t bitmap_bytes = (stored + 7) / 8;
+  if (value.size() < bitmap_bytes) return bad;
+  const char* bitmap = value.data();
+  value.remove_prefix(bitmap_bytes);
+  for (size_t c = 0; c <= column; c++) {
+    if ((bitmap[c / 8] >> (c % 8)) & 1) {
+      if (c == column) return Status::OK();
+      continue;
+    }
+    if (c == schema.primary_key()) continue;
+    const ColumnType& t = schema.column(c).type;
+    std::string_view bytes;
+    if (t.IsVariable()) {
+      if (!GetLengthPrefixed(&value, &bytes)) return bad;
+    } else {
+      const size_t w = t.FixedWidth();
+      if (value.size() < w) return bad;
+      bytes = value.substr(0, w);
+      value.remove_prefix(w);
+    }
+    if (c == column) *field = bytes;
+  }
+  return Status::OK();
+}
+
 }  // namespace embodb::table

@@ -27,4 +27,11 @@ char* EncodeRowTo(const Schema& schema, const std::vector<ColumnView>& cols, siz
 // wanted). The primary key column is not in the value: the caller fills it.
 Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* const* outs);
 
+// The stored bytes of one column (not the primary key) of an encoded row,
+// reading only the columns before it, so that any schema holding those
+// columns will do (columns are only appended). *field is empty when the
+// value is null or the row predates the column (a column with no default).
+// For a fixed-width column a non-null field has exactly FixedWidth() bytes.
+Status ReadField(const Schema& schema, std::string_view value, size_t column, std::string_view* field);
+
 }  // namespace embodb::table

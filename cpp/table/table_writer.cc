@@ -11,6 +11,7 @@
 #include "table/key_codec.h"
 #include "table/row_codec.h"
 #include "table/row_puts.h"
+#include "table/vector_index.h"
 
 namespace embodb::table {
 
@@ -157,6 +158,7 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
     cols[c] = conformed.view;
   }
   if (n == 0) return Status::OK();
+  EMBODB_RETURN_IF_ERROR(CheckIndexedVectors(table, cols, n));
   tx->Guard(catalog::TableDefKey(table.name));
 
   const std::string prefix = RowKeyPrefix(table.id);

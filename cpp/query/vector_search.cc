@@ -1,0 +1,338 @@
+#include "query/vector_search.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "index/vector/exact_search.h"
+#include "query/table_scan.h"
+#include "table/key_codec.h"
+#include "table/row_codec.h"
+
+namespace embodb::query {
+
+namespace {
+
+constexpr size_t kDefaultEf = 64;
+constexpr size_t kScanBatch = 16384;  // rows of the exact path's scan held at once
+
+using index::Neighbor;
+
+// A result: its distance and encoded primary key.
+struct Hit {
+  float distance;
+  std::string key;
+  bool operator<(const Hit& o) const { return distance < o.distance || (distance == o.distance && key < o.key); }
+};
+
+size_t EfOf(const KnnRequest& r) { return std::max(r.k, r.ef != 0 ? r.ef : kDefaultEf); }
+
+// Candidates an sq8 graph returns for re-ranking with float vectors.
+size_t RerankCount(size_t k) { return std::max(3 * k, k + 20); }
+
+bool NormalizeInPlace(float* v, size_t dim) {
+  double norm = 0;
+  for (size_t i = 0; i < dim; i++) norm += double{v[i]} * v[i];
+  if (norm == 0) return false;
+  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+  for (size_t i = 0; i < dim; i++) v[i] *= inv;
+  return true;
+}
+
+// The queries checked and, for cosine, normalized.
+Status PrepareQueries(const KnnRequest& r, size_t dim, index::Metric metric, std::vector<float>* out) {
+  out->assign(r.queries, r.queries + r.nq * dim);
+  for (size_t q = 0; q < r.nq; q++) {
+    float* v = out->data() + q * dim;
+    for (size_t i = 0; i < dim; i++) {
+      if (!std::isfinite(v[i])) {
+        return Status::InvalidArgument("query " + std::to_string(q) + " holds NaN or infinity (at " +
+                                       std::to_string(i) + ")");
+      }
+    }
+    if (metric == index::Metric::kCosine && !NormalizeInPlace(v, dim)) {
+      return Status::InvalidArgument("query " + std::to_string(q) +
+                                     " is a zero vector, which has no direction: the metric is cosine");
+    }
+  }
+  return Status::OK();
+}
+
+// Runs fn(q) for every query, on TBB threads when there are several.
+template <typename Fn>
+void ForEachQuery(size_t nq, Fn&& fn) {
+  if (nq == 1) {
+    fn(size_t{0});
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, nq, 1), [&](const tbb::blocked_range<size_t>& range) {
+    for (size_t q = range.begin(); q != range.end(); q++) fn(q);
+  });
+}
+
+std::string MetricText(index::Metric m) { return std::string(index::MetricName(m)); }
+
+// Exact distances to every row of the reader that passes the filter.
+Status ExactPath(const catalog::TableDefPtr& table, size_t column, txn::Reader* reader, const KnnRequest& r,
+                 index::Metric metric, const std::vector<float>& queries, std::vector<std::vector<Hit>>* tops,
+                 size_t* rows_seen) {
+  const table::Schema& schema = table->schema;
+  const size_t dim = schema.column(column).type.param;
+  const std::vector<size_t> projection = {schema.primary_key(), column};
+  TableScan scan(table, reader, projection, r.filter);
+  tops->assign(r.nq, {});
+  *rows_seen = 0;
+  std::vector<float> matrix;
+  std::vector<std::string> keys;
+  while (true) {
+    auto batch = table::ResultBatch::ForProjection(schema, projection);
+    if (!scan.Next(kScanBatch, &batch)) break;
+    const table::ColumnView pk = batch.columns[0].view();
+    const table::ColumnView vec = batch.columns[1].view();
+    matrix.clear();
+    keys.clear();
+    for (size_t i = 0; i < batch.rows(); i++) {
+      if (vec.IsNull(i)) continue;
+      const size_t at = matrix.size();
+      matrix.resize(at + dim);
+      std::memcpy(matrix.data() + at, vec.Fixed(i), dim * sizeof(float));
+      if (metric == index::Metric::kCosine && !NormalizeInPlace(matrix.data() + at, dim)) {
+        matrix.resize(at);  // a zero vector has no cosine distance to anything: it is never a neighbour
+        continue;
+      }
+      keys.emplace_back();
+      table::AppendKeyOf(pk, i, &keys.back());
+    }
+    *rows_seen += keys.size();
+    const index::VectorMatrix m{matrix.data(), keys.size(), dim, nullptr};
+    ForEachQuery(r.nq, [&](size_t q) {
+      std::vector<Hit>& top = (*tops)[q];
+      for (const Neighbor& n : index::ExactSearch(m, queries.data() + q * dim, r.k, metric)) {
+        top.push_back({n.distance, keys[n.id]});
+      }
+      std::sort(top.begin(), top.end());
+      if (top.size() > r.k) top.resize(r.k);
+    });
+  }
+  return scan.status();
+}
+
+// The graph's side of a search under the index's read lock.
+class GraphSearch {
+ public:
+  GraphSearch(const table::VectorIndex& index, txn::Reader* snapshot_reader, const catalog::TableDefPtr& table,
+              const KnnRequest& r)
+      : index_(index), graph_(index.graph()), reader_(snapshot_reader), table_(table), r_(r),
+        dim_(index.dim()), metric_(index.options().metric),
+        sq8_(index.options().quantization == index::Quantization::kSq8) {}
+
+  // Finds the nodes of the rows that pass the filter.
+  Status Match() {
+    const std::vector<size_t> projection = {table_->schema.primary_key()};
+    TableScan scan(table_, reader_, projection, r_.filter);
+    std::string key;
+    while (true) {
+      auto batch = table::ResultBatch::ForProjection(table_->schema, projection);
+      if (!scan.Next(kScanBatch, &batch)) break;
+      const table::ColumnView pk = batch.columns[0].view();
+      for (size_t i = 0; i < batch.rows(); i++) {
+        key.clear();
+        table::AppendKeyOf(pk, i, &key);
+        const uint32_t node = index_.keys().Find(key);
+        if (node != table::NodeKeys::kNone) matching_.push_back(node);
+      }
+    }
+    EMBODB_RETURN_IF_ERROR(scan.status());
+    allowed_ = index::NodeSet(graph_.slots());
+    for (uint32_t n : matching_) allowed_.Insert(n);
+    return Status::OK();
+  }
+
+  // Decides between exact distances to the matches and a filtered graph
+  // search; returns the plan's text.
+  std::string Choose(bool filtered) {
+    filtered_ = filtered;
+    const size_t live = graph_.live();
+    candidates_ = filtered ? matching_.size() : live;
+    const double ef = static_cast<double>(EfOf(r_));
+    const double m = static_cast<double>(candidates_);
+    // A filtered beam visits about ef * 2m / selectivity nodes; exact work is m.
+    exact_ = filtered && m * m <= ef * 2.0 * graph_.options().m * static_cast<double>(live);
+    if (!filtered) {
+      return "graph search of the hnsw index on '" + index_.column_name() + "' (" + std::to_string(live) +
+             " rows), ef=" + std::to_string(EfOf(r_));
+    }
+    const std::string sel = std::to_string(candidates_) + " of " + std::to_string(live) + " indexed rows match";
+    if (exact_) return "exact distances to the matching rows (" + sel + ": cheaper than the graph)";
+    return "graph search of the hnsw index on '" + index_.column_name() + "', returning only matching rows (" +
+           sel + "), ef=" + std::to_string(EfOf(r_)) + "; exact if it finds fewer than k";
+  }
+
+  size_t ResultCount() const { return std::min(r_.k, candidates_); }
+
+  // The results of query q, nearest first.
+  Status Search(const float* query, std::vector<Hit>* out) const {
+    const size_t want = ResultCount();
+    const size_t c = std::min(sq8_ ? RerankCount(r_.k) : r_.k, candidates_);
+    std::vector<Neighbor> found;
+    if (want == 0) return Status::OK();
+    if (exact_) {
+      found = graph_.SearchAmong(query, c, filtered_ ? matching_ : AllLive());
+    } else {
+      found = graph_.Search(query, c, std::max(EfOf(r_), c), filtered_ ? &allowed_ : nullptr);
+      if (found.size() < std::min(c, candidates_)) {
+        found = graph_.SearchAmong(query, c, filtered_ ? matching_ : AllLive());
+      }
+    }
+    out->clear();
+    for (const Neighbor& n : found) {
+      out->push_back({n.distance, std::string(index_.keys().KeyOf(static_cast<uint32_t>(n.id)))});
+    }
+    if (sq8_) EMBODB_RETURN_IF_ERROR(Rerank(query, out));
+    std::sort(out->begin(), out->end());
+    if (out->size() > want) out->resize(want);
+    return Status::OK();
+  }
+
+ private:
+  // Replaces code distances by those of the rows' float32 vectors.
+  Status Rerank(const float* query, std::vector<Hit>* hits) const {
+    const std::string prefix = table::RowKeyPrefix(table_->id);
+    std::vector<std::string> full;
+    full.reserve(hits->size());
+    for (const Hit& h : *hits) full.push_back(prefix + h.key);
+    const std::vector<std::string_view> views(full.begin(), full.end());
+    std::vector<std::string> rows;
+    std::vector<Status> statuses;
+    reader_->MultiGet(views, &rows, &statuses);
+    const index::DistanceFn distance = index::DistanceKernel(metric_);
+    std::vector<float> v(dim_);
+    for (size_t i = 0; i < hits->size(); i++) {
+      EMBODB_RETURN_IF_ERROR(statuses[i]);  // indexed rows exist at this snapshot
+      std::string_view field;
+      EMBODB_RETURN_IF_ERROR(table::ReadField(table_->schema, rows[i], index_.column(), &field));
+      if (field.size() != dim_ * sizeof(float)) return Status::Corruption("an indexed row has no vector");
+      std::memcpy(v.data(), field.data(), field.size());
+      if (metric_ == index::Metric::kCosine) NormalizeInPlace(v.data(), dim_);
+      (*hits)[i].distance = distance(query, v.data(), dim_);
+    }
+    return Status::OK();
+  }
+
+  const std::vector<uint32_t>& AllLive() const {
+    std::call_once(all_live_once_, [&] {
+      for (uint32_t n = 0; n < graph_.slots(); n++) {
+        if (graph_.IsLive(n)) all_live_.push_back(n);
+      }
+    });
+    return all_live_;
+  }
+
+  const table::VectorIndex& index_;
+  const index::HnswGraph& graph_;
+  txn::Reader* const reader_;
+  const catalog::TableDefPtr table_;
+  const KnnRequest& r_;
+  const size_t dim_;
+  const index::Metric metric_;
+  const bool sq8_;
+  bool filtered_ = false;
+  bool exact_ = false;
+  size_t candidates_ = 0;
+  std::vector<uint32_t> matching_;
+  index::NodeSet allowed_;
+  mutable std::once_flag all_live_once_;
+  mutable std::vector<uint32_t> all_live_;
+};
+
+// Holds a snapshot of the database until destroyed.
+class HeldSnapshot {
+ public:
+  explicit HeldSnapshot(lsm::DB* db) : db_(db), sequence_(db->GetSnapshot()) {}
+  ~HeldSnapshot() { db_->ReleaseSnapshot(sequence_); }
+  HeldSnapshot(const HeldSnapshot&) = delete;
+  HeldSnapshot& operator=(const HeldSnapshot&) = delete;
+  lsm::SequenceNumber sequence() const { return sequence_; }
+
+ private:
+  lsm::DB* db_;
+  lsm::SequenceNumber sequence_;
+};
+
+// Fills result from per-query hits (each exactly result->k long) and reads
+// the rows of a projection.
+Status Finish(const catalog::TableDef& table, txn::Reader* reader, const KnnRequest& r,
+              std::vector<std::vector<Hit>>* tops, KnnResult* result) {
+  result->keys.clear();
+  result->distances.clear();
+  for (auto& top : *tops) {
+    for (Hit& h : top) {
+      result->distances.push_back(h.distance);
+      result->keys.push_back(std::move(h.key));
+    }
+  }
+  if (r.projection == nullptr) return Status::OK();
+  const table::ColumnType pk_type = table.schema.primary_key_column().type;
+  table::ColumnBuffer keys(pk_type);
+  for (const std::string& k : result->keys) {
+    if (!table::DecodeKeyInto(k, &keys)) return Status::Corruption("bad primary key in a search result");
+  }
+  result->rows = table::ResultBatch::ForProjection(table.schema, *r.projection);
+  std::vector<uint8_t> found;
+  EMBODB_RETURN_IF_ERROR(table::ReadRowsByKey(table, reader, keys.view(), *r.projection, &result->rows, &found));
+  for (uint8_t f : found) {
+    if (!f) return Status::Corruption("a search result's row is missing");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorIndex* index, lsm::DB* db,
+              txn::Reader* reader, bool latest, const KnnRequest& request, KnnResult* result) {
+  const table::ColumnType& type = table->schema.column(column).type;
+  const size_t dim = type.param;
+  const index::Metric metric = index != nullptr ? index->options().metric : request.metric;
+  std::vector<float> queries;
+  EMBODB_RETURN_IF_ERROR(PrepareQueries(request, dim, metric, &queries));
+  result->plan.clear();
+  std::vector<std::vector<Hit>> tops;
+  if (index == nullptr || !latest || request.exact) {
+    size_t rows = 0;
+    EMBODB_RETURN_IF_ERROR(ExactPath(table, column, reader, request, metric, queries, &tops, &rows));
+    std::string why = index == nullptr ? "no vector index on '" + table->schema.column(column).name + "'"
+                      : !latest        ? "the index holds the latest state only, and this reads another"
+                                       : "requested";
+    result->plan.push_back("exact distances (" + MetricText(metric) + ") to every row" +
+                           (request.filter ? " that passes the filter" : "") + ": " + std::to_string(rows) +
+                           " rows (" + why + ")");
+    result->k = tops.empty() ? std::min(request.k, rows) : tops[0].size();
+    return Finish(*table, reader, request, &tops, result);
+  }
+  auto lock = index->ReadLock();
+  EMBODB_RETURN_IF_ERROR(index->health());
+  const HeldSnapshot snapshot(db);  // under the lock: it shows exactly the rows indexed
+  txn::SnapshotReader snapshot_reader(db, snapshot.sequence());
+  GraphSearch search(*index, &snapshot_reader, table, request);
+  if (request.filter) {
+    EMBODB_RETURN_IF_ERROR(search.Match());
+    result->plan.push_back("find the rows that pass the filter: " +
+                           PlanScan(*table, request.filter.get()).Explain(*table, request.filter.get())[0]);
+  }
+  result->plan.push_back(search.Choose(request.filter != nullptr) + ", metric " + MetricText(metric));
+  if (index->options().quantization == index::Quantization::kSq8) {
+    result->plan.push_back("re-rank the sq8 candidates (" + std::to_string(RerankCount(request.k)) +
+                           ") with their float32 vectors from the table");
+  }
+  result->k = search.ResultCount();
+  tops.assign(request.nq, {});
+  std::vector<Status> statuses(request.nq);
+  ForEachQuery(request.nq, [&](size_t q) { statuses[q] = search.Search(queries.data() + q * dim, &tops[q]); });
+  for (const Status& s : statuses) EMBODB_RETURN_IF_ERROR(s);
+  return Finish(*table, &snapshot_reader, request, &tops, result);
+}
+
+}  // namespace embodb::query

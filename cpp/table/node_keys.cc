@@ -1,0 +1,144 @@
+#include "table/node_keys.h"
+
+#include <cstring>
+
+#include "util/coding.h"
+#include "util/hash.h"
+
+namespace embodb::table {
+
+uint64_t NodeKeys::HashOf(std::string_view key) const {
+  if (fixed8_) {
+    uint64_t x;
+    std::memcpy(&x, key.data(), 8);
+    x ^= x >> 33;  // the finalizer of MurmurHash3: every key bit moves the high bits
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+  }
+  return Hash32(key.data(), key.size(), 0x9747b28c);
+}
+
+size_t NodeKeys::Probe(std::string_view key, bool* found) const {
+  const size_t mask = slots_.size() - 1;
+  size_t i = HashOf(key) & mask;
+  size_t first_deleted = SIZE_MAX;
+  while (true) {
+    const uint32_t n = slots_[i];
+    if (n == kNone) {
+      *found = false;
+      return first_deleted != SIZE_MAX ? first_deleted : i;
+    }
+    if (n == kDeleted) {
+      if (first_deleted == SIZE_MAX) first_deleted = i;
+    } else if (KeyOf(n) == key) {
+      *found = true;
+      return i;
+    }
+    i = (i + 1) & mask;
+  }
+}
+
+uint32_t NodeKeys::Find(std::string_view key) const {
+  if (size_ == 0 || (fixed8_ && key.size() != 8)) return kNone;
+  bool found;
+  const size_t i = Probe(key, &found);
+  return found ? slots_[i] : kNone;
+}
+
+void NodeKeys::Grow() {
+  size_t capacity = slots_.empty() ? 64 : slots_.size();
+  while ((size_ + 1) * 2 > capacity) capacity *= 2;
+  std::vector<uint32_t> old;
+  old.swap(slots_);
+  slots_.assign(capacity, kNone);
+  deleted_ = 0;
+  for (uint32_t n : old) {
+    if (n == kNone || n == kDeleted) continue;
+    bool found;
+    slots_[Probe(KeyOf(n), &found)] = n;
+  }
+}
+
+void NodeKeys::Insert(uint32_t node, std::string_view key) {
+  if ((size_ + deleted_ + 1) * 2 > slots_.size()) Grow();
+  if (node >= present_.size()) {
+    present_.resize(node + 1, 0);
+    if (fixed8_) {
+      fixed_.resize(node + 1);
+    } else {
+      strings_.resize(node + 1);
+    }
+  }
+  if (fixed8_) {
+    std::memcpy(&fixed_[node], key.data(), 8);
+  } else {
+    strings_[node].assign(key);
+  }
+  present_[node] = 1;
+  bool found;
+  const size_t i = Probe(key, &found);
+  if (slots_[i] == kDeleted) deleted_--;
+  slots_[i] = node;
+  size_++;
+}
+
+void NodeKeys::Erase(uint32_t node) {
+  bool found;
+  const size_t i = Probe(KeyOf(node), &found);
+  slots_[i] = kDeleted;
+  deleted_++;
+  size_--;
+  present_[node] = 0;
+  if (!fixed8_) std::string().swap(strings_[node]);
+}
+
+size_t NodeKeys::MemoryBytes() const {
+  size_t bytes = fixed_.capacity() * 8 + present_.capacity() + slots_.capacity() * 4 +
+                 strings_.capacity() * sizeof(std::string);
+  for (const std::string& s : strings_) {
+    if (s.capacity() > 15) bytes += s.capacity() + 1;  // beyond the short-string buffer
+  }
+  return bytes;
+}
+
+void NodeKeys::EncodeTo(std::string* dst) const {
+  PutVarint64(dst, size_);
+  for (uint32_t n = 0; n < present_.size(); n++) {
+    if (!present_[n]) continue;
+    PutFixed32(dst, n);
+    if (fixed8_) {
+      dst->append(KeyOf(n));
+    } else {
+      PutLengthPrefixed(dst, KeyOf(n));
+    }
+  }
+}
+
+Result<NodeKeys> NodeKeys::Decode(std::string_view* input, uint32_t max_node, bool fixed8) {
+  const Status bad = Status::Corruption("bad node keys in a vector index checkpoint");
+  NodeKeys keys(fixed8);
+  uint64_t count = 0;
+  if (!GetVarint64(input, &count) || count > max_node || count > input->size() / 5) return bad;
+  for (uint64_t i = 0; i < count; i++) {
+    if (input->size() < 4) return bad;
+    const uint32_t node = DecodeFixed32(input->data());
+    input->remove_prefix(4);
+    std::string_view key;
+    if (fixed8) {
+      if (input->size() < 8) return bad;
+      key = input->substr(0, 8);
+      input->remove_prefix(8);
+    } else if (!GetLengthPrefixed(input, &key)) {
+      return bad;
+    }
+    if (node >= max_node || (node < keys.present_.size() && keys.present_[node]) ||
+        keys.Find(key) != kNone) {
+      return bad;
+    }
+    keys.Insert(node, key);
+  }
+  return keys;
+}
+
+}  // namespace embodb::table

@@ -1,0 +1,265 @@
+#include "table/vector_index.h"
+
+#include <cmath>
+#include <cstring>
+#include <unordered_set>
+
+#include "table/row_codec.h"
+#include "util/coding.h"
+
+namespace embodb::table {
+
+namespace {
+
+// Options of a derived "hnsw" index in the catalog (docs/format/table.md).
+// On disk: never renumber.
+constexpr uint8_t kOptionsVersion = 1;
+constexpr uint8_t kMetricL2 = 0, kMetricIp = 1, kMetricCosine = 2;
+constexpr uint8_t kQuantNone = 0, kQuantSq8 = 1;
+// The owner section of a checkpoint (docs/format/hnsw.md).
+constexpr uint8_t kOwnerVersion = 1;
+
+// Reclaim tombstones once they exceed live / kReclaimFraction (and a floor,
+// so that small indexes are not rebuilt around every delete).
+constexpr size_t kReclaimFraction = 10;
+constexpr size_t kReclaimFloor = 64;
+
+uint8_t MetricCode(index::Metric m) {
+  switch (m) {
+    case index::Metric::kL2: return kMetricL2;
+    case index::Metric::kInnerProduct: return kMetricIp;
+    case index::Metric::kCosine: return kMetricCosine;
+  }
+  return kMetricL2;
+}
+
+bool IsZero(const float* v, size_t dim) {
+  for (size_t i = 0; i < dim; i++) {
+    if (v[i] != 0.0f) return false;
+  }
+  return true;
+}
+
+index::HnswOptions GraphOptions(size_t dim, const VectorIndexOptions& o) {
+  index::HnswOptions g;
+  g.dim = dim;
+  g.metric = o.metric;
+  g.m = o.m;
+  g.ef_construction = o.ef_construction;
+  g.quantization = o.quantization;
+  return g;
+}
+
+}  // namespace
+
+std::string VectorIndexOptions::Encode() const {
+  std::string s;
+  s.push_back(static_cast<char>(kOptionsVersion));
+  s.push_back(static_cast<char>(MetricCode(metric)));
+  s.push_back(static_cast<char>(quantization == index::Quantization::kSq8 ? kQuantSq8 : kQuantNone));
+  PutVarint32(&s, m);
+  PutVarint32(&s, ef_construction);
+  return s;
+}
+
+Result<VectorIndexOptions> VectorIndexOptions::Decode(std::string_view in) {
+  const Status bad = Status::Corruption("bad options of a vector index in the catalog");
+  if (in.size() < 3) return bad;
+  if (static_cast<uint8_t>(in[0]) != kOptionsVersion) {
+    return Status::NotSupported("vector index options of version " + std::to_string(static_cast<uint8_t>(in[0])) +
+                                " are newer than this embodb understands");
+  }
+  VectorIndexOptions o;
+  switch (static_cast<uint8_t>(in[1])) {
+    case kMetricL2: o.metric = index::Metric::kL2; break;
+    case kMetricIp: o.metric = index::Metric::kInnerProduct; break;
+    case kMetricCosine: o.metric = index::Metric::kCosine; break;
+    default: return bad;
+  }
+  switch (static_cast<uint8_t>(in[2])) {
+    case kQuantNone: o.quantization = index::Quantization::kNone; break;
+    case kQuantSq8: o.quantization = index::Quantization::kSq8; break;
+    default: return bad;
+  }
+  in.remove_prefix(3);
+  if (!GetVarint32(&in, &o.m) || !GetVarint32(&in, &o.ef_construction) || !in.empty() || !o.Check().ok()) return bad;
+  return o;
+}
+
+Status VectorIndexOptions::Check() const {
+  if (m < 2 || m > 128) return Status::InvalidArgument("m must be between 2 and 128, not " + std::to_string(m));
+  if (ef_construction < 1 || ef_construction > 65536) {
+    return Status::InvalidArgument("ef_construction must be between 1 and 65536, not " +
+                                   std::to_string(ef_construction));
+  }
+  return Status::OK();
+}
+
+Status CheckIndexedVectors(const catalog::TableDef& table, const std::vector<ColumnView>& cols, size_t n) {
+  for (const catalog::DerivedIndexDef& d : table.derived) {
+    if (d.kind != kHnswKind) continue;
+    auto options = VectorIndexOptions::Decode(d.options);
+    if (!options.ok() || options->metric != index::Metric::kCosine) continue;
+    const int c = table.schema.Find(d.column);
+    if (c < 0) continue;
+    const ColumnView& col = cols[static_cast<size_t>(c)];
+    const size_t dim = col.type.param;
+    for (size_t i = 0; i < n; i++) {
+      if (col.IsNull(i)) continue;
+      if (IsZero(reinterpret_cast<const float*>(col.Fixed(i)), dim)) {
+        return Status::InvalidArgument("column '" + d.column + "', row " + std::to_string(i) +
+                                       ": a zero vector has no direction, so the cosine index on '" + d.column +
+                                       "' cannot hold it");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+VectorIndex::VectorIndex(uint32_t table_id, uint32_t index_id, std::string column_name, Schema schema,
+                         size_t column, const VectorIndexOptions& options)
+    : table_id_(table_id),
+      index_id_(index_id),
+      column_name_(std::move(column_name)),
+      schema_(std::move(schema)),
+      column_(column),
+      dim_(schema_.column(column).type.param),
+      options_(options),
+      graph_(std::make_unique<index::HnswGraph>(GraphOptions(dim_, options))),
+      keys_(schema_.primary_key_column().type.IsInteger()) {}
+
+VectorIndex::~VectorIndex() = default;
+
+Status VectorIndex::health() const { return health_; }
+
+bool VectorIndex::Normalize(float* v) const {
+  if (options_.metric != index::Metric::kCosine) return true;
+  double norm = 0;
+  for (size_t i = 0; i < dim_; i++) norm += double{v[i]} * v[i];
+  if (norm == 0) return false;
+  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+  for (size_t i = 0; i < dim_; i++) v[i] *= inv;
+  return true;
+}
+
+Status VectorIndex::PrepareQuery(const float* query, float* out) const {
+  for (size_t i = 0; i < dim_; i++) {
+    if (!std::isfinite(query[i])) {
+      return Status::InvalidArgument("the query vector holds NaN or infinity (at " + std::to_string(i) + ")");
+    }
+  }
+  std::memcpy(out, query, dim_ * sizeof(float));
+  if (!Normalize(out)) {
+    return Status::InvalidArgument("a zero query vector has no direction: the index on '" + column_name_ +
+                                   "' uses the cosine metric");
+  }
+  return Status::OK();
+}
+
+void VectorIndex::RemoveKey(std::string_view key) {
+  const uint32_t node = keys_.Find(key);
+  if (node == NodeKeys::kNone) return;
+  keys_.Erase(node);
+  graph_->Remove(node);
+}
+
+void VectorIndex::AddPrepared(const std::vector<std::string_view>& keys, const float* vectors, size_t n) {
+  if (n == 0) return;
+  std::vector<uint32_t> nodes(n);
+  graph_->Add(vectors, n, nodes.data());
+  for (size_t i = 0; i < n; i++) keys_.Insert(nodes[i], keys[i]);
+}
+
+Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const float* vectors) {
+  std::vector<float> prepared(vectors, vectors + keys.size() * dim_);
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (!Normalize(prepared.data() + i * dim_)) {
+      return Status::InvalidArgument("a zero vector has no direction, so the cosine index on '" + column_name_ +
+                                     "' cannot hold it");
+    }
+  }
+  std::unique_lock l(mu_);
+  AddPrepared(keys, prepared.data(), keys.size());
+  return Status::OK();
+}
+
+void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
+  // REQUIRES: the write lock (BeginCommit). The last event of a key wins.
+  if (events.empty() || !health_.ok()) return;
+  std::unordered_set<std::string_view> seen;
+  std::vector<std::string_view> add_keys;
+  std::vector<float> add_vectors;
+  for (size_t e = events.size(); e-- > 0;) {
+    const catalog::FeedEvent& ev = events[e];
+    if (!seen.insert(ev.key).second) continue;
+    RemoveKey(ev.key);
+    if (ev.deleted) continue;
+    std::string_view field;
+    Status s = ReadField(schema_, ev.row, column_, &field);
+    if (s.ok() && !field.empty() && field.size() != dim_ * sizeof(float)) s = Status::Corruption("bad vector field");
+    if (!s.ok()) {
+      health_ = Status::Corruption("the vector index on '" + column_name_ + "' could not read a row: " + s.ToString());
+      return;
+    }
+    if (field.empty()) continue;  // a null vector is not indexed
+    const size_t at = add_vectors.size();
+    add_vectors.resize(at + dim_);
+    std::memcpy(add_vectors.data() + at, field.data(), field.size());
+    if (!Normalize(add_vectors.data() + at)) {  // refused at the write; kept out if one got in before
+      add_vectors.resize(at);
+      continue;
+    }
+    add_keys.push_back(ev.key);
+  }
+  AddPrepared(add_keys, add_vectors.data(), add_keys.size());
+  covered_ = std::max(covered_.load(), events.back().number);
+  if (graph_->tombstones() > kReclaimFloor && graph_->tombstones() > graph_->live() / kReclaimFraction) {
+    graph_->Reclaim();
+  }
+}
+
+Status VectorIndex::Save(Env* env, const std::string& path) const {
+  std::string owner;
+  owner.push_back(static_cast<char>(kOwnerVersion));
+  PutFixed64(&owner, covered_);
+  keys_.EncodeTo(&owner);
+  return graph_->Save(env, path, owner);
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::string& path, uint32_t table_id,
+                                                      uint32_t index_id, std::string column_name, Schema schema,
+                                                      size_t column, const VectorIndexOptions& options) {
+  if (!env->FileExists(path)) return Status::NotFound("no checkpoint " + path);
+  std::string owner;
+  std::unique_ptr<index::HnswGraph> graph;
+  EMBODB_ASSIGN_OR_RETURN(graph, index::HnswGraph::Load(env, path, &owner));
+  auto ix = std::make_unique<VectorIndex>(table_id, index_id, std::move(column_name), std::move(schema), column,
+                                          options);
+  const index::HnswOptions want = GraphOptions(ix->dim_, options);
+  const index::HnswOptions& got = graph->options();
+  if (got.dim != want.dim || got.metric != want.metric || got.m != want.m ||
+      got.ef_construction != want.ef_construction || got.quantization != want.quantization) {
+    return Status::Corruption("checkpoint " + path + " was built with other options than its index");
+  }
+  std::string_view in = owner;
+  uint64_t covered = 0;
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kOwnerVersion) {
+    return Status::Corruption("checkpoint " + path + ": unknown owner section version");
+  }
+  in.remove_prefix(1);
+  if (!GetFixed64(&in, &covered)) return Status::Corruption("checkpoint " + path + ": short owner section");
+  NodeKeys keys(true);
+  EMBODB_ASSIGN_OR_RETURN(keys, NodeKeys::Decode(&in, static_cast<uint32_t>(graph->slots()), ix->keys_.fixed8()));
+  if (!in.empty() || keys.size() != graph->live()) {
+    return Status::Corruption("checkpoint " + path + ": node keys do not match the graph");
+  }
+  for (uint32_t n = 0; n < graph->slots(); n++) {
+    if (graph->IsLive(n) != keys.Has(n)) return Status::Corruption("checkpoint " + path + ": a live node has no key");
+  }
+  ix->graph_ = std::move(graph);
+  ix->keys_ = std::move(keys);
+  ix->covered_ = covered;
+  return ix;
+}
+
+}  // namespace embodb::table

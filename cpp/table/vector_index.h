@@ -1,0 +1,140 @@
+// VectorIndex: an HNSW index on a vector column of a table, kept in memory
+// and consistent with the table through the change feed (change_feed.h).
+//
+// It holds the graph (index/vector/hnsw_graph.h) and the primary key of the
+// row behind each node (node_keys.h). Each commit that writes the table
+// arrives as feed events: the last event of each key wins; the old node of a
+// changed or deleted row becomes a tombstone, and the new vectors are linked
+// in one parallel Add. Tombstones are reclaimed once they exceed a tenth of
+// the live nodes, so recall does not decay under updates.
+//
+// Consistency: the write lock is taken before a commit's rows become
+// visible and released after they are applied (BeginCommit / EndCommit), so
+// a reader holding ReadLock() sees the graph agree with the table's latest
+// state, and a snapshot taken under it shows exactly the rows indexed.
+//
+// Cosine vectors are normalized before they enter the graph, and queries
+// too (PrepareQuery); a zero vector has no direction and is refused, at the
+// write (CheckIndexedVectors) and at the query.
+//
+// Thread safety: thread-safe as described above.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "index/vector/hnsw_graph.h"
+#include "table/column_data.h"
+#include "table/node_keys.h"
+
+namespace embodb {
+class Env;
+}
+
+namespace embodb::table {
+
+inline constexpr std::string_view kHnswKind = "hnsw";
+
+struct VectorIndexOptions {
+  index::Metric metric = index::Metric::kL2;
+  uint32_t m = 16;
+  uint32_t ef_construction = 200;
+  index::Quantization quantization = index::Quantization::kNone;
+
+  // The catalog's options string of a derived index (docs/format/table.md).
+  std::string Encode() const;
+  static Result<VectorIndexOptions> Decode(std::string_view encoded);
+  // InvalidArgument unless 2 <= m <= 128 and 1 <= ef_construction <= 65536.
+  Status Check() const;
+};
+
+// InvalidArgument when a row of cols (views by schema position, n rows)
+// holds a vector that an index of the table cannot take: a zero vector in a
+// column with a cosine index.
+Status CheckIndexedVectors(const catalog::TableDef& table, const std::vector<ColumnView>& cols, size_t n);
+
+class VectorIndex final : public catalog::FeedConsumer {
+ public:
+  // column: the schema position of a vector column of the table.
+  VectorIndex(uint32_t table_id, uint32_t index_id, std::string column_name, Schema schema, size_t column,
+              const VectorIndexOptions& options);
+  ~VectorIndex() override;
+
+  uint32_t table_id() const { return table_id_; }
+  uint32_t index_id() const { return index_id_; }
+  const std::string& column_name() const { return column_name_; }
+  size_t column() const { return column_; }
+  size_t dim() const { return dim_; }
+  const VectorIndexOptions& options() const { return options_; }
+
+  // FeedConsumer.
+  void BeginCommit() override { mu_.lock(); }
+  void EndCommit() override { mu_.unlock(); }
+  void Apply(const std::vector<catalog::FeedEvent>& events) override;
+
+  // Adds rows during a build, before the index is attached to the feed:
+  // keys[i] (encoded primary keys, distinct and new) with vectors[i * dim..].
+  // InvalidArgument for a zero vector under cosine, naming nothing: the
+  // caller knows the row.
+  Status AddRows(const std::vector<std::string_view>& keys, const float* vectors);
+
+  // Readers hold this while they use graph() and keys().
+  std::shared_lock<std::shared_mutex> ReadLock() const { return std::shared_lock(mu_); }
+  const index::HnswGraph& graph() const { return *graph_; }
+  const NodeKeys& keys() const { return keys_; }
+  // The first failure of Apply (a row that did not decode): the index no
+  // longer agrees with its table, and searches report this.
+  Status health() const;
+  // The feed number the graph covers; a build sets it before attaching.
+  uint64_t covered() const { return covered_; }
+  void StartAt(uint64_t covered) { covered_ = covered; }
+  // The feed number the last checkpoint covers (UINT64_MAX: none yet).
+  uint64_t saved() const { return saved_; }
+  void MarkSaved(uint64_t covered) { saved_ = covered; }
+  size_t MemoryBytes() const { return graph_->MemoryBytes() + keys_.MemoryBytes(); }
+
+  // dim floats of a query into out, normalized for cosine; InvalidArgument
+  // for non-finite values and for a zero vector under cosine.
+  Status PrepareQuery(const float* query, float* out) const;
+
+  // Checkpoint (docs/format/hnsw.md): the graph with the node keys and the
+  // covered feed number in its owner section. REQUIRES: the read lock held,
+  // and everything applied made durable (ChangeFeed::SyncBeforeCheckpoint).
+  Status Save(Env* env, const std::string& path) const;
+  // NotFound when the file is missing; Corruption for a damaged file or one
+  // built with other options than these.
+  static Result<std::unique_ptr<VectorIndex>> Load(Env* env, const std::string& path, uint32_t table_id,
+                                                   uint32_t index_id, std::string column_name, Schema schema,
+                                                   size_t column, const VectorIndexOptions& options);
+
+ private:
+  // REQUIRES: the write lock. Removes the node of key, if any.
+  void RemoveKey(std::string_view key);
+  // REQUIRES: the write lock. Adds n prepared vectors for keys.
+  void AddPrepared(const std::vector<std::string_view>& keys, const float* vectors, size_t n);
+  // Normalizes a cosine vector in place; false when it is zero.
+  bool Normalize(float* v) const;
+
+  const uint32_t table_id_;
+  const uint32_t index_id_;
+  const std::string column_name_;
+  const Schema schema_;  // holds the column and those before it (enough to read it)
+  const size_t column_;
+  const size_t dim_;
+  const VectorIndexOptions options_;
+
+  mutable std::shared_mutex mu_;
+  std::unique_ptr<index::HnswGraph> graph_;
+  NodeKeys keys_;
+  std::atomic<uint64_t> covered_{0};
+  std::atomic<uint64_t> saved_{UINT64_MAX};
+  Status health_;
+};
+
+}  // namespace embodb::table

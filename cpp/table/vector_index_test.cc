@@ -1,0 +1,383 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "query/vector_search.h"
+#include "table/key_codec.h"
+#include "table/node_keys.h"
+#include "table/vector_indexes.h"
+#include "testing/table_fixture.h"
+#include "testing/table_test_util.h"
+
+namespace embodb::table {
+namespace {
+
+constexpr size_t kDim = 8;
+
+class VectorIndexTest : public TableFixture {
+ protected:
+  VectorIndexTest() { OpenVectors(); }
+  ~VectorIndexTest() override { vectors_.reset(); }
+
+  void OpenVectors() {
+    vectors_ = std::make_unique<VectorIndexes>(&fault_env_, "/db", catalog_.get(), txns_.get());
+    ASSERT_OK(vectors_->OpenAll());
+  }
+  void Reopen() {
+    vectors_.reset();  // checkpoints
+    Open();
+    OpenVectors();
+  }
+  void CrashAndReopen() {
+    ASSERT_OK(vectors_->Close(/*checkpoint=*/false));
+    vectors_.reset();
+    PowerLossAndReopen();
+    OpenVectors();
+  }
+
+  catalog::TableDefPtr Def() { return catalog_->Find("t"); }
+
+  void CreateTable() { Create("t", {{"id", T("int64"), false, {}}, {"cat", T("int32"), false, {}}, {"v", T("vector(8)"), false, {}}}, "id"); }
+
+  // Upserts rows ids with random vectors (remembered in vecs_) and cat = id % 100.
+  void Upsert(const std::vector<int64_t>& ids) {
+    std::vector<int32_t> cats;
+    std::vector<float> vs;
+    for (int64_t id : ids) {
+      cats.push_back(static_cast<int32_t>(id % 100));
+      std::vector<float> v(kDim);
+      for (float& x : v) x = dist_(rng_);
+      vecs_[id] = v;
+      vs.insert(vs.end(), v.begin(), v.end());
+    }
+    InputColumns in;
+    in.names = {"id", "cat", "v"};
+    in.columns = {ViewOf(ids, T("int64")), ViewOf(cats, T("int32")), ViewOf(vs, T("vector(8)"))};
+    in.rows = ids.size();
+    std::vector<int64_t> out;
+    ASSERT_OK(Write(*Def(), in, WriteMode::kUpsert, &out));
+  }
+  void Delete(const std::vector<int64_t>& ids) {
+    auto tx = txns_->BeginExclusive();
+    size_t deleted = 0;
+    ASSERT_OK(DeleteRowsByKey(*Def(), ViewOf(ids, T("int64")), tx.get(), &deleted));
+    ASSERT_OK(tx->Commit(lsm::WriteOptions()));
+    for (int64_t id : ids) vecs_.erase(id);
+  }
+
+  // The ids of a search, with the index (latest state) or exactly.
+  std::vector<int64_t> Search(const std::vector<float>& q, size_t k, const std::string& where = "",
+                              bool exact = false, std::vector<std::string>* plan = nullptr) {
+    query::KnnRequest r;
+    r.queries = q.data();
+    r.nq = 1;
+    r.k = k;
+    r.exact = exact;
+    if (!where.empty()) {
+      auto f = query::CompileFilter(where, Def()->schema);
+      EXPECT_OK(f.status());
+      r.filter = *f;
+    }
+    auto ix = vectors_->Find(Def()->id, "v");
+    txn::SnapshotReader reader(db_.get(), std::nullopt);
+    query::KnnResult result;
+    EXPECT_OK(query::RunKnn(Def(), 2, ix.get(), db_.get(), &reader, true, r, &result));
+    if (plan != nullptr) *plan = result.plan;
+    std::vector<int64_t> ids;
+    for (const std::string& key : result.keys) ids.push_back(DecodeKeyValue(T("int64"), key).i);
+    return ids;
+  }
+
+  // The k nearest by brute force over vecs_ (l2), among ids passing keep.
+  template <typename Keep>
+  std::vector<int64_t> Truth(const std::vector<float>& q, size_t k, Keep keep) {
+    std::vector<std::pair<float, int64_t>> all;
+    for (const auto& [id, v] : vecs_) {
+      if (!keep(id)) continue;
+      float d = 0;
+      for (size_t i = 0; i < kDim; i++) d += (v[i] - q[i]) * (v[i] - q[i]);
+      all.push_back({d, id});
+    }
+    std::sort(all.begin(), all.end());
+    std::vector<int64_t> ids;
+    for (size_t i = 0; i < std::min(k, all.size()); i++) ids.push_back(all[i].second);
+    return ids;
+  }
+
+  std::vector<float> Query() {
+    std::vector<float> q(kDim);
+    for (float& x : q) x = dist_(rng_);
+    return q;
+  }
+
+  // Mean recall@k of the index against brute force over 50 queries.
+  double Recall(size_t k) {
+    size_t hit = 0, total = 0;
+    for (int i = 0; i < 50; i++) {
+      const auto q = Query();
+      const auto truth = Truth(q, k, [](int64_t) { return true; });
+      const auto got = Search(q, k);
+      EXPECT_EQ(got.size(), truth.size());
+      const std::set<int64_t> g(got.begin(), got.end());
+      for (int64_t id : truth) hit += g.count(id);
+      total += truth.size();
+    }
+    return total == 0 ? 1.0 : static_cast<double>(hit) / static_cast<double>(total);
+  }
+
+  // Every search result is a live row, and the index holds every row.
+  void ExpectAgreesWithTable() {
+    auto ix = vectors_->Find(Def()->id, "v");
+    ASSERT_NE(ix, nullptr);
+    auto lock = ix->ReadLock();
+    EXPECT_EQ(ix->keys().size(), vecs_.size());
+    EXPECT_EQ(ix->graph().live(), vecs_.size());
+    std::string key;
+    for (const auto& [id, v] : vecs_) {
+      key.clear();
+      ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(id), &key));
+      const uint32_t node = ix->keys().Find(key);
+      ASSERT_NE(node, NodeKeys::kNone) << id;
+      std::vector<float> stored(kDim);
+      ix->graph().GetVector(node, stored.data());
+      EXPECT_EQ(stored, v) << id;
+    }
+  }
+
+  std::vector<int64_t> Range(int64_t from, int64_t to) {
+    std::vector<int64_t> ids;
+    for (int64_t i = from; i < to; i++) ids.push_back(i);
+    return ids;
+  }
+
+  std::unique_ptr<VectorIndexes> vectors_;
+  std::map<int64_t, std::vector<float>> vecs_;
+  std::mt19937 rng_{7};
+  std::uniform_real_distribution<float> dist_{-1.0f, 1.0f};
+};
+
+TEST(NodeKeysTest, InsertFindEraseAndEncode) {
+  for (bool fixed8 : {true, false}) {
+    NodeKeys keys(fixed8);
+    auto key = [&](int i) {
+      std::string k(8, '\0');
+      std::memcpy(k.data(), &i, 4);
+      return fixed8 ? k : "key" + std::to_string(i);
+    };
+    for (int i = 0; i < 5000; i++) keys.Insert(static_cast<uint32_t>(i * 2), key(i));
+    for (int i = 0; i < 5000; i += 3) keys.Erase(static_cast<uint32_t>(i * 2));
+    for (int i = 0; i < 5000; i++) {
+      EXPECT_EQ(keys.Find(key(i)), i % 3 == 0 ? NodeKeys::kNone : static_cast<uint32_t>(i * 2)) << i;
+    }
+    std::string encoded;
+    keys.EncodeTo(&encoded);
+    std::string_view in = encoded;
+    auto decoded = NodeKeys::Decode(&in, 10000, fixed8);
+    ASSERT_OK(decoded.status());
+    EXPECT_TRUE(in.empty());
+    EXPECT_EQ(decoded->size(), keys.size());
+    for (int i = 0; i < 5000; i++) EXPECT_EQ(decoded->Find(key(i)), keys.Find(key(i)));
+    in = encoded;
+    EXPECT_FALSE(NodeKeys::Decode(&in, 100, fixed8).ok()) << "nodes beyond the graph are refused";
+  }
+}
+
+TEST_F(VectorIndexTest, BuildsFromRowsAndFollowsWrites) {
+  CreateTable();
+  Upsert(Range(0, 1500));
+  VectorIndexOptions o;
+  o.m = 8;
+  o.ef_construction = 64;
+  ASSERT_OK(vectors_->Create("t", "v", o).status());
+  ExpectAgreesWithTable();
+  EXPECT_GE(Recall(10), 0.95);
+
+  Upsert(Range(1000, 2500));  // 500 updates, 1000 inserts
+  Delete(Range(0, 300));
+  ExpectAgreesWithTable();
+  EXPECT_GE(Recall(10), 0.95);
+  for (int i = 0; i < 20; i++) {
+    for (int64_t id : Search(Query(), 10)) EXPECT_GE(id, 300) << "a deleted row came back";
+  }
+}
+
+TEST_F(VectorIndexTest, ManyUpdatesKeepRecall) {
+  CreateTable();
+  Upsert(Range(0, 1000));
+  VectorIndexOptions o;
+  o.m = 8;
+  o.ef_construction = 64;
+  ASSERT_OK(vectors_->Create("t", "v", o).status());
+  const double before = Recall(10);
+  std::uniform_int_distribution<int64_t> pick(0, 999);
+  for (int round = 0; round < 30; round++) {
+    std::set<int64_t> ids;
+    while (ids.size() < 100) ids.insert(pick(rng_));
+    Upsert(std::vector<int64_t>(ids.begin(), ids.end()));
+  }
+  ExpectAgreesWithTable();
+  auto ix = vectors_->Find(Def()->id, "v");
+  EXPECT_LE(ix->graph().slots(), 1300u) << "reclaimed slots are reused";
+  EXPECT_GE(Recall(10), before - 0.03);
+}
+
+TEST_F(VectorIndexTest, FilteredSearchReturnsExactlyK) {
+  CreateTable();
+  Upsert(Range(0, 3000));
+  ASSERT_OK(vectors_->Create("t", "v", VectorIndexOptions()).status());
+  // cat = id % 100: 1% per value.
+  for (const std::string where : {"cat = 7", "cat < 10", "cat < 50", "id < 3 OR cat = 1"}) {
+    auto f = query::CompileFilter(where, Def()->schema);
+    ASSERT_OK(f.status());
+    size_t hit = 0, total = 0;
+    for (int i = 0; i < 20; i++) {
+      const auto q = Query();
+      const auto truth = Truth(q, 10, [&](int64_t id) {
+        const int64_t cat = id % 100;
+        if (where == "cat = 7") return cat == 7;
+        if (where == "cat < 10") return cat < 10;
+        if (where == "cat < 50") return cat < 50;
+        return id < 3 || cat == 1;
+      });
+      std::vector<std::string> plan;
+      const auto got = Search(q, 10, where, false, &plan);
+      ASSERT_EQ(got.size(), truth.size()) << where;
+      for (int64_t id : got) {
+        const int64_t cat = id % 100;
+        const bool pass = where == "cat = 7" ? cat == 7 : where == "cat < 10" ? cat < 10
+                          : where == "cat < 50" ? cat < 50 : (id < 3 || cat == 1);
+        EXPECT_TRUE(pass) << where << ": " << id;
+      }
+      const std::set<int64_t> g(got.begin(), got.end());
+      for (int64_t id : truth) hit += g.count(id);
+      total += truth.size();
+    }
+    EXPECT_GE(static_cast<double>(hit) / static_cast<double>(total), 0.95) << where;
+  }
+  std::vector<std::string> plan;
+  Search(Query(), 10, "cat = 7", false, &plan);
+  EXPECT_NE(plan.back().find("exact distances to the matching rows"), std::string::npos) << plan.back();
+}
+
+TEST_F(VectorIndexTest, FilteredGraphSearchOnLargerTables) {
+  CreateTable();
+  Upsert(Range(0, 20000));
+  VectorIndexOptions o;
+  o.m = 8;
+  o.ef_construction = 64;
+  ASSERT_OK(vectors_->Create("t", "v", o).status());
+  size_t hit = 0, total = 0;
+  for (int i = 0; i < 20; i++) {
+    const auto q = Query();
+    const auto truth = Truth(q, 10, [](int64_t id) { return id % 100 < 50; });
+    std::vector<std::string> plan;
+    const auto got = Search(q, 10, "cat < 50", false, &plan);
+    EXPECT_NE(plan.back().find("returning only matching rows"), std::string::npos) << plan.back();
+    ASSERT_EQ(got.size(), 10u);
+    for (int64_t id : got) EXPECT_LT(id % 100, 50);
+    const std::set<int64_t> g(got.begin(), got.end());
+    for (int64_t id : truth) hit += g.count(id);
+    total += truth.size();
+  }
+  EXPECT_GE(static_cast<double>(hit) / static_cast<double>(total), 0.95);
+}
+
+TEST_F(VectorIndexTest, ExactPathMatchesBruteForce) {
+  CreateTable();
+  Upsert(Range(0, 500));
+  for (int i = 0; i < 10; i++) {
+    const auto q = Query();
+    EXPECT_EQ(Search(q, 7, "", /*exact=*/true), Truth(q, 7, [](int64_t) { return true; }));
+    EXPECT_EQ(Search(q, 7, "cat < 20", true), Truth(q, 7, [](int64_t id) { return id % 100 < 20; }));
+  }
+  EXPECT_EQ(Search(Query(), 1000).size(), 500u) << "k above the rows: every row";
+}
+
+TEST_F(VectorIndexTest, ReopensFromCheckpointAndFeed) {
+  CreateTable();
+  Upsert(Range(0, 800));
+  ASSERT_OK(vectors_->Create("t", "v", VectorIndexOptions()).status());
+  Reopen();
+  ExpectAgreesWithTable();
+  EXPECT_GE(Recall(10), 0.95);
+  // Writes after the last checkpoint come back from the feed after a crash.
+  Upsert(Range(700, 1000));
+  Delete(Range(0, 100));
+  ASSERT_OK(db_->SyncWal());
+  CrashAndReopen();
+  ExpectAgreesWithTable();
+  EXPECT_GE(Recall(10), 0.95);
+}
+
+TEST_F(VectorIndexTest, DamagedOrMissingCheckpointIsRebuilt) {
+  CreateTable();
+  Upsert(Range(0, 600));
+  ASSERT_OK(vectors_->Create("t", "v", VectorIndexOptions()).status());
+  const std::string path = vectors_->PathOf(Def()->FindDerived("v", kHnswKind)->id);
+  vectors_.reset();
+  std::string data;
+  ASSERT_OK(ReadFileToString(&fault_env_, path, &data));
+  data[data.size() / 2] ^= 0x40;
+  ASSERT_OK(WriteStringToFile(&fault_env_, data, path, true));
+  Open();
+  OpenVectors();
+  ExpectAgreesWithTable();
+  vectors_.reset();
+  ASSERT_OK(fault_env_.RemoveFile(path));
+  Open();
+  OpenVectors();
+  ExpectAgreesWithTable();
+}
+
+TEST_F(VectorIndexTest, CosineRefusesZeroVectors) {
+  CreateTable();
+  Upsert(Range(0, 10));
+  vecs_[3] = std::vector<float>(kDim, 0.0f);
+  {
+    std::vector<int64_t> ids = {3};
+    std::vector<int32_t> cats = {3};
+    InputColumns in;
+    in.names = {"id", "cat", "v"};
+    in.columns = {ViewOf(ids, T("int64")), ViewOf(cats, T("int32")), ViewOf(vecs_[3], T("vector(8)"))};
+    in.rows = 1;
+    std::vector<int64_t> out;
+    ASSERT_OK(Write(*Def(), in, WriteMode::kUpsert, &out));
+  }
+  VectorIndexOptions o;
+  o.metric = index::Metric::kCosine;
+  auto created = vectors_->Create("t", "v", o);
+  EXPECT_TRUE(created.status().IsInvalidArgument()) << created.status().ToString();
+  EXPECT_NE(created.status().ToString().find("key 3"), std::string::npos) << created.status().ToString();
+  EXPECT_TRUE(Def()->derived.empty()) << "a failed build leaves no index";
+  Delete({3});
+  ASSERT_OK(vectors_->Create("t", "v", o).status());
+  std::vector<int64_t> ids = {20};
+  std::vector<int32_t> cats = {0};
+  std::vector<float> zero(kDim, 0.0f);
+  InputColumns in;
+  in.names = {"id", "cat", "v"};
+  in.columns = {ViewOf(ids, T("int64")), ViewOf(cats, T("int32")), ViewOf(zero, T("vector(8)"))};
+  in.rows = 1;
+  std::vector<int64_t> out;
+  Status s = Write(*Def(), in, WriteMode::kUpsert, &out);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+}
+
+TEST_F(VectorIndexTest, DropDeletesTheIndexAndItsFile) {
+  CreateTable();
+  Upsert(Range(0, 100));
+  ASSERT_OK(vectors_->Create("t", "v", VectorIndexOptions()).status());
+  const std::string path = vectors_->PathOf(Def()->FindDerived("v", kHnswKind)->id);
+  EXPECT_TRUE(fault_env_.FileExists(path));
+  EXPECT_FALSE(vectors_->Create("t", "v", VectorIndexOptions()).ok()) << "one per column";
+  ASSERT_OK(vectors_->Drop("t", "v"));
+  EXPECT_FALSE(fault_env_.FileExists(path));
+  EXPECT_EQ(vectors_->Find(Def()->id, "v"), nullptr);
+  EXPECT_TRUE(vectors_->Drop("t", "v").IsNotFound());
+  Upsert(Range(0, 10));  // writes go on without it
+}
+
+}  // namespace
+}  // namespace embodb::table
