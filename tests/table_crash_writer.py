@@ -2,6 +2,8 @@
 secondary indexes, with durability="sync", and reports each acknowledged
 commit in ACK_FILE until it is killed.
 
+The table has an HNSW index on its vectors too (an update moves them).
+
 Usage: python table_crash_writer.py DB_PATH ROUND SEED ACK_FILE
 Each transaction writes one group: "G <group>" after inserting group_size(group)
 rows whose column grp is the group, labelled "new-<group>"; "U <group> <label>" after relabelling
@@ -33,6 +35,8 @@ def main() -> None:
         t = db.create_table("t", {"grp": "int64", "label": "string", "emb": embodb.vector(8)})
         t.create_index("grp")
         t.create_index("label")
+    if not any(ix.kind == "hnsw" for ix in db["t"].indexes):  # a kill may have come before it
+        db["t"].create_index("emb", "hnsw", m=8, ef_construction=32)
     out = open(ack_file, "w", buffering=1)
     groups = []
     g = round_no * 1_000_000
@@ -50,7 +54,7 @@ def main() -> None:
             elif action < 0.85:
                 target = rng.choice(groups)
                 label = f"re-{target}-{rng.randrange(1000)}"
-                t.update({"label": label}, where=f"grp = {target}")
+                t.update({"label": label, "emb": np.full(8, target % 97, np.float32)}, where=f"grp = {target}")
                 line = f"U {target} {label}"
             else:
                 target = groups.pop(rng.randrange(len(groups)))

@@ -95,7 +95,12 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
       s = catalog.status();
       if (s.ok()) {
         h->catalog = std::move(catalog).value();
-      } else {
+        h->vectors = std::make_unique<table::VectorIndexes>(options.env, h->db->name(), h->catalog.get(),
+                                                            h->txns.get());
+        s = h->vectors->OpenAll();
+      }
+      if (!s.ok()) {
+        h->vectors.reset();
         h->db->Close().PermitUncheckedError();
       }
     }
@@ -106,7 +111,11 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
 
 static void Close(const HandlePtr& h) {
   if (h->closed.exchange(true)) return;
-  RunWithoutGil([&] { return h->db->Close(); });
+  RunWithoutGil([&] {
+    Status s = h->vectors->Close();  // checkpoints
+    Status c = h->db->Close();
+    return s.ok() ? c : s;
+  });
 }
 
 static py::dict Stats(const HandlePtr& h) {

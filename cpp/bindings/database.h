@@ -13,6 +13,7 @@
 #include "catalog/catalog.h"
 #include "catalog/kv_space.h"
 #include "lsm/db.h"
+#include "table/vector_indexes.h"
 #include "txn/txn_manager.h"
 
 namespace embodb::bindings {
@@ -24,6 +25,7 @@ struct DbHandle {
   std::unique_ptr<catalog::KvSpace> kv;
   std::unique_ptr<txn::TxnManager> txns;
   std::unique_ptr<catalog::Catalog> catalog;
+  std::unique_ptr<table::VectorIndexes> vectors;  // destroyed before the catalog
   std::atomic<bool> closed{false};
 
   // DatabaseClosedError unless open.
@@ -31,6 +33,10 @@ struct DbHandle {
   catalog::Catalog& Catalog() const {
     Db();
     return *catalog;
+  }
+  table::VectorIndexes& Vectors() const {
+    Db();
+    return *vectors;
   }
 };
 using HandlePtr = std::shared_ptr<DbHandle>;
@@ -43,5 +49,6 @@ lsm::ReadOptions MakeReadOptions(std::optional<uint64_t> snapshot);
 void RegisterDatabase(pybind11::module_& m);
 void RegisterKv(pybind11::module_& m);
 void RegisterTables(pybind11::module_& m);
+void RegisterVectors(pybind11::module_& m);
 
 }  // namespace embodb::bindings

@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   embodb::bindings::RegisterKv(m);
   embodb::bindings::RegisterResultBatch(m);
   embodb::bindings::RegisterTables(m);
+  embodb::bindings::RegisterVectors(m);
 }

@@ -5,6 +5,7 @@
 #include "bindings/columns.h"
 #include "bindings/database.h"
 #include "bindings/errors.h"
+#include "bindings/table_access.h"
 #include "query/table_scan.h"
 #include "query/table_update.h"
 #include "table/index_entries.h"
@@ -17,20 +18,11 @@ namespace embodb::bindings {
 
 using table::Value;
 
-namespace {
-
-// An explicit transaction; keeps the database alive.
-struct TxHandle {
-  HandlePtr db;
-  std::unique_ptr<txn::Transaction> tx;
-
-  txn::Transaction& Active() {
-    db->Db();
-    if (!tx || !tx->active()) throw StatusError(Status::InvalidArgument("the transaction is already finished"));
-    return *tx;
-  }
-};
-using TxPtr = std::shared_ptr<TxHandle>;
+txn::Transaction& TxHandle::Active() {
+  db->Db();
+  if (!tx || !tx->active()) throw StatusError(Status::InvalidArgument("the transaction is already finished"));
+  return *tx;
+}
 
 Value ToValue(py::handle v, const std::string& what) {
   if (v.is_none()) return Value::Null();
@@ -52,6 +44,8 @@ Value ToValue(py::handle v, const std::string& what) {
   throw StatusError(Status::Schema(what + ": unsupported value of type " +
                                    std::string(py::str(py::type::handle_of(v).attr("__name__")))));
 }
+
+namespace {
 
 py::object FromValue(const Value& v, const table::ColumnType& t) {
   switch (v.kind) {
@@ -76,18 +70,13 @@ table::Column ToColumn(const py::tuple& spec) {
   return c;
 }
 
+}  // namespace
+
 catalog::TableDefPtr FindTable(const HandlePtr& h, const std::string& name) {
   auto def = h->Catalog().Find(name);
   if (!def) throw StatusError(Status::NotFound("no table '" + name + "'"));
   return def;
 }
-
-// The read view of a call: the latest state (None), a snapshot (int) or a transaction.
-struct ReaderArg {
-  std::unique_ptr<txn::SnapshotReader> snapshot;
-  TxPtr tx;
-  txn::Reader* get() { return tx ? static_cast<txn::Reader*>(tx->tx.get()) : snapshot.get(); }
-};
 
 ReaderArg MakeReader(const HandlePtr& h, py::handle reader) {
   ReaderArg r;
@@ -113,6 +102,8 @@ std::vector<size_t> Projection(const table::Schema& schema, const std::optional<
   }
   return out;
 }
+
+namespace {
 
 py::dict SchemaInfo(const HandlePtr& h, const std::string& name) {
   auto def = FindTable(h, name);
@@ -238,11 +229,14 @@ py::object GetRow(const HandlePtr& h, py::handle reader, const std::string& name
   return row;
 }
 
-// The compiled filter, or nullptr when there is none.
+}  // namespace
+
 Result<query::FilterPtr> CompileWhere(const catalog::TableDef& def, const std::optional<std::string>& where) {
   if (!where) return query::FilterPtr();
   return query::CompileFilter(*where, def.schema);
 }
+
+namespace {
 
 // The snapshot a scan of the latest state takes for itself, so that all its
 // batches see one state: an index scan looks rows up batch by batch, and a
@@ -383,7 +377,13 @@ void RegisterTables(py::module_& m) {
   m.def("has_table", [](const HandlePtr& h, const std::string& name) { return h->Catalog().Find(name) != nullptr; });
   m.def("drop_table", [](const HandlePtr& h, const std::string& name) {
     catalog::Catalog& catalog = h->Catalog();
-    RunWithoutGil([&] { return catalog.DropTable(name); });
+    table::VectorIndexes& vectors = h->Vectors();
+    RunWithoutGil([&] {
+      catalog::TableDefPtr def = catalog.Find(name);
+      EMBODB_RETURN_IF_ERROR(catalog.DropTable(name));
+      if (def) vectors.ForgetTable(def->id);
+      return Status::OK();
+    });
   });
   m.def("add_column", [](const HandlePtr& h, const std::string& name, const py::tuple& column) {
     table::Column c = ToColumn(column);

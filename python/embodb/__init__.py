@@ -26,10 +26,11 @@ from .result import Result
 from .table import Query, Table, TableSchema
 from .transaction import Transaction
 from .types import Column, column, point3, pointcloud, vector
+from .vector import IndexInfo, VectorQuery
 
 __version__ = "0.1.0"
 
 __all__ = [
     "connect", "Database", "Snapshot", "KeyValue", "WriteBatch", "Table", "TableSchema", "Query", "Result",
-    "Transaction", "Column", "column", "vector", "point3", "pointcloud", "errors", *errors.__all__,
+    "Transaction", "VectorQuery", "IndexInfo", "Column", "column", "vector", "point3", "pointcloud", "errors", *errors.__all__,
 ]

@@ -174,7 +174,7 @@ def column_spec(name: str, values: Any, type_name: str) -> tuple:
             values = values.to_pylist()
         return ("clouds", name, list(values), int(m.group(1)))
     if _VECTOR.fullmatch(type_name) or type_name == "point3":
-        return _vectors(name, values, mod)
+        return _vectors(name, values, mod, 3 if type_name == "point3" else int(type_name[7:-1]))
     kind = "timestamp" if type_name == "timestamp" else type_name
     mask = None
     if mod == "pyarrow":
@@ -215,7 +215,7 @@ def _empty_dtype(type_name: str) -> str:
     return "bool" if type_name == "bool" else ("float64" if type_name.startswith("float") else "int64")
 
 
-def _vectors(name: str, values: Any, mod: str) -> tuple:
+def _vectors(name: str, values: Any, mod: str, dim: int) -> tuple:
     mask = None
     if mod == "pyarrow":
         values = values.to_pylist()
@@ -225,7 +225,6 @@ def _vectors(name: str, values: Any, mod: str) -> tuple:
         items = list(values)
         mask = _null_mask_of_list(items)
         if mask is not None:
-            dim = next(len(v) for v in items if v is not None)
             items = [np.zeros(dim, np.float32) if v is None else v for v in items]
         try:
             values = np.asarray(items, dtype=np.float32)

@@ -77,13 +77,35 @@ size_t HnswGraph::Reclaim() {
       }
     }
   }
-  // Nodes left without any link (all they linked to were tombstones linked
-  // only to each other) are linked again from the entry.
+  // Every live node must stay reachable from the entry. Deletes can cut
+  // some off (a node whose only in-links came from tombstones; many copies
+  // of one vector that link mostly to each other): those are linked again
+  // from the entry, as if inserted now.
+  std::vector<uint8_t> reached(slots, 0);
+  std::vector<uint32_t> stack;
+  auto reach_from = [&](uint32_t start) {
+    reached[start] = 1;
+    stack.push_back(start);
+    while (!stack.empty()) {
+      const uint32_t n = stack.back();
+      stack.pop_back();
+      const uint32_t* links = Links0(n);
+      for (uint32_t i = 1; i <= links[0]; i++) {
+        const uint32_t m = links[i];
+        if (!reached[m] && flags_[m] == kLive) {
+          reached[m] = 1;
+          stack.push_back(m);
+        }
+      }
+    }
+  };
+  if (entry_ != kNoNode) reach_from(entry_);
   std::vector<float> vector(options_.dim);
   for (uint32_t n = 0; n < slots; n++) {
-    if (flags_[n] != kLive || n == entry_ || Links0(n)[0] != 0) continue;
+    if (flags_[n] != kLive || reached[n]) continue;
     GetVector(n, vector.data());
     LinkNode(n, vector.data());
+    reach_from(n);
   }
   // Free slots are reused last-freed first; hand out low ids first.
   std::sort(free_.begin(), free_.end(), std::greater<>());

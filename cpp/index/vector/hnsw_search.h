@@ -176,12 +176,18 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
   }
 }
 
+// Exact duplicates of the base (distance 0) take at most a quarter of the
+// links: else a vector stored many times would link only to its own copies,
+// and the copies would hang off the rest of the graph by a thread.
 template <typename Space>
 void HnswGraph::SelectNeighbors(Space& scratch, std::vector<Candidate>* candidates, size_t max) const {
   if (candidates->size() <= max) return;
-  size_t kept = 0;
+  const size_t max_duplicates = std::max<size_t>(1, max / 4);
+  size_t kept = 0, duplicates = 0;
   for (size_t i = 0; i < candidates->size() && kept < max; i++) {
     const Candidate c = (*candidates)[i];
+    if (c.distance == 0 && duplicates == max_duplicates) continue;
+    duplicates += c.distance == 0;
     scratch.SetQueryToNode(c.node);
     bool diverse = true;
     for (size_t j = 0; j < kept && diverse; j++) diverse = scratch.Distance((*candidates)[j].node) >= c.distance;

@@ -1,0 +1,52 @@
+// What the table bindings (table.cc) and the vector search bindings
+// (vectors.cc) share: transactions, read views, table lookup, projections
+// and filters given from Python.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings/database.h"
+#include "query/filter.h"
+#include "table/value.h"
+#include "txn/reader.h"
+#include "txn/transaction.h"
+
+namespace embodb::bindings {
+
+// An explicit transaction; keeps the database alive.
+struct TxHandle {
+  HandlePtr db;
+  std::unique_ptr<txn::Transaction> tx;
+
+  // InvalidInputError once it committed or rolled back.
+  txn::Transaction& Active();
+};
+using TxPtr = std::shared_ptr<TxHandle>;
+
+// A Python scalar as a Value; SchemaError naming `what` for other types.
+table::Value ToValue(pybind11::handle v, const std::string& what);
+
+// NotFoundError when there is no such table.
+catalog::TableDefPtr FindTable(const HandlePtr& h, const std::string& name);
+
+// The read view of a call: the latest state (None), a snapshot (int) or a transaction.
+struct ReaderArg {
+  std::unique_ptr<txn::SnapshotReader> snapshot;
+  TxPtr tx;
+  txn::Reader* get() { return tx ? static_cast<txn::Reader*>(tx->tx.get()) : snapshot.get(); }
+};
+ReaderArg MakeReader(const HandlePtr& h, pybind11::handle reader);
+
+// Schema positions of the named columns (every column when None).
+std::vector<size_t> Projection(const table::Schema& schema, const std::optional<std::vector<std::string>>& names,
+                               const std::string& table);
+
+// The compiled filter, or nullptr when there is none.
+Result<query::FilterPtr> CompileWhere(const catalog::TableDef& def, const std::optional<std::string>& where);
+
+}  // namespace embodb::bindings

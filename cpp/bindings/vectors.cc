@@ -1,0 +1,212 @@
+// Vector indexes and nearest-neighbour search for the Python package
+// (Table.create_index(..., "hnsw"), Table.search, Table.knn).
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "bindings/database.h"
+#include "bindings/errors.h"
+#include "bindings/table_access.h"
+#include "query/vector_search.h"
+#include "table/key_codec.h"
+
+namespace py = pybind11;
+
+namespace embodb::bindings {
+
+namespace {
+
+index::Metric MetricArg(const std::string& name) {
+  index::Metric m;
+  if (!index::ParseMetric(name, &m)) {
+    throw StatusError(Status::InvalidArgument("metric must be one of 'l2', 'cosine', 'ip'", "got '" + name + "'"));
+  }
+  return m;
+}
+
+
+// The vector column a search means: the one named, else the table's only
+// vector column with an index, else its only vector column.
+size_t SearchColumn(const catalog::TableDef& def, const std::optional<std::string>& column) {
+  const table::Schema& schema = def.schema;
+  if (column) {
+    const int c = schema.Find(*column);
+    if (c < 0) throw StatusError(Status::Schema("table '" + def.name + "' has no column '" + *column + "'"));
+    if (schema.column(static_cast<size_t>(c)).type.id != table::TypeId::kVector) {
+      throw StatusError(Status::Schema("column '" + *column + "' is " + schema.column(static_cast<size_t>(c)).type.Name() +
+                                       ", not a vector column"));
+    }
+    return static_cast<size_t>(c);
+  }
+  std::vector<size_t> vectors, indexed;
+  for (size_t c = 0; c < schema.size(); c++) {
+    if (schema.column(c).type.id != table::TypeId::kVector) continue;
+    vectors.push_back(c);
+    if (def.FindDerived(schema.column(c).name, table::kHnswKind) != nullptr) indexed.push_back(c);
+  }
+  if (indexed.size() == 1) return indexed[0];
+  if (vectors.size() == 1) return vectors[0];
+  throw StatusError(Status::Schema(vectors.empty() ? "table '" + def.name + "' has no vector column"
+                                                   : "table '" + def.name +
+                                                         "' has several vector columns: name one with column=..."));
+}
+
+// A build's progress callback: reports to `progress` (a callable taking
+// done and total, or None) and stops on Ctrl-C or an exception it raises.
+struct BuildProgress {
+  py::object progress;
+  std::optional<py::error_already_set> error;
+
+  bool operator()(size_t done, size_t total) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {
+      error.emplace();
+      return false;
+    }
+    if (progress.is_none()) return true;
+    try {
+      progress(done, total);
+    } catch (py::error_already_set& e) {
+      error.emplace(std::move(e));
+      return false;
+    }
+    return true;
+  }
+};
+
+void CreateVectorIndex(const HandlePtr& h, const std::string& table, const std::string& column,
+                       const std::string& metric, uint32_t m, uint32_t ef_construction,
+                       const std::optional<std::string>& quantization, py::object progress) {
+  table::VectorIndexOptions o;
+  o.metric = MetricArg(metric);
+  o.m = m;
+  o.ef_construction = ef_construction;
+  if (quantization && *quantization == "sq8") {
+    o.quantization = index::Quantization::kSq8;
+  } else if (quantization && *quantization != "none") {
+    throw StatusError(Status::InvalidArgument("quantization must be None or 'sq8'", "got '" + *quantization + "'"));
+  }
+  table::VectorIndexes& vectors = h->Vectors();
+  BuildProgress report{std::move(progress), std::nullopt};
+  Status s;
+  {
+    py::gil_scoped_release release;
+    s = vectors.Create(table, column, o, std::ref(report)).status();
+  }
+  if (report.error) throw *report.error;  // Ctrl-C (KeyboardInterrupt) or the callback's own exception
+  ThrowIfError(s);
+}
+
+py::list VectorIndexInfo(const HandlePtr& h, const std::string& table) {
+  auto def = FindTable(h, table);
+  table::VectorIndexes& vectors = h->Vectors();
+  py::list out;
+  for (const catalog::DerivedIndexDef& d : def->derived) {
+    if (d.kind != table::kHnswKind) continue;
+    auto ix = vectors.Find(def->id, d.column);
+    if (!ix) continue;
+    size_t rows, tombstones, bytes;
+    {
+      auto lock = ix->ReadLock();
+      rows = ix->graph().live();
+      tombstones = ix->graph().tombstones();
+      bytes = ix->MemoryBytes();
+    }
+    py::dict info;
+    info["column"] = d.column;
+    info["kind"] = d.kind;
+    info["metric"] = std::string(index::MetricName(ix->options().metric));
+    info["m"] = ix->options().m;
+    info["ef_construction"] = ix->options().ef_construction;
+    info["quantization"] = ix->options().quantization == index::Quantization::kSq8 ? py::object(py::str("sq8"))
+                                                                                     : py::object(py::none());
+    info["dim"] = ix->dim();
+    info["rows"] = rows;
+    info["tombstones"] = tombstones;
+    info["memory_bytes"] = bytes;
+    out.append(info);
+  }
+  return out;
+}
+
+// (keys, distances, rows, plan): keys a one-column batch of nq * k primary
+// keys, distances an (nq, k) float32 array, rows a batch of the projection
+// (or None), plan the steps taken.
+py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
+              const std::optional<std::string>& column, const py::array_t<float, py::array::c_style>& queries,
+              size_t k, size_t ef, bool exact, const std::optional<std::string>& where,
+              const std::optional<std::string>& metric, const std::optional<std::vector<std::string>>& columns) {
+  auto def = FindTable(h, table);
+  const size_t col = SearchColumn(*def, column);
+  const size_t dim = def->schema.column(col).type.param;
+  if (queries.ndim() != 2 || static_cast<size_t>(queries.shape(1)) != dim) {
+    const size_t got = queries.ndim() == 2 ? static_cast<size_t>(queries.shape(1)) : static_cast<size_t>(queries.size());
+    throw StatusError(Status::Schema("the query has " + std::to_string(got) + " values; column '" +
+                                     def->schema.column(col).name + "' holds " +
+                                     def->schema.column(col).type.Name()));
+  }
+  if (k == 0) throw StatusError(Status::InvalidArgument("k must be at least 1"));
+  auto ix = h->Vectors().Find(def->id, def->schema.column(col).name);
+  query::KnnRequest r;
+  r.queries = queries.data();
+  r.nq = static_cast<size_t>(queries.shape(0));
+  r.k = k;
+  r.ef = ef;
+  r.exact = exact;
+  r.filter = ValueOrThrow(CompileWhere(*def, where));
+  if (metric) {
+    r.metric = MetricArg(*metric);
+    if (ix && ix->options().metric != r.metric) {
+      throw StatusError(Status::InvalidArgument("the vector index on '" + ix->column_name() + "' uses the " +
+                                                std::string(index::MetricName(ix->options().metric)) +
+                                                " metric, not " + *metric));
+    }
+  }
+  std::vector<size_t> projection;
+  if (columns) {
+    projection = Projection(def->schema, columns, table);
+    r.projection = &projection;
+  }
+  const bool latest = reader.is_none();
+  ReaderArg rd = MakeReader(h, reader);
+  lsm::DB* db = &h->Db();
+  query::KnnResult result;
+  RunWithoutGil([&] { return query::RunKnn(def, col, ix.get(), db, rd.get(), latest, r, &result); });
+
+  const table::ColumnType pk_type = def->schema.primary_key_column().type;
+  auto keys = std::make_shared<table::ResultBatch>();
+  keys->names.push_back(def->schema.primary_key_column().name);
+  keys->columns.emplace_back(pk_type);
+  for (const std::string& key : result.keys) {
+    if (!table::DecodeKeyInto(key, &keys->columns[0])) ThrowIfError(Status::Corruption("bad key in a search result"));
+  }
+  py::array_t<float> distances({static_cast<py::ssize_t>(r.nq), static_cast<py::ssize_t>(result.k)});
+  std::copy(result.distances.begin(), result.distances.end(), distances.mutable_data());
+  py::object rows = py::none();
+  if (columns) {
+    // The rows, then their distances as the last column.
+    auto batch = std::make_shared<table::ResultBatch>(std::move(result.rows));
+    batch->names.push_back("_distance");
+    batch->columns.emplace_back(table::ColumnType{table::TypeId::kFloat32, 0});
+    for (float d : result.distances) batch->columns.back().AppendFixed(&d);
+    rows = py::cast(batch);
+  }
+  return py::make_tuple(keys, distances, rows, result.plan);
+}
+
+}  // namespace
+
+void RegisterVectors(py::module_& m) {
+  m.def("create_vector_index", &CreateVectorIndex, py::arg("db"), py::arg("table"), py::arg("column"),
+        py::arg("metric"), py::arg("m"), py::arg("ef_construction"), py::arg("quantization"), py::arg("progress"));
+  m.def("drop_vector_index", [](const HandlePtr& h, const std::string& table, const std::string& column) {
+    table::VectorIndexes& vectors = h->Vectors();
+    RunWithoutGil([&] { return vectors.Drop(table, column); });
+  });
+  m.def("vector_indexes", &VectorIndexInfo);
+  m.def("knn", &Knn, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("queries"),
+        py::arg("k"), py::arg("ef"), py::arg("exact"), py::arg("where"), py::arg("metric"), py::arg("columns"));
+}
+
+}  // namespace embodb::bindings

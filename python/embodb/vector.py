@@ -1,0 +1,210 @@
+"""Nearest-neighbour search over a table's vector column.
+
+``table.search(vec)`` returns a :class:`VectorQuery`; ``table.knn(matrix, k)``
+searches many queries at once. Both use the column's HNSW index when it has
+one (``table.create_index("emb", "hnsw", metric="cosine")``) and exact
+distances otherwise. A filter (``.where(...)``) never makes a search return
+fewer than k rows when at least k rows match: the planner computes exact
+distances to the matching rows when few match, and restricts the graph
+search to them otherwise (``.explain()`` names the plan).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from .errors import InvalidInputError, SchemaError
+from .result import Result, format_table, html_table
+
+if TYPE_CHECKING:
+    from .table import Table
+
+__all__ = ["VectorQuery", "IndexInfo"]
+
+DISTANCE = "_distance"
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """An index of a table: its column, kind and parameters. ``rows`` and
+    ``memory_bytes`` are given for in-memory (vector) indexes."""
+
+    column: str
+    kind: str  # "ordered" (a secondary index) or "hnsw"
+    params: Dict[str, Any]
+    rows: Optional[int] = None
+    memory_bytes: Optional[int] = None
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        size = "" if self.rows is None else f", {self.rows} rows, {self.memory_bytes / 2**20:.1f} MiB"
+        return f"IndexInfo({self.column!r}, {self.kind!r}{', ' + params if params else ''}{size})"
+
+
+def query_matrix(queries: Any, what: str = "queries") -> np.ndarray:
+    """queries as a C-contiguous (nq, dim) float32 array; one vector becomes (1, dim)."""
+    try:
+        arr = np.asarray(queries, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"{what} must be numbers: {e}") from None
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2:
+        raise SchemaError(f"{what} must be a vector or an (n, dim) matrix, not an array of shape {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def knn_keys(keys_batch: Any, nq: int, k: int) -> np.ndarray:
+    """The key batch of a knn call as an (nq, k) array."""
+    keys = Result.of(keys_batch).to_numpy()[keys_batch.names[0]]
+    return np.asarray(keys).reshape(nq, k)
+
+
+def build_progress(progress: Optional[bool]) -> Tuple[Optional[Callable[[int, int], None]], Callable[[], None]]:
+    """A callback drawing a tqdm bar (or None), and a function closing it.
+    progress=None shows the bar only when stderr is a terminal or in Jupyter."""
+    if progress is None:
+        progress = sys.stderr.isatty() or "ipykernel" in sys.modules
+    if not progress:
+        return None, lambda: None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None, lambda: None
+    bar: List[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:
+            bar.append(tqdm(total=total, unit="rows", desc="building hnsw index"))
+        bar[0].update(done - bar[0].n)
+
+    def close() -> None:
+        if bar:
+            bar[0].close()
+
+    return update, close
+
+
+class VectorQuery:
+    """The rows nearest to a vector, nearest first, with their distance in a
+    ``_distance`` column. Chain ``where``, ``limit`` (k, default 10), ``ef``,
+    ``exact``, ``select``; end with ``to_numpy()``, ``to_pandas()``,
+    ``to_arrow()``, ``to_list()`` or ``execute()``."""
+
+    def __init__(self, table: "Table", vector: Any, column: Optional[str] = None) -> None:
+        q = query_matrix(vector, "the query vector")
+        if q.shape[0] != 1:
+            raise SchemaError(f"search() takes one vector; use knn() for {q.shape[0]} queries")
+        self._table = table
+        self._vector = q
+        self._column = column
+        self._where: Optional[str] = None
+        self._k = 10
+        self._ef = 0
+        self._exact = False
+        self._columns: Optional[List[str]] = None
+        self._metric: Optional[str] = None
+
+    def _copy(self) -> "VectorQuery":
+        q = VectorQuery.__new__(VectorQuery)
+        q.__dict__.update(self.__dict__)
+        return q
+
+    def where(self, expression: str) -> "VectorQuery":
+        """Only rows matching the filter; a second ``where`` ANDs with the first."""
+        if not isinstance(expression, str):
+            raise InvalidInputError(f"a filter is a string such as \"episode = 3\", not {type(expression).__name__}")
+        q = self._copy()
+        q._where = expression if self._where is None else f"({self._where}) AND ({expression})"
+        return q
+
+    def limit(self, k: int) -> "VectorQuery":
+        """How many neighbours (k)."""
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise InvalidInputError(f"limit must be a positive integer, not {k!r}")
+        q = self._copy()
+        q._k = k
+        return q
+
+    def ef(self, n: int) -> "VectorQuery":
+        """The width of the graph search (default max(k, 64)): higher finds
+        more of the true neighbours, slower."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise InvalidInputError(f"ef must be a positive integer, not {n!r}")
+        q = self._copy()
+        q._ef = n
+        return q
+
+    def exact(self, exact: bool = True) -> "VectorQuery":
+        """Exact distances to every (matching) row instead of the index."""
+        q = self._copy()
+        q._exact = bool(exact)
+        return q
+
+    def metric(self, metric: str) -> "VectorQuery":
+        """The metric of a search without an index ("l2", "cosine", "ip");
+        with an index, it must be the index's."""
+        q = self._copy()
+        q._metric = metric
+        return q
+
+    def select(self, *columns: Union[str, Sequence[str]]) -> "VectorQuery":
+        names: List[str] = []
+        for c in columns:
+            names.extend([c] if isinstance(c, str) else list(c))
+        if not names:
+            raise InvalidInputError("select() needs at least one column")
+        q = self._copy()
+        q._columns = names
+        return q
+
+    def _run(self, columns: Optional[List[str]]) -> Tuple[Any, Any, List[str]]:
+        t = self._table
+        keys, distances, rows, plan = _core.knn(
+            t._db._live_handle(), t._reader, t._name, self._column, self._vector, self._k, self._ef, self._exact,
+            self._where, self._metric, columns)
+        return rows, distances, plan
+
+    def execute(self) -> Result:
+        """Runs the search: the rows, nearest first, with ``_distance`` last
+        (or where ``select`` put it)."""
+        fetch = None if self._columns is None else [c for c in self._columns if c != DISTANCE]
+        rows, _, _ = self._run(fetch if fetch is not None else self._table.columns)
+        result = Result.of(rows)
+        return result if self._columns is None else result.select(self._columns)
+
+    def to_numpy(self) -> Dict[str, Any]:
+        return self.execute().to_numpy()
+
+    def to_pandas(self) -> Any:
+        return self.execute().to_pandas()
+
+    def to_arrow(self) -> Any:
+        return self.execute().to_arrow()
+
+    def to_list(self) -> List[Dict[str, Any]]:
+        return self.execute().to_list()
+
+    def __len__(self) -> int:
+        return len(self.execute())
+
+    def explain(self) -> str:
+        """How the search runs (it runs it to find out how many rows match)."""
+        _, _, plan = self._run(None)
+        steps = list(plan) + [f"keep the {self._k} nearest"]
+        if self._columns is not None:
+            steps.append("columns " + ", ".join(self._columns))
+        return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(steps))
+
+    def __repr__(self) -> str:
+        result = self.execute()
+        return format_table(result, f"<embodb.VectorQuery on {self._table.name!r}>", len(result))
+
+    def _repr_html_(self) -> str:
+        result = self.execute()
+        return html_table(result, f"vector search on {self._table.name}", len(result))

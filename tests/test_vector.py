@@ -1,0 +1,285 @@
+"""Vector indexes and nearest-neighbour search from Python: recall against
+brute force, filters that return exactly k, persistence, and bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import embodb
+from embodb import _core
+from embodb.errors import InvalidInputError, NotFoundError, SchemaError
+
+DIM = 16
+
+
+def clustered(n, dim=DIM, seed=0):
+    """Points around 32 centers on a 4-d subspace with a little noise: like
+    embeddings, of a low intrinsic dimension (the subspace is the same for
+    every seed, so queries and data come from one distribution)."""
+    basis = np.random.default_rng(1234).standard_normal((4, dim))
+    centers = np.random.default_rng(4321).standard_normal((32, 4)) * 4
+    rng = np.random.default_rng(seed)
+    low = centers[rng.integers(0, 32, n)] + rng.standard_normal((n, 4))
+    return (low @ basis + 0.1 * rng.standard_normal((n, dim))).astype(np.float32)
+
+
+def brute_force(data, ids, queries, k, metric):
+    if metric == "l2":
+        d = ((queries[:, None, :] - data[None, :, :]) ** 2).sum(-1)
+    elif metric == "ip":
+        d = 1 - queries @ data.T
+    else:
+        qn = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+        dn = data / np.linalg.norm(data, axis=1, keepdims=True)
+        d = 1 - qn @ dn.T
+    order = np.argsort(d, axis=1, kind="stable")[:, :k]
+    return ids[order]
+
+
+def recall(got, truth):
+    return np.mean([len(set(g) & set(t)) / len(t) for g, t in zip(got, truth)])
+
+
+def make_table(db, n, seed=0, name="obs"):
+    t = db.create_table(name, {"id": "int64", "bucket": "int32", "emb": embodb.vector(DIM)}, primary_key="id")
+    data = clustered(n, seed=seed)
+    t.insert({"id": np.arange(n), "bucket": (np.arange(n) % 1000).astype(np.int32), "emb": data})
+    return t, data
+
+
+@pytest.fixture
+def db():
+    with embodb.connect(":memory:") as d:
+        yield d
+
+
+@pytest.mark.parametrize("metric", ["l2", "cosine", "ip"])
+@pytest.mark.parametrize("quantization", [None, "sq8"])
+def test_recall_against_brute_force(db, metric, quantization):
+    t, data = make_table(db, 3000)
+    if metric == "ip":  # inner product on unit vectors, as embeddings usually are
+        data = data / np.linalg.norm(data, axis=1, keepdims=True)
+        t.upsert({"id": np.arange(3000), "bucket": (np.arange(3000) % 1000).astype(np.int32), "emb": data})
+    t.create_index("emb", metric=metric, quantization=quantization, m=12, ef_construction=100)
+    queries = clustered(50, seed=9)
+    keys, dist = t.knn(queries, 10, ef=64)
+    assert keys.shape == (50, 10) and dist.shape == (50, 10)
+    assert np.all(np.diff(dist, axis=1) >= 0), "nearest first"
+    assert recall(keys, brute_force(data, np.arange(3000), queries, 10, metric)) >= 0.95
+    exact_keys, _ = t.knn(queries, 10, exact=True)
+    assert recall(exact_keys, brute_force(data, np.arange(3000), queries, 10, metric)) >= 0.999
+
+
+def test_search_query_builder(db):
+    t, data = make_table(db, 2000)
+    t.create_index("emb")
+    res = t.search(data[5]).limit(3).to_pandas()
+    assert list(res.columns) == ["id", "bucket", "emb", "_distance"]
+    assert res["id"].iloc[0] == 5 and res["_distance"].iloc[0] == pytest.approx(0, abs=1e-4)
+    assert len(res) == 3
+    sel = t.search(data[5]).select("_distance", "id").to_numpy()
+    assert list(sel) == ["_distance", "id"]
+    rows = t.search(data[5]).where("bucket = 5").limit(2).to_list()
+    assert [r["bucket"] for r in rows] == [5, 5]
+    assert t.search(data[5]).to_arrow().num_rows == 10
+    assert "graph search" in t.search(data[5]).explain()
+    assert "exact" in t.search(data[5]).exact().explain()
+    assert "_distance" in repr(t.search(data[5]).limit(2))
+
+
+@pytest.mark.parametrize("selectivity,where", [
+    (0.001, "bucket = 7"),
+    (0.01, "bucket < 10"),
+    (0.1, "bucket < 100"),
+    (0.5, "bucket < 500"),
+])
+def test_filtered_search_returns_exactly_k(db, selectivity, where):
+    n = 20000
+    t, data = make_table(db, n)
+    t.create_index("emb", m=12, ef_construction=100)
+    ids = np.arange(n)
+    bucket = ids % 1000
+    keep = {"bucket = 7": bucket == 7, "bucket < 10": bucket < 10, "bucket < 100": bucket < 100,
+            "bucket < 500": bucket < 500}[where]
+    queries = clustered(30, seed=4)
+    keys, dist = t.knn(queries, 10, where=where)
+    assert keys.shape == (30, 10), "exactly k results"
+    assert np.all(keep[keys]), "only matching rows"
+    truth = brute_force(data[keep], ids[keep], queries, 10, "l2")
+    assert recall(keys, truth) >= 0.95
+    assert len(t.search(queries[0]).where(where).to_list()) == 10
+
+
+def test_fewer_matches_than_k(db):
+    t, data = make_table(db, 2000)
+    t.create_index("emb")
+    keys, dist = t.knn(data[:3], 10, where="id < 4")
+    assert keys.shape == (3, 4)
+    assert set(keys[0]) == {0, 1, 2, 3}
+    keys, _ = t.knn(data[:2], 10, where="id < 0")
+    assert keys.shape == (2, 0)
+
+
+def test_updates_and_deletes_are_searched_at_once(db):
+    t, data = make_table(db, 2000)
+    t.create_index("emb")
+    far = np.full(DIM, 100.0, dtype=np.float32)
+    t.upsert({"id": [7], "bucket": [7], "emb": [far]})
+    assert t.search(far).limit(1).to_list()[0]["id"] == 7
+    t.delete(7)
+    assert 7 not in t.knn(far, 5)[0][0]
+    t.update({"emb": far}, where="id = 8")
+    assert t.search(far).limit(1).to_list()[0]["id"] == 8
+    t.upsert({"id": [9], "bucket": [9], "emb": [None]})  # a null vector is not indexed
+    assert 9 not in t.knn(data[9], 2000)[0][0]
+    assert t.indexes[0].rows == 1998
+
+
+def test_many_updates_keep_recall(db):
+    n = 3000
+    t, data = make_table(db, n)
+    t.create_index("emb", m=12, ef_construction=100)
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        ids = rng.choice(n, 300, replace=False)
+        data[ids] = clustered(300, seed=int(rng.integers(1 << 30)))
+        t.upsert({"id": ids, "bucket": (ids % 1000).astype(np.int32), "emb": data[ids]})
+    queries = clustered(50, seed=11)
+    keys, _ = t.knn(queries, 10)
+    assert recall(keys, brute_force(data, np.arange(n), queries, 10, "l2")) >= 0.95
+    assert t.indexes[0].rows == n
+
+
+def test_reopen_keeps_the_index(tmp_path):
+    path = str(tmp_path / "db")
+    with embodb.connect(path) as db:
+        t, data = make_table(db, 3000)
+        t.create_index("emb", metric="cosine", quantization="sq8")
+        t.delete(list(range(100)))
+    assert any(p.name.startswith("vector-") for p in (tmp_path / "db").iterdir())
+    with embodb.connect(path) as db:
+        t = db["obs"]
+        info = t.indexes[0]
+        assert (info.kind, info.params["metric"], info.params["quantization"], info.rows) == ("hnsw", "cosine", "sq8", 2900)
+        queries = clustered(30, seed=5)
+        keys, _ = t.knn(queries, 10)
+        truth = brute_force(data[100:], np.arange(100, 3000), queries, 10, "cosine")
+        assert recall(keys, truth) >= 0.95
+
+
+def test_bad_input_is_refused(db):
+    t, data = make_table(db, 500)
+    with pytest.raises(SchemaError, match="holds vector"):
+        t.search(np.zeros(DIM + 1)).to_list()
+    with pytest.raises(InvalidInputError, match="NaN"):
+        t.knn(np.full((2, DIM), np.nan), 3)
+    with pytest.raises(InvalidInputError):
+        t.knn(data[:2], 0)
+    with pytest.raises(InvalidInputError, match="metric"):
+        t.create_index("emb", metric="hamming")
+    with pytest.raises(InvalidInputError, match="m must be"):
+        t.create_index("emb", m=1000)
+    with pytest.raises(SchemaError, match="vector column"):
+        t.create_index("bucket", "hnsw")
+    with pytest.raises(SchemaError):
+        t.search(data[0], column="bucket").to_list()
+    assert t.indexes == ()
+    t.create_index("emb", metric="cosine")
+    with pytest.raises(SchemaError):
+        t.create_index("emb", "hnsw")
+    with pytest.raises(InvalidInputError, match="zero"):
+        t.search(np.zeros(DIM)).to_list()
+    with pytest.raises(InvalidInputError, match="zero vector"):
+        t.insert({"id": [1000, 1001], "bucket": [0, 0], "emb": np.stack([data[0], np.zeros(DIM, np.float32)])})
+    assert t.get(1000) is None, "nothing of the batch was written"
+    with pytest.raises(InvalidInputError, match="cosine metric"):
+        t.search(data[0]).metric("l2").to_list()
+
+
+def test_cosine_index_refuses_a_table_with_zero_vectors(db):
+    t, data = make_table(db, 100)
+    t.upsert({"id": [5], "bucket": [5], "emb": [np.zeros(DIM, np.float32)]})
+    with pytest.raises(InvalidInputError, match="key 5"):
+        t.create_index("emb", metric="cosine")
+    assert t.indexes == ()
+    t.create_index("emb", metric="l2")  # l2 takes it
+
+
+def test_interrupted_build_leaves_no_index(db):
+    t, _ = make_table(db, 20000)
+
+    def interrupt(done, total):
+        if done > 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _core.create_vector_index(db._live_handle(), "obs", "emb", "l2", 16, 200, None, interrupt)
+    assert t.indexes == ()
+    t.create_index("emb", m=8, ef_construction=50)
+    assert t.indexes[0].rows == 20000
+
+
+def test_drop_index_and_table(tmp_path):
+    path = tmp_path / "db"
+    with embodb.connect(str(path)) as db:
+        t, data = make_table(db, 300)
+        t.create_index("emb")
+        t.create_index("bucket")
+        assert sorted(ix.kind for ix in t.indexes) == ["hnsw", "ordered"]
+        t.drop_index("emb")
+        assert [ix.kind for ix in t.indexes] == ["ordered"]
+        assert not any(p.name.startswith("vector-") for p in path.iterdir())
+        assert "exact" in t.search(data[0]).explain()  # still searchable, exactly
+        t.create_index("emb")
+        assert any(p.name.startswith("vector-") for p in path.iterdir())
+        db.drop_table("obs")
+        assert not any(p.name.startswith("vector-") for p in path.iterdir())
+        with pytest.raises(NotFoundError):
+            db.create_table("x", {"id": "int64", "v": embodb.vector(2)}, primary_key="id").drop_index("v")
+
+
+def test_snapshots_and_transactions_search_exactly(db):
+    t, data = make_table(db, 500)
+    t.create_index("emb")
+    with db.snapshot() as snap:
+        old = snap.table("obs")
+        t.delete(list(range(250)))
+        keys, _ = old.knn(data[:1], 500)
+        assert keys.shape == (1, 500), "the snapshot still has every row"
+        assert "another" in old.search(data[0]).explain()
+    assert t.knn(data[:1], 500)[0].shape == (1, 250)
+
+
+def test_string_keys(db):
+    t = db.create_table("docs", {"name": "string", "emb": embodb.vector(4)}, primary_key="name")
+    t.insert({"name": ["a", "b", "c"], "emb": np.eye(4, dtype=np.float32)[:3]})
+    t.create_index("emb", metric="cosine")
+    keys, dist = t.knn(np.eye(4, dtype=np.float32)[:2], 2)
+    assert keys[0, 0] == "a" and keys[1, 0] == "b"
+
+
+def test_search_without_an_index_is_exact(db):
+    t, data = make_table(db, 400)
+    keys, _ = t.knn(data[:5], 3, metric="cosine")
+    assert np.array_equal(keys, brute_force(data, np.arange(400), data[:5], 3, "cosine"))
+    assert "no vector index" in t.search(data[0]).explain()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["upsert", "delete"]), st.lists(st.integers(0, 60), min_size=1,
+                                                                           max_size=20)), max_size=12))
+def test_index_always_agrees_with_the_table(ops):
+    with embodb.connect(":memory:") as db:
+        t = db.create_table("t", {"id": "int64", "emb": embodb.vector(4)}, primary_key="id")
+        t.create_index("emb", m=4, ef_construction=16)
+        rng = np.random.default_rng(len(ops))
+        for op, ids in ops:
+            if op == "upsert":
+                t.upsert({"id": ids, "emb": rng.standard_normal((len(ids), 4)).astype(np.float32)})
+            else:
+                t.delete(ids)
+        rows = set(t.to_numpy()["id"].tolist())
+        keys, _ = t.knn(np.zeros((1, 4), np.float32), 100)
+        assert set(keys[0].tolist()) == rows
+        assert t.indexes[0].rows == len(rows)
