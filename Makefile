@@ -65,13 +65,14 @@ test-slow: build test-cpp
 demo: build
 	$(VPY) -m embodb.demo
 
-$(STAMPS)/bench-deps-2: $(STAMPS)/venv
-	$(VPY) -m pip install -q rocksdict lmdb duckdb lancedb motedb-python pyarrow pandas
+$(STAMPS)/bench-deps-3: $(STAMPS)/venv
+	$(VPY) -m pip install -q rocksdict lmdb duckdb lancedb motedb-python pyarrow pandas hnswlib faiss-cpu usearch
 	@touch $@
 
-bench: build $(STAMPS)/bench-deps-2
+bench: build $(STAMPS)/bench-deps-3
 	$(VPY) benchmarks/bench_kv.py
 	$(VPY) benchmarks/bench_table.py
+	$(VPY) benchmarks/bench_vector.py
 
 clean:
 	rm -rf build $(STAMPS)
