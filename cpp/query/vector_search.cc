@@ -33,15 +33,6 @@ size_t EfOf(const KnnRequest& r) { return std::max(r.k, r.ef != 0 ? r.ef : kDefa
 // Candidates an sq8 graph returns for re-ranking with float vectors.
 size_t RerankCount(size_t k) { return std::max(3 * k, k + 20); }
 
-bool NormalizeInPlace(float* v, size_t dim) {
-  double norm = 0;
-  for (size_t i = 0; i < dim; i++) norm += double{v[i]} * v[i];
-  if (norm == 0) return false;
-  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-  for (size_t i = 0; i < dim; i++) v[i] *= inv;
-  return true;
-}
-
 // The queries checked and, for cosine, normalized.
 Status PrepareQueries(const KnnRequest& r, size_t dim, index::Metric metric, std::vector<float>* out) {
   out->assign(r.queries, r.queries + r.nq * dim);
@@ -53,7 +44,7 @@ Status PrepareQueries(const KnnRequest& r, size_t dim, index::Metric metric, std
                                        std::to_string(i) + ")");
       }
     }
-    if (metric == index::Metric::kCosine && !NormalizeInPlace(v, dim)) {
+    if (metric == index::Metric::kCosine && !index::Normalize(v, dim)) {
       return Status::InvalidArgument("query " + std::to_string(q) +
                                      " is a zero vector, which has no direction: the metric is cosine");
     }
@@ -99,7 +90,7 @@ Status ExactPath(const catalog::TableDefPtr& table, size_t column, txn::Reader* 
       const size_t at = matrix.size();
       matrix.resize(at + dim);
       std::memcpy(matrix.data() + at, vec.Fixed(i), dim * sizeof(float));
-      if (metric == index::Metric::kCosine && !NormalizeInPlace(matrix.data() + at, dim)) {
+      if (metric == index::Metric::kCosine && !index::Normalize(matrix.data() + at, dim)) {
         matrix.resize(at);  // a zero vector has no cosine distance to anything: it is never a neighbour
         continue;
       }
@@ -216,7 +207,7 @@ class GraphSearch {
       EMBODB_RETURN_IF_ERROR(table::ReadField(table_->schema, rows[i], index_.column(), &field));
       if (field.size() != dim_ * sizeof(float)) return Status::Corruption("an indexed row has no vector");
       std::memcpy(v.data(), field.data(), field.size());
-      if (metric_ == index::Metric::kCosine) NormalizeInPlace(v.data(), dim_);
+      if (metric_ == index::Metric::kCosine) index::Normalize(v.data(), dim_);
       (*hits)[i].distance = distance(query, v.data(), dim_);
     }
     return Status::OK();
@@ -246,20 +237,6 @@ class GraphSearch {
   index::NodeSet allowed_;
   mutable std::once_flag all_live_once_;
   mutable std::vector<uint32_t> all_live_;
-};
-
-// Holds a snapshot of the database until destroyed.
-class HeldSnapshot {
- public:
-  explicit HeldSnapshot(lsm::DB* db) : db_(db), sequence_(db->GetSnapshot()) {}
-  ~HeldSnapshot() { db_->ReleaseSnapshot(sequence_); }
-  HeldSnapshot(const HeldSnapshot&) = delete;
-  HeldSnapshot& operator=(const HeldSnapshot&) = delete;
-  lsm::SequenceNumber sequence() const { return sequence_; }
-
- private:
-  lsm::DB* db_;
-  lsm::SequenceNumber sequence_;
 };
 
 // Fills result from per-query hits (each exactly result->k long) and reads
@@ -314,7 +291,7 @@ Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorInd
   }
   auto lock = index->ReadLock();
   EMBODB_RETURN_IF_ERROR(index->health());
-  const HeldSnapshot snapshot(db);  // under the lock: it shows exactly the rows indexed
+  const txn::HeldSnapshot snapshot(db);  // under the lock: it shows exactly the rows indexed
   txn::SnapshotReader snapshot_reader(db, snapshot.sequence());
   GraphSearch search(*index, &snapshot_reader, table, request);
   if (request.filter) {

@@ -52,20 +52,29 @@ char* EncodeRowTo(const Schema& schema, const std::vector<ColumnView>& cols, siz
   return dst;
 }
 
-Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* const* outs) {
+// Reads the format byte, column count and null bitmap off the front of value.
+static Status ReadRowHeader(std::string_view* value, uint32_t* stored, const char** bitmap) {
   const Status bad = Status::Corruption("bad row encoding");
-  if (value.empty()) return bad;
-  if (static_cast<uint8_t>(value[0]) != kRowFormat) {
-    return Status::NotSupported("row format " + std::to_string(static_cast<uint8_t>(value[0])) +
+  if (value->empty()) return bad;
+  if (static_cast<uint8_t>((*value)[0]) != kRowFormat) {
+    return Status::NotSupported("row format " + std::to_string(static_cast<uint8_t>((*value)[0])) +
                                 " is newer than this embodb understands");
   }
-  value.remove_prefix(1);
+  value->remove_prefix(1);
+  if (!GetVarint32(value, stored)) return bad;
+  const size_t bitmap_bytes = (*stored + 7) / 8;
+  if (value->size() < bitmap_bytes) return bad;
+  *bitmap = value->data();
+  value->remove_prefix(bitmap_bytes);
+  return Status::OK();
+}
+
+Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* const* outs) {
+  const Status bad = Status::Corruption("bad row encoding");
   uint32_t stored = 0;
-  if (!GetVarint32(&value, &stored) || stored > schema.size()) return bad;
-  const size_t bitmap_bytes = (stored + 7) / 8;
-  if (value.size() < bitmap_bytes) return bad;
-  const char* bitmap = value.data();
-  value.remove_prefix(bitmap_bytes);
+  const char* bitmap = nullptr;
+  EMBODB_RETURN_IF_ERROR(ReadRowHeader(&value, &stored, &bitmap));
+  if (stored > schema.size()) return bad;
   for (size_t c = 0; c < schema.size(); c++) {
     ColumnBuffer* out = outs[c];
     if (c >= stored) {
@@ -97,19 +106,10 @@ Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* con
 Status ReadField(const Schema& schema, std::string_view value, size_t column, std::string_view* field) {
   const Status bad = Status::Corruption("bad row encoding");
   *field = {};
-  if (value.empty()) return bad;
-  if (static_cast<uint8_t>(value[0]) != kRowFormat) {
-    return Status::NotSupported("row format " + std::to_string(static_cast<uint8_t>(value[0])) +
-                                " is newer than this embodb understands");
-  }
-  value.remove_prefix(1);
   uint32_t stored = 0;
-  if (!GetVarint32(&value, &stored)) return bad;
+  const char* bitmap = nullptr;
+  EMBODB_RETURN_IF_ERROR(ReadRowHeader(&value, &stored, &bitmap));
   if (column >= stored) return Status::OK();
-  const size_t bitmap_bytes = (stored + 7) / 8;
-  if (value.size() < bitmap_bytes) return bad;
-  const char* bitmap = value.data();
-  value.remove_prefix(bitmap_bytes);
   for (size_t c = 0; c <= column; c++) {
     if ((bitmap[c / 8] >> (c % 8)) & 1) {
       if (c == column) return Status::OK();

@@ -133,13 +133,7 @@ VectorIndex::~VectorIndex() = default;
 Status VectorIndex::health() const { return health_; }
 
 bool VectorIndex::Normalize(float* v) const {
-  if (options_.metric != index::Metric::kCosine) return true;
-  double norm = 0;
-  for (size_t i = 0; i < dim_; i++) norm += double{v[i]} * v[i];
-  if (norm == 0) return false;
-  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-  for (size_t i = 0; i < dim_; i++) v[i] *= inv;
-  return true;
+  return options_.metric != index::Metric::kCosine || index::Normalize(v, dim_);
 }
 
 Status VectorIndex::PrepareQuery(const float* query, float* out) const {

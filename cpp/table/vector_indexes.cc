@@ -23,23 +23,11 @@ uint32_t IndexIdOfFile(const std::string& name) {
   return static_cast<uint32_t>(std::stoul(digits));
 }
 
-// Holds a snapshot of the database until destroyed.
-class HeldSnapshot {
- public:
-  explicit HeldSnapshot(lsm::DB* db) : db_(db), sequence_(db->GetSnapshot()) {}
-  ~HeldSnapshot() { db_->ReleaseSnapshot(sequence_); }
-  HeldSnapshot(const HeldSnapshot&) = delete;
-  HeldSnapshot& operator=(const HeldSnapshot&) = delete;
-  lsm::ReadOptions Read() const {
-    lsm::ReadOptions ro;
-    ro.snapshot = sequence_;
-    return ro;
-  }
-
- private:
-  lsm::DB* db_;
-  lsm::SequenceNumber sequence_;
-};
+lsm::ReadOptions ReadAt(const txn::HeldSnapshot& snapshot) {
+  lsm::ReadOptions ro;
+  ro.snapshot = snapshot.sequence();
+  return ro;
+}
 
 }  // namespace
 
@@ -123,18 +111,18 @@ Result<std::shared_ptr<VectorIndex>> VectorIndexes::Open(const catalog::TableDef
 Status VectorIndexes::Build(const catalog::TableDef& table, VectorIndex* index, uint64_t* covered,
                             const Progress& progress) {
   lsm::DB* db = txns_->db();
-  std::unique_ptr<HeldSnapshot> snapshot;
+  std::unique_ptr<txn::HeldSnapshot> snapshot;
   {
     // The feed number and the snapshot together: changes after the number
     // are replayed at Attach (a change the snapshot holds too is harmless).
     auto exclusive = txns_->BeginExclusive();
     *covered = catalog_->feed()->LastNumber(table.id);
-    snapshot = std::make_unique<HeldSnapshot>(db);
+    snapshot = std::make_unique<txn::HeldSnapshot>(db);
   }
   const std::string prefix = RowKeyPrefix(table.id);
   size_t total = 0;
   if (progress) {
-    auto it = db->NewIterator(snapshot->Read());
+    auto it = db->NewIterator(ReadAt(*snapshot));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) total++;
     EMBODB_RETURN_IF_ERROR(it->status());
     if (!progress(0, total)) return Status::Aborted("the index build was interrupted");
@@ -173,7 +161,7 @@ Status VectorIndexes::Build(const catalog::TableDef& table, VectorIndex* index, 
     if (progress && !progress(done, total)) return Status::Aborted("the index build was interrupted");
     return Status::OK();
   };
-  auto it = db->NewIterator(snapshot->Read());
+  auto it = db->NewIterator(ReadAt(*snapshot));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string_view field;
     EMBODB_RETURN_IF_ERROR(ReadField(table.schema, it->value(), index->column(), &field));

@@ -43,4 +43,18 @@ class SnapshotReader final : public Reader {
   lsm::ReadOptions options_;
 };
 
+// Takes a snapshot of the database and releases it when destroyed.
+class HeldSnapshot {
+ public:
+  explicit HeldSnapshot(lsm::DB* db) : db_(db), sequence_(db->GetSnapshot()) {}
+  ~HeldSnapshot() { db_->ReleaseSnapshot(sequence_); }
+  HeldSnapshot(const HeldSnapshot&) = delete;
+  HeldSnapshot& operator=(const HeldSnapshot&) = delete;
+  lsm::SequenceNumber sequence() const { return sequence_; }
+
+ private:
+  lsm::DB* db_;
+  lsm::SequenceNumber sequence_;
+};
+
 }  // namespace embodb::txn

@@ -1,5 +1,7 @@
 #include "index/vector/distance.h"
 
+#include <cmath>
+
 #include "index/vector/distance_kernels.h"
 
 namespace embodb::index {
@@ -90,6 +92,15 @@ Sq8DotFn Sq8DotKernel(SimdLevel level) { return KernelsOf(level).sq8_dot; }
 DistanceFn DistanceKernel(Metric metric) {
   const LevelKernels& k = KernelsOf(DetectSimdLevel());
   return metric == Metric::kL2 ? k.l2 : k.one_minus_dot;
+}
+
+bool Normalize(float* v, size_t dim) {
+  double norm = 0;
+  for (size_t i = 0; i < dim; i++) norm += double{v[i]} * v[i];
+  if (norm == 0) return false;
+  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+  for (size_t i = 0; i < dim; i++) v[i] *= inv;
+  return true;
 }
 
 }  // namespace embodb::index

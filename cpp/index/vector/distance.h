@@ -52,4 +52,8 @@ Sq8DotFn Sq8DotKernel(SimdLevel level);
 // it returns 1 - a.b.
 DistanceFn DistanceKernel(Metric metric);
 
+// Scales v to unit length (for cosine); false, leaving v alone, when v is
+// the zero vector, which has no direction.
+bool Normalize(float* v, size_t dim);
+
 }  // namespace embodb::index
