@@ -4,6 +4,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "table/key_codec.h"
 #include "table/row_codec.h"
 #include "util/coding.h"
 
@@ -168,8 +169,10 @@ Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const flo
   std::vector<float> prepared(vectors, vectors + keys.size() * dim_);
   for (size_t i = 0; i < keys.size(); i++) {
     if (!Normalize(prepared.data() + i * dim_)) {
-      return Status::InvalidArgument("a zero vector has no direction, so the cosine index on '" + column_name_ +
-                                     "' cannot hold it");
+      return Status::InvalidArgument("the row with key " +
+                                     DecodeKeyValue(schema_.primary_key_column().type, keys[i]).ToString() +
+                                     " holds a zero vector in '" + column_name_ +
+                                     "', which has no direction: a cosine index cannot hold it");
     }
   }
   std::unique_lock l(mu_);

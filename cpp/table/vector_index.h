@@ -80,8 +80,7 @@ class VectorIndex final : public catalog::FeedConsumer {
 
   // Adds rows during a build, before the index is attached to the feed:
   // keys[i] (encoded primary keys, distinct and new) with vectors[i * dim..].
-  // InvalidArgument for a zero vector under cosine, naming nothing: the
-  // caller knows the row.
+  // InvalidArgument, naming the row's key, for a zero vector under cosine.
   Status AddRows(const std::vector<std::string_view>& keys, const float* vectors);
 
   // Readers hold this while they use graph() and keys().

@@ -52,12 +52,23 @@ class VectorIndexTest : public TableFixture {
       vecs_[id] = v;
       vs.insert(vs.end(), v.begin(), v.end());
     }
+    ASSERT_OK(WriteRows(ids, cats, vs));
+  }
+  // Upserts rows of id, cat and vector (dim floats per row).
+  Status WriteRows(const std::vector<int64_t>& ids, const std::vector<int32_t>& cats, const std::vector<float>& vs) {
     InputColumns in;
     in.names = {"id", "cat", "v"};
     in.columns = {ViewOf(ids, T("int64")), ViewOf(cats, T("int32")), ViewOf(vs, T("vector(8)"))};
     in.rows = ids.size();
     std::vector<int64_t> out;
-    ASSERT_OK(Write(*Def(), in, WriteMode::kUpsert, &out));
+    return Write(*Def(), in, WriteMode::kUpsert, &out);
+  }
+  // Small graphs build fast and still reach the recall asked.
+  static VectorIndexOptions SmallGraph() {
+    VectorIndexOptions o;
+    o.m = 8;
+    o.ef_construction = 64;
+    return o;
   }
   void Delete(const std::vector<int64_t>& ids) {
     auto tx = txns_->BeginExclusive();
@@ -187,10 +198,7 @@ TEST(NodeKeysTest, InsertFindEraseAndEncode) {
 TEST_F(VectorIndexTest, BuildsFromRowsAndFollowsWrites) {
   CreateTable();
   Upsert(Range(0, 1500));
-  VectorIndexOptions o;
-  o.m = 8;
-  o.ef_construction = 64;
-  ASSERT_OK(vectors_->Create("t", "v", o).status());
+  ASSERT_OK(vectors_->Create("t", "v", SmallGraph()).status());
   ExpectAgreesWithTable();
   EXPECT_GE(Recall(10), 0.95);
 
@@ -206,10 +214,7 @@ TEST_F(VectorIndexTest, BuildsFromRowsAndFollowsWrites) {
 TEST_F(VectorIndexTest, ManyUpdatesKeepRecall) {
   CreateTable();
   Upsert(Range(0, 1000));
-  VectorIndexOptions o;
-  o.m = 8;
-  o.ef_construction = 64;
-  ASSERT_OK(vectors_->Create("t", "v", o).status());
+  ASSERT_OK(vectors_->Create("t", "v", SmallGraph()).status());
   const double before = Recall(10);
   std::uniform_int_distribution<int64_t> pick(0, 999);
   for (int round = 0; round < 30; round++) {
@@ -264,10 +269,7 @@ TEST_F(VectorIndexTest, FilteredSearchReturnsExactlyK) {
 TEST_F(VectorIndexTest, FilteredGraphSearchOnLargerTables) {
   CreateTable();
   Upsert(Range(0, 20000));
-  VectorIndexOptions o;
-  o.m = 8;
-  o.ef_construction = 64;
-  ASSERT_OK(vectors_->Create("t", "v", o).status());
+  ASSERT_OK(vectors_->Create("t", "v", SmallGraph()).status());
   size_t hit = 0, total = 0;
   for (int i = 0; i < 20; i++) {
     const auto q = Query();
@@ -335,16 +337,7 @@ TEST_F(VectorIndexTest, CosineRefusesZeroVectors) {
   CreateTable();
   Upsert(Range(0, 10));
   vecs_[3] = std::vector<float>(kDim, 0.0f);
-  {
-    std::vector<int64_t> ids = {3};
-    std::vector<int32_t> cats = {3};
-    InputColumns in;
-    in.names = {"id", "cat", "v"};
-    in.columns = {ViewOf(ids, T("int64")), ViewOf(cats, T("int32")), ViewOf(vecs_[3], T("vector(8)"))};
-    in.rows = 1;
-    std::vector<int64_t> out;
-    ASSERT_OK(Write(*Def(), in, WriteMode::kUpsert, &out));
-  }
+  ASSERT_OK(WriteRows({3}, {3}, vecs_[3]));
   VectorIndexOptions o;
   o.metric = index::Metric::kCosine;
   auto created = vectors_->Create("t", "v", o);
@@ -353,15 +346,7 @@ TEST_F(VectorIndexTest, CosineRefusesZeroVectors) {
   EXPECT_TRUE(Def()->derived.empty()) << "a failed build leaves no index";
   Delete({3});
   ASSERT_OK(vectors_->Create("t", "v", o).status());
-  std::vector<int64_t> ids = {20};
-  std::vector<int32_t> cats = {0};
-  std::vector<float> zero(kDim, 0.0f);
-  InputColumns in;
-  in.names = {"id", "cat", "v"};
-  in.columns = {ViewOf(ids, T("int64")), ViewOf(cats, T("int32")), ViewOf(zero, T("vector(8)"))};
-  in.rows = 1;
-  std::vector<int64_t> out;
-  Status s = Write(*Def(), in, WriteMode::kUpsert, &out);
+  Status s = WriteRows({20}, {0}, std::vector<float>(kDim, 0.0f));
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
 }
 

@@ -128,7 +128,6 @@ Status VectorIndexes::Build(const catalog::TableDef& table, VectorIndex* index, 
     if (!progress(0, total)) return Status::Aborted("the index build was interrupted");
   }
   const size_t dim = index->dim();
-  const ColumnType pk_type = table.schema.primary_key_column().type;
   std::string keys_data;
   std::vector<size_t> key_ends;
   std::vector<float> vectors;
@@ -140,20 +139,7 @@ Status VectorIndexes::Build(const catalog::TableDef& table, VectorIndex* index, 
       keys.emplace_back(keys_data.data() + start, end - start);
       start = end;
     }
-    Status s = index->AddRows(keys, vectors.data());
-    if (!s.ok()) {
-      // Name the row: AddRows refuses only a zero cosine vector.
-      for (size_t i = 0; i < keys.size(); i++) {
-        bool zero = true;
-        for (size_t j = 0; j < dim && zero; j++) zero = vectors[i * dim + j] == 0.0f;
-        if (zero) {
-          return Status::InvalidArgument("the row with key " + DecodeKeyValue(pk_type, keys[i]).ToString() +
-                                         " holds a zero vector in '" + index->column_name() +
-                                         "', which has no direction: a cosine index cannot hold it");
-        }
-      }
-      return s;
-    }
+    EMBODB_RETURN_IF_ERROR(index->AddRows(keys, vectors.data()));
     done += keys.size();
     keys_data.clear();
     key_ends.clear();

@@ -163,18 +163,19 @@ class VectorQuery:
         q._columns = names
         return q
 
-    def _run(self, columns: Optional[List[str]]) -> Tuple[Any, Any, List[str]]:
+    def _run(self, columns: Optional[List[str]]) -> Tuple[Any, List[str]]:
+        """The rows of the projection `columns` (None: no rows) and the plan."""
         t = self._table
-        keys, distances, rows, plan = _core.knn(
+        _, _, rows, plan = _core.knn(
             t._db._live_handle(), t._reader, t._name, self._column, self._vector, self._k, self._ef, self._exact,
             self._where, self._metric, columns)
-        return rows, distances, plan
+        return rows, plan
 
     def execute(self) -> Result:
         """Runs the search: the rows, nearest first, with ``_distance`` last
         (or where ``select`` put it)."""
         fetch = None if self._columns is None else [c for c in self._columns if c != DISTANCE]
-        rows, _, _ = self._run(fetch if fetch is not None else self._table.columns)
+        rows, _ = self._run(fetch if fetch is not None else self._table.columns)
         result = Result.of(rows)
         return result if self._columns is None else result.select(self._columns)
 
@@ -195,7 +196,7 @@ class VectorQuery:
 
     def explain(self) -> str:
         """How the search runs (it runs it to find out how many rows match)."""
-        _, _, plan = self._run(None)
+        _, plan = self._run(None)
         steps = list(plan) + [f"keep the {self._k} nearest"]
         if self._columns is not None:
             steps.append("columns " + ", ".join(self._columns))
