@@ -174,8 +174,14 @@ def test_bad_input_is_refused(db):
         t.search(np.zeros(DIM + 1)).to_list()
     with pytest.raises(InvalidInputError, match="NaN"):
         t.knn(np.full((2, DIM), np.nan), 3)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match="k must be a positive integer"):
         t.knn(data[:2], 0)
+    with pytest.raises(InvalidInputError, match="k must be"):
+        t.knn(data[:2], True)
+    with pytest.raises(InvalidInputError, match="ef must be"):
+        t.search(data[0]).ef(2.5)
+    keys, dist = t.knn(data[:2].astype(np.float64).tolist(), np.int64(3), ef=np.int32(20))
+    assert keys.shape == dist.shape == (2, 3) and keys.dtype == np.int64 and dist.dtype == np.float32
     with pytest.raises(InvalidInputError, match="metric"):
         t.create_index("emb", metric="hamming")
     with pytest.raises(InvalidInputError, match="m must be"):

@@ -301,6 +301,18 @@ py::object CellObject(const ColumnView& v, size_t row) {
   return py::none();
 }
 
+py::array ColumnCopy(const ColumnView& v, std::vector<py::ssize_t> shape) {
+  if (v.type.IsVariable()) {
+    py::array out(py::dtype("O"), std::move(shape));
+    auto** cells = static_cast<PyObject**>(out.mutable_data());  // NumPy starts them as NULL
+    for (size_t r = 0; r < v.length; r++) cells[r] = CellObject(v, r).release().ptr();
+    return out;
+  }
+  py::array out(DtypeOf(v.type), std::move(shape));
+  if (v.length > 0) std::memcpy(out.mutable_data(), v.values, v.length * v.type.FixedWidth());
+  return out;
+}
+
 void RegisterResultBatch(py::module_& m) {
   py::class_<table::ResultBatch, BatchPtr>(m, "ResultBatch")
       .def_property_readonly("num_rows", [](const BatchPtr& b) { return b->rows(); })

@@ -45,6 +45,11 @@ table::ColumnView ArrayView(const pybind11::array& array, const std::string& nam
 // cloud (n, channels).
 pybind11::object CellObject(const table::ColumnView& column, size_t row);
 
+// A new NumPy array of shape `shape` (as many cells as the column has rows,
+// none null) holding a copy of the column: of its dtype for fixed-width
+// scalars, of Python objects (as CellObject gives them) for str and bytes.
+pybind11::array ColumnCopy(const table::ColumnView& column, std::vector<pybind11::ssize_t> shape);
+
 void RegisterResultBatch(pybind11::module_& m);
 
 }  // namespace embodb::bindings

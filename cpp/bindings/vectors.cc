@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "bindings/columns.h"
 #include "bindings/database.h"
 #include "bindings/errors.h"
 #include "bindings/table_access.h"
@@ -130,13 +131,14 @@ py::list VectorIndexInfo(const HandlePtr& h, const std::string& table) {
   return out;
 }
 
-// (keys, distances, rows, plan): keys a one-column batch of nq * k primary
-// keys, distances an (nq, k) float32 array, rows a batch of the projection
-// (or None), plan the steps taken.
+// (keys, distances, rows, plan): keys an (nq, k) array of primary keys,
+// distances an (nq, k) float32 array, rows a batch of the projection (or
+// None), plan the steps taken (with explain; else empty).
 py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
               const std::optional<std::string>& column, const py::array_t<float, py::array::c_style>& queries,
               size_t k, size_t ef, bool exact, const std::optional<std::string>& where,
-              const std::optional<std::string>& metric, const std::optional<std::vector<std::string>>& columns) {
+              const std::optional<std::string>& metric, const std::optional<std::vector<std::string>>& columns,
+              bool explain) {
   auto def = FindTable(h, table);
   const size_t col = SearchColumn(*def, column);
   const size_t dim = def->schema.column(col).type.param;
@@ -154,6 +156,7 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
   r.k = k;
   r.ef = ef;
   r.exact = exact;
+  r.explain = explain;
   r.filter = ValueOrThrow(CompileWhere(*def, where));
   if (metric) {
     r.metric = MetricArg(*metric);
@@ -174,14 +177,13 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
   query::KnnResult result;
   RunWithoutGil([&] { return query::RunKnn(def, col, ix.get(), db, rd.get(), latest, r, &result); });
 
-  const table::ColumnType pk_type = def->schema.primary_key_column().type;
-  auto keys = std::make_shared<table::ResultBatch>();
-  keys->names.push_back(def->schema.primary_key_column().name);
-  keys->columns.emplace_back(pk_type);
+  const std::vector<py::ssize_t> shape = {static_cast<py::ssize_t>(r.nq), static_cast<py::ssize_t>(result.k)};
+  table::ColumnBuffer key_column(def->schema.primary_key_column().type);
   for (const std::string& key : result.keys) {
-    if (!table::DecodeKeyInto(key, &keys->columns[0])) ThrowIfError(Status::Corruption("bad key in a search result"));
+    if (!table::DecodeKeyInto(key, &key_column)) ThrowIfError(Status::Corruption("bad key in a search result"));
   }
-  py::array_t<float> distances({static_cast<py::ssize_t>(r.nq), static_cast<py::ssize_t>(result.k)});
+  py::array keys = ColumnCopy(key_column.view(), shape);
+  py::array_t<float> distances(shape);
   std::copy(result.distances.begin(), result.distances.end(), distances.mutable_data());
   py::object rows = py::none();
   if (columns) {
@@ -206,7 +208,8 @@ void RegisterVectors(py::module_& m) {
   });
   m.def("vector_indexes", &VectorIndexInfo);
   m.def("knn", &Knn, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("queries"),
-        py::arg("k"), py::arg("ef"), py::arg("exact"), py::arg("where"), py::arg("metric"), py::arg("columns"));
+        py::arg("k"), py::arg("ef"), py::arg("exact"), py::arg("where"), py::arg("metric"), py::arg("columns"),
+        py::arg("explain") = false);
 }
 
 }  // namespace embodb::bindings

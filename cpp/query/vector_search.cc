@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "index/vector/exact_search.h"
 #include "query/table_scan.h"
@@ -143,8 +144,8 @@ class GraphSearch {
   }
 
   // Decides between exact distances to the matches and a filtered graph
-  // search; returns the plan's text.
-  std::string Choose(bool filtered) {
+  // search; with explain, returns the plan's text.
+  std::string Choose(bool filtered, bool explain) {
     filtered_ = filtered;
     const size_t live = graph_.live();
     candidates_ = filtered ? matching_.size() : live;
@@ -152,6 +153,7 @@ class GraphSearch {
     const double m = static_cast<double>(candidates_);
     // A filtered beam visits about ef * 2m / selectivity nodes; exact work is m.
     exact_ = filtered && m * m <= ef * 2.0 * graph_.options().m * static_cast<double>(live);
+    if (!explain) return {};
     if (!filtered) {
       return "graph search of the hnsw index on '" + index_.column_name() + "' (" + std::to_string(live) +
              " rows), ef=" + std::to_string(EfOf(r_));
@@ -280,36 +282,50 @@ Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorInd
   if (index == nullptr || !latest || request.exact) {
     size_t rows = 0;
     EMBODB_RETURN_IF_ERROR(ExactPath(table, column, reader, request, metric, queries, &tops, &rows));
-    std::string why = index == nullptr ? "no vector index on '" + table->schema.column(column).name + "'"
-                      : !latest        ? "the index holds the latest state only, and this reads another"
-                                       : "requested";
-    result->plan.push_back("exact distances (" + MetricText(metric) + ") to every row" +
-                           (request.filter ? " that passes the filter" : "") + ": " + std::to_string(rows) +
-                           " rows (" + why + ")");
+    if (request.explain) {
+      std::string why = index == nullptr ? "no vector index on '" + table->schema.column(column).name + "'"
+                        : !latest        ? "the index holds the latest state only, and this reads another"
+                                         : "requested";
+      result->plan.push_back("exact distances (" + MetricText(metric) + ") to every row" +
+                             (request.filter ? " that passes the filter" : "") + ": " + std::to_string(rows) +
+                             " rows (" + why + ")");
+    }
     result->k = tops.empty() ? std::min(request.k, rows) : tops[0].size();
     return Finish(*table, reader, request, &tops, result);
   }
+  const bool sq8 = index->options().quantization == index::Quantization::kSq8;
   auto lock = index->ReadLock();
   EMBODB_RETURN_IF_ERROR(index->health());
-  const txn::HeldSnapshot snapshot(db);  // under the lock: it shows exactly the rows indexed
-  txn::SnapshotReader snapshot_reader(db, snapshot.sequence());
-  GraphSearch search(*index, &snapshot_reader, table, request);
+  // Under the lock: the snapshot shows exactly the rows indexed.
+  std::optional<txn::HeldSnapshot> snapshot;
+  std::optional<txn::SnapshotReader> snapshot_reader;
+  if (request.filter || sq8 || request.projection != nullptr) {
+    snapshot.emplace(db);
+    snapshot_reader.emplace(db, snapshot->sequence());
+  }
+  txn::Reader* rows_reader = snapshot_reader ? &*snapshot_reader : nullptr;
+  GraphSearch search(*index, rows_reader, table, request);
   if (request.filter) {
     EMBODB_RETURN_IF_ERROR(search.Match());
-    result->plan.push_back("find the rows that pass the filter: " +
-                           PlanScan(*table, request.filter.get()).Explain(*table, request.filter.get())[0]);
+    if (request.explain) {
+      result->plan.push_back("find the rows that pass the filter: " +
+                             PlanScan(*table, request.filter.get()).Explain(*table, request.filter.get())[0]);
+    }
   }
-  result->plan.push_back(search.Choose(request.filter != nullptr) + ", metric " + MetricText(metric));
-  if (index->options().quantization == index::Quantization::kSq8) {
-    result->plan.push_back("re-rank the sq8 candidates (" + std::to_string(RerankCount(request.k)) +
-                           ") with their float32 vectors from the table");
+  std::string choice = search.Choose(request.filter != nullptr, request.explain);
+  if (request.explain) {
+    result->plan.push_back(choice + ", metric " + MetricText(metric));
+    if (sq8) {
+      result->plan.push_back("re-rank the sq8 candidates (" + std::to_string(RerankCount(request.k)) +
+                             ") with their float32 vectors from the table");
+    }
   }
   result->k = search.ResultCount();
   tops.assign(request.nq, {});
   std::vector<Status> statuses(request.nq);
   ForEachQuery(request.nq, [&](size_t q) { statuses[q] = search.Search(queries.data() + q * dim, &tops[q]); });
   for (const Status& s : statuses) EMBODB_RETURN_IF_ERROR(s);
-  return Finish(*table, &snapshot_reader, request, &tops, result);
+  return Finish(*table, rows_reader, request, &tops, result);
 }
 
 }  // namespace embodb::query

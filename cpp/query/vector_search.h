@@ -18,7 +18,9 @@
 //     the float32 vectors of their rows.
 //
 // With the index, the search holds its read lock and takes the snapshot it
-// reads rows at under it, so the rows found are exactly the rows indexed.
+// reads rows at under it, so the rows found are exactly the rows indexed. A
+// search that reads no rows (no filter, float32 graph, no projection) takes
+// no snapshot: the graph alone answers it.
 #pragma once
 
 #include <memory>
@@ -45,13 +47,14 @@ struct KnnRequest {
   // When set, the rows of the results (schema positions), read at the same
   // state as the search.
   const std::vector<size_t>* projection = nullptr;
+  bool explain = false;  // fill KnnResult::plan
 };
 
 struct KnnResult {
   size_t k = 0;  // results per query: min(request k, rows that can match)
   std::vector<std::string> keys;  // nq * k encoded primary keys, nearest first per query
   std::vector<float> distances;   // nq * k
-  std::vector<std::string> plan;  // the steps taken, for explain()
+  std::vector<std::string> plan;  // with request.explain: the steps taken
   table::ResultBatch rows;        // with a projection: nq * k rows, in result order
 };
 

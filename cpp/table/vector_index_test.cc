@@ -86,6 +86,7 @@ class VectorIndexTest : public TableFixture {
     r.nq = 1;
     r.k = k;
     r.exact = exact;
+    r.explain = plan != nullptr;
     if (!where.empty()) {
       auto f = query::CompileFilter(where, Def()->schema);
       EXPECT_OK(f.status());

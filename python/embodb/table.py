@@ -17,7 +17,7 @@ from ._convert import column_spec, fill_missing, key_spec, table_columns
 from .errors import InvalidInputError, SchemaError
 from .result import Result, format_table, html_table
 from .types import Column, ColumnLike, as_column
-from .vector import IndexInfo, VectorQuery, build_progress, knn_keys, query_matrix
+from .vector import IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
 
 if TYPE_CHECKING:
     from .database import Database
@@ -125,9 +125,8 @@ class Table:
             return
         if kind != "hnsw":
             raise InvalidInputError(f"index kind must be 'ordered' or 'hnsw', not {kind!r}")
-        for name, value in (("m", m), ("ef_construction", ef_construction)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InvalidInputError(f"{name} must be a positive integer, not {value!r}")
+        m = positive_int("m", m)
+        ef_construction = positive_int("ef_construction", ef_construction)
         update, close = build_progress(progress)
         try:
             _core.create_vector_index(handle, self._name, column, metric, m, ef_construction, quantization, update)
@@ -169,16 +168,13 @@ class Table:
         ``(keys, distances)``, both (nq, k'), nearest first, where k' is k or
         the number of rows that can match if fewer. Runs in parallel on all
         cores with the GIL released; ``where`` filters as in :meth:`search`."""
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise InvalidInputError(f"k must be a positive integer, not {k!r}")
-        if ef is not None and (not isinstance(ef, int) or isinstance(ef, bool) or ef < 1):
-            raise InvalidInputError(f"ef must be a positive integer, not {ef!r}")
+        k = positive_int("k", k)
+        ef = 0 if ef is None else positive_int("ef", ef)
         if where is not None:
             where = _filter_text(where)
-        q = query_matrix(queries)
-        keys, distances, _, _ = _core.knn(self._db._live_handle(), self._reader, self._name, column, q, k, ef or 0,
-                                          bool(exact), where, metric, None)
-        return knn_keys(keys, q.shape[0], distances.shape[1]), distances
+        keys, distances, _, _ = _core.knn(self._db._live_handle(), self._reader, self._name, column,
+                                          query_matrix(queries), k, ef, bool(exact), where, metric, None)
+        return keys, distances
 
     # ------------------------------------------------------------ writes
 

@@ -11,6 +11,7 @@ search to them otherwise (``.explain()`` names the plan).
 
 from __future__ import annotations
 
+import operator
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -46,8 +47,28 @@ class IndexInfo:
         return f"IndexInfo({self.column!r}, {self.kind!r}{', ' + params if params else ''}{size})"
 
 
+def positive_int(what: str, value: Any) -> int:
+    """value as an int >= 1 (Python or NumPy integers; not bool), else
+    InvalidInputError naming `what`."""
+    if type(value) is int and value >= 1:
+        return value
+    if not isinstance(value, (bool, np.bool_)):
+        try:
+            n = operator.index(value)
+        except TypeError:
+            n = 0
+        if n >= 1:
+            return n
+    raise InvalidInputError(f"{what} must be a positive integer, not {value!r}")
+
+
 def query_matrix(queries: Any, what: str = "queries") -> np.ndarray:
     """queries as a C-contiguous (nq, dim) float32 array; one vector becomes (1, dim)."""
+    if type(queries) is np.ndarray and queries.dtype == np.float32 and queries.flags.c_contiguous:
+        if queries.ndim == 2:
+            return queries
+        if queries.ndim == 1:
+            return queries.reshape(1, -1)
     try:
         arr = np.asarray(queries, dtype=np.float32)
     except (TypeError, ValueError) as e:
@@ -57,12 +78,6 @@ def query_matrix(queries: Any, what: str = "queries") -> np.ndarray:
     if arr.ndim != 2:
         raise SchemaError(f"{what} must be a vector or an (n, dim) matrix, not an array of shape {arr.shape}")
     return np.ascontiguousarray(arr)
-
-
-def knn_keys(keys_batch: Any, nq: int, k: int) -> np.ndarray:
-    """The key batch of a knn call as an (nq, k) array."""
-    keys = Result.of(keys_batch).to_numpy()[keys_batch.names[0]]
-    return np.asarray(keys).reshape(nq, k)
 
 
 def build_progress(progress: Optional[bool]) -> Tuple[Optional[Callable[[int, int], None]], Callable[[], None]]:
@@ -125,19 +140,15 @@ class VectorQuery:
 
     def limit(self, k: int) -> "VectorQuery":
         """How many neighbours (k)."""
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise InvalidInputError(f"limit must be a positive integer, not {k!r}")
         q = self._copy()
-        q._k = k
+        q._k = positive_int("limit", k)
         return q
 
     def ef(self, n: int) -> "VectorQuery":
         """The width of the graph search (default max(k, 64)): higher finds
         more of the true neighbours, slower."""
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise InvalidInputError(f"ef must be a positive integer, not {n!r}")
         q = self._copy()
-        q._ef = n
+        q._ef = positive_int("ef", n)
         return q
 
     def exact(self, exact: bool = True) -> "VectorQuery":
@@ -163,12 +174,13 @@ class VectorQuery:
         q._columns = names
         return q
 
-    def _run(self, columns: Optional[List[str]]) -> Tuple[Any, List[str]]:
-        """The rows of the projection `columns` (None: no rows) and the plan."""
+    def _run(self, columns: Optional[List[str]], explain: bool = False) -> Tuple[Any, List[str]]:
+        """The rows of the projection `columns` (None: no rows) and, with
+        explain, the plan."""
         t = self._table
         _, _, rows, plan = _core.knn(
             t._db._live_handle(), t._reader, t._name, self._column, self._vector, self._k, self._ef, self._exact,
-            self._where, self._metric, columns)
+            self._where, self._metric, columns, explain)
         return rows, plan
 
     def execute(self) -> Result:
@@ -196,7 +208,7 @@ class VectorQuery:
 
     def explain(self) -> str:
         """How the search runs (it runs it to find out how many rows match)."""
-        _, plan = self._run(None)
+        _, plan = self._run(None, explain=True)
         steps = list(plan) + [f"keep the {self._k} nearest"]
         if self._columns is not None:
             steps.append("columns " + ", ".join(self._columns))

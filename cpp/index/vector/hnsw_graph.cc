@@ -137,7 +137,7 @@ std::vector<Neighbor> HnswGraph::Search(const float* query, size_t k, size_t ef,
     thread_local std::vector<Candidate> results;
     auto keep = [&](uint32_t node) { return flags_[node] == kLive && (allowed == nullptr || allowed->Contains(node)); };
     SearchLayer<false>(space, at, d, std::max(ef, k), 0, keep, &results);
-    std::sort(results.begin(), results.end(), NearerFirst);
+    std::sort(results.begin(), results.end(), NearerOrder());
     if (results.size() > k) results.resize(k);
     out.reserve(results.size());
     for (const Candidate& c : results) out.push_back({c.distance, c.node});

@@ -143,6 +143,8 @@ class HnswGraph {
   // Copies n's links at level to out (room for MaxLinks(level)); returns the count.
   template <bool kLocked>
   uint32_t CopyLinks(uint32_t n, int level, uint32_t* out) const;
+  template <bool kLocked>
+  const uint32_t* ReadLinks(uint32_t n, int level, uint32_t* buffer, uint32_t* count) const;
   template <bool kLocked, typename Space>
   uint32_t GreedyClosest(const Space& space, uint32_t entry, float* distance, int level) const;
   template <bool kLocked, typename Space, typename Keep>

@@ -40,7 +40,7 @@ void HnswGraph::LinkNodeIn(Space& space, Space& scratch, uint32_t q) {
   for (int l = std::min(level, max_level); l >= 0; l--) {
     SearchLayer<true>(space, at, d, options_.ef_construction, l, keep, &candidates);
     if (candidates.empty()) continue;  // every node met is a tombstone: keep descending from `at`
-    std::sort(candidates.begin(), candidates.end(), NearerFirst);
+    std::sort(candidates.begin(), candidates.end(), NearerOrder());
     at = candidates[0].node;
     d = candidates[0].distance;
     SelectNeighbors(scratch, &candidates, options_.m);
@@ -75,7 +75,7 @@ void HnswGraph::Connect(Space& scratch, uint32_t n, uint32_t q, float distance, 
   merged.push_back({distance, q});
   scratch.SetQueryToNode(n);
   for (uint32_t i = 0; i < count; i++) merged.push_back({scratch.Distance(links[1 + i]), links[1 + i]});
-  std::sort(merged.begin(), merged.end(), NearerFirst);
+  std::sort(merged.begin(), merged.end(), NearerOrder());
   SelectNeighbors(scratch, &merged, max);
   links[0] = static_cast<uint32_t>(merged.size());
   for (size_t i = 0; i < merged.size(); i++) links[1 + i] = merged[i].node;

@@ -48,7 +48,7 @@ size_t HnswGraph::Reclaim() {
           scratch.SetQueryToNode(n);
           candidates.clear();
           for (uint32_t id : ids) candidates.push_back({scratch.Distance(id), id});
-          std::sort(candidates.begin(), candidates.end(), NearerFirst);
+          std::sort(candidates.begin(), candidates.end(), NearerOrder());
           SelectNeighbors(scratch, &candidates, MaxLinks(level));
           links[0] = static_cast<uint32_t>(candidates.size());
           for (size_t j = 0; j < candidates.size(); j++) links[1 + j] = candidates[j].node;

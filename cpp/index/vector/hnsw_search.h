@@ -91,8 +91,14 @@ inline uint32_t TieOrder(uint32_t node) { return node * 0x9e3779b1u; }
 inline bool NearerFirst(const Candidate& a, const Candidate& b) {
   return a.distance < b.distance || (a.distance == b.distance && TieOrder(a.node) < TieOrder(b.node));
 }
-// For std heaps: a max-heap on distance with this; a min-heap with the reverse.
-inline bool FartherFirst(const Candidate& a, const Candidate& b) { return NearerFirst(b, a); }
+// For std heaps (as types, so that the heap operations inline them): a
+// max-heap on distance with NearerOrder; a min-heap with FartherOrder.
+struct NearerOrder {
+  bool operator()(const Candidate& a, const Candidate& b) const { return NearerFirst(a, b); }
+};
+struct FartherOrder {
+  bool operator()(const Candidate& a, const Candidate& b) const { return NearerFirst(b, a); }
+};
 
 template <bool kLocked>
 uint32_t HnswGraph::CopyLinks(uint32_t n, int level, uint32_t* out) const {
@@ -104,13 +110,28 @@ uint32_t HnswGraph::CopyLinks(uint32_t n, int level, uint32_t* out) const {
   return count;
 }
 
+// The links of n at level: in place when nothing links meanwhile (a search),
+// else copied to buffer under the node's lock. Returns the first; sets count.
+template <bool kLocked>
+const uint32_t* HnswGraph::ReadLinks(uint32_t n, int level, uint32_t* buffer, uint32_t* count) const {
+  if constexpr (kLocked) {
+    *count = CopyLinks<true>(n, level, buffer);
+    return buffer;
+  } else {
+    const uint32_t* src = Links(n, level);
+    *count = src[0];
+    return src + 1;
+  }
+}
+
 template <bool kLocked, typename Space>
 uint32_t HnswGraph::GreedyClosest(const Space& space, uint32_t entry, float* distance, int level) const {
-  uint32_t links[129];
+  uint32_t buffer[129];
   bool moved = true;
   while (moved) {
     moved = false;
-    const uint32_t count = CopyLinks<kLocked>(entry, level, links);
+    uint32_t count;
+    const uint32_t* links = ReadLinks<kLocked>(entry, level, buffer, &count);
     for (uint32_t i = 0; i < count; i++) {
       const float d = space.Distance(links[i]);
       if (d < *distance) {
@@ -140,15 +161,19 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
     results->push_back({entry_distance, entry});
     if (ef <= 1) bound = entry_distance;
   }
-  uint32_t links[257];
+  uint32_t buffer[257];
   uint32_t fresh[257];
   while (!frontier.empty()) {
     const Candidate c = frontier.front();
     if (c.distance > bound) break;
-    std::pop_heap(frontier.begin(), frontier.end(), FartherFirst);
+    std::pop_heap(frontier.begin(), frontier.end(), FartherOrder());
     frontier.pop_back();
+    // The next node to expand is likely the new front: its links are
+    // fetched while this one's neighbours are measured.
+    if (!frontier.empty()) __builtin_prefetch(Links(frontier.front().node, level));
 
-    const uint32_t count = CopyLinks<kLocked>(c.node, level, links);
+    uint32_t count;
+    const uint32_t* links = ReadLinks<kLocked>(c.node, level, buffer, &count);
     // The unvisited neighbours first, so that all their vectors are fetched
     // from memory at once.
     uint32_t nfresh = 0;
@@ -163,12 +188,12 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
       const float d = space.Distance(n);
       if (d >= bound) continue;
       frontier.push_back({d, n});
-      std::push_heap(frontier.begin(), frontier.end(), FartherFirst);
+      std::push_heap(frontier.begin(), frontier.end(), FartherOrder());
       if (!keep(n)) continue;
       results->push_back({d, n});
-      std::push_heap(results->begin(), results->end(), NearerFirst);
+      std::push_heap(results->begin(), results->end(), NearerOrder());
       if (results->size() > ef) {
-        std::pop_heap(results->begin(), results->end(), NearerFirst);
+        std::pop_heap(results->begin(), results->end(), NearerOrder());
         results->pop_back();
       }
       if (results->size() == ef) bound = results->front().distance;
