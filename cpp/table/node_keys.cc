@@ -1,5 +1,6 @@
 #include "table/node_keys.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/coding.h"
@@ -58,6 +59,29 @@ void NodeKeys::Grow() {
     bool found;
     slots_[Probe(KeyOf(n), &found)] = n;
   }
+}
+
+void NodeKeys::Renumber(const std::vector<uint32_t>& new_of_old) {
+  for (uint32_t& n : slots_) {
+    if (n != kNone && n != kDeleted) n = new_of_old[n];  // a key keeps its slot: the hash is of the key
+  }
+  const size_t nodes = std::max(new_of_old.size(), present_.size());
+  std::vector<uint8_t> present(nodes, 0);
+  std::vector<uint64_t> fixed(fixed8_ ? nodes : 0);
+  std::vector<std::string> strings(fixed8_ ? 0 : nodes);
+  for (size_t old = 0; old < present_.size(); old++) {
+    if (!present_[old]) continue;
+    const uint32_t n = new_of_old[old];
+    present[n] = 1;
+    if (fixed8_) {
+      fixed[n] = fixed_[old];
+    } else {
+      strings[n] = std::move(strings_[old]);
+    }
+  }
+  present_.swap(present);
+  fixed_.swap(fixed);
+  strings_.swap(strings);
 }
 
 void NodeKeys::Insert(uint32_t node, std::string_view key) {

@@ -40,6 +40,9 @@ class NodeKeys {
     return strings_[node];
   }
   size_t MemoryBytes() const;
+  // Gives node n the number new_of_old[n] (HnswGraph::Reorder), for every n
+  // below new_of_old.size(), which covers every node with a key.
+  void Renumber(const std::vector<uint32_t>& new_of_old);
 
   // Checkpoint encoding (docs/format/hnsw.md, "Owner section of a vector
   // index"): every (node, key) pair. Decode checks that nodes are below

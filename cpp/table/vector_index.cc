@@ -24,6 +24,8 @@ constexpr uint8_t kOwnerVersion = 1;
 // so that small indexes are not rebuilt around every delete).
 constexpr size_t kReclaimFraction = 10;
 constexpr size_t kReclaimFloor = 64;
+// Graphs smaller than this are not renumbered as they grow (they fit in cache).
+constexpr size_t kReorderFloor = 4096;
 
 uint8_t MetricCode(index::Metric m) {
   switch (m) {
@@ -163,6 +165,19 @@ void VectorIndex::AddPrepared(const std::vector<std::string_view>& keys, const f
   std::vector<uint32_t> nodes(n);
   graph_->Add(vectors, n, nodes.data());
   for (size_t i = 0; i < n; i++) keys_.Insert(nodes[i], keys[i]);
+  KeepLocality(false);
+}
+
+void VectorIndex::KeepLocality(bool force) {
+  const size_t slots = graph_->slots();
+  if (!force && (slots < kReorderFloor || slots < 2 * ordered_slots_)) return;
+  keys_.Renumber(graph_->Reorder());
+  ordered_slots_ = slots;
+}
+
+void VectorIndex::Reorder() {
+  std::unique_lock l(mu_);
+  KeepLocality(true);
 }
 
 Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const float* vectors) {
@@ -212,6 +227,7 @@ void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
   covered_ = std::max(covered_.load(), events.back().number);
   if (graph_->tombstones() > kReclaimFloor && graph_->tombstones() > graph_->live() / kReclaimFraction) {
     graph_->Reclaim();
+    KeepLocality(true);  // reclaimed slots are reused by whatever comes next, wherever it belongs
   }
 }
 
@@ -253,6 +269,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::stri
   for (uint32_t n = 0; n < graph->slots(); n++) {
     if (graph->IsLive(n) != keys.Has(n)) return Status::Corruption("checkpoint " + path + ": a live node has no key");
   }
+  ix->ordered_slots_ = graph->slots();  // as saved: renumbered at its build and as it grew
   ix->graph_ = std::move(graph);
   ix->keys_ = std::move(keys);
   ix->covered_ = covered;

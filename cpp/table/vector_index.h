@@ -82,6 +82,10 @@ class VectorIndex final : public catalog::FeedConsumer {
   // keys[i] (encoded primary keys, distinct and new) with vectors[i * dim..].
   // InvalidArgument, naming the row's key, for a zero vector under cosine.
   Status AddRows(const std::vector<std::string_view>& keys, const float* vectors);
+  // Renumbers the graph's nodes for faster searches (HnswGraph::Reorder); a
+  // build ends with it. The index also does it by itself as it grows and
+  // after it reclaims deleted nodes.
+  void Reorder();
 
   // Readers hold this while they use graph() and keys().
   std::shared_lock<std::shared_mutex> ReadLock() const { return std::shared_lock(mu_); }
@@ -119,6 +123,9 @@ class VectorIndex final : public catalog::FeedConsumer {
   void AddPrepared(const std::vector<std::string_view>& keys, const float* vectors, size_t n);
   // Normalizes a cosine vector in place; false when it is zero.
   bool Normalize(float* v) const;
+  // REQUIRES: the write lock. Renumbers the nodes when forced or when the
+  // graph has doubled since it last did (amortized: a constant per node).
+  void KeepLocality(bool force);
 
   const uint32_t table_id_;
   const uint32_t index_id_;
@@ -131,6 +138,7 @@ class VectorIndex final : public catalog::FeedConsumer {
   mutable std::shared_mutex mu_;
   std::unique_ptr<index::HnswGraph> graph_;
   NodeKeys keys_;
+  size_t ordered_slots_ = 0;  // the graph's slots when it was last renumbered
   std::atomic<uint64_t> covered_{0};
   std::atomic<uint64_t> saved_{UINT64_MAX};
   Status health_;

@@ -193,6 +193,23 @@ TEST(NodeKeysTest, InsertFindEraseAndEncode) {
     for (int i = 0; i < 5000; i++) EXPECT_EQ(decoded->Find(key(i)), keys.Find(key(i)));
     in = encoded;
     EXPECT_FALSE(NodeKeys::Decode(&in, 100, fixed8).ok()) << "nodes beyond the graph are refused";
+
+    // Renumbering (as the graph's Reorder does): node n becomes 9999 - n.
+    std::vector<uint32_t> new_of_old(10000);
+    for (uint32_t n = 0; n < 10000; n++) new_of_old[n] = 9999 - n;
+    keys.Renumber(new_of_old);
+    EXPECT_EQ(decoded->size(), keys.size());
+    for (int i = 0; i < 5000; i++) {
+      const uint32_t want = i % 3 == 0 ? NodeKeys::kNone : static_cast<uint32_t>(9999 - i * 2);
+      EXPECT_EQ(keys.Find(key(i)), want) << i;
+      if (want != NodeKeys::kNone) {
+        EXPECT_TRUE(keys.Has(want));
+        EXPECT_EQ(keys.KeyOf(want), key(i));
+      }
+    }
+    EXPECT_FALSE(keys.Has(0));
+    keys.Insert(0, key(-1));  // and it goes on
+    EXPECT_EQ(0u, keys.Find(key(-1)));
   }
 }
 

@@ -161,7 +161,9 @@ Status VectorIndexes::Build(const catalog::TableDef& table, VectorIndex* index, 
     if (key_ends.size() == kBuildChunk) EMBODB_RETURN_IF_ERROR(flush());
   }
   EMBODB_RETURN_IF_ERROR(it->status());
-  return flush();
+  EMBODB_RETURN_IF_ERROR(flush());
+  index->Reorder();
+  return Status::OK();
 }
 
 Status VectorIndexes::Checkpoint(VectorIndex* index) {

@@ -99,6 +99,10 @@ class HnswGraph {
   bool IsLive(uint32_t n) const { return n < flags_.size() && flags_[n] == kLive; }
   // Reconnects around every tombstone and frees its slot. Returns how many.
   size_t Reclaim();
+  // Renumbers the nodes so that neighbours have nearby numbers (breadth-first
+  // from the entry; free slots last), which makes searches faster. Returns
+  // the new number of every old one (indexed by old number, slots() long).
+  std::vector<uint32_t> Reorder();
 
   // The k live nodes nearest to query (dim floats) found with a beam of
   // max(ef, k), nearest first; with `allowed`, only its members are returned
@@ -153,6 +157,9 @@ class HnswGraph {
   // Calls f with the distance space of this graph's quantization.
   template <typename F>
   decltype(auto) WithSpace(F&& f) const;
+
+  // The new number of every node for Reorder (hnsw_reorder.cc).
+  std::vector<uint32_t> LocalityOrder() const;
 
   // Linking (hnsw_link.cc).
   void LinkNode(uint32_t q, const float* vector);

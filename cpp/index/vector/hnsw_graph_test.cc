@@ -149,6 +149,59 @@ TEST(HnswGraphTest, RemovedNodesNeverReturnAndReclaimKeepsRecall) {
   EXPECT_GE(f.Recall(queries, 10, 128), 0.95);
 }
 
+TEST(HnswGraphTest, ReorderRenumbersNodesAndKeepsEverythingElse) {
+  for (Quantization q : {Quantization::kNone, Quantization::kSq8}) {
+    Fixture f(Options(Metric::kL2, q), 5000, 21);
+    for (uint32_t n = 0; n < 5000; n += 4) f.graph.Remove(n);
+    f.graph.Reclaim();                                              // free slots
+    for (uint32_t n = 1; n < 5000; n += 10) f.graph.Remove(n);  // and tombstones
+    const auto queries = Clustered(60, f.dim, 22, false);
+    std::vector<std::vector<Neighbor>> before;
+    for (size_t i = 0; i < 60; i++) before.push_back(f.graph.Search(&queries[i * f.dim], 10, 64));
+    const size_t live = f.graph.live(), tombstones = f.graph.tombstones();
+    std::vector<float> stored_before(5000 * f.dim);
+    for (uint32_t n = 0; n < 5000; n++) f.graph.GetVector(n, &stored_before[n * f.dim]);
+
+    const std::vector<uint32_t> new_of_old = f.graph.Reorder();
+    ASSERT_EQ(5000u, new_of_old.size());
+    std::vector<bool> taken(5000, false);
+    for (uint32_t n = 0; n < 5000; n++) {
+      ASSERT_LT(new_of_old[n], 5000u);
+      ASSERT_FALSE(taken[new_of_old[n]]) << "not a permutation";
+      taken[new_of_old[n]] = true;
+    }
+    EXPECT_EQ(live, f.graph.live());
+    EXPECT_EQ(tombstones, f.graph.tombstones());
+    const size_t used = live + tombstones;
+    for (uint32_t old = 0; old < 5000; old++) {
+      const uint32_t n = new_of_old[old];
+      const bool was_free = old % 4 == 0;
+      EXPECT_EQ(was_free, n >= used) << "free slots go last";
+      EXPECT_EQ(!was_free && old % 10 != 1, f.graph.IsLive(n));
+      if (was_free) continue;
+      std::vector<float> v(f.dim);
+      f.graph.GetVector(n, v.data());
+      EXPECT_TRUE(std::equal(v.begin(), v.end(), &stored_before[old * f.dim])) << "node " << old;
+    }
+    // The same graph: the same searches find the same nodes, renumbered.
+    for (size_t i = 0; i < 60; i++) {
+      const auto after = f.graph.Search(&queries[i * f.dim], 10, 64);
+      ASSERT_EQ(before[i].size(), after.size());
+      for (size_t j = 0; j < after.size(); j++) {
+        EXPECT_EQ(new_of_old[before[i][j].id], after[j].id);
+        EXPECT_EQ(before[i][j].distance, after[j].distance);
+      }
+    }
+    // It goes on: new nodes take the free slots, lowest first, and reclaiming works.
+    std::vector<float> more = Clustered(20, f.dim, 23, false);
+    std::vector<uint32_t> nodes(20);
+    f.graph.Add(more.data(), 20, nodes.data());
+    for (size_t i = 0; i < 20; i++) EXPECT_EQ(used + i, nodes[i]);
+    EXPECT_EQ(tombstones, f.graph.Reclaim());
+    EXPECT_EQ(live + 20, f.graph.live());
+  }
+}
+
 TEST(HnswGraphTest, RecallDoesNotDecayThroughChurn) {
   // Twenty rounds that each replace a tenth of the nodes by new vectors (an
   // update is a removal and an add), reclaiming after each.
