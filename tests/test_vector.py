@@ -289,3 +289,14 @@ def test_index_always_agrees_with_the_table(ops):
         keys, _ = t.knn(np.zeros((1, 4), np.float32), 100)
         assert set(keys[0].tolist()) == rows
         assert t.indexes[0].rows == len(rows)
+
+
+def test_knn_on_one_thread_equals_every_thread(db):
+    t, data = make_table(db, 3000)
+    t.create_index("emb", m=8, ef_construction=64)
+    queries = clustered(200, seed=9)
+    keys, dist = t.knn(queries, 7)
+    one_keys, one_dist = t.knn(queries, 7, threads=1)
+    assert np.array_equal(keys, one_keys) and np.array_equal(dist, one_dist)
+    with pytest.raises(InvalidInputError, match="threads must be"):
+        t.knn(queries, 7, threads=0)

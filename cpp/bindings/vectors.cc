@@ -2,6 +2,7 @@
 // (Table.create_index(..., "hnsw"), Table.search, Table.knn).
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
+#include <tbb/task_arena.h>
 
 #include <optional>
 
@@ -138,7 +139,7 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
               const std::optional<std::string>& column, const py::array_t<float, py::array::c_style>& queries,
               size_t k, size_t ef, bool exact, const std::optional<std::string>& where,
               const std::optional<std::string>& metric, const std::optional<std::vector<std::string>>& columns,
-              bool explain) {
+              bool explain, size_t threads) {
   auto def = FindTable(h, table);
   const size_t col = SearchColumn(*def, column);
   const size_t dim = def->schema.column(col).type.param;
@@ -175,7 +176,12 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
   ReaderArg rd = MakeReader(h, reader);
   lsm::DB* db = &h->Db();
   query::KnnResult result;
-  RunWithoutGil([&] { return query::RunKnn(def, col, ix.get(), db, rd.get(), latest, r, &result); });
+  RunWithoutGil([&] {
+    auto run = [&] { return query::RunKnn(def, col, ix.get(), db, rd.get(), latest, r, &result); };
+    if (threads == 0 || r.nq == 1) return run();
+    tbb::task_arena arena(static_cast<int>(threads));  // the queries' parallel_for runs on this many threads
+    return arena.execute(run);
+  });
 
   const std::vector<py::ssize_t> shape = {static_cast<py::ssize_t>(r.nq), static_cast<py::ssize_t>(result.k)};
   table::ColumnBuffer key_column(def->schema.primary_key_column().type);
@@ -209,7 +215,7 @@ void RegisterVectors(py::module_& m) {
   m.def("vector_indexes", &VectorIndexInfo);
   m.def("knn", &Knn, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("queries"),
         py::arg("k"), py::arg("ef"), py::arg("exact"), py::arg("where"), py::arg("metric"), py::arg("columns"),
-        py::arg("explain") = false);
+        py::arg("explain") = false, py::arg("threads") = 0);
 }
 
 }  // namespace embodb::bindings

@@ -163,17 +163,21 @@ class Table:
         return VectorQuery(self, vector, column)
 
     def knn(self, queries: Any, k: int = 10, where: Optional[str] = None, column: Optional[str] = None, *,
-            ef: Optional[int] = None, exact: bool = False, metric: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
+            ef: Optional[int] = None, exact: bool = False, metric: Optional[str] = None,
+            threads: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
         """The k nearest rows of each row of ``queries`` (an (nq, dim) array):
         ``(keys, distances)``, both (nq, k'), nearest first, where k' is k or
-        the number of rows that can match if fewer. Runs in parallel on all
-        cores with the GIL released; ``where`` filters as in :meth:`search`."""
+        the number of rows that can match if fewer. Runs in parallel with the
+        GIL released, on every core or on ``threads`` of them; ``where``
+        filters as in :meth:`search`."""
         k = positive_int("k", k)
         ef = 0 if ef is None else positive_int("ef", ef)
+        threads = 0 if threads is None else positive_int("threads", threads)
         if where is not None:
             where = _filter_text(where)
         keys, distances, _, _ = _core.knn(self._db._live_handle(), self._reader, self._name, column,
-                                          query_matrix(queries), k, ef, bool(exact), where, metric, None)
+                                          query_matrix(queries), k, ef, bool(exact), where, metric, None, False,
+                                          threads)
         return keys, distances
 
     # ------------------------------------------------------------ writes
