@@ -54,12 +54,17 @@ test-cpp: build
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 endif
 
-test-py: build
+# What the notebooks need (tests/test_notebooks.py runs them).
+$(STAMPS)/notebook-deps: $(STAMPS)/venv
+	$(VPY) -m pip install -q matplotlib tqdm hnswlib
+	@touch $@
+
+test-py: build $(STAMPS)/notebook-deps
 	$(VPY) -m pytest tests -m "not slow"
 
 test: test-cpp test-py
 
-test-slow: build test-cpp
+test-slow: build test-cpp $(STAMPS)/notebook-deps
 	EMBODB_HYPOTHESIS_PROFILE=slow $(VPY) -m pytest tests
 
 demo: build

@@ -8,3 +8,5 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert "300 rows" in out
     assert "use the index on label" in out  # the planner picked the new index
     assert "episode 2 still has 100 frames" in out  # the failed transaction rolled back
+    assert "5 of 5 as exact search" in out  # the filtered semantic search (exact plan at this size)
+    assert "100% of the neighbours show the same object" in out

@@ -6,7 +6,8 @@ Each camera frame becomes one row: a timestamp, the episode, the robot's pose
 (a point3 and a quaternion), seven joint readings, a text label of what the
 gripper sees, a 384-d embedding of the image and a small LiDAR point cloud.
 Frames arrive one second (30 frames) per insert, as a recorder would write
-them. Later issues add vector, spatial and text indexes to the same table.
+them. The embeddings get an HNSW index and a filtered semantic search; later
+issues add spatial and text indexes to the same table.
 """
 
 from __future__ import annotations
@@ -124,6 +125,24 @@ def run(path: str, frames: int) -> None:
         print(f"    embeddings {emb['embedding'].shape} {emb['embedding'].dtype}, owns data: "
               f"{emb['embedding'].flags.owndata}; nearest: {near.tolist()} "
               f"(labels {[frames_t.get(int(f))['label'] for f in near]})")
+
+        with step("an hnsw index on the embeddings (cosine), over the rows there"):
+            frames_t.create_index("embedding", "hnsw", metric="cosine", progress=False)
+        target = emb["embedding"][0]
+        similar = frames_t.search(target).where("episode = 2").limit(5)
+        with step("the 5 frames of episode 2 most like frame 0 (search + where)"):
+            found = similar.select("frame", "label", "_distance").to_list()
+        exact = similar.exact().select("frame").to_numpy()["frame"]
+        agree = len(set(exact.tolist()) & {r["frame"] for r in found})
+        print(f"    {[(r['frame'], r['label'], round(r['_distance'], 3)) for r in found]} "
+              f"({agree} of 5 as exact search)")
+        for line in similar.explain().splitlines():
+            print(f"      {line}")
+        with step(f"the 5 nearest frames of each of the {frames} frames (knn, every core)"):
+            keys, _ = frames_t.knn(emb["embedding"], 5)
+        labels = np.asarray(data["label"])
+        alike = np.mean(labels[keys] == labels[emb["frame"]][:, None])
+        print(f"    {alike:.0%} of the neighbours show the same object as the frame")
 
         with db.snapshot() as snap:
             with step("relabel the cups of episode 0 as mugs (update ... where)"):
