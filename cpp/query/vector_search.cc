@@ -144,8 +144,8 @@ class GraphSearch {
   }
 
   // Decides between exact distances to the matches and a filtered graph
-  // search; with explain, returns the plan's text.
-  std::string Choose(bool filtered, bool explain) {
+  // search (filtered: Match ran).
+  void Choose(bool filtered) {
     filtered_ = filtered;
     const size_t live = graph_.live();
     candidates_ = filtered ? matching_.size() : live;
@@ -153,8 +153,12 @@ class GraphSearch {
     const double m = static_cast<double>(candidates_);
     // A filtered beam visits about ef * 2m / selectivity nodes; exact work is m.
     exact_ = filtered && m * m <= ef * 2.0 * graph_.options().m * static_cast<double>(live);
-    if (!explain) return {};
-    if (!filtered) {
+  }
+
+  // The plan Choose made, for explain().
+  std::string Describe() const {
+    const size_t live = graph_.live();
+    if (!filtered_) {
       return "graph search of the hnsw index on '" + index_.column_name() + "' (" + std::to_string(live) +
              " rows), ef=" + std::to_string(EfOf(r_));
     }
@@ -312,9 +316,9 @@ Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorInd
                              PlanScan(*table, request.filter.get()).Explain(*table, request.filter.get())[0]);
     }
   }
-  std::string choice = search.Choose(request.filter != nullptr, request.explain);
+  search.Choose(request.filter != nullptr);
   if (request.explain) {
-    result->plan.push_back(choice + ", metric " + MetricText(metric));
+    result->plan.push_back(search.Describe() + ", metric " + MetricText(metric));
     if (sq8) {
       result->plan.push_back("re-rank the sq8 candidates (" + std::to_string(RerankCount(request.k)) +
                              ") with their float32 vectors from the table");
