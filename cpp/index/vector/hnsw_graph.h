@@ -99,9 +99,10 @@ class HnswGraph {
   bool IsLive(uint32_t n) const { return n < flags_.size() && flags_[n] == kLive; }
   // Reconnects around every tombstone and frees its slot. Returns how many.
   size_t Reclaim();
-  // Renumbers the nodes so that neighbours have nearby numbers (breadth-first
-  // from the entry; free slots last), which makes searches faster. Returns
-  // the new number of every old one (indexed by old number, slots() long).
+  // Renumbers the nodes so that nodes of one region have nearby numbers
+  // (grouped under the upper-level nodes their descent reaches; free slots
+  // last), which makes searches faster. Returns the new number of every old
+  // one (indexed by old number, slots() long).
   std::vector<uint32_t> Reorder();
 
   // The k live nodes nearest to query (dim floats) found with a beam of

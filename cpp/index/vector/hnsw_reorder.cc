@@ -1,9 +1,15 @@
-// Renumbering nodes for locality (Coleman et al., "Graph Reordering for
-// Cache-Efficient Near Neighbor Search", 2021): a search walks from a node
-// to its neighbours, so numbering nodes in breadth-first order of the
-// level-0 graph puts the records a search reads next to each other, and a
-// search touches fewer cache lines and pages. The graph itself (every link)
-// stays the same: only the numbers change.
+// Renumbering nodes for locality (after Coleman et al., "Graph Reordering
+// for Cache-Efficient Near Neighbor Search", 2021): a search stays in one
+// region of the space, so numbering the nodes of a region together puts the
+// records a search reads next to each other, and it touches fewer cache
+// lines and pages. The regions come from the graph's own hierarchy: each
+// node is filed under the upper-level nodes that the greedy descent for its
+// own vector reaches, level by level from the top (nested groups of about m
+// nodes). Breadth-first order of the level-0 graph gained as much on 100k
+// vectors (about 8%); the hierarchy was kept because its groups are regions
+// at every scale, where a breadth-first layer spans the whole space (not yet
+// measured on larger graphs).
+// The graph itself (every link) stays the same: only the numbers change.
 //
 // The records are permuted in place, cycle by cycle, so a large graph does
 // not need twice its memory.
