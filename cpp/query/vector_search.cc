@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "index/vector/exact_search.h"
+#include "query/evaluator.h"
+#include "query/mask_filter.h"
 #include "query/table_scan.h"
 #include "table/key_codec.h"
 #include "table/row_codec.h"
@@ -19,6 +21,7 @@ namespace {
 
 constexpr size_t kDefaultEf = 64;
 constexpr size_t kScanBatch = 16384;  // rows of the exact path's scan held at once
+constexpr size_t kMatchChunk = MaskFilter::kMaxRows;  // nodes a filter is evaluated on at once (a multiple of 64)
 
 using index::Neighbor;
 
@@ -30,6 +33,28 @@ struct Hit {
 };
 
 size_t EfOf(const KnnRequest& r) { return std::max(r.k, r.ef != 0 ? r.ef : kDefaultEf); }
+
+// Bit i of the result: a[i] & b[i], for 64 bytes of 0 or 1 each (the tail of
+// b past a chunk's end is never read as 1: a is 0 there).
+inline uint64_t PackBytes(const uint8_t* a, const uint8_t* b) {
+  uint64_t bits = 0;
+  for (size_t i = 0; i < 64; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    // Multiplying gathers the low bit of each byte into the top byte, byte 0 lowest.
+    bits |= (((x & y) * 0x0102040810204080ULL) >> 56) << i;
+  }
+  return bits;
+}
+
+// How many of a filtered graph search's estimated node visits (Choose) cost
+// as much as one exact distance to a matching node, and the share of
+// matching nodes below which a filtered graph search measures only those
+// (two-hop). Both measured on
+// 100k x 128 clustered vectors (benchmarks/RESULTS.md, session 10).
+constexpr double kExactCostRatio = 12.0;
+constexpr double kTwoHopBelow = 0.25;
 
 // Candidates an sq8 graph returns for re-ranking with float vectors.
 size_t RerankCount(size_t k) { return std::max(3 * k, k + 20); }
@@ -121,26 +146,39 @@ class GraphSearch {
         dim_(index.dim()), metric_(index.options().metric),
         sq8_(index.options().quantization == index::Quantization::kSq8) {}
 
-  // Finds the nodes of the rows that pass the filter.
+  // Finds the nodes of the rows that pass the filter: over the index's
+  // attributes when they hold every column the filter reads (the result is
+  // cached with the index), else by scanning the table.
   Status Match() {
-    const std::vector<size_t> projection = {table_->schema.primary_key()};
-    TableScan scan(table_, reader_, projection, r_.filter);
-    std::string key;
-    while (true) {
-      auto batch = table::ResultBatch::ForProjection(table_->schema, projection);
-      if (!scan.Next(kScanBatch, &batch)) break;
-      const table::ColumnView pk = batch.columns[0].view();
-      for (size_t i = 0; i < batch.rows(); i++) {
-        key.clear();
-        table::AppendKeyOf(pk, i, &key);
-        const uint32_t node = index_.keys().Find(key);
-        if (node != table::NodeKeys::kNone) matching_.push_back(node);
+    const Filter& filter = *r_.filter;
+    if (index_.attributes().Holds(filter.columns)) {
+      match_source_ = MatchSource::kAttributes;
+      match_ = index_.CachedMatch(filter.text);
+      if (match_) {
+        match_source_ = MatchSource::kCache;
+        return Status::OK();
       }
+      auto found = MatchAttributes();
+      EMBODB_RETURN_IF_ERROR(found.status());
+      match_ = std::move(found).value();
+      index_.CacheMatch(filter.text, match_);
+      return Status::OK();
     }
-    EMBODB_RETURN_IF_ERROR(scan.status());
-    allowed_ = index::NodeSet(graph_.slots());
-    for (uint32_t n : matching_) allowed_.Insert(n);
+    match_source_ = MatchSource::kScan;
+    auto found = MatchByScan();
+    EMBODB_RETURN_IF_ERROR(found.status());
+    match_ = std::move(found).value();
     return Status::OK();
+  }
+
+  // How Match found the rows, for explain().
+  std::string DescribeMatch() const {
+    switch (match_source_) {
+      case MatchSource::kCache: return "the index's cached match of this filter";
+      case MatchSource::kAttributes: return "the filter evaluated over the index's copy of its columns";
+      case MatchSource::kScan: break;
+    }
+    return PlanScan(*table_, r_.filter.get()).Explain(*table_, r_.filter.get())[0];
   }
 
   // Decides between exact distances to the matches and a filtered graph
@@ -148,11 +186,16 @@ class GraphSearch {
   void Choose(bool filtered) {
     filtered_ = filtered;
     const size_t live = graph_.live();
-    candidates_ = filtered ? matching_.size() : live;
+    candidates_ = filtered ? match_->count : live;
+    if (!filtered) return;
     const double ef = static_cast<double>(EfOf(r_));
     const double m = static_cast<double>(candidates_);
-    // A filtered beam visits about ef * 2m / selectivity nodes; exact work is m.
-    exact_ = filtered && m * m <= ef * 2.0 * graph_.options().m * static_cast<double>(live);
+    const double share = live == 0 ? 0.0 : m / static_cast<double>(live);
+    // Work estimates: exact distances to the m matches, against a filtered
+    // beam's ef * 2m / share node visits, of which kExactCostRatio cost
+    // about as much as one exact distance (measured).
+    exact_ = m * m <= ef * 2.0 * graph_.options().m * static_cast<double>(live) / kExactCostRatio;
+    two_hop_ = !exact_ && share < kTwoHopBelow;
   }
 
   // The plan Choose made, for explain().
@@ -165,7 +208,8 @@ class GraphSearch {
     const std::string sel = std::to_string(candidates_) + " of " + std::to_string(live) + " indexed rows match";
     if (exact_) return "exact distances to the matching rows (" + sel + ": cheaper than the graph)";
     return "graph search of the hnsw index on '" + index_.column_name() + "', returning only matching rows (" +
-           sel + "), ef=" + std::to_string(EfOf(r_)) + "; exact if it finds fewer than k";
+           sel + (two_hop_ ? "; measuring only those, reached through the others in two hops" : "") +
+           "), ef=" + std::to_string(EfOf(r_)) + "; exact if it finds fewer than k";
   }
 
   size_t ResultCount() const { return std::min(r_.k, candidates_); }
@@ -177,11 +221,11 @@ class GraphSearch {
     std::vector<Neighbor> found;
     if (want == 0) return Status::OK();
     if (exact_) {
-      found = graph_.SearchAmong(query, c, filtered_ ? matching_ : AllLive());
+      found = graph_.SearchAmong(query, c, filtered_ ? Matching() : AllLive());
     } else {
-      found = graph_.Search(query, c, std::max(EfOf(r_), c), filtered_ ? &allowed_ : nullptr);
+      found = graph_.Search(query, c, std::max(EfOf(r_), c), filtered_ ? &match_->nodes : nullptr, two_hop_);
       if (found.size() < std::min(c, candidates_)) {
-        found = graph_.SearchAmong(query, c, filtered_ ? matching_ : AllLive());
+        found = graph_.SearchAmong(query, c, filtered_ ? Matching() : AllLive());
       }
     }
     out->clear();
@@ -219,6 +263,78 @@ class GraphSearch {
     return Status::OK();
   }
 
+  using FilterMatch = table::VectorIndex::FilterMatch;
+
+  Result<std::shared_ptr<const FilterMatch>> MatchAttributes() const {
+    const table::NodeAttributes& attributes = index_.attributes();
+    const size_t rows = attributes.rows();
+    auto match = std::make_shared<FilterMatch>();
+    match->nodes = index::NodeSet(rows);
+    const size_t chunks = (rows + kMatchChunk - 1) / kMatchChunk;
+    std::vector<Status> statuses(chunks);
+    std::vector<size_t> counts(chunks, 0);
+    const std::unique_ptr<const MaskFilter> mask = MaskFilter::Compile(*r_.filter, table_->schema);
+    // Chunks cover whole words of the set, so threads never share one.
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, chunks, 1), [&](const tbb::blocked_range<size_t>& range) {
+      std::vector<table::ColumnView> views(table_->schema.size());
+      std::vector<uint32_t> selected;
+      std::vector<uint8_t> pass(kMatchChunk), live(kMatchChunk);
+      for (size_t chunk = range.begin(); chunk != range.end(); chunk++) {
+        const size_t begin = chunk * kMatchChunk, n = std::min(rows, begin + kMatchChunk) - begin;
+        attributes.Views(begin, begin + n, &views);
+        if (mask) {
+          mask->Evaluate(views, n, pass.data());
+        } else {
+          selected.clear();
+          statuses[chunk] = EvaluateFilter(*r_.filter, views, n, &selected);
+          std::fill(pass.begin(), pass.end(), 0);
+          for (uint32_t i : selected) pass[i] = 1;
+        }
+        graph_.LiveBytes(begin, n, live.data());
+        std::fill(pass.begin() + static_cast<ptrdiff_t>(n), pass.end(), 0);
+        for (size_t w = 0; w < (n + 63) / 64; w++) {
+          const uint64_t bits = PackBytes(pass.data() + w * 64, live.data() + w * 64);
+          match->nodes.AddWord(begin / 64 + w, bits);
+          counts[chunk] += static_cast<size_t>(__builtin_popcountll(bits));
+        }
+      }
+    });
+    for (size_t chunk = 0; chunk < chunks; chunk++) {
+      EMBODB_RETURN_IF_ERROR(statuses[chunk]);
+      match->count += counts[chunk];
+    }
+    return std::shared_ptr<const FilterMatch>(std::move(match));
+  }
+
+  Result<std::shared_ptr<const FilterMatch>> MatchByScan() const {
+    auto match = std::make_shared<FilterMatch>();
+    match->nodes = index::NodeSet(graph_.slots());
+    const std::vector<size_t> projection = {table_->schema.primary_key()};
+    TableScan scan(table_, reader_, projection, r_.filter);
+    std::string key;
+    while (true) {
+      auto batch = table::ResultBatch::ForProjection(table_->schema, projection);
+      if (!scan.Next(kScanBatch, &batch)) break;
+      const table::ColumnView pk = batch.columns[0].view();
+      for (size_t i = 0; i < batch.rows(); i++) {
+        key.clear();
+        table::AppendKeyOf(pk, i, &key);
+        const uint32_t node = index_.keys().Find(key);
+        if (node == table::NodeKeys::kNone) continue;
+        match->nodes.Insert(node);
+        match->count++;
+      }
+    }
+    EMBODB_RETURN_IF_ERROR(scan.status());
+    return std::shared_ptr<const FilterMatch>(std::move(match));
+  }
+
+  // The matching nodes as a list, ascending (for exact distances).
+  const std::vector<uint32_t>& Matching() const {
+    std::call_once(matching_once_, [&] { match_->nodes.AppendTo(&matching_); });
+    return matching_;
+  }
+
   const std::vector<uint32_t>& AllLive() const {
     std::call_once(all_live_once_, [&] {
       for (uint32_t n = 0; n < graph_.slots(); n++) {
@@ -238,9 +354,13 @@ class GraphSearch {
   const bool sq8_;
   bool filtered_ = false;
   bool exact_ = false;
+  bool two_hop_ = false;
   size_t candidates_ = 0;
-  std::vector<uint32_t> matching_;
-  index::NodeSet allowed_;
+  enum class MatchSource { kScan, kAttributes, kCache };
+  MatchSource match_source_ = MatchSource::kScan;
+  std::shared_ptr<const FilterMatch> match_;  // with a filter
+  mutable std::once_flag matching_once_;
+  mutable std::vector<uint32_t> matching_;
   mutable std::once_flag all_live_once_;
   mutable std::vector<uint32_t> all_live_;
 };
@@ -312,8 +432,7 @@ Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorInd
   if (request.filter) {
     EMBODB_RETURN_IF_ERROR(search.Match());
     if (request.explain) {
-      result->plan.push_back("find the rows that pass the filter: " +
-                             PlanScan(*table, request.filter.get()).Explain(*table, request.filter.get())[0]);
+      result->plan.push_back("find the rows that pass the filter: " + search.DescribeMatch());
     }
   }
   search.Choose(request.filter != nullptr);

@@ -131,4 +131,37 @@ Status ReadField(const Schema& schema, std::string_view value, size_t column, st
   return Status::OK();
 }
 
+Status ReadFields(const Schema& schema, std::string_view value, const std::vector<size_t>& columns,
+                  std::string_view* fields, FieldState* states) {
+  const Status bad = Status::Corruption("bad row encoding");
+  uint32_t stored = 0;
+  const char* bitmap = nullptr;
+  EMBODB_RETURN_IF_ERROR(ReadRowHeader(&value, &stored, &bitmap));
+  size_t next = 0;  // the next of columns to find
+  for (size_t c = 0; c < stored && next < columns.size(); c++) {
+    const bool wanted = columns[next] == c;
+    if ((bitmap[c / 8] >> (c % 8)) & 1) {
+      if (wanted) states[next++] = FieldState::kNull;
+      continue;
+    }
+    if (c == schema.primary_key()) continue;
+    const ColumnType& t = schema.column(c).type;
+    std::string_view bytes;
+    if (t.IsVariable()) {
+      if (!GetLengthPrefixed(&value, &bytes)) return bad;
+    } else {
+      const size_t w = t.FixedWidth();
+      if (value.size() < w) return bad;
+      bytes = value.substr(0, w);
+      value.remove_prefix(w);
+    }
+    if (wanted) {
+      fields[next] = bytes;
+      states[next++] = FieldState::kValue;
+    }
+  }
+  for (; next < columns.size(); next++) states[next] = FieldState::kMissing;
+  return Status::OK();
+}
+
 }  // namespace embodb::table

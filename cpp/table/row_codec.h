@@ -34,4 +34,14 @@ Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* con
 // For a fixed-width column a non-null field has exactly FixedWidth() bytes.
 Status ReadField(const Schema& schema, std::string_view value, size_t column, std::string_view* field);
 
+// What a row holds for a column: a value, NULL, or nothing because the row
+// predates the column (add_column), so the column's default applies.
+enum class FieldState : uint8_t { kValue, kNull, kMissing };
+
+// The stored bytes of several columns (ascending schema positions, not the
+// primary key) in one pass over the row; like ReadField, any schema holding
+// the columns will do. fields[i] is set when states[i] is kValue.
+Status ReadFields(const Schema& schema, std::string_view value, const std::vector<size_t>& columns,
+                  std::string_view* fields, FieldState* states);
+
 }  // namespace embodb::table

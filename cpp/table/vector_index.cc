@@ -1,5 +1,6 @@
 #include "table/vector_index.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <unordered_set>
@@ -17,8 +18,10 @@ namespace {
 constexpr uint8_t kOptionsVersion = 1;
 constexpr uint8_t kMetricL2 = 0, kMetricIp = 1, kMetricCosine = 2;
 constexpr uint8_t kQuantNone = 0, kQuantSq8 = 1;
-// The owner section of a checkpoint (docs/format/hnsw.md).
-constexpr uint8_t kOwnerVersion = 1;
+// The owner section of a checkpoint (docs/format/hnsw.md). Version 1 had no
+// node attributes: they are read from the table when it is loaded.
+constexpr uint8_t kOwnerVersion = 2;
+constexpr uint8_t kOwnerVersionWithoutAttributes = 1;
 
 // Reclaim tombstones once they exceed live / kReclaimFraction (and a floor,
 // so that small indexes are not rebuilt around every delete).
@@ -129,7 +132,8 @@ VectorIndex::VectorIndex(uint32_t table_id, uint32_t index_id, std::string colum
       dim_(schema_.column(column).type.param),
       options_(options),
       graph_(std::make_unique<index::HnswGraph>(GraphOptions(dim_, options))),
-      keys_(schema_.primary_key_column().type.IsInteger()) {}
+      keys_(schema_.primary_key_column().type.IsInteger()),
+      attributes_(schema_) {}
 
 VectorIndex::~VectorIndex() = default;
 
@@ -153,34 +157,67 @@ Status VectorIndex::PrepareQuery(const float* query, float* out) const {
   return Status::OK();
 }
 
+void VectorIndex::Changed() {
+  std::lock_guard l(cache_mu_);
+  cache_.clear();
+}
+
+std::shared_ptr<const VectorIndex::FilterMatch> VectorIndex::CachedMatch(const std::string& filter) const {
+  std::lock_guard l(cache_mu_);
+  for (size_t i = 0; i < cache_.size(); i++) {
+    if (cache_[i].first != filter) continue;
+    std::rotate(cache_.begin(), cache_.begin() + static_cast<ptrdiff_t>(i), cache_.begin() + static_cast<ptrdiff_t>(i) + 1);
+    return cache_.front().second;
+  }
+  return nullptr;
+}
+
+void VectorIndex::CacheMatch(const std::string& filter, std::shared_ptr<const FilterMatch> match) const {
+  std::lock_guard l(cache_mu_);
+  for (const auto& [text, m] : cache_) {
+    if (text == filter) return;  // another search found it meanwhile
+  }
+  cache_.insert(cache_.begin(), {filter, std::move(match)});
+  if (cache_.size() > kCachedMatches) cache_.pop_back();
+}
+
 void VectorIndex::RemoveKey(std::string_view key) {
   const uint32_t node = keys_.Find(key);
   if (node == NodeKeys::kNone) return;
   keys_.Erase(node);
+  attributes_.Clear(node);
   graph_->Remove(node);
 }
 
-void VectorIndex::AddPrepared(const std::vector<std::string_view>& keys, const float* vectors, size_t n) {
-  if (n == 0) return;
+Status VectorIndex::AddPrepared(const std::vector<std::string_view>& keys, const float* vectors,
+                                const std::vector<std::string_view>& rows) {
+  const size_t n = keys.size();
+  if (n == 0) return Status::OK();
   std::vector<uint32_t> nodes(n);
   graph_->Add(vectors, n, nodes.data());
   for (size_t i = 0; i < n; i++) keys_.Insert(nodes[i], keys[i]);
+  Status s = attributes_.Set(schema_, nodes, keys, rows);
   KeepLocality(false);
+  return s;
 }
 
 void VectorIndex::KeepLocality(bool force) {
   const size_t slots = graph_->slots();
   if (!force && (slots < kReorderFloor || slots < 2 * ordered_slots_)) return;
-  keys_.Renumber(graph_->Reorder());
+  const std::vector<uint32_t> new_of_old = graph_->Reorder();
+  keys_.Renumber(new_of_old);
+  attributes_.Renumber(new_of_old);
   ordered_slots_ = slots;
 }
 
 void VectorIndex::Reorder() {
   std::unique_lock l(mu_);
+  Changed();
   KeepLocality(true);
 }
 
-Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const float* vectors) {
+Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const float* vectors,
+                            const std::vector<std::string_view>& rows) {
   std::vector<float> prepared(vectors, vectors + keys.size() * dim_);
   for (size_t i = 0; i < keys.size(); i++) {
     if (!Normalize(prepared.data() + i * dim_)) {
@@ -191,15 +228,32 @@ Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const flo
     }
   }
   std::unique_lock l(mu_);
-  AddPrepared(keys, prepared.data(), keys.size());
-  return Status::OK();
+  Changed();
+  return AddPrepared(keys, prepared.data(), rows);
+}
+
+Status VectorIndex::FillAttributes(const std::vector<std::string_view>& keys,
+                                   const std::vector<std::string_view>& rows) {
+  std::unique_lock l(mu_);
+  Changed();
+  std::vector<uint32_t> nodes;
+  std::vector<std::string_view> node_keys, node_rows;
+  for (size_t i = 0; i < keys.size(); i++) {
+    const uint32_t node = keys_.Find(keys[i]);
+    if (node == NodeKeys::kNone) continue;
+    nodes.push_back(node);
+    node_keys.push_back(keys[i]);
+    node_rows.push_back(rows[i]);
+  }
+  return attributes_.Set(schema_, nodes, node_keys, node_rows);
 }
 
 void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
   // REQUIRES: the write lock (BeginCommit). The last event of a key wins.
   if (events.empty() || !health_.ok()) return;
+  Changed();
   std::unordered_set<std::string_view> seen;
-  std::vector<std::string_view> add_keys;
+  std::vector<std::string_view> add_keys, add_rows;
   std::vector<float> add_vectors;
   for (size_t e = events.size(); e-- > 0;) {
     const catalog::FeedEvent& ev = events[e];
@@ -222,8 +276,13 @@ void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
       continue;
     }
     add_keys.push_back(ev.key);
+    add_rows.push_back(ev.row);
   }
-  AddPrepared(add_keys, add_vectors.data(), add_keys.size());
+  const Status s = AddPrepared(add_keys, add_vectors.data(), add_rows);
+  if (!s.ok()) {
+    health_ = Status::Corruption("the vector index on '" + column_name_ + "' could not read a row: " + s.ToString());
+    return;
+  }
   covered_ = std::max(covered_.load(), events.back().number);
   if (graph_->tombstones() > kReclaimFloor && graph_->tombstones() > graph_->live() / kReclaimFraction) {
     graph_->Reclaim();
@@ -236,6 +295,7 @@ Status VectorIndex::Save(Env* env, const std::string& path) const {
   owner.push_back(static_cast<char>(kOwnerVersion));
   PutFixed64(&owner, covered_);
   keys_.EncodeTo(&owner);
+  attributes_.EncodeTo(&owner);
   return graph_->Save(env, path, owner);
 }
 
@@ -256,18 +316,29 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::stri
   }
   std::string_view in = owner;
   uint64_t covered = 0;
-  if (in.empty() || static_cast<uint8_t>(in[0]) != kOwnerVersion) {
+  const uint8_t version = in.empty() ? 0 : static_cast<uint8_t>(in[0]);
+  if (version != kOwnerVersion && version != kOwnerVersionWithoutAttributes) {
     return Status::Corruption("checkpoint " + path + ": unknown owner section version");
   }
   in.remove_prefix(1);
   if (!GetFixed64(&in, &covered)) return Status::Corruption("checkpoint " + path + ": short owner section");
   NodeKeys keys(true);
   EMBODB_ASSIGN_OR_RETURN(keys, NodeKeys::Decode(&in, static_cast<uint32_t>(graph->slots()), ix->keys_.fixed8()));
+  ix->attributes_complete_ = false;
+  if (version == kOwnerVersion) {
+    EMBODB_RETURN_IF_ERROR(ix->attributes_.DecodeFrom(&in, &ix->attributes_complete_));
+    if (ix->attributes_complete_ && ix->attributes_.rows() > graph->slots()) {
+      return Status::Corruption("checkpoint " + path + ": node attributes past the graph's nodes");
+    }
+  }
   if (!in.empty() || keys.size() != graph->live()) {
     return Status::Corruption("checkpoint " + path + ": node keys do not match the graph");
   }
   for (uint32_t n = 0; n < graph->slots(); n++) {
     if (graph->IsLive(n) != keys.Has(n)) return Status::Corruption("checkpoint " + path + ": a live node has no key");
+    if (graph->IsLive(n) && ix->attributes_complete_ && n >= ix->attributes_.rows()) {
+      return Status::Corruption("checkpoint " + path + ": a live node has no attributes");
+    }
   }
   ix->ordered_slots_ = graph->slots();  // as saved: renumbered at its build and as it grew
   ix->graph_ = std::move(graph);

@@ -1,8 +1,10 @@
 // VectorIndex: an HNSW index on a vector column of a table, kept in memory
 // and consistent with the table through the change feed (change_feed.h).
 //
-// It holds the graph (index/vector/hnsw_graph.h) and the primary key of the
-// row behind each node (node_keys.h). Each commit that writes the table
+// It holds the graph (index/vector/hnsw_graph.h), the primary key of the
+// row behind each node (node_keys.h) and a copy of the row's fixed-width
+// scalar values (node_attributes.h), over which filtered searches evaluate
+// their filters; the nodes a filter matched are cached until the next change. Each commit that writes the table
 // arrives as feed events: the last event of each key wins; the old node of a
 // changed or deleted row becomes a tombstone, and the new vectors are linked
 // in one parallel Add. Tombstones are reclaimed once they exceed a tenth of
@@ -31,6 +33,7 @@
 #include "catalog/catalog.h"
 #include "index/vector/hnsw_graph.h"
 #include "table/column_data.h"
+#include "table/node_attributes.h"
 #include "table/node_keys.h"
 
 namespace embodb {
@@ -79,9 +82,19 @@ class VectorIndex final : public catalog::FeedConsumer {
   void Apply(const std::vector<catalog::FeedEvent>& events) override;
 
   // Adds rows during a build, before the index is attached to the feed:
-  // keys[i] (encoded primary keys, distinct and new) with vectors[i * dim..].
-  // InvalidArgument, naming the row's key, for a zero vector under cosine.
-  Status AddRows(const std::vector<std::string_view>& keys, const float* vectors);
+  // keys[i] (encoded primary keys, distinct and new) with vectors[i * dim..]
+  // and rows[i] (the encoded row, for the node's attributes). InvalidArgument,
+  // naming the row's key, for a zero vector under cosine; Corruption for a
+  // row that does not decode.
+  Status AddRows(const std::vector<std::string_view>& keys, const float* vectors,
+                 const std::vector<std::string_view>& rows);
+  // After Load: false when the checkpoint held no attributes for the current
+  // schema (written before a column was added, or by an older version), so
+  // that they must be read from the table with FillAttributes.
+  bool attributes_complete() const { return attributes_complete_; }
+  // Sets the attributes of the nodes of these rows (encoded keys and rows;
+  // rows without a node are skipped).
+  Status FillAttributes(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows);
   // Renumbers the graph's nodes for faster searches (HnswGraph::Reorder); a
   // build ends with it. The index also does it by itself as it grows and
   // after it reclaims deleted nodes.
@@ -91,6 +104,17 @@ class VectorIndex final : public catalog::FeedConsumer {
   std::shared_lock<std::shared_mutex> ReadLock() const { return std::shared_lock(mu_); }
   const index::HnswGraph& graph() const { return *graph_; }
   const NodeKeys& keys() const { return keys_; }
+  // With the read lock held, like graph().
+  const NodeAttributes& attributes() const { return attributes_; }
+
+  // The nodes a filter matched, for searches. A match found under the read
+  // lock and cached under it holds until the index next changes.
+  struct FilterMatch {
+    index::NodeSet nodes;  // the live nodes that pass
+    size_t count = 0;
+  };
+  std::shared_ptr<const FilterMatch> CachedMatch(const std::string& filter) const;
+  void CacheMatch(const std::string& filter, std::shared_ptr<const FilterMatch> match) const;
   // The first failure of Apply (a row that did not decode): the index no
   // longer agrees with its table, and searches report this.
   Status health() const;
@@ -100,14 +124,14 @@ class VectorIndex final : public catalog::FeedConsumer {
   // The feed number the last checkpoint covers (UINT64_MAX: none yet).
   uint64_t saved() const { return saved_; }
   void MarkSaved(uint64_t covered) { saved_ = covered; }
-  size_t MemoryBytes() const { return graph_->MemoryBytes() + keys_.MemoryBytes(); }
+  size_t MemoryBytes() const { return graph_->MemoryBytes() + keys_.MemoryBytes() + attributes_.MemoryBytes(); }
 
   // dim floats of a query into out, normalized for cosine; InvalidArgument
   // for non-finite values and for a zero vector under cosine.
   Status PrepareQuery(const float* query, float* out) const;
 
-  // Checkpoint (docs/format/hnsw.md): the graph with the node keys and the
-  // covered feed number in its owner section. REQUIRES: the read lock held,
+  // Checkpoint (docs/format/hnsw.md): the graph with the node keys, the
+  // node attributes and the covered feed number in its owner section. REQUIRES: the read lock held,
   // and everything applied made durable (ChangeFeed::SyncBeforeCheckpoint).
   Status Save(Env* env, const std::string& path) const;
   // NotFound when the file is missing; Corruption for a damaged file or one
@@ -119,8 +143,11 @@ class VectorIndex final : public catalog::FeedConsumer {
  private:
   // REQUIRES: the write lock. Removes the node of key, if any.
   void RemoveKey(std::string_view key);
-  // REQUIRES: the write lock. Adds n prepared vectors for keys.
-  void AddPrepared(const std::vector<std::string_view>& keys, const float* vectors, size_t n);
+  // REQUIRES: the write lock. Adds n prepared vectors for keys and rows.
+  Status AddPrepared(const std::vector<std::string_view>& keys, const float* vectors,
+                     const std::vector<std::string_view>& rows);
+  // REQUIRES: the write lock. Forgets the cached filter matches.
+  void Changed();
   // Normalizes a cosine vector in place; false when it is zero.
   bool Normalize(float* v) const;
   // REQUIRES: the write lock. Renumbers the nodes when forced or when the
@@ -138,10 +165,17 @@ class VectorIndex final : public catalog::FeedConsumer {
   mutable std::shared_mutex mu_;
   std::unique_ptr<index::HnswGraph> graph_;
   NodeKeys keys_;
+  NodeAttributes attributes_;
+  bool attributes_complete_ = true;
   size_t ordered_slots_ = 0;  // the graph's slots when it was last renumbered
   std::atomic<uint64_t> covered_{0};
   std::atomic<uint64_t> saved_{UINT64_MAX};
   Status health_;
+
+  // The last few filter matches, newest first.
+  static constexpr size_t kCachedMatches = 8;
+  mutable std::mutex cache_mu_;
+  mutable std::vector<std::pair<std::string, std::shared_ptr<const FilterMatch>>> cache_;
 };
 
 }  // namespace embodb::table

@@ -23,6 +23,36 @@ uint32_t IndexIdOfFile(const std::string& name) {
   return static_cast<uint32_t>(std::stoul(digits));
 }
 
+// Keys and rows of the table, copied off an iterator a chunk at a time.
+class RowChunk {
+ public:
+  void Add(std::string_view key, std::string_view row) {
+    data_.append(key);
+    ends_.push_back(data_.size());
+    data_.append(row);
+    ends_.push_back(data_.size());
+  }
+  size_t size() const { return ends_.size() / 2; }
+  std::vector<std::string_view> Keys() const { return Parts(0); }
+  std::vector<std::string_view> Rows() const { return Parts(1); }
+  void Clear() {
+    data_.clear();
+    ends_.clear();
+  }
+
+ private:
+  std::vector<std::string_view> Parts(size_t which) const {
+    std::vector<std::string_view> out;
+    for (size_t i = which; i < ends_.size(); i += 2) {
+      const size_t start = i == 0 ? 0 : ends_[i - 1];
+      out.emplace_back(data_.data() + start, ends_[i] - start);
+    }
+    return out;
+  }
+  std::string data_;
+  std::vector<size_t> ends_;  // key end, row end, key end, ...
+};
+
 lsm::ReadOptions ReadAt(const txn::HeldSnapshot& snapshot) {
   lsm::ReadOptions ro;
   ro.snapshot = snapshot.sequence();
@@ -85,7 +115,11 @@ Result<std::shared_ptr<VectorIndex>> VectorIndexes::Open(const catalog::TableDef
     if (loaded.ok()) {
       ix = std::move(loaded).value();
       covered = ix->covered();
-      ix->MarkSaved(covered);
+      if (ix->attributes_complete()) {
+        ix->MarkSaved(covered);
+      } else {
+        EMBODB_RETURN_IF_ERROR(FillAttributes(table, ix.get()));  // and checkpointed below
+      }
     } else if (!loaded.status().IsNotFound() && !loaded.status().IsCorruption()) {
       return loaded.status();  // an I/O error: do not silently rebuild over it
     }
@@ -128,21 +162,13 @@ Status VectorIndexes::Build(const catalog::TableDef& table, VectorIndex* index, 
     if (!progress(0, total)) return Status::Aborted("the index build was interrupted");
   }
   const size_t dim = index->dim();
-  std::string keys_data;
-  std::vector<size_t> key_ends;
+  RowChunk chunk;
   std::vector<float> vectors;
   size_t done = 0;
   auto flush = [&]() -> Status {
-    std::vector<std::string_view> keys;
-    size_t start = 0;
-    for (size_t end : key_ends) {
-      keys.emplace_back(keys_data.data() + start, end - start);
-      start = end;
-    }
-    EMBODB_RETURN_IF_ERROR(index->AddRows(keys, vectors.data()));
-    done += keys.size();
-    keys_data.clear();
-    key_ends.clear();
+    EMBODB_RETURN_IF_ERROR(index->AddRows(chunk.Keys(), vectors.data(), chunk.Rows()));
+    done += chunk.size();
+    chunk.Clear();
     vectors.clear();
     if (progress && !progress(done, total)) return Status::Aborted("the index build was interrupted");
     return Status::OK();
@@ -153,17 +179,33 @@ Status VectorIndexes::Build(const catalog::TableDef& table, VectorIndex* index, 
     EMBODB_RETURN_IF_ERROR(ReadField(table.schema, it->value(), index->column(), &field));
     if (field.empty()) continue;  // null: not indexed
     if (field.size() != dim * sizeof(float)) return Status::Corruption("bad vector field in a row");
-    keys_data.append(it->key().substr(prefix.size()));
-    key_ends.push_back(keys_data.size());
+    chunk.Add(it->key().substr(prefix.size()), it->value());
     const size_t at = vectors.size();
     vectors.resize(at + dim);
     std::memcpy(vectors.data() + at, field.data(), field.size());
-    if (key_ends.size() == kBuildChunk) EMBODB_RETURN_IF_ERROR(flush());
+    if (chunk.size() == kBuildChunk) EMBODB_RETURN_IF_ERROR(flush());
   }
   EMBODB_RETURN_IF_ERROR(it->status());
   EMBODB_RETURN_IF_ERROR(flush());
   index->Reorder();
   return Status::OK();
+}
+
+Status VectorIndexes::FillAttributes(const catalog::TableDef& table, VectorIndex* index) {
+  // The latest rows: the feed replay that follows applies the same changes again.
+  lsm::DB* db = txns_->db();
+  const txn::HeldSnapshot snapshot(db);
+  const std::string prefix = RowKeyPrefix(table.id);
+  RowChunk chunk;
+  auto it = db->NewIterator(ReadAt(snapshot));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    chunk.Add(it->key().substr(prefix.size()), it->value());
+    if (chunk.size() < kBuildChunk) continue;
+    EMBODB_RETURN_IF_ERROR(index->FillAttributes(chunk.Keys(), chunk.Rows()));
+    chunk.Clear();
+  }
+  EMBODB_RETURN_IF_ERROR(it->status());
+  return index->FillAttributes(chunk.Keys(), chunk.Rows());
 }
 
 Status VectorIndexes::Checkpoint(VectorIndex* index) {

@@ -60,6 +60,8 @@ class VectorIndexes {
   Result<std::shared_ptr<VectorIndex>> Open(const catalog::TableDef& table, const catalog::DerivedIndexDef& def,
                                             bool build, const Progress& progress);
   Status Build(const catalog::TableDef& table, VectorIndex* index, uint64_t* covered, const Progress& progress);
+  // Reads the node attributes of a loaded index whose checkpoint lacked them.
+  Status FillAttributes(const catalog::TableDef& table, VectorIndex* index);
   Status Checkpoint(VectorIndex* index);
   // Deletes checkpoint files of indexes the catalog does not hold.
   void DeleteStrayFiles();

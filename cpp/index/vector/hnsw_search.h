@@ -209,6 +209,73 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
   }
 }
 
+// Best-first search of level 0 that measures only nodes `keep` accepts
+// (ACORN's two-hop expansion, Patel et al. 2024): a neighbour keep refuses
+// is a bridge, and the accepted neighbours of the bridge are taken instead,
+// up to as many as a node has links per expansion. A search among few
+// matching nodes then measures only those, where SearchLayer would measure
+// every node it walks through. `results` ends as in SearchLayer.
+template <typename Space, typename Keep>
+void HnswGraph::SearchLayerTwoHop(const Space& space, uint32_t entry, float entry_distance, size_t ef,
+                                  const Keep& keep, std::vector<Candidate>* results) const {
+  VisitedSet& visited = VisitedSet::ForThread(slots());
+  std::vector<Candidate>& frontier = FrontierForThread();
+  frontier.clear();
+  results->clear();
+  visited.Visit(entry);
+  frontier.push_back({entry_distance, entry});
+  float bound = std::numeric_limits<float>::infinity();
+  if (keep(entry)) {
+    results->push_back({entry_distance, entry});
+    if (ef <= 1) bound = entry_distance;
+  }
+  const uint32_t cap = MaxLinks(0);
+  uint32_t fresh[257];
+  while (!frontier.empty()) {
+    const Candidate c = frontier.front();
+    if (c.distance > bound) break;
+    std::pop_heap(frontier.begin(), frontier.end(), FartherOrder());
+    frontier.pop_back();
+    const uint32_t* links = Links0(c.node);
+    const uint32_t count = links[0];
+    links++;
+    uint32_t nfresh = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const uint32_t x = links[i];
+      if (keep(x) && visited.Visit(x)) {
+        fresh[nfresh++] = x;
+        PrefetchNode(x);
+      }
+    }
+    for (uint32_t i = 0; i < count && nfresh < cap; i++) {
+      const uint32_t x = links[i];
+      if (keep(x) || !visited.Visit(x)) continue;  // a bridge, each crossed once
+      const uint32_t* hop = Links0(x);
+      for (uint32_t j = 1; j <= hop[0] && nfresh < cap; j++) {
+        const uint32_t y = hop[j];
+        if (keep(y) && visited.Visit(y)) {
+          fresh[nfresh++] = y;
+          PrefetchNode(y);
+        }
+      }
+    }
+    for (uint32_t i = 0; i < nfresh; i++) {
+      const uint32_t n = fresh[i];
+      const float d = space.Distance(n);
+      if (d >= bound) continue;
+      frontier.push_back({d, n});
+      std::push_heap(frontier.begin(), frontier.end(), FartherOrder());
+      results->push_back({d, n});
+      std::push_heap(results->begin(), results->end(), NearerOrder());
+      if (results->size() > ef) {
+        std::pop_heap(results->begin(), results->end(), NearerOrder());
+        results->pop_back();
+      }
+      if (results->size() == ef) bound = results->front().distance;
+    }
+  }
+}
+
 // Exact duplicates of the base (distance 0) take at most a quarter of the
 // links: else a vector stored many times would link only to its own copies,
 // and the copies would hang off the rest of the graph by a thread.

@@ -1,0 +1,348 @@
+#include "query/mask_filter.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace embodb::query {
+
+namespace {
+
+using table::TypeId;
+
+// A constant of a comparison, as EvaluateFilter reads it.
+struct Number {
+  bool is_double = false;
+  int64_t i = 0;
+  double d = 0;
+};
+
+// The number a literal (or a negated literal) stands for; false for other
+// expressions, NULL and strings.
+bool ConstantOf(const Expr& e, Number* out) {
+  if (e.kind == Expr::Kind::kNegate) {
+    if (!ConstantOf(*e.args[0], out)) return false;
+    if (out->is_double) {
+      out->d = -out->d;
+      return true;
+    }
+    if (out->i == INT64_MIN) return false;  // EvaluateFilter reports the overflow
+    out->i = -out->i;
+    return true;
+  }
+  if (e.kind != Expr::Kind::kLiteral || e.literal.is_null()) return false;
+  switch (e.type) {
+    case Type::kBool: *out = {false, e.literal.b ? 1 : 0, 0}; return true;
+    case Type::kInt:
+    case Type::kTimestamp: *out = {false, e.literal.i, 0}; return true;
+    case Type::kDouble: *out = {true, 0, e.literal.d}; return true;
+    default: return false;
+  }
+}
+
+// Columns the filter may read: fixed-width numbers, bools and timestamps
+// whose values fit int64 (uint64 may not: EvaluateFilter checks each).
+bool IsMaskColumn(TypeId id) {
+  switch (id) {
+    case TypeId::kBool:
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kFloat32:
+    case TypeId::kFloat64:
+    case TypeId::kTimestamp: return true;
+    default: return false;
+  }
+}
+
+bool IsFloatColumn(TypeId id) { return id == TypeId::kFloat32 || id == TypeId::kFloat64; }
+
+Op Flipped(Op op) {  // 3 < x is x > 3
+  switch (op) {
+    case Op::kLt: return Op::kGt;
+    case Op::kLe: return Op::kGe;
+    case Op::kGt: return Op::kLt;
+    case Op::kGe: return Op::kLe;
+    default: return op;
+  }
+}
+
+template <typename T>
+T Load(const uint8_t* values, size_t r) {
+  T v;
+  std::memcpy(&v, values + r * sizeof(T), sizeof(T));
+  return v;
+}
+
+// out[r] = (column value r, as C) op k.
+template <typename T, typename C>
+void CompareLoop(const uint8_t* __restrict values, size_t n, Op op, C k, uint8_t* __restrict out) {
+  auto loop = [&](auto f) {
+    for (size_t r = 0; r < n; r++) out[r] = f(static_cast<C>(Load<T>(values, r)));
+  };
+  switch (op) {
+    case Op::kEq: loop([k](C x) { return x == k; }); break;
+    case Op::kNe: loop([k](C x) { return x != k; }); break;
+    case Op::kLt: loop([k](C x) { return x < k; }); break;
+    case Op::kLe: loop([k](C x) { return x <= k; }); break;
+    case Op::kGt: loop([k](C x) { return x > k; }); break;
+    case Op::kGe: loop([k](C x) { return x >= k; }); break;
+    default: std::memset(out, 0, n); break;
+  }
+}
+
+// out[r] = column value r is in the sorted set.
+template <typename T>
+void InLoop(const uint8_t* __restrict values, size_t n, const std::vector<int64_t>& set, uint8_t* __restrict out) {
+  for (size_t r = 0; r < n; r++) {
+    out[r] = std::binary_search(set.begin(), set.end(), static_cast<int64_t>(Load<T>(values, r)));
+  }
+}
+
+// Calls f with a value of the storage type of id (int64_t for timestamps).
+template <typename F>
+void WithStorageType(TypeId id, F&& f) {
+  switch (id) {
+    case TypeId::kBool:
+    case TypeId::kUInt8: f(uint8_t{}); break;
+    case TypeId::kInt8: f(int8_t{}); break;
+    case TypeId::kInt16: f(int16_t{}); break;
+    case TypeId::kUInt16: f(uint16_t{}); break;
+    case TypeId::kInt32: f(int32_t{}); break;
+    case TypeId::kUInt32: f(uint32_t{}); break;
+    case TypeId::kFloat32: f(float{}); break;
+    case TypeId::kFloat64: f(double{}); break;
+    default: f(int64_t{}); break;  // int64, timestamp
+  }
+}
+
+}  // namespace
+
+struct MaskFilter::Node {
+  enum class Kind { kCompare, kIn, kIsNull, kTruth, kAnd, kOr, kNot };
+  Kind kind = Kind::kCompare;
+  // Leaves: the column (schema position) and its type.
+  size_t column = 0;
+  TypeId type = TypeId::kInt64;
+  // kCompare: column op constant, in doubles or in int64.
+  Op op = Op::kEq;
+  Number constant;
+  // kIn: the sorted int64 constants.
+  std::vector<int64_t> set;
+  // kIsNull: IS NOT NULL.
+  bool negated = false;
+  std::unique_ptr<Node> a, b;
+
+  size_t Depth() const {
+    return 1 + std::max(a ? a->Depth() : 0, b ? b->Depth() : 0);
+  }
+};
+
+namespace {
+
+using Node = MaskFilter::Node;
+
+std::unique_ptr<Node> Leaf(Node::Kind kind, const Expr& column, const table::Schema& schema) {
+  if (column.kind != Expr::Kind::kColumn || column.column_index < 0) return nullptr;
+  const TypeId id = schema.column(static_cast<size_t>(column.column_index)).type.id;
+  if (!IsMaskColumn(id)) return nullptr;
+  auto n = std::make_unique<Node>();
+  n->kind = kind;
+  n->column = static_cast<size_t>(column.column_index);
+  n->type = id;
+  return n;
+}
+
+std::unique_ptr<Node> Join(Node::Kind kind, std::unique_ptr<Node> a, std::unique_ptr<Node> b) {
+  if (!a || (kind != Node::Kind::kNot && !b)) return nullptr;
+  auto n = std::make_unique<Node>();
+  n->kind = kind;
+  n->a = std::move(a);
+  n->b = std::move(b);
+  return n;
+}
+
+std::unique_ptr<Node> CompareNode(Op op, const Expr& lhs, const Expr& rhs, const table::Schema& schema) {
+  Number k;
+  const Expr* column = &lhs;
+  if (ConstantOf(rhs, &k)) {
+    column = &lhs;
+  } else if (ConstantOf(lhs, &k)) {
+    column = &rhs;
+    op = Flipped(op);
+  } else {
+    return nullptr;
+  }
+  auto n = Leaf(Node::Kind::kCompare, *column, schema);
+  if (!n) return nullptr;
+  n->op = op;
+  n->constant = k;
+  if (IsFloatColumn(n->type) && !k.is_double) n->constant = {true, 0, static_cast<double>(k.i)};
+  return n;
+}
+
+std::unique_ptr<Node> Build(const Expr& e, const table::Schema& schema) {
+  using K = Expr::Kind;
+  switch (e.kind) {
+    case K::kAnd: return Join(Node::Kind::kAnd, Build(*e.args[0], schema), Build(*e.args[1], schema));
+    case K::kOr: return Join(Node::Kind::kOr, Build(*e.args[0], schema), Build(*e.args[1], schema));
+    case K::kNot: return Join(Node::Kind::kNot, Build(*e.args[0], schema), nullptr);
+    case K::kColumn: return e.type == Type::kBool ? Leaf(Node::Kind::kTruth, e, schema) : nullptr;
+    case K::kCompare: return CompareNode(e.op, *e.args[0], *e.args[1], schema);
+    case K::kBetween: {
+      auto both = Join(Node::Kind::kAnd, CompareNode(Op::kGe, *e.args[0], *e.args[1], schema),
+                       CompareNode(Op::kLe, *e.args[0], *e.args[2], schema));
+      return e.negated ? Join(Node::Kind::kNot, std::move(both), nullptr) : std::move(both);
+    }
+    case K::kIsNull: {
+      auto n = Leaf(Node::Kind::kIsNull, *e.args[0], schema);
+      if (n) n->negated = e.negated;
+      return n;
+    }
+    case K::kIn: {
+      auto n = Leaf(Node::Kind::kIn, *e.args[0], schema);
+      if (!n) return nullptr;
+      bool doubles = IsFloatColumn(n->type);
+      std::vector<Number> items(e.args.size() - 1);
+      for (size_t i = 1; i < e.args.size(); i++) {
+        if (!ConstantOf(*e.args[i], &items[i - 1])) return nullptr;
+        doubles = doubles || items[i - 1].is_double;
+      }
+      std::unique_ptr<Node> any;
+      if (!doubles) {
+        for (const Number& k : items) n->set.push_back(k.i);
+        std::sort(n->set.begin(), n->set.end());
+        any = std::move(n);
+      } else {  // as EvaluateFilter: a chain of equalities, compared in doubles
+        for (size_t i = 1; i < e.args.size(); i++) {
+          auto eq = CompareNode(Op::kEq, *e.args[0], *e.args[i], schema);
+          if (!eq) return nullptr;
+          eq->constant = {true, 0, items[i - 1].is_double ? items[i - 1].d : static_cast<double>(items[i - 1].i)};
+          any = any ? Join(Node::Kind::kOr, std::move(any), std::move(eq)) : std::move(eq);
+        }
+      }
+      return e.negated ? Join(Node::Kind::kNot, std::move(any), nullptr) : std::move(any);
+    }
+    default: return nullptr;
+  }
+}
+
+// Three-valued AND (or OR) of masks a and b into a.
+void Combine(bool is_and, size_t rows, uint8_t* __restrict yes, uint8_t* __restrict no, const uint8_t* __restrict yes2,
+             const uint8_t* __restrict no2) {
+  if (is_and) {
+    for (size_t r = 0; r < rows; r++) yes[r] &= yes2[r];
+    for (size_t r = 0; r < rows; r++) no[r] |= no2[r];
+  } else {
+    for (size_t r = 0; r < rows; r++) yes[r] |= yes2[r];
+    for (size_t r = 0; r < rows; r++) no[r] &= no2[r];
+  }
+}
+
+// no = NOT yes where the value is known; yes = 0 where it is not (nulls:
+// 1 = NULL, or nullptr).
+void ApplyNulls(size_t rows, const uint8_t* __restrict nulls, uint8_t* __restrict yes, uint8_t* __restrict no) {
+  if (nulls == nullptr) {
+    for (size_t r = 0; r < rows; r++) no[r] = yes[r] ^ 1;
+    return;
+  }
+  for (size_t r = 0; r < rows; r++) {
+    const uint8_t known = nulls[r] ^ 1;
+    no[r] = (yes[r] ^ 1) & known;
+    yes[r] &= known;
+  }
+}
+
+void NullTest(size_t rows, const uint8_t* __restrict nulls, bool negated, uint8_t* __restrict yes,
+              uint8_t* __restrict no) {
+  const uint8_t flip = negated ? 1 : 0;  // IS NOT NULL
+  if (nulls == nullptr) {
+    std::memset(yes, flip, rows);
+  } else {
+    for (size_t r = 0; r < rows; r++) yes[r] = nulls[r] ^ flip;
+  }
+  for (size_t r = 0; r < rows; r++) no[r] = yes[r] ^ 1;
+}
+
+// yes[r] = whether the value of row r passes leaf n (NULLs aside). Cloned
+// for AVX2, which compares 64-bit integers in vectors (the x86-64 baseline
+// does not); the loader picks the clone the CPU runs.
+__attribute__((target_clones("avx2", "default"))) void LeafMask(const Node& n, const uint8_t* values, size_t rows,
+                                                                 uint8_t* yes) {
+  using Kind = Node::Kind;
+  switch (n.kind) {
+    case Kind::kTruth: CompareLoop<uint8_t, int64_t>(values, rows, Op::kNe, 0, yes); return;
+    case Kind::kIn:
+      WithStorageType(n.type, [&](auto tag) {
+        if constexpr (std::is_integral_v<decltype(tag)>) InLoop<decltype(tag)>(values, rows, n.set, yes);
+      });
+      return;
+    default:
+      WithStorageType(n.type, [&](auto tag) {
+        using T = decltype(tag);
+        if (n.constant.is_double) {
+          CompareLoop<T, double>(values, rows, n.op, n.constant.d, yes);
+        } else if constexpr (std::is_integral_v<T>) {
+          CompareLoop<T, int64_t>(values, rows, n.op, n.constant.i, yes);
+        }
+      });
+      return;
+  }
+}
+
+// Row masks of one node: yes[r] when true, no[r] when false (neither: NULL).
+void Eval(const Node& n, const std::vector<table::ColumnView>& columns, size_t rows, uint8_t* yes, uint8_t* no,
+          uint8_t* scratch) {
+  using Kind = Node::Kind;
+  switch (n.kind) {
+    case Kind::kAnd:
+    case Kind::kOr: {
+      uint8_t* yes2 = scratch;
+      uint8_t* no2 = scratch + MaskFilter::kMaxRows;
+      uint8_t* deeper = scratch + 2 * MaskFilter::kMaxRows;
+      Eval(*n.a, columns, rows, yes, no, deeper);
+      Eval(*n.b, columns, rows, yes2, no2, deeper);
+      Combine(n.kind == Kind::kAnd, rows, yes, no, yes2, no2);
+      return;
+    }
+    case Kind::kNot:
+      Eval(*n.a, columns, rows, no, yes, scratch);  // true and false trade places; NULL stays
+      return;
+    default: break;
+  }
+  const table::ColumnView& col = columns[n.column];
+  switch (n.kind) {
+    case Kind::kIsNull:
+      NullTest(rows, col.nulls, n.negated, yes, no);
+      return;  // never NULL itself
+    default:
+      LeafMask(n, col.values, rows, yes);
+      break;
+  }
+  ApplyNulls(rows, col.nulls, yes, no);
+}
+
+}  // namespace
+
+MaskFilter::MaskFilter(std::unique_ptr<Node> root) : root_(std::move(root)), depth_(root_->Depth()) {}
+MaskFilter::~MaskFilter() = default;
+
+std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, const table::Schema& schema) {
+  if (!filter.root) return nullptr;
+  auto root = Build(*filter.root, schema);
+  if (!root) return nullptr;
+  return std::unique_ptr<const MaskFilter>(new MaskFilter(std::move(root)));
+}
+
+void MaskFilter::Evaluate(const std::vector<table::ColumnView>& columns, size_t rows, uint8_t* pass) const {
+  thread_local std::vector<uint8_t> space;
+  const size_t need = (2 * depth_ + 1) * kMaxRows;
+  if (space.size() < need) space.resize(need);
+  uint8_t* no = space.data();
+  Eval(*root_, columns, rows, pass, no, space.data() + kMaxRows);
+}
+
+}  // namespace embodb::query
