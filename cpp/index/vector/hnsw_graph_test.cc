@@ -50,7 +50,8 @@ struct Fixture {
 
   // Mean recall@k of `queries` searches against brute force over the present
   // nodes (and those `allowed` keeps).
-  double Recall(const std::vector<float>& queries, size_t k, size_t ef, const NodeSet* allowed = nullptr) {
+  double Recall(const std::vector<float>& queries, size_t k, size_t ef, const NodeSet* allowed = nullptr,
+                bool two_hop = false) {
     const size_t nq = queries.size() / dim;
     std::vector<uint64_t> ids;
     std::vector<float> rows;
@@ -64,7 +65,7 @@ struct Fixture {
     for (size_t q = 0; q < nq; q++) {
       const float* query = &queries[q * dim];
       const auto truth = ExactSearch(m, query, k, graph.options().metric);
-      const auto got = graph.Search(query, k, ef, allowed);
+      const auto got = graph.Search(query, k, ef, allowed, two_hop);
       EXPECT_EQ(truth.size(), got.size());
       std::set<uint64_t> want;
       for (const auto& t : truth) want.insert(t.id);
@@ -247,6 +248,21 @@ TEST(HnswGraphTest, FilteredSearchReturnsOnlyAllowedNodesAndFillsK) {
     NodeSet allowed;
     for (uint32_t n = 0; n < 6000; n += static_cast<uint32_t>(every)) allowed.Insert(n);
     EXPECT_GE(f.Recall(queries, 10, 128, &allowed), 0.9);
+  }
+}
+
+TEST(HnswGraphTest, TwoHopSearchReturnsOnlyAllowedNodesThroughTombstones) {
+  Fixture f(Options(Metric::kL2), 6000, 12);
+  const auto queries = Clustered(50, f.dim, 13, false);
+  for (uint32_t n = 1; n < 6000; n += 7) {  // tombstones are bridges too, never results
+    f.graph.Remove(n);
+    f.present[n] = false;
+  }
+  for (size_t every : {2, 5, 10}) {  // 50%, 20%, 10% allowed
+    SCOPED_TRACE(every);
+    NodeSet allowed;
+    for (uint32_t n = 0; n < 6000; n += static_cast<uint32_t>(every)) allowed.Insert(n);
+    EXPECT_GE(f.Recall(queries, 10, 64, &allowed, /*two_hop=*/true), 0.95);
   }
 }
 

@@ -230,7 +230,7 @@ void HnswGraph::SearchLayerTwoHop(const Space& space, uint32_t entry, float entr
     if (ef <= 1) bound = entry_distance;
   }
   const uint32_t cap = MaxLinks(0);
-  uint32_t fresh[257];
+  uint32_t fresh[257], bridges[257];
   while (!frontier.empty()) {
     const Candidate c = frontier.front();
     if (c.distance > bound) break;
@@ -239,18 +239,21 @@ void HnswGraph::SearchLayerTwoHop(const Space& space, uint32_t entry, float entr
     const uint32_t* links = Links0(c.node);
     const uint32_t count = links[0];
     links++;
-    uint32_t nfresh = 0;
+    uint32_t nfresh = 0, nbridges = 0;
     for (uint32_t i = 0; i < count; i++) {
       const uint32_t x = links[i];
-      if (keep(x) && visited.Visit(x)) {
-        fresh[nfresh++] = x;
-        PrefetchNode(x);
+      if (keep(x)) {
+        if (visited.Visit(x)) {
+          fresh[nfresh++] = x;
+          PrefetchNode(x);
+        }
+      } else if (visited.Visit(x)) {  // a bridge, each crossed once
+        bridges[nbridges++] = x;
+        __builtin_prefetch(Links0(x));  // all at once: their misses overlap
       }
     }
-    for (uint32_t i = 0; i < count && nfresh < cap; i++) {
-      const uint32_t x = links[i];
-      if (keep(x) || !visited.Visit(x)) continue;  // a bridge, each crossed once
-      const uint32_t* hop = Links0(x);
+    for (uint32_t i = 0; i < nbridges && nfresh < cap; i++) {
+      const uint32_t* hop = Links0(bridges[i]);
       for (uint32_t j = 1; j <= hop[0] && nfresh < cap; j++) {
         const uint32_t y = hop[j];
         if (keep(y) && visited.Visit(y)) {

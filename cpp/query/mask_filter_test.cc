@@ -1,0 +1,141 @@
+// MaskFilter gives exactly EvaluateFilter's answers (NULLs, NaN, mixed int
+// and float comparisons, every fixed-width type) on the shapes it takes, and
+// refuses the others.
+#include "query/mask_filter.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "query/evaluator.h"
+#include "testing/table_test_util.h"
+#include "testing/test_util.h"
+
+namespace embodb::query {
+namespace {
+
+using table::ColumnBuffer;
+using table::T;
+using table::Value;
+
+class MaskFilterTest : public ::testing::Test {
+ protected:
+  static constexpr size_t kRows = 3000;
+
+  MaskFilterTest() {
+    auto schema = table::Schema::Create({{"id", T("int64"), false, {}},
+                                         {"i8", T("int8"), false, {}},
+                                         {"u16", T("uint16"), false, {}},
+                                         {"i32", T("int32"), false, {}},
+                                         {"u32", T("uint32"), false, {}},
+                                         {"f32", T("float32"), false, {}},
+                                         {"f64", T("float64"), false, {}},
+                                         {"ok", T("bool"), false, {}},
+                                         {"ts", T("timestamp"), false, {}},
+                                         {"label", T("string"), false, {}},
+                                         {"big", T("uint64"), false, {}}},
+                                        "id");
+    EXPECT_OK(schema.status());
+    schema_ = *schema;
+    for (const auto& c : schema_.columns()) buffers_.emplace_back(c.type);
+    std::mt19937_64 rng(7);
+    auto small = [&]() { return static_cast<int64_t>(rng() % 11) - 5; };
+    for (size_t r = 0; r < kRows; r++) {
+      buffers_[0].AppendValue(Value::Int(static_cast<int64_t>(r)));
+      for (size_t c = 1; c < buffers_.size(); c++) {
+        if (rng() % 7 == 0) {  // about one value in seven is NULL
+          buffers_[c].AppendNull();
+          continue;
+        }
+        switch (c) {
+          case 1: buffers_[c].AppendValue(Value::Int(small())); break;
+          case 2: buffers_[c].AppendValue(Value::Int(small() + 5)); break;
+          case 3: buffers_[c].AppendValue(Value::Int(small() * 1000)); break;
+          case 4: buffers_[c].AppendValue(Value::Int(small() + 5)); break;
+          case 5: buffers_[c].AppendValue(Value::Double(rng() % 13 == 0 ? NAN : small() * 0.5)); break;
+          case 6: buffers_[c].AppendValue(Value::Double(small() * 0.25)); break;
+          case 7: buffers_[c].AppendValue(Value::Bool(rng() % 2 == 0)); break;
+          case 8: buffers_[c].AppendValue(Value::Int(1'700'000'000'000'000'000 + small() * 1'000'000'000)); break;
+          case 9: buffers_[c].AppendValue(Value::String(rng() % 2 ? "cup" : "mug")); break;
+          case 10: buffers_[c].AppendValue(Value::UInt(static_cast<uint64_t>(small() + 5))); break;
+        }
+      }
+    }
+    for (const auto& b : buffers_) views_.push_back(b.view());
+  }
+
+  FilterPtr Compile(const std::string& text) {
+    auto f = CompileFilter(text, schema_);
+    EXPECT_OK(f.status());
+    return f.ok() ? *f : nullptr;
+  }
+
+  // The rows MaskFilter passes, over chunks of at most kMaxRows.
+  std::vector<uint32_t> Mask(const MaskFilter& mask) {
+    std::vector<uint32_t> out;
+    std::vector<uint8_t> pass(MaskFilter::kMaxRows);
+    std::vector<table::ColumnView> chunk(views_.size());
+    for (size_t begin = 0; begin < kRows; begin += 1000) {
+      const size_t n = std::min<size_t>(1000, kRows - begin);
+      for (size_t c = 0; c < views_.size(); c++) {
+        chunk[c] = views_[c];
+        chunk[c].length = n;
+        const size_t w = views_[c].type.FixedWidth();
+        if (w != 0) chunk[c].values = views_[c].values + begin * w;
+        if (views_[c].nulls != nullptr) chunk[c].nulls = views_[c].nulls + begin;
+        if (w == 0) chunk[c].offsets = views_[c].offsets + begin;
+      }
+      mask.Evaluate(chunk, n, pass.data());
+      for (size_t i = 0; i < n; i++) {
+        if (pass[i]) out.push_back(static_cast<uint32_t>(begin + i));
+      }
+    }
+    return out;
+  }
+
+  table::Schema schema_;
+  std::vector<ColumnBuffer> buffers_;
+  std::vector<table::ColumnView> views_;
+};
+
+TEST_F(MaskFilterTest, AgreesWithTheEvaluator) {
+  const std::vector<std::string> filters = {
+      "i8 = 3", "i8 != 3", "i8 < -2", "i8 <= 0", "i8 > 4", "i8 >= 5", "3 < i8", "-2 >= i8", "i8 = -5",
+      "i8 < 2.5", "i8 = 2.0", "u16 BETWEEN 2 AND 6", "u16 NOT BETWEEN 2 AND 6", "i32 IN (0, 2000, -3000)",
+      "i32 NOT IN (0, 2000)", "i32 IN (1000, 2.5)", "u32 IN (1, 2, 3, 4, 5, 6, 7, 8, 9)", "f32 < 1",
+      "f32 = 0.5", "f32 >= -1.5", "f32 != 0", "f32 IN (0.5, 1)", "f64 > 0.25", "f64 <= -0.5 OR f64 >= 1",
+      "ok", "NOT ok", "ok = false", "ok != true", "ok AND i8 > 0", "ts > '2023-11-14T22:13:20Z'",
+      "ts <= 1700000000000000000", "i8 IS NULL", "i8 IS NOT NULL", "f32 IS NULL OR ok",
+      "NOT (i8 > 0 AND u16 < 5)", "NOT (i8 > 0 OR f64 IS NULL)", "(i8 > 0 OR i32 < 0) AND NOT (ok OR f32 < 0)",
+      "id < 100 OR id >= 2900", "id % 2 = 0 OR i8 = 1",  // the second: refused, see below
+      "i8 > 0 AND u16 > 0 AND i32 > 0 AND u32 > 0 AND f32 > 0 AND f64 > 0 AND ok",
+  };
+  size_t compiled = 0;
+  for (const std::string& text : filters) {
+    SCOPED_TRACE(text);
+    FilterPtr f = Compile(text);
+    ASSERT_NE(f, nullptr);
+    std::vector<uint32_t> want;
+    ASSERT_OK(EvaluateFilter(*f, views_, kRows, &want));
+    auto mask = MaskFilter::Compile(*f, schema_);
+    if (!mask) continue;
+    compiled++;
+    EXPECT_EQ(Mask(*mask), want);
+  }
+  EXPECT_EQ(compiled, filters.size() - 1);
+}
+
+TEST_F(MaskFilterTest, RefusesOtherShapes) {
+  for (const char* text :
+       {"id % 2 = 0", "i8 + 1 > 2", "i8 < u16", "label = 'cup'", "big > 3", "i8 = NULL", "i8 IN (1, NULL)",
+        "label LIKE 'c%'", "1 = 1"}) {
+    SCOPED_TRACE(text);
+    FilterPtr f = Compile(text);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(MaskFilter::Compile(*f, schema_), nullptr);
+  }
+}
+
+}  // namespace
+}  // namespace embodb::query

@@ -1,0 +1,170 @@
+// NodeAttributes: which columns it holds, values read from encoded rows
+// (NULLs, defaults of columns added later, the primary key), clearing,
+// renumbering and the checkpoint encoding.
+#include "table/node_attributes.h"
+
+#include <gtest/gtest.h>
+
+#include "table/key_codec.h"
+#include "table/row_codec.h"
+#include "testing/table_test_util.h"
+#include "testing/test_util.h"
+
+namespace embodb::table {
+namespace {
+
+class NodeAttributesTest : public ::testing::Test {
+ protected:
+  NodeAttributesTest() {
+    auto schema = Schema::Create({{"id", T("int64"), false, {}},
+                                  {"emb", T("vector(2)"), false, {}},
+                                  {"cat", T("int32"), false, {}},
+                                  {"label", T("string"), false, {}},
+                                  {"w", T("float64"), false, {}}},
+                                 "id");
+    EXPECT_OK(schema.status());
+    schema_ = *schema;
+  }
+
+  // Encodes row (id, cat, w) with w NULL when w_null; appends key and row.
+  void AddRow(int64_t id, int32_t cat, double w, bool w_null = false) {
+    std::vector<ColumnBuffer> cols;
+    for (const auto& c : schema_.columns()) cols.emplace_back(c.type);
+    cols[0].AppendValue(Value::Int(id));
+    const float v[2] = {1, 2};
+    cols[1].AppendFixed(v);
+    cols[2].AppendValue(Value::Int(cat));
+    cols[3].AppendValue(Value::String("x"));
+    if (w_null) {
+      cols[4].AppendNull();
+    } else {
+      cols[4].AppendValue(Value::Double(w));
+    }
+    std::vector<ColumnView> views;
+    for (const auto& c : cols) views.push_back(c.view());
+    std::string row(EncodedRowSize(schema_, views, 0), '\0');
+    EncodeRowTo(schema_, views, 0, row.data());
+    std::string key;
+    AppendKeyOf(views[0], 0, &key);
+    keys_.push_back(key);
+    rows_.push_back(row);
+  }
+
+  std::vector<std::string_view> Keys() const { return {keys_.begin(), keys_.end()}; }
+  std::vector<std::string_view> Rows() const { return {rows_.begin(), rows_.end()}; }
+
+  // Column `position` of node n: its value as int64/double, or "null".
+  std::string ValueAt(const NodeAttributes& a, size_t position, size_t n) const {
+    std::vector<ColumnView> views(schema_.size() + 1);
+    a.Views(0, a.rows(), &views);
+    const ColumnView& v = views[position];
+    if (v.IsNull(n)) return "null";
+    if (v.type.id == TypeId::kFloat64) return std::to_string(v.Get<double>(n));
+    if (v.type.id == TypeId::kInt32) return std::to_string(v.Get<int32_t>(n));
+    return std::to_string(v.Get<int64_t>(n));
+  }
+
+  Schema schema_;
+  std::vector<std::string> keys_, rows_;
+};
+
+TEST_F(NodeAttributesTest, HoldsFixedWidthScalarColumnsAndThePrimaryKey) {
+  NodeAttributes a(schema_);
+  EXPECT_EQ(a.positions(), (std::vector<size_t>{0, 2, 4}));
+  EXPECT_TRUE(a.Holds({0, 4}));
+  EXPECT_TRUE(a.Holds({}));
+  EXPECT_FALSE(a.Holds({2, 3}));  // a string
+  EXPECT_FALSE(a.Holds({1}));     // a vector
+}
+
+TEST_F(NodeAttributesTest, SetsClearsAndRenumbers) {
+  NodeAttributes a(schema_);
+  AddRow(10, 7, 0.5);
+  AddRow(-3, 8, 0, /*w_null=*/true);
+  AddRow(99, 9, 2.5);
+  ASSERT_OK(a.Set(schema_, {4, 0, 2}, Keys(), Rows()));
+  EXPECT_EQ(a.rows(), 5u);
+  EXPECT_EQ(ValueAt(a, 0, 4), "10");
+  EXPECT_EQ(ValueAt(a, 0, 0), "-3");
+  EXPECT_EQ(ValueAt(a, 2, 2), "9");
+  EXPECT_EQ(ValueAt(a, 4, 0), "null");
+  EXPECT_EQ(ValueAt(a, 4, 4), "0.500000");
+
+  a.Clear(4);
+  EXPECT_EQ(ValueAt(a, 0, 4), "null");
+  EXPECT_EQ(ValueAt(a, 2, 4), "null");
+  // Set again: no longer NULL.
+  ASSERT_OK(a.Set(schema_, {4}, {keys_[0]}, {rows_[0]}));
+  EXPECT_EQ(ValueAt(a, 2, 4), "7");
+
+  // new_of_old: 0->3, 1->1, 2->0, 3->2, 4->4.
+  a.Renumber({3, 1, 0, 2, 4});
+  EXPECT_EQ(ValueAt(a, 0, 3), "-3");
+  EXPECT_EQ(ValueAt(a, 4, 3), "null");
+  EXPECT_EQ(ValueAt(a, 2, 0), "9");
+  EXPECT_EQ(ValueAt(a, 2, 4), "7");
+}
+
+TEST_F(NodeAttributesTest, BadRowChangesNothing) {
+  NodeAttributes a(schema_);
+  AddRow(1, 5, 1.0);
+  ASSERT_OK(a.Set(schema_, {0}, Keys(), Rows()));
+  rows_.push_back(std::string("\x01\x05", 2));  // a header without its bitmap
+  keys_.push_back(keys_[0]);
+  AddRow(2, 6, 2.0);
+  EXPECT_TRUE(a.Set(schema_, {0, 1, 2}, {keys_[1], keys_[1], keys_[2]}, {rows_[0], rows_[1], rows_[2]})
+                  .IsCorruption());
+  EXPECT_EQ(a.rows(), 1u);
+  EXPECT_EQ(ValueAt(a, 2, 0), "5");
+}
+
+TEST_F(NodeAttributesTest, RowsOlderThanAColumnReadItsDefault) {
+  AddRow(1, 5, 1.0);
+  Schema grown = schema_;
+  ASSERT_OK(grown.AddColumn({"level", T("int16"), false, Value::Int(42)}));
+  ASSERT_OK(grown.AddColumn({"note", T("float32"), false, {}}));
+  NodeAttributes a(grown);
+  EXPECT_EQ(a.positions(), (std::vector<size_t>{0, 2, 4, 5, 6}));
+  ASSERT_OK(a.Set(grown, {0}, Keys(), Rows()));
+  std::vector<ColumnView> views(grown.size());
+  a.Views(0, 1, &views);
+  EXPECT_EQ(views[5].Get<int16_t>(0), 42);
+  EXPECT_TRUE(views[6].IsNull(0));
+}
+
+TEST_F(NodeAttributesTest, EncodingRoundTripsAndNoticesAddedColumns) {
+  NodeAttributes a(schema_);
+  AddRow(10, 7, 0.5);
+  AddRow(11, 8, 0, /*w_null=*/true);
+  ASSERT_OK(a.Set(schema_, {0, 1}, Keys(), Rows()));
+  std::string encoded;
+  a.EncodeTo(&encoded);
+
+  NodeAttributes b(schema_);
+  std::string_view in = encoded;
+  bool fits = false;
+  ASSERT_OK(b.DecodeFrom(&in, &fits));
+  EXPECT_TRUE(fits);
+  EXPECT_TRUE(in.empty());
+  EXPECT_EQ(b.rows(), 2u);
+  EXPECT_EQ(ValueAt(b, 2, 1), "8");
+  EXPECT_EQ(ValueAt(b, 4, 1), "null");
+
+  Schema grown = schema_;
+  ASSERT_OK(grown.AddColumn({"level", T("int16"), false, {}}));
+  NodeAttributes c(grown);
+  in = encoded;
+  ASSERT_OK(c.DecodeFrom(&in, &fits));
+  EXPECT_FALSE(fits);
+  EXPECT_TRUE(in.empty());
+
+  for (size_t cut = 0; cut < encoded.size(); cut++) {
+    NodeAttributes d(schema_);
+    std::string_view part(encoded.data(), cut);
+    Status s = d.DecodeFrom(&part, &fits);
+    EXPECT_TRUE(s.IsCorruption() || !part.empty() || !fits) << cut;
+  }
+}
+
+}  // namespace
+}  // namespace embodb::table
