@@ -104,34 +104,13 @@ Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* con
 }
 
 Status ReadField(const Schema& schema, std::string_view value, size_t column, std::string_view* field) {
-  const Status bad = Status::Corruption("bad row encoding");
-  *field = {};
-  uint32_t stored = 0;
-  const char* bitmap = nullptr;
-  EMBODB_RETURN_IF_ERROR(ReadRowHeader(&value, &stored, &bitmap));
-  if (column >= stored) return Status::OK();
-  for (size_t c = 0; c <= column; c++) {
-    if ((bitmap[c / 8] >> (c % 8)) & 1) {
-      if (c == column) return Status::OK();
-      continue;
-    }
-    if (c == schema.primary_key()) continue;
-    const ColumnType& t = schema.column(c).type;
-    std::string_view bytes;
-    if (t.IsVariable()) {
-      if (!GetLengthPrefixed(&value, &bytes)) return bad;
-    } else {
-      const size_t w = t.FixedWidth();
-      if (value.size() < w) return bad;
-      bytes = value.substr(0, w);
-      value.remove_prefix(w);
-    }
-    if (c == column) *field = bytes;
-  }
+  FieldState state;
+  EMBODB_RETURN_IF_ERROR(ReadFields(schema, value, std::span<const size_t>(&column, 1), field, &state));
+  if (state != FieldState::kValue) *field = {};
   return Status::OK();
 }
 
-Status ReadFields(const Schema& schema, std::string_view value, const std::vector<size_t>& columns,
+Status ReadFields(const Schema& schema, std::string_view value, std::span<const size_t> columns,
                   std::string_view* fields, FieldState* states) {
   const Status bad = Status::Corruption("bad row encoding");
   uint32_t stored = 0;

@@ -7,6 +7,7 @@
 // columns; the missing ones read as their defaults.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +42,7 @@ enum class FieldState : uint8_t { kValue, kNull, kMissing };
 // The stored bytes of several columns (ascending schema positions, not the
 // primary key) in one pass over the row; like ReadField, any schema holding
 // the columns will do. fields[i] is set when states[i] is kValue.
-Status ReadFields(const Schema& schema, std::string_view value, const std::vector<size_t>& columns,
+Status ReadFields(const Schema& schema, std::string_view value, std::span<const size_t> columns,
                   std::string_view* fields, FieldState* states);
 
 }  // namespace embodb::table
