@@ -25,6 +25,17 @@ enum class Op : uint8_t {
 };
 const char* OpName(Op op);
 
+// The comparison with its sides swapped: 3 < x is x > 3.
+inline Op FlipComparison(Op op) {
+  switch (op) {
+    case Op::kLt: return Op::kGt;
+    case Op::kLe: return Op::kGe;
+    case Op::kGt: return Op::kLt;
+    case Op::kGe: return Op::kLe;
+    default: return op;
+  }
+}
+
 struct Expr {
   enum class Kind : uint8_t {
     kLiteral,   // literal

@@ -41,34 +41,11 @@ bool ConstantOf(const Expr& e, Number* out) {
 
 // Columns the filter may read: fixed-width numbers, bools and timestamps
 // whose values fit int64 (uint64 may not: EvaluateFilter checks each).
-bool IsMaskColumn(TypeId id) {
-  switch (id) {
-    case TypeId::kBool:
-    case TypeId::kInt8:
-    case TypeId::kInt16:
-    case TypeId::kInt32:
-    case TypeId::kInt64:
-    case TypeId::kUInt8:
-    case TypeId::kUInt16:
-    case TypeId::kUInt32:
-    case TypeId::kFloat32:
-    case TypeId::kFloat64:
-    case TypeId::kTimestamp: return true;
-    default: return false;
-  }
+bool IsMaskColumn(const table::ColumnType& t) {
+  return (t.IsNumeric() || t.id == TypeId::kBool || t.id == TypeId::kTimestamp) && t.id != TypeId::kUInt64;
 }
 
 bool IsFloatColumn(TypeId id) { return id == TypeId::kFloat32 || id == TypeId::kFloat64; }
-
-Op Flipped(Op op) {  // 3 < x is x > 3
-  switch (op) {
-    case Op::kLt: return Op::kGt;
-    case Op::kLe: return Op::kGe;
-    case Op::kGt: return Op::kLt;
-    case Op::kGe: return Op::kLe;
-    default: return op;
-  }
-}
 
 template <typename T>
 T Load(const uint8_t* values, size_t r) {
@@ -147,8 +124,9 @@ using Node = MaskFilter::Node;
 
 std::unique_ptr<Node> Leaf(Node::Kind kind, const Expr& column, const table::Schema& schema) {
   if (column.kind != Expr::Kind::kColumn || column.column_index < 0) return nullptr;
-  const TypeId id = schema.column(static_cast<size_t>(column.column_index)).type.id;
-  if (!IsMaskColumn(id)) return nullptr;
+  const table::ColumnType& type = schema.column(static_cast<size_t>(column.column_index)).type;
+  if (!IsMaskColumn(type)) return nullptr;
+  const TypeId id = type.id;
   auto n = std::make_unique<Node>();
   n->kind = kind;
   n->column = static_cast<size_t>(column.column_index);
@@ -172,7 +150,7 @@ std::unique_ptr<Node> CompareNode(Op op, const Expr& lhs, const Expr& rhs, const
     column = &lhs;
   } else if (ConstantOf(lhs, &k)) {
     column = &rhs;
-    op = Flipped(op);
+    op = FlipComparison(op);
   } else {
     return nullptr;
   }

@@ -20,16 +20,6 @@ void Conjuncts(const Expr* e, std::vector<const Expr*>* out) {
   }
 }
 
-Op Flip(Op op) {
-  switch (op) {
-    case Op::kLt: return Op::kGt;
-    case Op::kLe: return Op::kGe;
-    case Op::kGt: return Op::kLt;
-    case Op::kGe: return Op::kLe;
-    default: return op;
-  }
-}
-
 // Constraints on one column (the primary key or an indexed column) gathered
 // from the conjuncts, as sets and bounds of encoded values: row-key tails for
 // the primary key, index values (index_codec.h) for an index.
@@ -45,7 +35,7 @@ class ColumnConstraints {
       Op op = c->op;
       if (IsMine(b) && !IsMine(a)) {
         std::swap(a, b);
-        op = Flip(op);
+        op = FlipComparison(op);
       }
       if (!IsMine(a) || !IsUsableLiteral(b)) return;
       if (op == Op::kEq) {
