@@ -203,6 +203,38 @@ def test_bad_input_is_refused(db):
         t.search(data[0]).metric("l2").to_list()
 
 
+def test_knn_takes_every_layout_of_float32_queries(db):
+    """The float32 fast path hands arrays to the core as they are: a vector,
+    a matrix, a strided view, a big-endian copy and a float32 NaN all behave
+    as the same queries made the slow way."""
+    t, data = make_table(db, 800)
+    t.create_index("emb")
+    rows = np.ascontiguousarray(data[:6])
+    want_keys, want_dist = t.knn(rows.tolist(), 5)
+    keys, dist = t.knn(rows, 5)
+    assert np.array_equal(keys, want_keys) and np.allclose(dist, want_dist)
+    one_keys, _ = t.knn(rows[2], 5)
+    assert one_keys.shape == (1, 5) and np.array_equal(one_keys[0], want_keys[2])
+    wide = np.zeros((6, 2 * DIM), np.float32)
+    wide[:, ::2] = rows
+    strided_keys, _ = t.knn(wide[:, ::2], 5)  # not contiguous: copied by the core
+    assert np.array_equal(strided_keys, want_keys)
+    column_keys, _ = t.knn(np.asfortranarray(rows), 5)
+    assert np.array_equal(column_keys, want_keys)
+    swapped_keys, _ = t.knn(rows.astype(">f4"), 5)
+    assert np.array_equal(swapped_keys, want_keys)
+    with pytest.raises(SchemaError, match=r"vector or an \(n, dim\) matrix, not an array of shape \(2, 3, 16\)"):
+        t.knn(np.zeros((2, 3, 16), np.float32), 5)
+    with pytest.raises(SchemaError, match=r"not an array of shape \(\)"):
+        t.knn(np.float32(1.0) * np.ones((), np.float32), 5)
+    with pytest.raises(SchemaError, match="the query has 3 values"):
+        t.knn(np.zeros(3, np.float32), 5)
+    bad = rows.copy()
+    bad[4, 7] = np.inf
+    with pytest.raises(InvalidInputError, match=r"query 4 holds NaN or infinity \(at 7\)"):
+        t.knn(bad, 5)
+
+
 def test_cosine_index_refuses_a_table_with_zero_vectors(db):
     t, data = make_table(db, 100)
     t.upsert({"id": [5], "bucket": [5], "emb": [np.zeros(DIM, np.float32)]})

@@ -181,20 +181,26 @@ static const table::ColumnBuffer& ColumnAt(const BatchPtr& b, size_t i) {
   return b->columns[i];
 }
 
+// By type number (PyArray_DescrFromType), not by parsing a name: this runs
+// for every column of every result, and parsing "int64" costs more than
+// making the array.
 static py::dtype DtypeOf(const ColumnType& t) {
   switch (t.id) {
-    case TypeId::kBool: return py::dtype("bool");
-    case TypeId::kInt8: return py::dtype("int8");
-    case TypeId::kInt16: return py::dtype("int16");
-    case TypeId::kInt32: return py::dtype("int32");
-    case TypeId::kInt64: return py::dtype("int64");
-    case TypeId::kUInt8: return py::dtype("uint8");
-    case TypeId::kUInt16: return py::dtype("uint16");
-    case TypeId::kUInt32: return py::dtype("uint32");
-    case TypeId::kUInt64: return py::dtype("uint64");
-    case TypeId::kFloat64: return py::dtype("float64");
-    case TypeId::kTimestamp: return py::dtype("datetime64[ns]");
-    default: return py::dtype("float32");  // float32, vector, point3
+    case TypeId::kBool: return py::dtype::of<bool>();
+    case TypeId::kInt8: return py::dtype::of<int8_t>();
+    case TypeId::kInt16: return py::dtype::of<int16_t>();
+    case TypeId::kInt32: return py::dtype::of<int32_t>();
+    case TypeId::kInt64: return py::dtype::of<int64_t>();
+    case TypeId::kUInt8: return py::dtype::of<uint8_t>();
+    case TypeId::kUInt16: return py::dtype::of<uint16_t>();
+    case TypeId::kUInt32: return py::dtype::of<uint32_t>();
+    case TypeId::kUInt64: return py::dtype::of<uint64_t>();
+    case TypeId::kFloat64: return py::dtype::of<double>();
+    case TypeId::kTimestamp: {
+      static const py::dtype* const timestamp = new py::dtype("datetime64[ns]");  // kept to the end of the process
+      return *timestamp;
+    }
+    default: return py::dtype::of<float>();  // float32, vector, point3
   }
 }
 

@@ -136,15 +136,22 @@ py::list VectorIndexInfo(const HandlePtr& h, const std::string& table) {
 // distances an (nq, k) float32 array, rows a batch of the projection (or
 // None), plan the steps taken (with explain; else empty).
 py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
-              const std::optional<std::string>& column, const py::array_t<float, py::array::c_style>& queries,
+              const std::optional<std::string>& column,
+              const py::array_t<float, py::array::c_style | py::array::forcecast>& queries,
               size_t k, size_t ef, bool exact, const std::optional<std::string>& where,
               const std::optional<std::string>& metric, const std::optional<std::vector<std::string>>& columns,
               bool explain, size_t threads) {
   auto def = FindTable(h, table);
   const size_t col = SearchColumn(*def, column);
   const size_t dim = def->schema.column(col).type.param;
-  if (queries.ndim() != 2 || static_cast<size_t>(queries.shape(1)) != dim) {
-    const size_t got = queries.ndim() == 2 ? static_cast<size_t>(queries.shape(1)) : static_cast<size_t>(queries.size());
+  if (queries.ndim() != 1 && queries.ndim() != 2) {
+    std::string shape;
+    for (py::ssize_t i = 0; i < queries.ndim(); i++) shape += (i ? ", " : "") + std::to_string(queries.shape(i));
+    throw StatusError(Status::Schema("queries must be a vector or an (n, dim) matrix, not an array of shape (" +
+                                     shape + ")"));
+  }
+  const size_t got = static_cast<size_t>(queries.shape(queries.ndim() - 1));
+  if (got != dim) {
     throw StatusError(Status::Schema("the query has " + std::to_string(got) + " values; column '" +
                                      def->schema.column(col).name + "' holds " +
                                      def->schema.column(col).type.Name()));
@@ -153,7 +160,7 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
   auto ix = h->Vectors().Find(def->id, def->schema.column(col).name);
   query::KnnRequest r;
   r.queries = queries.data();
-  r.nq = static_cast<size_t>(queries.shape(0));
+  r.nq = queries.ndim() == 1 ? 1 : static_cast<size_t>(queries.shape(0));
   r.k = k;
   r.ef = ef;
   r.exact = exact;

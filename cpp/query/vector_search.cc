@@ -59,16 +59,27 @@ constexpr double kTwoHopBelow = 0.25;
 // Candidates an sq8 graph returns for re-ranking with float vectors.
 size_t RerankCount(size_t k) { return std::max(3 * k, k + 20); }
 
+// No NaN or infinity among v's n values: a branch-free loop the compiler
+// vectorizes (an all-ones exponent is what makes a float not finite).
+bool AllFinite(const float* v, size_t n) {
+  uint32_t bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t bits;
+    std::memcpy(&bits, v + i, sizeof(bits));
+    bad |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return bad == 0;
+}
+
 // The queries checked and, for cosine, normalized.
 Status PrepareQueries(const KnnRequest& r, size_t dim, index::Metric metric, std::vector<float>* out) {
   out->assign(r.queries, r.queries + r.nq * dim);
   for (size_t q = 0; q < r.nq; q++) {
     float* v = out->data() + q * dim;
-    for (size_t i = 0; i < dim; i++) {
-      if (!std::isfinite(v[i])) {
-        return Status::InvalidArgument("query " + std::to_string(q) + " holds NaN or infinity (at " +
-                                       std::to_string(i) + ")");
-      }
+    if (!AllFinite(v, dim)) {
+      const size_t i = static_cast<size_t>(std::find_if(v, v + dim, [](float x) { return !std::isfinite(x); }) - v);
+      return Status::InvalidArgument("query " + std::to_string(q) + " holds NaN or infinity (at " +
+                                     std::to_string(i) + ")");
     }
     if (metric == index::Metric::kCosine && !index::Normalize(v, dim)) {
       return Status::InvalidArgument("query " + std::to_string(q) +
@@ -229,6 +240,7 @@ class GraphSearch {
       }
     }
     out->clear();
+    for (const Neighbor& n : found) index_.keys().Prefetch(static_cast<uint32_t>(n.id));
     for (const Neighbor& n : found) {
       out->push_back({n.distance, std::string(index_.keys().KeyOf(static_cast<uint32_t>(n.id)))});
     }

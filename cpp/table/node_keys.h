@@ -39,6 +39,15 @@ class NodeKeys {
     if (fixed8_) return std::string_view(reinterpret_cast<const char*>(&fixed_[node]), 8);
     return strings_[node];
   }
+  // Starts fetching node's key, so that reading the keys of a search's
+  // results waits for one cache miss, not one each.
+  void Prefetch(uint32_t node) const {
+    if (fixed8_) {
+      __builtin_prefetch(&fixed_[node]);
+    } else {
+      __builtin_prefetch(&strings_[node]);
+    }
+  }
   size_t MemoryBytes() const;
   // Gives node n the number new_of_old[n] (HnswGraph::Reorder), for every n
   // below new_of_old.size(), which covers every node with a key.

@@ -60,7 +60,10 @@ decltype(auto) HnswGraph::WithSpace(F&& f) const {
 // not), and the words it set, which the next search clears. One per thread.
 class VisitedSet {
  public:
-  static VisitedSet& ForThread(size_t nodes) {
+  // Not inlined: inlined, the compiler may recompute the thread-local's
+  // address (a __tls_get_addr call in a shared library) at every use in the
+  // search loop instead of keeping it; out of line it is a plain pointer.
+  [[gnu::noinline]] static VisitedSet& ForThread(size_t nodes) {
     thread_local VisitedSet set;
     set.Start(nodes);
     return set;
@@ -85,7 +88,7 @@ class VisitedSet {
   std::vector<uint32_t> touched_;
 };
 
-inline std::vector<Candidate>& FrontierForThread() {
+[[gnu::noinline]] inline std::vector<Candidate>& FrontierForThread() {  // noinline: as VisitedSet::ForThread
   thread_local std::vector<Candidate> frontier;
   return frontier;
 }
