@@ -1,5 +1,5 @@
 """Vector search benchmark: embodb's HNSW against hnswlib, FAISS (HNSW and
-flat) and usearch (each when installed; `make bench` installs them), in one
+flat), usearch and LanceDB (each when installed; `make bench` installs them), in one
 run, printing recall@10 against queries per second and the ratios the issue
 sets as targets.
 
@@ -14,7 +14,9 @@ Queries go one at a time from Python, on one thread, for ef in a sweep; at
 each ef the libraries take turns, three times, and each keeps its best time
 (this machine's speed drifts; taking turns spreads a slow spell over all).
 The QPS at recall@10 = 0.95 is interpolated between the two sweep points
-around it. Also measured:
+around it. LanceDB (HNSW in one partition) plans and runs a query in
+milliseconds, so it gets its own shorter sweep on 200 of the queries, and
+its filtered search at 1% is shown too. Also measured:
   - sq8: embodb's sq8 index, its recall and index memory against hnswlib's
     (hnswlib's: the RSS growth of a fresh process building it);
   - filtered search at 1% (a column with 100 values): recall against the
@@ -41,6 +43,7 @@ import embodb
 
 EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256]
 K = 10
+LANCE_QUERIES = 200  # LanceDB takes milliseconds a query
 
 
 def now() -> float:
@@ -171,6 +174,51 @@ def filtered_search(t, data: np.ndarray, ids: np.ndarray, cat: np.ndarray, queri
               f"({cold / unfiltered:.2f}x), {kind}")
 
 
+def lancedb_peer(data: np.ndarray, ids: np.ndarray, cat: np.ndarray, queries: np.ndarray, truth: np.ndarray):
+    """LanceDB's HNSW (one partition: a single graph, m=16, ef_construction=200),
+    searched one query at a time as its users do: (build seconds, sweep
+    points). Each of its queries runs a query plan (milliseconds), so it
+    gets LANCE_QUERIES queries and a shorter ef sweep, once, instead of a
+    turn in the interleaved sweep. Also prints its filtered search at 1%."""
+    os.environ.setdefault("LANCE_LOG", "error")
+    import lancedb
+    import pyarrow as pa
+    from lancedb.index import HnswFlat
+    queries, truth = queries[:LANCE_QUERIES], truth[:LANCE_QUERIES]
+    folder = tempfile.TemporaryDirectory(prefix="embodb_bench_lance_")
+    tbl = lancedb.connect(folder.name).create_table("v", pa.table({
+        "id": pa.array(ids), "cat": pa.array(cat),
+        "vector": pa.FixedSizeListArray.from_arrays(pa.array(data.reshape(-1)), data.shape[1])}))
+    t0 = now()
+    tbl.create_index("vector", config=HnswFlat(distance_type="l2", num_partitions=1, m=16, ef_construction=200))
+    build = now() - t0
+
+    def run(ef: int, where=None):
+        got, counts = np.full((len(queries), K), -1, dtype=np.int64), set()
+        t0 = now()
+        for i, q in enumerate(queries):
+            search = tbl.search(q).limit(K).ef(ef).nprobes(1)
+            if where is not None:
+                search = search.where(where, prefilter=True)
+            found = search.select(["id", "_distance"]).to_arrow()["id"].to_numpy()
+            counts.add(len(found))
+            got[i, :len(found)] = found
+        return (now() - t0) / len(queries), got, counts
+
+    points = []
+    for ef in [10, 16, 24, 32, 64]:
+        seconds, got, _ = run(ef)
+        points.append((ef, recall(got, truth), 1 / seconds))
+    print(f"  lancedb ({len(queries)} queries) " + "  ".join(f"ef={ef}: {r:.3f} @ {qps:,.0f}/s" for ef, r, qps in points))
+    keep = cat == 7
+    ftruth = exact_knn(data[keep], queries, K, ids[keep])
+    seconds, got, counts = run(64, "cat = 7")
+    print(f"  lancedb filtered at 1% (cat = 7, prefilter, ef=64): recall@10 {recall(got, ftruth):.3f}, result counts "
+          f"{sorted(counts)}, {seconds * 1e6:,.0f} us ({seconds * points[-1][2]:.2f}x its unfiltered)")
+    folder.cleanup()
+    return build, points
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=100_000)
@@ -245,6 +293,8 @@ def main() -> None:
 
     print("\nrecall@10 and QPS per ef (the libraries take turns, best of 3):")
     sweeps = interleaved_sweep(searchers, queries, truth)
+    if importlib.util.find_spec("lancedb"):
+        builds["lancedb"], sweeps["lancedb"] = lancedb_peer(data, ids, cat, queries, truth)
     print("\nbuild seconds (2 threads) and QPS at recall@10 = 0.95, one query at a time:")
     ours_build, ours_qps = builds["embodb"], qps_at(sweeps["embodb"])
     for name, pts in sweeps.items():
