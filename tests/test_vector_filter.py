@@ -156,3 +156,29 @@ def test_filtered_search_always_agrees_with_the_table(ops, where):
                 t.update({"cat": value}, where=f"id IN ({', '.join(map(str, ids))})")
         keys, _ = t.knn(np.zeros(4, np.float32), 1000, where=where)
         assert set(keys[0].tolist()) == matching_ids(t, where)
+
+
+def test_the_planner_picks_by_selectivity_and_each_plan_finds_the_nearest(db):
+    """30k clustered rows: few matches take exact distances, a middling
+    share the two-hop graph search, a large share the plain filtered beam;
+    each returns k rows that pass, nearly all the true nearest."""
+    n, dim = 30_000, 16
+    rng = np.random.default_rng(7)
+    centers = rng.standard_normal((60, dim)).astype(np.float32) * 4
+    emb = centers[rng.integers(0, 60, n)] + rng.standard_normal((n, dim)).astype(np.float32)
+    ids = np.arange(n)
+    t = db.create_table("c", {"id": "int64", "bucket": "int32", "emb": embodb.vector(dim)}, primary_key="id")
+    t.insert({"id": ids, "bucket": (ids * 7919 % 100).astype(np.int32), "emb": emb})
+    t.create_index("emb", m=8, ef_construction=64)
+    queries = centers[:20] + rng.standard_normal((20, dim)).astype(np.float32)
+    for where, plan in [("bucket = 3", "exact distances"), ("bucket < 15", "two hops"), ("bucket < 60", "graph search")]:
+        explained = t.search(queries[0]).where(where).explain()
+        assert plan in explained and (plan == "two hops") == ("two hops" in explained), (where, explained)
+        keep = t.where(where).select("id").to_numpy()["id"]
+        found = 0
+        for q in queries:
+            keys, _ = t.knn(q, 10, where=where)
+            assert keys.shape == (1, 10) and set(keys[0].tolist()) <= set(keep.tolist()), where
+            d = ((emb[keep] - q) ** 2).sum(1)
+            found += len(set(keys[0].tolist()) & set(keep[np.argsort(d)[:10]].tolist()))
+        assert found / (10 * len(queries)) >= 0.95, where

@@ -48,13 +48,24 @@ inline uint64_t PackBytes(const uint8_t* a, const uint8_t* b) {
   return bits;
 }
 
-// How many of a filtered graph search's estimated node visits (Choose) cost
-// as much as one exact distance to a matching node, and the share of
-// matching nodes below which a filtered graph search measures only those
-// (two-hop). Both measured on
-// 100k x 128 clustered vectors (benchmarks/RESULTS.md, session 10).
+// The planner's constants (Choose), measured on 100k and 1M x 128 clustered
+// vectors (benchmarks/RESULTS.md, sessions 10 and 11):
+// - how many of a plain filtered beam's node visits cost as much as one
+//   exact distance to a matching node;
+// - the share of matching nodes below which a filtered graph search measures
+//   only those (two-hop);
+// - a two-hop search's cost in exact distances, per ef * 2m * log2(nodes):
+//   it grows with the graph's depth, not with its size (about 110 us at
+//   100k rows and 250 us at 1M, at ef=64, against 40-48 ns a distance);
+// - the fewest matches, and the smallest share, two-hop is trusted with:
+//   sparser matches are too far apart for two hops to connect them (recall
+//   0.79 with 1,000 matches among 100k rows but 0.99 with 3,000; 0.945 with
+//   0.5% of 1M rows matching, 0.977 with 1%).
 constexpr double kExactCostRatio = 12.0;
 constexpr double kTwoHopBelow = 0.25;
+constexpr double kTwoHopCost = 0.1;
+constexpr double kTwoHopMinMatches = 2048;
+constexpr double kTwoHopMinShare = 0.01;
 
 // Candidates an sq8 graph returns for re-ranking with float vectors.
 size_t RerankCount(size_t k) { return std::max(3 * k, k + 20); }
@@ -202,10 +213,16 @@ class GraphSearch {
     const double ef = static_cast<double>(EfOf(r_));
     const double m = static_cast<double>(candidates_);
     const double share = live == 0 ? 0.0 : m / static_cast<double>(live);
-    // Work estimates: exact distances to the m matches, against a filtered
-    // beam's ef * 2m / share node visits, of which kExactCostRatio cost
-    // about as much as one exact distance (measured).
-    exact_ = m * m <= ef * 2.0 * graph_.options().m * static_cast<double>(live) / kExactCostRatio;
+    const double links = 2.0 * graph_.options().m;
+    // Work estimates in exact distances: m of them to the matches, against
+    // a plain filtered beam's ef * 2m / share node visits (kExactCostRatio
+    // visits a distance) or a two-hop search's kTwoHopCost * ef * 2m * depth.
+    if (share >= kTwoHopBelow) {
+      exact_ = m * kExactCostRatio * share <= ef * links;
+    } else {
+      exact_ = share < kTwoHopMinShare ||
+               m <= std::max(kTwoHopMinMatches, kTwoHopCost * ef * links * std::log2(static_cast<double>(live)));
+    }
     two_hop_ = !exact_ && share < kTwoHopBelow;
   }
 

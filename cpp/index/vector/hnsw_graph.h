@@ -94,6 +94,8 @@ struct Candidate {
 class HnswGraph {
  public:
   static constexpr uint32_t kNoNode = UINT32_MAX;
+  // Nodes a two-hop search starts from (Search).
+  static constexpr size_t kTwoHopSeeds = 10;
 
   // REQUIRES: dim > 0, 2 <= m <= 128, ef_construction > 0.
   explicit HnswGraph(const HnswOptions& options);
@@ -134,8 +136,9 @@ class HnswGraph {
   // max(ef, k), nearest first; with `allowed`, only its members are returned
   // (the beam keeps growing until it holds ef of them or the graph is
   // exhausted). two_hop (with allowed): measure only allowed nodes, reaching
-  // them through the others (SearchLayerTwoHop); faster when a small share
-  // of the nodes is allowed. Distances of an sq8 graph are those of the codes.
+  // them through the others (SearchLayerTwoHop), starting from the
+  // kTwoHopSeeds nodes nearest the query; faster when a small share of the
+  // nodes is allowed. Distances of an sq8 graph are those of the codes.
   std::vector<Neighbor> Search(const float* query, size_t k, size_t ef, const NodeSet* allowed = nullptr,
                                bool two_hop = false) const;
   // The k nearest among the given live nodes, by computing every distance.
@@ -184,7 +187,7 @@ class HnswGraph {
   void SearchLayer(const Space& space, uint32_t entry, float entry_distance, size_t ef, int level, const Keep& keep,
                    std::vector<Candidate>* results) const;
   template <typename Space, typename Keep>
-  void SearchLayerTwoHop(const Space& space, uint32_t entry, float entry_distance, size_t ef, const Keep& keep,
+  void SearchLayerTwoHop(const Space& space, const std::vector<Candidate>& entries, size_t ef, const Keep& keep,
                          std::vector<Candidate>* results) const;
   // Calls f with the distance space of this graph's quantization.
   template <typename F>

@@ -68,6 +68,7 @@ class VisitedSet {
     set.Start(nodes);
     return set;
   }
+  bool Visited(uint32_t n) const { return (bits_[n >> 6] >> (n & 63)) & 1; }
   // True the first time n is seen in this search.
   bool Visit(uint32_t n) {
     uint64_t& word = bits_[n >> 6];
@@ -219,19 +220,25 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
 // matching nodes then measures only those, where SearchLayer would measure
 // every node it walks through. `results` ends as in SearchLayer.
 template <typename Space, typename Keep>
-void HnswGraph::SearchLayerTwoHop(const Space& space, uint32_t entry, float entry_distance, size_t ef,
+void HnswGraph::SearchLayerTwoHop(const Space& space, const std::vector<Candidate>& entries, size_t ef,
                                   const Keep& keep, std::vector<Candidate>* results) const {
   VisitedSet& visited = VisitedSet::ForThread(slots());
   std::vector<Candidate>& frontier = FrontierForThread();
   frontier.clear();
   results->clear();
-  visited.Visit(entry);
-  frontier.push_back({entry_distance, entry});
-  float bound = std::numeric_limits<float>::infinity();
-  if (keep(entry)) {
-    results->push_back({entry_distance, entry});
-    if (ef <= 1) bound = entry_distance;
+  for (const Candidate& e : entries) {
+    if (!visited.Visit(e.node)) continue;
+    frontier.push_back(e);
+    if (keep(e.node)) results->push_back(e);
   }
+  std::make_heap(frontier.begin(), frontier.end(), FartherOrder());
+  std::make_heap(results->begin(), results->end(), NearerOrder());
+  while (results->size() > ef) {
+    std::pop_heap(results->begin(), results->end(), NearerOrder());
+    results->pop_back();
+  }
+  float bound = std::numeric_limits<float>::infinity();
+  if (results->size() == ef) bound = results->front().distance;
   const uint32_t cap = MaxLinks(0);
   uint32_t fresh[257], bridges[257];
   while (!frontier.empty()) {
@@ -250,12 +257,15 @@ void HnswGraph::SearchLayerTwoHop(const Space& space, uint32_t entry, float entr
           fresh[nfresh++] = x;
           PrefetchNode(x);
         }
-      } else if (visited.Visit(x)) {  // a bridge, each crossed once
+      } else if (!visited.Visited(x)) {  // a bridge, crossed once: marked when crossed, below
         bridges[nbridges++] = x;
         __builtin_prefetch(Links0(x));  // all at once: their misses overlap
       }
     }
+    // Bridges left over when the cap is reached stay unmarked, so that a
+    // later expansion can still cross them.
     for (uint32_t i = 0; i < nbridges && nfresh < cap; i++) {
+      if (!visited.Visit(bridges[i])) continue;
       const uint32_t* hop = Links0(bridges[i]);
       for (uint32_t j = 1; j <= hop[0] && nfresh < cap; j++) {
         const uint32_t y = hop[j];
