@@ -14,6 +14,10 @@ FILTERS = [
     "cat = 3", "cat != 3", "cat < 2", "cat BETWEEN 2 AND 4", "cat IN (1, 5)", "cat NOT IN (1, 5)",
     "w > 0.5", "w <= 0.25 OR w IS NULL", "w IS NOT NULL AND cat >= 3", "ok", "NOT ok", "ok AND cat = 1",
     "NOT (cat > 2 OR w < 0.5)", "id < 40 OR id >= 160", "ts >= '2026-11-01T00:00:10Z'", "cat * 2 = 6",
+    # strings: dictionary codes in the copy for =, !=, IN, IS NULL; others read the table
+    "label = 'cup'", "label != 'mug'", "'box' = label", "label IN ('cup', 'box', 'none')", "label NOT IN ('cup')",
+    "label = 'none'", "label != 'none'", "label IS NULL", "label IS NOT NULL AND cat < 3",
+    "label = 'cup' OR w > 0.9", "label < 'd'", "label LIKE 'c%'",
 ]
 
 
@@ -28,7 +32,7 @@ def make_table(db, n=200, seed=0):
         "w": [None if i % 9 == 0 else float(w[i]) for i in range(n)],
         "ok": rng.random(n) < 0.5,
         "ts": np.datetime64("2026-11-01T00:00:00", "ns") + np.arange(n).astype("timedelta64[s]"),
-        "label": [["cup", "mug", "box"][i % 3] for i in range(n)],
+        "label": [None if i % 11 == 0 else ["cup", "mug", "box"][i % 3] for i in range(n)],
         "emb": rng.standard_normal((n, DIM)).astype(np.float32),
     })
     return t
@@ -72,8 +76,10 @@ def test_the_plan_names_where_the_matches_come_from(db):
     first = t.search(q).where("cat = 3").explain()
     assert "evaluated over the index's copy of its columns" in first
     assert "cached match" in t.search(q).where("cat = 3").explain()
-    # A string column is not copied: its filter reads the table.
-    assert "copy" not in t.search(q).where("label = 'cup'").explain()
+    # A string column is copied as dictionary codes, which answer = and IN;
+    # other comparisons of strings read the table.
+    assert "copy of its columns" in t.search(q).where("label = 'cup'").explain()
+    assert "copy" not in t.search(q).where("label < 'd'").explain()
     assert all_neighbours(t, "label = 'cup'") == matching_ids(t, "label = 'cup'")
 
 
@@ -139,7 +145,7 @@ def test_a_filter_that_fails_fails_as_on_the_table(db):
 def test_filtered_search_always_agrees_with_the_table(ops, where):
     with embodb.connect(":memory:") as db:
         t = db.create_table("t", {"id": "int64", "cat": "int32", "w": "float64", "ok": "bool",
-                                  "ts": "timestamp", "emb": embodb.vector(4)}, primary_key="id")
+                                  "ts": "timestamp", "label": "string", "emb": embodb.vector(4)}, primary_key="id")
         t.create_index("emb", m=4, ef_construction=16)
         rng = np.random.default_rng(len(ops))
         for op, ids, value in ops:
@@ -149,11 +155,13 @@ def test_filtered_search_always_agrees_with_the_table(ops, where):
                           "w": [None if i % 4 == 0 else float(rng.random()) for i in ids],
                           "ok": [bool(i % 2) for i in ids],
                           "ts": [np.datetime64("2026-11-01T00:00:00", "ns") + np.timedelta64(i, "s") for i in ids],
+                          "label": [None if i % 5 == 0 else ["cup", "mug", "box"][(i + value) % 3] for i in ids],
                           "emb": rng.standard_normal((len(ids), 4)).astype(np.float32)})
             elif op == "delete":
                 t.delete(ids)
             else:
-                t.update({"cat": value}, where=f"id IN ({', '.join(map(str, ids))})")
+                t.update({"cat": value, "label": ["cup", "mug", "box", "new"][value % 4]},
+                         where=f"id IN ({', '.join(map(str, ids))})")
         keys, _ = t.knn(np.zeros(4, np.float32), 1000, where=where)
         assert set(keys[0].tolist()) == matching_ids(t, where)
 
@@ -169,8 +177,11 @@ def test_the_planner_picks_by_selectivity_and_each_plan_finds_the_nearest(db):
     ids = np.arange(n)
     t = db.create_table("c", {"id": "int64", "bucket": "int32", "emb": embodb.vector(dim)}, primary_key="id")
     t.insert({"id": ids, "bucket": (ids * 7919 % 100).astype(np.int32), "emb": emb})
-    t.create_index("emb", m=8, ef_construction=64)
     queries = centers[:20] + rng.standard_normal((20, dim)).astype(np.float32)
+    t.create_index("emb", m=8, ef_construction=64)  # too few links for two hops: the plain filtered beam instead
+    assert "two hops" not in t.search(queries[0]).where("bucket < 15").explain()
+    t.drop_index("emb")
+    t.create_index("emb", m=16, ef_construction=64)
     for where, plan in [("bucket = 3", "exact distances"), ("bucket < 15", "two hops"), ("bucket < 60", "graph search")]:
         explained = t.search(queries[0]).where(where).explain()
         assert plan in explained and (plan == "two hops") == ("two hops" in explained), (where, explained)

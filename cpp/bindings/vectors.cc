@@ -146,7 +146,10 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
   const size_t dim = def->schema.column(col).type.param;
   if (queries.ndim() != 1 && queries.ndim() != 2) {
     std::string shape;
-    for (py::ssize_t i = 0; i < queries.ndim(); i++) shape += (i ? ", " : "") + std::to_string(queries.shape(i));
+    for (py::ssize_t i = 0; i < queries.ndim(); i++) {
+      if (i > 0) shape += ", ";
+      shape += std::to_string(queries.shape(i));
+    }
     throw StatusError(Status::Schema("queries must be a vector or an (n, dim) matrix, not an array of shape (" +
                                      shape + ")"));
   }

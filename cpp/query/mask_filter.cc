@@ -122,11 +122,38 @@ namespace {
 
 using Node = MaskFilter::Node;
 
-std::unique_ptr<Node> Leaf(Node::Kind kind, const Expr& column, const table::Schema& schema) {
+// What a filter is compiled against: the schema, and the coded string
+// columns with their dictionaries (or none).
+struct Context {
+  const table::Schema& schema;
+  const table::NodeAttributes* codes;
+
+  bool Coded(const Expr& e) const {
+    return codes != nullptr && e.kind == Expr::Kind::kColumn && e.column_index >= 0 &&
+           codes->Coded(static_cast<size_t>(e.column_index));
+  }
+  // The code of a string literal in column's dictionary, as a constant: -1,
+  // which no code equals, for a word the dictionary lacks. False for other
+  // expressions.
+  bool Code(const Expr& column, const Expr& word, int64_t* out) const {
+    if (word.kind != Expr::Kind::kLiteral || word.literal.kind != table::Value::Kind::kString) return false;
+    const uint32_t code = codes->CodeOf(static_cast<size_t>(column.column_index), word.literal.s);
+    *out = code == table::NodeAttributes::kNoCode ? -1 : static_cast<int64_t>(code);
+    return true;
+  }
+};
+
+// A leaf on column: one of the mask columns, or a coded string column when
+// `coded` (whose values are then its uint32 codes).
+std::unique_ptr<Node> Leaf(Node::Kind kind, const Expr& column, const Context& cx, bool coded = false) {
   if (column.kind != Expr::Kind::kColumn || column.column_index < 0) return nullptr;
-  const table::ColumnType& type = schema.column(static_cast<size_t>(column.column_index)).type;
-  if (!IsMaskColumn(type)) return nullptr;
-  const TypeId id = type.id;
+  const table::ColumnType& type = cx.schema.column(static_cast<size_t>(column.column_index)).type;
+  TypeId id = type.id;
+  if (coded && cx.Coded(column)) {
+    id = TypeId::kUInt32;
+  } else if (!IsMaskColumn(type)) {
+    return nullptr;
+  }
   auto n = std::make_unique<Node>();
   n->kind = kind;
   n->column = static_cast<size_t>(column.column_index);
@@ -143,7 +170,21 @@ std::unique_ptr<Node> Join(Node::Kind kind, std::unique_ptr<Node> a, std::unique
   return n;
 }
 
-std::unique_ptr<Node> CompareNode(Op op, const Expr& lhs, const Expr& rhs, const table::Schema& schema) {
+// column = 'word' or column != 'word' on a coded string column.
+std::unique_ptr<Node> CodedCompare(Op op, const Expr& lhs, const Expr& rhs, const Context& cx) {
+  if (op != Op::kEq && op != Op::kNe) return nullptr;
+  const bool left = cx.Coded(lhs);
+  const Expr& column = left ? lhs : rhs;
+  int64_t code;
+  if (!cx.Code(column, left ? rhs : lhs, &code)) return nullptr;
+  auto n = Leaf(Node::Kind::kCompare, column, cx, true);
+  n->op = op;
+  n->constant = {false, code, 0};
+  return n;
+}
+
+std::unique_ptr<Node> CompareNode(Op op, const Expr& lhs, const Expr& rhs, const Context& cx) {
+  if (cx.Coded(lhs) || cx.Coded(rhs)) return CodedCompare(op, lhs, rhs, cx);
   Number k;
   const Expr* column = &lhs;
   if (ConstantOf(rhs, &k)) {
@@ -154,7 +195,7 @@ std::unique_ptr<Node> CompareNode(Op op, const Expr& lhs, const Expr& rhs, const
   } else {
     return nullptr;
   }
-  auto n = Leaf(Node::Kind::kCompare, *column, schema);
+  auto n = Leaf(Node::Kind::kCompare, *column, cx);
   if (!n) return nullptr;
   n->op = op;
   n->constant = k;
@@ -162,26 +203,39 @@ std::unique_ptr<Node> CompareNode(Op op, const Expr& lhs, const Expr& rhs, const
   return n;
 }
 
-std::unique_ptr<Node> Build(const Expr& e, const table::Schema& schema) {
+// column [NOT] IN ('a', 'b', ...) on a coded string column.
+std::unique_ptr<Node> CodedIn(const Expr& e, const Context& cx) {
+  auto n = Leaf(Node::Kind::kIn, *e.args[0], cx, true);
+  for (size_t i = 1; i < e.args.size(); i++) {
+    int64_t code;
+    if (!cx.Code(*e.args[0], *e.args[i], &code)) return nullptr;
+    if (code >= 0) n->set.push_back(code);
+  }
+  std::sort(n->set.begin(), n->set.end());
+  return e.negated ? Join(Node::Kind::kNot, std::move(n), nullptr) : std::move(n);
+}
+
+std::unique_ptr<Node> Build(const Expr& e, const Context& cx) {
   using K = Expr::Kind;
   switch (e.kind) {
-    case K::kAnd: return Join(Node::Kind::kAnd, Build(*e.args[0], schema), Build(*e.args[1], schema));
-    case K::kOr: return Join(Node::Kind::kOr, Build(*e.args[0], schema), Build(*e.args[1], schema));
-    case K::kNot: return Join(Node::Kind::kNot, Build(*e.args[0], schema), nullptr);
-    case K::kColumn: return e.type == Type::kBool ? Leaf(Node::Kind::kTruth, e, schema) : nullptr;
-    case K::kCompare: return CompareNode(e.op, *e.args[0], *e.args[1], schema);
+    case K::kAnd: return Join(Node::Kind::kAnd, Build(*e.args[0], cx), Build(*e.args[1], cx));
+    case K::kOr: return Join(Node::Kind::kOr, Build(*e.args[0], cx), Build(*e.args[1], cx));
+    case K::kNot: return Join(Node::Kind::kNot, Build(*e.args[0], cx), nullptr);
+    case K::kColumn: return e.type == Type::kBool ? Leaf(Node::Kind::kTruth, e, cx) : nullptr;
+    case K::kCompare: return CompareNode(e.op, *e.args[0], *e.args[1], cx);
     case K::kBetween: {
-      auto both = Join(Node::Kind::kAnd, CompareNode(Op::kGe, *e.args[0], *e.args[1], schema),
-                       CompareNode(Op::kLe, *e.args[0], *e.args[2], schema));
+      auto both = Join(Node::Kind::kAnd, CompareNode(Op::kGe, *e.args[0], *e.args[1], cx),
+                       CompareNode(Op::kLe, *e.args[0], *e.args[2], cx));
       return e.negated ? Join(Node::Kind::kNot, std::move(both), nullptr) : std::move(both);
     }
     case K::kIsNull: {
-      auto n = Leaf(Node::Kind::kIsNull, *e.args[0], schema);
+      auto n = Leaf(Node::Kind::kIsNull, *e.args[0], cx, true);
       if (n) n->negated = e.negated;
       return n;
     }
     case K::kIn: {
-      auto n = Leaf(Node::Kind::kIn, *e.args[0], schema);
+      if (cx.Coded(*e.args[0])) return CodedIn(e, cx);
+      auto n = Leaf(Node::Kind::kIn, *e.args[0], cx);
       if (!n) return nullptr;
       bool doubles = IsFloatColumn(n->type);
       std::vector<Number> items(e.args.size() - 1);
@@ -196,7 +250,7 @@ std::unique_ptr<Node> Build(const Expr& e, const table::Schema& schema) {
         any = std::move(n);
       } else {  // as EvaluateFilter: a chain of equalities, compared in doubles
         for (size_t i = 1; i < e.args.size(); i++) {
-          auto eq = CompareNode(Op::kEq, *e.args[0], *e.args[i], schema);
+          auto eq = CompareNode(Op::kEq, *e.args[0], *e.args[i], cx);
           if (!eq) return nullptr;
           eq->constant = {true, 0, items[i - 1].is_double ? items[i - 1].d : static_cast<double>(items[i - 1].i)};
           any = any ? Join(Node::Kind::kOr, std::move(any), std::move(eq)) : std::move(eq);
@@ -308,9 +362,10 @@ void Eval(const Node& n, const std::vector<table::ColumnView>& columns, size_t r
 MaskFilter::MaskFilter(std::unique_ptr<Node> root) : root_(std::move(root)), depth_(root_->Depth()) {}
 MaskFilter::~MaskFilter() = default;
 
-std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, const table::Schema& schema) {
+std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, const table::Schema& schema,
+                                                      const table::NodeAttributes* codes) {
   if (!filter.root) return nullptr;
-  auto root = Build(*filter.root, schema);
+  auto root = Build(*filter.root, Context{schema, codes});
   if (!root) return nullptr;
   return std::unique_ptr<const MaskFilter>(new MaskFilter(std::move(root)));
 }

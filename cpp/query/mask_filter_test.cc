@@ -9,6 +9,8 @@
 #include <random>
 
 #include "query/evaluator.h"
+#include "table/key_codec.h"
+#include "table/row_codec.h"
 #include "testing/table_test_util.h"
 #include "testing/test_util.h"
 
@@ -71,20 +73,22 @@ class MaskFilterTest : public ::testing::Test {
     return f.ok() ? *f : nullptr;
   }
 
-  // The rows MaskFilter passes, over chunks of at most kMaxRows.
-  std::vector<uint32_t> Mask(const MaskFilter& mask) {
+  // The rows MaskFilter passes, over chunks of at most kMaxRows (of views_,
+  // or of `views`).
+  std::vector<uint32_t> Mask(const MaskFilter& mask, const std::vector<table::ColumnView>* views = nullptr) {
+    const std::vector<table::ColumnView>& source = views != nullptr ? *views : views_;
     std::vector<uint32_t> out;
     std::vector<uint8_t> pass(MaskFilter::kMaxRows);
-    std::vector<table::ColumnView> chunk(views_.size());
+    std::vector<table::ColumnView> chunk(source.size());
     for (size_t begin = 0; begin < kRows; begin += 1000) {
       const size_t n = std::min<size_t>(1000, kRows - begin);
-      for (size_t c = 0; c < views_.size(); c++) {
-        chunk[c] = views_[c];
+      for (size_t c = 0; c < source.size(); c++) {
+        chunk[c] = source[c];
         chunk[c].length = n;
-        const size_t w = views_[c].type.FixedWidth();
-        if (w != 0) chunk[c].values = views_[c].values + begin * w;
-        if (views_[c].nulls != nullptr) chunk[c].nulls = views_[c].nulls + begin;
-        if (w == 0) chunk[c].offsets = views_[c].offsets + begin;
+        const size_t w = source[c].type.FixedWidth();
+        if (w != 0) chunk[c].values = source[c].values + begin * w;
+        if (source[c].nulls != nullptr) chunk[c].nulls = source[c].nulls + begin;
+        if (w == 0) chunk[c].offsets = source[c].offsets + begin;
       }
       mask.Evaluate(chunk, n, pass.data());
       for (size_t i = 0; i < n; i++) {
@@ -134,6 +138,42 @@ TEST_F(MaskFilterTest, RefusesOtherShapes) {
     FilterPtr f = Compile(text);
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(MaskFilter::Compile(*f, schema_), nullptr);
+  }
+}
+
+TEST_F(MaskFilterTest, StringsHeldAsCodesAgreeWithTheEvaluator) {
+  // The rows, encoded, copied into NodeAttributes: label becomes codes.
+  std::vector<std::string> keys(kRows), rows(kRows);
+  std::vector<uint32_t> nodes(kRows);
+  for (size_t r = 0; r < kRows; r++) {
+    rows[r].resize(table::EncodedRowSize(schema_, views_, r));
+    table::EncodeRowTo(schema_, views_, r, rows[r].data());
+    table::AppendKeyOf(views_[0], r, &keys[r]);
+    nodes[r] = static_cast<uint32_t>(r);
+  }
+  table::NodeAttributes attributes(schema_);
+  ASSERT_OK(attributes.Set(schema_, nodes, {keys.begin(), keys.end()}, {rows.begin(), rows.end()}));
+  ASSERT_TRUE(attributes.Coded(9));
+  std::vector<table::ColumnView> copies(schema_.size());
+  attributes.Views(0, kRows, &copies);
+  for (const char* text :
+       {"label = 'cup'", "label != 'mug'", "'cup' = label", "label IN ('cup', 'box')", "label NOT IN ('mug')",
+        "label = 'box'", "label != 'box'", "label NOT IN ('box', 'crate')", "label IS NULL",
+        "label IS NOT NULL AND i8 > 0", "label = 'cup' OR ok", "NOT (label = 'mug' AND f32 < 0)"}) {
+    SCOPED_TRACE(text);
+    FilterPtr f = Compile(text);
+    ASSERT_NE(f, nullptr);
+    std::vector<uint32_t> want;
+    ASSERT_OK(EvaluateFilter(*f, views_, kRows, &want));
+    auto mask = MaskFilter::Compile(*f, schema_, &attributes);
+    ASSERT_NE(mask, nullptr);
+    EXPECT_EQ(Mask(*mask, &copies), want);
+  }
+  for (const char* text : {"label < 'd'", "label LIKE 'c%'", "label = label", "label IN ('cup', NULL)"}) {
+    SCOPED_TRACE(text);
+    FilterPtr f = Compile(text);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(MaskFilter::Compile(*f, schema_, &attributes), nullptr);
   }
 }
 

@@ -1,7 +1,9 @@
 #include "table/node_attributes.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
+#include <unordered_set>
 
 #include "table/key_codec.h"
 #include "table/row_codec.h"
@@ -11,16 +13,23 @@ namespace embodb::table {
 
 namespace {
 
-bool IsHeldType(const ColumnType& t) { return t.IsScalar() && !t.IsVariable(); }
+constexpr size_t kCodeWidth = sizeof(uint32_t);
+
+bool IsHeldType(const ColumnType& t, bool primary_key) {
+  if (t.id == TypeId::kString) return !primary_key;  // a string key is distinct in every row
+  return t.IsScalar() && !t.IsVariable();
+}
 
 }  // namespace
 
 NodeAttributes::NodeAttributes(const Schema& schema) : primary_key_(schema.primary_key()) {
   for (size_t c = 0; c < schema.size(); c++) {
     const table::Column& col = schema.column(c);
-    if (!IsHeldType(col.type)) continue;
+    if (!IsHeldType(col.type, c == primary_key_)) continue;
     positions_.push_back(c);
-    columns_.push_back({c, col.type, col.type.FixedWidth(), col.default_value, {}, {}});
+    Column held{c, col.type, col.type.id == TypeId::kString ? kCodeWidth : col.type.FixedWidth(), col.default_value,
+                {}, {}, {}, {}, 0, false};
+    columns_.push_back(std::move(held));
   }
 }
 
@@ -31,13 +40,65 @@ bool NodeAttributes::Holds(const std::vector<size_t>& positions) const {
   return true;
 }
 
+const NodeAttributes::Column* NodeAttributes::Find(size_t position) const {
+  for (const Column& c : columns_) {
+    if (c.position == position && c.held()) return &c;
+  }
+  return nullptr;
+}
+
+bool NodeAttributes::Coded(size_t position) const {
+  const Column* c = Find(position);
+  return c != nullptr && c->coded();
+}
+
+uint32_t NodeAttributes::CodeOf(size_t position, std::string_view word) const {
+  const Column* c = Find(position);
+  assert(c != nullptr && c->coded());
+  const auto it = c->codes.find(word);
+  return it == c->codes.end() ? kNoCode : it->second;
+}
+
 void NodeAttributes::GrowTo(size_t rows) {
   if (rows <= rows_) return;
   for (Column& c : columns_) {
+    if (!c.held()) continue;
     c.values.resize(rows * c.width, 0);
     if (!c.nulls.empty()) c.nulls.resize(rows, 0);
   }
   rows_ = rows;
+}
+
+void NodeAttributes::Drop(Column& c) {
+  c.dropped = true;
+  std::vector<uint8_t>().swap(c.values);
+  std::vector<uint8_t>().swap(c.nulls);
+  std::vector<std::string>().swap(c.words);
+  decltype(c.codes)().swap(c.codes);
+  c.word_bytes = 0;
+  positions_.erase(std::find(positions_.begin(), positions_.end(), c.position));
+}
+
+void NodeAttributes::AddWords(Column& c, const ColumnView& strings) {
+  std::vector<std::string_view> fresh;  // in order of first appearance
+  std::unordered_set<std::string_view> seen;
+  size_t fresh_bytes = 0;
+  for (size_t i = 0; i < strings.length; i++) {
+    if (strings.IsNull(i)) continue;
+    const std::string_view w = strings.Bytes(i);
+    if (c.codes.find(w) != c.codes.end() || !seen.insert(w).second) continue;
+    fresh.push_back(w);
+    fresh_bytes += w.size();
+    if (c.words.size() + fresh.size() > kMaxWords || c.word_bytes + fresh_bytes > kMaxWordBytes) {
+      Drop(c);
+      return;
+    }
+  }
+  for (std::string_view w : fresh) {
+    c.codes.emplace(std::string(w), static_cast<uint32_t>(c.words.size()));
+    c.words.emplace_back(w);
+  }
+  c.word_bytes += fresh_bytes;
 }
 
 void NodeAttributes::SetNull(Column& c, size_t node) {
@@ -50,33 +111,40 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
                            const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) {
   if (nodes.empty()) return Status::OK();
   const size_t rows_needed = static_cast<size_t>(*std::max_element(nodes.begin(), nodes.end())) + 1;
-  if (columns_.empty()) {
+  if (positions_.empty()) {
     GrowTo(rows_needed);
     return Status::OK();
   }
   const Status bad = Status::Corruption("a row of the table does not decode");
   // Everything is decoded first, so that a bad row changes nothing.
-  std::vector<size_t> stored;  // positions read from the row (all but the primary key)
-  for (size_t p : positions_) {
-    if (p != primary_key_) stored.push_back(p);
+  std::vector<Column*> held;
+  std::vector<size_t> stored;  // positions read from the row (all held but the primary key)
+  for (Column& c : columns_) {
+    if (!c.held()) continue;
+    held.push_back(&c);
+    if (c.position != primary_key_) stored.push_back(c.position);
   }
   std::vector<ColumnBuffer> decoded;
-  for (const Column& c : columns_) decoded.emplace_back(c.type);
+  for (Column* c : held) decoded.emplace_back(c->type);
   std::vector<std::string_view> fields(stored.size());
   std::vector<FieldState> states(stored.size());
   for (size_t i = 0; i < nodes.size(); i++) {
     EMBODB_RETURN_IF_ERROR(ReadFields(schema, rows[i], stored, fields.data(), states.data()));
     size_t f = 0;
-    for (size_t j = 0; j < columns_.size(); j++) {
-      const Column& c = columns_[j];
+    for (size_t j = 0; j < held.size(); j++) {
+      const Column& c = *held[j];
       if (c.position == primary_key_) {
         if (!DecodeKeyInto(keys[i], &decoded[j])) return bad;
         continue;
       }
       switch (states[f]) {
         case FieldState::kValue:
-          if (fields[f].size() != c.width) return bad;
-          decoded[j].AppendFixed(fields[f].data());
+          if (c.coded()) {
+            decoded[j].AppendBytes(fields[f]);
+          } else {
+            if (fields[f].size() != c.width) return bad;
+            decoded[j].AppendFixed(fields[f].data());
+          }
           break;
         case FieldState::kNull: decoded[j].AppendNull(); break;
         case FieldState::kMissing: decoded[j].AppendValue(c.default_value); break;
@@ -85,16 +153,26 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
     }
   }
   GrowTo(rows_needed);
-  for (size_t j = 0; j < columns_.size(); j++) {
-    Column& c = columns_[j];
+  for (size_t j = 0; j < held.size(); j++) {
+    Column& c = *held[j];
     const ColumnView v = decoded[j].view();
+    if (c.coded()) {
+      AddWords(c, v);
+      if (!c.held()) continue;
+    }
     for (size_t i = 0; i < nodes.size(); i++) {
       const uint32_t node = nodes[i];
       if (v.IsNull(i)) {
         SetNull(c, node);
         continue;
       }
-      std::memcpy(c.values.data() + size_t{node} * c.width, v.Fixed(i), c.width);
+      uint8_t* value = c.values.data() + size_t{node} * c.width;
+      if (c.coded()) {
+        const uint32_t code = c.codes.find(v.Bytes(i))->second;
+        std::memcpy(value, &code, sizeof(code));
+      } else {
+        std::memcpy(value, v.Fixed(i), c.width);
+      }
       if (!c.nulls.empty()) c.nulls[node] = 0;
     }
   }
@@ -103,7 +181,9 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
 
 void NodeAttributes::Clear(uint32_t node) {
   if (node >= rows_) return;
-  for (Column& c : columns_) SetNull(c, node);
+  for (Column& c : columns_) {
+    if (c.held()) SetNull(c, node);
+  }
 }
 
 void NodeAttributes::Renumber(const std::vector<uint32_t>& new_of_old) {
@@ -111,6 +191,7 @@ void NodeAttributes::Renumber(const std::vector<uint32_t>& new_of_old) {
   size_t new_rows = 0;
   for (size_t old = 0; old < rows; old++) new_rows = std::max<size_t>(new_rows, size_t{new_of_old[old]} + 1);
   for (Column& c : columns_) {
+    if (!c.held()) continue;
     std::vector<uint8_t> values(new_rows * c.width, 0);
     std::vector<uint8_t> nulls(c.nulls.empty() ? 0 : new_rows, 0);
     for (size_t old = 0; old < rows; old++) {
@@ -126,8 +207,9 @@ void NodeAttributes::Renumber(const std::vector<uint32_t>& new_of_old) {
 
 void NodeAttributes::Views(size_t begin, size_t end, std::vector<ColumnView>* views) const {
   for (const Column& c : columns_) {
+    if (!c.held()) continue;
     ColumnView& v = (*views)[c.position];
-    v.type = c.type;
+    v.type = c.coded() ? ColumnType{TypeId::kUInt32, 0} : c.type;
     v.length = end - begin;
     v.values = c.values.data() + begin * c.width;
     v.offsets = nullptr;
@@ -137,9 +219,17 @@ void NodeAttributes::Views(size_t begin, size_t end, std::vector<ColumnView>* vi
 
 size_t NodeAttributes::MemoryBytes() const {
   size_t bytes = 0;
-  for (const Column& c : columns_) bytes += c.values.capacity() + c.nulls.capacity();
+  for (const Column& c : columns_) {
+    bytes += c.values.capacity() + c.nulls.capacity();
+    // Each word twice (by code and in the map), plus about two pointers a word of map.
+    bytes += 2 * c.word_bytes + c.words.size() * (2 * sizeof(std::string) + 2 * sizeof(void*) + sizeof(uint32_t));
+  }
   return bytes;
 }
+
+// The flags byte of a column in the encoding.
+constexpr uint8_t kHasNulls = 1;
+constexpr uint8_t kDropped = 2;
 
 void NodeAttributes::EncodeTo(std::string* dst) const {
   PutVarint64(dst, rows_);
@@ -147,9 +237,17 @@ void NodeAttributes::EncodeTo(std::string* dst) const {
   for (const Column& c : columns_) {
     PutVarint32(dst, static_cast<uint32_t>(c.position));
     dst->push_back(static_cast<char>(c.type.id));
-    dst->push_back(static_cast<char>(c.nulls.empty() ? 0 : 1));
+    if (!c.held()) {
+      dst->push_back(static_cast<char>(kDropped));
+      continue;
+    }
+    dst->push_back(static_cast<char>(c.nulls.empty() ? 0 : kHasNulls));
     dst->append(reinterpret_cast<const char*>(c.values.data()), c.values.size());
     dst->append(reinterpret_cast<const char*>(c.nulls.data()), c.nulls.size());
+    if (c.coded()) {
+      PutVarint32(dst, static_cast<uint32_t>(c.words.size()));
+      for (const std::string& w : c.words) PutLengthPrefixed(dst, w);
+    }
   }
 }
 
@@ -164,28 +262,53 @@ Status NodeAttributes::DecodeFrom(std::string_view* input, bool* fits) {
     uint32_t position = 0;
     if (!GetVarint32(input, &position) || input->size() < 2) return bad;
     const auto type_id = static_cast<TypeId>((*input)[0]);
-    const bool has_nulls = (*input)[1] != 0;
+    const auto flags = static_cast<uint8_t>((*input)[1]);
     input->remove_prefix(2);
     const ColumnType type{type_id, 0};
-    const size_t width = type.FixedWidth();
-    if (width == 0 || width > 8) return bad;
-    if (rows > input->size() / width) return bad;
-    Column c{position, type, width, Value::Null(), {}, {}};
-    const size_t value_bytes = rows * width;
-    c.values.assign(input->data(), input->data() + value_bytes);
-    input->remove_prefix(value_bytes);
-    if (has_nulls) {
-      if (input->size() < rows) return bad;
-      c.nulls.assign(input->data(), input->data() + rows);
-      input->remove_prefix(rows);
+    const bool coded = type_id == TypeId::kString;
+    const size_t width = coded ? kCodeWidth : type.FixedWidth();
+    if (width == 0 || width > 8 || (flags & ~(kHasNulls | kDropped)) != 0) return bad;
+    Column c{position, type, width, Value::Null(), {}, {}, {}, {}, 0, (flags & kDropped) != 0};
+    if (c.held()) {
+      if (rows > input->size() / width) return bad;
+      const size_t value_bytes = rows * width;
+      c.values.assign(input->data(), input->data() + value_bytes);
+      input->remove_prefix(value_bytes);
+      if ((flags & kHasNulls) != 0) {
+        if (input->size() < rows) return bad;
+        c.nulls.assign(input->data(), input->data() + rows);
+        input->remove_prefix(rows);
+      }
+    }
+    if (c.held() && coded) {
+      uint32_t words = 0;
+      if (!GetVarint32(input, &words) || words > kMaxWords || words > input->size()) return bad;
+      c.words.resize(words);
+      for (uint32_t w = 0; w < words; w++) {
+        std::string_view word;
+        if (!GetLengthPrefixed(input, &word)) return bad;
+        c.words[w] = std::string(word);
+        c.word_bytes += word.size();
+        if (!c.codes.emplace(c.words[w], w).second) return bad;  // a word twice
+      }
+      if (c.word_bytes > kMaxWordBytes) return bad;
+      for (size_t r = 0; r < rows; r++) {  // every code names a word, so that no search reads a stray one
+        uint32_t code;
+        std::memcpy(&code, c.values.data() + r * kCodeWidth, sizeof(code));
+        if (code >= words && (c.nulls.empty() || c.nulls[r] == 0)) return bad;
+      }
     }
     if (*fits && (position != columns_[j].position || type != columns_[j].type)) *fits = false;
     read.push_back(std::move(c));
   }
   if (!*fits) return Status::OK();
+  positions_.clear();
   for (size_t j = 0; j < columns_.size(); j++) {
-    columns_[j].values = std::move(read[j].values);
-    columns_[j].nulls = std::move(read[j].nulls);
+    Column& c = columns_[j];
+    Value default_value = std::move(c.default_value);
+    c = std::move(read[j]);
+    c.default_value = std::move(default_value);
+    if (c.held()) positions_.push_back(c.position);
   }
   rows_ = rows;
   return Status::OK();

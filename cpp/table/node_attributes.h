@@ -1,21 +1,31 @@
 // NodeAttributes: a vector index's copy of its rows' values in the table's
 // fixed-width scalar columns (booleans, integers, floats, timestamps; the
-// primary key too when it is an integer), one value per node, laid out as
-// columns indexed by node id. A filtered search evaluates its filter over
-// these columns instead of scanning the table (query/vector_search.cc): a
-// pass over a few bytes per row in memory, not a read of every row.
+// primary key too when it is an integer) and its string columns, one value
+// per node, laid out as columns indexed by node id. A filtered search
+// evaluates its filter over these columns instead of scanning the table
+// (query/vector_search.cc): a pass over a few bytes per row in memory, not
+// a read of every row.
 //
-// Filters naming other columns (strings, bytes, arrays) still scan the
-// table. A slot whose row is gone reads as NULL, so a filter never fails on
-// a stale value; searches check that a node is live anyway.
+// A string column is held as codes: a uint32 per node standing for a word
+// of the column's dictionary (its distinct values, in order of first
+// appearance), which serves equality and IN (label = 'cup'). A column with
+// more distinct values than a dictionary takes (kMaxWords, kMaxWordBytes:
+// names, paths, free text) is dropped from the copy for good, as are string
+// primary keys (every value distinct).
+//
+// Filters naming other columns (bytes, arrays, dropped strings) still scan
+// the table. A slot whose row is gone reads as NULL, so a filter never fails
+// on a stale value; searches check that a node is live anyway.
 //
 // Thread safety: const methods may run concurrently; changes are exclusive
 // (the index's lock).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "table/column_data.h"
@@ -26,13 +36,25 @@ namespace embodb::table {
 
 class NodeAttributes {
  public:
-  // Holds the fixed-width scalar columns of schema.
+  // Distinct strings a column's dictionary takes, and their bytes in all.
+  static constexpr size_t kMaxWords = size_t{1} << 16;
+  static constexpr size_t kMaxWordBytes = size_t{4} << 20;
+  // The code a word absent from a dictionary would have: no node has it.
+  static constexpr uint32_t kNoCode = UINT32_MAX;
+
+  // Holds the fixed-width scalar and the string columns of schema.
   explicit NodeAttributes(const Schema& schema);
 
   // The schema positions held, ascending.
   const std::vector<size_t>& positions() const { return positions_; }
   // True when every one of these schema positions is held.
   bool Holds(const std::vector<size_t>& positions) const;
+  // True when the column at this schema position is held as codes (its
+  // views hold uint32 codes, not strings).
+  bool Coded(size_t position) const;
+  // The code of word in the dictionary of the coded column at position, or
+  // kNoCode. REQUIRES: Coded(position).
+  uint32_t CodeOf(size_t position, std::string_view word) const;
   // Nodes [0, rows()) have values; those past it have never been set.
   size_t rows() const { return rows_; }
 
@@ -48,7 +70,8 @@ class NodeAttributes {
   // (HnswGraph::Reorder); new_of_old covers every node set.
   void Renumber(const std::vector<uint32_t>& new_of_old);
 
-  // Sets views[position] for every held column, over nodes [begin, end).
+  // Sets views[position] for every held column, over nodes [begin, end);
+  // a coded column's view is of type uint32.
   // REQUIRES: views has a slot per schema column; end <= rows().
   void Views(size_t begin, size_t end, std::vector<ColumnView>* views) const;
   size_t MemoryBytes() const;
@@ -63,17 +86,35 @@ class NodeAttributes {
   Status DecodeFrom(std::string_view* input, bool* fits);
 
  private:
+  // Looks words up by string_view, without making a string of each.
+  struct WordHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view w) const { return std::hash<std::string_view>{}(w); }
+  };
   struct Column {
     size_t position;
     ColumnType type;
-    size_t width;
+    size_t width;                 // of a value, or of a code (4)
     Value default_value;          // for rows that predate the column
     std::vector<uint8_t> values;  // rows_ * width
     std::vector<uint8_t> nulls;   // rows_ bytes (1 = null), or empty: none is null
+    // A string column: its words by code, and the code of each word.
+    std::vector<std::string> words;
+    std::unordered_map<std::string, uint32_t, WordHash, std::equal_to<>> codes;
+    size_t word_bytes = 0;
+    bool dropped = false;  // too many distinct strings: not held
+
+    bool coded() const { return type.id == TypeId::kString; }
+    bool held() const { return !dropped; }
   };
   void GrowTo(size_t rows);
   // Marks c's value of node NULL.
   void SetNull(Column& c, size_t node);
+  // Gives every word of `strings` (a string column buffer) a code in c, or
+  // drops c when its dictionary would outgrow its limits.
+  void AddWords(Column& c, const ColumnView& strings);
+  void Drop(Column& c);
+  const Column* Find(size_t position) const;
 
   size_t primary_key_;
   std::vector<size_t> positions_;

@@ -26,15 +26,21 @@ class NodeAttributesTest : public ::testing::Test {
     schema_ = *schema;
   }
 
-  // Encodes row (id, cat, w) with w NULL when w_null; appends key and row.
-  void AddRow(int64_t id, int32_t cat, double w, bool w_null = false) {
+  // Encodes row (id, cat, label, w) with w NULL when w_null, label NULL
+  // when null_label; appends key and row.
+  void AddRow(int64_t id, int32_t cat, double w, bool w_null = false, std::string_view label = "x",
+              bool null_label = false) {
     std::vector<ColumnBuffer> cols;
     for (const auto& c : schema_.columns()) cols.emplace_back(c.type);
     cols[0].AppendValue(Value::Int(id));
     const float v[2] = {1, 2};
     cols[1].AppendFixed(v);
     cols[2].AppendValue(Value::Int(cat));
-    cols[3].AppendValue(Value::String("x"));
+    if (null_label) {
+      cols[3].AppendNull();
+    } else {
+      cols[3].AppendValue(Value::String(label));
+    }
     if (w_null) {
       cols[4].AppendNull();
     } else {
@@ -64,17 +70,111 @@ class NodeAttributesTest : public ::testing::Test {
     return std::to_string(v.Get<int64_t>(n));
   }
 
+  // The code node n holds in the coded column at position, or -1 for NULL.
+  int64_t CodeAt(const NodeAttributes& a, size_t position, size_t n) const {
+    std::vector<ColumnView> views(schema_.size());
+    a.Views(0, a.rows(), &views);
+    const ColumnView& v = views[position];
+    EXPECT_EQ(v.type.id, TypeId::kUInt32);
+    return v.IsNull(n) ? int64_t{-1} : int64_t{v.Get<uint32_t>(n)};
+  }
+
   Schema schema_;
   std::vector<std::string> keys_, rows_;
 };
 
-TEST_F(NodeAttributesTest, HoldsFixedWidthScalarColumnsAndThePrimaryKey) {
+TEST_F(NodeAttributesTest, HoldsScalarAndStringColumnsAndThePrimaryKey) {
   NodeAttributes a(schema_);
-  EXPECT_EQ(a.positions(), (std::vector<size_t>{0, 2, 4}));
+  EXPECT_EQ(a.positions(), (std::vector<size_t>{0, 2, 3, 4}));
   EXPECT_TRUE(a.Holds({0, 4}));
   EXPECT_TRUE(a.Holds({}));
-  EXPECT_FALSE(a.Holds({2, 3}));  // a string
-  EXPECT_FALSE(a.Holds({1}));     // a vector
+  EXPECT_TRUE(a.Holds({2, 3}));
+  EXPECT_TRUE(a.Coded(3));
+  EXPECT_FALSE(a.Coded(2));
+  EXPECT_FALSE(a.Holds({1}));  // a vector
+  auto keyed = Schema::Create({{"name", T("string"), false, {}}, {"emb", T("vector(2)"), false, {}}}, "name");
+  ASSERT_OK(keyed.status());
+  EXPECT_TRUE(NodeAttributes(*keyed).positions().empty());  // a string key: every value distinct
+}
+
+TEST_F(NodeAttributesTest, StringsAreHeldAsCodesOfADictionary) {
+  NodeAttributes a(schema_);
+  AddRow(1, 0, 0, false, "cup");
+  AddRow(2, 0, 0, false, "mug");
+  AddRow(3, 0, 0, false, "cup");
+  AddRow(4, 0, 0, false, "", /*null_label=*/true);
+  AddRow(5, 0, 0, false, "");  // the empty string is a word, not NULL
+  ASSERT_OK(a.Set(schema_, {0, 1, 2, 3, 4}, Keys(), Rows()));
+  EXPECT_EQ(a.CodeOf(3, "cup"), 0u);
+  EXPECT_EQ(a.CodeOf(3, "mug"), 1u);
+  EXPECT_EQ(a.CodeOf(3, ""), 2u);
+  EXPECT_EQ(a.CodeOf(3, "box"), NodeAttributes::kNoCode);
+  EXPECT_EQ(CodeAt(a, 3, 0), 0);
+  EXPECT_EQ(CodeAt(a, 3, 1), 1);
+  EXPECT_EQ(CodeAt(a, 3, 2), 0);
+  EXPECT_EQ(CodeAt(a, 3, 3), -1);
+  EXPECT_EQ(CodeAt(a, 3, 4), 2);
+
+  a.Renumber({4, 3, 2, 1, 0});
+  EXPECT_EQ(CodeAt(a, 3, 4), 0);
+  EXPECT_EQ(CodeAt(a, 3, 1), -1);
+  a.Clear(3);
+  EXPECT_EQ(CodeAt(a, 3, 3), -1);
+
+  std::string encoded;
+  a.EncodeTo(&encoded);
+  NodeAttributes b(schema_);
+  std::string_view in = encoded;
+  bool fits = false;
+  ASSERT_OK(b.DecodeFrom(&in, &fits));
+  ASSERT_TRUE(fits);
+  EXPECT_EQ(b.CodeOf(3, "mug"), 1u);
+  EXPECT_EQ(CodeAt(b, 3, 4), 0);
+  EXPECT_EQ(CodeAt(b, 3, 0), 2);
+  // A new word after loading continues the codes.
+  AddRow(6, 0, 0, false, "box");
+  ASSERT_OK(b.Set(schema_, {5}, {keys_.back()}, {rows_.back()}));
+  EXPECT_EQ(b.CodeOf(3, "box"), 3u);
+  EXPECT_EQ(CodeAt(b, 3, 5), 3);
+
+  // A code naming no word is corruption: one row of "cup", its dictionary
+  // (count 1, then length 3 and "cup") replaced by an empty one.
+  keys_.clear();
+  rows_.clear();
+  AddRow(1, 0, 0, false, "cup");
+  NodeAttributes one(schema_);
+  ASSERT_OK(one.Set(schema_, {0}, Keys(), Rows()));
+  std::string short_dictionary;
+  one.EncodeTo(&short_dictionary);
+  const size_t at = short_dictionary.find(std::string("\x01\x03" "cup", 5));
+  ASSERT_NE(at, std::string::npos);
+  short_dictionary.replace(at, 5, std::string(1, '\0'));
+  NodeAttributes c(schema_);
+  in = short_dictionary;
+  EXPECT_TRUE(c.DecodeFrom(&in, &fits).IsCorruption());
+}
+
+TEST_F(NodeAttributesTest, TooManyDistinctStringsDropTheColumnForGood) {
+  NodeAttributes a(schema_);
+  std::vector<uint32_t> nodes;
+  for (size_t i = 0; i <= NodeAttributes::kMaxWords; i++) {
+    AddRow(static_cast<int64_t>(i), 7, 0, false, "name-" + std::to_string(i));
+    nodes.push_back(static_cast<uint32_t>(i));
+  }
+  ASSERT_OK(a.Set(schema_, nodes, Keys(), Rows()));
+  EXPECT_FALSE(a.Coded(3));
+  EXPECT_FALSE(a.Holds({3}));
+  EXPECT_EQ(a.positions(), (std::vector<size_t>{0, 2, 4}));
+  EXPECT_EQ(ValueAt(a, 2, 100), "7");  // the other columns are set all the same
+  std::string encoded;
+  a.EncodeTo(&encoded);
+  NodeAttributes b(schema_);
+  std::string_view in = encoded;
+  bool fits = false;
+  ASSERT_OK(b.DecodeFrom(&in, &fits));
+  EXPECT_TRUE(fits);  // the same columns, one of them dropped: not read again from the table
+  EXPECT_FALSE(b.Holds({3}));
+  EXPECT_EQ(ValueAt(b, 2, 100), "7");
 }
 
 TEST_F(NodeAttributesTest, SetsClearsAndRenumbers) {
@@ -124,7 +224,7 @@ TEST_F(NodeAttributesTest, RowsOlderThanAColumnReadItsDefault) {
   ASSERT_OK(grown.AddColumn({"level", T("int16"), false, Value::Int(42)}));
   ASSERT_OK(grown.AddColumn({"note", T("float32"), false, {}}));
   NodeAttributes a(grown);
-  EXPECT_EQ(a.positions(), (std::vector<size_t>{0, 2, 4, 5, 6}));
+  EXPECT_EQ(a.positions(), (std::vector<size_t>{0, 2, 3, 4, 5, 6}));
   ASSERT_OK(a.Set(grown, {0}, Keys(), Rows()));
   std::vector<ColumnView> views(grown.size());
   a.Views(0, 1, &views);

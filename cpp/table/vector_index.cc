@@ -20,7 +20,8 @@ constexpr uint8_t kMetricL2 = 0, kMetricIp = 1, kMetricCosine = 2;
 constexpr uint8_t kQuantNone = 0, kQuantSq8 = 1;
 // The owner section of a checkpoint (docs/format/hnsw.md). Version 1 had no
 // node attributes: they are read from the table when it is loaded.
-constexpr uint8_t kOwnerVersion = 2;
+constexpr uint8_t kOwnerVersion = 3;
+constexpr uint8_t kOwnerVersionWithoutStrings = 2;  // attributes of fixed-width columns only: same encoding
 constexpr uint8_t kOwnerVersionWithoutAttributes = 1;
 
 // Reclaim tombstones once they exceed live / kReclaimFraction (and a floor,
@@ -317,7 +318,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::stri
   std::string_view in = owner;
   uint64_t covered = 0;
   const uint8_t version = in.empty() ? 0 : static_cast<uint8_t>(in[0]);
-  if (version != kOwnerVersion && version != kOwnerVersionWithoutAttributes) {
+  if (version != kOwnerVersion && version != kOwnerVersionWithoutStrings && version != kOwnerVersionWithoutAttributes) {
     return Status::Corruption("checkpoint " + path + ": unknown owner section version");
   }
   in.remove_prefix(1);
@@ -325,7 +326,9 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::stri
   NodeKeys keys(true);
   EMBODB_ASSIGN_OR_RETURN(keys, NodeKeys::Decode(&in, static_cast<uint32_t>(graph->slots()), ix->keys_.fixed8()));
   ix->attributes_complete_ = false;
-  if (version == kOwnerVersion) {
+  if (version != kOwnerVersionWithoutAttributes) {
+    // Version 2 holds no string column: it does not fit a schema with one,
+    // and the values are read from the table.
     EMBODB_RETURN_IF_ERROR(ix->attributes_.DecodeFrom(&in, &ix->attributes_complete_));
     if (ix->attributes_complete_ && ix->attributes_.rows() > graph->slots()) {
       return Status::Corruption("checkpoint " + path + ": node attributes past the graph's nodes");
