@@ -154,6 +154,55 @@ uint32_t HnswGraph::GreedyClosest(const Space& space, uint32_t entry, float* dis
   return entry;
 }
 
+// The two heaps of a best-first search: the frontier (a min-heap: the
+// nearest unexpanded node on top) and the results (a max-heap of at most ef:
+// the farthest on top), and the bound the results set once there are ef of
+// them. Shared by SearchLayer and SearchLayerTwoHop.
+class Beam {
+ public:
+  Beam(std::vector<Candidate>* frontier, std::vector<Candidate>* results, size_t ef)
+      : frontier_(*frontier), results_(*results), ef_(ef) {
+    frontier_.clear();
+    results_.clear();
+  }
+
+  // True while the nearest unexpanded node may still lead to a result.
+  bool Open() const { return !frontier_.empty() && frontier_.front().distance <= bound_; }
+  // Takes the nearest unexpanded node. REQUIRES: Open().
+  Candidate Next() {
+    const Candidate c = frontier_.front();
+    std::pop_heap(frontier_.begin(), frontier_.end(), FartherOrder());
+    frontier_.pop_back();
+    return c;
+  }
+  // Whether a node waits to be expanded, and the one Next would take
+  // (REQUIRES: HasNext()).
+  bool HasNext() const { return !frontier_.empty(); }
+  uint32_t Peek() const { return frontier_.front().node; }
+  // Whether a node at distance d can matter.
+  bool Within(float d) const { return d < bound_; }
+  // A measured node (one the search starts from, or one Within the bound):
+  // to be expanded, and a result if kept.
+  void Offer(Candidate c, bool kept) {
+    frontier_.push_back(c);
+    std::push_heap(frontier_.begin(), frontier_.end(), FartherOrder());
+    if (!kept) return;
+    results_.push_back(c);
+    std::push_heap(results_.begin(), results_.end(), NearerOrder());
+    if (results_.size() > ef_) {
+      std::pop_heap(results_.begin(), results_.end(), NearerOrder());
+      results_.pop_back();
+    }
+    if (results_.size() == ef_) bound_ = results_.front().distance;
+  }
+
+ private:
+  std::vector<Candidate>& frontier_;
+  std::vector<Candidate>& results_;
+  const size_t ef_;
+  float bound_ = std::numeric_limits<float>::infinity();
+};
+
 // Best-first search of one level with a beam of ef: `results` ends as a heap
 // (in NearerFirst order, so the farthest on top) of at most ef nodes that
 // `keep` accepts. Nodes it refuses are still walked through.
@@ -163,26 +212,16 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
   // References, taken once: in a shared library every use of a thread_local
   // by name can be a call (__tls_get_addr), which costs in this loop.
   VisitedSet& visited = VisitedSet::ForThread(slots());
-  std::vector<Candidate>& frontier = FrontierForThread();  // min-heap: the nearest unexpanded node on top
-  frontier.clear();
-  results->clear();
+  Beam beam(&FrontierForThread(), results, ef);
   visited.Visit(entry);
-  frontier.push_back({entry_distance, entry});
-  float bound = std::numeric_limits<float>::infinity();  // the farthest result, once there are ef
-  if (keep(entry)) {
-    results->push_back({entry_distance, entry});
-    if (ef <= 1) bound = entry_distance;
-  }
+  beam.Offer({entry_distance, entry}, keep(entry));
   uint32_t buffer[257];
   uint32_t fresh[257];
-  while (!frontier.empty()) {
-    const Candidate c = frontier.front();
-    if (c.distance > bound) break;
-    std::pop_heap(frontier.begin(), frontier.end(), FartherOrder());
-    frontier.pop_back();
+  while (beam.Open()) {
+    const Candidate c = beam.Next();
     // The next node to expand is likely the new front: its links are
     // fetched while this one's neighbours are measured.
-    if (!frontier.empty()) __builtin_prefetch(Links(frontier.front().node, level));
+    if (beam.HasNext()) __builtin_prefetch(Links(beam.Peek(), level));
 
     uint32_t count;
     const uint32_t* links = ReadLinks<kLocked>(c.node, level, buffer, &count);
@@ -198,17 +237,7 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
     for (uint32_t i = 0; i < nfresh; i++) {
       const uint32_t n = fresh[i];
       const float d = space.Distance(n);
-      if (d >= bound) continue;
-      frontier.push_back({d, n});
-      std::push_heap(frontier.begin(), frontier.end(), FartherOrder());
-      if (!keep(n)) continue;
-      results->push_back({d, n});
-      std::push_heap(results->begin(), results->end(), NearerOrder());
-      if (results->size() > ef) {
-        std::pop_heap(results->begin(), results->end(), NearerOrder());
-        results->pop_back();
-      }
-      if (results->size() == ef) bound = results->front().distance;
+      if (beam.Within(d)) beam.Offer({d, n}, keep(n));
     }
   }
 }
@@ -218,34 +247,20 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
 // is a bridge, and the accepted neighbours of the bridge are taken instead,
 // up to as many as a node has links per expansion. A search among few
 // matching nodes then measures only those, where SearchLayer would measure
-// every node it walks through. `results` ends as in SearchLayer.
+// every node it walks through. It starts from all of `entries` (measured
+// nodes of any kind). `results` ends as in SearchLayer.
 template <typename Space, typename Keep>
 void HnswGraph::SearchLayerTwoHop(const Space& space, const std::vector<Candidate>& entries, size_t ef,
                                   const Keep& keep, std::vector<Candidate>* results) const {
   VisitedSet& visited = VisitedSet::ForThread(slots());
-  std::vector<Candidate>& frontier = FrontierForThread();
-  frontier.clear();
-  results->clear();
+  Beam beam(&FrontierForThread(), results, ef);
   for (const Candidate& e : entries) {
-    if (!visited.Visit(e.node)) continue;
-    frontier.push_back(e);
-    if (keep(e.node)) results->push_back(e);
+    if (visited.Visit(e.node)) beam.Offer(e, keep(e.node));
   }
-  std::make_heap(frontier.begin(), frontier.end(), FartherOrder());
-  std::make_heap(results->begin(), results->end(), NearerOrder());
-  while (results->size() > ef) {
-    std::pop_heap(results->begin(), results->end(), NearerOrder());
-    results->pop_back();
-  }
-  float bound = std::numeric_limits<float>::infinity();
-  if (results->size() == ef) bound = results->front().distance;
   const uint32_t cap = MaxLinks(0);
   uint32_t fresh[257], bridges[257];
-  while (!frontier.empty()) {
-    const Candidate c = frontier.front();
-    if (c.distance > bound) break;
-    std::pop_heap(frontier.begin(), frontier.end(), FartherOrder());
-    frontier.pop_back();
+  while (beam.Open()) {
+    const Candidate c = beam.Next();
     const uint32_t* links = Links0(c.node);
     const uint32_t count = links[0];
     links++;
@@ -278,16 +293,7 @@ void HnswGraph::SearchLayerTwoHop(const Space& space, const std::vector<Candidat
     for (uint32_t i = 0; i < nfresh; i++) {
       const uint32_t n = fresh[i];
       const float d = space.Distance(n);
-      if (d >= bound) continue;
-      frontier.push_back({d, n});
-      std::push_heap(frontier.begin(), frontier.end(), FartherOrder());
-      results->push_back({d, n});
-      std::push_heap(results->begin(), results->end(), NearerOrder());
-      if (results->size() > ef) {
-        std::pop_heap(results->begin(), results->end(), NearerOrder());
-        results->pop_back();
-      }
-      if (results->size() == ef) bound = results->front().distance;
+      if (beam.Within(d)) beam.Offer({d, n}, true);
     }
   }
 }
