@@ -70,6 +70,18 @@ class NodeAttributesTest : public ::testing::Test {
     return std::to_string(v.Get<int64_t>(n));
   }
 
+  static std::string Encoded(const NodeAttributes& a) {
+    std::string out;
+    a.EncodeTo(&out);
+    return out;
+  }
+  // Decodes all of `encoded` into *into; sets *fits. Corruption when bytes
+  // are left over.
+  static Status Load(std::string_view encoded, NodeAttributes* into, bool* fits) {
+    EMBODB_RETURN_IF_ERROR(into->DecodeFrom(&encoded, fits));
+    return encoded.empty() ? Status::OK() : Status::Corruption("bytes left over");
+  }
+
   // The code node n holds in the coded column at position, or -1 for NULL.
   int64_t CodeAt(const NodeAttributes& a, size_t position, size_t n) const {
     std::vector<ColumnView> views(schema_.size());
@@ -121,12 +133,9 @@ TEST_F(NodeAttributesTest, StringsAreHeldAsCodesOfADictionary) {
   a.Clear(3);
   EXPECT_EQ(CodeAt(a, 3, 3), -1);
 
-  std::string encoded;
-  a.EncodeTo(&encoded);
   NodeAttributes b(schema_);
-  std::string_view in = encoded;
   bool fits = false;
-  ASSERT_OK(b.DecodeFrom(&in, &fits));
+  ASSERT_OK(Load(Encoded(a), &b, &fits));
   ASSERT_TRUE(fits);
   EXPECT_EQ(b.CodeOf(3, "mug"), 1u);
   EXPECT_EQ(CodeAt(b, 3, 4), 0);
@@ -144,14 +153,12 @@ TEST_F(NodeAttributesTest, StringsAreHeldAsCodesOfADictionary) {
   AddRow(1, 0, 0, false, "cup");
   NodeAttributes one(schema_);
   ASSERT_OK(one.Set(schema_, {0}, Keys(), Rows()));
-  std::string short_dictionary;
-  one.EncodeTo(&short_dictionary);
+  std::string short_dictionary = Encoded(one);
   const size_t at = short_dictionary.find(std::string("\x01\x03" "cup", 5));
   ASSERT_NE(at, std::string::npos);
   short_dictionary.replace(at, 5, std::string(1, '\0'));
   NodeAttributes c(schema_);
-  in = short_dictionary;
-  EXPECT_TRUE(c.DecodeFrom(&in, &fits).IsCorruption());
+  EXPECT_TRUE(Load(short_dictionary, &c, &fits).IsCorruption());
 }
 
 TEST_F(NodeAttributesTest, TooManyDistinctStringsDropTheColumnForGood) {
@@ -166,12 +173,9 @@ TEST_F(NodeAttributesTest, TooManyDistinctStringsDropTheColumnForGood) {
   EXPECT_FALSE(a.Holds({3}));
   EXPECT_EQ(a.positions(), (std::vector<size_t>{0, 2, 4}));
   EXPECT_EQ(ValueAt(a, 2, 100), "7");  // the other columns are set all the same
-  std::string encoded;
-  a.EncodeTo(&encoded);
   NodeAttributes b(schema_);
-  std::string_view in = encoded;
   bool fits = false;
-  ASSERT_OK(b.DecodeFrom(&in, &fits));
+  ASSERT_OK(Load(Encoded(a), &b, &fits));
   EXPECT_TRUE(fits);  // the same columns, one of them dropped: not read again from the table
   EXPECT_FALSE(b.Holds({3}));
   EXPECT_EQ(ValueAt(b, 2, 100), "7");
@@ -237,15 +241,12 @@ TEST_F(NodeAttributesTest, EncodingRoundTripsAndNoticesAddedColumns) {
   AddRow(10, 7, 0.5);
   AddRow(11, 8, 0, /*w_null=*/true);
   ASSERT_OK(a.Set(schema_, {0, 1}, Keys(), Rows()));
-  std::string encoded;
-  a.EncodeTo(&encoded);
+  const std::string encoded = Encoded(a);
 
   NodeAttributes b(schema_);
-  std::string_view in = encoded;
   bool fits = false;
-  ASSERT_OK(b.DecodeFrom(&in, &fits));
+  ASSERT_OK(Load(encoded, &b, &fits));
   EXPECT_TRUE(fits);
-  EXPECT_TRUE(in.empty());
   EXPECT_EQ(b.rows(), 2u);
   EXPECT_EQ(ValueAt(b, 2, 1), "8");
   EXPECT_EQ(ValueAt(b, 4, 1), "null");
@@ -253,10 +254,8 @@ TEST_F(NodeAttributesTest, EncodingRoundTripsAndNoticesAddedColumns) {
   Schema grown = schema_;
   ASSERT_OK(grown.AddColumn({"level", T("int16"), false, {}}));
   NodeAttributes c(grown);
-  in = encoded;
-  ASSERT_OK(c.DecodeFrom(&in, &fits));
+  ASSERT_OK(Load(encoded, &c, &fits));
   EXPECT_FALSE(fits);
-  EXPECT_TRUE(in.empty());
 
   for (size_t cut = 0; cut < encoded.size(); cut++) {
     NodeAttributes d(schema_);

@@ -57,6 +57,22 @@ def _concat(parts: List[Any]) -> Any:
     return np.concatenate(parts)
 
 
+class Materializes:
+    """The conversions of a query, through its ``execute()`` (a Result)."""
+
+    def to_numpy(self) -> Dict[str, Any]:
+        return self.execute().to_numpy()
+
+    def to_pandas(self) -> Any:
+        return self.execute().to_pandas()
+
+    def to_arrow(self) -> Any:
+        return self.execute().to_arrow()
+
+    def to_list(self) -> List[Dict[str, Any]]:
+        return self.execute().to_list()
+
+
 class Result:
     """Rows read from a table, as columns."""
 

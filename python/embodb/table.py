@@ -15,7 +15,7 @@ import numpy as np
 from . import _core
 from ._convert import column_spec, fill_missing, key_spec, table_columns
 from .errors import InvalidInputError, SchemaError
-from .result import Result, format_table, html_table
+from .result import Materializes, Result, format_table, html_table
 from .types import Column, ColumnLike, as_column
 from .vector import IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
 
@@ -320,7 +320,7 @@ class Table:
 _UNLIMITED = 2**62
 
 
-class Query:
+class Query(Materializes):
     """A lazy query over a table: chain ``select``, ``order_by``, ``limit``,
     ``offset``; end with ``to_numpy()``, ``to_pandas()``, ``to_arrow()``,
     ``to_list()``, ``count()``, or iterate over ``batches()``."""
@@ -445,18 +445,6 @@ class Query:
 
     def __len__(self) -> int:
         return self.count()
-
-    def to_numpy(self) -> Dict[str, Any]:
-        return self.execute().to_numpy()
-
-    def to_pandas(self) -> Any:
-        return self.execute().to_pandas()
-
-    def to_arrow(self) -> Any:
-        return self.execute().to_arrow()
-
-    def to_list(self) -> List[Dict[str, Any]]:
-        return self.execute().to_list()
 
     def explain(self) -> str:
         """How the query runs."""

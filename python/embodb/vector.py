@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _core
 from .errors import InvalidInputError, SchemaError
-from .result import Result, format_table, html_table
+from .result import Materializes, Result, format_table, html_table
 
 if TYPE_CHECKING:
     from .table import Table
@@ -105,7 +105,7 @@ def build_progress(progress: Optional[bool]) -> Tuple[Optional[Callable[[int, in
     return update, close
 
 
-class VectorQuery:
+class VectorQuery(Materializes):
     """The rows nearest to a vector, nearest first, with their distance in a
     ``_distance`` column. Chain ``where``, ``limit`` (k, default 10), ``ef``,
     ``exact``, ``select``; end with ``to_numpy()``, ``to_pandas()``,
@@ -190,18 +190,6 @@ class VectorQuery:
         rows, _ = self._run(fetch if fetch is not None else self._table.columns)
         result = Result.of(rows)
         return result if self._columns is None else result.select(self._columns)
-
-    def to_numpy(self) -> Dict[str, Any]:
-        return self.execute().to_numpy()
-
-    def to_pandas(self) -> Any:
-        return self.execute().to_pandas()
-
-    def to_arrow(self) -> Any:
-        return self.execute().to_arrow()
-
-    def to_list(self) -> List[Dict[str, Any]]:
-        return self.execute().to_list()
 
     def __len__(self) -> int:
         return len(self.execute())
