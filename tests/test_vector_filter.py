@@ -89,6 +89,8 @@ def test_cached_matches_follow_every_change(db):
     before = all_neighbours(t, "cat = 3")
     moved = min(before)
     t.update({"cat": 4}, where=f"id = {moved}")
+    # Writes keep the cached match current instead of dropping it.
+    assert "cached match" in t.search(np.zeros(DIM, np.float32)).where("cat = 3").explain()
     assert all_neighbours(t, "cat = 3") == before - {moved}
     gone = max(before)
     t.delete(gone)
@@ -162,6 +164,9 @@ def test_filtered_search_always_agrees_with_the_table(ops, where):
             else:
                 t.update({"cat": value, "label": ["cup", "mug", "box", "new"][value % 4]},
                          where=f"id IN ({', '.join(map(str, ids))})")
+            # Searched after every change: the cached match is kept current, not recomputed.
+            keys, _ = t.knn(np.zeros(4, np.float32), 1000, where=where)
+            assert set(keys[0].tolist()) == matching_ids(t, where), (op, ids, value)
         keys, _ = t.knn(np.zeros(4, np.float32), 1000, where=where)
         assert set(keys[0].tolist()) == matching_ids(t, where)
 
@@ -193,3 +198,33 @@ def test_the_planner_picks_by_selectivity_and_each_plan_finds_the_nearest(db):
             d = ((emb[keep] - q) ** 2).sum(1)
             found += len(set(keys[0].tolist()) & set(keep[np.argsort(d)[:10]].tolist()))
         assert found / (10 * len(queries)) >= 0.95, where
+
+
+def test_cached_matches_stay_right_through_reclaiming_and_renumbering(db):
+    """Deleting a tenth of the rows reclaims their nodes and growing past
+    twice the size renumbers every node: the cached matches are dropped
+    then, and kept current through the writes in between."""
+    rng = np.random.default_rng(3)
+    t = db.create_table("g", {"id": "int64", "cat": "int32", "label": "string", "emb": embodb.vector(DIM)},
+                        primary_key="id")
+
+    def add(ids):
+        t.upsert({"id": ids, "cat": (ids % 7).astype(np.int32), "label": [f"k{i % 5}" for i in ids],
+                  "emb": rng.standard_normal((len(ids), DIM)).astype(np.float32)})
+
+    add(np.arange(3000))
+    t.create_index("emb", m=8, ef_construction=32)
+    filters = ["cat = 3", "label IN ('k1', 'k4') AND cat < 5"]
+    for where in filters:
+        assert all_neighbours(t, where) == matching_ids(t, where)
+    t.delete(list(range(0, 3000, 7)))  # 429 tombstones: more than a tenth of the live rows, so reclaimed
+    for where in filters:
+        assert all_neighbours(t, where) == matching_ids(t, where), where
+    add(np.arange(3000, 3005))  # reuses reclaimed slots
+    t.update({"label": "k1"}, where="id < 40")
+    for where in filters:
+        assert all_neighbours(t, where) == matching_ids(t, where), where
+    for start in range(3005, 9000, 1000):  # past twice the slots of the last renumbering
+        add(np.arange(start, min(start + 1000, 9000)))
+        for where in filters:
+            assert all_neighbours(t, where) == matching_ids(t, where), where

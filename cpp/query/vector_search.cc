@@ -162,6 +162,16 @@ Status ExactPath(const catalog::TableDefPtr& table, size_t column, txn::Reader* 
   return scan.status();
 }
 
+// Whether a filter on columns the index's copies hold can be answered over
+// them, and how: *mask is its compiled form, or null for EvaluateFilter,
+// which cannot read string columns held as codes.
+bool CompileOverCopies(const Filter& filter, const table::Schema& schema, const table::NodeAttributes& attributes,
+                       std::unique_ptr<const MaskFilter>* mask) {
+  *mask = MaskFilter::Compile(filter, schema, &attributes);
+  return *mask || std::none_of(filter.columns.begin(), filter.columns.end(),
+                               [&](size_t c) { return attributes.Coded(c); });
+}
+
 // The graph's side of a search under the index's read lock.
 class GraphSearch {
  public:
@@ -183,16 +193,14 @@ class GraphSearch {
         match_source_ = MatchSource::kCache;
         return Status::OK();
       }
-      std::unique_ptr<const MaskFilter> mask = MaskFilter::Compile(filter, table_->schema, &attributes);
-      // String columns are held as codes, which only the mask filter reads.
-      const bool coded = std::any_of(filter.columns.begin(), filter.columns.end(),
-                                     [&](size_t c) { return attributes.Coded(c); });
-      if (mask || !coded) {
+      std::unique_ptr<const MaskFilter> mask;
+      if (CompileOverCopies(filter, table_->schema, attributes, &mask)) {
         match_source_ = MatchSource::kAttributes;
         auto found = MatchAttributes(mask.get());
         EMBODB_RETURN_IF_ERROR(found.status());
-        match_ = std::move(found).value();
-        index_.CacheMatch(filter.text, match_);
+        std::shared_ptr<FilterMatch> match = std::move(found).value();
+        match_ = match;
+        index_.CacheMatch(filter.text, std::move(match), NodeTest());
         return Status::OK();
       }
     }
@@ -304,8 +312,37 @@ class GraphSearch {
 
   using FilterMatch = table::VectorIndex::FilterMatch;
 
+  // How the index tests the nodes it adds against the filter, to keep a
+  // cached match current (VectorIndex::NodeTest): compiled again each time,
+  // since a string's code may be new, and evaluated over each node's
+  // attributes.
+  table::VectorIndex::NodeTest NodeTest() const {
+    return [filter = r_.filter, table = table_](const table::NodeAttributes& attributes,
+                                                const std::vector<uint32_t>& nodes, std::vector<uint32_t>* passing) {
+      std::unique_ptr<const MaskFilter> mask;
+      if (!attributes.Holds(filter->columns) || !CompileOverCopies(*filter, table->schema, attributes, &mask)) {
+        return false;
+      }
+      std::vector<table::ColumnView> views(table->schema.size());
+      std::vector<uint32_t> selected;
+      for (uint32_t node : nodes) {
+        attributes.Views(node, node + 1, &views);
+        uint8_t pass = 0;
+        if (mask) {
+          mask->Evaluate(views, 1, &pass);
+        } else {
+          selected.clear();
+          if (!EvaluateFilter(*filter, views, 1, &selected).ok()) return false;
+          pass = selected.empty() ? 0 : 1;
+        }
+        if (pass) passing->push_back(node);
+      }
+      return true;
+    };
+  }
+
   // mask: the filter compiled, or null (EvaluateFilter then).
-  Result<std::shared_ptr<const FilterMatch>> MatchAttributes(const MaskFilter* mask) const {
+  Result<std::shared_ptr<FilterMatch>> MatchAttributes(const MaskFilter* mask) const {
     const table::NodeAttributes& attributes = index_.attributes();
     const size_t rows = attributes.rows();
     auto match = std::make_shared<FilterMatch>();
@@ -342,7 +379,7 @@ class GraphSearch {
       EMBODB_RETURN_IF_ERROR(statuses[chunk]);
       match->count += counts[chunk];
     }
-    return std::shared_ptr<const FilterMatch>(std::move(match));
+    return match;
   }
 
   Result<std::shared_ptr<const FilterMatch>> MatchByScan() const {

@@ -166,49 +166,75 @@ void VectorIndex::Changed() {
 std::shared_ptr<const VectorIndex::FilterMatch> VectorIndex::CachedMatch(const std::string& filter) const {
   std::lock_guard l(cache_mu_);
   for (size_t i = 0; i < cache_.size(); i++) {
-    if (cache_[i].first != filter) continue;
+    if (cache_[i].text != filter) continue;
     std::rotate(cache_.begin(), cache_.begin() + static_cast<ptrdiff_t>(i), cache_.begin() + static_cast<ptrdiff_t>(i) + 1);
-    return cache_.front().second;
+    return cache_.front().match;
   }
   return nullptr;
 }
 
-void VectorIndex::CacheMatch(const std::string& filter, std::shared_ptr<const FilterMatch> match) const {
+void VectorIndex::CacheMatch(const std::string& filter, std::shared_ptr<FilterMatch> match, NodeTest test) const {
   std::lock_guard l(cache_mu_);
-  for (const auto& [text, m] : cache_) {
-    if (text == filter) return;  // another search found it meanwhile
+  for (const CachedFilter& c : cache_) {
+    if (c.text == filter) return;  // another search found it meanwhile
   }
-  cache_.insert(cache_.begin(), {filter, std::move(match)});
+  cache_.insert(cache_.begin(), CachedFilter{filter, std::move(match), std::move(test)});
   if (cache_.size() > kCachedMatches) cache_.pop_back();
 }
 
-void VectorIndex::RemoveKey(std::string_view key) {
+void VectorIndex::UpdateMatches(const std::vector<uint32_t>& removed, const std::vector<uint32_t>& added) {
+  std::lock_guard l(cache_mu_);
+  for (size_t i = cache_.size(); i-- > 0;) {
+    FilterMatch& m = *cache_[i].match;
+    for (uint32_t n : removed) {
+      if (!m.nodes.Contains(n)) continue;
+      m.nodes.Erase(n);
+      m.count--;
+    }
+    if (added.empty()) continue;
+    std::vector<uint32_t> passing;
+    if (!cache_[i].test(attributes_, added, &passing)) {
+      cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(i));
+      continue;
+    }
+    for (uint32_t n : passing) m.nodes.Insert(n);
+    m.count += passing.size();
+  }
+}
+
+uint32_t VectorIndex::RemoveKey(std::string_view key) {
   const uint32_t node = keys_.Find(key);
-  if (node == NodeKeys::kNone) return;
+  if (node == NodeKeys::kNone) return node;
   keys_.Erase(node);
   attributes_.Clear(node);
   graph_->Remove(node);
+  return node;
 }
 
 Status VectorIndex::AddPrepared(const std::vector<std::string_view>& keys, const float* vectors,
-                                const std::vector<std::string_view>& rows) {
+                                const std::vector<std::string_view>& rows, std::vector<uint32_t>* nodes,
+                                bool* renumbered) {
   const size_t n = keys.size();
+  *renumbered = false;
   if (n == 0) return Status::OK();
-  std::vector<uint32_t> nodes(n);
-  graph_->Add(vectors, n, nodes.data());
-  for (size_t i = 0; i < n; i++) keys_.Insert(nodes[i], keys[i]);
-  Status s = attributes_.Set(schema_, nodes, keys, rows);
-  KeepLocality(false);
+  const size_t first = nodes->size();
+  nodes->resize(first + n);
+  uint32_t* added = nodes->data() + first;
+  graph_->Add(vectors, n, added);
+  for (size_t i = 0; i < n; i++) keys_.Insert(added[i], keys[i]);
+  Status s = attributes_.Set(schema_, std::vector<uint32_t>(added, added + n), keys, rows);
+  *renumbered = KeepLocality(false);
   return s;
 }
 
-void VectorIndex::KeepLocality(bool force) {
+bool VectorIndex::KeepLocality(bool force) {
   const size_t slots = graph_->slots();
-  if (!force && (slots < kReorderFloor || slots < 2 * ordered_slots_)) return;
+  if (!force && (slots < kReorderFloor || slots < 2 * ordered_slots_)) return false;
   const std::vector<uint32_t> new_of_old = graph_->Reorder();
   keys_.Renumber(new_of_old);
   attributes_.Renumber(new_of_old);
   ordered_slots_ = slots;
+  return true;
 }
 
 void VectorIndex::Reorder() {
@@ -230,7 +256,9 @@ Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const flo
   }
   std::unique_lock l(mu_);
   Changed();
-  return AddPrepared(keys, prepared.data(), rows);
+  std::vector<uint32_t> nodes;
+  bool renumbered;
+  return AddPrepared(keys, prepared.data(), rows, &nodes, &renumbered);
 }
 
 Status VectorIndex::FillAttributes(const std::vector<std::string_view>& keys,
@@ -252,20 +280,22 @@ Status VectorIndex::FillAttributes(const std::vector<std::string_view>& keys,
 void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
   // REQUIRES: the write lock (BeginCommit). The last event of a key wins.
   if (events.empty() || !health_.ok()) return;
-  Changed();
+  std::vector<uint32_t> removed, added;
   std::unordered_set<std::string_view> seen;
   std::vector<std::string_view> add_keys, add_rows;
   std::vector<float> add_vectors;
   for (size_t e = events.size(); e-- > 0;) {
     const catalog::FeedEvent& ev = events[e];
     if (!seen.insert(ev.key).second) continue;
-    RemoveKey(ev.key);
+    const uint32_t gone = RemoveKey(ev.key);
+    if (gone != NodeKeys::kNone) removed.push_back(gone);
     if (ev.deleted) continue;
     std::string_view field;
     Status s = ReadField(schema_, ev.row, column_, &field);
     if (s.ok() && !field.empty() && field.size() != dim_ * sizeof(float)) s = Status::Corruption("bad vector field");
     if (!s.ok()) {
       health_ = Status::Corruption("the vector index on '" + column_name_ + "' could not read a row: " + s.ToString());
+      Changed();
       return;
     }
     if (field.empty()) continue;  // a null vector is not indexed
@@ -279,15 +309,23 @@ void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
     add_keys.push_back(ev.key);
     add_rows.push_back(ev.row);
   }
-  const Status s = AddPrepared(add_keys, add_vectors.data(), add_rows);
+  bool renumbered = false;
+  const Status s = AddPrepared(add_keys, add_vectors.data(), add_rows, &added, &renumbered);
   if (!s.ok()) {
     health_ = Status::Corruption("the vector index on '" + column_name_ + "' could not read a row: " + s.ToString());
+    Changed();
     return;
   }
   covered_ = std::max(covered_.load(), events.back().number);
   if (graph_->tombstones() > kReclaimFloor && graph_->tombstones() > graph_->live() / kReclaimFraction) {
     graph_->Reclaim();
     KeepLocality(true);  // reclaimed slots are reused by whatever comes next, wherever it belongs
+    renumbered = true;
+  }
+  if (renumbered) {
+    Changed();
+  } else {
+    UpdateMatches(removed, added);
   }
 }
 

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -107,14 +108,22 @@ class VectorIndex final : public catalog::FeedConsumer {
   // With the read lock held, like graph().
   const NodeAttributes& attributes() const { return attributes_; }
 
-  // The nodes a filter matched, for searches. A match found under the read
-  // lock and cached under it holds until the index next changes.
+  // The nodes a filter matched, for searches. A match is found and cached
+  // under the read lock. Apply keeps the cached ones current: it drops the
+  // nodes it removes and tests the nodes it adds with the entry's NodeTest.
+  // Builds, renumbering and reclaiming forget them all.
   struct FilterMatch {
     index::NodeSet nodes;  // the live nodes that pass
     size_t count = 0;
   };
+  // Appends to *passing the nodes that pass the filter, read from the
+  // attributes as they are now (a string's code may be new). False when it
+  // cannot tell (an error a search must report, a column no longer held):
+  // the entry is dropped.
+  using NodeTest = std::function<bool(const NodeAttributes& attributes, const std::vector<uint32_t>& nodes,
+                                      std::vector<uint32_t>* passing)>;
   std::shared_ptr<const FilterMatch> CachedMatch(const std::string& filter) const;
-  void CacheMatch(const std::string& filter, std::shared_ptr<const FilterMatch> match) const;
+  void CacheMatch(const std::string& filter, std::shared_ptr<FilterMatch> match, NodeTest test) const;
   // The first failure of Apply (a row that did not decode): the index no
   // longer agrees with its table, and searches report this.
   Status health() const;
@@ -141,18 +150,25 @@ class VectorIndex final : public catalog::FeedConsumer {
                                                    size_t column, const VectorIndexOptions& options);
 
  private:
-  // REQUIRES: the write lock. Removes the node of key, if any.
-  void RemoveKey(std::string_view key);
-  // REQUIRES: the write lock. Adds n prepared vectors for keys and rows.
+  // REQUIRES: the write lock. Removes the node of key, if any; returns it
+  // (or NodeKeys::kNone).
+  uint32_t RemoveKey(std::string_view key);
+  // REQUIRES: the write lock. Adds n prepared vectors for keys and rows;
+  // appends their nodes to *nodes, and sets *renumbered when the graph's
+  // nodes were renumbered meanwhile (KeepLocality).
   Status AddPrepared(const std::vector<std::string_view>& keys, const float* vectors,
-                     const std::vector<std::string_view>& rows);
+                     const std::vector<std::string_view>& rows, std::vector<uint32_t>* nodes, bool* renumbered);
   // REQUIRES: the write lock. Forgets the cached filter matches.
   void Changed();
+  // REQUIRES: the write lock. Brings the cached matches up to date with
+  // nodes removed and then nodes added (same numbering).
+  void UpdateMatches(const std::vector<uint32_t>& removed, const std::vector<uint32_t>& added);
   // Normalizes a cosine vector in place; false when it is zero.
   bool Normalize(float* v) const;
   // REQUIRES: the write lock. Renumbers the nodes when forced or when the
-  // graph has doubled since it last did (amortized: a constant per node).
-  void KeepLocality(bool force);
+  // graph has doubled since it last did (amortized: a constant per node);
+  // returns whether it did.
+  bool KeepLocality(bool force);
 
   const uint32_t table_id_;
   const uint32_t index_id_;
@@ -175,7 +191,12 @@ class VectorIndex final : public catalog::FeedConsumer {
   // The last few filter matches, newest first.
   static constexpr size_t kCachedMatches = 8;
   mutable std::mutex cache_mu_;
-  mutable std::vector<std::pair<std::string, std::shared_ptr<const FilterMatch>>> cache_;
+  struct CachedFilter {
+    std::string text;
+    std::shared_ptr<FilterMatch> match;  // changed in place by Apply, when no search holds the read lock
+    NodeTest test;
+  };
+  mutable std::vector<CachedFilter> cache_;
 };
 
 }  // namespace embodb::table

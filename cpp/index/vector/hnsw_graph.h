@@ -62,6 +62,9 @@ class NodeSet {
     if (n / 64 >= bits_.size()) bits_.resize(n / 64 + 1);
     bits_[n / 64] |= uint64_t{1} << (n % 64);
   }
+  void Erase(uint32_t n) {
+    if (n / 64 < bits_.size()) bits_[n / 64] &= ~(uint64_t{1} << (n % 64));
+  }
   bool Contains(uint32_t n) const { return n / 64 < bits_.size() && (bits_[n / 64] >> (n % 64)) & 1; }
   size_t Count() const {
     size_t count = 0;
