@@ -16,6 +16,8 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import numpy as np
 
+from .errors import InvalidInputError
+
 __all__ = ["Result"]
 
 _CLOUD = re.compile(r"pointcloud\((\d+)\)")
@@ -55,6 +57,17 @@ def _concat(parts: List[Any]) -> Any:
     if any(isinstance(p, np.ma.MaskedArray) for p in parts):
         return np.ma.concatenate(parts)
     return np.concatenate(parts)
+
+
+def selected_columns(columns: Sequence[Any]) -> List[str]:
+    """The names given to a ``select(...)``: names, or sequences of names;
+    InvalidInputError when there are none."""
+    names: List[str] = []
+    for c in columns:
+        names.extend([c] if isinstance(c, str) else list(c))
+    if not names:
+        raise InvalidInputError("select() needs at least one column")
+    return names
 
 
 class Materializes:

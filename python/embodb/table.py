@@ -15,7 +15,7 @@ import numpy as np
 from . import _core
 from ._convert import column_spec, fill_missing, key_spec, table_columns
 from .errors import InvalidInputError, SchemaError
-from .result import Materializes, Result, format_table, html_table
+from .result import Materializes, Result, format_table, html_table, selected_columns
 from .types import Column, ColumnLike, as_column
 from .vector import IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
 
@@ -347,13 +347,8 @@ class Query(Materializes):
         return q
 
     def select(self, *columns: Union[str, Sequence[str]]) -> "Query":
-        names: List[str] = []
-        for c in columns:
-            names.extend([c] if isinstance(c, str) else list(c))
-        if not names:
-            raise InvalidInputError("select() needs at least one column")
         q = self._copy()
-        q._columns = names
+        q._columns = selected_columns(columns)
         return q
 
     def order_by(self, column: str, descending: bool = False) -> "Query":

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _core
 from .errors import InvalidInputError, SchemaError
-from .result import Materializes, Result, format_table, html_table
+from .result import Materializes, Result, format_table, html_table, selected_columns
 
 if TYPE_CHECKING:
     from .table import Table
@@ -165,13 +165,8 @@ class VectorQuery(Materializes):
         return q
 
     def select(self, *columns: Union[str, Sequence[str]]) -> "VectorQuery":
-        names: List[str] = []
-        for c in columns:
-            names.extend([c] if isinstance(c, str) else list(c))
-        if not names:
-            raise InvalidInputError("select() needs at least one column")
         q = self._copy()
-        q._columns = names
+        q._columns = selected_columns(columns)
         return q
 
     def _run(self, columns: Optional[List[str]], explain: bool = False) -> Tuple[Any, List[str]]:
