@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -265,3 +265,16 @@ def key_spec(values: Any, type_name: str, name: str = "key") -> tuple:
     if isinstance(values, _SCALARS):
         values = [values]
     return column_spec(name, values, type_name)
+
+
+def filter_text(expression: Any) -> str:
+    """A filter as given to where=: a string, else InvalidInputError."""
+    if not isinstance(expression, str):
+        raise InvalidInputError(f"a filter is a string such as \"episode = 3\", not {type(expression).__name__}")
+    return expression
+
+
+def and_filter(previous: Optional[str], expression: Any) -> str:
+    """The filter of a second ``.where(expression)``: ANDed with the first."""
+    text = filter_text(expression)
+    return text if previous is None else f"({previous}) AND ({text})"

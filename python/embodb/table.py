@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence,
 import numpy as np
 
 from . import _core
-from ._convert import column_spec, fill_missing, key_spec, table_columns
+from ._convert import and_filter, column_spec, fill_missing, filter_text, key_spec, table_columns
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
 from .types import Column, ColumnLike, as_column
@@ -182,7 +182,7 @@ class Table:
             ef = positive_int("ef", ef)
         threads = 0 if threads is None else positive_int("threads", threads)
         if where is not None:
-            where = _filter_text(where)
+            where = filter_text(where)
         if type(queries) is not np.ndarray or queries.dtype is not _FLOAT32:
             queries = query_matrix(queries)  # the core takes a float32 vector or matrix, and copies a strided one
         keys, distances, _, _ = _core.knn(self._db._live_handle(), self._reader, self._name, column, queries, k, ef,
@@ -212,7 +212,7 @@ class Table:
         if (keys is None) == (where is None):
             raise InvalidInputError("delete() takes either keys or where=..., not both or neither")
         if where is not None:
-            return _core.delete_where(handle, self._tx, self._name, _filter_text(where), durability)
+            return _core.delete_where(handle, self._tx, self._name, filter_text(where), durability)
         schema = self.schema
         spec = key_spec(keys, schema.columns[schema.primary_key].type, schema.primary_key)
         return _core.delete_keys(handle, self._tx, self._name, spec, durability)
@@ -233,7 +233,7 @@ class Table:
                 raise SchemaError(f"table {self._name!r} has no column {name!r}")
             specs.append(column_spec(name, [value], col.type))
         return _core.update_where(self._db._live_handle(), self._tx, self._name, specs,
-                                  None if where is None else _filter_text(where), durability)
+                                  None if where is None else filter_text(where), durability)
 
     def _write(self, data: Any, mode: str, durability: Optional[str]) -> Optional[np.ndarray]:
         self._check_writable()
@@ -341,9 +341,8 @@ class Query(Materializes):
 
     def where(self, expression: str) -> "Query":
         """Keeps the rows matching the filter; a second ``where`` ANDs with the first."""
-        text = _filter_text(expression)
         q = self._copy()
-        q._where = text if self._where is None else f"({self._where}) AND ({text})"
+        q._where = and_filter(self._where, expression)
         return q
 
     def select(self, *columns: Union[str, Sequence[str]]) -> "Query":
@@ -465,12 +464,6 @@ def _row_count(what: str, n: Any) -> int:
     if not isinstance(n, int) or n < 0:
         raise InvalidInputError(f"{what} must be a non-negative integer, not {n!r}")
     return n
-
-
-def _filter_text(expression: Any) -> str:
-    if not isinstance(expression, str):
-        raise InvalidInputError(f"a filter is a string such as \"episode = 3\", not {type(expression).__name__}")
-    return expression
 
 
 def _sort_order(batch: Any, order: Tuple[str, bool]) -> np.ndarray:

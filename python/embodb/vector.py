@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 import numpy as np
 
 from . import _core
+from ._convert import and_filter
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
 
@@ -132,10 +133,8 @@ class VectorQuery(Materializes):
 
     def where(self, expression: str) -> "VectorQuery":
         """Only rows matching the filter; a second ``where`` ANDs with the first."""
-        if not isinstance(expression, str):
-            raise InvalidInputError(f"a filter is a string such as \"episode = 3\", not {type(expression).__name__}")
         q = self._copy()
-        q._where = expression if self._where is None else f"({self._where}) AND ({expression})"
+        q._where = and_filter(self._where, expression)
         return q
 
     def limit(self, k: int) -> "VectorQuery":
