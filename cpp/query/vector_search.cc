@@ -162,11 +162,12 @@ Status ExactPath(const catalog::TableDefPtr& table, size_t column, txn::Reader* 
   return scan.status();
 }
 
-// Whether a filter on columns the index's copies hold can be answered over
-// them, and how: *mask is its compiled form, or null for EvaluateFilter,
-// which cannot read string columns held as codes.
+// Whether a filter can be answered over the index's copies of the columns
+// (they hold every column it reads), and how: *mask is its compiled form,
+// or null for EvaluateFilter, which cannot read string columns held as codes.
 bool CompileOverCopies(const Filter& filter, const table::Schema& schema, const table::NodeAttributes& attributes,
                        std::unique_ptr<const MaskFilter>* mask) {
+  if (!attributes.Holds(filter.columns)) return false;
   *mask = MaskFilter::Compile(filter, schema, &attributes);
   return *mask || std::none_of(filter.columns.begin(), filter.columns.end(),
                                [&](size_t c) { return attributes.Coded(c); });
@@ -186,23 +187,22 @@ class GraphSearch {
   // it (the result is cached with the index), else by scanning the table.
   Status Match() {
     const Filter& filter = *r_.filter;
-    const table::NodeAttributes& attributes = index_.attributes();
-    if (attributes.Holds(filter.columns)) {
-      match_ = index_.CachedMatch(filter.text);
-      if (match_) {
-        match_source_ = MatchSource::kCache;
-        return Status::OK();
-      }
-      std::unique_ptr<const MaskFilter> mask;
-      if (CompileOverCopies(filter, table_->schema, attributes, &mask)) {
-        match_source_ = MatchSource::kAttributes;
-        auto found = MatchAttributes(mask.get());
-        EMBODB_RETURN_IF_ERROR(found.status());
-        std::shared_ptr<FilterMatch> match = std::move(found).value();
-        match_ = match;
-        index_.CacheMatch(filter.text, std::move(match), NodeTest());
-        return Status::OK();
-      }
+    // Only matches found over the copies are cached, and Apply drops those
+    // a change of the copies leaves unanswerable.
+    match_ = index_.CachedMatch(filter.text);
+    if (match_) {
+      match_source_ = MatchSource::kCache;
+      return Status::OK();
+    }
+    std::unique_ptr<const MaskFilter> mask;
+    if (CompileOverCopies(filter, table_->schema, index_.attributes(), &mask)) {
+      match_source_ = MatchSource::kAttributes;
+      auto found = MatchAttributes(mask.get());
+      EMBODB_RETURN_IF_ERROR(found.status());
+      std::shared_ptr<FilterMatch> match = std::move(found).value();
+      match_ = match;
+      index_.CacheMatch(filter.text, std::move(match), NodeTest());
+      return Status::OK();
     }
     match_source_ = MatchSource::kScan;
     auto found = MatchByScan();
@@ -320,9 +320,7 @@ class GraphSearch {
     return [filter = r_.filter, table = table_](const table::NodeAttributes& attributes,
                                                 const std::vector<uint32_t>& nodes, std::vector<uint32_t>* passing) {
       std::unique_ptr<const MaskFilter> mask;
-      if (!attributes.Holds(filter->columns) || !CompileOverCopies(*filter, table->schema, attributes, &mask)) {
-        return false;
-      }
+      if (!CompileOverCopies(*filter, table->schema, attributes, &mask)) return false;
       std::vector<table::ColumnView> views(table->schema.size());
       std::vector<uint32_t> selected;
       for (uint32_t node : nodes) {
