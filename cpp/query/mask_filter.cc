@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace embodb::query {
 
@@ -71,6 +72,29 @@ void CompareLoop(const uint8_t* __restrict values, size_t n, Op op, C k, uint8_t
   }
 }
 
+// out[r] = (column value r) op k for an integer column: compared in T itself
+// when k is in T's range, in lanes as narrow as the values (8 bits for a
+// column stored in one byte, not 64), else the same answer for every value.
+template <typename T>
+void CompareInteger(const uint8_t* __restrict values, size_t n, Op op, int64_t k, uint8_t* __restrict out) {
+  const bool above = k > static_cast<int64_t>(std::numeric_limits<T>::max());
+  const bool below = k < static_cast<int64_t>(std::numeric_limits<T>::min());
+  if (!above && !below) {
+    CompareLoop<T, T>(values, n, op, static_cast<T>(k), out);
+    return;
+  }
+  bool every = false;
+  switch (op) {
+    case Op::kNe: every = true; break;
+    case Op::kLt:
+    case Op::kLe: every = above; break;
+    case Op::kGt:
+    case Op::kGe: every = below; break;
+    default: break;  // kEq
+  }
+  std::memset(out, every ? 1 : 0, n);
+}
+
 // out[r] = column value r is in the sorted set.
 template <typename T>
 void InLoop(const uint8_t* __restrict values, size_t n, const std::vector<int64_t>& set, uint8_t* __restrict out) {
@@ -122,42 +146,41 @@ namespace {
 
 using Node = MaskFilter::Node;
 
-// What a filter is compiled against: the schema, and the coded string
-// columns with their dictionaries (or none).
+// What a filter is compiled against: the schema, and the index's copies
+// of the columns it is evaluated over, with the dictionaries of their coded
+// string columns (or none: the table's own columns).
 struct Context {
   const table::Schema& schema;
-  const table::NodeAttributes* codes;
+  const table::NodeAttributes* copies;
 
   bool Coded(const Expr& e) const {
-    return codes != nullptr && e.kind == Expr::Kind::kColumn && e.column_index >= 0 &&
-           codes->Coded(static_cast<size_t>(e.column_index));
+    return copies != nullptr && e.kind == Expr::Kind::kColumn && e.column_index >= 0 &&
+           copies->Coded(static_cast<size_t>(e.column_index));
   }
   // The code of a string literal in column's dictionary, as a constant: -1,
   // which no code equals, for a word the dictionary lacks. False for other
   // expressions.
   bool Code(const Expr& column, const Expr& word, int64_t* out) const {
     if (word.kind != Expr::Kind::kLiteral || word.literal.kind != table::Value::Kind::kString) return false;
-    const uint32_t code = codes->CodeOf(static_cast<size_t>(column.column_index), word.literal.s);
+    const uint32_t code = copies->CodeOf(static_cast<size_t>(column.column_index), word.literal.s);
     *out = code == table::NodeAttributes::kNoCode ? -1 : static_cast<int64_t>(code);
     return true;
   }
 };
 
 // A leaf on column: one of the mask columns, or a coded string column when
-// `coded` (whose values are then its uint32 codes).
+// `coded` (whose values are then its codes). Over the index's copies, the
+// leaf reads the type they store (integers narrowed, codes).
 std::unique_ptr<Node> Leaf(Node::Kind kind, const Expr& column, const Context& cx, bool coded = false) {
   if (column.kind != Expr::Kind::kColumn || column.column_index < 0) return nullptr;
-  const table::ColumnType& type = cx.schema.column(static_cast<size_t>(column.column_index)).type;
-  TypeId id = type.id;
-  if (coded && cx.Coded(column)) {
-    id = TypeId::kUInt32;
-  } else if (!IsMaskColumn(type)) {
-    return nullptr;
-  }
+  const auto position = static_cast<size_t>(column.column_index);
+  const table::ColumnType& type = cx.schema.column(position).type;
+  if (!(coded && cx.Coded(column)) && !IsMaskColumn(type)) return nullptr;
   auto n = std::make_unique<Node>();
   n->kind = kind;
-  n->column = static_cast<size_t>(column.column_index);
-  n->type = id;
+  n->column = position;
+  if (cx.copies != nullptr && !cx.copies->Holds({position})) return nullptr;
+  n->type = cx.copies != nullptr ? cx.copies->StoredType(position) : type.id;
   return n;
 }
 
@@ -262,23 +285,34 @@ std::unique_ptr<Node> Build(const Expr& e, const Context& cx) {
   }
 }
 
-// Three-valued AND (or OR) of masks a and b into a.
-void Combine(bool is_and, size_t rows, uint8_t* __restrict yes, uint8_t* __restrict no, const uint8_t* __restrict yes2,
-             const uint8_t* __restrict no2) {
+// Three-valued AND (or OR) of masks a and b into a; `no` only when need_no.
+void Combine(bool is_and, size_t rows, bool need_no, uint8_t* __restrict yes, uint8_t* __restrict no,
+             const uint8_t* __restrict yes2, const uint8_t* __restrict no2) {
   if (is_and) {
     for (size_t r = 0; r < rows; r++) yes[r] &= yes2[r];
-    for (size_t r = 0; r < rows; r++) no[r] |= no2[r];
+    if (need_no) {
+      for (size_t r = 0; r < rows; r++) no[r] |= no2[r];
+    }
   } else {
     for (size_t r = 0; r < rows; r++) yes[r] |= yes2[r];
-    for (size_t r = 0; r < rows; r++) no[r] &= no2[r];
+    if (need_no) {
+      for (size_t r = 0; r < rows; r++) no[r] &= no2[r];
+    }
   }
 }
 
-// no = NOT yes where the value is known; yes = 0 where it is not (nulls:
-// 1 = NULL, or nullptr).
-void ApplyNulls(size_t rows, const uint8_t* __restrict nulls, uint8_t* __restrict yes, uint8_t* __restrict no) {
+// no = NOT yes where the value is known (when need_no); yes = 0 where it is
+// not (nulls: 1 = NULL, or nullptr).
+void ApplyNulls(size_t rows, const uint8_t* __restrict nulls, bool need_no, uint8_t* __restrict yes,
+                uint8_t* __restrict no) {
   if (nulls == nullptr) {
-    for (size_t r = 0; r < rows; r++) no[r] = yes[r] ^ 1;
+    if (need_no) {
+      for (size_t r = 0; r < rows; r++) no[r] = yes[r] ^ 1;
+    }
+    return;
+  }
+  if (!need_no) {
+    for (size_t r = 0; r < rows; r++) yes[r] &= nulls[r] ^ 1;
     return;
   }
   for (size_t r = 0; r < rows; r++) {
@@ -288,7 +322,7 @@ void ApplyNulls(size_t rows, const uint8_t* __restrict nulls, uint8_t* __restric
   }
 }
 
-void NullTest(size_t rows, const uint8_t* __restrict nulls, bool negated, uint8_t* __restrict yes,
+void NullTest(size_t rows, const uint8_t* __restrict nulls, bool negated, bool need_no, uint8_t* __restrict yes,
               uint8_t* __restrict no) {
   const uint8_t flip = negated ? 1 : 0;  // IS NOT NULL
   if (nulls == nullptr) {
@@ -296,7 +330,9 @@ void NullTest(size_t rows, const uint8_t* __restrict nulls, bool negated, uint8_
   } else {
     for (size_t r = 0; r < rows; r++) yes[r] = nulls[r] ^ flip;
   }
-  for (size_t r = 0; r < rows; r++) no[r] = yes[r] ^ 1;
+  if (need_no) {
+    for (size_t r = 0; r < rows; r++) no[r] = yes[r] ^ 1;
+  }
 }
 
 // yes[r] = whether the value of row r passes leaf n (NULLs aside). Cloned
@@ -318,16 +354,18 @@ __attribute__((target_clones("avx2", "default"))) void LeafMask(const Node& n, c
         if (n.constant.is_double) {
           CompareLoop<T, double>(values, rows, n.op, n.constant.d, yes);
         } else if constexpr (std::is_integral_v<T>) {
-          CompareLoop<T, int64_t>(values, rows, n.op, n.constant.i, yes);
+          CompareInteger<T>(values, rows, n.op, n.constant.i, yes);
         }
       });
       return;
   }
 }
 
-// Row masks of one node: yes[r] when true, no[r] when false (neither: NULL).
-void Eval(const Node& n, const std::vector<table::ColumnView>& columns, size_t rows, uint8_t* yes, uint8_t* no,
-          uint8_t* scratch) {
+// Row masks of one node: yes[r] when true, no[r] when false (neither:
+// NULL). `no` is left as it is unless need_no: the root's is never read, and
+// only NOT reads a child's.
+void Eval(const Node& n, const std::vector<table::ColumnView>& columns, size_t rows, bool need_no, uint8_t* yes,
+          uint8_t* no, uint8_t* scratch) {
   using Kind = Node::Kind;
   switch (n.kind) {
     case Kind::kAnd:
@@ -335,26 +373,26 @@ void Eval(const Node& n, const std::vector<table::ColumnView>& columns, size_t r
       uint8_t* yes2 = scratch;
       uint8_t* no2 = scratch + MaskFilter::kMaxRows;
       uint8_t* deeper = scratch + 2 * MaskFilter::kMaxRows;
-      Eval(*n.a, columns, rows, yes, no, deeper);
-      Eval(*n.b, columns, rows, yes2, no2, deeper);
-      Combine(n.kind == Kind::kAnd, rows, yes, no, yes2, no2);
+      Eval(*n.a, columns, rows, need_no, yes, no, deeper);
+      Eval(*n.b, columns, rows, need_no, yes2, no2, deeper);
+      Combine(n.kind == Kind::kAnd, rows, need_no, yes, no, yes2, no2);
       return;
     }
     case Kind::kNot:
-      Eval(*n.a, columns, rows, no, yes, scratch);  // true and false trade places; NULL stays
+      Eval(*n.a, columns, rows, true, no, yes, scratch);  // true and false trade places; NULL stays
       return;
     default: break;
   }
   const table::ColumnView& col = columns[n.column];
   switch (n.kind) {
     case Kind::kIsNull:
-      NullTest(rows, col.nulls, n.negated, yes, no);
+      NullTest(rows, col.nulls, n.negated, need_no, yes, no);
       return;  // never NULL itself
     default:
       LeafMask(n, col.values, rows, yes);
       break;
   }
-  ApplyNulls(rows, col.nulls, yes, no);
+  ApplyNulls(rows, col.nulls, need_no, yes, no);
 }
 
 }  // namespace
@@ -363,9 +401,9 @@ MaskFilter::MaskFilter(std::unique_ptr<Node> root) : root_(std::move(root)), dep
 MaskFilter::~MaskFilter() = default;
 
 std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, const table::Schema& schema,
-                                                      const table::NodeAttributes* codes) {
+                                                      const table::NodeAttributes* copies) {
   if (!filter.root) return nullptr;
-  auto root = Build(*filter.root, Context{schema, codes});
+  auto root = Build(*filter.root, Context{schema, copies});
   if (!root) return nullptr;
   return std::unique_ptr<const MaskFilter>(new MaskFilter(std::move(root)));
 }
@@ -375,7 +413,7 @@ void MaskFilter::Evaluate(const std::vector<table::ColumnView>& columns, size_t 
   const size_t need = (2 * depth_ + 1) * kMaxRows;
   if (space.size() < need) space.resize(need);
   uint8_t* no = space.data();
-  Eval(*root_, columns, rows, pass, no, space.data() + kMaxRows);
+  Eval(*root_, columns, rows, false, pass, no, space.data() + kMaxRows);
 }
 
 }  // namespace embodb::query

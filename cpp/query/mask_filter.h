@@ -1,7 +1,8 @@
 // MaskFilter: a fast evaluator for the filters most searches use: columns
 // compared with constants (=, !=, <, <=, >, >=, BETWEEN, IN, IS [NOT] NULL, a
 // bool column alone), joined by AND, OR and NOT, over fixed-width columns and
-// string columns held as dictionary codes (table/node_attributes.h).
+// the index's copies of columns (table/node_attributes.h): integers stored
+// narrow and string columns held as dictionary codes.
 //
 // It computes two byte masks per expression, "true" and "false" (a row in
 // neither is unknown: SQL's NULL), in tight loops the compiler vectorizes,
@@ -25,11 +26,12 @@ class MaskFilter {
  public:
   // Null when the filter has another shape (arithmetic, two columns
   // compared, strings, uint64 columns, NULL constants): EvaluateFilter then.
-  // With `codes`, its coded string columns (whose views hold codes) take =,
-  // !=, IN and IS NULL with string constants; any other use of them
-  // compiles to null, and EvaluateFilter cannot read them either.
+  // With `copies`, the filter is compiled for their views (of
+  // copies->StoredType()): coded string columns take =, !=, IN and IS NULL
+  // with string constants; any other use of them compiles to null, and
+  // EvaluateFilter cannot read them either.
   static std::unique_ptr<const MaskFilter> Compile(const Filter& filter, const table::Schema& schema,
-                                                   const table::NodeAttributes* codes = nullptr);
+                                                   const table::NodeAttributes* copies = nullptr);
   ~MaskFilter();
 
   // Rows evaluated at once, at most.

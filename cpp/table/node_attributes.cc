@@ -13,11 +13,66 @@ namespace embodb::table {
 
 namespace {
 
-constexpr size_t kCodeWidth = sizeof(uint32_t);
+// Codes are below kMaxWords (2^16): two bytes at most. Version 3 owner
+// sections stored them in four.
+constexpr size_t kMaxCodeWidth = 4;
 
 bool IsHeldType(const ColumnType& t, bool primary_key) {
   if (t.id == TypeId::kString) return !primary_key;  // a string key is distinct in every row
   return t.IsScalar() && !t.IsVariable();
+}
+
+// Integers stored narrow; uint64 is not (its values do not fit int64).
+bool IsNarrowType(const ColumnType& t) {
+  return t.id == TypeId::kString || (t.IsInteger() && t.id != TypeId::kUInt64);
+}
+
+bool IsSignedStorage(const ColumnType& t) { return t.IsSignedInteger(); }
+
+// The fewest bytes (1, 2, 4 or 8) that hold v, signed or not.
+size_t WidthOf(int64_t v, bool is_signed) {
+  if (is_signed) {
+    if (v >= INT8_MIN && v <= INT8_MAX) return 1;
+    if (v >= INT16_MIN && v <= INT16_MAX) return 2;
+    if (v >= INT32_MIN && v <= INT32_MAX) return 4;
+    return 8;
+  }
+  const auto u = static_cast<uint64_t>(v);
+  return u <= UINT8_MAX ? 1 : u <= UINT16_MAX ? 2 : u <= UINT32_MAX ? 4 : 8;
+}
+
+// A little-endian integer of `width` bytes, sign- or zero-extended.
+int64_t ReadInt(const uint8_t* p, size_t width, bool is_signed) {
+  switch (width) {
+    case 1: return is_signed ? int64_t{static_cast<int8_t>(p[0])} : int64_t{p[0]};
+    case 2: {
+      uint16_t u;
+      std::memcpy(&u, p, 2);
+      return is_signed ? int64_t{static_cast<int16_t>(u)} : int64_t{u};
+    }
+    case 4: {
+      uint32_t u;
+      std::memcpy(&u, p, 4);
+      return is_signed ? int64_t{static_cast<int32_t>(u)} : int64_t{u};
+    }
+    default: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+  }
+}
+
+// The low `width` bytes of v, little-endian (the host's order, as rows).
+void WriteInt(uint8_t* p, size_t width, int64_t v) { std::memcpy(p, &v, width); }
+
+TypeId IntegerType(size_t width, bool is_signed) {
+  switch (width) {
+    case 1: return is_signed ? TypeId::kInt8 : TypeId::kUInt8;
+    case 2: return is_signed ? TypeId::kInt16 : TypeId::kUInt16;
+    case 4: return is_signed ? TypeId::kInt32 : TypeId::kUInt32;
+    default: return is_signed ? TypeId::kInt64 : TypeId::kUInt64;
+  }
 }
 
 }  // namespace
@@ -27,8 +82,8 @@ NodeAttributes::NodeAttributes(const Schema& schema) : primary_key_(schema.prima
     const table::Column& col = schema.column(c);
     if (!IsHeldType(col.type, c == primary_key_)) continue;
     positions_.push_back(c);
-    Column held{c, col.type, col.type.id == TypeId::kString ? kCodeWidth : col.type.FixedWidth(), col.default_value,
-                {}, {}, {}, {}, 0, false};
+    const bool narrow = IsNarrowType(col.type);
+    Column held{c, col.type, narrow ? 1 : col.type.FixedWidth(), narrow, col.default_value, {}, {}, {}, {}, 0, false};
     columns_.push_back(std::move(held));
   }
 }
@@ -52,6 +107,12 @@ bool NodeAttributes::Coded(size_t position) const {
   return c != nullptr && c->coded();
 }
 
+TypeId NodeAttributes::StoredType(size_t position) const {
+  const Column* c = Find(position);
+  assert(c != nullptr);
+  return c->narrow ? IntegerType(c->width, IsSignedStorage(c->type)) : c->type.id;
+}
+
 uint32_t NodeAttributes::CodeOf(size_t position, std::string_view word) const {
   const Column* c = Find(position);
   assert(c != nullptr && c->coded());
@@ -67,6 +128,17 @@ void NodeAttributes::GrowTo(size_t rows) {
     if (!c.nulls.empty()) c.nulls.resize(rows, 0);
   }
   rows_ = rows;
+}
+
+void NodeAttributes::Widen(Column& c, size_t width) {
+  assert(c.narrow && width > c.width);
+  const bool is_signed = IsSignedStorage(c.type);
+  std::vector<uint8_t> values(rows_ * width);
+  for (size_t r = 0; r < rows_; r++) {
+    WriteInt(values.data() + r * width, width, ReadInt(c.values.data() + r * c.width, c.width, is_signed));
+  }
+  c.values.swap(values);
+  c.width = width;
 }
 
 void NodeAttributes::Drop(Column& c) {
@@ -142,7 +214,7 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
           if (c.coded()) {
             decoded[j].AppendBytes(fields[f]);
           } else {
-            if (fields[f].size() != c.width) return bad;
+            if (fields[f].size() != c.type.FixedWidth()) return bad;
             decoded[j].AppendFixed(fields[f].data());
           }
           break;
@@ -160,6 +232,21 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
       AddWords(c, v);
       if (!c.held()) continue;
     }
+    // Integers (a code, or the value read by the schema's type) of the nodes.
+    std::vector<int64_t> ints;
+    if (c.narrow) {
+      const bool is_signed = IsSignedStorage(c.type);
+      const size_t schema_width = c.coded() ? 0 : c.type.FixedWidth();
+      size_t width = c.width;
+      ints.resize(nodes.size(), 0);
+      for (size_t i = 0; i < nodes.size(); i++) {
+        if (v.IsNull(i)) continue;
+        ints[i] = c.coded() ? int64_t{c.codes.find(v.Bytes(i))->second}
+                            : ReadInt(v.Fixed(i), schema_width, is_signed);
+        width = std::max(width, WidthOf(ints[i], is_signed));
+      }
+      if (width > c.width) Widen(c, width);
+    }
     for (size_t i = 0; i < nodes.size(); i++) {
       const uint32_t node = nodes[i];
       if (v.IsNull(i)) {
@@ -167,9 +254,8 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
         continue;
       }
       uint8_t* value = c.values.data() + size_t{node} * c.width;
-      if (c.coded()) {
-        const uint32_t code = c.codes.find(v.Bytes(i))->second;
-        std::memcpy(value, &code, sizeof(code));
+      if (c.narrow) {
+        WriteInt(value, c.width, ints[i]);
       } else {
         std::memcpy(value, v.Fixed(i), c.width);
       }
@@ -209,7 +295,7 @@ void NodeAttributes::Views(size_t begin, size_t end, std::vector<ColumnView>* vi
   for (const Column& c : columns_) {
     if (!c.held()) continue;
     ColumnView& v = (*views)[c.position];
-    v.type = c.coded() ? ColumnType{TypeId::kUInt32, 0} : c.type;
+    v.type = c.narrow ? ColumnType{IntegerType(c.width, IsSignedStorage(c.type)), 0} : c.type;
     v.length = end - begin;
     v.values = c.values.data() + begin * c.width;
     v.offsets = nullptr;
@@ -230,6 +316,7 @@ size_t NodeAttributes::MemoryBytes() const {
 // The flags byte of a column in the encoding.
 constexpr uint8_t kHasNulls = 1;
 constexpr uint8_t kDropped = 2;
+constexpr uint8_t kNarrow = 4;  // a width byte follows
 
 void NodeAttributes::EncodeTo(std::string* dst) const {
   PutVarint64(dst, rows_);
@@ -241,7 +328,8 @@ void NodeAttributes::EncodeTo(std::string* dst) const {
       dst->push_back(static_cast<char>(kDropped));
       continue;
     }
-    dst->push_back(static_cast<char>(c.nulls.empty() ? 0 : kHasNulls));
+    dst->push_back(static_cast<char>((c.nulls.empty() ? 0 : kHasNulls) | (c.narrow ? kNarrow : 0)));
+    if (c.narrow) dst->push_back(static_cast<char>(c.width));
     dst->append(reinterpret_cast<const char*>(c.values.data()), c.values.size());
     dst->append(reinterpret_cast<const char*>(c.nulls.data()), c.nulls.size());
     if (c.coded()) {
@@ -266,9 +354,18 @@ Status NodeAttributes::DecodeFrom(std::string_view* input, bool* fits) {
     input->remove_prefix(2);
     const ColumnType type{type_id, 0};
     const bool coded = type_id == TypeId::kString;
-    const size_t width = coded ? kCodeWidth : type.FixedWidth();
-    if (width == 0 || width > 8 || (flags & ~(kHasNulls | kDropped)) != 0) return bad;
-    Column c{position, type, width, Value::Null(), {}, {}, {}, {}, 0, (flags & kDropped) != 0};
+    const bool narrow = IsNarrowType(type);
+    // Before narrowing (version 3), values took the type's width, codes 4 bytes.
+    size_t width = coded ? kMaxCodeWidth : type.FixedWidth();
+    if ((flags & kNarrow) != 0) {
+      if (!narrow || input->empty()) return bad;
+      const auto stored = static_cast<size_t>(static_cast<uint8_t>((*input)[0]));
+      input->remove_prefix(1);
+      if ((stored != 1 && stored != 2 && stored != 4 && stored != 8) || stored > width) return bad;
+      width = stored;
+    }
+    if (width == 0 || width > 8 || (flags & ~(kHasNulls | kDropped | kNarrow)) != 0) return bad;
+    Column c{position, type, width, narrow, Value::Null(), {}, {}, {}, {}, 0, (flags & kDropped) != 0};
     if (c.held()) {
       if (rows > input->size() / width) return bad;
       const size_t value_bytes = rows * width;
@@ -293,9 +390,8 @@ Status NodeAttributes::DecodeFrom(std::string_view* input, bool* fits) {
       }
       if (c.word_bytes > kMaxWordBytes) return bad;
       for (size_t r = 0; r < rows; r++) {  // every code names a word, so that no search reads a stray one
-        uint32_t code;
-        std::memcpy(&code, c.values.data() + r * kCodeWidth, sizeof(code));
-        if (code >= words && (c.nulls.empty() || c.nulls[r] == 0)) return bad;
+        const int64_t code = ReadInt(c.values.data() + r * width, width, false);
+        if (code >= int64_t{words} && (c.nulls.empty() || c.nulls[r] == 0)) return bad;
       }
     }
     if (*fits && (position != columns_[j].position || type != columns_[j].type)) *fits = false;

@@ -8,7 +8,11 @@
 //
 // A string column is held as codes: a uint32 per node standing for a word
 // of the column's dictionary (its distinct values, in order of first
-// appearance), which serves equality and IN (label = 'cup'). A column with
+// appearance), which serves equality and IN (label = 'cup'). Integer
+// columns and codes are stored narrow: in the fewest bytes (1, 2, 4, 8) that
+// hold every value the column has held, widened in place when a larger value
+// comes, so that an id below 2^31 takes 4 bytes and a category 1 (less
+// memory, and less to read for every filter evaluated). A column with
 // more distinct values than a dictionary takes (kMaxWords, kMaxWordBytes:
 // names, paths, free text) is dropped from the copy for good, as are string
 // primary keys (every value distinct).
@@ -55,6 +59,10 @@ class NodeAttributes {
   // The code of word in the dictionary of the coded column at position, or
   // kNoCode. REQUIRES: Coded(position).
   uint32_t CodeOf(size_t position, std::string_view word) const;
+  // The type of the values of a held column's views: the schema's type, but
+  // narrowed for integers (int64 held in 1 byte reads as int8) and an
+  // unsigned integer of 1 or 2 bytes for codes.
+  TypeId StoredType(size_t position) const;
   // Nodes [0, rows()) have values; those past it have never been set.
   size_t rows() const { return rows_; }
 
@@ -70,8 +78,8 @@ class NodeAttributes {
   // (HnswGraph::Reorder); new_of_old covers every node set.
   void Renumber(const std::vector<uint32_t>& new_of_old);
 
-  // Sets views[position] for every held column, over nodes [begin, end);
-  // a coded column's view is of type uint32.
+  // Sets views[position] for every held column, over nodes [begin, end),
+  // of type StoredType(position).
   // REQUIRES: views has a slot per schema column; end <= rows().
   void Views(size_t begin, size_t end, std::vector<ColumnView>* views) const;
   size_t MemoryBytes() const;
@@ -93,8 +101,9 @@ class NodeAttributes {
   };
   struct Column {
     size_t position;
-    ColumnType type;
-    size_t width;                 // of a value, or of a code (4)
+    ColumnType type;              // the schema's
+    size_t width;                 // of a stored value (narrowed) or code
+    bool narrow;                  // integers and codes: width grows to fit the values
     Value default_value;          // for rows that predate the column
     std::vector<uint8_t> values;  // rows_ * width
     std::vector<uint8_t> nulls;   // rows_ bytes (1 = null), or empty: none is null
@@ -108,6 +117,8 @@ class NodeAttributes {
     bool held() const { return !dropped; }
   };
   void GrowTo(size_t rows);
+  // Stores c's values `width` bytes wide (more than now).
+  void Widen(Column& c, size_t width);
   // Marks c's value of node NULL.
   void SetNull(Column& c, size_t node);
   // Gives every word of `strings` (a string column buffer) a code in c, or
