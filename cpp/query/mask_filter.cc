@@ -56,8 +56,10 @@ T Load(const uint8_t* values, size_t r) {
 }
 
 // out[r] = (column value r, as C) op k.
+// The loops below are always inlined into LeafMask, so that its AVX2 clone
+// holds AVX2 code of them (a function it calls is compiled for the baseline).
 template <typename T, typename C>
-void CompareLoop(const uint8_t* __restrict values, size_t n, Op op, C k, uint8_t* __restrict out) {
+[[gnu::always_inline]] inline void CompareLoop(const uint8_t* __restrict values, size_t n, Op op, C k, uint8_t* __restrict out) {
   auto loop = [&](auto f) {
     for (size_t r = 0; r < n; r++) out[r] = f(static_cast<C>(Load<T>(values, r)));
   };
@@ -76,7 +78,7 @@ void CompareLoop(const uint8_t* __restrict values, size_t n, Op op, C k, uint8_t
 // when k is in T's range, in lanes as narrow as the values (8 bits for a
 // column stored in one byte, not 64), else the same answer for every value.
 template <typename T>
-void CompareInteger(const uint8_t* __restrict values, size_t n, Op op, int64_t k, uint8_t* __restrict out) {
+[[gnu::always_inline]] inline void CompareInteger(const uint8_t* __restrict values, size_t n, Op op, int64_t k, uint8_t* __restrict out) {
   const bool above = k > static_cast<int64_t>(std::numeric_limits<T>::max());
   const bool below = k < static_cast<int64_t>(std::numeric_limits<T>::min());
   if (!above && !below) {
@@ -97,7 +99,7 @@ void CompareInteger(const uint8_t* __restrict values, size_t n, Op op, int64_t k
 
 // out[r] = column value r is in the sorted set.
 template <typename T>
-void InLoop(const uint8_t* __restrict values, size_t n, const std::vector<int64_t>& set, uint8_t* __restrict out) {
+[[gnu::always_inline]] inline void InLoop(const uint8_t* __restrict values, size_t n, const std::vector<int64_t>& set, uint8_t* __restrict out) {
   for (size_t r = 0; r < n; r++) {
     out[r] = std::binary_search(set.begin(), set.end(), static_cast<int64_t>(Load<T>(values, r)));
   }
@@ -105,7 +107,7 @@ void InLoop(const uint8_t* __restrict values, size_t n, const std::vector<int64_
 
 // Calls f with a value of the storage type of id (int64_t for timestamps).
 template <typename F>
-void WithStorageType(TypeId id, F&& f) {
+[[gnu::always_inline]] inline void WithStorageType(TypeId id, F&& f) {
   switch (id) {
     case TypeId::kBool:
     case TypeId::kUInt8: f(uint8_t{}); break;

@@ -267,11 +267,11 @@ class GraphSearch {
     std::vector<Neighbor> found;
     if (want == 0) return Status::OK();
     if (exact_) {
-      found = graph_.SearchAmong(query, c, filtered_ ? Matching() : AllLive());
+      found = graph_.SearchAmong(query, c, filtered_ ? &match_->nodes : nullptr, candidates_);
     } else {
       found = graph_.Search(query, c, std::max(EfOf(r_), c), filtered_ ? &match_->nodes : nullptr, two_hop_);
       if (found.size() < std::min(c, candidates_)) {
-        found = graph_.SearchAmong(query, c, filtered_ ? Matching() : AllLive());
+        found = graph_.SearchAmong(query, c, filtered_ ? &match_->nodes : nullptr, candidates_);
       }
     }
     out->clear();
@@ -403,20 +403,6 @@ class GraphSearch {
     return std::shared_ptr<const FilterMatch>(std::move(match));
   }
 
-  // The matching nodes as a list, ascending (for exact distances).
-  const std::vector<uint32_t>& Matching() const {
-    std::call_once(matching_once_, [&] { match_->nodes.AppendTo(&matching_); });
-    return matching_;
-  }
-
-  const std::vector<uint32_t>& AllLive() const {
-    std::call_once(all_live_once_, [&] {
-      for (uint32_t n = 0; n < graph_.slots(); n++) {
-        if (graph_.IsLive(n)) all_live_.push_back(n);
-      }
-    });
-    return all_live_;
-  }
 
   const table::VectorIndex& index_;
   const index::HnswGraph& graph_;
@@ -433,10 +419,6 @@ class GraphSearch {
   enum class MatchSource { kScan, kAttributes, kCache };
   MatchSource match_source_ = MatchSource::kScan;
   std::shared_ptr<const FilterMatch> match_;  // with a filter
-  mutable std::once_flag matching_once_;
-  mutable std::vector<uint32_t> matching_;
-  mutable std::once_flag all_live_once_;
-  mutable std::vector<uint32_t> all_live_;
 };
 
 // Fills result from per-query hits (each exactly result->k long) and reads

@@ -80,6 +80,9 @@ class NodeSet {
     }
   }
   size_t MemoryBytes() const { return bits_.capacity() * sizeof(uint64_t); }
+  // Words of 64 members each: word w holds nodes 64w..64w+63, lowest bit first.
+  size_t words() const { return bits_.size(); }
+  uint64_t Word(size_t w) const { return bits_[w]; }
   // Adds the members in bits to word w (nodes 64w..64w+63). REQUIRES: w is
   // below the capacity. Threads may fill different words at once.
   void AddWord(size_t w, uint64_t bits) { bits_[w] |= bits; }
@@ -120,6 +123,12 @@ class HnswGraph {
   // Makes a node a tombstone. REQUIRES: n is live.
   void Remove(uint32_t n);
   bool IsLive(uint32_t n) const { return n < flags_.size() && flags_[n] == kLive; }
+  // Bit i: node 64w + i is live.
+  uint64_t LiveWord(size_t w) const {
+    uint64_t bits = 0;
+    for (size_t i = 0, n = 64 * w; i < 64 && n < flags_.size(); i++, n++) bits |= uint64_t{flags_[n] == kLive} << i;
+    return bits;
+  }
   // live[i] = 1 when node begin + i is live, else 0, for i < count.
   void LiveBytes(size_t begin, size_t count, uint8_t* __restrict live) const {
     const uint8_t* __restrict flags = flags_.data() + begin;
@@ -144,8 +153,10 @@ class HnswGraph {
   // nodes is allowed. Distances of an sq8 graph are those of the codes.
   std::vector<Neighbor> Search(const float* query, size_t k, size_t ef, const NodeSet* allowed = nullptr,
                                bool two_hop = false) const;
-  // The k nearest among the given live nodes, by computing every distance.
-  std::vector<Neighbor> SearchAmong(const float* query, size_t k, const std::vector<uint32_t>& nodes) const;
+  // The k nearest among the live members of `among` (every live node when
+  // null), by computing every distance; on two threads when there are many
+  // (`members`: about how many, which the caller knows without counting).
+  std::vector<Neighbor> SearchAmong(const float* query, size_t k, const NodeSet* among, size_t members) const;
   // The vector of node n as stored (decoded for sq8) into out[0..dim).
   void GetVector(uint32_t n, float* out) const;
 

@@ -301,11 +301,43 @@ TEST(HnswGraphTest, SmallAndDegenerateGraphs) {
 
 TEST(HnswGraphTest, SearchAmongComputesEveryDistance) {
   Fixture f(Options(Metric::kL2), 500, 14);
-  const std::vector<uint32_t> among = {3, 17, 250, 499};
-  const auto got = f.graph.SearchAmong(&f.data[17 * f.dim], 2, among);
+  NodeSet among;
+  for (uint32_t n : {3, 17, 250, 499}) among.Insert(n);
+  const auto got = f.graph.SearchAmong(&f.data[17 * f.dim], 2, &among, among.Count());
   ASSERT_EQ(2u, got.size());
   EXPECT_EQ(17u, got[0].id);
   EXPECT_EQ(0.0f, got[0].distance);
+  EXPECT_LE(got[0].distance, got[1].distance);
+}
+
+// Every live member measured, on one thread or two, keeping the k nearest
+// as brute force finds them; removed nodes and non-members never returned.
+TEST(HnswGraphTest, SearchAmongAgreesWithBruteForce) {
+  Fixture f(Options(Metric::kL2), 20000, 16);
+  for (uint32_t n = 0; n < 20000; n += 7) f.graph.Remove(n);
+  for (size_t share : {3, 1}) {  // a third of the nodes (one thread), then every live one (two)
+    NodeSet among(20000);
+    for (uint32_t n = 0; n < 20000; n++) {
+      if (n % share == 0) among.Insert(n);
+    }
+    const float* query = &f.data[123 * f.dim];
+    for (size_t k : {1, 10, 300}) {
+      SCOPED_TRACE(k);
+      std::vector<Neighbor> want;
+      for (uint32_t n = 0; n < 20000; n++) {
+        if (n % 7 == 0 || n % share != 0) continue;
+        want.push_back({DistanceKernel(Metric::kL2)(query, &f.data[n * f.dim], f.dim), n});
+      }
+      std::sort(want.begin(), want.end());
+      want.resize(k);
+      const auto got = f.graph.SearchAmong(query, k, share == 1 ? nullptr : &among, among.Count());
+      ASSERT_EQ(got.size(), k);
+      for (size_t i = 0; i < k; i++) {
+        EXPECT_EQ(got[i].id, want[i].id) << i;
+        EXPECT_FLOAT_EQ(got[i].distance, want[i].distance) << i;
+      }
+    }
+  }
 }
 
 }  // namespace
