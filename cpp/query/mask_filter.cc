@@ -60,7 +60,7 @@ T Load(const uint8_t* values, size_t r) {
 // holds AVX2 code of them (a function it calls is compiled for the baseline).
 template <typename T, typename C>
 [[gnu::always_inline]] inline void CompareLoop(const uint8_t* __restrict values, size_t n, Op op, C k, uint8_t* __restrict out) {
-  auto loop = [&](auto f) {
+  auto loop = [&](auto f) __attribute__((always_inline)) {
     for (size_t r = 0; r < n; r++) out[r] = f(static_cast<C>(Load<T>(values, r)));
   };
   switch (op) {
@@ -102,23 +102,6 @@ template <typename T>
 [[gnu::always_inline]] inline void InLoop(const uint8_t* __restrict values, size_t n, const std::vector<int64_t>& set, uint8_t* __restrict out) {
   for (size_t r = 0; r < n; r++) {
     out[r] = std::binary_search(set.begin(), set.end(), static_cast<int64_t>(Load<T>(values, r)));
-  }
-}
-
-// Calls f with a value of the storage type of id (int64_t for timestamps).
-template <typename F>
-[[gnu::always_inline]] inline void WithStorageType(TypeId id, F&& f) {
-  switch (id) {
-    case TypeId::kBool:
-    case TypeId::kUInt8: f(uint8_t{}); break;
-    case TypeId::kInt8: f(int8_t{}); break;
-    case TypeId::kInt16: f(int16_t{}); break;
-    case TypeId::kUInt16: f(uint16_t{}); break;
-    case TypeId::kInt32: f(int32_t{}); break;
-    case TypeId::kUInt32: f(uint32_t{}); break;
-    case TypeId::kFloat32: f(float{}); break;
-    case TypeId::kFloat64: f(double{}); break;
-    default: f(int64_t{}); break;  // int64, timestamp
   }
 }
 
@@ -337,29 +320,39 @@ void NullTest(size_t rows, const uint8_t* __restrict nulls, bool negated, bool n
   }
 }
 
+// yes[r] = whether value r (of storage type T) passes leaf n, NULLs aside.
+template <typename T>
+[[gnu::always_inline]] inline void LeafOfType(const Node& n, const uint8_t* values, size_t rows, uint8_t* yes) {
+  if (n.kind == Node::Kind::kIn) {
+    if constexpr (std::is_integral_v<T>) InLoop<T>(values, rows, n.set, yes);
+  } else if (n.constant.is_double) {
+    CompareLoop<T, double>(values, rows, n.op, n.constant.d, yes);
+  } else if constexpr (std::is_integral_v<T>) {
+    CompareInteger<T>(values, rows, n.op, n.constant.i, yes);
+  }
+}
+
 // yes[r] = whether the value of row r passes leaf n (NULLs aside). Cloned
 // for AVX2, which compares 64-bit integers in vectors (the x86-64 baseline
-// does not); the loader picks the clone the CPU runs.
+// does not); the loader picks the clone the CPU runs. Every loop it runs is
+// inlined into it, so that the clone holds them as AVX2 code.
 __attribute__((target_clones("avx2", "default"))) void LeafMask(const Node& n, const uint8_t* values, size_t rows,
                                                                  uint8_t* yes) {
-  using Kind = Node::Kind;
-  switch (n.kind) {
-    case Kind::kTruth: CompareLoop<uint8_t, int64_t>(values, rows, Op::kNe, 0, yes); return;
-    case Kind::kIn:
-      WithStorageType(n.type, [&](auto tag) {
-        if constexpr (std::is_integral_v<decltype(tag)>) InLoop<decltype(tag)>(values, rows, n.set, yes);
-      });
-      return;
-    default:
-      WithStorageType(n.type, [&](auto tag) {
-        using T = decltype(tag);
-        if (n.constant.is_double) {
-          CompareLoop<T, double>(values, rows, n.op, n.constant.d, yes);
-        } else if constexpr (std::is_integral_v<T>) {
-          CompareInteger<T>(values, rows, n.op, n.constant.i, yes);
-        }
-      });
-      return;
+  if (n.kind == Node::Kind::kTruth) {
+    CompareLoop<uint8_t, uint8_t>(values, rows, Op::kNe, 0, yes);
+    return;
+  }
+  switch (n.type) {
+    case TypeId::kBool:
+    case TypeId::kUInt8: LeafOfType<uint8_t>(n, values, rows, yes); break;
+    case TypeId::kInt8: LeafOfType<int8_t>(n, values, rows, yes); break;
+    case TypeId::kInt16: LeafOfType<int16_t>(n, values, rows, yes); break;
+    case TypeId::kUInt16: LeafOfType<uint16_t>(n, values, rows, yes); break;
+    case TypeId::kInt32: LeafOfType<int32_t>(n, values, rows, yes); break;
+    case TypeId::kUInt32: LeafOfType<uint32_t>(n, values, rows, yes); break;
+    case TypeId::kFloat32: LeafOfType<float>(n, values, rows, yes); break;
+    case TypeId::kFloat64: LeafOfType<double>(n, values, rows, yes); break;
+    default: LeafOfType<int64_t>(n, values, rows, yes); break;  // int64, timestamp
   }
 }
 

@@ -133,6 +133,10 @@ class MaskFilterTest : public ::testing::Test {
       "i32 < 100000", "i32 >= -100000", "i32 = 70000", "i32 != -70000", "id > -200", "id <= 40000",
       "id < 5000000000", "u16 >= -1", "u32 < 70000", "u32 > -3", "i32 IN (3000, 100000)",
       "i32 BETWEEN -40000 AND 2000",
+      // ANDs whose first term passes few rows, and their negations
+      "id < 100 AND i8 > 0", "id >= 2990 AND (f32 < 0 OR f64 IS NULL)", "i8 = 3 AND u16 = 4 AND i32 > 0",
+      "NOT (id < 100 AND i8 > 0)", "i8 = -5 AND (u32 IN (1, 2) AND NOT ok)", "id < 0 AND i8 > 0",
+      "(i8 = 3 AND u16 = 4) OR (i8 = -3 AND f32 IS NULL)",
       "id % 2 = 0 OR i8 = 1",  // refused: arithmetic
   };
 };
