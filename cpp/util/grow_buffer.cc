@@ -6,8 +6,6 @@
 #include <cstdlib>
 #include <new>
 
-#include "util/huge_pages.h"
-
 namespace embodb::grow_buffer_detail {
 
 static size_t PageRounded(size_t bytes) {
@@ -23,21 +21,15 @@ void* Regrow(void* p, size_t used, size_t old_bytes, bool old_mapped, size_t new
     *mapped = false;
     return q;
   }
-  // Blocks of several huge pages ask for them: a page fault then fills 2 MiB,
-  // so they are not populated up front, and reads at random places (an HNSW
-  // graph's nodes, a filter's matches among them) miss the TLB far less.
-  const bool huge = new_bytes >= 2 * kHugePageSize;
   if (old_mapped) {
     void* q = ::mremap(p, PageRounded(old_bytes), PageRounded(new_bytes), MREMAP_MAYMOVE);
     if (q == MAP_FAILED) throw std::bad_alloc();
-    if (huge) AdviseHugePages(q, new_bytes);
     *mapped = true;
     return q;
   }
-  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | (populate && !huge ? MAP_POPULATE : 0);
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0);
   void* q = ::mmap(nullptr, PageRounded(new_bytes), PROT_READ | PROT_WRITE, flags, -1, 0);
   if (q == MAP_FAILED) throw std::bad_alloc();
-  if (huge) AdviseHugePages(q, new_bytes);
   if (used > 0) std::memcpy(q, p, used);
   if (old_bytes > 0) std::free(p);
   *mapped = true;
