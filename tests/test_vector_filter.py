@@ -128,6 +128,36 @@ def test_copies_survive_reopening_and_added_columns(tmp_path):
         assert all_neighbours(t, "level = 7 AND cat = 2") == matching_ids(t, "level = 7 AND cat = 2")
 
 
+def test_copies_widen_as_larger_values_arrive(tmp_path):
+    """Small integers and codes are copied in one byte each; rows with larger
+    values (and a 300th label) widen the copy in place, and every filter,
+    cached before or new, still finds the rows the table does, across
+    reopening."""
+    path = str(tmp_path / "db")
+    wide = FILTERS + ["cat > 100000", "cat < -200", "id >= 5000000000", "id < 0", "label = 'w299'",
+                      "label IN ('w3', 'cup')", "cat = 2147483647 AND id != 1000"]
+    with embodb.connect(path) as db:
+        t = make_table(db)  # ids below 200, cat below 6, three labels
+        t.create_index("emb", m=8, ef_construction=32)
+        for where in wide:  # cached, then kept current through the writes below
+            assert all_neighbours(t, where) == matching_ids(t, where), where
+        n = 300
+        rng = np.random.default_rng(5)
+        ids = np.concatenate([[5_000_000_000, -7, 1000], np.arange(10_000, 10_000 + n - 3)])
+        t.upsert({"id": ids, "cat": np.array([2**31 - 1, -(2**31), 300] + [7] * (n - 3), np.int32),
+                  "w": rng.random(n), "ok": rng.random(n) < 0.5,
+                  "ts": np.datetime64("2026-11-02T00:00:00", "ns") + np.arange(n).astype("timedelta64[s]"),
+                  "label": [f"w{i}" for i in range(n)], "emb": rng.standard_normal((n, DIM)).astype(np.float32)})
+        for where in wide:
+            assert all_neighbours(t, where) == matching_ids(t, where), where
+    with embodb.connect(path) as db:
+        t = db["t"]
+        assert "copy of its columns" in t.search(np.ones(DIM, np.float32)).where("id >= 5000000000").explain()
+        for where in wide:
+            assert all_neighbours(t, where) == matching_ids(t, where), where
+        assert all_neighbours(t, "cat = -2147483648") == {-7}
+
+
 def test_a_filter_that_fails_fails_as_on_the_table(db):
     t = db.create_table("t", {"id": "int64", "big": "int64", "emb": embodb.vector(2)}, primary_key="id")
     t.insert({"id": [1, 2], "big": [1, 2**62], "emb": [[1, 0], [0, 1]]})
