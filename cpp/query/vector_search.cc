@@ -14,6 +14,7 @@
 #include "query/table_scan.h"
 #include "table/key_codec.h"
 #include "table/row_codec.h"
+#include "util/bits.h"
 
 namespace embodb::query {
 
@@ -369,7 +370,7 @@ class GraphSearch {
         for (size_t w = 0; w < (n + 63) / 64; w++) {
           const uint64_t bits = PackBytes(pass.data() + w * 64, live.data() + w * 64);
           match->nodes.AddWord(begin / 64 + w, bits);
-          counts[chunk] += static_cast<size_t>(__builtin_popcountll(bits));
+          counts[chunk] += PopCount64(bits);
         }
       }
     });

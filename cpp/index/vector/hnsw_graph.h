@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,7 @@
 #include "index/vector/distance.h"
 #include "index/vector/exact_search.h"
 #include "index/vector/sq8.h"
+#include "util/bits.h"
 #include "util/grow_buffer.h"
 #include "util/result.h"
 
@@ -68,7 +70,7 @@ class NodeSet {
   bool Contains(uint32_t n) const { return n / 64 < bits_.size() && (bits_[n / 64] >> (n % 64)) & 1; }
   size_t Count() const {
     size_t count = 0;
-    for (uint64_t w : bits_) count += static_cast<size_t>(__builtin_popcountll(w));
+    for (uint64_t w : bits_) count += PopCount64(w);
     return count;
   }
   // Appends the members to out, ascending.
@@ -122,9 +124,17 @@ class HnswGraph {
   void Add(const float* vectors, size_t n, uint32_t* nodes);
   // Makes a node a tombstone. REQUIRES: n is live.
   void Remove(uint32_t n);
+  // No tombstones and no free slots: every node below slots() is live.
+  bool AllLive() const { return live_ == flags_.size(); }
   bool IsLive(uint32_t n) const { return n < flags_.size() && flags_[n] == kLive; }
   // Bit i: node 64w + i is live.
   uint64_t LiveWord(size_t w) const {
+    if (AllLive()) {  // nodes below slots(): one compare instead of 64 flags
+      const size_t first = 64 * w;
+      if (first >= flags_.size()) return 0;
+      const size_t n = flags_.size() - first;
+      return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+    }
     uint64_t bits = 0;
     for (size_t i = 0, n = 64 * w; i < 64 && n < flags_.size(); i++, n++) bits |= uint64_t{flags_[n] == kLive} << i;
     return bits;
@@ -133,7 +143,11 @@ class HnswGraph {
   void LiveBytes(size_t begin, size_t count, uint8_t* __restrict live) const {
     const uint8_t* __restrict flags = flags_.data() + begin;
     const size_t known = begin < flags_.size() ? std::min(count, flags_.size() - begin) : 0;
-    for (size_t i = 0; i < known; i++) live[i] = flags[i] == kLive;
+    if (AllLive()) {  // no flag need be read (a megabyte at 1M nodes)
+      std::memset(live, 1, known);
+    } else {
+      for (size_t i = 0; i < known; i++) live[i] = flags[i] == kLive;
+    }
     for (size_t i = known; i < count; i++) live[i] = 0;
   }
   // Reconnects around every tombstone and frees its slot. Returns how many.

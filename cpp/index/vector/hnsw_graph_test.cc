@@ -150,6 +150,39 @@ TEST(HnswGraphTest, RemovedNodesNeverReturnAndReclaimKeepsRecall) {
   EXPECT_GE(f.Recall(queries, 10, 128), 0.95);
 }
 
+// LiveWord and LiveBytes (which filtered searches read instead of IsLive)
+// agree with IsLive: with every slot live (their shortcut), with
+// tombstones, with free slots, and past the last slot.
+TEST(HnswGraphTest, LiveWordsAndBytesAgreeWithIsLive) {
+  Fixture f(Options(Metric::kL2), 200, 11);
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    std::vector<uint8_t> bytes(300, 7);
+    f.graph.LiveBytes(0, bytes.size(), bytes.data());
+    for (uint32_t n = 0; n < 300; n++) {
+      ASSERT_EQ(f.graph.IsLive(n), (f.graph.LiveWord(n / 64) >> (n % 64)) & 1) << n;
+      ASSERT_EQ(f.graph.IsLive(n) ? 1 : 0, bytes[n]) << n;
+    }
+    std::vector<uint8_t> tail(70, 7);  // a range starting inside the graph and ending past it
+    f.graph.LiveBytes(150, tail.size(), tail.data());
+    for (uint32_t i = 0; i < tail.size(); i++) ASSERT_EQ(f.graph.IsLive(150 + i) ? 1 : 0, tail[i]) << i;
+  };
+  EXPECT_TRUE(f.graph.AllLive());
+  check("all live");
+  EXPECT_EQ(0xffULL, f.graph.LiveWord(3));  // nodes 192..199 of 200
+  for (uint32_t n : {0u, 63u, 64u, 130u, 199u}) f.graph.Remove(n);
+  EXPECT_FALSE(f.graph.AllLive());
+  check("tombstones");
+  f.graph.Reclaim();
+  EXPECT_FALSE(f.graph.AllLive());
+  check("free slots");
+  std::vector<float> more = Clustered(5, f.dim, 12, false);
+  std::vector<uint32_t> nodes(5);
+  f.graph.Add(more.data(), 5, nodes.data());
+  EXPECT_TRUE(f.graph.AllLive());
+  check("free slots used again");
+}
+
 TEST(HnswGraphTest, ReorderRenumbersNodesAndKeepsEverythingElse) {
   for (Quantization q : {Quantization::kNone, Quantization::kSq8}) {
     Fixture f(Options(Metric::kL2, q), 5000, 21);
