@@ -97,9 +97,27 @@ template <typename T>
   std::memset(out, every ? 1 : 0, n);
 }
 
+// Sets of at most this many constants are tested as that many vectorized
+// equality passes over the rows (a binary search per row measured 2.9 ms
+// for `cat IN (7, 1007)` over 1M rows, against 0.3 ms for `cat = 7 AND ...`).
+constexpr size_t kInByPasses = 16;
+
 // out[r] = column value r is in the sorted set.
 template <typename T>
 [[gnu::always_inline]] inline void InLoop(const uint8_t* __restrict values, size_t n, const std::vector<int64_t>& set, uint8_t* __restrict out) {
+  if (set.size() <= kInByPasses) {
+    std::memset(out, 0, n);
+    for (int64_t k : set) {
+      // A constant outside T's range equals no value.
+      if (k < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+          k > static_cast<int64_t>(std::numeric_limits<T>::max())) {
+        continue;
+      }
+      const T t = static_cast<T>(k);
+      for (size_t r = 0; r < n; r++) out[r] |= static_cast<uint8_t>(Load<T>(values, r) == t);
+    }
+    return;
+  }
   for (size_t r = 0; r < n; r++) {
     out[r] = std::binary_search(set.begin(), set.end(), static_cast<int64_t>(Load<T>(values, r)));
   }

@@ -132,7 +132,10 @@ class MaskFilterTest : public ::testing::Test {
       // constants beyond the range of the narrowest storage of the values
       "i32 < 100000", "i32 >= -100000", "i32 = 70000", "i32 != -70000", "id > -200", "id <= 40000",
       "id < 5000000000", "u16 >= -1", "u32 < 70000", "u32 > -3", "i32 IN (3000, 100000)",
-      "i32 BETWEEN -40000 AND 2000",
+      "i32 BETWEEN -40000 AND 2000", "i8 IN (1, 259, -253, -5)", "u16 NOT IN (-65533, 3, 65538)",  // wrapped, 259 and -253 would be 3
+      // IN of more constants than are tested one pass each: a search per row
+      "i32 IN (-3000, -2000, -1000, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 1000, 2000, 100000)",
+      "i8 NOT IN (-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 200)",
       // ANDs whose first term passes few rows, and their negations
       "id < 100 AND i8 > 0", "id >= 2990 AND (f32 < 0 OR f64 IS NULL)", "i8 = 3 AND u16 = 4 AND i32 > 0",
       "NOT (id < 100 AND i8 > 0)", "i8 = -5 AND (u32 IN (1, 2) AND NOT ok)", "id < 0 AND i8 > 0",
