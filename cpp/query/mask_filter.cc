@@ -98,8 +98,9 @@ template <typename T>
 }
 
 // Sets of at most this many constants are tested as that many vectorized
-// equality passes over the rows (a binary search per row measured 2.9 ms
-// for `cat IN (7, 1007)` over 1M rows, against 0.3 ms for `cat = 7 AND ...`).
+// equality passes over the rows: a search of 1M rows filtered by
+// `cat IN (7, x)` took 2.4-3.3 ms with a binary search per row, 0.42 ms so
+// (benchmarks/RESULTS.md, session 13).
 constexpr size_t kInByPasses = 16;
 
 // out[r] = column value r is in the sorted set.
