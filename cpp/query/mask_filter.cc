@@ -4,11 +4,29 @@
 #include <cstring>
 #include <limits>
 
+#include "util/byte_mask.h"
+
 namespace embodb::query {
 
 namespace {
 
 using table::TypeId;
+
+// An AND whose first side passes at most one row in this many tests its
+// second side only at those rows, gathered (EvalSparseAnd): a search's
+// filter `cat = 7 AND id != x` then reads the ids of 1% of the rows, not
+// all of them.
+constexpr size_t kSparseAnd = 8;
+// Bytes an AND's gathered rows take per column it gathers: a value of at
+// most 8 bytes and a NULL flag per row.
+constexpr size_t kGatherBytes = (MaskFilter::kMaxRows / kSparseAnd) * 9;
+
+// Space an evaluation reuses (per thread): gathered values at each AND's
+// gather_offset, and each AND's column views (by and_index).
+struct Work {
+  uint8_t* gather;
+  std::vector<std::vector<table::ColumnView>>* picked;
+};
 
 // A constant of a comparison, as EvaluateFilter reads it.
 struct Number {
@@ -140,6 +158,12 @@ struct MaskFilter::Node {
   // kIsNull: IS NOT NULL.
   bool negated = false;
   std::unique_ptr<Node> a, b;
+  // kAnd: the schema positions b reads, ascending (EvalSparseAnd gathers
+  // them), its number among the filter's ANDs, and where its gathered values
+  // go in the evaluation's space (Work).
+  std::vector<size_t> b_columns;
+  size_t and_index = 0;
+  size_t gather_offset = 0;
 
   size_t Depth() const {
     return 1 + std::max(a ? a->Depth() : 0, b ? b->Depth() : 0);
@@ -188,10 +212,44 @@ std::unique_ptr<Node> Leaf(Node::Kind kind, const Expr& column, const Context& c
   return n;
 }
 
+// How early an AND should test a side, lower first: equality and IN
+// (usually few rows pass, so the other side is then tested at those rows
+// only: EvalSparseAnd), then ranges, then the tests most rows pass (!=, IS
+// NULL, NOT); among equals, the side reading fewer bytes a row.
+size_t EvalRank(const Node& n) {
+  using Kind = Node::Kind;
+  switch (n.kind) {
+    case Kind::kAnd: return std::min(EvalRank(*n.a), EvalRank(*n.b));
+    case Kind::kOr: return std::max(EvalRank(*n.a), EvalRank(*n.b));
+    case Kind::kNot: return 3 * 16;
+    default: break;
+  }
+  size_t order = 2;  // kIsNull, kNe
+  if (n.kind == Kind::kIn || (n.kind == Kind::kCompare && n.op == Op::kEq)) {
+    order = 0;
+  } else if (n.kind == Kind::kTruth || (n.kind == Kind::kCompare && n.op != Op::kNe)) {
+    order = 1;
+  }
+  return order * 16 + table::ColumnType{n.type, 0}.FixedWidth();
+}
+
+void CollectColumns(const Node& n, std::vector<size_t>* out) {
+  if (n.a) CollectColumns(*n.a, out);
+  if (n.b) CollectColumns(*n.b, out);
+  if (!n.a && !n.b) out->push_back(n.column);
+}
+
 std::unique_ptr<Node> Join(Node::Kind kind, std::unique_ptr<Node> a, std::unique_ptr<Node> b) {
   if (!a || (kind != Node::Kind::kNot && !b)) return nullptr;
   auto n = std::make_unique<Node>();
   n->kind = kind;
+  if (kind == Node::Kind::kAnd) {
+    // Three-valued AND is commutative, and no test fails: either order gives the same masks.
+    if (EvalRank(*b) < EvalRank(*a)) std::swap(a, b);
+    CollectColumns(*b, &n->b_columns);
+    std::sort(n->b_columns.begin(), n->b_columns.end());
+    n->b_columns.erase(std::unique(n->b_columns.begin(), n->b_columns.end()), n->b_columns.end());
+  }
   n->a = std::move(a);
   n->b = std::move(b);
   return n;
@@ -375,25 +433,83 @@ __attribute__((target_clones("avx2", "default"))) void LeafMask(const Node& n, c
   }
 }
 
+void Eval(const Node& n, const std::vector<table::ColumnView>& columns, size_t rows, bool need_no, uint8_t* yes,
+          uint8_t* no, uint8_t* scratch, const Work& work);
+
+// to[j] = value at[j] of from, for values `width` bytes wide.
+template <size_t width>
+void Gather(const uint8_t* __restrict from, const uint32_t* at, size_t count, uint8_t* __restrict to) {
+  for (size_t j = 0; j < count; j++) std::memcpy(to + j * width, from + size_t{at[j]} * width, width);
+}
+
+// yes[r] &= n.b at the rows where yes[r] is 1 (n: an AND, whose first side
+// gave yes; bits: yes packed), evaluating n.b over its columns' values at
+// those rows only.
+void EvalSparseAnd(const Node& n, const std::vector<table::ColumnView>& columns, const uint64_t* bits, size_t rows,
+                   uint8_t* yes, uint8_t* scratch, const Work& work) {
+  uint32_t at[MaskFilter::kMaxRows + 1];
+  const size_t count = BitPositions(bits, (rows + 63) / 64, 0, at);  // at most rows / kSparseAnd
+  std::vector<table::ColumnView>& picked = (*work.picked)[n.and_index];
+  picked = columns;
+  uint8_t* held = work.gather + n.gather_offset;
+  for (size_t column : n.b_columns) {
+    const table::ColumnView& from = columns[column];
+    table::ColumnView& to = picked[column];
+    const size_t width = from.type.FixedWidth();
+    switch (width) {
+      case 1: Gather<1>(from.values, at, count, held); break;
+      case 2: Gather<2>(from.values, at, count, held); break;
+      case 4: Gather<4>(from.values, at, count, held); break;
+      default: Gather<8>(from.values, at, count, held); break;
+    }
+    to.values = held;
+    to.length = count;
+    if (from.nulls) {
+      uint8_t* nulls = held + count * width;
+      for (size_t j = 0; j < count; j++) nulls[j] = from.nulls[at[j]];
+      to.nulls = nulls;
+    }
+    held += kGatherBytes;
+  }
+  uint8_t* yes2 = scratch;
+  Eval(*n.b, picked, count, false, yes2, scratch + MaskFilter::kMaxRows, scratch + 2 * MaskFilter::kMaxRows, work);
+  for (size_t j = 0; j < count; j++) yes[at[j]] = yes2[j];
+}
+
 // Row masks of one node: yes[r] when true, no[r] when false (neither:
 // NULL). `no` is left as it is unless need_no: the root's is never read, and
 // only NOT reads a child's.
 void Eval(const Node& n, const std::vector<table::ColumnView>& columns, size_t rows, bool need_no, uint8_t* yes,
-          uint8_t* no, uint8_t* scratch) {
+          uint8_t* no, uint8_t* scratch, const Work& work) {
   using Kind = Node::Kind;
   switch (n.kind) {
     case Kind::kAnd:
+      if (!need_no) {
+        Eval(*n.a, columns, rows, false, yes, no, scratch, work);
+        uint64_t bits[MaskFilter::kMaxRows / 64];
+        const size_t passing = PackByteMask(yes, nullptr, rows, bits);
+        if (passing == 0) return;  // b cannot add a row
+        if (passing * kSparseAnd <= rows) {
+          EvalSparseAnd(n, columns, bits, rows, yes, scratch, work);
+        } else {
+          Eval(*n.b, columns, rows, false, scratch, scratch + MaskFilter::kMaxRows, scratch + 2 * MaskFilter::kMaxRows,
+               work);
+          Combine(true, rows, false, yes, no, scratch, nullptr);
+        }
+        return;
+      }
+      [[fallthrough]];
     case Kind::kOr: {
       uint8_t* yes2 = scratch;
       uint8_t* no2 = scratch + MaskFilter::kMaxRows;
       uint8_t* deeper = scratch + 2 * MaskFilter::kMaxRows;
-      Eval(*n.a, columns, rows, need_no, yes, no, deeper);
-      Eval(*n.b, columns, rows, need_no, yes2, no2, deeper);
+      Eval(*n.a, columns, rows, need_no, yes, no, deeper, work);
+      Eval(*n.b, columns, rows, need_no, yes2, no2, deeper, work);
       Combine(n.kind == Kind::kAnd, rows, need_no, yes, no, yes2, no2);
       return;
     }
     case Kind::kNot:
-      Eval(*n.a, columns, rows, true, no, yes, scratch);  // true and false trade places; NULL stays
+      Eval(*n.a, columns, rows, true, no, yes, scratch, work);  // true and false trade places; NULL stays
       return;
     default: break;
   }
@@ -411,7 +527,25 @@ void Eval(const Node& n, const std::vector<table::ColumnView>& columns, size_t r
 
 }  // namespace
 
-MaskFilter::MaskFilter(std::unique_ptr<Node> root) : root_(std::move(root)), depth_(root_->Depth()) {}
+namespace {
+
+// Numbers the ANDs of n's tree and places their gathered values, from
+// *ands and *bytes on.
+void PlanGathers(Node& n, size_t* ands, size_t* bytes) {
+  if (n.kind == Node::Kind::kAnd) {
+    n.and_index = (*ands)++;
+    n.gather_offset = *bytes;
+    *bytes += n.b_columns.size() * kGatherBytes;
+  }
+  if (n.a) PlanGathers(*n.a, ands, bytes);
+  if (n.b) PlanGathers(*n.b, ands, bytes);
+}
+
+}  // namespace
+
+MaskFilter::MaskFilter(std::unique_ptr<Node> root) : root_(std::move(root)), depth_(root_->Depth()) {
+  PlanGathers(*root_, &ands_, &gather_bytes_);
+}
 MaskFilter::~MaskFilter() = default;
 
 std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, const table::Schema& schema,
@@ -423,11 +557,14 @@ std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, cons
 }
 
 void MaskFilter::Evaluate(const std::vector<table::ColumnView>& columns, size_t rows, uint8_t* pass) const {
-  thread_local std::vector<uint8_t> space;
+  thread_local std::vector<uint8_t> space, gather;
+  thread_local std::vector<std::vector<table::ColumnView>> picked;
   const size_t need = (2 * depth_ + 1) * kMaxRows;
   if (space.size() < need) space.resize(need);
+  if (gather.size() < gather_bytes_) gather.resize(gather_bytes_);
+  if (picked.size() < ands_) picked.resize(ands_);
   uint8_t* no = space.data();
-  Eval(*root_, columns, rows, false, pass, no, space.data() + kMaxRows);
+  Eval(*root_, columns, rows, false, pass, no, space.data() + kMaxRows, Work{gather.data(), &picked});
 }
 
 }  // namespace embodb::query

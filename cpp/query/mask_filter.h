@@ -48,6 +48,8 @@ class MaskFilter {
   explicit MaskFilter(std::unique_ptr<Node> root);
   std::unique_ptr<Node> root_;
   size_t depth_;
+  size_t ands_ = 0;          // AND nodes
+  size_t gather_bytes_ = 0;  // the space their gathered values take
 };
 
 }  // namespace embodb::query

@@ -14,7 +14,7 @@
 #include "query/table_scan.h"
 #include "table/key_codec.h"
 #include "table/row_codec.h"
-#include "util/bits.h"
+#include "util/byte_mask.h"
 
 namespace embodb::query {
 
@@ -34,20 +34,6 @@ struct Hit {
 };
 
 size_t EfOf(const KnnRequest& r) { return std::max(r.k, r.ef != 0 ? r.ef : kDefaultEf); }
-
-// Bit i of the result: a[i] & b[i], for 64 bytes of 0 or 1 each (the tail of
-// b past a chunk's end is never read as 1: a is 0 there).
-inline uint64_t PackBytes(const uint8_t* a, const uint8_t* b) {
-  uint64_t bits = 0;
-  for (size_t i = 0; i < 64; i += 8) {
-    uint64_t x, y;
-    std::memcpy(&x, a + i, 8);
-    std::memcpy(&y, b + i, 8);
-    // Multiplying gathers the low bit of each byte into the top byte, byte 0 lowest.
-    bits |= (((x & y) * 0x0102040810204080ULL) >> 56) << i;
-  }
-  return bits;
-}
 
 // The planner's constants (Choose), measured on 100k and 1M x 128 clustered
 // vectors (benchmarks/RESULTS.md, sessions 10 and 11):
@@ -362,16 +348,14 @@ class GraphSearch {
         } else {
           selected.clear();
           statuses[chunk] = EvaluateFilter(*r_.filter, views, n, &selected);
-          std::fill(pass.begin(), pass.end(), 0);
+          std::fill(pass.begin(), pass.begin() + static_cast<ptrdiff_t>(n), 0);
           for (uint32_t i : selected) pass[i] = 1;
         }
-        graph_.LiveBytes(begin, n, live.data());
-        std::fill(pass.begin() + static_cast<ptrdiff_t>(n), pass.end(), 0);
-        for (size_t w = 0; w < (n + 63) / 64; w++) {
-          const uint64_t bits = PackBytes(pass.data() + w * 64, live.data() + w * 64);
-          match->nodes.AddWord(begin / 64 + w, bits);
-          counts[chunk] += PopCount64(bits);
-        }
+        // With every slot live no flag need be read (a megabyte at 1M nodes).
+        const bool all_live = graph_.AllLive();
+        if (!all_live) graph_.LiveBytes(begin, n, live.data());
+        counts[chunk] = PackByteMask(pass.data(), all_live ? nullptr : live.data(), n,
+                                     match->nodes.MutableWords(begin / 64));
       }
     });
     for (size_t chunk = 0; chunk < chunks; chunk++) {
