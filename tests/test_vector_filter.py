@@ -104,6 +104,51 @@ def test_cached_matches_follow_every_change(db):
     assert all_neighbours(t, "cat = 3") == matching_ids(t, "cat = 3 AND emb IS NOT NULL")
 
 
+def test_a_new_filter_is_tested_only_at_the_rows_of_a_cached_part(db):
+    """`id < 30` recurs in filters whose other parts are new each time: the
+    second time it is matched alone and cached, and the new filters are then
+    tested at its 30 rows only. Their results stay those of the table while
+    rows change under the cached part."""
+    t = make_table(db, n=400)
+    t.create_index("emb", m=8, ef_construction=32)
+    q = np.zeros(DIM, np.float32)
+
+    def check(where):
+        """The plan of a search with this filter, which must find the table's rows."""
+        plan = t.search(q).where(where).explain()
+        assert all_neighbours(t, where) == matching_ids(t, where), where
+        return plan
+
+    first = check("id < 30 AND w > 0.1")
+    assert "copy of its columns" in first and "part" not in first
+    assert "rows of the cached match of its part 'id < 30'" in check("id < 30 AND w > 0.2")
+    # Any order of the parts, more parts, and parts of any shape.
+    for where in ["w > 0.3 AND id < 30", "ok AND id < 30 AND w <= 0.7", "(cat = 3 OR w IS NULL) AND id < 30",
+                  "NOT ok AND label = 'cup' AND id < 30", "id < 30 AND cat * 2 = 6"]:
+        check(where)
+        if "*" not in where:  # arithmetic is not evaluated over the copies
+            assert "of its part 'id < 30'" in t.search(q).where(where + " AND cat != 9").explain(), where
+    # The cached part follows every change of its rows.
+    rng = np.random.default_rng(3)
+    for round_ in range(6):
+        ids = sorted(set(rng.integers(0, 40, 6).tolist()))
+        if round_ % 3 == 0:
+            t.delete(ids[:2])
+        elif round_ % 3 == 1:
+            t.update({"w": 0.05, "cat": 3}, where=f"id IN ({', '.join(map(str, ids))})")
+        else:
+            t.upsert({"id": ids, "cat": [1] * len(ids), "w": [None if i % 2 else 0.9 for i in ids],
+                      "ok": [True] * len(ids), "ts": [np.datetime64("2026-11-02", "ns")] * len(ids),
+                      "label": ["cup"] * len(ids), "emb": rng.standard_normal((len(ids), DIM)).astype(np.float32)})
+        for x in (0.15, 0.5):
+            assert "of its part" in check(f"id < 30 AND w > {x + round_ / 100}")
+            check(f"(w IS NULL OR cat = 3) AND id < 30 AND ok != {round_ % 2 == 0}")
+    # A part that most rows pass is not used so: testing at its rows would
+    # cost more than the pass over every row.
+    check("id < 390 AND w > 0.4")
+    assert "part" not in check("id < 390 AND w > 0.6")
+
+
 def test_copies_survive_reopening_and_added_columns(tmp_path):
     path = str(tmp_path / "db")
     with embodb.connect(path) as db:

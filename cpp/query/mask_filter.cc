@@ -445,32 +445,40 @@ void Gather(const uint8_t* __restrict from, const uint32_t* at, size_t count, ui
 // yes[r] &= n.b at the rows where yes[r] is 1 (n: an AND, whose first side
 // gave yes; bits: yes packed), evaluating n.b over its columns' values at
 // those rows only.
+// Points picked[c] (a copy of columns) at the values of column c at rows
+// at[0 .. count), gathered into space, for each c of positions: stride
+// bytes of space each, which hold count values and NULL flags.
+void GatherColumns(const std::vector<size_t>& positions, const std::vector<table::ColumnView>& columns,
+                   const uint32_t* at, size_t count, uint8_t* space, size_t stride,
+                   std::vector<table::ColumnView>* picked) {
+  *picked = columns;
+  for (size_t column : positions) {
+    const table::ColumnView& from = columns[column];
+    table::ColumnView& to = (*picked)[column];
+    const size_t width = from.type.FixedWidth();
+    switch (width) {
+      case 1: Gather<1>(from.values, at, count, space); break;
+      case 2: Gather<2>(from.values, at, count, space); break;
+      case 4: Gather<4>(from.values, at, count, space); break;
+      default: Gather<8>(from.values, at, count, space); break;
+    }
+    to.values = space;
+    to.length = count;
+    if (from.nulls) {
+      uint8_t* nulls = space + count * width;
+      for (size_t j = 0; j < count; j++) nulls[j] = from.nulls[at[j]];
+      to.nulls = nulls;
+    }
+    space += stride;
+  }
+}
+
 void EvalSparseAnd(const Node& n, const std::vector<table::ColumnView>& columns, const uint64_t* bits, size_t rows,
                    uint8_t* yes, uint8_t* scratch, const Work& work) {
   uint32_t at[MaskFilter::kMaxRows + 1];
   const size_t count = BitPositions(bits, (rows + 63) / 64, 0, at);  // at most rows / kSparseAnd
   std::vector<table::ColumnView>& picked = (*work.picked)[n.and_index];
-  picked = columns;
-  uint8_t* held = work.gather + n.gather_offset;
-  for (size_t column : n.b_columns) {
-    const table::ColumnView& from = columns[column];
-    table::ColumnView& to = picked[column];
-    const size_t width = from.type.FixedWidth();
-    switch (width) {
-      case 1: Gather<1>(from.values, at, count, held); break;
-      case 2: Gather<2>(from.values, at, count, held); break;
-      case 4: Gather<4>(from.values, at, count, held); break;
-      default: Gather<8>(from.values, at, count, held); break;
-    }
-    to.values = held;
-    to.length = count;
-    if (from.nulls) {
-      uint8_t* nulls = held + count * width;
-      for (size_t j = 0; j < count; j++) nulls[j] = from.nulls[at[j]];
-      to.nulls = nulls;
-    }
-    held += kGatherBytes;
-  }
+  GatherColumns(n.b_columns, columns, at, count, work.gather + n.gather_offset, kGatherBytes, &picked);
   uint8_t* yes2 = scratch;
   Eval(*n.b, picked, count, false, yes2, scratch + MaskFilter::kMaxRows, scratch + 2 * MaskFilter::kMaxRows, work);
   for (size_t j = 0; j < count; j++) yes[at[j]] = yes2[j];
@@ -545,13 +553,27 @@ void PlanGathers(Node& n, size_t* ands, size_t* bytes) {
 
 MaskFilter::MaskFilter(std::unique_ptr<Node> root) : root_(std::move(root)), depth_(root_->Depth()) {
   PlanGathers(*root_, &ands_, &gather_bytes_);
+  CollectColumns(*root_, &columns_);
+  std::sort(columns_.begin(), columns_.end());
+  columns_.erase(std::unique(columns_.begin(), columns_.end()), columns_.end());
 }
 MaskFilter::~MaskFilter() = default;
 
 std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, const table::Schema& schema,
                                                       const table::NodeAttributes* copies) {
   if (!filter.root) return nullptr;
-  auto root = Build(*filter.root, Context{schema, copies});
+  return CompileAnd({filter.root.get()}, schema, copies);
+}
+
+std::unique_ptr<const MaskFilter> MaskFilter::CompileAnd(const std::vector<const Expr*>& conjuncts,
+                                                         const table::Schema& schema,
+                                                         const table::NodeAttributes* copies) {
+  std::unique_ptr<Node> root;
+  for (const Expr* e : conjuncts) {
+    auto part = Build(*e, Context{schema, copies});
+    if (!part) return nullptr;
+    root = root ? Join(Node::Kind::kAnd, std::move(root), std::move(part)) : std::move(part);
+  }
   if (!root) return nullptr;
   return std::unique_ptr<const MaskFilter>(new MaskFilter(std::move(root)));
 }
@@ -565,6 +587,16 @@ void MaskFilter::Evaluate(const std::vector<table::ColumnView>& columns, size_t 
   if (picked.size() < ands_) picked.resize(ands_);
   uint8_t* no = space.data();
   Eval(*root_, columns, rows, false, pass, no, space.data() + kMaxRows, Work{gather.data(), &picked});
+}
+
+void MaskFilter::EvaluateAt(const std::vector<table::ColumnView>& columns, const uint32_t* at, size_t n,
+                            uint8_t* pass) const {
+  constexpr size_t kStride = kMaxRows * 9;  // values of at most 8 bytes and NULL flags
+  thread_local std::vector<uint8_t> space;
+  thread_local std::vector<table::ColumnView> picked;
+  if (space.size() < columns_.size() * kStride) space.resize(columns_.size() * kStride);
+  GatherColumns(columns_, columns, at, n, space.data(), kStride, &picked);
+  Evaluate(picked, n, pass);
 }
 
 }  // namespace embodb::query

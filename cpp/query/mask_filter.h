@@ -32,6 +32,11 @@ class MaskFilter {
   // EvaluateFilter cannot read them either.
   static std::unique_ptr<const MaskFilter> Compile(const Filter& filter, const table::Schema& schema,
                                                    const table::NodeAttributes* copies = nullptr);
+  // The AND of these parts of a bound filter (query/conjuncts.h), compiled
+  // the same way. REQUIRES: at least one.
+  static std::unique_ptr<const MaskFilter> CompileAnd(const std::vector<const Expr*>& conjuncts,
+                                                      const table::Schema& schema,
+                                                      const table::NodeAttributes* copies = nullptr);
   ~MaskFilter();
 
   // Rows evaluated at once, at most.
@@ -41,6 +46,11 @@ class MaskFilter {
   // per schema position, as for EvaluateFilter. REQUIRES: rows <= kMaxRows.
   // Thread-safe: the scratch space is per thread.
   void Evaluate(const std::vector<table::ColumnView>& columns, size_t rows, uint8_t* pass) const;
+  // pass[j] = 1 when the filter is true for row at[j] of columns, else 0:
+  // the values it reads at those rows are gathered first, so that a filter
+  // tested at a few rows of many reads only theirs. REQUIRES: n <= kMaxRows,
+  // at[j] < the views' length.
+  void EvaluateAt(const std::vector<table::ColumnView>& columns, const uint32_t* at, size_t n, uint8_t* pass) const;
 
   struct Node;
 
@@ -48,6 +58,7 @@ class MaskFilter {
   explicit MaskFilter(std::unique_ptr<Node> root);
   std::unique_ptr<Node> root_;
   size_t depth_;
+  std::vector<size_t> columns_;  // the schema positions it reads, ascending
   size_t ands_ = 0;          // AND nodes
   size_t gather_bytes_ = 0;  // the space their gathered values take
 };

@@ -275,6 +275,9 @@ class Parser {
           EMBODB_ASSIGN_OR_RETURN(inner, ParseOr());
           const Token& close = Take();
           if (!close.IsOperator(")")) return Error(close, "expected ), found " + close.Describe());
+          // The span takes the parentheses in: `a OR (b AND c)` ends after the ")".
+          inner->pos = t.pos;
+          inner->end = close.end;
           return inner;
         }
         break;

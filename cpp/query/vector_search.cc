@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "index/vector/exact_search.h"
+#include "query/conjuncts.h"
 #include "query/evaluator.h"
 #include "query/mask_filter.h"
 #include "query/table_scan.h"
@@ -56,6 +57,11 @@ constexpr double kTwoHopMinShare = 0.01;
 // The fewest links per node (m) two-hop is used with: at m=8 its recall
 // fell to 0.95 where m=16 found every neighbour (30k rows, 15% matching).
 constexpr uint32_t kTwoHopMinM = 12;
+
+// A new filter with a part whose match is cached, and passed by at most
+// one row in this many, is tested at those rows only
+// (MatchThroughCachedPart).
+constexpr size_t kCachedPartShare = 8;
 
 // Candidates an sq8 graph returns for re-ranking with float vectors.
 size_t RerankCount(size_t k) { return std::max(3 * k, k + 20); }
@@ -176,19 +182,29 @@ class GraphSearch {
     const Filter& filter = *r_.filter;
     // Only matches found over the copies are cached, and Apply drops those
     // a change of the copies leaves unanswerable.
-    match_ = index_.CachedMatch(filter.text);
+    const std::string key = filter.root ? ExprKey(*filter.root) : filter.text;
+    match_ = index_.CachedMatch(key);
     if (match_) {
       match_source_ = MatchSource::kCache;
       return Status::OK();
     }
     std::unique_ptr<const MaskFilter> mask;
     if (CompileOverCopies(filter, table_->schema, index_.attributes(), &mask)) {
-      match_source_ = MatchSource::kAttributes;
-      auto found = MatchAttributes(mask.get());
-      EMBODB_RETURN_IF_ERROR(found.status());
-      std::shared_ptr<FilterMatch> match = std::move(found).value();
+      std::shared_ptr<FilterMatch> match;
+      if (mask) {
+        EMBODB_RETURN_IF_ERROR(CachePartSeenBefore());
+        match = MatchThroughCachedPart();
+      }
+      if (match) {
+        match_source_ = MatchSource::kCachedPart;
+      } else {
+        match_source_ = MatchSource::kAttributes;
+        auto found = MatchAttributes(mask.get());
+        EMBODB_RETURN_IF_ERROR(found.status());
+        match = std::move(found).value();
+      }
       match_ = match;
-      index_.CacheMatch(filter.text, std::move(match), NodeTest());
+      index_.CacheMatch(key, std::move(match), NodeTest());
       return Status::OK();
     }
     match_source_ = MatchSource::kScan;
@@ -203,6 +219,9 @@ class GraphSearch {
     switch (match_source_) {
       case MatchSource::kCache: return "the index's cached match of this filter";
       case MatchSource::kAttributes: return "the filter evaluated over the index's copy of its columns";
+      case MatchSource::kCachedPart:
+        return "the filter evaluated over the index's copy of its columns at the " + std::to_string(part_rows_) +
+               " rows of the cached match of its part '" + part_text_ + "'";
       case MatchSource::kScan: break;
     }
     return PlanScan(*table_, r_.filter.get()).Explain(*table_, r_.filter.get())[0];
@@ -308,22 +327,48 @@ class GraphSearch {
                                                 const std::vector<uint32_t>& nodes, std::vector<uint32_t>* passing) {
       std::unique_ptr<const MaskFilter> mask;
       if (!CompileOverCopies(*filter, table->schema, attributes, &mask)) return false;
+      if (mask) {
+        TestNodes(*mask, attributes, table->schema.size(), nodes, passing);
+        return true;
+      }
       std::vector<table::ColumnView> views(table->schema.size());
       std::vector<uint32_t> selected;
       for (uint32_t node : nodes) {
         attributes.Views(node, node + 1, &views);
-        uint8_t pass = 0;
-        if (mask) {
-          mask->Evaluate(views, 1, &pass);
-        } else {
-          selected.clear();
-          if (!EvaluateFilter(*filter, views, 1, &selected).ok()) return false;
-          pass = selected.empty() ? 0 : 1;
-        }
-        if (pass) passing->push_back(node);
+        selected.clear();
+        if (!EvaluateFilter(*filter, views, 1, &selected).ok()) return false;
+        if (!selected.empty()) passing->push_back(node);
       }
       return true;
     };
+  }
+
+  // The same for a part of the filter (cached alone: CachePartSeenBefore),
+  // which compiles to a MaskFilter.
+  table::VectorIndex::NodeTest PartTest(const Expr* part) const {
+    // The filter holds the part's tree.
+    return [filter = r_.filter, part, table = table_](const table::NodeAttributes& attributes,
+                                                      const std::vector<uint32_t>& nodes,
+                                                      std::vector<uint32_t>* passing) {
+      auto mask = MaskFilter::CompileAnd({part}, table->schema, &attributes);
+      if (!mask) return false;
+      TestNodes(*mask, attributes, table->schema.size(), nodes, passing);
+      return true;
+    };
+  }
+
+  static void TestNodes(const MaskFilter& mask, const table::NodeAttributes& attributes, size_t schema_columns,
+                        const std::vector<uint32_t>& nodes, std::vector<uint32_t>* passing) {
+    std::vector<table::ColumnView> views(schema_columns);
+    attributes.Views(0, attributes.rows(), &views);
+    std::vector<uint8_t> pass(MaskFilter::kMaxRows);
+    for (size_t begin = 0; begin < nodes.size(); begin += MaskFilter::kMaxRows) {
+      const size_t n = std::min(MaskFilter::kMaxRows, nodes.size() - begin);
+      mask.EvaluateAt(views, nodes.data() + begin, n, pass.data());
+      for (size_t j = 0; j < n; j++) {
+        if (pass[j]) passing->push_back(nodes[begin + j]);
+      }
+    }
   }
 
   // mask: the filter compiled, or null (EvaluateFilter then).
@@ -365,6 +410,87 @@ class GraphSearch {
     return match;
   }
 
+  // Parts of filters recur (`cat = 7` in `cat = 7 AND t > x`, x new each
+  // time): a part of this filter that a recent filter had too, and that no
+  // cached match holds, is matched alone and cached, one part a search, for
+  // MatchThroughCachedPart.
+  Status CachePartSeenBefore() {
+    std::vector<const Expr*> parts;
+    SplitConjuncts(*r_.filter->root, &parts);
+    if (parts.size() < 2) return Status::OK();
+    std::vector<std::string> keys;
+    for (const Expr* part : parts) {
+      keys.push_back(ExprKey(*part));
+      if (index_.CachedMatch(keys.back())) return Status::OK();
+    }
+    for (size_t i = 0; i < parts.size(); i++) {
+      if (!index_.NotePart(keys[i])) continue;
+      auto mask = MaskFilter::CompileAnd({parts[i]}, table_->schema, &index_.attributes());
+      if (!mask) continue;
+      auto found = MatchAttributes(mask.get());
+      EMBODB_RETURN_IF_ERROR(found.status());
+      index_.CacheMatch(keys[i], std::move(found).value(), PartTest(parts[i]));
+      return Status::OK();
+    }
+    return Status::OK();
+  }
+
+  // A filter `a AND b AND ...` one of whose parts has a cached match that
+  // few rows pass (a filter seen before, alone or as a part: `cat = 7`
+  // cached and `cat = 7 AND t > x` new): the other parts are tested at
+  // those rows only. Null when no part's cached match helps.
+  std::shared_ptr<FilterMatch> MatchThroughCachedPart() {
+    std::vector<const Expr*> parts;
+    SplitConjuncts(*r_.filter->root, &parts);
+    if (parts.size() < 2) return nullptr;
+    const table::NodeAttributes& attributes = index_.attributes();
+    const size_t rows = attributes.rows();
+    std::shared_ptr<const FilterMatch> cached;
+    size_t chosen = 0;
+    for (size_t i = 0; i < parts.size(); i++) {
+      auto m = index_.CachedMatch(ExprKey(*parts[i]));
+      if (m && m->count * kCachedPartShare <= rows && (!cached || m->count < cached->count)) {
+        cached = std::move(m);
+        chosen = i;
+      }
+    }
+    if (!cached) return nullptr;
+    std::vector<const Expr*> rest = parts;
+    rest.erase(rest.begin() + static_cast<ptrdiff_t>(chosen));
+    auto mask = MaskFilter::CompileAnd(rest, table_->schema, &attributes);
+    if (!mask) return nullptr;
+    auto match = std::make_shared<FilterMatch>();
+    match->nodes = index::NodeSet(rows);
+    std::vector<table::ColumnView> views(table_->schema.size());
+    attributes.Views(0, rows, &views);
+    // The part's members, listed a block of words at a time, are tested
+    // kMaxRows at a time.
+    constexpr size_t kBlockWords = MaskFilter::kMaxRows / 64;
+    std::vector<uint32_t> at(2 * MaskFilter::kMaxRows + 1);
+    std::vector<uint8_t> pass(MaskFilter::kMaxRows);
+    size_t listed = 0;
+    auto test = [&](size_t n) {
+      mask->EvaluateAt(views, at.data(), n, pass.data());
+      for (size_t j = 0; j < n; j++) {
+        if (!pass[j]) continue;
+        match->nodes.Insert(at[j]);
+        match->count++;
+      }
+      std::copy(at.begin() + static_cast<ptrdiff_t>(n), at.begin() + static_cast<ptrdiff_t>(listed), at.begin());
+      listed -= n;
+    };
+    const size_t words = std::min(cached->nodes.words(), (rows + 63) / 64);
+    for (size_t w = 0; w < words; w += kBlockWords) {
+      listed += BitPositions(cached->nodes.Words() + w, std::min(kBlockWords, words - w), static_cast<uint32_t>(64 * w),
+                             at.data() + listed);
+      if (listed >= MaskFilter::kMaxRows) test(MaskFilter::kMaxRows);
+    }
+    if (listed > 0) test(listed);
+    part_rows_ = cached->count;
+    part_text_ = r_.filter->text.substr(parts[chosen]->pos, parts[chosen]->end - parts[chosen]->pos);
+    return match;
+  }
+
   Result<std::shared_ptr<const FilterMatch>> MatchByScan() const {
     auto match = std::make_shared<FilterMatch>();
     match->nodes = index::NodeSet(graph_.slots());
@@ -401,9 +527,12 @@ class GraphSearch {
   bool exact_ = false;
   bool two_hop_ = false;
   size_t candidates_ = 0;
-  enum class MatchSource { kScan, kAttributes, kCache };
+  enum class MatchSource { kScan, kAttributes, kCache, kCachedPart };
   MatchSource match_source_ = MatchSource::kScan;
   std::shared_ptr<const FilterMatch> match_;  // with a filter
+  // kCachedPart: the part's rows and text.
+  size_t part_rows_ = 0;
+  std::string part_text_;
 };
 
 // Fills result from per-query hits (each exactly result->k long) and reads

@@ -182,6 +182,14 @@ void VectorIndex::CacheMatch(const std::string& filter, std::shared_ptr<FilterMa
   if (cache_.size() > kCachedMatches) cache_.pop_back();
 }
 
+bool VectorIndex::NotePart(const std::string& key) const {
+  std::lock_guard l(cache_mu_);
+  if (std::find(parts_noted_.begin(), parts_noted_.end(), key) != parts_noted_.end()) return true;
+  parts_noted_.push_back(key);
+  if (parts_noted_.size() > kPartsNoted) parts_noted_.pop_front();
+  return false;
+}
+
 void VectorIndex::UpdateMatches(const std::vector<uint32_t>& removed, const std::vector<uint32_t>& added) {
   std::lock_guard l(cache_mu_);
   for (size_t i = cache_.size(); i-- > 0;) {

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -124,6 +125,10 @@ class VectorIndex final : public catalog::FeedConsumer {
                                       std::vector<uint32_t>* passing)>;
   std::shared_ptr<const FilterMatch> CachedMatch(const std::string& filter) const;
   void CacheMatch(const std::string& filter, std::shared_ptr<FilterMatch> match, NodeTest test) const;
+  // Notes that a search's filter had a part with this key (query/
+  // conjuncts.h) and tells whether a recent search's filter had it too: a
+  // part that recurs is worth caching alone.
+  bool NotePart(const std::string& key) const;
   // The first failure of Apply (a row that did not decode): the index no
   // longer agrees with its table, and searches report this.
   Status health() const;
@@ -197,6 +202,9 @@ class VectorIndex final : public catalog::FeedConsumer {
     NodeTest test;
   };
   mutable std::vector<CachedFilter> cache_;
+  // The keys of the last parts noted, oldest first.
+  static constexpr size_t kPartsNoted = 64;
+  mutable std::deque<std::string> parts_noted_;
 };
 
 }  // namespace embodb::table

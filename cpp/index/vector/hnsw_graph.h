@@ -85,6 +85,7 @@ class NodeSet {
   // Words of 64 members each: word w holds nodes 64w..64w+63, lowest bit first.
   size_t words() const { return bits_.size(); }
   uint64_t Word(size_t w) const { return bits_[w]; }
+  const uint64_t* Words() const { return bits_.data(); }
   // Words [w, capacity / 64), to fill in place (a fresh set's are 0).
   // Threads may fill different words at once.
   uint64_t* MutableWords(size_t w) { return bits_.data() + w; }
