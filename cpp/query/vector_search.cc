@@ -479,13 +479,24 @@ class GraphSearch {
       std::copy(at.begin() + static_cast<ptrdiff_t>(n), at.begin() + static_cast<ptrdiff_t>(listed), at.begin());
       listed -= n;
     };
-    const size_t words = std::min(cached->nodes.words(), (rows + 63) / 64);
-    for (size_t w = 0; w < words; w += kBlockWords) {
-      listed += BitPositions(cached->nodes.Words() + w, std::min(kBlockWords, words - w), static_cast<uint32_t>(64 * w),
-                             at.data() + listed);
-      if (listed >= MaskFilter::kMaxRows) test(MaskFilter::kMaxRows);
+    if (const std::vector<uint32_t>* members = index_.ListOf(*cached)) {
+      // The nodes at hand, not found again among a million bits.
+      const std::vector<uint32_t>& list = *members;
+      for (size_t begin = 0; begin < list.size(); begin += MaskFilter::kMaxRows) {
+        listed = std::min(MaskFilter::kMaxRows, list.size() - begin);
+        std::copy(list.begin() + static_cast<ptrdiff_t>(begin),
+                  list.begin() + static_cast<ptrdiff_t>(begin + listed), at.begin());
+        test(listed);
+      }
+    } else {
+      const size_t words = std::min(cached->nodes.words(), (rows + 63) / 64);
+      for (size_t w = 0; w < words; w += kBlockWords) {
+        listed += BitPositions(cached->nodes.Words() + w, std::min(kBlockWords, words - w),
+                               static_cast<uint32_t>(64 * w), at.data() + listed);
+        if (listed >= MaskFilter::kMaxRows) test(MaskFilter::kMaxRows);
+      }
+      if (listed > 0) test(listed);
     }
-    if (listed > 0) test(listed);
     part_rows_ = cached->count;
     part_text_ = r_.filter->text.substr(parts[chosen]->pos, parts[chosen]->end - parts[chosen]->pos);
     return match;

@@ -7,6 +7,7 @@
 
 #include "table/key_codec.h"
 #include "table/row_codec.h"
+#include "util/byte_mask.h"
 #include "util/coding.h"
 
 namespace embodb::table {
@@ -173,6 +174,23 @@ std::shared_ptr<const VectorIndex::FilterMatch> VectorIndex::CachedMatch(const s
   return nullptr;
 }
 
+namespace {
+
+// Lists m's nodes when few pass, else drops the list.
+void RelistMatch(VectorIndex::FilterMatch& m) {
+  const size_t capacity = 64 * m.nodes.words();
+  m.listed = m.count * VectorIndex::kListedShare <= capacity;
+  m.list.clear();
+  if (!m.listed) {
+    m.list.shrink_to_fit();
+    return;
+  }
+  m.list.resize(m.count + 1);
+  m.list.resize(BitPositions(m.nodes.Words(), m.nodes.words(), 0, m.list.data()));
+}
+
+}  // namespace
+
 void VectorIndex::CacheMatch(const std::string& filter, std::shared_ptr<FilterMatch> match, NodeTest test) const {
   std::lock_guard l(cache_mu_);
   for (const CachedFilter& c : cache_) {
@@ -180,6 +198,17 @@ void VectorIndex::CacheMatch(const std::string& filter, std::shared_ptr<FilterMa
   }
   cache_.insert(cache_.begin(), CachedFilter{filter, std::move(match), std::move(test)});
   if (cache_.size() > kCachedMatches) cache_.pop_back();
+}
+
+const std::vector<uint32_t>* VectorIndex::ListOf(const FilterMatch& match) const {
+  std::lock_guard l(cache_mu_);
+  for (CachedFilter& c : cache_) {
+    if (c.match.get() != &match) continue;
+    // Made once, under the lock; only Apply (no search running) changes it.
+    if (!c.match->listed) RelistMatch(*c.match);
+    return c.match->listed ? &c.match->list : nullptr;
+  }
+  return nullptr;  // no longer cached
 }
 
 bool VectorIndex::NotePart(const std::string& key) const {
@@ -194,19 +223,35 @@ void VectorIndex::UpdateMatches(const std::vector<uint32_t>& removed, const std:
   std::lock_guard l(cache_mu_);
   for (size_t i = cache_.size(); i-- > 0;) {
     FilterMatch& m = *cache_[i].match;
+    size_t changed = 0;
     for (uint32_t n : removed) {
       if (!m.nodes.Contains(n)) continue;
       m.nodes.Erase(n);
       m.count--;
+      changed++;
+      if (m.listed) {
+        const auto at = std::lower_bound(m.list.begin(), m.list.end(), n);
+        if (at != m.list.end() && *at == n) m.list.erase(at);
+      }
     }
-    if (added.empty()) continue;
     std::vector<uint32_t> passing;
-    if (!cache_[i].test(attributes_, added, &passing)) {
+    if (!added.empty() && !cache_[i].test(attributes_, added, &passing)) {
       cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(i));
       continue;
     }
-    for (uint32_t n : passing) m.nodes.Insert(n);
-    m.count += passing.size();
+    for (uint32_t n : passing) {
+      if (m.nodes.Contains(n)) continue;
+      m.nodes.Insert(n);
+      m.count++;
+      changed++;
+      // A few changes move the list's tail; many are cheaper listed anew.
+      if (m.listed && passing.size() <= kRelistAfter) m.list.insert(std::lower_bound(m.list.begin(), m.list.end(), n), n);
+    }
+    // A list no longer short, or changed much, is made anew (or dropped).
+    if (m.listed && changed > 0 &&
+        (passing.size() > kRelistAfter || m.count * kListedShare > 64 * m.nodes.words())) {
+      RelistMatch(m);
+    }
   }
 }
 

@@ -116,7 +116,15 @@ class VectorIndex final : public catalog::FeedConsumer {
   struct FilterMatch {
     index::NodeSet nodes;  // the live nodes that pass
     size_t count = 0;
+    // The same nodes ascending, once ListOf made it (while few pass: at
+    // most one node in kListedShare of the set's capacity), for a search
+    // that visits only them (query/vector_search.cc). Apply keeps it.
+    bool listed = false;
+    std::vector<uint32_t> list;
   };
+  static constexpr size_t kListedShare = 8;
+  // Nodes added at once past which a list is made anew, not inserted into.
+  static constexpr size_t kRelistAfter = 64;
   // Appends to *passing the nodes that pass the filter, read from the
   // attributes as they are now (a string's code may be new). False when it
   // cannot tell (an error a search must report, a column no longer held):
@@ -129,6 +137,10 @@ class VectorIndex final : public catalog::FeedConsumer {
   // conjuncts.h) and tells whether a recent search's filter had it too: a
   // part that recurs is worth caching alone.
   bool NotePart(const std::string& key) const;
+  // The nodes of a cached match, ascending (FilterMatch::list, made on the
+  // first call), or null when many pass or it is no longer cached. Valid
+  // while the read lock is held.
+  const std::vector<uint32_t>* ListOf(const FilterMatch& match) const;
   // The first failure of Apply (a row that did not decode): the index no
   // longer agrees with its table, and searches report this.
   Status health() const;
