@@ -122,7 +122,11 @@ class VectorIndex final : public catalog::FeedConsumer {
     bool listed = false;
     std::vector<uint32_t> list;
   };
-  static constexpr size_t kListedShare = 8;
+  // A new filter is tested at the nodes of a cached part passed by at most
+  // one node in this many, not over every node's copies: at 1M rows a part
+  // of 1% took 10% less time than the pass, one of 3% 35% more (a node
+  // visited costs about 8 ns, a pass 0.25 ns a row).
+  static constexpr size_t kListedShare = 64;
   // Nodes added at once past which a list is made anew, not inserted into.
   static constexpr size_t kRelistAfter = 64;
   // Appends to *passing the nodes that pass the filter, read from the
