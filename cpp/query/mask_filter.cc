@@ -20,6 +20,9 @@ constexpr size_t kSparseAnd = 8;
 // Bytes an AND's gathered rows take per column it gathers: a value of at
 // most 8 bytes and a NULL flag per row.
 constexpr size_t kGatherBytes = (MaskFilter::kMaxRows / kSparseAnd) * 9;
+// Bytes of an AND's list of the rows it gathers (BitPositions writes one
+// more than it lists), kept in the evaluation's space with its values.
+constexpr size_t kPositionBytes = (MaskFilter::kMaxRows / kSparseAnd + 1) * sizeof(uint32_t);
 
 // Space an evaluation reuses (per thread): gathered values at each AND's
 // gather_offset, and each AND's column views (by and_index).
@@ -475,10 +478,11 @@ void GatherColumns(const std::vector<size_t>& positions, const std::vector<table
 
 void EvalSparseAnd(const Node& n, const std::vector<table::ColumnView>& columns, const uint64_t* bits, size_t rows,
                    uint8_t* yes, uint8_t* scratch, const Work& work) {
-  uint32_t at[MaskFilter::kMaxRows + 1];
+  auto* at = reinterpret_cast<uint32_t*>(work.gather + n.gather_offset);
   const size_t count = BitPositions(bits, (rows + 63) / 64, 0, at);  // at most rows / kSparseAnd
   std::vector<table::ColumnView>& picked = (*work.picked)[n.and_index];
-  GatherColumns(n.b_columns, columns, at, count, work.gather + n.gather_offset, kGatherBytes, &picked);
+  GatherColumns(n.b_columns, columns, at, count, work.gather + n.gather_offset + kPositionBytes, kGatherBytes,
+                &picked);
   uint8_t* yes2 = scratch;
   Eval(*n.b, picked, count, false, yes2, scratch + MaskFilter::kMaxRows, scratch + 2 * MaskFilter::kMaxRows, work);
   for (size_t j = 0; j < count; j++) yes[at[j]] = yes2[j];
@@ -542,8 +546,8 @@ namespace {
 void PlanGathers(Node& n, size_t* ands, size_t* bytes) {
   if (n.kind == Node::Kind::kAnd) {
     n.and_index = (*ands)++;
-    n.gather_offset = *bytes;
-    *bytes += n.b_columns.size() * kGatherBytes;
+    n.gather_offset = *bytes;  // its row list, then its gathered columns (multiples of 4 bytes)
+    *bytes += kPositionBytes + n.b_columns.size() * kGatherBytes;
   }
   if (n.a) PlanGathers(*n.a, ands, bytes);
   if (n.b) PlanGathers(*n.b, ands, bytes);

@@ -160,6 +160,24 @@ TEST_F(MaskFilterTest, AgreesWithTheEvaluator) {
   EXPECT_EQ(compiled, filters_.size() - 1);
 }
 
+// ANDs whose first side passes few rows, nested: each tests its second side
+// at those rows only, over values the enclosing AND gathered (rows
+// 3000 -> 300 -> 30 -> 3), each in its own space.
+TEST_F(MaskFilterTest, NestedSparseAndsAgreeWithTheEvaluator) {
+  for (const char* text : {"id < 300 AND (id < 30 AND (id < 3 AND i8 IS NOT NULL))",
+                           "id >= 2700 AND (id >= 2970 AND (id >= 2997 AND (i8 > 0 OR f64 IS NULL)))"}) {
+    SCOPED_TRACE(text);
+    FilterPtr f = Compile(text);
+    ASSERT_NE(f, nullptr);
+    std::vector<uint32_t> want;
+    ASSERT_OK(EvaluateFilter(*f, views_, kRows, &want));
+    auto mask = MaskFilter::Compile(*f, schema_);
+    ASSERT_NE(mask, nullptr);
+    EXPECT_EQ(Mask(*mask), want);
+    EXPECT_FALSE(want.empty());
+  }
+}
+
 // Over an index's copies, whose integers are stored narrow (id in 2 bytes,
 // i32 in 2, the others in 1), both MaskFilter and EvaluateFilter give the
 // answers EvaluateFilter gives over the table's columns.
