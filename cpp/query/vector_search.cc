@@ -187,8 +187,9 @@ class GraphSearch {
     if (CompileOverCopies(filter, table_->schema, index_.attributes(), &mask)) {
       std::shared_ptr<FilterMatch> match;
       if (mask) {
-        EMBODB_RETURN_IF_ERROR(CachePartSeenBefore());
-        match = MatchThroughCachedPart();
+        auto through = MatchThroughCachedPart();
+        EMBODB_RETURN_IF_ERROR(through.status());
+        match = std::move(through).value();
       }
       if (match) {
         match_source_ = MatchSource::kCachedPart;
@@ -338,7 +339,7 @@ class GraphSearch {
     };
   }
 
-  // The same for a part of the filter (cached alone: CachePartSeenBefore),
+  // The same for a part of the filter (cached alone: MatchThroughCachedPart),
   // which compiles to a MaskFilter.
   table::VectorIndex::NodeTest PartTest(const Expr* part) const {
     // The filter holds the part's tree.
@@ -405,59 +406,58 @@ class GraphSearch {
     return match;
   }
 
-  // Parts of filters recur (`cat = 7` in `cat = 7 AND t > x`, x new each
-  // time): a part of this filter that a recent filter had too, and that no
-  // cached match holds, is matched alone and cached, one part a search, for
-  // MatchThroughCachedPart.
-  Status CachePartSeenBefore() {
-    std::vector<const Expr*> parts;
-    SplitConjuncts(*r_.filter->root, &parts);
-    if (parts.size() < 2) return Status::OK();
-    std::vector<std::string> keys;
-    for (const Expr* part : parts) {
-      keys.push_back(ExprKey(*part));
-      if (index_.CachedMatch(keys.back())) return Status::OK();
-    }
-    for (size_t i = 0; i < parts.size(); i++) {
-      if (!index_.NotePart(keys[i])) continue;
-      auto mask = MaskFilter::CompileAnd({parts[i]}, table_->schema, &index_.attributes());
-      if (!mask) continue;
-      auto found = MatchAttributes(mask.get());
-      EMBODB_RETURN_IF_ERROR(found.status());
-      index_.CacheMatch(keys[i], std::move(found).value(), PartTest(parts[i]));
-      return Status::OK();
-    }
-    return Status::OK();
-  }
-
   // A filter `a AND b AND ...` one of whose parts has a cached match that
   // few rows pass (a filter seen before, alone or as a part: `cat = 7`
   // cached and `cat = 7 AND t > x` new): the other parts are tested at
   // those rows only. Null when no part's cached match helps.
-  std::shared_ptr<FilterMatch> MatchThroughCachedPart() {
+  //
+  // Parts recur (`cat = 7` in `cat = 7 AND t > x`, x new each time): when
+  // no part has a cached match, one that a recent filter had too is
+  // matched alone and cached first.
+  Result<std::shared_ptr<FilterMatch>> MatchThroughCachedPart() {
+    const std::shared_ptr<FilterMatch> none;
     std::vector<const Expr*> parts;
     SplitConjuncts(*r_.filter->root, &parts);
-    if (parts.size() < 2) return nullptr;
+    if (parts.size() < 2) return none;
     const table::NodeAttributes& attributes = index_.attributes();
     const size_t rows = attributes.rows();
+    std::vector<std::string> keys;
+    std::vector<std::shared_ptr<const FilterMatch>> matches;
+    bool any = false;
+    for (const Expr* part : parts) {
+      keys.push_back(ExprKey(*part));
+      matches.push_back(index_.CachedMatch(keys.back()));
+      any = any || matches.back() != nullptr;
+    }
+    for (size_t i = 0; i < parts.size() && !any; i++) {
+      if (!index_.NotePart(keys[i])) continue;
+      auto mask = MaskFilter::CompileAnd({parts[i]}, table_->schema, &attributes);
+      if (!mask) continue;
+      auto found = MatchAttributes(mask.get());
+      EMBODB_RETURN_IF_ERROR(found.status());
+      matches[i] = found.value();
+      index_.CacheMatch(keys[i], std::move(found).value(), PartTest(parts[i]));
+      any = true;
+    }
     std::shared_ptr<const FilterMatch> cached;
     size_t chosen = 0;
     for (size_t i = 0; i < parts.size(); i++) {
-      auto m = index_.CachedMatch(ExprKey(*parts[i]));
+      const auto& m = matches[i];
       if (m && m->count * table::VectorIndex::kListedShare <= rows && (!cached || m->count < cached->count)) {
-        cached = std::move(m);
+        cached = m;
         chosen = i;
       }
     }
-    if (!cached) return nullptr;
+    if (!cached) return none;
     // The part's nodes at hand, not found again among a million bits.
     const std::vector<uint32_t>* members = index_.ListOf(*cached);
-    if (members == nullptr || (!members->empty() && members->back() >= rows)) return nullptr;  // (never: nodes have copies)
+    if (members == nullptr) return none;
+    if (!members->empty() && members->back() >= rows) return none;  // never: nodes have copies
     const std::vector<uint32_t>& list = *members;
     std::vector<const Expr*> rest = parts;
     rest.erase(rest.begin() + static_cast<ptrdiff_t>(chosen));
     auto mask = MaskFilter::CompileAnd(rest, table_->schema, &attributes);
-    if (!mask) return nullptr;
+    if (!mask) return none;
     auto match = std::make_shared<FilterMatch>();
     match->nodes = index::NodeSet(rows);
     std::vector<table::ColumnView> views(table_->schema.size());
