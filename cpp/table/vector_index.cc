@@ -7,7 +7,6 @@
 
 #include "table/key_codec.h"
 #include "table/row_codec.h"
-#include "util/byte_mask.h"
 #include "util/coding.h"
 
 namespace embodb::table {
@@ -185,8 +184,7 @@ void RelistMatch(VectorIndex::FilterMatch& m) {
     m.list.shrink_to_fit();
     return;
   }
-  m.list.resize(m.count + 1);
-  m.list.resize(BitPositions(m.nodes.Words(), m.nodes.words(), 0, m.list.data()));
+  m.nodes.AppendTo(&m.list);
 }
 
 }  // namespace

@@ -36,6 +36,7 @@
 #include "index/vector/exact_search.h"
 #include "index/vector/sq8.h"
 #include "util/bits.h"
+#include "util/byte_mask.h"
 #include "util/grow_buffer.h"
 #include "util/result.h"
 
@@ -75,11 +76,9 @@ class NodeSet {
   }
   // Appends the members to out, ascending.
   void AppendTo(std::vector<uint32_t>* out) const {
-    for (size_t i = 0; i < bits_.size(); i++) {
-      for (uint64_t w = bits_[i]; w != 0; w &= w - 1) {
-        out->push_back(static_cast<uint32_t>(i * 64 + static_cast<size_t>(__builtin_ctzll(w))));
-      }
-    }
+    const size_t first = out->size();
+    out->resize(first + Count() + 1);  // BitPositions writes one past the last
+    out->resize(first + BitPositions(bits_.data(), bits_.size(), 0, out->data() + first));
   }
   size_t MemoryBytes() const { return bits_.capacity() * sizeof(uint64_t); }
   // Words of 64 members each: word w holds nodes 64w..64w+63, lowest bit first.
@@ -144,11 +143,7 @@ class HnswGraph {
   void LiveBytes(size_t begin, size_t count, uint8_t* __restrict live) const {
     const uint8_t* __restrict flags = flags_.data() + begin;
     const size_t known = begin < flags_.size() ? std::min(count, flags_.size() - begin) : 0;
-    if (AllLive()) {  // no flag need be read (a megabyte at 1M nodes)
-      std::memset(live, 1, known);
-    } else {
-      for (size_t i = 0; i < known; i++) live[i] = flags[i] == kLive;
-    }
+    for (size_t i = 0; i < known; i++) live[i] = flags[i] == kLive;
     for (size_t i = known; i < count; i++) live[i] = 0;
   }
   // Reconnects around every tombstone and frees its slot. Returns how many.
