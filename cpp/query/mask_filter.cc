@@ -242,6 +242,15 @@ void CollectColumns(const Node& n, std::vector<size_t>* out) {
   if (!n.a && !n.b) out->push_back(n.column);
 }
 
+// The schema positions n's tree reads, ascending, each once.
+std::vector<size_t> ColumnsOf(const Node& n) {
+  std::vector<size_t> columns;
+  CollectColumns(n, &columns);
+  std::sort(columns.begin(), columns.end());
+  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  return columns;
+}
+
 std::unique_ptr<Node> Join(Node::Kind kind, std::unique_ptr<Node> a, std::unique_ptr<Node> b) {
   if (!a || (kind != Node::Kind::kNot && !b)) return nullptr;
   auto n = std::make_unique<Node>();
@@ -249,9 +258,7 @@ std::unique_ptr<Node> Join(Node::Kind kind, std::unique_ptr<Node> a, std::unique
   if (kind == Node::Kind::kAnd) {
     // Three-valued AND is commutative, and no test fails: either order gives the same masks.
     if (EvalRank(*b) < EvalRank(*a)) std::swap(a, b);
-    CollectColumns(*b, &n->b_columns);
-    std::sort(n->b_columns.begin(), n->b_columns.end());
-    n->b_columns.erase(std::unique(n->b_columns.begin(), n->b_columns.end()), n->b_columns.end());
+    n->b_columns = ColumnsOf(*b);
   }
   n->a = std::move(a);
   n->b = std::move(b);
@@ -557,9 +564,7 @@ void PlanGathers(Node& n, size_t* ands, size_t* bytes) {
 
 MaskFilter::MaskFilter(std::unique_ptr<Node> root) : root_(std::move(root)), depth_(root_->Depth()) {
   PlanGathers(*root_, &ands_, &gather_bytes_);
-  CollectColumns(*root_, &columns_);
-  std::sort(columns_.begin(), columns_.end());
-  columns_.erase(std::unique(columns_.begin(), columns_.end()), columns_.end());
+  columns_ = ColumnsOf(*root_);
 }
 MaskFilter::~MaskFilter() = default;
 
