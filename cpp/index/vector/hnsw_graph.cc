@@ -151,12 +151,15 @@ std::vector<Neighbor> HnswGraph::Search(const float* query, size_t k, size_t ef,
         SearchLayer<false>(space, at, d, std::max(ef, k), 0, keep, &results);
       }
     };
+    // Each keep holds copies of the addresses it reads (and the searches take
+    // it by value), so that they stay in registers in the search loops.
+    const uint8_t* flags = flags_.data();
     if (allowed == nullptr) {
-      search([&](uint32_t node) { return flags_[node] == kLive; });
+      search([flags](uint32_t node) { return flags[node] == kLive; });
     } else if (AllLive()) {  // membership alone decides: one random read a neighbour, not two
-      search([&](uint32_t node) { return allowed->Contains(node); });
+      search([members = allowed->view()](uint32_t node) { return members.Contains(node); });
     } else {
-      search([&](uint32_t node) { return flags_[node] == kLive && allowed->Contains(node); });
+      search([flags, members = allowed->view()](uint32_t node) { return flags[node] == kLive && members.Contains(node); });
     }
     std::sort(results.begin(), results.end(), NearerOrder());
     if (results.size() > k) results.resize(k);

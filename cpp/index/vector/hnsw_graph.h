@@ -69,6 +69,15 @@ class NodeSet {
     if (n / 64 < bits_.size()) bits_[n / 64] &= ~(uint64_t{1} << (n % 64));
   }
   bool Contains(uint32_t n) const { return n / 64 < bits_.size() && (bits_[n / 64] >> (n % 64)) & 1; }
+  // The members as they are now, for a search loop: a View (a copy of the
+  // words' address and count) stays in registers, where Contains reloads the
+  // vector's bounds after each store the compiler cannot tell apart from them.
+  struct View {
+    const uint64_t* words;
+    size_t count;
+    bool Contains(uint32_t n) const { return n / 64 < count && (words[n / 64] >> (n % 64)) & 1; }
+  };
+  View view() const { return {bits_.data(), bits_.size()}; }
   size_t Count() const {
     size_t count = 0;
     for (uint64_t w : bits_) count += PopCount64(w);
@@ -208,10 +217,10 @@ class HnswGraph {
   template <bool kLocked, typename Space>
   uint32_t GreedyClosest(const Space& space, uint32_t entry, float* distance, int level) const;
   template <bool kLocked, typename Space, typename Keep>
-  void SearchLayer(const Space& space, uint32_t entry, float entry_distance, size_t ef, int level, const Keep& keep,
+  void SearchLayer(const Space& space, uint32_t entry, float entry_distance, size_t ef, int level, Keep keep,
                    std::vector<Candidate>* results) const;
   template <typename Space, typename Keep>
-  void SearchLayerTwoHop(const Space& space, const std::vector<Candidate>& entries, size_t ef, const Keep& keep,
+  void SearchLayerTwoHop(const Space& space, const std::vector<Candidate>& entries, size_t ef, Keep keep,
                          std::vector<Candidate>* results) const;
   // Calls f with the distance space of this graph's quantization.
   template <typename F>
@@ -239,6 +248,14 @@ class HnswGraph {
     const uint8_t* p = Payload(n);
     for (size_t o = 0; o < payload_bytes_; o += 64) __builtin_prefetch(p + o);
     __builtin_prefetch(p + payload_bytes_ - 1);
+  }
+
+  // Asks for every cache line of n's level-0 links (a record is not aligned
+  // to lines, so 2m+1 links span up to three).
+  void PrefetchLinks0(uint32_t n) const {
+    const auto* p = reinterpret_cast<const uint8_t*>(Links0(n));
+    for (size_t o = 0; o < links_bytes_; o += 64) __builtin_prefetch(p + o);
+    __builtin_prefetch(p + links_bytes_ - 1);
   }
 
   int DrawLevel();

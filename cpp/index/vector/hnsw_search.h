@@ -208,7 +208,7 @@ class Beam {
 // `keep` accepts. Nodes it refuses are still walked through.
 template <bool kLocked, typename Space, typename Keep>
 void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_distance, size_t ef, int level,
-                            const Keep& keep, std::vector<Candidate>* results) const {
+                            Keep keep, std::vector<Candidate>* results) const {
   // References, taken once: in a shared library every use of a thread_local
   // by name can be a call (__tls_get_addr), which costs in this loop.
   VisitedSet& visited = VisitedSet::ForThread(slots());
@@ -251,7 +251,7 @@ void HnswGraph::SearchLayer(const Space& space, uint32_t entry, float entry_dist
 // nodes of any kind). `results` ends as in SearchLayer.
 template <typename Space, typename Keep>
 void HnswGraph::SearchLayerTwoHop(const Space& space, const std::vector<Candidate>& entries, size_t ef,
-                                  const Keep& keep, std::vector<Candidate>* results) const {
+                                  Keep keep, std::vector<Candidate>* results) const {
   VisitedSet& visited = VisitedSet::ForThread(slots());
   Beam beam(&FrontierForThread(), results, ef);
   for (const Candidate& e : entries) {
@@ -261,6 +261,7 @@ void HnswGraph::SearchLayerTwoHop(const Space& space, const std::vector<Candidat
   uint32_t fresh[257], bridges[257];
   while (beam.Open()) {
     const Candidate c = beam.Next();
+    if (beam.HasNext()) PrefetchLinks0(beam.Peek());
     const uint32_t* links = Links0(c.node);
     const uint32_t count = links[0];
     links++;
@@ -274,7 +275,7 @@ void HnswGraph::SearchLayerTwoHop(const Space& space, const std::vector<Candidat
         }
       } else if (!visited.Visited(x)) {  // a bridge, crossed once: marked when crossed, below
         bridges[nbridges++] = x;
-        __builtin_prefetch(Links0(x));  // all at once: their misses overlap
+        PrefetchLinks0(x);  // all at once: their misses overlap
       }
     }
     // Bridges left over when the cap is reached stay unmarked, so that a
