@@ -21,7 +21,8 @@ its filtered search at 1% is shown too. Also measured:
     (hnswlib's: the RSS growth of a fresh process building it);
   - filtered search at 1% (an int column with 100 values, and the same rows
     by a string column, `label = 'class-7'`): recall against the
-    exact filtered answer, every result count, latency against unfiltered,
+    exact filtered answer, every result count, latency against unfiltered
+    (each the best of 3 rounds, taking turns, as the QPS sweep does),
     with the filter's match cached (the same filter every query), cold (a
     different filter text every query, `cat = 7 AND id != x`, whose part
     `cat = 7` is cached) and new with nothing cached (`cat IN (7, x)`, x no
@@ -151,37 +152,65 @@ def timed(t, queries: np.ndarray, ef: int, where) -> tuple:
     return (now() - t0) / len(queries), got, counts
 
 
+def best_timed(t, queries: np.ndarray, ef: int, wheres: dict, rounds: int = 3) -> dict:
+    """{name: (latency, keys, counts)} for each filter of `wheres` ({name:
+    filter, None, or a function of (round, query number)}): the best mean
+    latency of `rounds`, the filters taking turns, so that a slow spell of
+    this shared machine (or a pause of the process: a 1000-query loop at
+    100k rows lasts under 0.1 s) hits them all alike instead of one."""
+    best = {}
+    for r in range(rounds):
+        for name, where in wheres.items():
+            run = timed(t, queries, ef, (lambda i, w=where, r=r: w(r, i)) if callable(where) else where)
+            if name not in best or run[0] < best[name][0]:
+                best[name] = run
+    return best
+
+
 def filtered_search(t, data: np.ndarray, ids: np.ndarray, cat: np.ndarray, queries: np.ndarray, ef: int) -> None:
     keep = cat == 7
     ftruth = exact_knn(data[keep], queries, K, ids[keep])
-    unfiltered = min(timed(t, queries, ef, None)[0] for _ in range(2))
-    cached, got, counts = timed(t, queries, ef, "cat = 7")
-    # "id != -1 - i" holds for every row: the same rows, but a new filter text
-    # each time, whose part `cat = 7` has a cached match (searched just before).
-    cold, cold_got, cold_counts = timed(t, queries, ef, lambda i: f"cat = 7 AND id != {-1 - i}")
-    # A new filter with no part cached: 1000 + i is no category, so the same rows again.
-    fresh, fresh_got, fresh_counts = timed(t, queries, ef, lambda i: f"cat IN (7, {1000 + i})")
-    print(f"\nfiltered at 1% (cat = 7, ef={ef}): recall@10 {recall(got, ftruth):.3f} "
-          f"(cold {recall(cold_got, ftruth):.3f}, new {recall(fresh_got, ftruth):.3f}), "
+    n = len(queries)
+    # "id != -1 - x" holds for every row: the same rows, but a new filter text
+    # each query and round, whose part `cat = 7` has a cached match (cold).
+    # 1000 + x is no category: `cat IN (7, 1000 + x)` is a new filter with no
+    # part cached (new).
+    runs = best_timed(t, queries, ef, {
+        "unfiltered": None,
+        "cached": "cat = 7",
+        "cold": lambda r, i: f"cat = 7 AND id != {-1 - i - r * n}",
+        "new": lambda r, i: f"cat IN (7, {1000 + i + r * n})",
+        "label": "label = 'class-7'",
+        "label cold": lambda r, i: f"label = 'class-7' AND id != {-1 - i - r * n}",
+    })
+    unfiltered = runs["unfiltered"][0]
+    cached, got, counts = runs["cached"]
+    cold, cold_got, cold_counts = runs["cold"]
+    fresh, fresh_got, fresh_counts = runs["new"]
+    print(f"\nfiltered at 1% (cat = 7, ef={ef}; each the best of 3 rounds, taking turns): recall@10 "
+          f"{recall(got, ftruth):.3f} (cold {recall(cold_got, ftruth):.3f}, new {recall(fresh_got, ftruth):.3f}), "
           f"result counts {sorted(counts | cold_counts | fresh_counts)}")
     print(f"  latency cached {cached * 1e6:.0f} us ({cached / unfiltered:.2f}x unfiltered), cold "
           f"{cold * 1e6:.0f} us ({cold / unfiltered:.2f}x), new with nothing cached {fresh * 1e6:.0f} us "
           f"({fresh / unfiltered:.2f}x); unfiltered {unfiltered * 1e6:.0f} us; target at most 3x")
     print("  plan:", t.search(queries[0]).where("cat = 7").explain().replace("\n", " | "))
     # The same rows by a string column (held as dictionary codes in the index's copy).
-    scached, sgot, scounts = timed(t, queries, ef, "label = 'class-7'")
-    scold, scold_got, scold_counts = timed(t, queries, ef, lambda i: f"label = 'class-7' AND id != {-1 - i}")
+    scached, sgot, scounts = runs["label"]
+    scold, scold_got, scold_counts = runs["label cold"]
     print(f"  by a string, label = 'class-7': recall@10 {recall(sgot, ftruth):.3f} (cold {recall(scold_got, ftruth):.3f}), "
           f"counts {sorted(scounts | scold_counts)}, cached {scached * 1e6:.0f} us ({scached / unfiltered:.2f}x), "
           f"cold {scold * 1e6:.0f} us ({scold / unfiltered:.2f}x)")
-    print("  selectivity sweep (cold: a new filter text per query):")
+    print("  selectivity sweep (cold: a new filter text per query; best of 2):")
     tenth = len(ids) // 10
     sweep = [(f"cat = 7 AND id < {tenth}", (cat == 7) & (ids < tenth))]
     sweep += [(f"cat < {c}", cat < c) for c in [1, 3, 5, 10, 25, 50]]
     for where, keep in sweep:
         truth = exact_knn(data[keep], queries, K, ids[keep])
-        warm, got, counts = timed(t, queries, ef, where)
-        cold = timed(t, queries, ef, lambda i: f"{where} AND id != {-1 - i}")[0]
+        t.knn(queries[0], K, where=where, ef=ef)  # cached from here on
+        swept = best_timed(t, queries, ef, {
+            "cached": where, "cold": lambda r, i, w=where: f"{w} AND id != {-1 - i - r * n}"}, rounds=2)
+        warm, got, counts = swept["cached"]
+        cold = swept["cold"][0]
         plan = t.search(queries[0]).where(where).explain().split("\n")[1]
         kind = "exact" if "exact distances" in plan else "two-hop graph" if "two hops" in plan else "graph"
         print(f"    {keep.mean() * 100:5.1f}%: recall@10 {recall(got, truth):.3f}, counts {sorted(counts)}, "
