@@ -128,7 +128,7 @@ constexpr size_t kInByPasses = 16;
 template <typename T>
 [[gnu::always_inline]] inline void InLoop(const uint8_t* __restrict values, size_t n, const std::vector<int64_t>& set, uint8_t* __restrict out) {
   if (set.size() <= kInByPasses) {
-    std::memset(out, 0, n);
+    bool written = false;  // the first pass stores, the others OR: no pass to clear out first
     for (int64_t k : set) {
       // A constant outside T's range equals no value.
       if (k < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
@@ -136,8 +136,14 @@ template <typename T>
         continue;
       }
       const T t = static_cast<T>(k);
-      for (size_t r = 0; r < n; r++) out[r] |= static_cast<uint8_t>(Load<T>(values, r) == t);
+      if (written) {
+        for (size_t r = 0; r < n; r++) out[r] |= static_cast<uint8_t>(Load<T>(values, r) == t);
+      } else {
+        for (size_t r = 0; r < n; r++) out[r] = static_cast<uint8_t>(Load<T>(values, r) == t);
+        written = true;
+      }
     }
+    if (!written) std::memset(out, 0, n);
     return;
   }
   for (size_t r = 0; r < n; r++) {

@@ -146,6 +146,7 @@ class MaskFilterTest : public ::testing::Test {
       "i32 < 100000", "i32 >= -100000", "i32 = 70000", "i32 != -70000", "id > -200", "id <= 40000",
       "id < 5000000000", "u16 >= -1", "u32 < 70000", "u32 > -3", "i32 IN (3000, 100000)",
       "i32 BETWEEN -40000 AND 2000", "i8 IN (1, 259, -253, -5)", "u16 NOT IN (-65533, 3, 65538)",  // wrapped, 259 and -253 would be 3
+      "i8 IN (300, -300)", "i8 IN (300, 1)",  // no constant in range; the first one in range not first
       // IN of more constants than are tested one pass each: a search per row
       "i32 IN (-3000, -2000, -1000, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 1000, 2000, 100000)",
       "i8 NOT IN (-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 200)",

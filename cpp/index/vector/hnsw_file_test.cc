@@ -2,6 +2,7 @@
 // any flipped byte or truncation is an error, never a different graph.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 #include "env/env.h"
@@ -43,7 +44,8 @@ TEST(HnswFileTest, ASavedGraphLoadsBackWithItsTombstonesAndFreeSlots) {
   ASSERT_TRUE(env->CreateDir("/x").ok());
   for (Quantization q : {Quantization::kNone, Quantization::kSq8}) {
     std::vector<float> data;
-    auto g = Build(q, 3000, 16, &data);  // records span several sections
+    // At dim 120 float records span two sections, one record split between them.
+    auto g = Build(q, 3000, 120, &data);
     for (uint32_t n = 0; n < 3000; n += 3) g->Remove(n);
     g->Reclaim();
     for (uint32_t n = 1; n < 3000; n += 30) g->Remove(n);  // tombstones too
@@ -59,7 +61,7 @@ TEST(HnswFileTest, ASavedGraphLoadsBackWithItsTombstonesAndFreeSlots) {
     EXPECT_EQ(g->tombstones(), h.tombstones());
     EXPECT_EQ(g->slots(), h.slots());
     EXPECT_EQ(g->MemoryBytes(), h.MemoryBytes());
-    ExpectSameSearches(*g, h, data, 16);
+    ExpectSameSearches(*g, h, data, 120);
     // Both go on the same way: free slots first, and the same levels.
     std::vector<uint32_t> a(50), b(50);
     g->Add(data.data(), 50, a.data());
@@ -67,6 +69,35 @@ TEST(HnswFileTest, ASavedGraphLoadsBackWithItsTombstonesAndFreeSlots) {
     EXPECT_EQ(a, b);
     EXPECT_EQ(g->Reclaim(), h.Reclaim());
     EXPECT_EQ(g->live(), h.live());
+  }
+}
+
+TEST(HnswFileTest, ACheckpointHoldsRecordsPackedLinksFirst) {
+  // docs/format/hnsw.md: a record is the level-0 link count, 2m link slots,
+  // then the vector, rounded up to 4 bytes.
+  auto env = NewMemEnv();
+  ASSERT_TRUE(env->CreateDir("/x").ok());
+  std::vector<float> data;
+  auto g = Build(Quantization::kNone, 200, 120, &data);
+  ASSERT_TRUE(g->Save(env.get(), "/x/g", "").ok());
+  std::string bytes;
+  ASSERT_TRUE(ReadFileToString(env.get(), "/x/g", &bytes).ok());
+  const size_t records = 12 + 16 + 82 + 16;  // header, params section, records' section header
+  const size_t record = 4 * (1 + 12) + 120 * 4;
+  ASSERT_GE(bytes.size(), records + 200 * record);
+  for (uint32_t n = 0; n < 200; n += 37) {
+    const char* r = bytes.data() + records + n * record;
+    uint32_t count;
+    std::memcpy(&count, r, 4);
+    EXPECT_GT(count, 0u);
+    EXPECT_LE(count, 12u);
+    for (uint32_t i = 0; i < count; i++) {
+      uint32_t link;
+      std::memcpy(&link, r + 4 * (1 + i), 4);
+      EXPECT_LT(link, 200u);
+      EXPECT_NE(link, n);
+    }
+    EXPECT_EQ(0, std::memcmp(r + 4 * 13, &data[n * 120], 120 * 4)) << "node " << n;
   }
 }
 
