@@ -68,16 +68,16 @@ class NodeSet {
   void Erase(uint32_t n) {
     if (n / 64 < bits_.size()) bits_[n / 64] &= ~(uint64_t{1} << (n % 64));
   }
-  bool Contains(uint32_t n) const { return n / 64 < bits_.size() && (bits_[n / 64] >> (n % 64)) & 1; }
   // The members as they are now, for a search loop: a View (a copy of the
-  // words' address and count) stays in registers, where Contains reloads the
-  // vector's bounds after each store the compiler cannot tell apart from them.
+  // words' address and count) stays in registers, where the vector's bounds
+  // are reloaded after each store the compiler cannot tell apart from them.
   struct View {
     const uint64_t* words;
     size_t count;
     bool Contains(uint32_t n) const { return n / 64 < count && (words[n / 64] >> (n % 64)) & 1; }
   };
   View view() const { return {bits_.data(), bits_.size()}; }
+  bool Contains(uint32_t n) const { return view().Contains(n); }
   size_t Count() const {
     size_t count = 0;
     for (uint64_t w : bits_) count += PopCount64(w);
@@ -244,18 +244,15 @@ class HnswGraph {
   // prefetch all fresh neighbours before measuring them, and fetching whole
   // vectors at once measured about 10% faster than letting the first
   // distance's loads wait for the rest (benchmarks/RESULTS.md, session 11).
-  void PrefetchNode(uint32_t n) const {
-    const uint8_t* p = Payload(n);
-    for (size_t o = 0; o < payload_bytes_; o += 64) __builtin_prefetch(p + o);
-    __builtin_prefetch(p + payload_bytes_ - 1);
-  }
-
+  void PrefetchNode(uint32_t n) const { PrefetchLines(Payload(n), payload_bytes_); }
   // Asks for every cache line of n's level-0 links (a record is not aligned
   // to lines, so 2m+1 links span up to three).
-  void PrefetchLinks0(uint32_t n) const {
-    const auto* p = reinterpret_cast<const uint8_t*>(Links0(n));
-    for (size_t o = 0; o < links_bytes_; o += 64) __builtin_prefetch(p + o);
-    __builtin_prefetch(p + links_bytes_ - 1);
+  void PrefetchLinks0(uint32_t n) const { PrefetchLines(Links0(n), links_bytes_); }
+  // Every line of [p, p + bytes), bytes > 0.
+  static void PrefetchLines(const void* p, size_t bytes) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(b + o);
+    __builtin_prefetch(b + bytes - 1);
   }
 
   int DrawLevel();
