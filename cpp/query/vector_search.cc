@@ -439,17 +439,18 @@ class GraphSearch {
       index_.CacheMatch(keys[i], std::move(found).value(), PartTest(parts[i]));
       any = true;
     }
+    // The part fewest rows pass; its nodes at hand (ListOf: none when too
+    // many pass), not found again among a million bits.
     std::shared_ptr<const FilterMatch> cached;
     size_t chosen = 0;
     for (size_t i = 0; i < parts.size(); i++) {
       const auto& m = matches[i];
-      if (m && m->count * table::VectorIndex::kListedShare <= rows && (!cached || m->count < cached->count)) {
+      if (m && (!cached || m->count < cached->count)) {
         cached = m;
         chosen = i;
       }
     }
     if (!cached) return none;
-    // The part's nodes at hand, not found again among a million bits.
     const std::vector<uint32_t>* members = index_.ListOf(*cached);
     if (members == nullptr) return none;
     if (!members->empty() && members->back() >= rows) return none;  // never: nodes have copies

@@ -175,10 +175,12 @@ std::shared_ptr<const VectorIndex::FilterMatch> VectorIndex::CachedMatch(const s
 
 namespace {
 
+// Whether few of the nodes pass m: at most one in kListedShare of its set's capacity.
+bool FewPass(const VectorIndex::FilterMatch& m) { return m.count * VectorIndex::kListedShare <= 64 * m.nodes.words(); }
+
 // Lists m's nodes when few pass, else drops the list.
 void RelistMatch(VectorIndex::FilterMatch& m) {
-  const size_t capacity = 64 * m.nodes.words();
-  m.listed = m.count * VectorIndex::kListedShare <= capacity;
+  m.listed = FewPass(m);
   m.list.clear();
   if (!m.listed) {
     m.list.shrink_to_fit();
@@ -246,8 +248,7 @@ void VectorIndex::UpdateMatches(const std::vector<uint32_t>& removed, const std:
       if (m.listed && passing.size() <= kRelistAfter) m.list.insert(std::lower_bound(m.list.begin(), m.list.end(), n), n);
     }
     // A list no longer short, or changed much, is made anew (or dropped).
-    if (m.listed && changed > 0 &&
-        (passing.size() > kRelistAfter || m.count * kListedShare > 64 * m.nodes.words())) {
+    if (m.listed && changed > 0 && (passing.size() > kRelistAfter || !FewPass(m))) {
       RelistMatch(m);
     }
   }
