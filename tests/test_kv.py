@@ -146,7 +146,7 @@ def test_snapshot_reads_past_state(db):
         assert snap.kv.get(b"new") is None
         assert dict(snap.kv.scan()) == {b"k": b"v1"}
         assert snap.kv.get_many([b"k", b"new"]) == [b"v1", None]
-        with pytest.raises(TypeError):
+        with pytest.raises(errors.InvalidInputError, match="read-only"):
             snap.kv.put(b"a", b"b")
     with pytest.raises(errors.DatabaseClosedError):
         snap.kv

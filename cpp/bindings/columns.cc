@@ -2,6 +2,7 @@
 
 #include <pybind11/stl.h>
 
+#include <bit>
 #include <cstring>
 
 #include "bindings/errors.h"
@@ -40,9 +41,18 @@ static ColumnType NumericType(const py::dtype& dt, const std::string& name) {
                                    std::string(py::str(static_cast<const py::handle&>(dt))) + " are not supported"));
 }
 
+static bool IsNativeOrder(const py::dtype& dt) {
+  constexpr char kNative = std::endian::native == std::endian::little ? '<' : '>';
+  const char order = dt.byteorder();
+  return order == '=' || order == '|' || order == kNative;
+}
+
 ColumnView ArrayView(const py::array& a, const std::string& name, bool as_timestamp) {
   if (!(a.flags() & py::array::c_style)) {
     throw StatusError(Status::InvalidArgument("column '" + name + "': array must be C-contiguous"));
+  }
+  if (!IsNativeOrder(a.dtype())) {
+    throw StatusError(Status::InvalidArgument("column '" + name + "': array must be in the machine's byte order"));
   }
   ColumnView v;
   v.type = NumericType(a.dtype(), name);
@@ -87,6 +97,10 @@ void InputColumnsBuilder::Add(const py::tuple& spec) {
   ColumnView view;
   if (kind == "array") {
     py::array a = py::reinterpret_borrow<py::array>(spec[2]);
+    if (!IsNativeOrder(a.dtype())) {
+      // '>i8' on a little-endian machine: its values converted, never its bytes reinterpreted.
+      a = a.attr("astype")(a.dtype().attr("newbyteorder")("="));
+    }
     keep_.push_back(a);
     view = ArrayView(a, name, spec[4].cast<bool>());
     view.nulls = Mask(spec[3], view.length, name);

@@ -35,14 +35,35 @@ lsm::ReadOptions MakeReadOptions(std::optional<uint64_t> snapshot) {
   return ro;
 }
 
-static uint64_t PositiveInt(const py::handle& v, const std::string& name) {
-  if (!py::isinstance<py::int_>(v) || py::isinstance<py::bool_>(v)) {
-    throw StatusError(Status::InvalidArgument(name + " must be an integer"));
+// An integer option in [min, max]; InvalidInputError naming it otherwise
+// (a float, a bool, a value past the range, even one past 64 bits).
+static uint64_t IntOption(const py::handle& v, const std::string& name, uint64_t min, uint64_t max) {
+  // Python and NumPy integers (anything with __index__), not bools or floats.
+  PyObject* index = py::isinstance<py::bool_>(v) || PyBool_Check(v.ptr()) ? nullptr : PyNumber_Index(v.ptr());
+  if (index == nullptr) {
+    PyErr_Clear();
+    throw StatusError(Status::InvalidArgument(name + " must be an integer, not " +
+                                              std::string(py::str(py::type::handle_of(v).attr("__name__")))));
   }
-  const long long x = v.cast<long long>();
-  if (x < 0) throw StatusError(Status::InvalidArgument(name + " must not be negative"));
-  return static_cast<uint64_t>(x);
+  const py::int_ i = py::reinterpret_steal<py::int_>(index);
+  const auto range = [&] {
+    return StatusError(Status::InvalidArgument(name + " must be between " + std::to_string(min) + " and " +
+                                               std::to_string(max) + ", not " + std::string(py::str(i))));
+  };
+  if (py::int_(0).attr("__gt__")(i).cast<bool>()) throw range();  // negative
+  uint64_t x;
+  try {
+    x = i.cast<uint64_t>();
+  } catch (const py::cast_error&) {
+    throw range();
+  }
+  if (x < min || x > max) throw range();
+  return x;
 }
+
+// History windows longer than a century are surely a mistake (and their
+// nanoseconds would not fit the clock's arithmetic).
+static constexpr uint64_t kMaxHistoryMicros = 100ull * 366 * 24 * 3600 * 1000000;
 
 static lsm::Options ParseOptions(const py::dict& opts) {
   lsm::Options o;
@@ -50,19 +71,22 @@ static lsm::Options ParseOptions(const py::dict& opts) {
     const std::string key = py::str(item.first);
     const py::handle v = item.second;
     if (v.is_none()) continue;
+    constexpr uint64_t kBig = UINT64_MAX >> 1;
+    constexpr uint64_t kMs = UINT32_MAX;
     if (key == "durability") o.durability = ParseDurability(py::str(v));
-    else if (key == "memory_budget") o.memory_budget = PositiveInt(v, key);
-    else if (key == "write_buffer_size") o.write_buffer_size = PositiveInt(v, key);
-    else if (key == "block_cache_size") o.block_cache_size = PositiveInt(v, key);
-    else if (key == "min_blob_size") o.min_blob_size = PositiveInt(v, key);
-    else if (key == "blob_file_merge_size") o.blob_file_merge_size = PositiveInt(v, key);
-    else if (key == "min_ingest_batch_size") o.min_ingest_batch_size = PositiveInt(v, key);
-    else if (key == "history_micros") o.history_micros = PositiveInt(v, key);
-    else if (key == "target_file_size") o.target_file_size = PositiveInt(v, key);
-    else if (key == "compaction_threads") o.compaction_threads = static_cast<int>(PositiveInt(v, key));
-    else if (key == "group_commit_interval_ms") o.group_commit_interval_ms = static_cast<uint32_t>(PositiveInt(v, key));
-    else if (key == "periodic_sync_interval_ms") o.periodic_sync_interval_ms = static_cast<uint32_t>(PositiveInt(v, key));
-    else if (key == "zstd_level") o.table.zstd_level = static_cast<int>(PositiveInt(v, key));
+    else if (key == "memory_budget") o.memory_budget = IntOption(v, key, 0, kBig);
+    else if (key == "write_buffer_size") o.write_buffer_size = IntOption(v, key, 64 << 10, kBig);
+    else if (key == "block_cache_size") o.block_cache_size = IntOption(v, key, 0, kBig);
+    else if (key == "min_blob_size") o.min_blob_size = IntOption(v, key, 1, kBig);
+    else if (key == "blob_file_merge_size") o.blob_file_merge_size = IntOption(v, key, 0, kBig);
+    else if (key == "min_ingest_batch_size") o.min_ingest_batch_size = IntOption(v, key, 0, kBig);
+    else if (key == "history_micros") o.history_micros = IntOption(v, "history (in microseconds)", 0, kMaxHistoryMicros);
+    else if (key == "target_file_size") o.target_file_size = IntOption(v, key, 64 << 10, kBig);
+    else if (key == "compaction_threads") {
+      o.compaction_threads = static_cast<int>(IntOption(v, key, 0, lsm::Options::kMaxCompactionThreads));
+    } else if (key == "group_commit_interval_ms") o.group_commit_interval_ms = static_cast<uint32_t>(IntOption(v, key, 1, kMs));
+    else if (key == "periodic_sync_interval_ms") o.periodic_sync_interval_ms = static_cast<uint32_t>(IntOption(v, key, 1, kMs));
+    else if (key == "zstd_level") o.table.zstd_level = static_cast<int>(IntOption(v, key, 0, lsm::Options::kMaxZstdLevel));
     else if (key == "create_if_missing") o.create_if_missing = v.cast<bool>();
     else if (key == "error_if_exists") o.error_if_exists = v.cast<bool>();
     else throw StatusError(Status::InvalidArgument("unknown option '" + key + "'"));

@@ -12,6 +12,15 @@ void ThrowClosed(const char* what) {
   throw StatusError(Status::Aborted(std::string(what) + " is closed"));
 }
 
+// A message as a str. Messages may quote bytes that are not UTF-8 (a damaged
+// file's contents, a filter cut inside a character): they are replaced, so
+// that the error raised is the one meant, never a UnicodeDecodeError.
+static py::str MessageText(const std::string& message) {
+  PyObject* text = PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace");
+  if (text == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(text);
+}
+
 static void RaiseStatus(const Status& s) {
   const char* cls = "Error";
   switch (s.code()) {
@@ -20,7 +29,7 @@ static void RaiseStatus(const Status& s) {
     case Status::Code::kNotSupported: cls = "CorruptionError"; break;  // e.g. a newer file format
     case Status::Code::kIOError: {
       // StorageError is an OSError: errno and strerror are set like the OS's own.
-      py::object err = ErrorClass("StorageError")(s.sys_errno(), s.message());
+      py::object err = ErrorClass("StorageError")(s.sys_errno(), MessageText(s.message()));
       PyErr_SetObject(py::type::handle_of(err).ptr(), err.ptr());
       return;
     }
@@ -32,7 +41,7 @@ static void RaiseStatus(const Status& s) {
     case Status::Code::kAborted: cls = "DatabaseClosedError"; break;
     default: break;
   }
-  PyErr_SetString(ErrorClass(cls).ptr(), s.message().c_str());
+  PyErr_SetObject(ErrorClass(cls).ptr(), MessageText(s.message()).ptr());
 }
 
 void RegisterErrorTranslator(py::module_& m) {

@@ -242,12 +242,6 @@ std::vector<std::string> Catalog::Names() const {
   return names;
 }
 
-static Status CheckTableName(const std::string& name) {
-  if (name.empty()) return Status::Schema("a table name must not be empty");
-  if (name.size() > 256) return Status::Schema("table name is too long", name.substr(0, 40) + "...");
-  return Status::OK();
-}
-
 uint32_t Catalog::ReserveId(txn::Transaction* tx) {
   uint32_t id;
   {
@@ -268,7 +262,7 @@ Status Catalog::CommitDef(txn::Transaction* tx, const TableDef& def) {
 }
 
 Result<TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema schema) {
-  EMBODB_RETURN_IF_ERROR(CheckTableName(name));
+  EMBODB_RETURN_IF_ERROR(table::CheckName("table", name));
   auto tx = txns_->BeginExclusive();
   if (Find(name)) return Status::Schema("table '" + name + "' already exists");
   TableDef def;

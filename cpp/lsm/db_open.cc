@@ -23,6 +23,19 @@ static Status ValidateOptions(const Options& o) {
     return Status::InvalidArgument("options", "history needs a clock_key_prefix");
   }
   if (o.max_open_files < 16) return Status::InvalidArgument("options", "max_open_files must be at least 16");
+  if (o.compaction_threads < 0 || o.compaction_threads > Options::kMaxCompactionThreads) {
+    return Status::InvalidArgument("options", "compaction_threads must be between 0 (every core) and " +
+                                                  std::to_string(Options::kMaxCompactionThreads) + ", not " +
+                                                  std::to_string(o.compaction_threads));
+  }
+  if (o.table.zstd_level < 0 || o.table.zstd_level > Options::kMaxZstdLevel) {
+    return Status::InvalidArgument("options", "zstd_level must be between 0 (no compression) and " +
+                                                  std::to_string(Options::kMaxZstdLevel) + ", not " +
+                                                  std::to_string(o.table.zstd_level));
+  }
+  if (o.group_commit_interval_ms < 1 || o.periodic_sync_interval_ms < 1) {
+    return Status::InvalidArgument("options", "sync intervals must be at least 1 ms");
+  }
   return Status::OK();
 }
 

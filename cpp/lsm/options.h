@@ -78,6 +78,9 @@ struct Options {
 
   // TBB threads for the merge of one compaction (0: all hardware threads).
   int compaction_threads = 0;
+  static constexpr int kMaxCompactionThreads = 1024;
+  // The zstd levels sstable blocks may use (zstd's own maximum).
+  static constexpr int kMaxZstdLevel = 22;
 
   sstable::TableOptions table;
 

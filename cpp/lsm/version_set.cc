@@ -201,6 +201,11 @@ Status VersionSet::Recover() {
     return Status::Corruption(CurrentFileName(dbname_), "CURRENT does not end with a newline");
   }
   current.pop_back();
+  uint64_t current_number;
+  FileType manifest_type;
+  if (!ParseFileName(current, &current_number, &manifest_type) || manifest_type != FileType::kManifest) {
+    return Status::Corruption(CurrentFileName(dbname_), "CURRENT does not name a manifest file (it is damaged)");
+  }
   const std::string manifest_name = dbname_ + "/" + current;
   auto file = options_->env->NewSequentialFile(manifest_name);
   if (!file.ok()) {

@@ -81,8 +81,9 @@ class Binder {
         return Status::OK();
       case Expr::Kind::kAnd:
       case Expr::Kind::kOr:
-        EMBODB_RETURN_IF_ERROR(NeedCondition(*e->args[0], e->kind == Expr::Kind::kAnd ? "AND" : "OR"));
-        EMBODB_RETURN_IF_ERROR(NeedCondition(*e->args[1], e->kind == Expr::Kind::kAnd ? "AND" : "OR"));
+        for (const auto& a : e->args) {
+          EMBODB_RETURN_IF_ERROR(NeedCondition(*a, e->kind == Expr::Kind::kAnd ? "AND" : "OR"));
+        }
         e->type = Type::kBool;
         return Status::OK();
       case Expr::Kind::kArith: return BindArith(e);

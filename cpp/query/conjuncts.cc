@@ -9,8 +9,7 @@ void SplitConjuncts(const Expr& e, std::vector<const Expr*>* out) {
     out->push_back(&e);
     return;
   }
-  SplitConjuncts(*e.args[0], out);
-  SplitConjuncts(*e.args[1], out);
+  for (const auto& a : e.args) SplitConjuncts(*a, out);
 }
 
 namespace {

@@ -73,10 +73,14 @@ class Evaluator {
       }
       case Expr::Kind::kAnd:
       case Expr::Kind::kOr: {
-        Vec a, b;
-        EMBODB_ASSIGN_OR_RETURN(a, Eval(*e.args[0]));
-        EMBODB_ASSIGN_OR_RETURN(b, Eval(*e.args[1]));
-        return Logic(a, b, e.kind == Expr::Kind::kAnd);
+        Vec all;
+        EMBODB_ASSIGN_OR_RETURN(all, Eval(*e.args[0]));
+        for (size_t i = 1; i < e.args.size(); i++) {
+          Vec next;
+          EMBODB_ASSIGN_OR_RETURN(next, Eval(*e.args[i]));
+          all = Logic(all, next, e.kind == Expr::Kind::kAnd);
+        }
+        return all;
       }
       case Expr::Kind::kArith: {
         Vec a, b;

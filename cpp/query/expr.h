@@ -44,8 +44,8 @@ struct Expr {
     kNot,       // NOT args[0]
     kArith,     // args[0] op args[1]
     kCompare,   // args[0] op args[1]
-    kAnd,       // args[0] AND args[1]
-    kOr,        // args[0] OR args[1]
+    kAnd,       // args[0] AND args[1] AND ... (two or more: a chain is one node)
+    kOr,        // args[0] OR args[1] OR ...
     kIn,        // args[0] [NOT] IN (args[1..])
     kBetween,   // args[0] [NOT] BETWEEN args[1] AND args[2]
     kIsNull,    // args[0] IS [NOT] NULL
@@ -60,6 +60,7 @@ struct Expr {
   int column_index = -1;
   std::vector<std::unique_ptr<Expr>> args;
   size_t pos = 0, end = 0;  // the source span, for messages
+  uint32_t height = 1;      // levels of this tree (the parser bounds it: code that recurses over it may)
   Type type = Type::kNull;  // set by binding
 };
 using ExprPtr = std::unique_ptr<Expr>;

@@ -192,6 +192,39 @@ TEST_F(FilterTest, KeywordsAndQuotedNames) {
   EXPECT_TRUE(Run(deep + "TRUE" + std::string(300, ')')).status().IsInvalidArgument());
 }
 
+// A chain of AND or OR is one node, however long: 20,000 terms evaluate
+// without recursing 20,000 levels (which overflowed the stack at 6,000).
+// Arithmetic chains and parentheses nest a level each: past the bound
+// they are refused with an error, never a crash.
+TEST_F(FilterTest, LongChainsAndDeepNesting) {
+  std::string ands = "ep = 3", ors = "id = 99";
+  for (int i = 0; i < 20000; i++) {
+    ands += " AND id >= 0";
+    ors += " OR id = 99";
+  }
+  EXPECT_EQ(Rows(ands), (V{0, 2, 4}));
+  EXPECT_EQ(Rows(ors + " OR id = 1"), (V{1}));
+  EXPECT_EQ(Rows("ep = 3 AND id < 4 AND id > 0 OR id = 1 OR id = 4 AND ok"), (V{1, 2, 4}));
+
+  std::string sum = "x";
+  for (int i = 0; i < 150; i++) sum += " + x";
+  EXPECT_EQ(Rows(sum + " > 0"), (V{1, 2, 4}));
+  for (int i = 0; i < 6000; i++) sum += " + x";
+  EXPECT_NE(ErrorOf(sum + " > 0").find("nested too deeply"), std::string::npos);
+  const std::string parens = std::string(6000, '(') + "id = 1" + std::string(6000, ')');
+  EXPECT_NE(ErrorOf(parens).find("nested too deeply"), std::string::npos);
+  EXPECT_NE(ErrorOf(std::string(6000, '-') + "x > 0").find("nested too deeply"), std::string::npos);
+}
+
+// An unquoted name in another script is a name (its error names it whole,
+// with the caret under its characters, not its bytes).
+TEST_F(FilterTest, NonAsciiNames) {
+  const std::string error = ErrorOf("名字 = 'x'");
+  EXPECT_NE(error.find("no column '名字'"), std::string::npos) << error;
+  EXPECT_TRUE(error.ends_with("\n  ^^")) << error;
+  EXPECT_EQ(Rows("label = 'héllo'"), (V{4}));
+}
+
 TEST(TimeLiteral, ParsesIsoForms) {
   int64_t ns;
   ASSERT_TRUE(ParseIsoTimestamp("1970-01-01", &ns));

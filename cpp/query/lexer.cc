@@ -8,12 +8,17 @@ namespace embodb::query {
 
 namespace {
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
 constexpr std::array<std::string_view, 11> kKeywords = {"AND",  "OR",   "NOT",  "IN",    "BETWEEN",  "IS",
                                                         "NULL", "LIKE", "TRUE", "FALSE", "TIMESTAMP"};
 
-bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+// Bytes of UTF-8 multi-byte characters (>= 0x80) belong to names, so that a
+// column named in any script needs no quotes (the binder checks the name).
+bool IsIdentStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+}
+bool IsIdentChar(char c) { return IsIdentStart(c) || IsDigit(c); }
 
 std::string Upper(std::string_view s) {
   std::string u(s);
@@ -32,12 +37,20 @@ std::string Token::Describe() const {
   }
 }
 
+// Characters (not bytes) in text[0, bytes): UTF-8 continuation bytes do not count.
+static size_t Columns(std::string_view text, size_t bytes) {
+  size_t n = 0;
+  for (size_t i = 0; i < bytes && i < text.size(); i++) n += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  return n;
+}
+
 Status FilterError(std::string_view text, size_t pos, size_t end, std::string_view message) {
   pos = std::min(pos, text.size());
   end = std::max(pos + 1, std::min(end, text.size()));
-  std::string msg = "bad filter: " + std::string(message) + " at position " + std::to_string(pos) + "\n  ";
+  const size_t from = Columns(text, pos), to = std::max(from + 1, Columns(text, end));
+  std::string msg = "bad filter: " + std::string(message) + " at position " + std::to_string(from) + "\n  ";
   msg += text;
-  msg += "\n  " + std::string(pos, ' ') + std::string(end - pos, '^');
+  msg += "\n  " + std::string(from, ' ') + std::string(to - from, '^');
   return Status::InvalidArgument(msg);
 }
 

@@ -316,11 +316,34 @@ std::unique_ptr<Node> CodedIn(const Expr& e, const Context& cx) {
   return e.negated ? Join(Node::Kind::kNot, std::move(n), nullptr) : std::move(n);
 }
 
+std::unique_ptr<Node> Build(const Expr& e, const Context& cx);
+
+// The AND or OR of args[lo, hi) as binary nodes: folded to the left while
+// short (as the terms were written), halved while long, so that a chain of
+// thousands of terms is a tree of a few dozen levels.
+std::unique_ptr<Node> JoinRange(Node::Kind kind, const std::vector<const Expr*>& terms, size_t lo, size_t hi,
+                                const Context& cx) {
+  constexpr size_t kFoldedTerms = 32;
+  if (hi - lo > kFoldedTerms) {
+    const size_t mid = lo + (hi - lo) / 2;
+    return Join(kind, JoinRange(kind, terms, lo, mid, cx), JoinRange(kind, terms, mid, hi, cx));
+  }
+  std::unique_ptr<Node> all = Build(*terms[lo], cx);
+  for (size_t i = lo + 1; i < hi && all; i++) all = Join(kind, std::move(all), Build(*terms[i], cx));
+  return all;
+}
+
+std::unique_ptr<Node> JoinAll(Node::Kind kind, const std::vector<ExprPtr>& args, const Context& cx) {
+  std::vector<const Expr*> terms;
+  for (const auto& a : args) terms.push_back(a.get());
+  return JoinRange(kind, terms, 0, terms.size(), cx);
+}
+
 std::unique_ptr<Node> Build(const Expr& e, const Context& cx) {
   using K = Expr::Kind;
   switch (e.kind) {
-    case K::kAnd: return Join(Node::Kind::kAnd, Build(*e.args[0], cx), Build(*e.args[1], cx));
-    case K::kOr: return Join(Node::Kind::kOr, Build(*e.args[0], cx), Build(*e.args[1], cx));
+    case K::kAnd: return JoinAll(Node::Kind::kAnd, e.args, cx);
+    case K::kOr: return JoinAll(Node::Kind::kOr, e.args, cx);
     case K::kNot: return Join(Node::Kind::kNot, Build(*e.args[0], cx), nullptr);
     case K::kColumn: return e.type == Type::kBool ? Leaf(Node::Kind::kTruth, e, cx) : nullptr;
     case K::kCompare: return CompareNode(e.op, *e.args[0], *e.args[1], cx);
@@ -583,12 +606,8 @@ std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, cons
 std::unique_ptr<const MaskFilter> MaskFilter::CompileAnd(const std::vector<const Expr*>& conjuncts,
                                                          const table::Schema& schema,
                                                          const table::NodeAttributes* copies) {
-  std::unique_ptr<Node> root;
-  for (const Expr* e : conjuncts) {
-    auto part = Build(*e, Context{schema, copies});
-    if (!part) return nullptr;
-    root = root ? Join(Node::Kind::kAnd, std::move(root), std::move(part)) : std::move(part);
-  }
+  if (conjuncts.empty()) return nullptr;
+  std::unique_ptr<Node> root = JoinRange(Node::Kind::kAnd, conjuncts, 0, conjuncts.size(), Context{schema, copies});
   if (!root) return nullptr;
   return std::unique_ptr<const MaskFilter>(new MaskFilter(std::move(root)));
 }

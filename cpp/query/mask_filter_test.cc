@@ -181,6 +181,20 @@ TEST_F(MaskFilterTest, NestedSparseAndsAgreeWithTheEvaluator) {
   }
 }
 
+// Chains of thousands of terms are halved into a shallow tree of masks.
+TEST_F(MaskFilterTest, LongChainsAgreeWithTheEvaluator) {
+  std::string ands = "i8 > 0", ors = "id = 5";
+  for (int i = 0; i < 5000; i++) {
+    ands += i % 2 ? " AND id >= 0" : " AND f64 IS NOT NULL";
+    ors += " OR id = " + std::to_string(7 * i);
+  }
+  for (const std::string& text : {ands, ors}) {
+    std::vector<uint32_t> want;
+    EXPECT_TRUE(CheckAgainstEvaluator(text, &want));
+    EXPECT_FALSE(want.empty());
+  }
+}
+
 // Over an index's copies, whose integers are stored narrow (id in 2 bytes,
 // i32 in 2, the others in 1), both MaskFilter and EvaluateFilter give the
 // answers EvaluateFilter gives over the table's columns.

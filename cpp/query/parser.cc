@@ -9,7 +9,11 @@ namespace embodb::query {
 
 namespace {
 
-// Deeper nesting than this is refused instead of overflowing the stack.
+// Deeper nesting than this is refused instead of overflowing the stack, in
+// the parser and in everything that recurses over the tree it makes (the
+// binder, the evaluators). A chain of AND or of OR is one node, so any
+// number of terms joined by them adds one level; a chain of arithmetic
+// (a + b + c ...) adds a level per operator.
 constexpr int kMaxDepth = 200;
 
 class Parser {
@@ -52,6 +56,20 @@ class Parser {
     e->op = op;
     e->args.push_back(std::move(a));
     e->args.push_back(std::move(b));
+    SetHeight(e.get());
+    return e;
+  }
+  static void SetHeight(Expr* e) {
+    uint32_t below = 0;
+    for (const auto& a : e->args) below = std::max(below, a->height);
+    e->height = below + 1;
+  }
+  // e, or an error when it is too tall.
+  Result<ExprPtr> Bounded(ExprPtr e) const {
+    if (e->height > static_cast<uint32_t>(kMaxDepth)) {
+      return FilterError(text_, e->pos, e->end,
+                         "expression nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
+    }
     return e;
   }
 
@@ -70,16 +88,22 @@ class Parser {
 
   Result<ExprPtr> ParseAnd() { return ParseChain("AND", Expr::Kind::kAnd, &Parser::ParseNot); }
 
-  // operand (keyword operand)*, grouped to the left.
+  // operand (keyword operand)*: one node with every operand (so that a
+  // chain of thousands of terms is not thousands of levels deep).
   Result<ExprPtr> ParseChain(std::string_view keyword, Expr::Kind kind, Result<ExprPtr> (Parser::*operand)()) {
-    ExprPtr left;
-    EMBODB_ASSIGN_OR_RETURN(left, (this->*operand)());
+    ExprPtr first;
+    EMBODB_ASSIGN_OR_RETURN(first, (this->*operand)());
+    if (!Peek().IsKeyword(keyword)) return first;
+    auto chain = Node(kind, first->pos, first->end);
+    chain->args.push_back(std::move(first));
     while (TakeKeyword(keyword)) {
-      ExprPtr right;
-      EMBODB_ASSIGN_OR_RETURN(right, (this->*operand)());
-      left = Binary(kind, Op::kNone, std::move(left), std::move(right));
+      ExprPtr next;
+      EMBODB_ASSIGN_OR_RETURN(next, (this->*operand)());
+      chain->end = next->end;
+      chain->args.push_back(std::move(next));
     }
-    return left;
+    SetHeight(chain.get());
+    return Bounded(std::move(chain));
   }
 
   Result<ExprPtr> ParseNot() {
@@ -91,6 +115,7 @@ class Parser {
       EMBODB_ASSIGN_OR_RETURN(inner, ParseNot());
       auto e = Node(Expr::Kind::kNot, t.pos, inner->end);
       e->args.push_back(std::move(inner));
+      SetHeight(e.get());
       return e;
     }
     return ParsePredicate();
@@ -124,6 +149,7 @@ class Parser {
       auto e = Node(Expr::Kind::kIsNull, left->pos, null_token.end);
       e->negated = negated;
       e->args.push_back(std::move(left));
+      SetHeight(e.get());
       return e;
     }
     bool negated = false;
@@ -144,6 +170,7 @@ class Parser {
       e->args.push_back(std::move(left));
       e->args.push_back(std::move(lo));
       e->args.push_back(std::move(hi));
+      SetHeight(e.get());
       return e;
     }
     if (TakeKeyword("LIKE")) {
@@ -169,6 +196,7 @@ class Parser {
       const Token& t = Take();
       if (t.IsOperator(")")) {
         e->end = t.end;
+        SetHeight(e.get());
         return e;
       }
       if (!t.IsOperator(",")) return Error(t, "expected , or ) in the IN list, found " + t.Describe());
@@ -182,7 +210,7 @@ class Parser {
       const Op op = Take().text == "+" ? Op::kAdd : Op::kSub;
       ExprPtr right;
       EMBODB_ASSIGN_OR_RETURN(right, ParseProduct());
-      left = Binary(Expr::Kind::kArith, op, std::move(left), std::move(right));
+      EMBODB_ASSIGN_OR_RETURN(left, Bounded(Binary(Expr::Kind::kArith, op, std::move(left), std::move(right))));
     }
     return left;
   }
@@ -195,7 +223,7 @@ class Parser {
       const Op op = o == "*" ? Op::kMul : o == "/" ? Op::kDiv : Op::kMod;
       ExprPtr right;
       EMBODB_ASSIGN_OR_RETURN(right, ParseUnary());
-      left = Binary(Expr::Kind::kArith, op, std::move(left), std::move(right));
+      EMBODB_ASSIGN_OR_RETURN(left, Bounded(Binary(Expr::Kind::kArith, op, std::move(left), std::move(right))));
     }
     return left;
   }
@@ -215,6 +243,7 @@ class Parser {
       EMBODB_ASSIGN_OR_RETURN(inner, ParseUnary());
       auto e = Node(Expr::Kind::kNegate, t.pos, inner->end);
       e->args.push_back(std::move(inner));
+      SetHeight(e.get());
       return e;
     }
     return ParsePrimary();

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "query/conjuncts.h"
 #include "query/plan.h"
 #include "table/index_codec.h"
 #include "table/key_codec.h"
@@ -10,15 +11,6 @@ namespace embodb::query {
 namespace {
 
 using table::Value;
-
-void Conjuncts(const Expr* e, std::vector<const Expr*>* out) {
-  if (e->kind == Expr::Kind::kAnd) {
-    Conjuncts(e->args[0].get(), out);
-    Conjuncts(e->args[1].get(), out);
-  } else {
-    out->push_back(e);
-  }
-}
 
 // Constraints on one column (the primary key or an indexed column) gathered
 // from the conjuncts, as sets and bounds of encoded values: row-key tails for
@@ -203,7 +195,7 @@ Plan PlanScan(const catalog::TableDef& table, const Filter* filter, std::optiona
     if (v.is_null() || (v.kind == Value::Kind::kBool && !v.b)) return EmptyPlan();
   }
   std::vector<const Expr*> conjuncts;
-  Conjuncts(filter->root.get(), &conjuncts);
+  SplitConjuncts(*filter->root, &conjuncts);
   const table::Schema& schema = table.schema;
 
   ColumnConstraints key(schema, schema.primary_key(), true);

@@ -41,9 +41,23 @@ bool ValueFitsType(const Value& v, ColumnType t) {
   }
 }
 
+Status CheckName(std::string_view what, std::string_view name) {
+  if (name.empty()) return Status::Schema("a " + std::string(what) + " name must not be empty");
+  if (name.size() > 256) {
+    return Status::Schema(std::string(what) + " name is too long", std::string(name.substr(0, 40)) + "...");
+  }
+  for (size_t i = 0; i < name.size(); i++) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c < 0x20 || c == 0x7f) {
+      return Status::Schema("a " + std::string(what) + " name must not hold control characters (byte " +
+                            std::to_string(c) + " at position " + std::to_string(i) + ")");
+    }
+  }
+  return Status::OK();
+}
+
 Status Schema::CheckColumn(const Column& c) {
-  if (c.name.empty()) return Status::Schema("a column name is empty");
-  if (c.name.size() > 256) return Status::Schema("column name is too long", c.name.substr(0, 40) + "...");
+  EMBODB_RETURN_IF_ERROR(CheckName("column", c.name));
   if (!c.default_value.is_null()) {
     if (!c.type.IsScalar()) {
       return Status::Schema("column '" + c.name + "': a " + c.type.Name() + " column cannot have a default");

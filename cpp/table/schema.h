@@ -26,6 +26,11 @@ struct Column {
   bool operator==(const Column&) const = default;
 };
 
+// SchemaError unless name can name a table or column (`what`): 1 to 256
+// bytes, no control characters (NUL, newline, ...), which would make names
+// that print alike differ, or end a C string early.
+Status CheckName(std::string_view what, std::string_view name);
+
 class Schema {
  public:
   Schema() = default;

@@ -111,6 +111,8 @@ def _timestamps(name: str, values: Any) -> Tuple[np.ndarray, Any]:
         mask = np.isnat(arr)
         return arr.view(np.int64), (mask if mask.any() else None)
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        if values.dtype.kind == "u" and values.dtype.itemsize == 8 and values.size and values.max() > 2**63 - 1:
+            raise SchemaError(f"column {name!r}: a timestamp is past the int64 nanosecond range")
         return values.astype(np.int64), None
     items = list(values)
     mask = _null_mask_of_list(items)
@@ -124,6 +126,8 @@ def _timestamps(name: str, values: Any) -> Tuple[np.ndarray, Any]:
             ts = v.tz_convert("UTC").tz_localize(None) if v.tzinfo is not None else v
             converted.append(ts.to_datetime64().astype("datetime64[ns]"))
         elif isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            if not -(2**63) < int(v) < 2**63:  # -2**63 is NaT
+                raise SchemaError(f"column {name!r}: timestamp {v} is outside the int64 nanosecond range")
             converted.append(np.datetime64(int(v), "ns"))
         elif isinstance(v, str):
             converted.append(_parse_timestamp(name, v))

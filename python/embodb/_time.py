@@ -15,6 +15,7 @@ import numpy as np
 from .errors import InvalidInputError
 
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_MAX_DURATION_SECONDS = 100 * 366 * 86400
 _PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(us|ms|s|m|h|d|w)\s*")
 
 
@@ -47,6 +48,8 @@ def duration_micros(value: Any, what: str = "history") -> int:
         raise InvalidInputError(f"{what} must be a duration (seconds, timedelta or '1h'), not {type(value).__name__}")
     if not np.isfinite(seconds) or seconds < 0:
         raise InvalidInputError(f"{what} must be a finite duration >= 0, not {value!r}")
+    if seconds > _MAX_DURATION_SECONDS:
+        raise InvalidInputError(f"{what} must be at most 100 years, not {value!r}")
     return int(round(seconds * 1e6))
 
 

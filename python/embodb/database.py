@@ -16,6 +16,14 @@ from .types import ColumnLike, as_column
 _DURABILITIES = ("sync", "group", "periodic", "off")
 
 
+def _name(name: Any, what: str = "a table name") -> str:
+    """``name`` if it is a str; TypeError otherwise (bytes are not silently
+    decoded: b"obs" and "obs" would then name one table)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} is a str, not {type(name).__name__}")
+    return name
+
+
 class Snapshot:
     """A read-only, consistent view of the whole database at one moment: now,
     or a past time inside the history window (``as_of``).
@@ -45,7 +53,7 @@ class Snapshot:
 
     def table(self, name: str) -> Table:
         """The table as of the snapshot (read-only)."""
-        if not _core.has_table(self._db._live_handle(), name):
+        if not _core.has_table(self._db._live_handle(), _name(name)):
             raise NotFoundError(f"no table {name!r}")
         return Table(self._db, name, reader=self.sequence, owner=self)
 
@@ -118,10 +126,12 @@ class Database:
         fills with increasing ids. Durable and atomic."""
         if not isinstance(schema, dict) or not schema:
             raise SchemaError("a schema is a non-empty dict of column name -> type")
+        _name(name)
+        if primary_key is not None:
+            _name(primary_key, "a primary key")
         cols = []
         for col_name, spec in schema.items():
-            if not isinstance(col_name, str):
-                raise SchemaError(f"column names are strings, not {col_name!r}")
+            _name(col_name, "a column name")
             c = as_column(col_name, spec)
             cols.append((col_name, c.type, c.not_null, c.default))
         _core.create_table(self._live_handle(), name, cols, primary_key or "")
@@ -129,7 +139,7 @@ class Database:
 
     def table(self, name: str) -> Table:
         """The table ``name``; :class:`~embodb.errors.NotFoundError` if missing."""
-        if not _core.has_table(self._live_handle(), name):
+        if not _core.has_table(self._live_handle(), _name(name)):
             raise NotFoundError(f"no table {name!r}")
         return Table(self, name)
 
@@ -146,7 +156,7 @@ class Database:
 
     def drop_table(self, name: str) -> None:
         """Removes a table and its rows. Durable and atomic."""
-        _core.drop_table(self._live_handle(), name)
+        _core.drop_table(self._live_handle(), _name(name))
 
     def transaction(self, durability: Optional[str] = None) -> Transaction:
         """A snapshot-isolated transaction over all tables (see

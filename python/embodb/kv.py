@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import _core
-from .errors import NotFoundError
+from .errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
     from .database import Database
@@ -39,7 +39,7 @@ class WriteBatch:
     def commit(self) -> None:
         """Writes the batch now (all of it or, on error, none of it)."""
         if self._done:
-            raise RuntimeError("this batch was already committed or discarded")
+            raise InvalidInputError("this batch was already committed or discarded")
         self._done = True
         _core.kv_write(self._kv._handle(), self._batch, self._durability)
 
@@ -73,7 +73,7 @@ class KeyValue:
 
     def _writable(self) -> Any:
         if self._snapshot is not None:
-            raise TypeError("a snapshot is read-only")
+            raise InvalidInputError("the key-value store is read-only here (a snapshot)")
         return self._handle()
 
     def put(self, key: BytesLike, value: BytesLike, *, durability: Optional[str] = None) -> None:

@@ -416,6 +416,7 @@ class Query(Materializes):
         memory). Every batch sees the state the iteration started in, however
         the table changes meanwhile (the query holds a snapshot until it is
         exhausted or dropped). Ordered queries sort everything first."""
+        rows = positive_int("rows", rows)
         if self._order is not None or self._limit is not None or self._offset:
             result = self.execute()
             data = result._batches[0] if result._batches else None
