@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import embodb
@@ -143,3 +144,22 @@ def test_second_process_gets_database_locked(db_path):
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("offset", [0, 7, 8, 9, 11, 12, 40, -9, -1])
+def test_damaged_vector_checkpoint_is_rebuilt(db_path, offset):
+    # Every byte of the header (magic, then the version, which no checksum
+    # covers), a section and the footer: the index is rebuilt from its table.
+    rng = np.random.default_rng(0)
+    vectors = rng.random((500, 8), dtype=np.float32)
+    with embodb.connect(db_path) as db:
+        t = db.create_table("t", {"id": "int64", "v": embodb.vector(8)}, primary_key="id")
+        t.insert({"id": np.arange(500), "v": vectors})
+        t.create_index("v")
+    [checkpoint] = files_with(db_path, ".hnsw")
+    flip(checkpoint, offset if offset >= 0 else os.path.getsize(checkpoint) + offset)
+    with embodb.connect(db_path) as db:
+        t = db["t"]
+        assert t.indexes[0].rows == 500
+        keys, _ = t.knn(vectors[:20], 1)
+        assert (keys[:, 0] == np.arange(20)).mean() >= 0.95

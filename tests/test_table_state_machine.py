@@ -171,6 +171,7 @@ class TableMachine(RuleBasedStateMachine):
     @invariant()
     def table_matches_model(self):
         assert rows_of(self.table) == self.model
+        self.table.verify()  # its indexes agree with its rows
         for where, pred in FILTERS.items():
             got = sorted(r["id"] for r in self.table.where(where).select("id").to_list())
             assert got == sorted(i for i, r in self.model.items() if pred(dict(r, id=i))), where

@@ -9,6 +9,7 @@
 #include "query/table_scan.h"
 #include "query/table_update.h"
 #include "table/index_entries.h"
+#include "table/index_verify.h"
 #include "table/key_codec.h"
 #include "txn/transaction.h"
 
@@ -398,6 +399,18 @@ void RegisterTables(py::module_& m) {
   m.def("drop_index", [](const HandlePtr& h, const std::string& name, const std::string& column) {
     catalog::Catalog& catalog = h->Catalog();
     RunWithoutGil([&] { return catalog.DropIndex(name, column); });
+  });
+  m.def("verify_table", [](const HandlePtr& h, const std::string& name) {
+    catalog::TableDefPtr def = FindTable(h, name);
+    lsm::DB* db = &h->Db();
+    table::VectorIndexes& vectors = h->Vectors();
+    RunWithoutGil([&] {
+      {
+        const txn::HeldSnapshot snapshot(db);
+        EMBODB_RETURN_IF_ERROR(table::VerifyOrderedIndexes(*def, db, snapshot.sequence()));
+      }
+      return vectors.Verify(*def);
+    });
   });
   m.def("write_rows", &Write, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("columns"), py::arg("rows"),
         py::arg("mode"), py::arg("durability") = py::none());

@@ -136,6 +136,10 @@ Status ChangeFeed::OnTableDef(const TableDef& def) {
     }
     EMBODB_RETURN_IF_ERROR(iter->status());
     it = tables_.emplace(def.id, std::move(f)).first;
+    // The table had no feed; when its last index was dropped, every record
+    // was given up (UINT64_MAX). The new index needs the records from now
+    // on, so compaction keeps them all again until every index attached.
+    if (trim_ != nullptr) trim_->Forget(def.id);
   }
   it->second.declared = def.derived.size();
   UpdateTrim(def.id, it->second);

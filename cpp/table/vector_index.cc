@@ -381,6 +381,42 @@ void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
   }
 }
 
+Status VectorIndex::VerifyRow(std::string_view key, std::string_view row, index::NodeSet* seen) const {
+  std::string_view field;
+  EMBODB_RETURN_IF_ERROR(ReadField(schema_, row, column_, &field));
+  const auto differs = [&](const std::string& what) {
+    return Status::Corruption("the vector index on '" + column_name_ + "' " + what + " (key " +
+                              DecodeKeyValue(schema_.primary_key_column().type, key).ToString() + ")");
+  };
+  const uint32_t node = keys_.Find(key);
+  if (field.empty()) return node == NodeKeys::kNone ? Status::OK() : differs("holds a row whose vector is null");
+  if (field.size() != dim_ * sizeof(float)) return Status::Corruption("bad vector field in a row");
+  if (node == NodeKeys::kNone || !graph_->IsLive(node)) return differs("misses a row");
+  seen->Insert(node);
+  if (options_.quantization != index::Quantization::kNone) return Status::OK();
+  std::vector<float> want(dim_), got(dim_);
+  std::memcpy(want.data(), field.data(), field.size());
+  if (!Normalize(want.data())) return differs("holds a zero vector under cosine");
+  graph_->GetVector(node, got.data());
+  if (std::memcmp(want.data(), got.data(), dim_ * sizeof(float)) != 0) return differs("holds another vector for a row");
+  return Status::OK();
+}
+
+Status VectorIndex::VerifyNoStrays(const index::NodeSet& seen, size_t rows_with_vectors) const {
+  if (graph_->live() == rows_with_vectors && keys_.size() == rows_with_vectors) return Status::OK();
+  for (uint32_t n = 0; n < graph_->slots(); n++) {
+    if (graph_->IsLive(n) && !seen.Contains(n)) {
+      const std::string key = keys_.Has(n) ? DecodeKeyValue(schema_.primary_key_column().type, keys_.KeyOf(n)).ToString()
+                                            : std::string("none");
+      return Status::Corruption("the vector index on '" + column_name_ + "' holds a row the table does not (key " +
+                                key + ")");
+    }
+  }
+  return Status::Corruption("the vector index on '" + column_name_ + "' holds " + std::to_string(graph_->live()) +
+                            " nodes and " + std::to_string(keys_.size()) + " keys for " +
+                            std::to_string(rows_with_vectors) + " rows");
+}
+
 Status VectorIndex::Save(Env* env, const std::string& path) const {
   std::string owner;
   owner.push_back(static_cast<char>(kOwnerVersion));

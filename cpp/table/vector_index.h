@@ -156,6 +156,16 @@ class VectorIndex final : public catalog::FeedConsumer {
   void MarkSaved(uint64_t covered) { saved_ = covered; }
   size_t MemoryBytes() const { return graph_->MemoryBytes() + keys_.MemoryBytes() + attributes_.MemoryBytes(); }
 
+  // Verification against the table (Table.verify). REQUIRES: the read lock,
+  // taken before the snapshot the rows are read from (so that the rows are
+  // exactly those applied). VerifyRow checks one row: a row with a vector
+  // has a node with that vector (as the graph stores it: normalized for
+  // cosine; sq8 codes are not compared) and that key; *seen gets its node.
+  // VerifyNoStrays then checks that every live node was seen. Corruption
+  // naming the first difference.
+  Status VerifyRow(std::string_view key, std::string_view row, index::NodeSet* seen) const;
+  Status VerifyNoStrays(const index::NodeSet& seen, size_t rows_with_vectors) const;
+
   // dim floats of a query into out, normalized for cosine; InvalidArgument
   // for non-finite values and for a zero vector under cosine.
   Status PrepareQuery(const float* query, float* out) const;

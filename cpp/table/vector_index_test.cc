@@ -156,6 +156,8 @@ class VectorIndexTest : public TableFixture {
       ix->graph().GetVector(node, stored.data());
       EXPECT_EQ(stored, v) << id;
     }
+    lock.unlock();
+    EXPECT_OK(vectors_->Verify(*Def()));  // and Verify agrees that they agree
   }
 
   std::vector<int64_t> Range(int64_t from, int64_t to) {
@@ -349,6 +351,42 @@ TEST_F(VectorIndexTest, DamagedOrMissingCheckpointIsRebuilt) {
   Open();
   OpenVectors();
   ExpectAgreesWithTable();
+}
+
+// Verify reports an index that disagrees with its table: a row the table
+// does not hold, a row it misses, another vector for a row.
+TEST_F(VectorIndexTest, VerifyFindsAnIndexThatDisagrees) {
+  CreateTable();
+  Upsert(Range(0, 200));
+  ASSERT_OK(vectors_->Create("t", "v", SmallGraph()).status());
+  ASSERT_OK(vectors_->Verify(*Def()));
+  auto ix = vectors_->Find(Def()->id, "v");
+  std::string key, row;
+  ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(5), &key));
+  ASSERT_OK(db_->Get(lsm::ReadOptions(), RowKeyPrefix(Def()->id) + key, &row));
+  // Applied as if the feed had sent it: key 5's row under key 1000.
+  std::string stray;
+  ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(1000), &stray));
+  ix->BeginCommit();
+  ix->Apply({catalog::FeedEvent{ix->covered() + 1, false, stray, row}});
+  ix->EndCommit();
+  Status s = vectors_->Verify(*Def());
+  EXPECT_TRUE(s.IsCorruption() && s.message().find("does not (key 1000)") != std::string::npos) << s.ToString();
+  // Key 7 removed from the index only.
+  std::string seven;
+  ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(7), &seven));
+  ix->BeginCommit();
+  ix->Apply({catalog::FeedEvent{ix->covered() + 1, true, seven, {}}, catalog::FeedEvent{ix->covered() + 2, true, stray, {}}});
+  ix->EndCommit();
+  s = vectors_->Verify(*Def());
+  EXPECT_TRUE(s.IsCorruption() && s.message().find("misses a row (key 7)") != std::string::npos) << s.ToString();
+  // Key 7 back with key 5's vector.
+  ix->BeginCommit();
+  ix->Apply({catalog::FeedEvent{ix->covered() + 1, false, seven, row}});
+  ix->EndCommit();
+  s = vectors_->Verify(*Def());
+  EXPECT_TRUE(s.IsCorruption() && s.message().find("another vector for a row (key 7)") != std::string::npos)
+      << s.ToString();
 }
 
 TEST_F(VectorIndexTest, CosineRefusesZeroVectors) {

@@ -120,10 +120,13 @@ Result<std::shared_ptr<VectorIndex>> VectorIndexes::Open(const catalog::TableDef
       } else {
         EMBODB_RETURN_IF_ERROR(FillAttributes(table, ix.get()));  // and checkpointed below
       }
-    } else if (!loaded.status().IsNotFound() && !loaded.status().IsCorruption()) {
+    } else if (!loaded.status().IsNotFound() && !loaded.status().IsCorruption() &&
+               !loaded.status().IsNotSupported()) {
       return loaded.status();  // an I/O error: do not silently rebuild over it
     }
-    // Missing (a crash during its build) or damaged: rebuilt from the table below.
+    // Missing (a crash during its build), damaged, or of a format version
+    // this build does not read (a newer one, or a flipped version field,
+    // which no checksum covers): rebuilt from the table below.
   }
   if (!ix) {
     ix = std::make_shared<VectorIndex>(table.id, def.id, def.column, table.schema, static_cast<size_t>(column),
@@ -299,6 +302,28 @@ std::shared_ptr<VectorIndex> VectorIndexes::Find(uint32_t table_id, std::string_
     if (ix->table_id() == table_id && ix->column_name() == column) return ix;
   }
   return nullptr;
+}
+
+Status VectorIndexes::Verify(const catalog::TableDef& table) {
+  for (const catalog::DerivedIndexDef& d : table.derived) {
+    if (d.kind != kHnswKind) continue;
+    std::shared_ptr<VectorIndex> ix = Find(table.id, d.column);
+    if (!ix) return Status::Corruption("the vector index on '" + d.column + "' is declared but not open");
+    auto lock = ix->ReadLock();  // no commit of the table is applied meanwhile, or made visible
+    EMBODB_RETURN_IF_ERROR(ix->health());
+    const txn::HeldSnapshot snapshot(txns_->db());
+    lsm::ReadOptions ro = ReadAt(snapshot);
+    ro.fill_cache = false;
+    const std::string prefix = RowKeyPrefix(table.id);
+    index::NodeSet seen(ix->graph().slots());  // the nodes of the rows with a vector (keys are distinct)
+    auto it = txns_->db()->NewIterator(ro);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      EMBODB_RETURN_IF_ERROR(ix->VerifyRow(it->key().substr(prefix.size()), it->value(), &seen));
+    }
+    EMBODB_RETURN_IF_ERROR(it->status());
+    EMBODB_RETURN_IF_ERROR(ix->VerifyNoStrays(seen, seen.Count()));
+  }
+  return Status::OK();
 }
 
 Status VectorIndexes::CheckpointAll() {

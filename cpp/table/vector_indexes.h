@@ -46,6 +46,11 @@ class VectorIndexes {
   // The index on a column of a table, or nullptr.
   std::shared_ptr<VectorIndex> Find(uint32_t table_id, std::string_view column) const;
 
+  // Checks every vector index of the table against its rows (VectorIndex::
+  // VerifyRow). Blocks writes to the table while it runs. Corruption
+  // naming the first difference.
+  Status Verify(const catalog::TableDef& table);
+
   // Writes a checkpoint of every index (the feed records they cover can
   // then be dropped).
   Status CheckpointAll();

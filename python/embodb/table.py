@@ -144,6 +144,15 @@ class Table:
         else:
             _core.drop_index(handle, self._name, column)
 
+    def verify(self) -> None:
+        """Checks that every index of the table agrees with its rows: each
+        ordered index holds exactly the entries the rows call for, each
+        vector index exactly the rows with a vector, with their vectors.
+        Raises :class:`~embodb.errors.CorruptionError` naming the first
+        difference. Reads the whole table; writes to it wait while a vector
+        index is checked. For data tests and after a suspected fault."""
+        _core.verify_table(self._db._live_handle(), self._name)
+
     @property
     def indexes(self) -> Tuple[IndexInfo, ...]:
         """The table's indexes: ordered secondary indexes, then vector indexes
