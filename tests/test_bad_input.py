@@ -2,6 +2,8 @@
 a clear error from embodb.errors or a correct answer, never a crash, a wrong
 exception type or a silently wrong value."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -172,3 +174,62 @@ def test_damaged_current_file_is_a_corruption_error(tmp_path):
     (path / "CURRENT").write_bytes(current)
     with embodb.connect(str(path)) as db:
         assert db.kv.get(b"k") == b"v"
+
+
+# ---------------------------------------------------------------- handles
+
+
+def open_files_under(path):
+    out = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(path)):
+            out.append(target)
+    return out
+
+
+def test_close_leaves_no_file_open(tmp_path):
+    path = tmp_path / "db"
+    db = embodb.connect(str(path), history="1h")
+    t = db.create_table("t", {"id": "int64", "v": embodb.vector(4), "c": embodb.pointcloud()}, primary_key="id")
+    t.insert({"id": np.arange(100), "v": np.ones((100, 4), np.float32),
+              "c": [np.zeros((2000, 3), np.float32)] * 100})  # clouds big enough for blob files
+    t.create_index("v")
+    db.flush()
+    assert t.get(5)["id"] == 5
+    assert open_files_under(path)
+    db.close()
+    assert open_files_under(path) == []  # the MANIFEST stayed open until garbage collection
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_cannot_use_the_parents_database(tmp_path):
+    db = embodb.connect(str(tmp_path / "db"))
+    t = db.create_table("t", {"id": "int64"}, primary_key="id")
+    t.insert({"id": [1]})
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: every use is refused, and closing writes nothing
+        code = 0
+        for use in (lambda: t.insert({"id": [2]}), lambda: db.kv.put(b"a", b"b"), lambda: t.get(1), lambda: len(t)):
+            try:
+                use()
+                code = 1
+            except embodb.errors.DatabaseClosedError as e:
+                if "fork" not in str(e):
+                    code = 2
+            except BaseException:  # noqa: BLE001 - report any other outcome to the parent
+                code = 3
+        db.close()
+        os.write(write, bytes([code]))
+        os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"\x00" and status == 0
+    os.close(read)
+    t.insert({"id": [3]})  # the parent goes on
+    assert sorted(t.to_numpy()["id"].tolist()) == [1, 3]
+    db.close()

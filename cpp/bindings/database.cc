@@ -2,6 +2,8 @@
 
 #include <pybind11/stl.h>
 
+#include <pthread.h>
+
 #include "bindings/errors.h"
 #include "catalog/keyspace.h"
 
@@ -9,9 +11,42 @@ namespace py = pybind11;
 
 namespace embodb::bindings {
 
+namespace {
+
+std::atomic<uint64_t> fork_generation{0};
+
+void AfterForkInChild() { fork_generation.fetch_add(1); }
+
+}  // namespace
+
+uint64_t ForkGeneration() {
+  static const bool registered = pthread_atfork(nullptr, nullptr, &AfterForkInChild) == 0;
+  (void)registered;
+  return fork_generation.load(std::memory_order_relaxed);
+}
+
 lsm::DB& DbHandle::Db() const {
+  if (fork_generation != ForkGeneration()) {
+    throw StatusError(Status::Aborted(
+        "the database was opened by the parent of this process: after fork() a child cannot use it "
+        "(its engine threads and locks stayed in the parent); open it in the child instead, once the "
+        "parent closed it"));
+  }
   if (closed.load() || !db) ThrowClosed("the database");
   return *db;
+}
+
+DbHandle::~DbHandle() {
+  if (fork_generation == ForkGeneration()) return;  // the members close it, in order
+  // A child's copy: its destructors would join threads that do not exist
+  // here and write files the parent still writes. Left as it is.
+  (void)vectors.release();
+  (void)catalog.release();
+  (void)txns.release();
+  (void)kv.release();
+  (void)db.release();
+  (void)feed_trim.release();
+  (void)mem_env.release();
 }
 
 lsm::Durability ParseDurability(const std::string& s) {
@@ -134,6 +169,10 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
 }
 
 static void Close(const HandlePtr& h) {
+  if (h->fork_generation != ForkGeneration()) {
+    h->closed.store(true);  // the parent's database: the child only stops using it
+    return;
+  }
   if (h->closed.exchange(true)) return;
   RunWithoutGil([&] {
     Status s = h->vectors->Close();  // checkpoints
@@ -221,7 +260,7 @@ void RegisterDatabase(py::module_& m) {
         return seq;
       })
       .def("release_snapshot", [](const HandlePtr& h, uint64_t seq) {
-        if (!h->closed.load()) h->db->ReleaseSnapshot(seq);
+        if (h->Usable()) h->db->ReleaseSnapshot(seq);
       });
 }
 

@@ -18,7 +18,16 @@
 
 namespace embodb::bindings {
 
+// How many times this process is a fork() child of a process that had
+// databases open (pthread_atfork bumps it in the child). A handle opened
+// under another count belongs to an ancestor: its threads, locks and files
+// are not this process's, so the child may not use it (as SQLite documents
+// for its connections) and must not close it either.
+uint64_t ForkGeneration();
+
 struct DbHandle {
+  ~DbHandle();
+  const uint64_t fork_generation = ForkGeneration();
   std::unique_ptr<Env> mem_env;  // for ":memory:" databases
   std::unique_ptr<catalog::FeedTrim> feed_trim;  // the db's compaction filter: outlives it
   std::unique_ptr<lsm::DB> db;
@@ -28,8 +37,10 @@ struct DbHandle {
   std::unique_ptr<table::VectorIndexes> vectors;  // destroyed before the catalog
   std::atomic<bool> closed{false};
 
-  // DatabaseClosedError unless open.
+  // DatabaseClosedError unless open in this process.
   lsm::DB& Db() const;
+  // Open, and opened by this process (not inherited through fork()).
+  bool Usable() const { return !closed.load() && fork_generation == ForkGeneration(); }
   catalog::Catalog& Catalog() const {
     Db();
     return *catalog;

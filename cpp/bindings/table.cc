@@ -249,7 +249,7 @@ class ScanSnapshot {
     if (reader.is_none()) sequence_ = h->Db().GetSnapshot();
   }
   ~ScanSnapshot() {
-    if (sequence_ && !db_->closed.load()) db_->db->ReleaseSnapshot(*sequence_);
+    if (sequence_ && db_->Usable()) db_->db->ReleaseSnapshot(*sequence_);
   }
   ScanSnapshot(const ScanSnapshot&) = delete;
   ScanSnapshot& operator=(const ScanSnapshot&) = delete;
@@ -358,7 +358,7 @@ void RegisterTables(py::module_& m) {
         RunWithoutGil([&] { return tx.Commit(wo); });
       }, py::arg("durability") = py::none())
       .def("rollback", [](const TxPtr& t) {
-        if (t->tx && t->tx->active() && !t->db->closed.load()) t->tx->Rollback();
+        if (t->tx && t->tx->active() && t->db->Usable()) t->tx->Rollback();
       });
 
   py::class_<Scanner>(m, "Scanner")

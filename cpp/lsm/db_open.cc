@@ -213,6 +213,8 @@ Status DB::Close() {
   }
   // A closed database holds no files, mappings or caches; iterators still
   // alive keep what they pinned.
+  Status m = versions_->CloseManifest();
+  if (s.ok()) s = m;
   table_cache_->EvictAll();
   block_cache_->Clear();
   mem_.reset();

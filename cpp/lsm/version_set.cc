@@ -73,9 +73,14 @@ VersionSet::VersionSet(std::string dbname, const Options* options, TableCache* t
   Install(std::move(v));
 }
 
-VersionSet::~VersionSet() {
+VersionSet::~VersionSet() { CloseManifest().PermitUncheckedError(); }
+
+Status VersionSet::CloseManifest() {
   manifest_log_.reset();
-  if (manifest_file_) manifest_file_->Close().PermitUncheckedError();
+  if (!manifest_file_) return Status::OK();
+  Status s = manifest_file_->Close();
+  manifest_file_.reset();
+  return s;
 }
 
 void VersionSet::MarkFileNumberUsed(uint64_t n) {

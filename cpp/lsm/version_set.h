@@ -32,6 +32,9 @@ class VersionSet {
   // installs the result. On the first call after open a new manifest holding a
   // full snapshot is started.
   Status LogAndApply(VersionEdit* edit);
+  // Closes the manifest file (at DB::Close: a closed database holds no file
+  // open). REQUIRES: no LogAndApply afterwards.
+  Status CloseManifest();
 
   std::shared_ptr<const Version> current() const { return current_; }
   uint64_t NewFileNumber() { return next_file_number_.fetch_add(1); }
