@@ -104,7 +104,17 @@ def test_flipped_byte_in_wal_middle_fails_open(db_path):
 
 
 def test_torn_wal_tail_is_dropped(db_path):
-    wal = write_synced_wal(db_path, 100)
+    # A process killed during an append (no close): the live WAL may end in a
+    # partial record, which was never acknowledged.
+    code = (
+        "import os, sys, embodb\n"
+        "db = embodb.connect(sys.argv[1], durability='sync')\n"
+        "for i in range(100):\n"
+        "    db.kv.put(b'k%05d' % i, b'v' * 50)\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, db_path], check=True)
+    (wal,) = [f for f in files_with(db_path, ".log") if os.path.getsize(f) > 0]
     with open(wal, "r+b") as f:
         f.truncate(os.path.getsize(wal) - 20)  # cut into the last record
     with embodb.connect(db_path) as db:
@@ -113,6 +123,32 @@ def test_torn_wal_tail_is_dropped(db_path):
         db.kv.put(b"after", b"x")
     with embodb.connect(db_path) as db:  # the truncated WAL reads cleanly now
         assert db.kv.get(b"after") == b"x"
+
+
+def test_truncated_or_missing_closed_wal_is_reported(db_path):
+    # The manifest records each WAL and the size it had when it was closed
+    # whole: its acknowledged writes cannot vanish unnoticed.
+    wal = write_synced_wal(db_path, 100)
+    with open(wal, "rb") as f:
+        data = f.read()
+    with open(wal, "r+b") as f:
+        f.truncate(len(data) - 20)
+    with pytest.raises(errors.CorruptionError, match="shorter"):
+        embodb.connect(db_path)
+    os.remove(wal)
+    with pytest.raises(errors.CorruptionError, match="WAL the manifest lists is missing"):
+        embodb.connect(db_path)
+    with open(wal, "wb") as f:
+        f.write(data)
+    with embodb.connect(db_path) as db:
+        assert db.kv.get(b"k00099") == b"v" * 50
+
+
+def test_flipped_byte_in_last_wal_record_is_reported(db_path):
+    wal = write_synced_wal(db_path, 100)
+    flip(wal, os.path.getsize(wal) - 10)  # inside the last record, which is complete
+    with pytest.raises(errors.CorruptionError, match="checksum"):
+        embodb.connect(db_path)
 
 
 def test_missing_table_file_fails_open(db_path):

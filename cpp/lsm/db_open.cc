@@ -126,12 +126,29 @@ Status DB::Recover() {
   }
 
   std::sort(logs.begin(), logs.end());
+  // Every WAL the manifest tracks held acknowledged writes: a missing one,
+  // or one shorter than when it was closed, is lost data, not a torn tail.
+  std::set<uint64_t> complete_logs;
+  for (const auto& [number, closed_size] : versions_->wals()) {
+    const std::string fname = LogFileName(dbname_, number);
+    if (!present.count(number)) return Status::Corruption(fname, "a WAL the manifest lists is missing");
+    if (!closed_size) continue;
+    uint64_t size;
+    EMBODB_ASSIGN_OR_RETURN(size, env_->GetFileSize(fname));
+    if (size < *closed_size) {
+      return Status::Corruption(fname, "the WAL is shorter (" + std::to_string(size) + " bytes) than when it was closed (" +
+                                           std::to_string(*closed_size) + " bytes)");
+    }
+    complete_logs.insert(number);
+  }
   SequenceNumber max_sequence = versions_->LastSequence();
   VersionEdit edit;
   std::vector<uint64_t> pending;  // tables written during recovery
   auto mem = std::make_shared<MemTable>();
   for (size_t i = 0; i < logs.size(); i++) {
-    EMBODB_RETURN_IF_ERROR(RecoverLog(logs[i], i + 1 == logs.size(), &mem, &max_sequence, &edit, &pending));
+    const bool complete = complete_logs.count(logs[i]) > 0;
+    EMBODB_RETURN_IF_ERROR(
+        RecoverLog(logs[i], i + 1 == logs.size() && !complete, &mem, &max_sequence, &edit, &pending));
   }
   const bool flushed = !pending.empty();
   versions_->SetLastSequence(max_sequence);
@@ -142,7 +159,16 @@ Status DB::Recover() {
   }
   // When the recovered memtable stays in memory (the fast path), the old logs
   // stay too: the log number only moves once all their data is in tables.
-  if (flushed || new_db || mem->empty()) edit.SetLogNumber(logfile_number_);
+  if (flushed || new_db || mem->empty()) {
+    edit.SetLogNumber(logfile_number_);
+  } else {
+    for (uint64_t number : logs) {  // kept, whole now (a torn tail was cut off)
+      uint64_t size;
+      EMBODB_ASSIGN_OR_RETURN(size, env_->GetFileSize(LogFileName(dbname_, number)));
+      edit.CloseWal(number, size);
+    }
+  }
+  edit.AddWal(logfile_number_);
   mem_ = std::move(mem);
   EMBODB_RETURN_IF_ERROR(env_->SyncDir(dbname_));
   EMBODB_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
@@ -176,7 +202,7 @@ Status DB::RecoverLog(uint64_t number, bool is_last, std::shared_ptr<MemTable>* 
   if (!reader.status().ok()) return reader.status();
   if (reader.torn_tail()) {
     if (!is_last) {
-      return Status::Corruption(fname, "a WAL that is not the newest ends in a torn record");
+      return Status::Corruption(fname, "a WAL that was synced whole (closed, or not the newest) ends in a torn record");
     }
     // A crash cut the last append short; that write was never acknowledged.
     // Cut the file back so that the damage does not look like corruption later.
@@ -196,6 +222,11 @@ Status DB::Close() {
     // The clock's last ticks, then every acknowledged write, made durable.
     s = StoreRecentClockTicks();
     if (s.ok() && logfile_ != nullptr && bg_error_.ok()) s = logfile_->Sync();
+    if (s.ok() && log_ != nullptr && bg_error_.ok()) {
+      VersionEdit closed;  // the WAL is whole: its truncation is reported at the next open
+      closed.CloseWal(logfile_number_, log_->size());
+      s = versions_->LogAndApply(&closed);
+    }
     shutting_down_.store(true);
     work_cv_.notify_all();
     sync_cv_.notify_all();

@@ -288,6 +288,14 @@ Status DB::MakeRoomForWrite(std::unique_lock<std::mutex>& l, bool force) {
       if (s.ok()) s = old_file->Close();
       if (s.ok()) s = env_->SyncDir(dbname_);
       l.lock();
+      if (s.ok()) {
+        // The manifest records the old WAL whole and the new one (their loss
+        // or truncation is then reported at open, not taken for a torn tail).
+        VersionEdit wals;
+        wals.CloseWal(old_number, old_log->size());
+        wals.AddWal(logfile_number_);
+        s = versions_->LogAndApply(&wals);
+      }
       if (!s.ok()) {
         SetBackgroundError(s);
         return s;

@@ -16,6 +16,8 @@ enum Tag : uint32_t {
   kNewBlobFile = 7,
   kBlobGarbage = 8,
   kDeletedBlobFile = 9,
+  kWalAdded = 10,   // a WAL created (its directory entry durable): it must exist while needed
+  kWalClosed = 11,  // a WAL retired whole and synced, with its size: it must keep that size
 };
 
 }  // namespace embodb::lsm::manifest

@@ -58,6 +58,15 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutVarint32(dst, kDeletedBlobFile);
     PutVarint64(dst, number);
   }
+  for (uint64_t number : added_wals_) {
+    PutVarint32(dst, kWalAdded);
+    PutVarint64(dst, number);
+  }
+  for (const auto& [number, size] : closed_wals_) {
+    PutVarint32(dst, kWalClosed);
+    PutVarint64(dst, number);
+    PutVarint64(dst, size);
+  }
 }
 
 static bool GetLevel(std::string_view* input, int* level) {
@@ -140,6 +149,16 @@ Status VersionEdit::DecodeFrom(std::string_view input) {
         if (!GetVarint64(&input, &number)) error = "deleted blob file";
         else deleted_blob_files_.insert(number);
         break;
+      case kWalAdded:
+        if (!GetVarint64(&input, &number)) error = "added WAL";
+        else added_wals_.push_back(number);
+        break;
+      case kWalClosed: {
+        uint64_t size;
+        if (!GetVarint64(&input, &number) || !GetVarint64(&input, &size)) error = "closed WAL";
+        else closed_wals_.emplace_back(number, size);
+        break;
+      }
       default:
         return Status::NotSupported("manifest", "unknown record tag " + std::to_string(tag) +
                                                     " (written by a newer embodb?)");

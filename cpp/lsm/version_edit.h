@@ -53,6 +53,9 @@ class VersionEdit {
   void AddBlobFile(BlobFileAddition b) { new_blob_files_.push_back(b); }
   void AddBlobGarbage(BlobGarbage g) { blob_garbage_.push_back(g); }
   void RemoveBlobFile(uint64_t number) { deleted_blob_files_.insert(number); }
+  // WAL tracking: logs older than the log number are forgotten with it.
+  void AddWal(uint64_t number) { added_wals_.push_back(number); }
+  void CloseWal(uint64_t number, uint64_t synced_size) { closed_wals_.emplace_back(number, synced_size); }
 
   void EncodeTo(std::string* dst) const;
   Status DecodeFrom(std::string_view src);
@@ -66,6 +69,8 @@ class VersionEdit {
   const std::vector<BlobFileAddition>& new_blob_files() const { return new_blob_files_; }
   const std::vector<BlobGarbage>& blob_garbage() const { return blob_garbage_; }
   const std::set<uint64_t>& deleted_blob_files() const { return deleted_blob_files_; }
+  const std::vector<uint64_t>& added_wals() const { return added_wals_; }
+  const std::vector<std::pair<uint64_t, uint64_t>>& closed_wals() const { return closed_wals_; }
 
  private:
   std::optional<uint64_t> log_number_;
@@ -77,6 +82,8 @@ class VersionEdit {
   std::vector<BlobFileAddition> new_blob_files_;
   std::vector<BlobGarbage> blob_garbage_;
   std::set<uint64_t> deleted_blob_files_;
+  std::vector<uint64_t> added_wals_;
+  std::vector<std::pair<uint64_t, uint64_t>> closed_wals_;  // number, synced size
 };
 
 }  // namespace embodb::lsm

@@ -132,8 +132,21 @@ void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {
   }
 }
 
+void VersionSet::ApplyWals(const VersionEdit& edit) {
+  for (uint64_t n : edit.added_wals()) wals_.try_emplace(n);
+  for (const auto& [n, size] : edit.closed_wals()) wals_[n] = size;
+  wals_.erase(wals_.begin(), wals_.lower_bound(log_number_));
+}
+
 Status VersionSet::WriteSnapshot(log::Writer* log) {
   VersionEdit edit;
+  for (const auto& [n, size] : wals_) {
+    if (size) {
+      edit.CloseWal(n, *size);
+    } else {
+      edit.AddWal(n);
+    }
+  }
   for (int level = 0; level < kNumLevels; level++) {
     if (!compact_pointer_[level].empty()) edit.SetCompactPointer(level, compact_pointer_[level]);
     for (const auto& f : current_->files(level)) edit.AddFile(level, *f);
@@ -159,6 +172,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
     edit->SetLogNumber(log_number_);
   }
   for (const auto& [level, key] : edit->compact_pointers()) compact_pointer_[level] = key;
+  ApplyWals(*edit);
 
   auto v = std::make_shared<Version>();
   Builder builder(*current_);
@@ -235,6 +249,8 @@ Status VersionSet::Recover() {
     if (edit.next_file_number()) next_file = edit.next_file_number();
     if (edit.log_number()) log_number = edit.log_number();
     if (edit.last_sequence()) last_sequence = edit.last_sequence();
+    if (log_number) log_number_ = *log_number;
+    ApplyWals(edit);
   }
   if (!reader.status().ok()) return reader.status();
   // A torn tail is an edit whose LogAndApply never returned: ignoring it is right.

@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <list>
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -42,6 +44,9 @@ class VersionSet {
   SequenceNumber LastSequence() const { return last_sequence_.load(std::memory_order_acquire); }
   void SetLastSequence(SequenceNumber s) { last_sequence_.store(s, std::memory_order_release); }
   uint64_t LogNumber() const { return log_number_; }
+  // The WALs the manifest tracks (numbers at least LogNumber()): for each, its
+  // size when it was closed (synced whole), or none while it is the live one.
+  const std::map<uint64_t, std::optional<uint64_t>>& wals() const { return wals_; }
   uint64_t ManifestFileNumber() const { return manifest_file_number_; }
 
   // Numbers of the tables and blob files of every version still referenced.
@@ -55,6 +60,8 @@ class VersionSet {
   uint64_t MaxBytesForLevel(int level) const;
 
  private:
+  // Applies an edit's WAL records, then forgets WALs below the log number.
+  void ApplyWals(const VersionEdit& edit);
   class Builder;
   void Finalize(Version* v) const;
   void Install(std::shared_ptr<Version> v);
@@ -67,6 +74,7 @@ class VersionSet {
   std::atomic<uint64_t> next_file_number_{2};
   std::atomic<SequenceNumber> last_sequence_{0};
   uint64_t log_number_ = 0;
+  std::map<uint64_t, std::optional<uint64_t>> wals_;
   uint64_t manifest_file_number_ = 0;
   std::unique_ptr<WritableFile> manifest_file_;
   std::unique_ptr<log::Writer> manifest_log_;

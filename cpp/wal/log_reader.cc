@@ -42,6 +42,18 @@ void Reader::DropRestOfBlockAfterDamage() {
   buffer_ = {};
 }
 
+bool Reader::TornAppend(uint32_t length) const {
+  // The record at the front of the buffer (header, then length bytes) must
+  // end the file, and its bytes from a sector boundary on must be zeros.
+  constexpr uint64_t kSector = 512;
+  if (!eof_ || buffer_.size() != kHeaderSize + length) return false;
+  const uint64_t start = BufferStartOffset();
+  size_t written = buffer_.size();  // bytes up to the last nonzero one
+  while (written > 0 && buffer_[written - 1] == 0) written--;
+  const uint64_t boundary = (start + written + kSector - 1) / kSector * kSector;
+  return boundary < start + buffer_.size();
+}
+
 bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
   if (!status_.ok()) return false;
   scratch->clear();
@@ -149,6 +161,12 @@ int Reader::ReadPhysicalRecord(std::string_view* fragment) {
     const uint32_t expected = crc32c::Unmask(DecodeFixed32(header));
     const uint32_t actual = crc32c::Value(header + 6, 1 + length);
     if (actual != expected) {
+      if (!TornAppend(length)) {
+        status_ = Status::Corruption(name_, "a checksum mismatch in a complete record at offset " +
+                                                std::to_string(offset));
+        buffer_ = {};
+        return kBadRecord;
+      }
       // The length may be the damaged field, so nothing else in this block is trusted.
       NoteDamage("a checksum mismatch", offset);
       DropRestOfBlockAfterDamage();

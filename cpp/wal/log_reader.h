@@ -7,6 +7,10 @@
 //   - Bad data followed by an intact record is corruption: ReadRecord returns
 //     false and status() is a Corruption naming the offset. Nothing after the
 //     damage is returned, so a caller never applies records past a hole.
+//   - A complete record (its length within the file) whose checksum fails is
+//     corruption too, even at the end: a torn append leaves the file short or
+//     ends in zeros from a sector boundary on (space the file system had
+//     allocated but not written), while a flipped bit does neither.
 // Not thread-safe.
 #pragma once
 
@@ -43,6 +47,9 @@ class Reader {
   void DropRestOfBlockAfterDamage();
   static bool IntactRecordAt(std::string_view rest);
   uint64_t BufferStartOffset() const { return end_of_buffer_offset_ - buffer_.size(); }
+  // Whether the record of `length` bytes at the front of the buffer, whose
+  // checksum failed, looks like an append a crash cut short (see above).
+  bool TornAppend(uint32_t length) const;
 
   SequentialFile* const file_;
   const std::string name_;

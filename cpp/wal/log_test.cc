@@ -185,11 +185,33 @@ TEST_F(LogTest, TornFragmentedRecord) {
   EXPECT_EQ((V{"first", "TORN"}), ReadAll());
 }
 
-TEST_F(LogTest, ChecksumMismatchAtTailIsTornTail) {
+// A flipped bit in the last record, which is complete, is damage, not a torn
+// append: a synced, acknowledged write must not vanish silently.
+TEST_F(LogTest, ChecksumMismatchInACompleteLastRecordIsCorruption) {
   Write("foo");
   Write("barbaz");
   IncrementByte(kHeaderSize + 3 + kHeaderSize + 2, 1);
+  EXPECT_EQ((V{"foo", "CORRUPTION"}), ReadAll());
+}
+
+// An append cut short by power loss can leave the file its full length with
+// zeros from a sector boundary on (allocated, never written): a torn tail.
+TEST_F(LogTest, LastRecordZeroedFromASectorBoundaryIsTornTail) {
+  Write("foo");
+  Write(BigString("x", 3000));
+  std::string c = Contents();
+  for (size_t i = 1024; i < c.size(); i++) c[i] = 0;
+  SetContents(c);
   EXPECT_EQ((V{"foo", "TORN"}), ReadAll());
+  // Zeros that begin past the last sector boundary are not a torn sector.
+  Reopen();
+  Write("foo");
+  Write(BigString("y", 3000));
+  c = Contents();
+  c[c.size() - 1] = 0;
+  c[c.size() - 2] = 0;
+  SetContents(c);
+  EXPECT_EQ((V{"foo", "CORRUPTION"}), ReadAll());
 }
 
 TEST_F(LogTest, ChecksumMismatchInMiddleIsCorruption) {
