@@ -1,6 +1,6 @@
 # embodb developer entry points. Each target installs what is missing, and only that.
 #   make demo       build and run the main job
-#   make test       build, run the C++ tests (ctest) and the Python tests (pytest)
+#   make test       lint (ruff), build, run the C++ tests (ctest) and the Python tests (pytest)
 #   make test-slow  the same plus long-running tests (more crash rounds)
 #   make bench      benchmarks against peers; results go to benchmarks/RESULTS.md by hand
 #   make test SANITIZE=1   C++ tests built with ASan + UBSan (separate build directory)
@@ -15,7 +15,7 @@ APT_PKGS   := g++ cmake ninja-build pkg-config ccache libtbb-dev libzstd-dev lib
 CORE_SRCS  := $(shell find cpp -name '*.cc' -o -name '*.h' 2>/dev/null) CMakeLists.txt pyproject.toml
 JOBS       ?= $(shell nproc)
 
-.PHONY: demo test test-slow test-cpp test-py bench system-deps build clean
+.PHONY: demo test test-slow test-cpp test-py lint bench system-deps build clean
 
 system-deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -30,7 +30,7 @@ $(VPY):
 
 $(STAMPS)/venv: pyproject.toml | $(VPY)
 	$(VPY) -m pip install -q --upgrade pip
-	$(VPY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja numpy pytest hypothesis pandas pyarrow
+	$(VPY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja numpy pytest hypothesis pandas pyarrow ruff
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/build: $(CORE_SRCS) $(STAMPS)/venv | system-deps
@@ -62,7 +62,11 @@ $(STAMPS)/notebook-deps: $(STAMPS)/venv
 test-py: build $(STAMPS)/notebook-deps
 	$(VPY) -m pytest tests -m "not slow"
 
-test: test-cpp test-py
+# ruff with the rules in pyproject.toml ([tool.ruff]).
+lint: $(STAMPS)/venv
+	$(VENV)/bin/ruff check python tests benchmarks
+
+test: lint test-cpp test-py
 
 test-slow: build test-cpp $(STAMPS)/notebook-deps
 	EMBODB_HYPOTHESIS_PROFILE=slow $(VPY) -m pytest tests

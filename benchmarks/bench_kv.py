@@ -288,7 +288,7 @@ def bench_sync_commits(tmp, per_thread, rounds=3):
     for r in range(rounds):
         for threads in (1, 4):
             for db in dbs:
-                def work(t):
+                def work(t, db=db, r=r, threads=threads):
                     for i in range(per_thread):
                         db.put_durable(b"r%d-t%d-%d-%08d" % (r, threads, t, i), value)
                 ths = [threading.Thread(target=work, args=(t,)) for t in range(threads)]

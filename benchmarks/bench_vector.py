@@ -130,7 +130,7 @@ def interleaved_sweep(searchers, queries: np.ndarray, truth: np.ndarray, rounds:
 
 def qps_at(points, target: float = 0.95):
     """QPS at the target recall, interpolated; None if never reached."""
-    for (e0, r0, q0), (e1, r1, q1) in zip(points, points[1:]):
+    for (_, r0, q0), (_, r1, q1) in zip(points, points[1:]):
         if r0 >= target:
             return q0
         if r1 >= target:
@@ -197,7 +197,8 @@ def filtered_search(t, data: np.ndarray, ids: np.ndarray, cat: np.ndarray, queri
     # The same rows by a string column (held as dictionary codes in the index's copy).
     scached, sgot, scounts = runs["label"]
     scold, scold_got, scold_counts = runs["label cold"]
-    print(f"  by a string, label = 'class-7': recall@10 {recall(sgot, ftruth):.3f} (cold {recall(scold_got, ftruth):.3f}), "
+    print(f"  by a string, label = 'class-7': recall@10 {recall(sgot, ftruth):.3f} "
+          f"(cold {recall(scold_got, ftruth):.3f}), "
           f"counts {sorted(scounts | scold_counts)}, cached {scached * 1e6:.0f} us ({scached / unfiltered:.2f}x), "
           f"cold {scold * 1e6:.0f} us ({scold / unfiltered:.2f}x)")
     print("  selectivity sweep (cold: a new filter text per query; best of 2):")
@@ -272,7 +273,8 @@ def lancedb_peer(data: np.ndarray, ids: np.ndarray, cat: np.ndarray, queries: np
     for ef in [10, 16, 24, 32, 64]:
         seconds, got, _ = run(ef)
         points.append((ef, recall(got, truth), 1 / seconds))
-    print(f"  lancedb ({len(queries)} queries) " + "  ".join(f"ef={ef}: {r:.3f} @ {qps:,.0f}/s" for ef, r, qps in points))
+    print(f"  lancedb ({len(queries)} queries) "
+          + "  ".join(f"ef={ef}: {r:.3f} @ {qps:,.0f}/s" for ef, r, qps in points))
     keep = cat == 7
     ftruth = exact_knn(data[keep], queries, K, ids[keep])
     seconds, got, counts = run(64, "cat = 7")
@@ -365,7 +367,8 @@ def main() -> None:
     for name, pts in sweeps.items():
         b = builds[name]
         q = qps_at(pts)
-        line = f"  {name:<12} build {b:6.2f} s   qps@0.95 {q:,.0f}" if q else f"  {name:<12} build {b:6.2f} s   never 0.95"
+        reached = f"qps@0.95 {q:,.0f}" if q else "never 0.95"
+        line = f"  {name:<12} build {b:6.2f} s   {reached}"
         if name != "embodb" and q and ours_qps:
             line += f"   embodb/peer: qps {ours_qps / q:.2f}x, build time {ours_build / b:.2f}x"
         print(line)

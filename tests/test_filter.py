@@ -173,9 +173,9 @@ def _predicate():
         st.tuples(st.sampled_from(["a", "b", "x", "s", "flag", "id"]), st.sampled_from(["IS NULL", "IS NOT NULL"])).map(
             " ".join
         ),
-        st.tuples(num, st.sampled_from(["IN", "NOT IN"]), st.lists(st.one_of(num, st.just("NULL")), min_size=1, max_size=4)).map(
-            lambda t: f"{t[0]} {t[1]} ({', '.join(t[2])})"
-        ),
+        st.tuples(
+            num, st.sampled_from(["IN", "NOT IN"]), st.lists(st.one_of(num, st.just("NULL")), min_size=1, max_size=4)
+        ).map(lambda t: f"{t[0]} {t[1]} ({', '.join(t[2])})"),
         st.tuples(text, st.sampled_from(["IN", "NOT IN"]), st.lists(str_leaf, min_size=1, max_size=3)).map(
             lambda t: f"{t[0]} {t[1]} ({', '.join(t[2])})"
         ),
@@ -257,7 +257,8 @@ def test_secondary_index_plans_and_results(obs, db):
     assert ids(obs.where("label = 'pan'")) == [1]
     assert 3 not in ids(obs.where("episode = 3"))
     obs.drop_index("label")
-    assert [ix.column for ix in obs.indexes] == ["episode", "ts"] and "scan every row" in obs.where("label = 'mug'").explain()
+    assert [ix.column for ix in obs.indexes] == ["episode", "ts"]
+    assert "scan every row" in obs.where("label = 'mug'").explain()
 
 
 def test_bad_indexes(obs):

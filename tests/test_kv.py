@@ -149,7 +149,7 @@ def test_snapshot_reads_past_state(db):
         with pytest.raises(errors.InvalidInputError, match="read-only"):
             snap.kv.put(b"a", b"b")
     with pytest.raises(errors.DatabaseClosedError):
-        snap.kv
+        snap.kv  # noqa: B018 - the property raises
     assert db.kv.get(b"k") == b"v2"
 
 

@@ -3,7 +3,6 @@ cells are executed in order in one namespace (as a kernel would), with
 matplotlib drawing off-screen."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest

@@ -163,7 +163,8 @@ def test_reopen_keeps_the_index(tmp_path):
     with embodb.connect(path) as db:
         t = db["obs"]
         info = t.indexes[0]
-        assert (info.kind, info.params["metric"], info.params["quantization"], info.rows) == ("hnsw", "cosine", "sq8", 2900)
+        got = (info.kind, info.params["metric"], info.params["quantization"], info.rows)
+        assert got == ("hnsw", "cosine", "sq8", 2900)
         queries = clustered(30, seed=5)
         keys, _ = t.knn(queries, 10)
         truth = brute_force(data[100:], np.arange(100, 3000), queries, 10, "cosine")

@@ -268,7 +268,8 @@ def test_the_planner_picks_by_selectivity_and_each_plan_finds_the_nearest(db):
     assert "two hops" not in t.search(queries[0]).where("bucket < 15").explain()
     t.drop_index("emb")
     t.create_index("emb", m=16, ef_construction=64)
-    for where, plan in [("bucket = 3", "exact distances"), ("bucket < 15", "two hops"), ("bucket < 60", "graph search")]:
+    plans = [("bucket = 3", "exact distances"), ("bucket < 15", "two hops"), ("bucket < 60", "graph search")]
+    for where, plan in plans:
         explained = t.search(queries[0]).where(where).explain()
         assert plan in explained and (plan == "two hops") == ("two hops" in explained), (where, explained)
         keep = t.where(where).select("id").to_numpy()["id"]

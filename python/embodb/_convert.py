@@ -20,6 +20,7 @@ import numpy as np
 
 from .errors import InvalidInputError, SchemaError
 
+
 class _Missing:
     """A cell a row dict left out: it gets the column's default."""
 

@@ -6,10 +6,10 @@ import os
 from typing import Any, Dict, List, Optional
 
 from . import _core
+from ._time import duration_micros, epoch_micros
 from .errors import DatabaseClosedError, NotFoundError, SchemaError
 from .kv import KeyValue
 from .table import Table
-from ._time import duration_micros, epoch_micros
 from .transaction import Transaction
 from .types import ColumnLike, as_column
 

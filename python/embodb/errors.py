@@ -2,6 +2,29 @@
 
 Standard bases are kept where they help: a missing key is a ``KeyError``, bad
 input is a ``ValueError``, a storage failure is an ``OSError`` with ``errno``.
+
+The rules, one per kind of failure:
+
+* An argument of the wrong Python type (``bytes`` where a name is a ``str``,
+  a ``str`` where a key must be bytes-like) raises ``TypeError``, as Python's
+  own functions do. It is not an :class:`Error`.
+* A value of the right type that does not fit the schema (an unknown column,
+  a bad name, a wrong dimension, dtype or shape, a value out of the column's
+  range): :class:`SchemaError`.
+* Any other value embodb cannot accept (an option out of range, a bad filter,
+  NaN in a vector, a write through a read-only snapshot or ``as_of`` view):
+  :class:`InvalidInputError`; a repeated primary key: :class:`DuplicateKeyError`.
+* Something named that does not exist: :class:`NotFoundError`.
+* Data on disk that fails a checksum or format check, or a file the database
+  needs that is missing or cut short: :class:`CorruptionError` (a file of a
+  newer format version too). The operating system's failures (disk full,
+  fsync, permissions): :class:`StorageError`.
+* A database used after ``close()``, or through a handle a ``fork()``ed child
+  inherited: :class:`DatabaseClosedError`.
+
+Every one of these is raised before anything is written: a failed call
+changes nothing. Messages that quote bytes which are not UTF-8 show them as
+U+FFFD.
 """
 
 from __future__ import annotations

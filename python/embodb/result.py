@@ -162,7 +162,10 @@ class Result:
                     ext[values.mask] = pd.NA
                     data[name] = ext
                 else:
-                    data[name] = values.filled(np.nan) if values.dtype.kind == "f" else values.astype(object).filled(None)
+                    if values.dtype.kind == "f":
+                        data[name] = values.filled(np.nan)
+                    else:
+                        data[name] = values.astype(object).filled(None)
             elif isinstance(values, np.ndarray) and values.ndim == 2:
                 data[name] = list(values)
             else:
@@ -177,7 +180,10 @@ class Result:
         arrays = []
         for i, type_name in zip(self._positions, self._types):
             chunks = [_arrow_column(b, i, type_name) for b in self._batches] if self._batches else []
-            arrays.append(pa.chunked_array(chunks, type=chunks[0].type) if chunks else pa.chunked_array([], _arrow_type(type_name)))
+            if chunks:
+                arrays.append(pa.chunked_array(chunks, type=chunks[0].type))
+            else:
+                arrays.append(pa.chunked_array([], _arrow_type(type_name)))
         return pa.Table.from_arrays(arrays, names=self._names)
 
     def __iter__(self) -> Iterator[Dict[str, Any]]:
@@ -273,7 +279,8 @@ def _arrow_column(batch: Any, i: int, type_name: str) -> Any:
     arr = batch.array(i)
     if arr.ndim == 2:
         flat = pa.array(arr.reshape(-1), type=pa.float32())
-        return pa.FixedSizeListArray.from_arrays(flat, arr.shape[1], mask=pa.array(nulls) if nulls is not None else None)
+        mask = pa.array(nulls) if nulls is not None else None
+        return pa.FixedSizeListArray.from_arrays(flat, arr.shape[1], mask=mask)
     if type_name == "timestamp":
         return pa.Array.from_buffers(pa.timestamp("ns"), n, [validity, pa.py_buffer(arr.view(np.int64))], null_count)
     if type_name == "bool":
