@@ -369,3 +369,43 @@ def test_index_rebuilt_while_rows_arrive_holds_every_row(tmp_path):
     with embodb.connect(path) as db:
         db["t"].verify()
         assert db["t"].indexes[0].rows == len(db["t"])
+
+
+@pytest.mark.parametrize("metric, quantization", [("l2", None), ("ip", None), ("cosine", None), ("l2", "sq8")])
+def test_search_rows_equal_the_tables_rows(db, metric, quantization):
+    # Rows of a search come from the index when it holds every column (its
+    # keys, its float vectors, its copies of scalars and coded strings), else
+    # from the table: both must give exactly the table's values.
+    rng = np.random.default_rng(3)
+    n = 600
+    t = db.create_table("t", {
+        "id": "int64", "i8": "int8", "i32": "int32", "u16": "uint16", "u64": "uint64", "f32": "float32",
+        "f64": "float64", "ok": "bool", "ts": "timestamp", "label": "string", "emb": embodb.vector(8),
+    }, primary_key="id")
+    ids = rng.choice(10**12, size=n, replace=False) - 5 * 10**11
+    t.insert({
+        "id": ids, "i8": rng.integers(-128, 128, n).astype(np.int8), "i32": rng.integers(-2**31, 2**31, n),
+        "u16": rng.integers(0, 2**16, n).astype(np.uint16), "u64": rng.integers(0, 2**63, n).astype(np.uint64) * 2,
+        "f32": rng.standard_normal(n).astype(np.float32), "f64": rng.standard_normal(n),
+        "ok": [None if i % 7 == 0 else bool(i % 2) for i in range(n)],
+        "ts": rng.integers(-10**18, 10**18, n).astype("datetime64[ns]"),
+        "label": [None if i % 5 == 0 else f"w{i % 13}" for i in range(n)],
+        "emb": rng.standard_normal((n, 8)).astype(np.float32),
+    })
+    t.update({"i32": None}, where="i8 < -100")
+    t.create_index("emb", metric=metric, quantization=quantization, m=8, ef_construction=64)
+    for q in rng.standard_normal((5, 8)).astype(np.float32):
+        for query in (t.search(q).limit(7), t.search(q).limit(7).where("i8 > 0"),
+                      t.search(q).limit(7).select("label", "id", "emb", "_distance")):
+            got = query.to_list()
+            assert len(got) == 7
+            want = {r["id"]: r for r in t.get_many([r["id"] for r in got]).to_list()}
+            for row in got:
+                for name, value in row.items():
+                    if name == "_distance":
+                        continue
+                    expected = want[row["id"]][name]
+                    if isinstance(expected, np.ndarray):
+                        assert np.array_equal(value, expected), name
+                    else:
+                        assert value == expected or (value is None and expected is None), name

@@ -338,6 +338,11 @@ void RegisterResultBatch(py::module_& m) {
       .def_property_readonly("num_rows", [](const BatchPtr& b) { return b->rows(); })
       .def_property_readonly("names", [](const BatchPtr& b) { return b->names; })
       .def("type_name", [](const BatchPtr& b, size_t i) { return ColumnAt(b, i).type().Name(); })
+      .def_property_readonly("type_names", [](const BatchPtr& b) {
+        std::vector<std::string> names;
+        for (const auto& c : b->columns) names.push_back(c.type().Name());
+        return names;
+      })
       .def("array", &FixedArray, py::arg("i"))
       .def("nulls", &NullMask, py::arg("i"))
       .def("buffers", &VarBuffers, py::arg("i"))

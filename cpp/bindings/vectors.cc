@@ -132,15 +132,16 @@ py::list VectorIndexInfo(const HandlePtr& h, const std::string& table) {
   return out;
 }
 
-// (keys, distances, rows, plan): keys an (nq, k) array of primary keys,
-// distances an (nq, k) float32 array, rows a batch of the projection (or
-// None), plan the steps taken (with explain; else empty).
+// (keys, distances, rows, plan): keys an (nq, k) array of primary keys and
+// distances an (nq, k) float32 array (both None when rows are asked for:
+// the rows hold them), rows a batch of the projection with `_distance` last
+// (or None), plan the steps taken (with explain; else empty).
 py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
               const std::optional<std::string>& column,
               const py::array_t<float, py::array::c_style | py::array::forcecast>& queries,
               size_t k, size_t ef, bool exact, const std::optional<std::string>& where,
               const std::optional<std::string>& metric, const std::optional<std::vector<std::string>>& columns,
-              bool explain, size_t threads) {
+              bool explain, size_t threads, bool rows_wanted) {
   auto def = FindTable(h, table);
   const size_t col = SearchColumn(*def, column);
   const size_t dim = def->schema.column(col).type.param;
@@ -177,8 +178,10 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
                                                 " metric, not " + *metric));
     }
   }
+  // The rows of the results: of `columns`, or of every column (rows_wanted).
+  const bool with_rows = columns.has_value() || rows_wanted;
   std::vector<size_t> projection;
-  if (columns) {
+  if (with_rows) {
     projection = Projection(def->schema, columns, table);
     r.projection = &projection;
   }
@@ -193,6 +196,17 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
     return arena.execute(run);
   });
 
+  py::object rows = py::none();
+  if (with_rows) {
+    // The rows, then their distances as the last column.
+    auto batch = std::make_shared<table::ResultBatch>(std::move(result.rows));
+    batch->names.push_back("_distance");
+    batch->columns.emplace_back(table::ColumnType{table::TypeId::kFloat32, 0});
+    for (float d : result.distances) batch->columns.back().AppendFixed(&d);
+    rows = py::cast(batch);
+    // The keys and distances are in the rows: not made twice.
+    return py::make_tuple(py::none(), py::none(), rows, result.plan);
+  }
   const std::vector<py::ssize_t> shape = {static_cast<py::ssize_t>(r.nq), static_cast<py::ssize_t>(result.k)};
   table::ColumnBuffer key_column(def->schema.primary_key_column().type);
   for (const std::string& key : result.keys) {
@@ -201,15 +215,6 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
   py::array keys = ColumnCopy(key_column.view(), shape);
   py::array_t<float> distances(shape);
   std::copy(result.distances.begin(), result.distances.end(), distances.mutable_data());
-  py::object rows = py::none();
-  if (columns) {
-    // The rows, then their distances as the last column.
-    auto batch = std::make_shared<table::ResultBatch>(std::move(result.rows));
-    batch->names.push_back("_distance");
-    batch->columns.emplace_back(table::ColumnType{table::TypeId::kFloat32, 0});
-    for (float d : result.distances) batch->columns.back().AppendFixed(&d);
-    rows = py::cast(batch);
-  }
   return py::make_tuple(keys, distances, rows, result.plan);
 }
 
@@ -225,7 +230,7 @@ void RegisterVectors(py::module_& m) {
   m.def("vector_indexes", &VectorIndexInfo);
   m.def("knn", &Knn, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("queries"),
         py::arg("k"), py::arg("ef"), py::arg("exact"), py::arg("where"), py::arg("metric"), py::arg("columns"),
-        py::arg("explain") = false, py::arg("threads") = 0);
+        py::arg("explain") = false, py::arg("threads") = 0, py::arg("rows") = false);
 }
 
 }  // namespace embodb::bindings

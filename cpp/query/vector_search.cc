@@ -31,6 +31,7 @@ using index::Neighbor;
 struct Hit {
   float distance;
   std::string key;
+  uint32_t node = UINT32_MAX;  // the index's node, when a graph search found it
   bool operator<(const Hit& o) const { return distance < o.distance || (distance == o.distance && key < o.key); }
 };
 
@@ -279,7 +280,8 @@ class GraphSearch {
     out->clear();
     for (const Neighbor& n : found) index_.keys().Prefetch(static_cast<uint32_t>(n.id));
     for (const Neighbor& n : found) {
-      out->push_back({n.distance, std::string(index_.keys().KeyOf(static_cast<uint32_t>(n.id)))});
+      const auto node = static_cast<uint32_t>(n.id);
+      out->push_back({n.distance, std::string(index_.keys().KeyOf(node)), node});
     }
     if (sq8_) EMBODB_RETURN_IF_ERROR(Rerank(query, out));
     std::sort(out->begin(), out->end());
@@ -537,19 +539,72 @@ class GraphSearch {
   std::string part_text_;
 };
 
-// Fills result from per-query hits (each exactly result->k long) and reads
-// the rows of a projection.
+// Whether the index alone holds every column of the projection, as the
+// table does: the primary key (its node keys), the searched column when the
+// graph keeps it as written (float32 under l2 or ip: cosine keeps it
+// normalized, sq8 as codes) and the columns it copies (NodeAttributes).
+// Such rows are built from the index, under its read lock, with no read of
+// the table: a search's ten rows then cost what its graph search costs.
+bool IndexHoldsRows(const table::VectorIndex& index, const table::Schema& schema, size_t column,
+                    const std::vector<size_t>& projection) {
+  for (size_t p : projection) {
+    if (p == schema.primary_key()) continue;
+    if (p == column && index.options().quantization == index::Quantization::kNone &&
+        index.options().metric != index::Metric::kCosine) {
+      continue;
+    }
+    if (!index.attributes().Holds({p})) return false;
+  }
+  return true;
+}
+
+// The rows of the projection for the hits, from the index. REQUIRES: its
+// read lock, IndexHoldsRows, and every hit's node set.
+Status RowsFromIndex(const table::VectorIndex& index, const table::Schema& schema, size_t column,
+                     const std::vector<std::vector<Hit>>& tops, const std::vector<size_t>& projection,
+                     table::ResultBatch* rows) {
+  std::vector<float> vector(index.dim());
+  for (size_t j = 0; j < projection.size(); j++) {
+    const size_t p = projection[j];
+    table::ColumnBuffer& out = rows->columns[j];
+    for (const auto& top : tops) {
+      for (const Hit& h : top) {
+        if (h.node == UINT32_MAX) return Status::Corruption("a search result without its node");
+        if (p == schema.primary_key()) {
+          if (!table::DecodeKeyInto(h.key, &out)) return Status::Corruption("bad primary key in a search result");
+        } else if (p == column) {
+          index.graph().GetVector(h.node, vector.data());
+          out.AppendFixed(vector.data());
+        } else {
+          index.attributes().AppendValue(p, h.node, &out);
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
+// Fills result from per-query hits (each exactly result->k long) and the
+// rows of a projection: from the index when it is given (under its read
+// lock) and holds them, else read from the table.
 Status Finish(const catalog::TableDef& table, txn::Reader* reader, const KnnRequest& r,
-              std::vector<std::vector<Hit>>* tops, KnnResult* result) {
+              std::vector<std::vector<Hit>>* tops, KnnResult* result, const table::VectorIndex* index = nullptr,
+              size_t column = 0) {
   result->keys.clear();
   result->distances.clear();
+  bool read_rows = r.projection != nullptr;
+  if (read_rows && index != nullptr && IndexHoldsRows(*index, table.schema, column, *r.projection)) {
+    result->rows = table::ResultBatch::ForProjection(table.schema, *r.projection);
+    EMBODB_RETURN_IF_ERROR(RowsFromIndex(*index, table.schema, column, *tops, *r.projection, &result->rows));
+    read_rows = false;
+  }
   for (auto& top : *tops) {
     for (Hit& h : top) {
       result->distances.push_back(h.distance);
       result->keys.push_back(std::move(h.key));
     }
   }
-  if (r.projection == nullptr) return Status::OK();
+  if (!read_rows) return Status::OK();
   const table::ColumnType pk_type = table.schema.primary_key_column().type;
   table::ColumnBuffer keys(pk_type);
   for (const std::string& k : result->keys) {
@@ -595,7 +650,9 @@ Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorInd
   // Under the lock: the snapshot shows exactly the rows indexed.
   std::optional<txn::HeldSnapshot> snapshot;
   std::optional<txn::SnapshotReader> snapshot_reader;
-  if (request.filter || sq8 || request.projection != nullptr) {
+  const bool rows_from_index =
+      request.projection != nullptr && IndexHoldsRows(*index, table->schema, column, *request.projection);
+  if (request.filter || sq8 || (request.projection != nullptr && !rows_from_index)) {
     snapshot.emplace(db);
     snapshot_reader.emplace(db, snapshot->sequence());
   }
@@ -620,7 +677,7 @@ Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorInd
   std::vector<Status> statuses(request.nq);
   ForEachQuery(request.nq, [&](size_t q) { statuses[q] = search.Search(queries.data() + q * dim, &tops[q]); });
   for (const Status& s : statuses) EMBODB_RETURN_IF_ERROR(s);
-  return Finish(*table, rows_reader, request, &tops, result);
+  return Finish(*table, rows_reader, request, &tops, result, index, column);
 }
 
 }  // namespace embodb::query

@@ -291,6 +291,28 @@ void NodeAttributes::Renumber(const std::vector<uint32_t>& new_of_old) {
   rows_ = new_rows;
 }
 
+void NodeAttributes::AppendValue(size_t position, uint32_t node, ColumnBuffer* out) const {
+  const Column* c = Find(position);
+  assert(c != nullptr && c->held() && node < rows_);
+  if (!c->nulls.empty() && c->nulls[node] != 0) {
+    out->AppendNull();
+    return;
+  }
+  const uint8_t* p = c->values.data() + size_t{node} * c->width;
+  if (!c->narrow) {
+    out->AppendFixed(p);
+    return;
+  }
+  const int64_t v = ReadInt(p, c->width, IsSignedStorage(c->type));
+  if (c->coded()) {
+    out->AppendBytes(c->words[static_cast<size_t>(v)]);
+    return;
+  }
+  uint8_t wide[8];
+  WriteInt(wide, c->type.FixedWidth(), v);  // two's complement, truncated to the column's width
+  out->AppendFixed(wide);
+}
+
 void NodeAttributes::Views(size_t begin, size_t end, std::vector<ColumnView>* views) const {
   for (const Column& c : columns_) {
     if (!c.held()) continue;

@@ -78,6 +78,12 @@ class NodeAttributes {
   // (HnswGraph::Reorder); new_of_old covers every node set.
   void Renumber(const std::vector<uint32_t>& new_of_old);
 
+  // Appends the value of node in the held column at position to out (a
+  // buffer of the schema's type), as the table holds it: widened back from
+  // narrow storage, a code back to its string, NULL as NULL.
+  // REQUIRES: Holds({position}); node < rows().
+  void AppendValue(size_t position, uint32_t node, ColumnBuffer* out) const;
+
   // Sets views[position] for every held column, over nodes [begin, end),
   // of type StoredType(position).
   // REQUIRES: views has a slot per schema column; end <= rows().

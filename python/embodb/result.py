@@ -23,11 +23,10 @@ __all__ = ["Result"]
 _CLOUD = re.compile(r"pointcloud\((\d+)\)")
 
 
-def _column_numpy(batch: Any, i: int) -> Any:
-    type_name = batch.type_name(i)
+def _column_numpy(batch: Any, i: int, type_name: str) -> Any:
     if type_name in ("string", "bytes"):
         return np.array(batch.strings(i), dtype=object)
-    m = _CLOUD.fullmatch(type_name)
+    m = _CLOUD.fullmatch(type_name) if type_name.startswith("p") else None
     if m:
         channels = int(m.group(1))
         data, offsets = batch.buffers(i)
@@ -106,7 +105,12 @@ class Result:
     @classmethod
     def of(cls, batch: Any) -> "Result":
         """Every column of one batch."""
-        return cls(batch.names, [batch.type_name(i) for i in range(len(batch.names))], [batch])
+        r = cls.__new__(cls)  # the common case, without __init__'s general steps
+        r._names = batch.names
+        r._types = batch.type_names
+        r._positions = list(range(len(r._names)))
+        r._batches = [batch]
+        return r
 
     def select(self, names: Sequence[str]) -> "Result":
         """These columns only; nothing is copied."""
@@ -136,8 +140,12 @@ class Result:
         """A dict of column name -> array (see the module docstring)."""
         if not self._batches:
             return {n: _empty(t) for n, t in zip(self._names, self._types)}
+        if len(self._batches) == 1:
+            b = self._batches[0]
+            return {n: _column_numpy(b, i, t) for n, i, t in zip(self._names, self._positions, self._types)}
         return {
-            n: _concat([_column_numpy(b, i) for b in self._batches]) for n, i in zip(self._names, self._positions)
+            n: _concat([_column_numpy(b, i, t) for b in self._batches])
+            for n, i, t in zip(self._names, self._positions, self._types)
         }
 
     def to_list(self) -> List[Dict[str, Any]]:

@@ -168,22 +168,22 @@ class VectorQuery(Materializes):
         q._columns = selected_columns(columns)
         return q
 
-    def _run(self, columns: Optional[List[str]], explain: bool = False) -> Tuple[Any, List[str]]:
-        """The rows of the projection `columns` (None: no rows) and, with
-        explain, the plan."""
+    def _run(self, columns: Optional[List[str]], explain: bool = False, rows: bool = False) -> Tuple[Any, List[str]]:
+        """The rows of the projection `columns` (None: every column with
+        `rows`, else no rows) and, with explain, the plan."""
         t = self._table
-        _, _, rows, plan = _core.knn(
-            t._db._live_handle(), t._reader, t._name, self._column, self._vector, self._k, self._ef, self._exact,
-            self._where, self._metric, columns, explain)
-        return rows, plan
+        _, _, found, plan = _core.knn(
+            t._db._handle, t._reader, t._name, self._column, self._vector, self._k, self._ef, self._exact,
+            self._where, self._metric, columns, explain, 0, rows)
+        return found, plan
 
     def execute(self) -> Result:
         """Runs the search: the rows, nearest first, with ``_distance`` last
         (or where ``select`` put it)."""
-        fetch = None if self._columns is None else [c for c in self._columns if c != DISTANCE]
-        rows, _ = self._run(fetch if fetch is not None else self._table.columns)
-        result = Result.of(rows)
-        return result if self._columns is None else result.select(self._columns)
+        if self._columns is None:
+            return Result.of(self._run(None, rows=True)[0])
+        rows, _ = self._run([c for c in self._columns if c != DISTANCE])
+        return Result.of(rows).select(self._columns)
 
     def __len__(self) -> int:
         return len(self.execute())
