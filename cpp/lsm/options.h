@@ -48,6 +48,10 @@ struct Options {
   // A write batch of at least this many bytes is written as tables instead of
   // through the WAL and the memtable (0: never); see db_ingest.cc.
   size_t min_ingest_batch_size = 32ull << 20;
+  // An ingested batch is cut into slices of consecutive keys, at least this
+  // large, written into their own tables in parallel (up to
+  // compaction_threads of them).
+  size_t ingest_slice_size = 8ull << 20;
 
   int l0_compaction_trigger = 4;
   int l0_slowdown_trigger = 12;

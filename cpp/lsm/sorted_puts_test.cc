@@ -62,7 +62,16 @@ class SortedPutsTest : public DBTest {
   static std::string Padded(const std::string& tag, int i) { return tag + std::to_string(i) + std::string(100, 'p'); }
 };
 
-TEST_F(SortedPutsTest, IngestedAfterTheRecordsOfTheirBatch) {
+// Whole, or cut into slices of consecutive keys written in parallel (the
+// records and both sorted puts cut at the same keys).
+class SlicedIngestTest : public SortedPutsTest, public ::testing::WithParamInterface<size_t> {};
+
+TEST_P(SlicedIngestTest, IngestedAfterTheRecordsOfTheirBatch) {
+  options_.ingest_slice_size = GetParam();
+  options_.compaction_threads = 4;
+  options_.l0_compaction_trigger = 100;  // the ingest's tables stay in L0, to be counted
+  options_.l0_slowdown_trigger = 100;
+  options_.l0_stop_trigger = 100;
   Open();
   ASSERT_OK(Put(Key(5), "older"));
   const uint64_t logged_before = db_->GetStats().wal_bytes_written;
@@ -82,6 +91,8 @@ TEST_F(SortedPutsTest, IngestedAfterTheRecordsOfTheirBatch) {
   EXPECT_EQ(1u, stats.num_ingests);
   EXPECT_EQ(logged_before, stats.wal_bytes_written);
   EXPECT_EQ(1u + 3002, stats.last_sequence);
+  // The memtable (Key(5) overlaps the batch) flushed first, then the slices.
+  EXPECT_EQ(1 + (GetParam() < 64 << 10 ? 4 : 1), stats.levels[0].files);
   EXPECT_EQ(Padded("a", 5), Get(Key(5)));
   EXPECT_EQ(Padded("a", 10), Get(Key(10)));
   EXPECT_EQ(Padded("a", 1499), Get(Key(1499)));
@@ -90,10 +101,13 @@ TEST_F(SortedPutsTest, IngestedAfterTheRecordsOfTheirBatch) {
   EXPECT_EQ("record", Get(Key(5000)));
   EXPECT_EQ("older", Get(Key(5), 1));
   EXPECT_EQ(2501u, Scan().size());
+  for (int i = 0; i < 2500; i++) ASSERT_EQ(Padded(i < 1500 ? "a" : "b", i), Get(Key(i))) << i;
   Reopen();
   EXPECT_EQ(Padded("b", 1999), Get(Key(1999)));
   EXPECT_EQ(2501u, Scan().size());
 }
+
+INSTANTIATE_TEST_SUITE_P(Slices, SlicedIngestTest, ::testing::Values(size_t{8} << 20, size_t{16} << 10));
 
 TEST_F(SortedPutsTest, SmallOnesAreEncodedIntoTheLoggedBatch) {
   Open();
