@@ -80,6 +80,7 @@ $(STAMPS)/bench-deps-3: $(STAMPS)/venv
 
 bench: build $(STAMPS)/bench-deps-3
 	$(VPY) benchmarks/bench_kv.py
+	$(VPY) benchmarks/bench_insert.py
 	$(VPY) benchmarks/bench_table.py
 	$(VPY) benchmarks/bench_vector.py
 	$(VPY) benchmarks/bench_vector.py --rows 1000000
