@@ -434,6 +434,59 @@ TEST_F(DBTest, MissingTableFailsOpen) {
   EXPECT_TRUE(db.status().IsCorruption()) << db.status().ToString();
 }
 
+// The manifest tracks WALs: one retired at a memtable switch, or the live
+// one at close, is recorded with its size, so that its loss or truncation
+// is reported at open instead of taken for a torn tail. A WAL the database
+// no longer needs (its data in tables) is forgotten.
+TEST_F(DBTest, LostOrTruncatedWalsAreReported) {
+  KeepTablesInL0();
+  Open();
+  for (int i = 0; i < 3000; i++) ASSERT_OK(Put(Key(i), std::string(200, 'v')));  // several switches
+  ASSERT_OK(db_->Close());
+  db_.reset();
+  std::vector<std::string> children;
+  ASSERT_OK(mem_env_->GetChildren(dbname_, &children));
+  std::vector<std::string> logs;
+  for (const auto& c : children) {
+    if (c.ends_with(".log")) logs.push_back(dbname_ + "/" + c);
+  }
+  std::sort(logs.begin(), logs.end());
+  ASSERT_FALSE(logs.empty());
+  const std::string newest = logs.back();  // the live WAL at close: not in tables yet
+  std::string data;
+  ASSERT_OK(ReadFileToString(mem_env_.get(), newest, &data));
+  ASSERT_GT(data.size(), 100u);
+
+  ASSERT_OK(WriteStringToFile(mem_env_.get(), data.substr(0, data.size() - 50), newest, true));
+  auto db = DB::Open(options_, dbname_);
+  EXPECT_TRUE(db.status().IsCorruption() && db.status().ToString().find("shorter") != std::string::npos)
+      << db.status().ToString();
+
+  ASSERT_OK(mem_env_->RemoveFile(newest));
+  db = DB::Open(options_, dbname_);
+  EXPECT_TRUE(db.status().IsCorruption() && db.status().ToString().find("missing") != std::string::npos)
+      << db.status().ToString();
+
+  ASSERT_OK(WriteStringToFile(mem_env_.get(), data, newest, true));
+  Open();
+  EXPECT_EQ(std::string(200, 'v'), Get(Key(2999)));
+  // After a flush the old WALs are not needed: deleting them is harmless.
+  ASSERT_OK(db_->Flush());
+  Reopen();
+  EXPECT_EQ(std::string(200, 'v'), Get(Key(2999)));
+}
+
+// A power loss leaves the live WAL with whatever was synced: its unsynced
+// tail is gone, and that is not corruption (the WAL was never closed).
+TEST_F(DBTest, UnsyncedTailOfTheLiveWalIsNotReported) {
+  Open();
+  ASSERT_OK(Put("a", "1", Durability::kSync));
+  ASSERT_OK(Put("b", "2"));  // not synced
+  PowerLossAndReopen();
+  EXPECT_EQ("1", Get("a"));
+  EXPECT_EQ("NOT_FOUND", Get("b"));
+}
+
 TEST_F(DBTest, ConcurrentWritersAndReaders) {
   options_.durability = Durability::kSync;
   Open();

@@ -393,6 +393,27 @@ Status VectorIndex::VerifyRow(std::string_view key, std::string_view row, index:
   if (field.size() != dim_ * sizeof(float)) return Status::Corruption("bad vector field in a row");
   if (node == NodeKeys::kNone || !graph_->IsLive(node)) return differs("misses a row");
   seen->Insert(node);
+  // The copies filters read must be the row's values.
+  std::vector<ColumnBuffer> values;
+  std::vector<ColumnBuffer*> outs(schema_.size(), nullptr);
+  values.reserve(attributes_.positions().size());
+  for (size_t p : attributes_.positions()) {
+    if (p == schema_.primary_key()) continue;  // not in the row's value; its key was found above
+    values.emplace_back(schema_.column(p).type);
+    outs[p] = &values.back();
+  }
+  EMBODB_RETURN_IF_ERROR(DecodeRow(schema_, row, outs.data()));
+  for (size_t p : attributes_.positions()) {
+    if (outs[p] == nullptr) continue;
+    ColumnBuffer copy(schema_.column(p).type);
+    attributes_.AppendValue(p, node, &copy);
+    const ColumnView want = outs[p]->view(), got = copy.view();
+    const bool same = want.IsNull(0) == got.IsNull(0) &&
+                      (want.IsNull(0) || (want.type.IsVariable() ? want.Bytes(0) == got.Bytes(0)
+                                                                 : std::memcmp(want.Fixed(0), got.Fixed(0),
+                                                                               want.type.FixedWidth()) == 0));
+    if (!same) return differs("holds another value of '" + schema_.column(p).name + "' for a row");
+  }
   if (options_.quantization != index::Quantization::kNone) return Status::OK();
   std::vector<float> want(dim_), got(dim_);
   std::memcpy(want.data(), field.data(), field.size());

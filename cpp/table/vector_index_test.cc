@@ -380,9 +380,19 @@ TEST_F(VectorIndexTest, VerifyFindsAnIndexThatDisagrees) {
   ix->EndCommit();
   s = vectors_->Verify(*Def());
   EXPECT_TRUE(s.IsCorruption() && s.message().find("misses a row (key 7)") != std::string::npos) << s.ToString();
-  // Key 7 back with key 5's vector.
+  // Key 7 back with key 5's row: its copy of cat (5, not 7) differs first.
   ix->BeginCommit();
   ix->Apply({catalog::FeedEvent{ix->covered() + 1, false, seven, row}});
+  ix->EndCommit();
+  s = vectors_->Verify(*Def());
+  EXPECT_TRUE(s.IsCorruption() && s.message().find("another value of 'cat' for a row (key 7)") != std::string::npos)
+      << s.ToString();
+  // Key 7 with key 107's row: the same cat (7), another vector.
+  std::string key107, row107;
+  ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(107), &key107));
+  ASSERT_OK(db_->Get(lsm::ReadOptions(), RowKeyPrefix(Def()->id) + key107, &row107));
+  ix->BeginCommit();
+  ix->Apply({catalog::FeedEvent{ix->covered() + 1, false, seven, row107}});
   ix->EndCommit();
   s = vectors_->Verify(*Def());
   EXPECT_TRUE(s.IsCorruption() && s.message().find("another vector for a row (key 7)") != std::string::npos)

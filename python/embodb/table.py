@@ -67,9 +67,7 @@ class Table:
         UTC. Needs ``connect(..., history=...)``; a time outside the window
         raises :class:`~embodb.errors.InvalidInputError`. The view pins that
         state until it is garbage collected."""
-        from .database import Snapshot
-
-        return Snapshot(self._db, as_of=time).table(self._name)
+        return self._db.snapshot(as_of=time).table(self._name)
 
     # ------------------------------------------------------------ schema
 
