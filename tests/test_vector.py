@@ -255,7 +255,7 @@ def test_interrupted_build_leaves_no_index(db):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        _core.create_vector_index(db._live_handle(), "obs", "emb", "l2", 16, 200, None, interrupt)
+        _core.create_index(db._live_handle(), "obs", "emb", "hnsw", {}, interrupt)
     assert t.indexes == ()
     t.create_index("emb", m=8, ef_construction=50)
     assert t.indexes[0].rows == 20000
@@ -409,3 +409,30 @@ def test_search_rows_equal_the_tables_rows(db, metric, quantization):
                         assert np.array_equal(value, expected), name
                     else:
                         assert value == expected or (value is None and expected is None), name
+
+
+def test_create_index_takes_any_kind_by_name_with_its_options(db):
+    t, _ = make_table(db, 300)
+    with pytest.raises(InvalidInputError, match="no option 'M'"):
+        t.create_index("emb", M=8)
+    with pytest.raises(InvalidInputError, match="takes no options"):
+        t.create_index("bucket", metric="l2")
+    with pytest.raises(InvalidInputError, match="index kind must be"):
+        t.create_index("emb", "ivf")
+    with pytest.raises(InvalidInputError, match="m must be"):
+        t.create_index("emb", m=True)
+    with pytest.raises(TypeError):
+        t.create_index("emb", b"hnsw")
+    t.create_index("emb", m=np.int64(8), ef_construction=np.int32(32), quantization=None)  # kind from the type
+    t.create_index("bucket")
+    kinds = {ix.column: (ix.kind, ix.params) for ix in t.indexes}
+    assert kinds["bucket"] == ("ordered", {})
+    assert kinds["emb"][0] == "hnsw"
+    assert kinds["emb"][1] == {"metric": "l2", "m": 8, "ef_construction": 32, "quantization": None, "dim": DIM}
+    with pytest.raises(NotFoundError):
+        t.drop_index("emb", "ordered")
+    t.drop_index("emb", "hnsw")
+    t.drop_index("bucket")
+    assert t.indexes == ()
+    with pytest.raises(NotFoundError):
+        t.drop_index("bucket")

@@ -61,5 +61,6 @@ void RegisterDatabase(pybind11::module_& m);
 void RegisterKv(pybind11::module_& m);
 void RegisterTables(pybind11::module_& m);
 void RegisterVectors(pybind11::module_& m);
+void RegisterIndexes(pybind11::module_& m);
 
 }  // namespace embodb::bindings

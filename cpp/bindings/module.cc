@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   embodb::bindings::RegisterResultBatch(m);
   embodb::bindings::RegisterTables(m);
   embodb::bindings::RegisterVectors(m);
+  embodb::bindings::RegisterIndexes(m);
 }

@@ -392,14 +392,6 @@ void RegisterTables(py::module_& m) {
     RunWithoutGil([&] { return catalog.AddColumn(name, std::move(c)).status(); });
   });
   m.def("table_schema", &SchemaInfo);
-  m.def("create_index", [](const HandlePtr& h, const std::string& name, const std::string& column) {
-    catalog::Catalog& catalog = h->Catalog();
-    RunWithoutGil([&] { return catalog.CreateIndex(name, column, &table::BackfillIndex).status(); });
-  });
-  m.def("drop_index", [](const HandlePtr& h, const std::string& name, const std::string& column) {
-    catalog::Catalog& catalog = h->Catalog();
-    RunWithoutGil([&] { return catalog.DropIndex(name, column); });
-  });
   m.def("verify_table", [](const HandlePtr& h, const std::string& name) {
     catalog::TableDefPtr def = FindTable(h, name);
     lsm::DB* db = &h->Db();

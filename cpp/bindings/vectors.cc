@@ -1,5 +1,5 @@
-// Vector indexes and nearest-neighbour search for the Python package
-// (Table.create_index(..., "hnsw"), Table.search, Table.knn).
+// Nearest-neighbour search for the Python package (Table.search, Table.knn);
+// vector indexes are made through indexes.cc.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 #include <tbb/task_arena.h>
@@ -52,84 +52,6 @@ size_t SearchColumn(const catalog::TableDef& def, const std::optional<std::strin
   throw StatusError(Status::Schema(vectors.empty() ? "table '" + def.name + "' has no vector column"
                                                    : "table '" + def.name +
                                                          "' has several vector columns: name one with column=..."));
-}
-
-// A build's progress callback: reports to `progress` (a callable taking
-// done and total, or None) and stops on Ctrl-C or an exception it raises.
-struct BuildProgress {
-  py::object progress;
-  std::optional<py::error_already_set> error;
-
-  bool operator()(size_t done, size_t total) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) {
-      error.emplace();
-      return false;
-    }
-    if (progress.is_none()) return true;
-    try {
-      progress(done, total);
-    } catch (py::error_already_set& e) {
-      error.emplace(std::move(e));
-      return false;
-    }
-    return true;
-  }
-};
-
-void CreateVectorIndex(const HandlePtr& h, const std::string& table, const std::string& column,
-                       const std::string& metric, uint32_t m, uint32_t ef_construction,
-                       const std::optional<std::string>& quantization, py::object progress) {
-  table::VectorIndexOptions o;
-  o.metric = MetricArg(metric);
-  o.m = m;
-  o.ef_construction = ef_construction;
-  if (quantization && *quantization == "sq8") {
-    o.quantization = index::Quantization::kSq8;
-  } else if (quantization && *quantization != "none") {
-    throw StatusError(Status::InvalidArgument("quantization must be None or 'sq8'", "got '" + *quantization + "'"));
-  }
-  table::VectorIndexes& vectors = h->Vectors();
-  BuildProgress report{std::move(progress), std::nullopt};
-  Status s;
-  {
-    py::gil_scoped_release release;
-    s = vectors.Create(table, column, o, std::ref(report)).status();
-  }
-  if (report.error) throw *report.error;  // Ctrl-C (KeyboardInterrupt) or the callback's own exception
-  ThrowIfError(s);
-}
-
-py::list VectorIndexInfo(const HandlePtr& h, const std::string& table) {
-  auto def = FindTable(h, table);
-  table::VectorIndexes& vectors = h->Vectors();
-  py::list out;
-  for (const catalog::DerivedIndexDef& d : def->derived) {
-    if (d.kind != table::kHnswKind) continue;
-    auto ix = vectors.Find(def->id, d.column);
-    if (!ix) continue;
-    size_t rows, tombstones, bytes;
-    {
-      auto lock = ix->ReadLock();
-      rows = ix->graph().live();
-      tombstones = ix->graph().tombstones();
-      bytes = ix->MemoryBytes();
-    }
-    py::dict info;
-    info["column"] = d.column;
-    info["kind"] = d.kind;
-    info["metric"] = std::string(index::MetricName(ix->options().metric));
-    info["m"] = ix->options().m;
-    info["ef_construction"] = ix->options().ef_construction;
-    info["quantization"] = ix->options().quantization == index::Quantization::kSq8 ? py::object(py::str("sq8"))
-                                                                                     : py::object(py::none());
-    info["dim"] = ix->dim();
-    info["rows"] = rows;
-    info["tombstones"] = tombstones;
-    info["memory_bytes"] = bytes;
-    out.append(info);
-  }
-  return out;
 }
 
 // (keys, distances, rows, plan): keys an (nq, k) array of primary keys and
@@ -221,13 +143,6 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
 }  // namespace
 
 void RegisterVectors(py::module_& m) {
-  m.def("create_vector_index", &CreateVectorIndex, py::arg("db"), py::arg("table"), py::arg("column"),
-        py::arg("metric"), py::arg("m"), py::arg("ef_construction"), py::arg("quantization"), py::arg("progress"));
-  m.def("drop_vector_index", [](const HandlePtr& h, const std::string& table, const std::string& column) {
-    table::VectorIndexes& vectors = h->Vectors();
-    RunWithoutGil([&] { return vectors.Drop(table, column); });
-  });
-  m.def("vector_indexes", &VectorIndexInfo);
   m.def("knn", &Knn, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("queries"),
         py::arg("k"), py::arg("ef"), py::arg("exact"), py::arg("where"), py::arg("metric"), py::arg("columns"),
         py::arg("explain") = false, py::arg("threads") = 0, py::arg("rows") = false);

@@ -41,7 +41,7 @@ char* EncodeRowTo(const Schema& schema, const std::vector<ColumnView>& cols, siz
     if (col.type.IsVariable()) {
       const std::string_view bytes = col.Bytes(row);
       dst = EncodeVarint32(dst, static_cast<uint32_t>(bytes.size()));
-      std::memcpy(dst, bytes.data(), bytes.size());
+      if (!bytes.empty()) std::memcpy(dst, bytes.data(), bytes.size());  // an empty one may have no data pointer
       dst += bytes.size();
     } else {
       const size_t w = col.type.FixedWidth();

@@ -93,6 +93,48 @@ Result<VectorIndexOptions> VectorIndexOptions::Decode(std::string_view in) {
   return o;
 }
 
+Result<VectorIndexOptions> VectorIndexOptions::FromParams(const std::vector<std::pair<std::string, Value>>& params) {
+  VectorIndexOptions o;
+  for (const auto& [name, v] : params) {
+    const auto integer = [&](uint32_t* out) -> Status {
+      if (v.kind != Value::Kind::kInt || v.i < 0 || v.i > UINT32_MAX) {
+        return Status::InvalidArgument(name + " must be a positive integer, not " + v.ToString());
+      }
+      *out = static_cast<uint32_t>(v.i);
+      return Status::OK();
+    };
+    if (name == "metric") {
+      if (v.kind != Value::Kind::kString || !index::ParseMetric(v.s, &o.metric)) {
+        return Status::InvalidArgument("metric must be one of 'l2', 'cosine', 'ip'", "got " + v.ToString());
+      }
+    } else if (name == "m") {
+      EMBODB_RETURN_IF_ERROR(integer(&o.m));
+    } else if (name == "ef_construction") {
+      EMBODB_RETURN_IF_ERROR(integer(&o.ef_construction));
+    } else if (name == "quantization") {
+      if (v.is_null() || (v.kind == Value::Kind::kString && v.s == "none")) {
+        o.quantization = index::Quantization::kNone;
+      } else if (v.kind == Value::Kind::kString && v.s == "sq8") {
+        o.quantization = index::Quantization::kSq8;
+      } else {
+        return Status::InvalidArgument("quantization must be None or 'sq8'", "got " + v.ToString());
+      }
+    } else {
+      return Status::InvalidArgument("an hnsw index has no option '" + name +
+                                     "' (it takes metric, m, ef_construction, quantization)");
+    }
+  }
+  EMBODB_RETURN_IF_ERROR(o.Check());
+  return o;
+}
+
+std::vector<std::pair<std::string, Value>> VectorIndexOptions::Params() const {
+  return {{"metric", Value::String(std::string(index::MetricName(metric)))},
+          {"m", Value::Int(m)},
+          {"ef_construction", Value::Int(ef_construction)},
+          {"quantization", quantization == index::Quantization::kSq8 ? Value::String("sq8") : Value::Null()}};
+}
+
 Status VectorIndexOptions::Check() const {
   if (m < 2 || m > 128) return Status::InvalidArgument("m must be between 2 and 128, not " + std::to_string(m));
   if (ef_construction < 1 || ef_construction > 65536) {

@@ -57,6 +57,12 @@ struct VectorIndexOptions {
   static Result<VectorIndexOptions> Decode(std::string_view encoded);
   // InvalidArgument unless 2 <= m <= 128 and 1 <= ef_construction <= 65536.
   Status Check() const;
+  // From the options a user gave by name (create_index(..., metric="cosine",
+  // m=16, ef_construction=200, quantization="sq8")); InvalidArgument naming
+  // an unknown option, a value of the wrong type or out of range.
+  static Result<VectorIndexOptions> FromParams(const std::vector<std::pair<std::string, Value>>& params);
+  // The options by name, as FromParams takes them.
+  std::vector<std::pair<std::string, Value>> Params() const;
 };
 
 // InvalidArgument when a row of cols (views by schema position, n rows)

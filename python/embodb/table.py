@@ -90,57 +90,43 @@ class Table:
             col = Column(col.type, col.not_null, default)
         _core.add_column(self._db._live_handle(), self._name, (name, col.type, col.not_null, col.default))
 
-    def create_index(self, column: str, kind: Optional[str] = None, *, metric: str = "l2", m: int = 16,
-                     ef_construction: int = 200, quantization: Optional[str] = None,
-                     progress: Optional[bool] = None) -> None:
-        """Builds an index on ``column``. Durable and atomic: a failed or
-        interrupted (Ctrl-C) build leaves no index.
+    def create_index(self, column: str, kind: Optional[str] = None, *, progress: Optional[bool] = None,
+                     **options: Any) -> None:
+        """Builds an index of ``kind`` on ``column`` (by default the kind its
+        type calls for), with the kind's ``options`` by name. Durable and
+        atomic: a failed or interrupted (Ctrl-C) build leaves no index.
+        ``progress`` shows a tqdm bar while it builds (default: only when
+        interactive). The kinds:
 
-        On a scalar column (``kind`` None or ``"ordered"``): an ordered
-        secondary index; filters with ``=``, ``IN``, ranges, ``BETWEEN``,
-        ``LIKE 'prefix%'`` and ``IS NULL`` on it then read only the matching
-        rows (see ``explain()``).
+        ``"ordered"`` (scalar columns; no options): a secondary index;
+        filters with ``=``, ``IN``, ranges, ``BETWEEN``, ``LIKE 'prefix%'``
+        and ``IS NULL`` on the column then read only the matching rows (see
+        ``explain()``).
 
-        On a vector column (``kind`` None or ``"hnsw"``): an HNSW graph for
-        :meth:`search` and :meth:`knn`, kept in memory, updated by every write
-        before it returns, checkpointed to its own file and recovered after a
-        crash. ``metric`` is ``"l2"`` (squared Euclidean), ``"cosine"`` (1 -
-        cosine similarity; zero vectors are refused) or ``"ip"`` (1 - dot
-        product); ``m`` links per node (2m on the ground level) and
-        ``ef_construction`` candidates per insert trade build time and memory
-        for recall; ``quantization="sq8"`` stores 8-bit codes in the graph
-        (about a quarter of the memory) and re-ranks candidates with the
-        float32 vectors. ``progress`` shows a tqdm bar (default: only when
-        interactive)."""
+        ``"hnsw"`` (vector columns): an HNSW graph for :meth:`search` and
+        :meth:`knn`, kept in memory, updated by every write before it
+        returns, checkpointed to its own file and recovered after a crash.
+        Options: ``metric`` is ``"l2"`` (squared Euclidean, the default),
+        ``"cosine"`` (1 - cosine similarity; zero vectors are refused) or
+        ``"ip"`` (1 - dot product); ``m`` (16) links per node (2m on the
+        ground level) and ``ef_construction`` (200) candidates per insert
+        trade build time and memory for recall; ``quantization="sq8"``
+        stores 8-bit codes in the graph (about a quarter of the memory) and
+        re-ranks candidates with the float32 vectors."""
         self._check_writable()
-        handle = self._db._live_handle()
-        col = self.schema.columns.get(column)
-        if col is None:
-            raise SchemaError(f"table {self._name!r} has no column {column!r}")
-        is_vector = col.type.startswith("vector")
-        if kind is None:
-            kind = "hnsw" if is_vector else "ordered"
-        if kind == "ordered":
-            _core.create_index(handle, self._name, column)
-            return
-        if kind != "hnsw":
-            raise InvalidInputError(f"index kind must be 'ordered' or 'hnsw', not {kind!r}")
-        m = positive_int("m", m)
-        ef_construction = positive_int("ef_construction", ef_construction)
+        if kind is not None and not isinstance(kind, str):
+            raise TypeError(f"an index kind is a str, not {type(kind).__name__}")
         update, close = build_progress(progress)
         try:
-            _core.create_vector_index(handle, self._name, column, metric, m, ef_construction, quantization, update)
+            _core.create_index(self._db._live_handle(), self._name, column, kind, options, update)
         finally:
             close()
 
-    def drop_index(self, column: str) -> None:
-        """Drops the index on ``column`` (its vector index, if it has one)."""
+    def drop_index(self, column: str, kind: Optional[str] = None) -> None:
+        """Drops the index on ``column`` (naming its ``kind`` when the column
+        has several)."""
         self._check_writable()
-        handle = self._db._live_handle()
-        if any(ix.kind == "hnsw" and ix.column == column for ix in self.indexes):
-            _core.drop_vector_index(handle, self._name, column)
-        else:
-            _core.drop_index(handle, self._name, column)
+        _core.drop_index(self._db._live_handle(), self._name, column, kind)
 
     def verify(self) -> None:
         """Checks that every index of the table agrees with its rows: each
@@ -153,13 +139,11 @@ class Table:
 
     @property
     def indexes(self) -> Tuple[IndexInfo, ...]:
-        """The table's indexes: ordered secondary indexes, then vector indexes
-        with their parameters, rows and memory."""
-        out = [IndexInfo(c, "ordered", {}) for c in self.schema.indexes]
-        for d in _core.vector_indexes(self._db._live_handle(), self._name):
-            params = {"metric": d["metric"], "m": d["m"], "ef_construction": d["ef_construction"],
-                      "quantization": d["quantization"], "dim": d["dim"]}
-            out.append(IndexInfo(d["column"], "hnsw", params, d["rows"], d["memory_bytes"]))
+        """The table's indexes: ordered secondary indexes, then the indexes
+        kept in memory (vector indexes) with their parameters, rows and
+        memory."""
+        out = [IndexInfo(d["column"], d["kind"], d["params"], d["rows"], d["memory_bytes"])
+               for d in _core.indexes(self._db._live_handle(), self._name)]
         return tuple(out)
 
     # ------------------------------------------------------------ vector search

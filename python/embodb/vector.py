@@ -96,7 +96,7 @@ def build_progress(progress: Optional[bool]) -> Tuple[Optional[Callable[[int, in
 
     def update(done: int, total: int) -> None:
         if not bar:
-            bar.append(tqdm(total=total, unit="rows", desc="building hnsw index"))
+            bar.append(tqdm(total=total, unit="rows", desc="building the index"))
         bar[0].update(done - bar[0].n)
 
     def close() -> None:

@@ -1,0 +1,198 @@
+// Indexes of every kind for the Python package: Table.create_index,
+// drop_index and indexes call these with a kind name and options by name;
+// Python names no kind. The kinds today: "ordered" (secondary-index entries
+// in the LSM, catalog.h) and "hnsw" (a derived index kept in memory,
+// table/vector_indexes.h). A column's default kind follows its type.
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <utility>
+
+#include "bindings/database.h"
+#include "bindings/errors.h"
+#include "bindings/table_access.h"
+#include "table/index_entries.h"
+#include "table/vector_index.h"
+
+namespace py = pybind11;
+
+namespace embodb::bindings {
+
+namespace {
+
+constexpr std::string_view kOrderedKind = "ordered";
+
+using Params = std::vector<std::pair<std::string, table::Value>>;
+
+// Options given by name, as Values; NumPy integers count as integers.
+Params ParamsOf(const py::dict& options) {
+  Params params;
+  for (auto item : options) {
+    const std::string name = py::str(item.first);
+    py::handle v = item.second;
+    if (!py::isinstance<py::bool_>(v) && !py::isinstance<py::int_>(v) && PyIndex_Check(v.ptr())) {
+      params.emplace_back(name, ToValue(py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr())), name));
+    } else {
+      params.emplace_back(name, ToValue(v, "option " + name));
+    }
+  }
+  return params;
+}
+
+py::object PyValue(const table::Value& v) {
+  switch (v.kind) {
+    case table::Value::Kind::kNull: return py::none();
+    case table::Value::Kind::kBool: return py::bool_(v.b);
+    case table::Value::Kind::kInt: return py::int_(v.i);
+    case table::Value::Kind::kUInt: return py::int_(v.u);
+    case table::Value::Kind::kDouble: return py::float_(v.d);
+    case table::Value::Kind::kString: return py::str(v.s);
+  }
+  return py::none();
+}
+
+// The kind an index on this column gets when none is named.
+std::string DefaultKind(const table::ColumnType& type) {
+  return type.id == table::TypeId::kVector ? std::string(table::kHnswKind) : std::string(kOrderedKind);
+}
+
+// A build's progress callback: reports to `progress` (a callable taking
+// done and total, or None) and stops on Ctrl-C or an exception it raises.
+struct BuildProgress {
+  py::object progress;
+  std::optional<py::error_already_set> error;
+
+  bool operator()(size_t done, size_t total) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {
+      error.emplace();
+      return false;
+    }
+    if (progress.is_none()) return true;
+    try {
+      progress(done, total);
+    } catch (py::error_already_set& e) {
+      error.emplace(std::move(e));
+      return false;
+    }
+    return true;
+  }
+};
+
+void CreateIndex(const HandlePtr& h, const std::string& table, const std::string& column,
+                 const std::optional<std::string>& kind_arg, const py::dict& options, py::object progress) {
+  auto def = FindTable(h, table);
+  const int c = def->schema.Find(column);
+  if (c < 0) throw StatusError(Status::Schema("table '" + table + "' has no column '" + column + "'"));
+  const std::string kind = kind_arg ? *kind_arg : DefaultKind(def->schema.column(static_cast<size_t>(c)).type);
+  const Params params = ParamsOf(options);
+  if (kind == kOrderedKind) {
+    if (!params.empty()) {
+      throw StatusError(Status::InvalidArgument("an ordered index takes no options, not '" + params[0].first + "'"));
+    }
+    catalog::Catalog& catalog = h->Catalog();
+    RunWithoutGil([&] { return catalog.CreateIndex(table, column, &table::BackfillIndex).status(); });
+    return;
+  }
+  if (kind != table::kHnswKind) {
+    throw StatusError(Status::InvalidArgument("index kind must be 'ordered' or 'hnsw', not '" + kind + "'"));
+  }
+  const table::VectorIndexOptions o = ValueOrThrow(table::VectorIndexOptions::FromParams(params));
+  table::VectorIndexes& vectors = h->Vectors();
+  BuildProgress report{std::move(progress), std::nullopt};
+  Status s;
+  {
+    py::gil_scoped_release release;
+    s = vectors.Create(table, column, o, std::ref(report)).status();
+  }
+  if (report.error) throw *report.error;  // Ctrl-C (KeyboardInterrupt) or the callback's own exception
+  ThrowIfError(s);
+}
+
+// The kinds of the indexes on a column.
+std::vector<std::string> KindsOn(const catalog::TableDef& def, const std::string& column) {
+  std::vector<std::string> kinds;
+  if (def.FindIndex(column) != nullptr) kinds.emplace_back(kOrderedKind);
+  for (const catalog::DerivedIndexDef& d : def.derived) {
+    if (d.column == column) kinds.push_back(d.kind);
+  }
+  return kinds;
+}
+
+void DropIndex(const HandlePtr& h, const std::string& table, const std::string& column,
+               const std::optional<std::string>& kind_arg) {
+  auto def = FindTable(h, table);
+  const std::vector<std::string> kinds = KindsOn(*def, column);
+  std::string kind;
+  if (kind_arg) {
+    kind = *kind_arg;
+  } else if (kinds.size() == 1) {
+    kind = kinds[0];
+  } else if (kinds.empty()) {
+    throw StatusError(Status::NotFound("table '" + table + "' has no index on '" + column + "'"));
+  } else {
+    std::string all;
+    for (const auto& k : kinds) all += (all.empty() ? "" : ", ") + k;
+    throw StatusError(Status::InvalidArgument("column '" + column + "' has several indexes (" + all +
+                                              "): name the kind to drop"));
+  }
+  if (kind == kOrderedKind) {
+    catalog::Catalog& catalog = h->Catalog();
+    RunWithoutGil([&] { return catalog.DropIndex(table, column); });
+  } else if (kind == table::kHnswKind) {
+    table::VectorIndexes& vectors = h->Vectors();
+    RunWithoutGil([&] { return vectors.Drop(table, column); });
+  } else {
+    throw StatusError(Status::NotFound("table '" + table + "' has no " + kind + " index on '" + column + "'"));
+  }
+}
+
+// Every index of a table: ordered ones, then derived ones with their
+// parameters, rows and memory.
+py::list IndexList(const HandlePtr& h, const std::string& table) {
+  auto def = FindTable(h, table);
+  py::list out;
+  for (const catalog::IndexDef& ix : def->indexes) {
+    py::dict info;
+    info["column"] = ix.column;
+    info["kind"] = std::string(kOrderedKind);
+    info["params"] = py::dict();
+    info["rows"] = py::none();
+    info["memory_bytes"] = py::none();
+    out.append(info);
+  }
+  table::VectorIndexes& vectors = h->Vectors();
+  for (const catalog::DerivedIndexDef& d : def->derived) {
+    if (d.kind != table::kHnswKind) continue;
+    auto ix = vectors.Find(def->id, d.column);
+    if (!ix) continue;
+    size_t rows, bytes;
+    {
+      auto lock = ix->ReadLock();
+      rows = ix->graph().live();
+      bytes = ix->MemoryBytes();
+    }
+    py::dict params;
+    for (const auto& [name, value] : ix->options().Params()) params[py::str(name)] = PyValue(value);
+    params["dim"] = ix->dim();
+    py::dict info;
+    info["column"] = d.column;
+    info["kind"] = d.kind;
+    info["params"] = params;
+    info["rows"] = rows;
+    info["memory_bytes"] = bytes;
+    out.append(info);
+  }
+  return out;
+}
+
+}  // namespace
+
+void RegisterIndexes(py::module_& m) {
+  m.def("create_index", &CreateIndex, py::arg("db"), py::arg("table"), py::arg("column"), py::arg("kind"),
+        py::arg("options"), py::arg("progress"));
+  m.def("drop_index", &DropIndex, py::arg("db"), py::arg("table"), py::arg("column"), py::arg("kind") = py::none());
+  m.def("indexes", &IndexList, py::arg("db"), py::arg("table"));
+}
+
+}  // namespace embodb::bindings
