@@ -245,6 +245,35 @@ static py::object NullMask(const BatchPtr& b, size_t i) {
   return View(py::dtype("bool"), {static_cast<py::ssize_t>(nulls.size())}, nulls.data(), py::cast(b));
 }
 
+// Every column at once, for Result.to_numpy: (view, null mask or None) of a
+// fixed-width column, None for a variable-width one (read with Strings or
+// VarBuffers). One call instead of two per column: a search's few rows cost
+// less than their calls.
+static py::list FixedColumns(const BatchPtr& b) {
+  py::object owner = py::cast(b);
+  py::list out(b->columns.size());
+  for (size_t i = 0; i < b->columns.size(); i++) {
+    const ColumnBuffer& col = b->columns[i];
+    const ColumnType& t = col.type();
+    if (t.IsVariable()) {
+      out[i] = py::none();
+      continue;
+    }
+    const auto n = static_cast<py::ssize_t>(col.length());
+    const void* data = const_cast<ColumnBuffer&>(col).values().data();
+    py::array values = t.id == TypeId::kVector || t.id == TypeId::kPoint3
+                           ? View(DtypeOf(t), {n, static_cast<py::ssize_t>(t.FixedWidth() / 4)}, data, owner)
+                           : View(DtypeOf(t), {n}, data, owner);
+    py::object nulls = py::none();
+    if (col.has_nulls()) {
+      auto& bits = const_cast<ColumnBuffer&>(col).nulls();
+      nulls = View(py::dtype("bool"), {static_cast<py::ssize_t>(bits.size())}, bits.data(), owner);
+    }
+    out[i] = py::make_tuple(values, nulls);
+  }
+  return out;
+}
+
 static py::tuple VarBuffers(const BatchPtr& b, size_t i) {
   auto& col = const_cast<ColumnBuffer&>(ColumnAt(b, i));
   if (!col.type().IsVariable()) throw py::type_error("column has fixed-width values");
@@ -345,6 +374,7 @@ void RegisterResultBatch(py::module_& m) {
       })
       .def("array", &FixedArray, py::arg("i"))
       .def("nulls", &NullMask, py::arg("i"))
+      .def("fixed_columns", &FixedColumns)
       .def("buffers", &VarBuffers, py::arg("i"))
       .def("strings", &Strings, py::arg("i"))
       .def("take", [](const BatchPtr& b, const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& idx) {

@@ -40,12 +40,15 @@ def _column_numpy(batch: Any, i: int, type_name: str) -> Any:
             else:
                 clouds.append(flat[bounds[r]: bounds[r + 1]].reshape(-1, channels))
         return clouds
-    arr = batch.array(i)
-    nulls = batch.nulls(i)
-    if nulls is not None:
-        mask = nulls if arr.ndim == 1 else np.broadcast_to(nulls[:, None], arr.shape)
-        return np.ma.masked_array(arr, mask=mask)
-    return arr
+    return _with_nulls(batch.array(i), batch.nulls(i))
+
+
+def _with_nulls(arr: np.ndarray, nulls: Any) -> Any:
+    """arr, or a masked array hiding the rows where nulls is set (a vector
+    row whole)."""
+    if nulls is None:
+        return arr
+    return np.ma.masked_array(arr, mask=nulls if arr.ndim == 1 else np.broadcast_to(nulls[:, None], arr.shape))
 
 
 def _concat(parts: List[Any]) -> Any:
@@ -71,6 +74,8 @@ def selected_columns(columns: Sequence[Any]) -> List[str]:
 
 class Materializes:
     """The conversions of a query, through its ``execute()`` (a Result)."""
+
+    __slots__ = ()
 
     def to_numpy(self) -> Dict[str, Any]:
         return self.execute().to_numpy()
@@ -142,7 +147,12 @@ class Result:
             return {n: _empty(t) for n, t in zip(self._names, self._types)}
         if len(self._batches) == 1:
             b = self._batches[0]
-            return {n: _column_numpy(b, i, t) for n, i, t in zip(self._names, self._positions, self._types)}
+            fixed = b.fixed_columns()  # one call for every fixed-width column
+            out = {}
+            for n, i, t in zip(self._names, self._positions, self._types):
+                f = fixed[i]
+                out[n] = _column_numpy(b, i, t) if f is None else _with_nulls(*f)
+            return out
         return {
             n: _concat([_column_numpy(b, i, t) for b in self._batches])
             for n, i, t in zip(self._names, self._positions, self._types)

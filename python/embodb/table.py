@@ -17,9 +17,7 @@ from ._convert import and_filter, column_spec, fill_missing, filter_text, key_sp
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
 from .types import Column, ColumnLike, as_column
-from .vector import IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
-
-_FLOAT32 = np.dtype(np.float32)  # NumPy's one native float32 dtype: `is` tells it apart from '>f4'
+from .vector import FLOAT32, IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
 
 if TYPE_CHECKING:
     from .database import Database
@@ -174,7 +172,7 @@ class Table:
         threads = 0 if threads is None else positive_int("threads", threads)
         if where is not None:
             where = filter_text(where)
-        if type(queries) is not np.ndarray or queries.dtype is not _FLOAT32:
+        if type(queries) is not np.ndarray or queries.dtype is not FLOAT32:
             queries = query_matrix(queries)  # the core takes a float32 vector or matrix, and copies a strided one
         keys, distances, _, _ = _core.knn(self._db._live_handle(), self._reader, self._name, column, queries, k, ef,
                                           exact is True or bool(exact), where, metric, None, False, threads)

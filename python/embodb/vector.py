@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["VectorQuery", "IndexInfo"]
 
 DISTANCE = "_distance"
+FLOAT32 = np.dtype(np.float32)  # NumPy's one native float32 dtype: `is` tells it apart from '>f4'
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,17 @@ class VectorQuery(Materializes):
     ``exact``, ``select``; end with ``to_numpy()``, ``to_pandas()``,
     ``to_arrow()``, ``to_list()`` or ``execute()``."""
 
+    # Slots, and copies made field by field: a search runs in tens of
+    # microseconds, and building its query must not cost several of them.
+    __slots__ = ("_table", "_vector", "_column", "_where", "_k", "_ef", "_exact", "_columns", "_metric")
+
     def __init__(self, table: "Table", vector: Any, column: Optional[str] = None) -> None:
-        q = query_matrix(vector, "the query vector")
-        if q.shape[0] != 1:
-            raise SchemaError(f"search() takes one vector; use knn() for {q.shape[0]} queries")
+        if type(vector) is np.ndarray and vector.dtype is FLOAT32 and vector.ndim == 1 and vector.flags.c_contiguous:
+            q = vector  # the common case: the core takes a vector as one query
+        else:
+            q = query_matrix(vector, "the query vector")
+            if q.shape[0] != 1:
+                raise SchemaError(f"search() takes one vector; use knn() for {q.shape[0]} queries")
         self._table = table
         self._vector = q
         self._column = column
@@ -128,7 +136,8 @@ class VectorQuery(Materializes):
 
     def _copy(self) -> "VectorQuery":
         q = VectorQuery.__new__(VectorQuery)
-        q.__dict__.update(self.__dict__)
+        for name in VectorQuery.__slots__:
+            setattr(q, name, getattr(self, name))
         return q
 
     def where(self, expression: str) -> "VectorQuery":
@@ -140,14 +149,14 @@ class VectorQuery(Materializes):
     def limit(self, k: int) -> "VectorQuery":
         """How many neighbours (k)."""
         q = self._copy()
-        q._k = positive_int("limit", k)
+        q._k = k if type(k) is int and k >= 1 else positive_int("limit", k)
         return q
 
     def ef(self, n: int) -> "VectorQuery":
         """The width of the graph search (default max(k, 64)): higher finds
         more of the true neighbours, slower."""
         q = self._copy()
-        q._ef = positive_int("ef", n)
+        q._ef = n if type(n) is int and n >= 1 else positive_int("ef", n)
         return q
 
     def exact(self, exact: bool = True) -> "VectorQuery":
