@@ -51,6 +51,21 @@ def _with_nulls(arr: np.ndarray, nulls: Any) -> Any:
     return np.ma.masked_array(arr, mask=nulls if arr.ndim == 1 else np.broadcast_to(nulls[:, None], arr.shape))
 
 
+def batch_numpy(batch: Any, names: Optional[Sequence[str]] = None, positions: Optional[Sequence[int]] = None,
+                types: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+    """Columns `positions` of one batch as a dict of arrays under `names`
+    (every column, by its own name, when None)."""
+    if names is None:
+        names, types = batch.names, batch.type_names
+        positions = range(len(names))
+    fixed = batch.fixed_columns()  # one call for every fixed-width column
+    out = {}
+    for n, i, t in zip(names, positions, types):
+        f = fixed[i]
+        out[n] = _column_numpy(batch, i, t) if f is None else _with_nulls(*f)
+    return out
+
+
 def _concat(parts: List[Any]) -> Any:
     if len(parts) == 1:
         return parts[0]
@@ -146,13 +161,7 @@ class Result:
         if not self._batches:
             return {n: _empty(t) for n, t in zip(self._names, self._types)}
         if len(self._batches) == 1:
-            b = self._batches[0]
-            fixed = b.fixed_columns()  # one call for every fixed-width column
-            out = {}
-            for n, i, t in zip(self._names, self._positions, self._types):
-                f = fixed[i]
-                out[n] = _column_numpy(b, i, t) if f is None else _with_nulls(*f)
-            return out
+            return batch_numpy(self._batches[0], self._names, self._positions, self._types)
         return {
             n: _concat([_column_numpy(b, i, t) for b in self._batches])
             for n, i, t in zip(self._names, self._positions, self._types)

@@ -21,7 +21,7 @@ import numpy as np
 from . import _core
 from ._convert import and_filter
 from .errors import InvalidInputError, SchemaError
-from .result import Materializes, Result, format_table, html_table, selected_columns
+from .result import Materializes, Result, batch_numpy, format_table, html_table, selected_columns
 
 if TYPE_CHECKING:
     from .table import Table
@@ -136,8 +136,9 @@ class VectorQuery(Materializes):
 
     def _copy(self) -> "VectorQuery":
         q = VectorQuery.__new__(VectorQuery)
-        for name in VectorQuery.__slots__:
-            setattr(q, name, getattr(self, name))
+        (q._table, q._vector, q._column, q._where, q._k, q._ef, q._exact, q._columns, q._metric) = (
+            self._table, self._vector, self._column, self._where, self._k, self._ef, self._exact, self._columns,
+            self._metric)
         return q
 
     def where(self, expression: str) -> "VectorQuery":
@@ -193,6 +194,11 @@ class VectorQuery(Materializes):
             return Result.of(self._run(None, rows=True)[0])
         rows, _ = self._run([c for c in self._columns if c != DISTANCE])
         return Result.of(rows).select(self._columns)
+
+    def to_numpy(self) -> Dict[str, Any]:
+        if self._columns is None:  # the common call: every column, without a Result in between
+            return batch_numpy(self._run(None, rows=True)[0])
+        return self.execute().to_numpy()
 
     def __len__(self) -> int:
         return len(self.execute())
