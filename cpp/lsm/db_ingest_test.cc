@@ -11,7 +11,12 @@ namespace embodb::lsm {
 
 class IngestTest : public DBTest {
  protected:
-  IngestTest() { options_.min_ingest_batch_size = 64 << 10; }
+  // Small slices: every ingest here is written in parallel slices.
+  IngestTest() {
+    options_.min_ingest_batch_size = 64 << 10;
+    options_.ingest_slice_size = 16 << 10;
+    options_.compaction_threads = 3;
+  }
 
   // A batch big enough to be ingested: keys [from, to) set to value(i).
   static WriteBatch BigBatch(int from, int to, const std::string& tag) {
@@ -86,6 +91,47 @@ TEST_F(IngestTest, LargeValuesGoToBlobFiles) {
   EXPECT_EQ(std::string(2000, 'd'), Get(Key(3)));
   Reopen();
   EXPECT_EQ(std::string(2000, 'e'), Get(Key(30)));
+}
+
+// An ingest cut into parallel slices: each slice writes its own tables and
+// blob files; every value reads back, across a reopen and a compaction.
+TEST_F(IngestTest, SlicesWithBlobFilesReadBack) {
+  Open();
+  WriteBatch b;
+  for (int i = 0; i < 400; i++) {
+    b.Put(Key(i), i % 3 == 0 ? std::string(1500, static_cast<char>('a' + i % 26)) : "small" + std::to_string(i));
+  }
+  ASSERT_OK(Write(&b));
+  EXPECT_GE(db_->GetStats().blob_files, 2);  // one per slice that had a large value
+  auto check = [&] {
+    for (int i = 0; i < 400; i++) {
+      ASSERT_EQ(i % 3 == 0 ? std::string(1500, static_cast<char>('a' + i % 26)) : "small" + std::to_string(i),
+                Get(Key(i)))
+          << i;
+    }
+  };
+  check();
+  Reopen();
+  check();
+  ASSERT_OK(db_->CompactAll());
+  check();
+}
+
+// An ingest's tables are written uncompressed (the writer does not wait for
+// zstd); the compaction that merges them compresses them.
+TEST_F(IngestTest, CompactionCompressesWhatAnIngestWroteRaw) {
+  KeepTablesInL0();
+  options_.table.zstd_level = 3;
+  Open();
+  WriteBatch b = BigBatch(0, 3000, "compressible");  // 100 'v's a value
+  ASSERT_OK(Write(&b));
+  const uint64_t raw = db_->GetStats().levels[0].bytes;
+  EXPECT_GT(raw, 3000u * 100);
+  ASSERT_OK(db_->CompactAll());
+  uint64_t compacted = 0;
+  for (const auto& level : db_->GetStats().levels) compacted += level.bytes;
+  EXPECT_LT(compacted * 3, raw) << "compacted " << compacted << " of " << raw;
+  EXPECT_EQ("compressible7" + std::string(100, 'v'), Get(Key(7)));
 }
 
 TEST_F(IngestTest, SurvivesPowerLossOnceAcknowledged) {
