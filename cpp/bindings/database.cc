@@ -40,7 +40,7 @@ DbHandle::~DbHandle() {
   if (fork_generation == ForkGeneration()) return;  // the members close it, in order
   // A child's copy: its destructors would join threads that do not exist
   // here and write files the parent still writes. Left as it is.
-  (void)vectors.release();
+  (void)indexes.release();
   (void)catalog.release();
   (void)txns.release();
   (void)kv.release();
@@ -154,12 +154,12 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
       s = catalog.status();
       if (s.ok()) {
         h->catalog = std::move(catalog).value();
-        h->vectors = std::make_unique<table::VectorIndexes>(options.env, h->db->name(), h->catalog.get(),
-                                                            h->txns.get());
-        s = h->vectors->OpenAll();
+        h->indexes = std::make_unique<index::DerivedIndexes>(options.env, h->db->name(), h->catalog.get(),
+                                                             h->txns.get());
+        s = h->indexes->OpenAll();
       }
       if (!s.ok()) {
-        h->vectors.reset();
+        h->indexes.reset();
         h->db->Close().PermitUncheckedError();
       }
     }
@@ -175,7 +175,7 @@ static void Close(const HandlePtr& h) {
   }
   if (h->closed.exchange(true)) return;
   RunWithoutGil([&] {
-    Status s = h->vectors->Close();  // checkpoints
+    Status s = h->indexes->Close();  // checkpoints
     Status c = h->db->Close();
     return s.ok() ? c : s;
   });

@@ -13,7 +13,7 @@
 #include "catalog/catalog.h"
 #include "catalog/kv_space.h"
 #include "lsm/db.h"
-#include "table/vector_indexes.h"
+#include "index/derived_indexes.h"
 #include "txn/txn_manager.h"
 
 namespace embodb::bindings {
@@ -34,7 +34,7 @@ struct DbHandle {
   std::unique_ptr<catalog::KvSpace> kv;
   std::unique_ptr<txn::TxnManager> txns;
   std::unique_ptr<catalog::Catalog> catalog;
-  std::unique_ptr<table::VectorIndexes> vectors;  // destroyed before the catalog
+  std::unique_ptr<index::DerivedIndexes> indexes;  // destroyed before the catalog
   std::atomic<bool> closed{false};
 
   // DatabaseClosedError unless open in this process.
@@ -45,9 +45,9 @@ struct DbHandle {
     Db();
     return *catalog;
   }
-  table::VectorIndexes& Vectors() const {
+  index::DerivedIndexes& Indexes() const {
     Db();
-    return *vectors;
+    return *indexes;
   }
 };
 using HandlePtr = std::shared_ptr<DbHandle>;

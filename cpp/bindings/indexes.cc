@@ -1,8 +1,11 @@
 // Indexes of every kind for the Python package: Table.create_index,
 // drop_index and indexes call these with a kind name and options by name;
-// Python names no kind. The kinds today: "ordered" (secondary-index entries
-// in the LSM, catalog.h) and "hnsw" (a derived index kept in memory,
-// table/vector_indexes.h). A column's default kind follows its type.
+// neither Python nor this file names a derived kind. "ordered" is the
+// secondary index whose entries live in the LSM (catalog.h); every other
+// kind is a derived index kept in memory, looked up in the registry
+// (index/registry.h) and managed by index::DerivedIndexes. A column's
+// default kind is the first registered kind that claims its type, else
+// "ordered".
 #include <pybind11/stl.h>
 
 #include <optional>
@@ -11,8 +14,8 @@
 #include "bindings/database.h"
 #include "bindings/errors.h"
 #include "bindings/table_access.h"
+#include "index/registry.h"
 #include "table/index_entries.h"
-#include "table/vector_index.h"
 
 namespace py = pybind11;
 
@@ -53,7 +56,11 @@ py::object PyValue(const table::Value& v) {
 
 // The kind an index on this column gets when none is named.
 std::string DefaultKind(const table::ColumnType& type) {
-  return type.id == table::TypeId::kVector ? std::string(table::kHnswKind) : std::string(kOrderedKind);
+  for (const std::string& name : index::KindNames()) {
+    const index::IndexKind* kind = index::FindKind(name);
+    if (kind != nullptr && kind->default_for && kind->default_for(type)) return name;
+  }
+  return std::string(kOrderedKind);
 }
 
 // A build's progress callback: reports to `progress` (a callable taking
@@ -94,16 +101,12 @@ void CreateIndex(const HandlePtr& h, const std::string& table, const std::string
     RunWithoutGil([&] { return catalog.CreateIndex(table, column, &table::BackfillIndex).status(); });
     return;
   }
-  if (kind != table::kHnswKind) {
-    throw StatusError(Status::InvalidArgument("index kind must be 'ordered' or 'hnsw', not '" + kind + "'"));
-  }
-  const table::VectorIndexOptions o = ValueOrThrow(table::VectorIndexOptions::FromParams(params));
-  table::VectorIndexes& vectors = h->Vectors();
+  index::DerivedIndexes& indexes = h->Indexes();
   BuildProgress report{std::move(progress), std::nullopt};
   Status s;
   {
     py::gil_scoped_release release;
-    s = vectors.Create(table, column, o, std::ref(report)).status();
+    s = indexes.Create(table, column, kind, params, std::ref(report)).status();
   }
   if (report.error) throw *report.error;  // Ctrl-C (KeyboardInterrupt) or the callback's own exception
   ThrowIfError(s);
@@ -139,11 +142,9 @@ void DropIndex(const HandlePtr& h, const std::string& table, const std::string& 
   if (kind == kOrderedKind) {
     catalog::Catalog& catalog = h->Catalog();
     RunWithoutGil([&] { return catalog.DropIndex(table, column); });
-  } else if (kind == table::kHnswKind) {
-    table::VectorIndexes& vectors = h->Vectors();
-    RunWithoutGil([&] { return vectors.Drop(table, column); });
   } else {
-    throw StatusError(Status::NotFound("table '" + table + "' has no " + kind + " index on '" + column + "'"));
+    index::DerivedIndexes& indexes = h->Indexes();
+    RunWithoutGil([&] { return indexes.Drop(table, column, kind); });
   }
 }
 
@@ -161,20 +162,20 @@ py::list IndexList(const HandlePtr& h, const std::string& table) {
     info["memory_bytes"] = py::none();
     out.append(info);
   }
-  table::VectorIndexes& vectors = h->Vectors();
+  index::DerivedIndexes& indexes = h->Indexes();
   for (const catalog::DerivedIndexDef& d : def->derived) {
-    if (d.kind != table::kHnswKind) continue;
-    auto ix = vectors.Find(def->id, d.column);
+    auto ix = indexes.Find(def->id, d.column, d.kind);
     if (!ix) continue;
     size_t rows, bytes;
+    index::Params shown;
     {
       auto lock = ix->ReadLock();
-      rows = ix->graph().live();
+      rows = ix->rows();
       bytes = ix->MemoryBytes();
+      shown = ix->Info();
     }
     py::dict params;
-    for (const auto& [name, value] : ix->options().Params()) params[py::str(name)] = PyValue(value);
-    params["dim"] = ix->dim();
+    for (const auto& [name, value] : shown) params[py::str(name)] = PyValue(value);
     py::dict info;
     info["column"] = d.column;
     info["kind"] = d.kind;

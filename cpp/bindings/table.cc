@@ -378,11 +378,11 @@ void RegisterTables(py::module_& m) {
   m.def("has_table", [](const HandlePtr& h, const std::string& name) { return h->Catalog().Find(name) != nullptr; });
   m.def("drop_table", [](const HandlePtr& h, const std::string& name) {
     catalog::Catalog& catalog = h->Catalog();
-    table::VectorIndexes& vectors = h->Vectors();
+    index::DerivedIndexes& indexes = h->Indexes();
     RunWithoutGil([&] {
       catalog::TableDefPtr def = catalog.Find(name);
       EMBODB_RETURN_IF_ERROR(catalog.DropTable(name));
-      if (def) vectors.ForgetTable(def->id);
+      if (def) indexes.ForgetTable(def->id);
       return Status::OK();
     });
   });
@@ -395,13 +395,13 @@ void RegisterTables(py::module_& m) {
   m.def("verify_table", [](const HandlePtr& h, const std::string& name) {
     catalog::TableDefPtr def = FindTable(h, name);
     lsm::DB* db = &h->Db();
-    table::VectorIndexes& vectors = h->Vectors();
+    index::DerivedIndexes& indexes = h->Indexes();
     RunWithoutGil([&] {
       {
         const txn::HeldSnapshot snapshot(db);
         EMBODB_RETURN_IF_ERROR(table::VerifyOrderedIndexes(*def, db, snapshot.sequence()));
       }
-      return vectors.Verify(*def);
+      return indexes.Verify(*def);
     });
   });
   m.def("write_rows", &Write, py::arg("db"), py::arg("tx"), py::arg("table"), py::arg("columns"), py::arg("rows"),

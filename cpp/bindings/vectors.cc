@@ -83,7 +83,8 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
                                      def->schema.column(col).type.Name()));
   }
   if (k == 0) throw StatusError(Status::InvalidArgument("k must be at least 1"));
-  auto ix = h->Vectors().Find(def->id, def->schema.column(col).name);
+  auto ix = std::dynamic_pointer_cast<table::VectorIndex>(
+      h->Indexes().Find(def->id, def->schema.column(col).name, table::kHnswKind));
   query::KnnRequest r;
   r.queries = queries.data();
   r.nq = queries.ndim() == 1 ? 1 : static_cast<size_t>(queries.shape(0));

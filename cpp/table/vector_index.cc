@@ -165,11 +165,9 @@ Status CheckIndexedVectors(const catalog::TableDef& table, const std::vector<Col
   return Status::OK();
 }
 
-VectorIndex::VectorIndex(uint32_t table_id, uint32_t index_id, std::string column_name, Schema schema,
-                         size_t column, const VectorIndexOptions& options)
-    : table_id_(table_id),
-      index_id_(index_id),
-      column_name_(std::move(column_name)),
+VectorIndex::VectorIndex(uint32_t table_id, catalog::DerivedIndexDef def, Schema schema, size_t column,
+                         const VectorIndexOptions& options)
+    : DerivedIndex(table_id, std::move(def)),
       schema_(std::move(schema)),
       column_(column),
       dim_(schema_.column(column).type.param),
@@ -194,7 +192,7 @@ Status VectorIndex::PrepareQuery(const float* query, float* out) const {
   }
   std::memcpy(out, query, dim_ * sizeof(float));
   if (!Normalize(out)) {
-    return Status::InvalidArgument("a zero query vector has no direction: the index on '" + column_name_ +
+    return Status::InvalidArgument("a zero query vector has no direction: the index on '" + column_name() +
                                    "' uses the cosine metric");
   }
   return Status::OK();
@@ -331,32 +329,51 @@ bool VectorIndex::KeepLocality(bool force) {
   return true;
 }
 
-void VectorIndex::Reorder() {
+void VectorIndex::FinishBuild() {
   std::unique_lock l(mu_);
   Changed();
   KeepLocality(true);
 }
 
-Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const float* vectors,
-                            const std::vector<std::string_view>& rows) {
-  std::vector<float> prepared(vectors, vectors + keys.size() * dim_);
+Status VectorIndex::PrepareRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows,
+                                bool refuse_zero, std::vector<std::string_view>* vector_keys,
+                                std::vector<std::string_view>* vector_rows, std::vector<float>* vectors) const {
   for (size_t i = 0; i < keys.size(); i++) {
-    if (!Normalize(prepared.data() + i * dim_)) {
-      return Status::InvalidArgument("the row with key " +
-                                     DecodeKeyValue(schema_.primary_key_column().type, keys[i]).ToString() +
-                                     " holds a zero vector in '" + column_name_ +
-                                     "', which has no direction: a cosine index cannot hold it");
+    std::string_view field;
+    EMBODB_RETURN_IF_ERROR(ReadField(schema_, rows[i], column_, &field));
+    if (field.empty()) continue;  // a null vector is not indexed
+    if (field.size() != dim_ * sizeof(float)) return Status::Corruption("bad vector field in a row");
+    const size_t at = vectors->size();
+    vectors->resize(at + dim_);
+    std::memcpy(vectors->data() + at, field.data(), field.size());
+    if (!Normalize(vectors->data() + at)) {
+      if (refuse_zero) {
+        return Status::InvalidArgument("the row with key " +
+                                       DecodeKeyValue(schema_.primary_key_column().type, keys[i]).ToString() +
+                                       " holds a zero vector in '" + column_name() +
+                                       "', which has no direction: a cosine index cannot hold it");
+      }
+      vectors->resize(at);  // refused at the write; kept out if one got in before
+      continue;
     }
+    vector_keys->push_back(keys[i]);
+    vector_rows->push_back(rows[i]);
   }
+  return Status::OK();
+}
+
+Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) {
+  std::vector<std::string_view> vector_keys, vector_rows;
+  std::vector<float> vectors;
+  EMBODB_RETURN_IF_ERROR(PrepareRows(keys, rows, /*refuse_zero=*/true, &vector_keys, &vector_rows, &vectors));
   std::unique_lock l(mu_);
   Changed();
   std::vector<uint32_t> nodes;
   bool renumbered;
-  return AddPrepared(keys, prepared.data(), rows, &nodes, &renumbered);
+  return AddPrepared(vector_keys, vectors.data(), vector_rows, &nodes, &renumbered);
 }
 
-Status VectorIndex::FillAttributes(const std::vector<std::string_view>& keys,
-                                   const std::vector<std::string_view>& rows) {
+Status VectorIndex::FillFromRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) {
   std::unique_lock l(mu_);
   Changed();
   std::vector<uint32_t> nodes;
@@ -371,42 +388,52 @@ Status VectorIndex::FillAttributes(const std::vector<std::string_view>& keys,
   return attributes_.Set(schema_, nodes, node_keys, node_rows);
 }
 
+index::Params VectorIndex::Info() const {
+  index::Params info = options_.Params();
+  info.emplace_back("dim", Value::Int(static_cast<int64_t>(dim_)));
+  return info;
+}
+
+namespace {
+
+class VectorVerifier final : public index::RowVerifier {
+ public:
+  explicit VectorVerifier(const VectorIndex& index) : index_(index), seen_(index.graph().slots()) {}
+  Status Row(std::string_view key, std::string_view row) override { return index_.VerifyRow(key, row, &seen_); }
+  // Keys are distinct, so the nodes seen are the rows with a vector.
+  Status Finish() override { return index_.VerifyNoStrays(seen_, seen_.Count()); }
+
+ private:
+  const VectorIndex& index_;
+  index::NodeSet seen_;
+};
+
+}  // namespace
+
+std::unique_ptr<index::RowVerifier> VectorIndex::StartVerify() const { return std::make_unique<VectorVerifier>(*this); }
+
 void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
   // REQUIRES: the write lock (BeginCommit). The last event of a key wins.
   if (events.empty() || !health_.ok()) return;
   std::vector<uint32_t> removed, added;
   std::unordered_set<std::string_view> seen;
-  std::vector<std::string_view> add_keys, add_rows;
-  std::vector<float> add_vectors;
+  std::vector<std::string_view> put_keys, put_rows;  // the rows that are there now, each key once
   for (size_t e = events.size(); e-- > 0;) {
     const catalog::FeedEvent& ev = events[e];
     if (!seen.insert(ev.key).second) continue;
     const uint32_t gone = RemoveKey(ev.key);
     if (gone != NodeKeys::kNone) removed.push_back(gone);
     if (ev.deleted) continue;
-    std::string_view field;
-    Status s = ReadField(schema_, ev.row, column_, &field);
-    if (s.ok() && !field.empty() && field.size() != dim_ * sizeof(float)) s = Status::Corruption("bad vector field");
-    if (!s.ok()) {
-      health_ = Status::Corruption("the vector index on '" + column_name_ + "' could not read a row: " + s.ToString());
-      Changed();
-      return;
-    }
-    if (field.empty()) continue;  // a null vector is not indexed
-    const size_t at = add_vectors.size();
-    add_vectors.resize(at + dim_);
-    std::memcpy(add_vectors.data() + at, field.data(), field.size());
-    if (!Normalize(add_vectors.data() + at)) {  // refused at the write; kept out if one got in before
-      add_vectors.resize(at);
-      continue;
-    }
-    add_keys.push_back(ev.key);
-    add_rows.push_back(ev.row);
+    put_keys.push_back(ev.key);
+    put_rows.push_back(ev.row);
   }
+  std::vector<std::string_view> add_keys, add_rows;
+  std::vector<float> add_vectors;
+  Status s = PrepareRows(put_keys, put_rows, /*refuse_zero=*/false, &add_keys, &add_rows, &add_vectors);
   bool renumbered = false;
-  const Status s = AddPrepared(add_keys, add_vectors.data(), add_rows, &added, &renumbered);
+  if (s.ok()) s = AddPrepared(add_keys, add_vectors.data(), add_rows, &added, &renumbered);
   if (!s.ok()) {
-    health_ = Status::Corruption("the vector index on '" + column_name_ + "' could not read a row: " + s.ToString());
+    health_ = Status::Corruption("the vector index on '" + column_name() + "' could not read a row: " + s.ToString());
     Changed();
     return;
   }
@@ -427,7 +454,7 @@ Status VectorIndex::VerifyRow(std::string_view key, std::string_view row, index:
   std::string_view field;
   EMBODB_RETURN_IF_ERROR(ReadField(schema_, row, column_, &field));
   const auto differs = [&](const std::string& what) {
-    return Status::Corruption("the vector index on '" + column_name_ + "' " + what + " (key " +
+    return Status::Corruption("the vector index on '" + column_name() + "' " + what + " (key " +
                               DecodeKeyValue(schema_.primary_key_column().type, key).ToString() + ")");
   };
   const uint32_t node = keys_.Find(key);
@@ -471,11 +498,11 @@ Status VectorIndex::VerifyNoStrays(const index::NodeSet& seen, size_t rows_with_
     if (graph_->IsLive(n) && !seen.Contains(n)) {
       const std::string key = keys_.Has(n) ? DecodeKeyValue(schema_.primary_key_column().type, keys_.KeyOf(n)).ToString()
                                             : std::string("none");
-      return Status::Corruption("the vector index on '" + column_name_ + "' holds a row the table does not (key " +
+      return Status::Corruption("the vector index on '" + column_name() + "' holds a row the table does not (key " +
                                 key + ")");
     }
   }
-  return Status::Corruption("the vector index on '" + column_name_ + "' holds " + std::to_string(graph_->live()) +
+  return Status::Corruption("the vector index on '" + column_name() + "' holds " + std::to_string(graph_->live()) +
                             " nodes and " + std::to_string(keys_.size()) + " keys for " +
                             std::to_string(rows_with_vectors) + " rows");
 }
@@ -490,14 +517,13 @@ Status VectorIndex::Save(Env* env, const std::string& path) const {
 }
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::string& path, uint32_t table_id,
-                                                      uint32_t index_id, std::string column_name, Schema schema,
-                                                      size_t column, const VectorIndexOptions& options) {
+                                                      catalog::DerivedIndexDef def, Schema schema, size_t column,
+                                                      const VectorIndexOptions& options) {
   if (!env->FileExists(path)) return Status::NotFound("no checkpoint " + path);
   std::string owner;
   std::unique_ptr<index::HnswGraph> graph;
   EMBODB_ASSIGN_OR_RETURN(graph, index::HnswGraph::Load(env, path, &owner));
-  auto ix = std::make_unique<VectorIndex>(table_id, index_id, std::move(column_name), std::move(schema), column,
-                                          options);
+  auto ix = std::make_unique<VectorIndex>(table_id, std::move(def), std::move(schema), column, options);
   const index::HnswOptions want = GraphOptions(ix->dim_, options);
   const index::HnswOptions& got = graph->options();
   if (got.dim != want.dim || got.metric != want.metric || got.m != want.m ||
@@ -537,6 +563,59 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::stri
   ix->keys_ = std::move(keys);
   ix->covered_ = covered;
   return ix;
+}
+
+}  // namespace embodb::table
+
+namespace embodb::table {
+
+namespace {
+
+// The schema position of def's column, which must be a vector column.
+Result<size_t> VectorColumnOf(const catalog::TableDef& table, const catalog::DerivedIndexDef& def) {
+  const int column = table.schema.Find(def.column);
+  if (column < 0 || table.schema.column(static_cast<size_t>(column)).type.id != TypeId::kVector) {
+    return Status::Corruption("the catalog holds a vector index on '" + def.column + "', which is not a vector column");
+  }
+  return static_cast<size_t>(column);
+}
+
+}  // namespace
+
+index::IndexKind HnswKind() {
+  index::IndexKind k;
+  k.name = std::string(kHnswKind);
+  k.file_prefix = "vector-";
+  k.file_suffix = ".hnsw";
+  k.default_for = [](const ColumnType& type) { return type.id == TypeId::kVector; };
+  k.check_column = [](const Column& column) {
+    if (column.type.id == TypeId::kVector) return Status::OK();
+    return Status::Schema("an hnsw index needs a vector column; '" + column.name + "' is " + column.type.Name());
+  };
+  k.encode_options = [](const index::Params& params) -> Result<std::string> {
+    VectorIndexOptions o;
+    EMBODB_ASSIGN_OR_RETURN(o, VectorIndexOptions::FromParams(params));
+    return o.Encode();
+  };
+  k.create = [](const catalog::TableDef& table,
+                const catalog::DerivedIndexDef& def) -> Result<std::unique_ptr<index::DerivedIndex>> {
+    VectorIndexOptions o;
+    EMBODB_ASSIGN_OR_RETURN(o, VectorIndexOptions::Decode(def.options));
+    size_t column;
+    EMBODB_ASSIGN_OR_RETURN(column, VectorColumnOf(table, def));
+    return std::unique_ptr<index::DerivedIndex>(std::make_unique<VectorIndex>(table.id, def, table.schema, column, o));
+  };
+  k.load = [](Env* env, const std::string& path, const catalog::TableDef& table,
+              const catalog::DerivedIndexDef& def) -> Result<std::unique_ptr<index::DerivedIndex>> {
+    VectorIndexOptions o;
+    EMBODB_ASSIGN_OR_RETURN(o, VectorIndexOptions::Decode(def.options));
+    size_t column;
+    EMBODB_ASSIGN_OR_RETURN(column, VectorColumnOf(table, def));
+    std::unique_ptr<VectorIndex> ix;
+    EMBODB_ASSIGN_OR_RETURN(ix, VectorIndex::Load(env, path, table.id, def, table.schema, column, o));
+    return std::unique_ptr<index::DerivedIndex>(std::move(ix));
+  };
+  return k;
 }
 
 }  // namespace embodb::table

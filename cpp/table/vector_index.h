@@ -33,6 +33,8 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "index/derived_index.h"
+#include "index/registry.h"
 #include "index/vector/hnsw_graph.h"
 #include "table/column_data.h"
 #include "table/node_attributes.h"
@@ -70,16 +72,18 @@ struct VectorIndexOptions {
 // column with a cosine index.
 Status CheckIndexedVectors(const catalog::TableDef& table, const std::vector<ColumnView>& cols, size_t n);
 
-class VectorIndex final : public catalog::FeedConsumer {
+// The "hnsw" kind of derived index (index/registry.h): its name, columns,
+// options, and how an index of it is made and loaded.
+index::IndexKind HnswKind();
+
+class VectorIndex final : public index::DerivedIndex {
  public:
-  // column: the schema position of a vector column of the table.
-  VectorIndex(uint32_t table_id, uint32_t index_id, std::string column_name, Schema schema, size_t column,
+  // def: the index's declaration (its column a vector column of the table,
+  // at schema position `column`).
+  VectorIndex(uint32_t table_id, catalog::DerivedIndexDef def, Schema schema, size_t column,
               const VectorIndexOptions& options);
   ~VectorIndex() override;
 
-  uint32_t table_id() const { return table_id_; }
-  uint32_t index_id() const { return index_id_; }
-  const std::string& column_name() const { return column_name_; }
   size_t column() const { return column_; }
   size_t dim() const { return dim_; }
   const VectorIndexOptions& options() const { return options_; }
@@ -89,27 +93,23 @@ class VectorIndex final : public catalog::FeedConsumer {
   void EndCommit() override { mu_.unlock(); }
   void Apply(const std::vector<catalog::FeedEvent>& events) override;
 
-  // Adds rows during a build, before the index is attached to the feed:
-  // keys[i] (encoded primary keys, distinct and new) with vectors[i * dim..]
-  // and rows[i] (the encoded row, for the node's attributes). InvalidArgument,
-  // naming the row's key, for a zero vector under cosine; Corruption for a
-  // row that does not decode.
-  Status AddRows(const std::vector<std::string_view>& keys, const float* vectors,
-                 const std::vector<std::string_view>& rows);
-  // After Load: false when the checkpoint held no attributes for the current
-  // schema (written before a column was added, or by an older version), so
-  // that they must be read from the table with FillAttributes.
-  bool attributes_complete() const { return attributes_complete_; }
-  // Sets the attributes of the nodes of these rows (encoded keys and rows;
-  // rows without a node are skipped).
-  Status FillAttributes(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows);
-  // Renumbers the graph's nodes for faster searches (HnswGraph::Reorder); a
-  // build ends with it. The index also does it by itself as it grows and
-  // after it reclaims deleted nodes.
-  void Reorder();
+  // DerivedIndex. AddRows: a row with a null vector is not indexed;
+  // InvalidArgument, naming the row's key, for a zero vector under cosine.
+  // FinishBuild renumbers the nodes for faster searches (HnswGraph::
+  // Reorder); the index also does it by itself as it grows and after it
+  // reclaims deleted nodes. NeedsRows: after Load, when the checkpoint held
+  // no attributes for the current schema (written before a column was
+  // added, or by an older version); FillFromRows then sets them.
+  Status AddRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) override;
+  void FinishBuild() override;
+  bool NeedsRows() const override { return !attributes_complete_; }
+  Status FillFromRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) override;
+  std::unique_ptr<index::RowVerifier> StartVerify() const override;
+  size_t rows() const override { return graph_->live(); }
+  index::Params Info() const override;
 
   // Readers hold this while they use graph() and keys().
-  std::shared_lock<std::shared_mutex> ReadLock() const { return std::shared_lock(mu_); }
+  std::shared_lock<std::shared_mutex> ReadLock() const override { return std::shared_lock(mu_); }
   const index::HnswGraph& graph() const { return *graph_; }
   const NodeKeys& keys() const { return keys_; }
   // With the read lock held, like graph().
@@ -153,22 +153,17 @@ class VectorIndex final : public catalog::FeedConsumer {
   const std::vector<uint32_t>* ListOf(const FilterMatch& match) const;
   // The first failure of Apply (a row that did not decode): the index no
   // longer agrees with its table, and searches report this.
-  Status health() const;
-  // The feed number the graph covers; a build sets it before attaching.
-  uint64_t covered() const { return covered_; }
-  void StartAt(uint64_t covered) { covered_ = covered; }
-  // The feed number the last checkpoint covers (UINT64_MAX: none yet).
-  uint64_t saved() const { return saved_; }
-  void MarkSaved(uint64_t covered) { saved_ = covered; }
-  size_t MemoryBytes() const { return graph_->MemoryBytes() + keys_.MemoryBytes() + attributes_.MemoryBytes(); }
+  Status health() const override;
+  size_t MemoryBytes() const override {
+    return graph_->MemoryBytes() + keys_.MemoryBytes() + attributes_.MemoryBytes();
+  }
 
-  // Verification against the table (Table.verify). REQUIRES: the read lock,
-  // taken before the snapshot the rows are read from (so that the rows are
-  // exactly those applied). VerifyRow checks one row: a row with a vector
-  // has a node with that vector (as the graph stores it: normalized for
-  // cosine; sq8 codes are not compared) and that key; *seen gets its node.
-  // VerifyNoStrays then checks that every live node was seen. Corruption
-  // naming the first difference.
+  // Verification against the table (StartVerify). VerifyRow checks one
+  // row: a row with a vector has a node with that key, that vector (as the
+  // graph stores it: normalized for cosine; sq8 codes are not compared) and
+  // those values in the copied columns; *seen gets its node. VerifyNoStrays
+  // then checks that every live node was seen. Corruption naming the first
+  // difference. REQUIRES: the read lock.
   Status VerifyRow(std::string_view key, std::string_view row, index::NodeSet* seen) const;
   Status VerifyNoStrays(const index::NodeSet& seen, size_t rows_with_vectors) const;
 
@@ -177,16 +172,22 @@ class VectorIndex final : public catalog::FeedConsumer {
   Status PrepareQuery(const float* query, float* out) const;
 
   // Checkpoint (docs/format/hnsw.md): the graph with the node keys, the
-  // node attributes and the covered feed number in its owner section. REQUIRES: the read lock held,
-  // and everything applied made durable (ChangeFeed::SyncBeforeCheckpoint).
-  Status Save(Env* env, const std::string& path) const;
+  // node attributes and the covered feed number in its owner section.
+  Status Save(Env* env, const std::string& path) const override;
   // NotFound when the file is missing; Corruption for a damaged file or one
   // built with other options than these.
   static Result<std::unique_ptr<VectorIndex>> Load(Env* env, const std::string& path, uint32_t table_id,
-                                                   uint32_t index_id, std::string column_name, Schema schema,
-                                                   size_t column, const VectorIndexOptions& options);
+                                                   catalog::DerivedIndexDef def, Schema schema, size_t column,
+                                                   const VectorIndexOptions& options);
 
  private:
+  // The vectors of rows that have one, prepared (normalized for cosine),
+  // with their keys and rows: rows with a null vector are skipped, and so
+  // is a zero vector under cosine unless `refuse_zero` (then
+  // InvalidArgument). Corruption for a row whose vector does not read.
+  Status PrepareRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows,
+                     bool refuse_zero, std::vector<std::string_view>* vector_keys,
+                     std::vector<std::string_view>* vector_rows, std::vector<float>* vectors) const;
   // REQUIRES: the write lock. Removes the node of key, if any; returns it
   // (or NodeKeys::kNone).
   uint32_t RemoveKey(std::string_view key);
@@ -207,9 +208,6 @@ class VectorIndex final : public catalog::FeedConsumer {
   // returns whether it did.
   bool KeepLocality(bool force);
 
-  const uint32_t table_id_;
-  const uint32_t index_id_;
-  const std::string column_name_;
   const Schema schema_;  // holds the column and those before it (enough to read it)
   const size_t column_;
   const size_t dim_;
@@ -221,8 +219,6 @@ class VectorIndex final : public catalog::FeedConsumer {
   NodeAttributes attributes_;
   bool attributes_complete_ = true;
   size_t ordered_slots_ = 0;  // the graph's slots when it was last renumbered
-  std::atomic<uint64_t> covered_{0};
-  std::atomic<uint64_t> saved_{UINT64_MAX};
   Status health_;
 
   // The last few filter matches, newest first.

@@ -7,7 +7,8 @@
 #include "query/vector_search.h"
 #include "table/key_codec.h"
 #include "table/node_keys.h"
-#include "table/vector_indexes.h"
+#include "index/derived_indexes.h"
+#include "table/vector_index.h"
 #include "testing/table_fixture.h"
 #include "testing/table_test_util.h"
 
@@ -22,7 +23,7 @@ class VectorIndexTest : public TableFixture {
   ~VectorIndexTest() override { vectors_.reset(); }
 
   void OpenVectors() {
-    vectors_ = std::make_unique<VectorIndexes>(&fault_env_, "/db", catalog_.get(), txns_.get());
+    vectors_ = std::make_unique<index::DerivedIndexes>(&fault_env_, "/db", catalog_.get(), txns_.get());
     ASSERT_OK(vectors_->OpenAll());
   }
   void Reopen() {
@@ -92,7 +93,7 @@ class VectorIndexTest : public TableFixture {
       EXPECT_OK(f.status());
       r.filter = *f;
     }
-    auto ix = vectors_->Find(Def()->id, "v");
+    auto ix = Index();
     txn::SnapshotReader reader(db_.get(), std::nullopt);
     query::KnnResult result;
     EXPECT_OK(query::RunKnn(Def(), 2, ix.get(), db_.get(), &reader, true, r, &result));
@@ -141,7 +142,7 @@ class VectorIndexTest : public TableFixture {
 
   // Every search result is a live row, and the index holds every row.
   void ExpectAgreesWithTable() {
-    auto ix = vectors_->Find(Def()->id, "v");
+    auto ix = Index();
     ASSERT_NE(ix, nullptr);
     auto lock = ix->ReadLock();
     EXPECT_EQ(ix->keys().size(), vecs_.size());
@@ -166,7 +167,15 @@ class VectorIndexTest : public TableFixture {
     return ids;
   }
 
-  std::unique_ptr<VectorIndexes> vectors_;
+  std::unique_ptr<index::DerivedIndexes> vectors_;
+
+  // The vector index on column v, through the kind-agnostic manager.
+  std::shared_ptr<VectorIndex> Index() {
+    return std::dynamic_pointer_cast<VectorIndex>(vectors_->Find(Def()->id, "v", kHnswKind));
+  }
+  Result<std::shared_ptr<index::DerivedIndex>> CreateIndex(const VectorIndexOptions& o) {
+    return vectors_->Create("t", "v", std::string(kHnswKind), o.Params());
+  }
   std::map<int64_t, std::vector<float>> vecs_;
   std::mt19937 rng_{7};
   std::uniform_real_distribution<float> dist_{-1.0f, 1.0f};
@@ -218,7 +227,7 @@ TEST(NodeKeysTest, InsertFindEraseAndEncode) {
 TEST_F(VectorIndexTest, BuildsFromRowsAndFollowsWrites) {
   CreateTable();
   Upsert(Range(0, 1500));
-  ASSERT_OK(vectors_->Create("t", "v", SmallGraph()).status());
+  ASSERT_OK(CreateIndex(SmallGraph()).status());
   ExpectAgreesWithTable();
   EXPECT_GE(Recall(10), 0.95);
 
@@ -234,7 +243,7 @@ TEST_F(VectorIndexTest, BuildsFromRowsAndFollowsWrites) {
 TEST_F(VectorIndexTest, ManyUpdatesKeepRecall) {
   CreateTable();
   Upsert(Range(0, 1000));
-  ASSERT_OK(vectors_->Create("t", "v", SmallGraph()).status());
+  ASSERT_OK(CreateIndex(SmallGraph()).status());
   const double before = Recall(10);
   std::uniform_int_distribution<int64_t> pick(0, 999);
   for (int round = 0; round < 30; round++) {
@@ -243,7 +252,7 @@ TEST_F(VectorIndexTest, ManyUpdatesKeepRecall) {
     Upsert(std::vector<int64_t>(ids.begin(), ids.end()));
   }
   ExpectAgreesWithTable();
-  auto ix = vectors_->Find(Def()->id, "v");
+  auto ix = Index();
   EXPECT_LE(ix->graph().slots(), 1300u) << "reclaimed slots are reused";
   EXPECT_GE(Recall(10), before - 0.03);
 }
@@ -251,7 +260,7 @@ TEST_F(VectorIndexTest, ManyUpdatesKeepRecall) {
 TEST_F(VectorIndexTest, FilteredSearchReturnsExactlyK) {
   CreateTable();
   Upsert(Range(0, 3000));
-  ASSERT_OK(vectors_->Create("t", "v", VectorIndexOptions()).status());
+  ASSERT_OK(CreateIndex(VectorIndexOptions()).status());
   // cat = id % 100: 1% per value.
   for (const std::string where : {"cat = 7", "cat < 10", "cat < 50", "id < 3 OR cat = 1"}) {
     auto f = query::CompileFilter(where, Def()->schema);
@@ -289,7 +298,7 @@ TEST_F(VectorIndexTest, FilteredSearchReturnsExactlyK) {
 TEST_F(VectorIndexTest, FilteredGraphSearchOnLargerTables) {
   CreateTable();
   Upsert(Range(0, 20000));
-  ASSERT_OK(vectors_->Create("t", "v", SmallGraph()).status());
+  ASSERT_OK(CreateIndex(SmallGraph()).status());
   size_t hit = 0, total = 0;
   for (int i = 0; i < 20; i++) {
     const auto q = Query();
@@ -320,7 +329,7 @@ TEST_F(VectorIndexTest, ExactPathMatchesBruteForce) {
 TEST_F(VectorIndexTest, ReopensFromCheckpointAndFeed) {
   CreateTable();
   Upsert(Range(0, 800));
-  ASSERT_OK(vectors_->Create("t", "v", VectorIndexOptions()).status());
+  ASSERT_OK(CreateIndex(VectorIndexOptions()).status());
   Reopen();
   ExpectAgreesWithTable();
   EXPECT_GE(Recall(10), 0.95);
@@ -336,8 +345,8 @@ TEST_F(VectorIndexTest, ReopensFromCheckpointAndFeed) {
 TEST_F(VectorIndexTest, DamagedOrMissingCheckpointIsRebuilt) {
   CreateTable();
   Upsert(Range(0, 600));
-  ASSERT_OK(vectors_->Create("t", "v", VectorIndexOptions()).status());
-  const std::string path = vectors_->PathOf(Def()->FindDerived("v", kHnswKind)->id);
+  ASSERT_OK(CreateIndex(VectorIndexOptions()).status());
+  const std::string path = vectors_->PathOf(*Def()->FindDerived("v", kHnswKind));
   vectors_.reset();
   std::string data;
   ASSERT_OK(ReadFileToString(&fault_env_, path, &data));
@@ -358,9 +367,9 @@ TEST_F(VectorIndexTest, DamagedOrMissingCheckpointIsRebuilt) {
 TEST_F(VectorIndexTest, VerifyFindsAnIndexThatDisagrees) {
   CreateTable();
   Upsert(Range(0, 200));
-  ASSERT_OK(vectors_->Create("t", "v", SmallGraph()).status());
+  ASSERT_OK(CreateIndex(SmallGraph()).status());
   ASSERT_OK(vectors_->Verify(*Def()));
-  auto ix = vectors_->Find(Def()->id, "v");
+  auto ix = Index();
   std::string key, row;
   ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(5), &key));
   ASSERT_OK(db_->Get(lsm::ReadOptions(), RowKeyPrefix(Def()->id) + key, &row));
@@ -406,12 +415,12 @@ TEST_F(VectorIndexTest, CosineRefusesZeroVectors) {
   ASSERT_OK(WriteRows({3}, {3}, vecs_[3]));
   VectorIndexOptions o;
   o.metric = index::Metric::kCosine;
-  auto created = vectors_->Create("t", "v", o);
+  auto created = CreateIndex(o);
   EXPECT_TRUE(created.status().IsInvalidArgument()) << created.status().ToString();
   EXPECT_NE(created.status().ToString().find("key 3"), std::string::npos) << created.status().ToString();
   EXPECT_TRUE(Def()->derived.empty()) << "a failed build leaves no index";
   Delete({3});
-  ASSERT_OK(vectors_->Create("t", "v", o).status());
+  ASSERT_OK(CreateIndex(o).status());
   Status s = WriteRows({20}, {0}, std::vector<float>(kDim, 0.0f));
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
 }
@@ -419,14 +428,14 @@ TEST_F(VectorIndexTest, CosineRefusesZeroVectors) {
 TEST_F(VectorIndexTest, DropDeletesTheIndexAndItsFile) {
   CreateTable();
   Upsert(Range(0, 100));
-  ASSERT_OK(vectors_->Create("t", "v", VectorIndexOptions()).status());
-  const std::string path = vectors_->PathOf(Def()->FindDerived("v", kHnswKind)->id);
+  ASSERT_OK(CreateIndex(VectorIndexOptions()).status());
+  const std::string path = vectors_->PathOf(*Def()->FindDerived("v", kHnswKind));
   EXPECT_TRUE(fault_env_.FileExists(path));
-  EXPECT_FALSE(vectors_->Create("t", "v", VectorIndexOptions()).ok()) << "one per column";
-  ASSERT_OK(vectors_->Drop("t", "v"));
+  EXPECT_FALSE(CreateIndex(VectorIndexOptions()).ok()) << "one per column";
+  ASSERT_OK(vectors_->Drop("t", "v", std::string(kHnswKind)));
   EXPECT_FALSE(fault_env_.FileExists(path));
-  EXPECT_EQ(vectors_->Find(Def()->id, "v"), nullptr);
-  EXPECT_TRUE(vectors_->Drop("t", "v").IsNotFound());
+  EXPECT_EQ(Index(), nullptr);
+  EXPECT_TRUE(vectors_->Drop("t", "v", std::string(kHnswKind)).IsNotFound());
   Upsert(Range(0, 10));  // writes go on without it
 }
 

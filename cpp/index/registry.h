@@ -1,0 +1,53 @@
+// The kinds of derived index (index/derived_index.h), by name. A kind is a
+// name, the columns it takes, how it turns options given by name into the
+// catalog's options string, and how it makes and loads an index. The
+// built-in kinds are registered on first use (registry.cc lists them);
+// tests may register their own.
+//
+// Thread safety: thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/derived_index.h"
+
+namespace embodb::index {
+
+struct IndexKind {
+  std::string name;
+  // The checkpoint of index id N is file_prefix + N + file_suffix in the
+  // database directory.
+  std::string file_prefix, file_suffix;
+  // Whether an index on a column of this type is of this kind when the user
+  // names no kind.
+  std::function<bool(const table::ColumnType& type)> default_for;
+  // SchemaError unless the kind can index this column.
+  std::function<Status(const table::Column& column)> check_column;
+  // The catalog's options string (catalog::DerivedIndexDef::options) from
+  // the options a user gave; InvalidArgument naming a bad one.
+  std::function<Result<std::string>(const Params& params)> encode_options;
+  // A new, empty index of def (declared in table's catalog definition).
+  std::function<Result<std::unique_ptr<DerivedIndex>>(const catalog::TableDef& table,
+                                                      const catalog::DerivedIndexDef& def)>
+      create;
+  // The index of def loaded from its checkpoint at path: NotFound when the
+  // file is missing, Corruption or NotSupported for one that cannot be read
+  // (it is then rebuilt), another error for an I/O failure.
+  std::function<Result<std::unique_ptr<DerivedIndex>>(Env* env, const std::string& path,
+                                                      const catalog::TableDef& table,
+                                                      const catalog::DerivedIndexDef& def)>
+      load;
+};
+
+// InvalidArgument when a kind of that name is registered already.
+Status RegisterKind(IndexKind kind);
+// The kind of that name, or null.
+const IndexKind* FindKind(std::string_view name);
+// Every registered kind's name, in order of registration.
+std::vector<std::string> KindNames();
+
+}  // namespace embodb::index
