@@ -1,5 +1,7 @@
 #include "index/derived_indexes.h"
 
+#include <chrono>
+
 #include "env/env.h"
 #include "table/key_codec.h"
 #include "txn/reader.h"
@@ -77,8 +79,9 @@ Status ForEachRowChunk(lsm::DB* db, const txn::HeldSnapshot& snapshot, uint32_t 
 
 }  // namespace
 
-DerivedIndexes::DerivedIndexes(Env* env, std::string dir, catalog::Catalog* catalog, txn::TxnManager* txns)
-    : env_(env), dir_(std::move(dir)), catalog_(catalog), txns_(txns) {}
+DerivedIndexes::DerivedIndexes(Env* env, std::string dir, catalog::Catalog* catalog, txn::TxnManager* txns,
+                               uint64_t checkpoint_after)
+    : env_(env), dir_(std::move(dir)), catalog_(catalog), txns_(txns), checkpoint_after_(checkpoint_after) {}
 
 DerivedIndexes::~DerivedIndexes() { Close().PermitUncheckedError(); }
 
@@ -105,7 +108,38 @@ Status DerivedIndexes::OpenAll(const Progress& progress) {
     }
   }
   DeleteStrayFiles();
+  if (!checkpointer_.joinable()) checkpointer_ = std::thread([this] { CheckpointThread(); });
   return Status::OK();
+}
+
+void DerivedIndexes::CheckpointThread() {
+  std::unique_lock l(thread_mu_);
+  while (!stopping_) {
+    thread_cv_.wait_for(l, std::chrono::milliseconds(kPollMillis));
+    if (stopping_) break;
+    l.unlock();
+    // A failed save is retried at the next poll; close reports it.
+    CheckpointIfBehind(checkpoint_after_).PermitUncheckedError();
+    l.lock();
+  }
+}
+
+Status DerivedIndexes::CheckpointIfBehind(uint64_t after) {
+  std::lock_guard create(create_mu_);  // not while an index is created or dropped
+  if (closed_) return Status::OK();
+  std::vector<std::shared_ptr<DerivedIndex>> all;
+  {
+    std::lock_guard l(mu_);
+    for (const auto& [id, ix] : indexes_) all.push_back(ix);
+  }
+  Status result;
+  for (const auto& ix : all) {
+    const uint64_t saved = ix->saved(), covered = ix->covered();
+    if (saved != UINT64_MAX && covered < saved + after) continue;
+    Status s = Checkpoint(ix.get());
+    if (result.ok()) result = s;
+  }
+  return result;
 }
 
 void DerivedIndexes::DeleteStrayFiles() {
@@ -334,6 +368,12 @@ Status DerivedIndexes::CheckpointAll() {
 }
 
 Status DerivedIndexes::Close(bool checkpoint) {
+  {
+    std::lock_guard l(thread_mu_);
+    stopping_ = true;
+  }
+  thread_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
   {
     std::lock_guard create(create_mu_);
     if (closed_) return Status::OK();

@@ -8,14 +8,23 @@
 // Checkpoint files are <kind's prefix><index id><kind's suffix> in the
 // database directory (vector-<id>.hnsw: docs/format/hnsw.md).
 //
+// Checkpoints are also taken in the background: a thread looks every
+// kPollMillis and saves each index whose feed has moved checkpoint_after
+// records past its last checkpoint. So a reopen after a crash replays, per
+// index, at most checkpoint_after records plus those written in one poll
+// interval and during one save. A save holds the index's read lock, so the
+// table's writers wait for it (about a second per GB of index).
+//
 // Thread safety: thread-safe. Create and Drop are serialized with each other.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "catalog/catalog.h"
 #include "index/derived_index.h"
@@ -30,7 +39,12 @@ class DerivedIndexes {
   // returning false stops the build (Status Aborted).
   using Progress = std::function<bool(size_t done, size_t total)>;
 
-  DerivedIndexes(Env* env, std::string dir, catalog::Catalog* catalog, txn::TxnManager* txns);
+  // Feed records past its last checkpoint at which an index is saved again.
+  static constexpr uint64_t kCheckpointAfter = uint64_t{1} << 20;
+  static constexpr int kPollMillis = 100;
+
+  DerivedIndexes(Env* env, std::string dir, catalog::Catalog* catalog, txn::TxnManager* txns,
+                 uint64_t checkpoint_after = kCheckpointAfter);
   ~DerivedIndexes();
 
   // Loads or builds every derived index in the catalog and attaches it.
@@ -77,6 +91,11 @@ class DerivedIndexes {
   Status Checkpoint(DerivedIndex* index);
   // Deletes checkpoint files of indexes the catalog does not hold.
   void DeleteStrayFiles();
+  // The background checkpoints (see above), until Close.
+  void CheckpointThread();
+  // Saves every index whose feed moved at least `after` records past its
+  // last checkpoint.
+  Status CheckpointIfBehind(uint64_t after);
 
   Env* const env_;
   const std::string dir_;
@@ -86,6 +105,11 @@ class DerivedIndexes {
   mutable std::mutex mu_;  // guards indexes_
   std::map<uint32_t, std::shared_ptr<DerivedIndex>> indexes_;  // by index id
   bool closed_ = false;
+  const uint64_t checkpoint_after_;
+  std::mutex thread_mu_;  // guards stopping_
+  std::condition_variable thread_cv_;
+  bool stopping_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace embodb::index
