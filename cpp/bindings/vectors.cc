@@ -45,7 +45,7 @@ size_t SearchColumn(const catalog::TableDef& def, const std::optional<std::strin
   for (size_t c = 0; c < schema.size(); c++) {
     if (schema.column(c).type.id != table::TypeId::kVector) continue;
     vectors.push_back(c);
-    if (def.FindDerived(schema.column(c).name, table::kHnswKind) != nullptr) indexed.push_back(c);
+    if (def.FindDerived(schema.column(c).name, index::kHnswKind) != nullptr) indexed.push_back(c);
   }
   if (indexed.size() == 1) return indexed[0];
   if (vectors.size() == 1) return vectors[0];
@@ -83,8 +83,8 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
                                      def->schema.column(col).type.Name()));
   }
   if (k == 0) throw StatusError(Status::InvalidArgument("k must be at least 1"));
-  auto ix = std::dynamic_pointer_cast<table::VectorIndex>(
-      h->Indexes().Find(def->id, def->schema.column(col).name, table::kHnswKind));
+  auto ix = std::dynamic_pointer_cast<index::VectorIndex>(
+      h->Indexes().Find(def->id, def->schema.column(col).name, index::kHnswKind));
   query::KnnRequest r;
   r.queries = queries.data();
   r.nq = queries.ndim() == 1 ? 1 : static_cast<size_t>(queries.shape(0));

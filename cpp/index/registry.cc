@@ -3,7 +3,7 @@
 #include <deque>
 #include <mutex>
 
-#include "table/vector_index.h"
+#include "index/vector/vector_index.h"
 
 namespace embodb::index {
 
@@ -18,7 +18,7 @@ Registry& TheRegistry() {
   static Registry* const registry = [] {
     auto* r = new Registry;  // never destroyed: kinds may be looked up during exit
     // The built-in kinds. A new kind adds its registration here.
-    r->kinds.push_back(table::HnswKind());
+    r->kinds.push_back(HnswKind());
     return r;
   }();
   return *registry;

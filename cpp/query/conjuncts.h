@@ -1,6 +1,6 @@
 // The parts of a filter joined by its top-level ANDs, and a key that names
 // an expression by what it means rather than how it was typed. A vector
-// index caches the matches of filters by key (table/vector_index.h), so
+// index caches the matches of filters by key (index/vector/vector_index.h), so
 // `cat=7` finds the match of `cat = 7`, and a new filter `cat = 7 AND t > x`
 // finds the cached match of its part `cat = 7` (query/vector_search.cc).
 #pragma once

@@ -188,7 +188,7 @@ using Node = MaskFilter::Node;
 // string columns (or none: the table's own columns).
 struct Context {
   const table::Schema& schema;
-  const table::NodeAttributes* copies;
+  const index::NodeAttributes* copies;
 
   bool Coded(const Expr& e) const {
     return copies != nullptr && e.kind == Expr::Kind::kColumn && e.column_index >= 0 &&
@@ -200,7 +200,7 @@ struct Context {
   bool Code(const Expr& column, const Expr& word, int64_t* out) const {
     if (word.kind != Expr::Kind::kLiteral || word.literal.kind != table::Value::Kind::kString) return false;
     const uint32_t code = copies->CodeOf(static_cast<size_t>(column.column_index), word.literal.s);
-    *out = code == table::NodeAttributes::kNoCode ? -1 : static_cast<int64_t>(code);
+    *out = code == index::NodeAttributes::kNoCode ? -1 : static_cast<int64_t>(code);
     return true;
   }
 };
@@ -598,14 +598,14 @@ MaskFilter::MaskFilter(std::unique_ptr<Node> root) : root_(std::move(root)), dep
 MaskFilter::~MaskFilter() = default;
 
 std::unique_ptr<const MaskFilter> MaskFilter::Compile(const Filter& filter, const table::Schema& schema,
-                                                      const table::NodeAttributes* copies) {
+                                                      const index::NodeAttributes* copies) {
   if (!filter.root) return nullptr;
   return CompileAnd({filter.root.get()}, schema, copies);
 }
 
 std::unique_ptr<const MaskFilter> MaskFilter::CompileAnd(const std::vector<const Expr*>& conjuncts,
                                                          const table::Schema& schema,
-                                                         const table::NodeAttributes* copies) {
+                                                         const index::NodeAttributes* copies) {
   if (conjuncts.empty()) return nullptr;
   std::unique_ptr<Node> root = JoinRange(Node::Kind::kAnd, conjuncts, 0, conjuncts.size(), Context{schema, copies});
   if (!root) return nullptr;

@@ -1,7 +1,7 @@
 // MaskFilter: a fast evaluator for the filters most searches use: columns
 // compared with constants (=, !=, <, <=, >, >=, BETWEEN, IN, IS [NOT] NULL, a
 // bool column alone), joined by AND, OR and NOT, over fixed-width columns and
-// the index's copies of columns (table/node_attributes.h): integers stored
+// the index's copies of columns (index/common/node_attributes.h): integers stored
 // narrow and string columns held as dictionary codes.
 //
 // It computes two byte masks per expression, "true" and "false" (a row in
@@ -18,7 +18,7 @@
 
 #include "query/filter.h"
 #include "table/column_data.h"
-#include "table/node_attributes.h"
+#include "index/common/node_attributes.h"
 
 namespace embodb::query {
 
@@ -31,12 +31,12 @@ class MaskFilter {
   // with string constants; any other use of them compiles to null, and
   // EvaluateFilter cannot read them either.
   static std::unique_ptr<const MaskFilter> Compile(const Filter& filter, const table::Schema& schema,
-                                                   const table::NodeAttributes* copies = nullptr);
+                                                   const index::NodeAttributes* copies = nullptr);
   // The AND of these parts of a bound filter (query/conjuncts.h), compiled
   // the same way. REQUIRES: at least one.
   static std::unique_ptr<const MaskFilter> CompileAnd(const std::vector<const Expr*>& conjuncts,
                                                       const table::Schema& schema,
-                                                      const table::NodeAttributes* copies = nullptr);
+                                                      const index::NodeAttributes* copies = nullptr);
   ~MaskFilter();
 
   // Rows evaluated at once, at most.

@@ -117,7 +117,7 @@ class MaskFilterTest : public ::testing::Test {
 
   // The rows, encoded, copied into an index's NodeAttributes (integers
   // stored narrow, label as codes), and views of the copies.
-  void Copy(table::NodeAttributes* attributes, std::vector<table::ColumnView>* copies) {
+  void Copy(index::NodeAttributes* attributes, std::vector<table::ColumnView>* copies) {
     std::vector<std::string> keys(kRows), rows(kRows);
     std::vector<uint32_t> nodes(kRows);
     for (size_t r = 0; r < kRows; r++) {
@@ -199,7 +199,7 @@ TEST_F(MaskFilterTest, LongChainsAgreeWithTheEvaluator) {
 // i32 in 2, the others in 1), both MaskFilter and EvaluateFilter give the
 // answers EvaluateFilter gives over the table's columns.
 TEST_F(MaskFilterTest, NarrowCopiesGiveTheSameAnswers) {
-  table::NodeAttributes attributes(schema_);
+  index::NodeAttributes attributes(schema_);
   std::vector<table::ColumnView> copies;
   Copy(&attributes, &copies);
   EXPECT_EQ(attributes.StoredType(0), table::TypeId::kInt16);
@@ -234,7 +234,7 @@ TEST_F(MaskFilterTest, RefusesOtherShapes) {
 }
 
 TEST_F(MaskFilterTest, StringsHeldAsCodesAgreeWithTheEvaluator) {
-  table::NodeAttributes attributes(schema_);
+  index::NodeAttributes attributes(schema_);
   std::vector<table::ColumnView> copies;
   Copy(&attributes, &copies);
   ASSERT_TRUE(attributes.Coded(9));

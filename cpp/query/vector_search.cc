@@ -154,7 +154,7 @@ Status ExactPath(const catalog::TableDefPtr& table, size_t column, txn::Reader* 
 // Whether a filter can be answered over the index's copies of the columns
 // (they hold every column it reads), and how: *mask is its compiled form,
 // or null for EvaluateFilter, which cannot read string columns held as codes.
-bool CompileOverCopies(const Filter& filter, const table::Schema& schema, const table::NodeAttributes& attributes,
+bool CompileOverCopies(const Filter& filter, const table::Schema& schema, const index::NodeAttributes& attributes,
                        std::unique_ptr<const MaskFilter>* mask) {
   if (!attributes.Holds(filter.columns)) return false;
   *mask = MaskFilter::Compile(filter, schema, &attributes);
@@ -165,7 +165,7 @@ bool CompileOverCopies(const Filter& filter, const table::Schema& schema, const 
 // The graph's side of a search under the index's read lock.
 class GraphSearch {
  public:
-  GraphSearch(const table::VectorIndex& index, txn::Reader* snapshot_reader, const catalog::TableDefPtr& table,
+  GraphSearch(const index::VectorIndex& index, txn::Reader* snapshot_reader, const catalog::TableDefPtr& table,
               const KnnRequest& r)
       : index_(index), graph_(index.graph()), reader_(snapshot_reader), table_(table), r_(r),
         dim_(index.dim()), metric_(index.options().metric),
@@ -314,14 +314,14 @@ class GraphSearch {
     return Status::OK();
   }
 
-  using FilterMatch = table::VectorIndex::FilterMatch;
+  using FilterMatch = index::VectorIndex::FilterMatch;
 
   // How the index tests the nodes it adds against the filter, to keep a
   // cached match current (VectorIndex::NodeTest): compiled again each time,
   // since a string's code may be new, and evaluated over each node's
   // attributes.
-  table::VectorIndex::NodeTest NodeTest() const {
-    return [filter = r_.filter, table = table_](const table::NodeAttributes& attributes,
+  index::VectorIndex::NodeTest NodeTest() const {
+    return [filter = r_.filter, table = table_](const index::NodeAttributes& attributes,
                                                 const std::vector<uint32_t>& nodes, std::vector<uint32_t>* passing) {
       std::unique_ptr<const MaskFilter> mask;
       if (!CompileOverCopies(*filter, table->schema, attributes, &mask)) return false;
@@ -343,9 +343,9 @@ class GraphSearch {
 
   // The same for a part of the filter (cached alone: MatchThroughCachedPart),
   // which compiles to a MaskFilter.
-  table::VectorIndex::NodeTest PartTest(const Expr* part) const {
+  index::VectorIndex::NodeTest PartTest(const Expr* part) const {
     // The filter holds the part's tree.
-    return [filter = r_.filter, part, table = table_](const table::NodeAttributes& attributes,
+    return [filter = r_.filter, part, table = table_](const index::NodeAttributes& attributes,
                                                       const std::vector<uint32_t>& nodes,
                                                       std::vector<uint32_t>* passing) {
       auto mask = MaskFilter::CompileAnd({part}, table->schema, &attributes);
@@ -355,7 +355,7 @@ class GraphSearch {
     };
   }
 
-  static void TestNodes(const MaskFilter& mask, const table::NodeAttributes& attributes, size_t schema_columns,
+  static void TestNodes(const MaskFilter& mask, const index::NodeAttributes& attributes, size_t schema_columns,
                         const std::vector<uint32_t>& nodes, std::vector<uint32_t>* passing) {
     std::vector<table::ColumnView> views(schema_columns);
     attributes.Views(0, attributes.rows(), &views);
@@ -371,7 +371,7 @@ class GraphSearch {
 
   // mask: the filter compiled, or null (EvaluateFilter then).
   Result<std::shared_ptr<FilterMatch>> MatchAttributes(const MaskFilter* mask) const {
-    const table::NodeAttributes& attributes = index_.attributes();
+    const index::NodeAttributes& attributes = index_.attributes();
     const size_t rows = attributes.rows();
     auto match = std::make_shared<FilterMatch>();
     match->nodes = index::NodeSet(rows);
@@ -421,7 +421,7 @@ class GraphSearch {
     std::vector<const Expr*> parts;
     SplitConjuncts(*r_.filter->root, &parts);
     if (parts.size() < 2) return none;
-    const table::NodeAttributes& attributes = index_.attributes();
+    const index::NodeAttributes& attributes = index_.attributes();
     const size_t rows = attributes.rows();
     std::vector<std::string> keys;
     std::vector<std::shared_ptr<const FilterMatch>> matches;
@@ -509,7 +509,7 @@ class GraphSearch {
         key.clear();
         table::AppendKeyOf(pk, i, &key);
         const uint32_t node = index_.keys().Find(key);
-        if (node == table::NodeKeys::kNone) continue;
+        if (node == index::NodeKeys::kNone) continue;
         match->nodes.Insert(node);
         match->count++;
       }
@@ -519,7 +519,7 @@ class GraphSearch {
   }
 
 
-  const table::VectorIndex& index_;
+  const index::VectorIndex& index_;
   const index::HnswGraph& graph_;
   txn::Reader* const reader_;
   const catalog::TableDefPtr table_;
@@ -545,7 +545,7 @@ class GraphSearch {
 // normalized, sq8 as codes) and the columns it copies (NodeAttributes).
 // Such rows are built from the index, under its read lock, with no read of
 // the table: a search's ten rows then cost what its graph search costs.
-bool IndexHoldsRows(const table::VectorIndex& index, const table::Schema& schema, size_t column,
+bool IndexHoldsRows(const index::VectorIndex& index, const table::Schema& schema, size_t column,
                     const std::vector<size_t>& projection) {
   for (size_t p : projection) {
     if (p == schema.primary_key()) continue;
@@ -560,7 +560,7 @@ bool IndexHoldsRows(const table::VectorIndex& index, const table::Schema& schema
 
 // The rows of the projection for the hits, from the index. REQUIRES: its
 // read lock, IndexHoldsRows, and every hit's node set.
-Status RowsFromIndex(const table::VectorIndex& index, const table::Schema& schema, size_t column,
+Status RowsFromIndex(const index::VectorIndex& index, const table::Schema& schema, size_t column,
                      const std::vector<std::vector<Hit>>& tops, const std::vector<size_t>& projection,
                      table::ResultBatch* rows) {
   std::vector<float> vector(index.dim());
@@ -588,7 +588,7 @@ Status RowsFromIndex(const table::VectorIndex& index, const table::Schema& schem
 // rows of a projection: from the index when it is given (under its read
 // lock) and holds them, else read from the table.
 Status Finish(const catalog::TableDef& table, txn::Reader* reader, const KnnRequest& r,
-              std::vector<std::vector<Hit>>* tops, KnnResult* result, const table::VectorIndex* index = nullptr,
+              std::vector<std::vector<Hit>>* tops, KnnResult* result, const index::VectorIndex* index = nullptr,
               size_t column = 0) {
   result->keys.clear();
   result->distances.clear();
@@ -621,7 +621,7 @@ Status Finish(const catalog::TableDef& table, txn::Reader* reader, const KnnRequ
 
 }  // namespace
 
-Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorIndex* index, lsm::DB* db,
+Status RunKnn(const catalog::TableDefPtr& table, size_t column, index::VectorIndex* index, lsm::DB* db,
               txn::Reader* reader, bool latest, const KnnRequest& request, KnnResult* result) {
   const table::ColumnType& type = table->schema.column(column).type;
   const size_t dim = type.param;

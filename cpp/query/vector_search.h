@@ -30,7 +30,7 @@
 #include "catalog/catalog.h"
 #include "query/filter.h"
 #include "table/table_reader.h"
-#include "table/vector_index.h"
+#include "index/vector/vector_index.h"
 #include "txn/reader.h"
 
 namespace embodb::query {
@@ -61,7 +61,7 @@ struct KnnResult {
 // Searches the vector column `column` of table. index: the column's index,
 // or null. With index and latest (reads of the latest state) the index is
 // used and `db` gives the snapshot; otherwise reader is scanned exactly.
-Status RunKnn(const catalog::TableDefPtr& table, size_t column, table::VectorIndex* index, lsm::DB* db,
+Status RunKnn(const catalog::TableDefPtr& table, size_t column, index::VectorIndex* index, lsm::DB* db,
               txn::Reader* reader, bool latest, const KnnRequest& request, KnnResult* result);
 
 }  // namespace embodb::query

@@ -11,7 +11,7 @@
 #include "table/key_codec.h"
 #include "table/row_codec.h"
 #include "table/row_puts.h"
-#include "table/vector_index.h"
+#include "index/vector/vector_index.h"
 
 namespace embodb::table {
 
@@ -158,7 +158,10 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
     cols[c] = conformed.view;
   }
   if (n == 0) return Status::OK();
-  EMBODB_RETURN_IF_ERROR(CheckIndexedVectors(table, cols, n));
+  // The cosine index's refusal of zero vectors, checked before anything is
+  // written. The table layer calling up into the index layer: to become a
+  // per-kind write check of the registry, run by the write path (issue 23).
+  EMBODB_RETURN_IF_ERROR(index::CheckIndexedVectors(table, cols, n));
   tx->Guard(catalog::TableDefKey(table.name));
 
   const std::string prefix = RowKeyPrefix(table.id);

@@ -1,7 +1,7 @@
 // NodeAttributes: which columns it holds, values read from encoded rows
 // (NULLs, defaults of columns added later, the primary key), clearing,
 // renumbering and the checkpoint encoding.
-#include "table/node_attributes.h"
+#include "index/common/node_attributes.h"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +12,9 @@
 
 namespace embodb::table {
 namespace {
+
+// The indexes under test live in the index layer; the fixtures are the table layer's.
+using index::NodeAttributes;
 
 class NodeAttributesTest : public ::testing::Test {
  protected:

@@ -1,4 +1,4 @@
-#include "table/vector_index.h"
+#include "index/vector/vector_index.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include "table/row_codec.h"
 #include "util/coding.h"
 
-namespace embodb::table {
+namespace embodb::index {
 
 namespace {
 
@@ -565,9 +565,9 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::stri
   return ix;
 }
 
-}  // namespace embodb::table
+}  // namespace embodb::index
 
-namespace embodb::table {
+namespace embodb::index {
 
 namespace {
 
@@ -618,4 +618,4 @@ index::IndexKind HnswKind() {
   return k;
 }
 
-}  // namespace embodb::table
+}  // namespace embodb::index

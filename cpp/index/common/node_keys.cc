@@ -1,4 +1,4 @@
-#include "table/node_keys.h"
+#include "index/common/node_keys.h"
 
 #include <algorithm>
 #include <cstring>
@@ -6,7 +6,7 @@
 #include "util/coding.h"
 #include "util/hash.h"
 
-namespace embodb::table {
+namespace embodb::index {
 
 uint64_t NodeKeys::HashOf(std::string_view key) const {
   if (fixed8_) {
@@ -165,4 +165,4 @@ Result<NodeKeys> NodeKeys::Decode(std::string_view* input, uint32_t max_node, bo
   return keys;
 }
 
-}  // namespace embodb::table
+}  // namespace embodb::index

@@ -6,14 +6,22 @@
 
 #include "query/vector_search.h"
 #include "table/key_codec.h"
-#include "table/node_keys.h"
+#include "index/common/node_keys.h"
 #include "index/derived_indexes.h"
-#include "table/vector_index.h"
+#include "index/vector/vector_index.h"
 #include "testing/table_fixture.h"
 #include "testing/table_test_util.h"
 
 namespace embodb::table {
 namespace {
+
+// The indexes under test live in the index layer; the fixtures are the table layer's.
+using index::HnswKind;
+using index::kHnswKind;
+using index::NodeAttributes;
+using index::NodeKeys;
+using index::VectorIndex;
+using index::VectorIndexOptions;
 
 constexpr size_t kDim = 8;
 

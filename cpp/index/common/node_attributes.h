@@ -36,7 +36,16 @@
 #include "table/schema.h"
 #include "util/result.h"
 
-namespace embodb::table {
+namespace embodb::index {
+
+// The table types these indexes read rows with.
+using table::Column;
+using table::ColumnBuffer;
+using table::ColumnType;
+using table::ColumnView;
+using table::Schema;
+using table::TypeId;
+using table::Value;
 
 class NodeAttributes {
  public:
@@ -139,4 +148,4 @@ class NodeAttributes {
   size_t rows_ = 0;
 };
 
-}  // namespace embodb::table
+}  // namespace embodb::index

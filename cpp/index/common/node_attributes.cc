@@ -1,4 +1,4 @@
-#include "table/node_attributes.h"
+#include "index/common/node_attributes.h"
 
 #include <algorithm>
 #include <cassert>
@@ -9,7 +9,9 @@
 #include "table/row_codec.h"
 #include "util/coding.h"
 
-namespace embodb::table {
+namespace embodb::index {
+
+using table::FieldState;
 
 namespace {
 
@@ -432,4 +434,4 @@ Status NodeAttributes::DecodeFrom(std::string_view* input, bool* fits) {
   return Status::OK();
 }
 
-}  // namespace embodb::table
+}  // namespace embodb::index

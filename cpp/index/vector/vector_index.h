@@ -37,14 +37,23 @@
 #include "index/registry.h"
 #include "index/vector/hnsw_graph.h"
 #include "table/column_data.h"
-#include "table/node_attributes.h"
-#include "table/node_keys.h"
+#include "index/common/node_attributes.h"
+#include "index/common/node_keys.h"
 
 namespace embodb {
 class Env;
 }
 
-namespace embodb::table {
+namespace embodb::index {
+
+// The table types these indexes read rows with.
+using table::Column;
+using table::ColumnBuffer;
+using table::ColumnType;
+using table::ColumnView;
+using table::Schema;
+using table::TypeId;
+using table::Value;
 
 inline constexpr std::string_view kHnswKind = "hnsw";
 
@@ -235,4 +244,4 @@ class VectorIndex final : public index::DerivedIndex {
   mutable std::deque<std::string> parts_noted_;
 };
 
-}  // namespace embodb::table
+}  // namespace embodb::index

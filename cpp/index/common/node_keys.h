@@ -16,7 +16,7 @@
 
 #include "util/result.h"
 
-namespace embodb::table {
+namespace embodb::index {
 
 class NodeKeys {
  public:
@@ -75,4 +75,4 @@ class NodeKeys {
   std::vector<uint32_t> slots_;        // open addressing, linear probing; kNone: empty
 };
 
-}  // namespace embodb::table
+}  // namespace embodb::index
