@@ -25,33 +25,16 @@ namespace {
 
 constexpr std::string_view kOrderedKind = "ordered";
 
-using Params = std::vector<std::pair<std::string, table::Value>>;
+using index::Params;
 
-// Options given by name, as Values; NumPy integers count as integers.
+// Options given by name, as Values.
 Params ParamsOf(const py::dict& options) {
   Params params;
   for (auto item : options) {
     const std::string name = py::str(item.first);
-    py::handle v = item.second;
-    if (!py::isinstance<py::bool_>(v) && !py::isinstance<py::int_>(v) && PyIndex_Check(v.ptr())) {
-      params.emplace_back(name, ToValue(py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr())), name));
-    } else {
-      params.emplace_back(name, ToValue(v, "option " + name));
-    }
+    params.emplace_back(name, ToValue(item.second, "option " + name));
   }
   return params;
-}
-
-py::object PyValue(const table::Value& v) {
-  switch (v.kind) {
-    case table::Value::Kind::kNull: return py::none();
-    case table::Value::Kind::kBool: return py::bool_(v.b);
-    case table::Value::Kind::kInt: return py::int_(v.i);
-    case table::Value::Kind::kUInt: return py::int_(v.u);
-    case table::Value::Kind::kDouble: return py::float_(v.d);
-    case table::Value::Kind::kString: return py::str(v.s);
-  }
-  return py::none();
 }
 
 // The kind an index on this column gets when none is named.
@@ -175,7 +158,9 @@ py::list IndexList(const HandlePtr& h, const std::string& table) {
       shown = ix->Info();
     }
     py::dict params;
-    for (const auto& [name, value] : shown) params[py::str(name)] = PyValue(value);
+    for (const auto& [name, value] : shown) {
+      params[py::str(name)] = FromValue(value, table::ColumnType{table::TypeId::kString, 0});
+    }
     py::dict info;
     info["column"] = d.column;
     info["kind"] = d.kind;

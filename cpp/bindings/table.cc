@@ -40,13 +40,16 @@ Value ToValue(py::handle v, const std::string& what) {
     }
   }
   if (py::isinstance<py::float_>(v)) return Value::Double(v.cast<double>());
+  if (!py::isinstance<py::str>(v) && PyIndex_Check(v.ptr())) {  // a NumPy integer: as the int it stands for
+    PyObject* i = PyNumber_Index(v.ptr());
+    if (i != nullptr) return ToValue(py::reinterpret_steal<py::object>(i), what);
+    PyErr_Clear();  // np.bool_ and others refuse __index__: reported below
+  }
   if (py::isinstance<py::str>(v)) return Value::String(v.cast<std::string>());
   if (py::isinstance<py::bytes>(v)) return Value::String(std::string(v.cast<py::bytes>()));
   throw StatusError(Status::Schema(what + ": unsupported value of type " +
                                    std::string(py::str(py::type::handle_of(v).attr("__name__")))));
 }
-
-namespace {
 
 py::object FromValue(const Value& v, const table::ColumnType& t) {
   switch (v.kind) {
@@ -61,6 +64,8 @@ py::object FromValue(const Value& v, const table::ColumnType& t) {
   }
   return py::none();
 }
+
+namespace {
 
 table::Column ToColumn(const py::tuple& spec) {
   table::Column c;

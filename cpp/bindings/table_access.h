@@ -28,8 +28,11 @@ struct TxHandle {
 };
 using TxPtr = std::shared_ptr<TxHandle>;
 
-// A Python scalar as a Value; SchemaError naming `what` for other types.
+// A Python scalar (or NumPy integer) as a Value; SchemaError naming `what`
+// for other types.
 table::Value ToValue(pybind11::handle v, const std::string& what);
+// A Value as a Python object; a string is bytes when t is a bytes column.
+pybind11::object FromValue(const table::Value& v, const table::ColumnType& t);
 
 // NotFoundError when there is no such table.
 catalog::TableDefPtr FindTable(const HandlePtr& h, const std::string& name);

@@ -8,6 +8,7 @@
 #include <tbb/parallel_sort.h>
 
 #include <algorithm>
+#include <ranges>
 #include <optional>
 #include <vector>
 
@@ -101,10 +102,11 @@ std::vector<Slice> SliceBatch(const std::vector<Entry>& records, const WriteBatc
   for (const auto& p : all_puts) {
     if (largest == nullptr || p->size() > largest->size()) largest = p.get();
   }
-  const size_t n = largest != nullptr && largest->size() >= records.size() ? largest->size() : records.size();
+  const bool from_puts = largest != nullptr && largest->size() >= records.size();
+  const size_t n = from_puts ? largest->size() : records.size();
   for (size_t i = 1; i < parts; i++) {
     const size_t at = n * i / parts;
-    std::string key(largest != nullptr && largest->size() >= records.size() ? largest->key(at) : records[at].key);
+    std::string key(from_puts ? largest->key(at) : records[at].key);
     if (bounds.empty() || key > bounds.back()) bounds.push_back(std::move(key));
   }
   // The first position of each source at or past each bound.
@@ -114,16 +116,8 @@ std::vector<Slice> SliceBatch(const std::vector<Entry>& records, const WriteBatc
                                records.begin());
   };
   auto put_at = [](const SortedPuts& p, const std::string& bound) {
-    size_t lo = 0, hi = p.size();
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (p.key(mid) < bound) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
+    return *std::ranges::partition_point(std::views::iota(size_t{0}, p.size()),
+                                         [&](size_t i) { return p.key(i) < bound; });
   };
   std::vector<Slice> slices(bounds.size() + 1);
   for (size_t s = 0; s < slices.size(); s++) {

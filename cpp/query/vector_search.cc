@@ -585,17 +585,17 @@ Status RowsFromIndex(const index::VectorIndex& index, const table::Schema& schem
 }
 
 // Fills result from per-query hits (each exactly result->k long) and the
-// rows of a projection: from the index when it is given (under its read
-// lock) and holds them, else read from the table.
+// rows of a projection: from `rows_index` when given (it holds them:
+// IndexHoldsRows, and its read lock is held), else read from the table.
 Status Finish(const catalog::TableDef& table, txn::Reader* reader, const KnnRequest& r,
-              std::vector<std::vector<Hit>>* tops, KnnResult* result, const index::VectorIndex* index = nullptr,
+              std::vector<std::vector<Hit>>* tops, KnnResult* result, const index::VectorIndex* rows_index = nullptr,
               size_t column = 0) {
   result->keys.clear();
   result->distances.clear();
   bool read_rows = r.projection != nullptr;
-  if (read_rows && index != nullptr && IndexHoldsRows(*index, table.schema, column, *r.projection)) {
+  if (read_rows && rows_index != nullptr) {
     result->rows = table::ResultBatch::ForProjection(table.schema, *r.projection);
-    EMBODB_RETURN_IF_ERROR(RowsFromIndex(*index, table.schema, column, *tops, *r.projection, &result->rows));
+    EMBODB_RETURN_IF_ERROR(RowsFromIndex(*rows_index, table.schema, column, *tops, *r.projection, &result->rows));
     read_rows = false;
   }
   for (auto& top : *tops) {
@@ -677,7 +677,7 @@ Status RunKnn(const catalog::TableDefPtr& table, size_t column, index::VectorInd
   std::vector<Status> statuses(request.nq);
   ForEachQuery(request.nq, [&](size_t q) { statuses[q] = search.Search(queries.data() + q * dim, &tops[q]); });
   for (const Status& s : statuses) EMBODB_RETURN_IF_ERROR(s);
-  return Finish(*table, rows_reader, request, &tops, result, index, column);
+  return Finish(*table, rows_reader, request, &tops, result, rows_from_index ? index : nullptr, column);
 }
 
 }  // namespace embodb::query

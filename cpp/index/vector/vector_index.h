@@ -46,14 +46,8 @@ class Env;
 
 namespace embodb::index {
 
-// The table types these indexes read rows with.
-using table::Column;
-using table::ColumnBuffer;
-using table::ColumnType;
-using table::ColumnView;
-using table::Schema;
-using table::TypeId;
-using table::Value;
+// The table types used here (Schema, ColumnView, Value, ...) are named in
+// this namespace by index/common/node_attributes.h.
 
 inline constexpr std::string_view kHnswKind = "hnsw";
 
