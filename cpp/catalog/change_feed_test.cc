@@ -75,6 +75,10 @@ class ChangeFeedTest : public TableFixture {
  protected:
   void SetUp() override {
     table_ = Create("obs", {{"id", T("int64"), false, {}}, {"v", T("int32"), false, {}}}, "id");
+    DeclareIndex();
+  }
+  // Declares the test index on obs.v in the catalog.
+  void DeclareIndex() {
     catalog::DerivedIndexDef ix;
     ix.kind = "test";
     ix.column = "v";
@@ -300,12 +304,7 @@ TEST_F(ChangeFeedTest, AnIndexDeclaredAgainKeepsTheRecordsOfItsBuild) {
   catalog_->feed()->Detach(&index_);
   ASSERT_OK(catalog_->DropDerivedIndex("obs", "v", "test"));
   ASSERT_OK(db_->CompactAll());
-  catalog::DerivedIndexDef ix;
-  ix.kind = "test";
-  ix.column = "v";
-  auto def = catalog_->CreateDerivedIndex("obs", ix);
-  ASSERT_OK(def.status());
-  table_ = *def;
+  DeclareIndex();
   // The build: note the feed, scan; writes and a compaction before Attach.
   const uint64_t from = catalog_->feed()->LastNumber(table_->id);
   index_.rows = TableRows();

@@ -378,42 +378,39 @@ TEST_F(VectorIndexTest, VerifyFindsAnIndexThatDisagrees) {
   ASSERT_OK(CreateIndex(SmallGraph()).status());
   ASSERT_OK(vectors_->Verify(*Def()));
   auto ix = Index();
-  std::string key, row;
-  ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(5), &key));
-  ASSERT_OK(db_->Get(lsm::ReadOptions(), RowKeyPrefix(Def()->id) + key, &row));
-  // Applied as if the feed had sent it: key 5's row under key 1000.
-  std::string stray;
-  ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(1000), &stray));
-  ix->BeginCommit();
-  ix->Apply({catalog::FeedEvent{ix->covered() + 1, false, stray, row}});
-  ix->EndCommit();
-  Status s = vectors_->Verify(*Def());
-  EXPECT_TRUE(s.IsCorruption() && s.message().find("does not (key 1000)") != std::string::npos) << s.ToString();
-  // Key 7 removed from the index only.
-  std::string seven;
-  ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(7), &seven));
-  ix->BeginCommit();
-  ix->Apply({catalog::FeedEvent{ix->covered() + 1, true, seven, {}}, catalog::FeedEvent{ix->covered() + 2, true, stray, {}}});
-  ix->EndCommit();
-  s = vectors_->Verify(*Def());
-  EXPECT_TRUE(s.IsCorruption() && s.message().find("misses a row (key 7)") != std::string::npos) << s.ToString();
+  auto key = [](int64_t id) {
+    std::string k;
+    EXPECT_OK(AppendKeyValue(T("int64"), Value::Int(id), &k));
+    return k;
+  };
+  auto row = [&](int64_t id) {
+    std::string r;
+    EXPECT_OK(db_->Get(lsm::ReadOptions(), RowKeyPrefix(Def()->id) + key(id), &r));
+    return r;
+  };
+  // Applies changes to the index alone (as if the feed had sent them), then
+  // expects Verify to report `what`.
+  auto apply_and_expect = [&](const std::vector<std::pair<int64_t, std::string>>& changes, const std::string& what) {
+    std::vector<std::string> keys;
+    for (const auto& [id, r] : changes) keys.push_back(key(id));
+    std::vector<catalog::FeedEvent> events;
+    for (size_t i = 0; i < changes.size(); i++) {
+      events.push_back({ix->covered() + 1 + i, changes[i].second.empty(), keys[i], changes[i].second});
+    }
+    ix->BeginCommit();
+    ix->Apply(events);
+    ix->EndCommit();
+    const Status s = vectors_->Verify(*Def());
+    EXPECT_TRUE(s.IsCorruption() && s.message().find(what) != std::string::npos) << s.ToString();
+  };
+  // Key 5's row under key 1000.
+  apply_and_expect({{1000, row(5)}}, "does not (key 1000)");
+  // Key 7 removed from the index only (and key 1000 again).
+  apply_and_expect({{7, ""}, {1000, ""}}, "misses a row (key 7)");
   // Key 7 back with key 5's row: its copy of cat (5, not 7) differs first.
-  ix->BeginCommit();
-  ix->Apply({catalog::FeedEvent{ix->covered() + 1, false, seven, row}});
-  ix->EndCommit();
-  s = vectors_->Verify(*Def());
-  EXPECT_TRUE(s.IsCorruption() && s.message().find("another value of 'cat' for a row (key 7)") != std::string::npos)
-      << s.ToString();
+  apply_and_expect({{7, row(5)}}, "another value of 'cat' for a row (key 7)");
   // Key 7 with key 107's row: the same cat (7), another vector.
-  std::string key107, row107;
-  ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(107), &key107));
-  ASSERT_OK(db_->Get(lsm::ReadOptions(), RowKeyPrefix(Def()->id) + key107, &row107));
-  ix->BeginCommit();
-  ix->Apply({catalog::FeedEvent{ix->covered() + 1, false, seven, row107}});
-  ix->EndCommit();
-  s = vectors_->Verify(*Def());
-  EXPECT_TRUE(s.IsCorruption() && s.message().find("another vector for a row (key 7)") != std::string::npos)
-      << s.ToString();
+  apply_and_expect({{7, row(107)}}, "another vector for a row (key 7)");
 }
 
 TEST_F(VectorIndexTest, CosineRefusesZeroVectors) {
