@@ -33,6 +33,5 @@ __version__ = "0.1.0"
 __all__ = [
     "connect", "Database", "Snapshot", "KeyValue", "WriteBatch", "Table", "TableSchema", "Query", "Result",
     "Transaction", "VectorQuery", "IndexInfo", "Column", "column", "vector", "point3", "pointcloud", "errors",
-    "Error", "SchemaError", "InvalidInputError", "DuplicateKeyError", "NotFoundError", "ConflictError",
-    "DatabaseLockedError", "DatabaseClosedError", "CorruptionError", "StorageError",
+    *errors.__all__,
 ]
