@@ -9,13 +9,10 @@
 #include <optional>
 
 #include "index/vector/exact_search.h"
-#include "query/conjuncts.h"
-#include "query/evaluator.h"
-#include "query/mask_filter.h"
+#include "query/node_match.h"
 #include "query/table_scan.h"
 #include "table/key_codec.h"
 #include "table/row_codec.h"
-#include "util/byte_mask.h"
 
 namespace embodb::query {
 
@@ -23,7 +20,6 @@ namespace {
 
 constexpr size_t kDefaultEf = 64;
 constexpr size_t kScanBatch = 16384;  // rows of the exact path's scan held at once
-constexpr size_t kMatchChunk = MaskFilter::kMaxRows;  // nodes a filter is evaluated on at once (a multiple of 64)
 
 using index::Neighbor;
 
@@ -151,17 +147,6 @@ Status ExactPath(const catalog::TableDefPtr& table, size_t column, txn::Reader* 
   return scan.status();
 }
 
-// Whether a filter can be answered over the index's copies of the columns
-// (they hold every column it reads), and how: *mask is its compiled form,
-// or null for EvaluateFilter, which cannot read string columns held as codes.
-bool CompileOverCopies(const Filter& filter, const table::Schema& schema, const index::NodeAttributes& attributes,
-                       std::unique_ptr<const MaskFilter>* mask) {
-  if (!attributes.Holds(filter.columns)) return false;
-  *mask = MaskFilter::Compile(filter, schema, &attributes);
-  return *mask || std::none_of(filter.columns.begin(), filter.columns.end(),
-                               [&](size_t c) { return attributes.Coded(c); });
-}
-
 // The graph's side of a search under the index's read lock.
 class GraphSearch {
  public:
@@ -171,65 +156,20 @@ class GraphSearch {
         dim_(index.dim()), metric_(index.options().metric),
         sq8_(index.options().quantization == index::Quantization::kSq8) {}
 
-  // Finds the nodes of the rows that pass the filter: over the index's
-  // attributes when they hold every column the filter reads and can answer
-  // it (the result is cached with the index), else by scanning the table.
+  // Finds the nodes of the rows that pass the filter (query/node_match.h).
   Status Match() {
-    const Filter& filter = *r_.filter;
-    // Only matches found over the copies are cached, and Apply drops those
-    // a change of the copies leaves unanswerable.
-    const std::string key = filter.root ? ExprKey(*filter.root) : filter.text;
-    match_ = index_.CachedMatch(key);
-    if (match_) {
-      match_source_ = MatchSource::kCache;
-      return Status::OK();
-    }
-    std::unique_ptr<const MaskFilter> mask;
-    if (CompileOverCopies(filter, table_->schema, index_.attributes(), &mask)) {
-      std::shared_ptr<FilterMatch> match;
-      if (mask) {
-        auto through = MatchThroughCachedPart();
-        EMBODB_RETURN_IF_ERROR(through.status());
-        match = std::move(through).value();
-      }
-      if (match) {
-        match_source_ = MatchSource::kCachedPart;
-      } else {
-        match_source_ = MatchSource::kAttributes;
-        auto found = MatchAttributes(mask.get());
-        EMBODB_RETURN_IF_ERROR(found.status());
-        match = std::move(found).value();
-      }
-      match_ = match;
-      index_.CacheMatch(key, std::move(match), NodeTest());
-      return Status::OK();
-    }
-    match_source_ = MatchSource::kScan;
-    auto found = MatchByScan();
-    EMBODB_RETURN_IF_ERROR(found.status());
-    match_ = std::move(found).value();
-    return Status::OK();
+    match_ = std::make_unique<NodeMatch>(index_, reader_, table_, r_.filter);
+    return match_->Find();
   }
-
   // How Match found the rows, for explain().
-  std::string DescribeMatch() const {
-    switch (match_source_) {
-      case MatchSource::kCache: return "the index's cached match of this filter";
-      case MatchSource::kAttributes: return "the filter evaluated over the index's copy of its columns";
-      case MatchSource::kCachedPart:
-        return "the filter evaluated over the index's copy of its columns at the " + std::to_string(part_rows_) +
-               " rows of the cached match of its part '" + part_text_ + "'";
-      case MatchSource::kScan: break;
-    }
-    return PlanScan(*table_, r_.filter.get()).Explain(*table_, r_.filter.get())[0];
-  }
+  std::string DescribeMatch() const { return match_->Describe(); }
 
   // Decides between exact distances to the matches and a filtered graph
   // search (filtered: Match ran).
   void Choose(bool filtered) {
     filtered_ = filtered;
     const size_t live = graph_.live();
-    candidates_ = filtered ? match_->count : live;
+    candidates_ = filtered ? match_->match().count : live;
     if (!filtered) return;
     const double ef = static_cast<double>(EfOf(r_));
     const double m = static_cast<double>(candidates_);
@@ -270,11 +210,11 @@ class GraphSearch {
     std::vector<Neighbor> found;
     if (want == 0) return Status::OK();
     if (exact_) {
-      found = graph_.SearchAmong(query, c, filtered_ ? &match_->nodes : nullptr, candidates_);
+      found = graph_.SearchAmong(query, c, filtered_ ? &match_->match().nodes : nullptr, candidates_);
     } else {
-      found = graph_.Search(query, c, std::max(EfOf(r_), c), filtered_ ? &match_->nodes : nullptr, two_hop_);
+      found = graph_.Search(query, c, std::max(EfOf(r_), c), filtered_ ? &match_->match().nodes : nullptr, two_hop_);
       if (found.size() < std::min(c, candidates_)) {
-        found = graph_.SearchAmong(query, c, filtered_ ? &match_->nodes : nullptr, candidates_);
+        found = graph_.SearchAmong(query, c, filtered_ ? &match_->match().nodes : nullptr, candidates_);
       }
     }
     out->clear();
@@ -314,211 +254,6 @@ class GraphSearch {
     return Status::OK();
   }
 
-  using FilterMatch = index::VectorIndex::FilterMatch;
-
-  // How the index tests the nodes it adds against the filter, to keep a
-  // cached match current (VectorIndex::NodeTest): compiled again each time,
-  // since a string's code may be new, and evaluated over each node's
-  // attributes.
-  index::VectorIndex::NodeTest NodeTest() const {
-    return [filter = r_.filter, table = table_](const index::NodeAttributes& attributes,
-                                                const std::vector<uint32_t>& nodes, std::vector<uint32_t>* passing) {
-      std::unique_ptr<const MaskFilter> mask;
-      if (!CompileOverCopies(*filter, table->schema, attributes, &mask)) return false;
-      if (mask) {
-        TestNodes(*mask, attributes, table->schema.size(), nodes, passing);
-        return true;
-      }
-      std::vector<table::ColumnView> views(table->schema.size());
-      std::vector<uint32_t> selected;
-      for (uint32_t node : nodes) {
-        attributes.Views(node, node + 1, &views);
-        selected.clear();
-        if (!EvaluateFilter(*filter, views, 1, &selected).ok()) return false;
-        if (!selected.empty()) passing->push_back(node);
-      }
-      return true;
-    };
-  }
-
-  // The same for a part of the filter (cached alone: MatchThroughCachedPart),
-  // which compiles to a MaskFilter.
-  index::VectorIndex::NodeTest PartTest(const Expr* part) const {
-    // The filter holds the part's tree.
-    return [filter = r_.filter, part, table = table_](const index::NodeAttributes& attributes,
-                                                      const std::vector<uint32_t>& nodes,
-                                                      std::vector<uint32_t>* passing) {
-      auto mask = MaskFilter::CompileAnd({part}, table->schema, &attributes);
-      if (!mask) return false;
-      TestNodes(*mask, attributes, table->schema.size(), nodes, passing);
-      return true;
-    };
-  }
-
-  static void TestNodes(const MaskFilter& mask, const index::NodeAttributes& attributes, size_t schema_columns,
-                        const std::vector<uint32_t>& nodes, std::vector<uint32_t>* passing) {
-    std::vector<table::ColumnView> views(schema_columns);
-    attributes.Views(0, attributes.rows(), &views);
-    std::vector<uint8_t> pass(MaskFilter::kMaxRows);
-    for (size_t begin = 0; begin < nodes.size(); begin += MaskFilter::kMaxRows) {
-      const size_t n = std::min(MaskFilter::kMaxRows, nodes.size() - begin);
-      mask.EvaluateAt(views, nodes.data() + begin, n, pass.data());
-      for (size_t j = 0; j < n; j++) {
-        if (pass[j]) passing->push_back(nodes[begin + j]);
-      }
-    }
-  }
-
-  // mask: the filter compiled, or null (EvaluateFilter then).
-  Result<std::shared_ptr<FilterMatch>> MatchAttributes(const MaskFilter* mask) const {
-    const index::NodeAttributes& attributes = index_.attributes();
-    const size_t rows = attributes.rows();
-    auto match = std::make_shared<FilterMatch>();
-    match->nodes = index::NodeSet(rows);
-    const size_t chunks = (rows + kMatchChunk - 1) / kMatchChunk;
-    std::vector<Status> statuses(chunks);
-    std::vector<size_t> counts(chunks, 0);
-    // Chunks cover whole words of the set, so threads never share one.
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, chunks, 1), [&](const tbb::blocked_range<size_t>& range) {
-      std::vector<table::ColumnView> views(table_->schema.size());
-      std::vector<uint32_t> selected;
-      std::vector<uint8_t> pass(kMatchChunk), live(kMatchChunk);
-      for (size_t chunk = range.begin(); chunk != range.end(); chunk++) {
-        const size_t begin = chunk * kMatchChunk, n = std::min(rows, begin + kMatchChunk) - begin;
-        attributes.Views(begin, begin + n, &views);
-        if (mask) {
-          mask->Evaluate(views, n, pass.data());
-        } else {
-          selected.clear();
-          statuses[chunk] = EvaluateFilter(*r_.filter, views, n, &selected);
-          std::fill(pass.begin(), pass.begin() + static_cast<ptrdiff_t>(n), 0);
-          for (uint32_t i : selected) pass[i] = 1;
-        }
-        // With every slot live no flag need be read (a megabyte at 1M nodes).
-        const bool all_live = graph_.AllLive();
-        if (!all_live) graph_.LiveBytes(begin, n, live.data());
-        counts[chunk] = PackByteMask(pass.data(), all_live ? nullptr : live.data(), n,
-                                     match->nodes.MutableWords(begin / 64));
-      }
-    });
-    for (size_t chunk = 0; chunk < chunks; chunk++) {
-      EMBODB_RETURN_IF_ERROR(statuses[chunk]);
-      match->count += counts[chunk];
-    }
-    return match;
-  }
-
-  // A filter `a AND b AND ...` one of whose parts has a cached match that
-  // few rows pass (a filter seen before, alone or as a part: `cat = 7`
-  // cached and `cat = 7 AND t > x` new): the other parts are tested at
-  // those rows only. Null when no part's cached match helps.
-  //
-  // Parts recur (`cat = 7` in `cat = 7 AND t > x`, x new each time): when
-  // no part has a cached match, one that a recent filter had too is
-  // matched alone and cached first.
-  Result<std::shared_ptr<FilterMatch>> MatchThroughCachedPart() {
-    const std::shared_ptr<FilterMatch> none;
-    std::vector<const Expr*> parts;
-    SplitConjuncts(*r_.filter->root, &parts);
-    if (parts.size() < 2) return none;
-    const index::NodeAttributes& attributes = index_.attributes();
-    const size_t rows = attributes.rows();
-    std::vector<std::string> keys;
-    std::vector<std::shared_ptr<const FilterMatch>> matches;
-    bool any = false;
-    for (const Expr* part : parts) {
-      keys.push_back(ExprKey(*part));
-      matches.push_back(index_.CachedMatch(keys.back()));
-      any = any || matches.back() != nullptr;
-    }
-    for (size_t i = 0; i < parts.size() && !any; i++) {
-      if (!index_.NotePart(keys[i])) continue;
-      auto mask = MaskFilter::CompileAnd({parts[i]}, table_->schema, &attributes);
-      if (!mask) continue;
-      auto found = MatchAttributes(mask.get());
-      EMBODB_RETURN_IF_ERROR(found.status());
-      matches[i] = found.value();
-      index_.CacheMatch(keys[i], std::move(found).value(), PartTest(parts[i]));
-      any = true;
-    }
-    // The part fewest rows pass; its nodes at hand (ListOf: none when too
-    // many pass), not found again among a million bits.
-    std::shared_ptr<const FilterMatch> cached;
-    size_t chosen = 0;
-    for (size_t i = 0; i < parts.size(); i++) {
-      const auto& m = matches[i];
-      if (m && (!cached || m->count < cached->count)) {
-        cached = m;
-        chosen = i;
-      }
-    }
-    if (!cached) return none;
-    const std::vector<uint32_t>* members = index_.ListOf(*cached);
-    if (members == nullptr) return none;
-    if (!members->empty() && members->back() >= rows) return none;  // never: nodes have copies
-    const std::vector<uint32_t>& list = *members;
-    std::vector<const Expr*> rest = parts;
-    rest.erase(rest.begin() + static_cast<ptrdiff_t>(chosen));
-    auto mask = MaskFilter::CompileAnd(rest, table_->schema, &attributes);
-    if (!mask) return none;
-    auto match = std::make_shared<FilterMatch>();
-    match->nodes = index::NodeSet(rows);
-    std::vector<table::ColumnView> views(table_->schema.size());
-    attributes.Views(0, rows, &views);
-    // The part's nodes are tested kMaxRows at a time. They ascend: a
-    // word's bits are gathered in a register and stored once, not read back
-    // from memory for each node (a chain of stores and loads that took a
-    // third of the time at 10% of 1M rows; the count likewise).
-    std::vector<uint8_t> pass(MaskFilter::kMaxRows);
-    uint64_t* words = match->nodes.MutableWords(0);
-    for (size_t begin = 0; begin < list.size(); begin += MaskFilter::kMaxRows) {
-      const uint32_t* at = list.data() + begin;
-      const size_t n = std::min(MaskFilter::kMaxRows, list.size() - begin);
-      mask->EvaluateAt(views, at, n, pass.data());
-      size_t word = at[0] / 64, passed = 0;
-      uint64_t bits = 0;
-      for (size_t j = 0; j < n; j++) {
-        const size_t w = at[j] / 64;
-        if (w != word) {
-          words[word] |= bits;
-          word = w;
-          bits = 0;
-        }
-        bits |= uint64_t{pass[j]} << (at[j] % 64);
-        passed += pass[j];
-      }
-      words[word] |= bits;
-      match->count += passed;
-    }
-    part_rows_ = cached->count;
-    part_text_ = r_.filter->text.substr(parts[chosen]->pos, parts[chosen]->end - parts[chosen]->pos);
-    return match;
-  }
-
-  Result<std::shared_ptr<const FilterMatch>> MatchByScan() const {
-    auto match = std::make_shared<FilterMatch>();
-    match->nodes = index::NodeSet(graph_.slots());
-    const std::vector<size_t> projection = {table_->schema.primary_key()};
-    TableScan scan(table_, reader_, projection, r_.filter);
-    std::string key;
-    while (true) {
-      auto batch = table::ResultBatch::ForProjection(table_->schema, projection);
-      if (!scan.Next(kScanBatch, &batch)) break;
-      const table::ColumnView pk = batch.columns[0].view();
-      for (size_t i = 0; i < batch.rows(); i++) {
-        key.clear();
-        table::AppendKeyOf(pk, i, &key);
-        const uint32_t node = index_.keys().Find(key);
-        if (node == index::NodeKeys::kNone) continue;
-        match->nodes.Insert(node);
-        match->count++;
-      }
-    }
-    EMBODB_RETURN_IF_ERROR(scan.status());
-    return std::shared_ptr<const FilterMatch>(std::move(match));
-  }
-
-
   const index::VectorIndex& index_;
   const index::HnswGraph& graph_;
   txn::Reader* const reader_;
@@ -531,12 +266,7 @@ class GraphSearch {
   bool exact_ = false;
   bool two_hop_ = false;
   size_t candidates_ = 0;
-  enum class MatchSource { kScan, kAttributes, kCache, kCachedPart };
-  MatchSource match_source_ = MatchSource::kScan;
-  std::shared_ptr<const FilterMatch> match_;  // with a filter
-  // kCachedPart: the part's rows and text.
-  size_t part_rows_ = 0;
-  std::string part_text_;
+  std::unique_ptr<NodeMatch> match_;  // with a filter
 };
 
 // Whether the index alone holds every column of the projection, as the

@@ -198,102 +198,6 @@ Status VectorIndex::PrepareQuery(const float* query, float* out) const {
   return Status::OK();
 }
 
-void VectorIndex::Changed() {
-  std::lock_guard l(cache_mu_);
-  cache_.clear();
-}
-
-std::shared_ptr<const VectorIndex::FilterMatch> VectorIndex::CachedMatch(const std::string& filter) const {
-  std::lock_guard l(cache_mu_);
-  for (size_t i = 0; i < cache_.size(); i++) {
-    if (cache_[i].text != filter) continue;
-    std::rotate(cache_.begin(), cache_.begin() + static_cast<ptrdiff_t>(i), cache_.begin() + static_cast<ptrdiff_t>(i) + 1);
-    return cache_.front().match;
-  }
-  return nullptr;
-}
-
-namespace {
-
-// Whether few of the nodes pass m: at most one in kListedShare of its set's capacity.
-bool FewPass(const VectorIndex::FilterMatch& m) { return m.count * VectorIndex::kListedShare <= 64 * m.nodes.words(); }
-
-// Lists m's nodes when few pass, else drops the list.
-void RelistMatch(VectorIndex::FilterMatch& m) {
-  m.listed = FewPass(m);
-  m.list.clear();
-  if (!m.listed) {
-    m.list.shrink_to_fit();
-    return;
-  }
-  m.nodes.AppendTo(&m.list);
-}
-
-}  // namespace
-
-void VectorIndex::CacheMatch(const std::string& filter, std::shared_ptr<FilterMatch> match, NodeTest test) const {
-  std::lock_guard l(cache_mu_);
-  for (const CachedFilter& c : cache_) {
-    if (c.text == filter) return;  // another search found it meanwhile
-  }
-  cache_.insert(cache_.begin(), CachedFilter{filter, std::move(match), std::move(test)});
-  if (cache_.size() > kCachedMatches) cache_.pop_back();
-}
-
-const std::vector<uint32_t>* VectorIndex::ListOf(const FilterMatch& match) const {
-  std::lock_guard l(cache_mu_);
-  for (CachedFilter& c : cache_) {
-    if (c.match.get() != &match) continue;
-    // Made once, under the lock; only Apply (no search running) changes it.
-    if (!c.match->listed) RelistMatch(*c.match);
-    return c.match->listed ? &c.match->list : nullptr;
-  }
-  return nullptr;  // no longer cached
-}
-
-bool VectorIndex::NotePart(const std::string& key) const {
-  std::lock_guard l(cache_mu_);
-  if (std::find(parts_noted_.begin(), parts_noted_.end(), key) != parts_noted_.end()) return true;
-  parts_noted_.push_back(key);
-  if (parts_noted_.size() > kPartsNoted) parts_noted_.pop_front();
-  return false;
-}
-
-void VectorIndex::UpdateMatches(const std::vector<uint32_t>& removed, const std::vector<uint32_t>& added) {
-  std::lock_guard l(cache_mu_);
-  for (size_t i = cache_.size(); i-- > 0;) {
-    FilterMatch& m = *cache_[i].match;
-    size_t changed = 0;
-    for (uint32_t n : removed) {
-      if (!m.nodes.Contains(n)) continue;
-      m.nodes.Erase(n);
-      m.count--;
-      changed++;
-      if (m.listed) {
-        const auto at = std::lower_bound(m.list.begin(), m.list.end(), n);
-        if (at != m.list.end() && *at == n) m.list.erase(at);
-      }
-    }
-    std::vector<uint32_t> passing;
-    if (!added.empty() && !cache_[i].test(attributes_, added, &passing)) {
-      cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(i));
-      continue;
-    }
-    for (uint32_t n : passing) {
-      if (m.nodes.Contains(n)) continue;
-      m.nodes.Insert(n);
-      m.count++;
-      changed++;
-      // A few changes move the list's tail; many are cheaper listed anew.
-      if (m.listed && passing.size() <= kRelistAfter) m.list.insert(std::lower_bound(m.list.begin(), m.list.end(), n), n);
-    }
-    // A list no longer short, or changed much, is made anew (or dropped).
-    if (m.listed && changed > 0 && (passing.size() > kRelistAfter || !FewPass(m))) {
-      RelistMatch(m);
-    }
-  }
-}
-
 uint32_t VectorIndex::RemoveKey(std::string_view key) {
   const uint32_t node = keys_.Find(key);
   if (node == NodeKeys::kNone) return node;
@@ -331,7 +235,7 @@ bool VectorIndex::KeepLocality(bool force) {
 
 void VectorIndex::FinishBuild() {
   std::unique_lock l(mu_);
-  Changed();
+  matches_.Clear();
   KeepLocality(true);
 }
 
@@ -367,7 +271,7 @@ Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const std
   std::vector<float> vectors;
   EMBODB_RETURN_IF_ERROR(PrepareRows(keys, rows, /*refuse_zero=*/true, &vector_keys, &vector_rows, &vectors));
   std::unique_lock l(mu_);
-  Changed();
+  matches_.Clear();
   std::vector<uint32_t> nodes;
   bool renumbered;
   return AddPrepared(vector_keys, vectors.data(), vector_rows, &nodes, &renumbered);
@@ -375,7 +279,7 @@ Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const std
 
 Status VectorIndex::FillFromRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) {
   std::unique_lock l(mu_);
-  Changed();
+  matches_.Clear();
   std::vector<uint32_t> nodes;
   std::vector<std::string_view> node_keys, node_rows;
   for (size_t i = 0; i < keys.size(); i++) {
@@ -434,7 +338,7 @@ void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
   if (s.ok()) s = AddPrepared(add_keys, add_vectors.data(), add_rows, &added, &renumbered);
   if (!s.ok()) {
     health_ = Status::Corruption("the vector index on '" + column_name() + "' could not read a row: " + s.ToString());
-    Changed();
+    matches_.Clear();
     return;
   }
   covered_ = std::max(covered_.load(), events.back().number);
@@ -444,9 +348,9 @@ void VectorIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
     renumbered = true;
   }
   if (renumbered) {
-    Changed();
+    matches_.Clear();
   } else {
-    UpdateMatches(removed, added);
+    matches_.Update(attributes_, removed, added);
   }
 }
 

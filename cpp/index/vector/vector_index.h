@@ -4,7 +4,8 @@
 // It holds the graph (index/vector/hnsw_graph.h), the primary key of the
 // row behind each node (node_keys.h) and a copy of the row's fixed-width
 // scalar values (node_attributes.h), over which filtered searches evaluate
-// their filters; the nodes a filter matched are cached until the next change. Each commit that writes the table
+// their filters (query/node_match.h); the nodes a filter matched are cached
+// (filter_match_cache.h) and kept current. Each commit that writes the table
 // arrives as feed events: the last event of each key wins; the old node of a
 // changed or deleted row becomes a tombstone, and the new vectors are linked
 // in one parallel Add. Tombstones are reclaimed once they exceed a tenth of
@@ -23,8 +24,6 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -39,6 +38,7 @@
 #include "table/column_data.h"
 #include "index/common/node_attributes.h"
 #include "index/common/node_keys.h"
+#include "index/common/node_rows.h"
 
 namespace embodb {
 class Env;
@@ -79,7 +79,7 @@ Status CheckIndexedVectors(const catalog::TableDef& table, const std::vector<Col
 // options, and how an index of it is made and loaded.
 index::IndexKind HnswKind();
 
-class VectorIndex final : public index::DerivedIndex {
+class VectorIndex final : public index::DerivedIndex, public NodeRows {
  public:
   // def: the index's declaration (its column a vector column of the table,
   // at schema position `column`).
@@ -111,49 +111,17 @@ class VectorIndex final : public index::DerivedIndex {
   size_t rows() const override { return graph_->live(); }
   index::Params Info() const override;
 
-  // Readers hold this while they use graph() and keys().
+  // Readers hold this while they use graph() and the NodeRows below.
   std::shared_lock<std::shared_mutex> ReadLock() const override { return std::shared_lock(mu_); }
   const index::HnswGraph& graph() const { return *graph_; }
-  const NodeKeys& keys() const { return keys_; }
-  // With the read lock held, like graph().
-  const NodeAttributes& attributes() const { return attributes_; }
 
-  // The nodes a filter matched, for searches. A match is found and cached
-  // under the read lock. Apply keeps the cached ones current: it drops the
-  // nodes it removes and tests the nodes it adds with the entry's NodeTest.
-  // Builds, renumbering and reclaiming forget them all.
-  struct FilterMatch {
-    index::NodeSet nodes;  // the live nodes that pass
-    size_t count = 0;
-    // The same nodes ascending, once ListOf made it (while few pass: at
-    // most one node in kListedShare of the set's capacity), for a search
-    // that visits only them (query/vector_search.cc). Apply keeps it.
-    bool listed = false;
-    std::vector<uint32_t> list;
-  };
-  // A new filter is tested at the nodes of a cached part passed by at most
-  // one node in this many, not over every node's copies: at 1M rows a part
-  // of 1% took 10% less time than the pass, one of 3% 35% more (a node
-  // visited costs about 8 ns, a pass 0.25 ns a row).
-  static constexpr size_t kListedShare = 64;
-  // Nodes added at once past which a list is made anew, not inserted into.
-  static constexpr size_t kRelistAfter = 64;
-  // Appends to *passing the nodes that pass the filter, read from the
-  // attributes as they are now (a string's code may be new). False when it
-  // cannot tell (an error a search must report, a column no longer held):
-  // the entry is dropped.
-  using NodeTest = std::function<bool(const NodeAttributes& attributes, const std::vector<uint32_t>& nodes,
-                                      std::vector<uint32_t>* passing)>;
-  std::shared_ptr<const FilterMatch> CachedMatch(const std::string& filter) const;
-  void CacheMatch(const std::string& filter, std::shared_ptr<FilterMatch> match, NodeTest test) const;
-  // Notes that a search's filter had a part with this key (query/
-  // conjuncts.h) and tells whether a recent search's filter had it too: a
-  // part that recurs is worth caching alone.
-  bool NotePart(const std::string& key) const;
-  // The nodes of a cached match, ascending (FilterMatch::list, made on the
-  // first call), or null when many pass or it is no longer cached. Valid
-  // while the read lock is held.
-  const std::vector<uint32_t>* ListOf(const FilterMatch& match) const;
+  // NodeRows: what a filtered search reads (query/node_match.h).
+  const NodeKeys& keys() const override { return keys_; }
+  const NodeAttributes& attributes() const override { return attributes_; }
+  const FilterMatchCache& matches() const override { return matches_; }
+  size_t slots() const override { return graph_->slots(); }
+  bool AllLive() const override { return graph_->AllLive(); }
+  void LiveBytes(size_t begin, size_t count, uint8_t* live) const override { graph_->LiveBytes(begin, count, live); }
   // The first failure of Apply (a row that did not decode): the index no
   // longer agrees with its table, and searches report this.
   Status health() const override;
@@ -199,11 +167,6 @@ class VectorIndex final : public index::DerivedIndex {
   // nodes were renumbered meanwhile (KeepLocality).
   Status AddPrepared(const std::vector<std::string_view>& keys, const float* vectors,
                      const std::vector<std::string_view>& rows, std::vector<uint32_t>* nodes, bool* renumbered);
-  // REQUIRES: the write lock. Forgets the cached filter matches.
-  void Changed();
-  // REQUIRES: the write lock. Brings the cached matches up to date with
-  // nodes removed and then nodes added (same numbering).
-  void UpdateMatches(const std::vector<uint32_t>& removed, const std::vector<uint32_t>& added);
   // Normalizes a cosine vector in place; false when it is zero.
   bool Normalize(float* v) const;
   // REQUIRES: the write lock. Renumbers the nodes when forced or when the
@@ -224,18 +187,7 @@ class VectorIndex final : public index::DerivedIndex {
   size_t ordered_slots_ = 0;  // the graph's slots when it was last renumbered
   Status health_;
 
-  // The last few filter matches, newest first.
-  static constexpr size_t kCachedMatches = 8;
-  mutable std::mutex cache_mu_;
-  struct CachedFilter {
-    std::string text;
-    std::shared_ptr<FilterMatch> match;  // changed in place by Apply, when no search holds the read lock
-    NodeTest test;
-  };
-  mutable std::vector<CachedFilter> cache_;
-  // The keys of the last parts noted, oldest first.
-  static constexpr size_t kPartsNoted = 64;
-  mutable std::deque<std::string> parts_noted_;
+  FilterMatchCache matches_;  // changed under the write lock
 };
 
 }  // namespace embodb::index
