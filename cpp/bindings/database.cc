@@ -5,7 +5,7 @@
 #include <pthread.h>
 
 #include "bindings/errors.h"
-#include "catalog/keyspace.h"
+#include "table/keyspace.h"
 
 namespace py = pybind11;
 
@@ -131,7 +131,7 @@ static lsm::Options ParseOptions(const py::dict& opts) {
 
 static HandlePtr Open(const std::string& path, const py::dict& opts) {
   lsm::Options options = ParseOptions(opts);
-  options.clock_key_prefix = catalog::ClockKeyPrefix();
+  options.clock_key_prefix = table::ClockKeyPrefix();
   auto h = std::make_shared<DbHandle>();
   h->feed_trim = std::make_unique<catalog::FeedTrim>();
   options.compaction_filter = h->feed_trim.get();

@@ -96,10 +96,10 @@ void CreateIndex(const HandlePtr& h, const std::string& table, const std::string
 }
 
 // The kinds of the indexes on a column.
-std::vector<std::string> KindsOn(const catalog::TableDef& def, const std::string& column) {
+std::vector<std::string> KindsOn(const table::TableDef& def, const std::string& column) {
   std::vector<std::string> kinds;
   if (def.FindIndex(column) != nullptr) kinds.emplace_back(kOrderedKind);
-  for (const catalog::DerivedIndexDef& d : def.derived) {
+  for (const table::DerivedIndexDef& d : def.derived) {
     if (d.column == column) kinds.push_back(d.kind);
   }
   return kinds;
@@ -136,7 +136,7 @@ void DropIndex(const HandlePtr& h, const std::string& table, const std::string& 
 py::list IndexList(const HandlePtr& h, const std::string& table) {
   auto def = FindTable(h, table);
   py::list out;
-  for (const catalog::IndexDef& ix : def->indexes) {
+  for (const table::IndexDef& ix : def->indexes) {
     py::dict info;
     info["column"] = ix.column;
     info["kind"] = std::string(kOrderedKind);
@@ -146,7 +146,7 @@ py::list IndexList(const HandlePtr& h, const std::string& table) {
     out.append(info);
   }
   index::DerivedIndexes& indexes = h->Indexes();
-  for (const catalog::DerivedIndexDef& d : def->derived) {
+  for (const table::DerivedIndexDef& d : def->derived) {
     auto ix = indexes.Find(def->id, d.column, d.kind);
     if (!ix) continue;
     size_t rows, bytes;

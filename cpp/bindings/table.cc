@@ -78,7 +78,7 @@ table::Column ToColumn(const py::tuple& spec) {
 
 }  // namespace
 
-catalog::TableDefPtr FindTable(const HandlePtr& h, const std::string& name) {
+table::TableDefPtr FindTable(const HandlePtr& h, const std::string& name) {
   auto def = h->Catalog().Find(name);
   if (!def) throw StatusError(Status::NotFound("no table '" + name + "'"));
   return def;
@@ -137,7 +137,7 @@ void RunTableWrite(const HandlePtr& h, py::handle tx_arg, const std::string& nam
                    const std::optional<std::string>& durability, Fn&& fn) {
   const lsm::WriteOptions wo = MakeWriteOptions(durability);
   catalog::Catalog* catalog = &h->Catalog();
-  auto find = [&]() -> Result<catalog::TableDefPtr> {
+  auto find = [&]() -> Result<table::TableDefPtr> {
     auto def = catalog->Find(name);
     if (!def) return Status::NotFound("no table '" + name + "'");
     return def;
@@ -146,7 +146,7 @@ void RunTableWrite(const HandlePtr& h, py::handle tx_arg, const std::string& nam
     TxPtr tx = tx_arg.cast<TxPtr>();
     txn::Transaction& t = tx->Active();
     RunWithoutGil([&]() -> Status {
-      catalog::TableDefPtr def;
+      table::TableDefPtr def;
       EMBODB_ASSIGN_OR_RETURN(def, find());
       return fn(def, &t);
     });
@@ -156,7 +156,7 @@ void RunTableWrite(const HandlePtr& h, py::handle tx_arg, const std::string& nam
   h->Db();
   RunWithoutGil([&]() -> Status {
     auto t = txns->BeginExclusive();
-    catalog::TableDefPtr def;
+    table::TableDefPtr def;
     EMBODB_ASSIGN_OR_RETURN(def, find());
     EMBODB_RETURN_IF_ERROR(fn(def, t.get()));
     return t->Commit(wo);
@@ -173,7 +173,7 @@ py::object Write(const HandlePtr& h, py::handle tx, const std::string& name, con
   std::vector<int64_t> ids;
   bool auto_id = false;
   catalog::Catalog* catalog = &h->Catalog();
-  RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) {
+  RunTableWrite(h, tx, name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) {
     auto_id = def->schema.auto_id();
     return table::WriteRows(*def, builder.input(), write_mode, catalog, t, &ids);
   });
@@ -186,7 +186,7 @@ size_t DeleteKeys(const HandlePtr& h, py::handle tx, const std::string& name, co
   InputColumnsBuilder builder;
   builder.Add(key_spec);
   size_t deleted = 0;
-  RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) {
+  RunTableWrite(h, tx, name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) {
     return table::DeleteRowsByKey(*def, builder.input().columns[0], t, &deleted);
   });
   return deleted;
@@ -237,7 +237,7 @@ py::object GetRow(const HandlePtr& h, py::handle reader, const std::string& name
 
 }  // namespace
 
-Result<query::FilterPtr> CompileWhere(const catalog::TableDef& def, const std::optional<std::string>& where) {
+Result<query::FilterPtr> CompileWhere(const table::TableDef& def, const std::optional<std::string>& where) {
   if (!where) return query::FilterPtr();
   return query::CompileFilter(*where, def.schema);
 }
@@ -313,7 +313,7 @@ class Scanner {
 
  private:
   HandlePtr db_;
-  catalog::TableDefPtr def_;
+  table::TableDefPtr def_;
   std::vector<size_t> projection_;
   ScanSnapshot snapshot_;
   ReaderArg reader_;
@@ -323,7 +323,7 @@ class Scanner {
 size_t DeleteWhere(const HandlePtr& h, py::handle tx, const std::string& name, const std::optional<std::string>& where,
                    const std::optional<std::string>& durability) {
   size_t deleted = 0;
-  RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) -> Status {
+  RunTableWrite(h, tx, name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) -> Status {
     query::FilterPtr filter;
     EMBODB_ASSIGN_OR_RETURN(filter, CompileWhere(*def, where));
     return query::DeleteWhere(def, filter, t, &deleted);
@@ -337,7 +337,7 @@ size_t UpdateWhere(const HandlePtr& h, py::handle tx, const std::string& name, c
   for (auto spec : specs) builder.Add(spec.cast<py::tuple>());
   builder.SetRows(1);
   size_t updated = 0;
-  RunTableWrite(h, tx, name, durability, [&](const catalog::TableDefPtr& def, txn::Transaction* t) -> Status {
+  RunTableWrite(h, tx, name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) -> Status {
     query::FilterPtr filter;
     EMBODB_ASSIGN_OR_RETURN(filter, CompileWhere(*def, where));
     return query::UpdateWhere(def, filter, builder.input(), t, &updated);
@@ -385,7 +385,7 @@ void RegisterTables(py::module_& m) {
     catalog::Catalog& catalog = h->Catalog();
     index::DerivedIndexes& indexes = h->Indexes();
     RunWithoutGil([&] {
-      catalog::TableDefPtr def = catalog.Find(name);
+      table::TableDefPtr def = catalog.Find(name);
       EMBODB_RETURN_IF_ERROR(catalog.DropTable(name));
       if (def) indexes.ForgetTable(def->id);
       return Status::OK();
@@ -398,7 +398,7 @@ void RegisterTables(py::module_& m) {
   });
   m.def("table_schema", &SchemaInfo);
   m.def("verify_table", [](const HandlePtr& h, const std::string& name) {
-    catalog::TableDefPtr def = FindTable(h, name);
+    table::TableDefPtr def = FindTable(h, name);
     lsm::DB* db = &h->Db();
     index::DerivedIndexes& indexes = h->Indexes();
     RunWithoutGil([&] {

@@ -35,7 +35,7 @@ table::Value ToValue(pybind11::handle v, const std::string& what);
 pybind11::object FromValue(const table::Value& v, const table::ColumnType& t);
 
 // NotFoundError when there is no such table.
-catalog::TableDefPtr FindTable(const HandlePtr& h, const std::string& name);
+table::TableDefPtr FindTable(const HandlePtr& h, const std::string& name);
 
 // The read view of a call: the latest state (None), a snapshot (int) or a transaction.
 struct ReaderArg {
@@ -50,6 +50,6 @@ std::vector<size_t> Projection(const table::Schema& schema, const std::optional<
                                const std::string& table);
 
 // The compiled filter, or nullptr when there is none.
-Result<query::FilterPtr> CompileWhere(const catalog::TableDef& def, const std::optional<std::string>& where);
+Result<query::FilterPtr> CompileWhere(const table::TableDef& def, const std::optional<std::string>& where);
 
 }  // namespace embodb::bindings

@@ -30,7 +30,7 @@ index::Metric MetricArg(const std::string& name) {
 
 // The vector column a search means: the one named, else the table's only
 // vector column with an index, else its only vector column.
-size_t SearchColumn(const catalog::TableDef& def, const std::optional<std::string>& column) {
+size_t SearchColumn(const table::TableDef& def, const std::optional<std::string>& column) {
   const table::Schema& schema = def.schema;
   if (column) {
     const int c = schema.Find(*column);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "catalog/keyspace.h"
+#include "table/keyspace.h"
 #include "table/index_codec.h"
 #include "table/key_codec.h"
 #include "txn/transaction.h"
@@ -10,14 +10,8 @@
 
 namespace embodb::catalog {
 
-// 1: schema and ordered indexes; 2: also derived indexes (written only when
-// there are some, so that a database without them stays readable by format-1
-// readers). On disk: never renumber.
-static constexpr uint8_t kTableDefFormat = 1;
-static constexpr uint8_t kTableDefFormatDerived = 2;
-
 static std::string CatalogKey(char kind, std::string_view rest = {}) {
-  std::string key(1, static_cast<char>(KeySpace::kCatalog));
+  std::string key(1, static_cast<char>(table::KeySpace::kCatalog));
   key.push_back(kind);
   key.append(rest);
   return key;
@@ -29,85 +23,10 @@ static std::string IdCounterKey(uint32_t table_id) {
   return CatalogKey('a', id);
 }
 
-std::string TableDefKey(std::string_view name) { return CatalogKey('t', name); }
-
 static lsm::WriteOptions SyncWrite() {
   lsm::WriteOptions wo;
   wo.durability = lsm::Durability::kSync;
   return wo;
-}
-
-const IndexDef* TableDef::FindIndex(std::string_view column) const {
-  for (const auto& ix : indexes) {
-    if (ix.column == column) return &ix;
-  }
-  return nullptr;
-}
-
-const DerivedIndexDef* TableDef::FindDerived(std::string_view column, std::string_view kind) const {
-  for (const auto& ix : derived) {
-    if (ix.column == column && ix.kind == kind) return &ix;
-  }
-  return nullptr;
-}
-
-void TableDef::EncodeTo(std::string* dst) const {
-  dst->push_back(static_cast<char>(derived.empty() ? kTableDefFormat : kTableDefFormatDerived));
-  PutFixed32(dst, id);
-  schema.EncodeTo(dst);
-  PutVarint32(dst, static_cast<uint32_t>(indexes.size()));
-  for (const auto& ix : indexes) {
-    PutLengthPrefixed(dst, ix.column);
-    PutFixed32(dst, ix.id);
-  }
-  if (derived.empty()) return;
-  PutVarint32(dst, static_cast<uint32_t>(derived.size()));
-  for (const auto& ix : derived) {
-    PutLengthPrefixed(dst, ix.kind);
-    PutLengthPrefixed(dst, ix.column);
-    PutFixed32(dst, ix.id);
-    PutLengthPrefixed(dst, ix.options);
-  }
-}
-
-Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value) {
-  const Status bad = Status::Corruption("bad table definition in catalog", std::string(name));
-  if (value.empty()) return bad;
-  const uint8_t format = static_cast<uint8_t>(value[0]);
-  if (format != kTableDefFormat && format != kTableDefFormatDerived) {
-    return Status::NotSupported("table definition format is newer than this embodb understands", std::string(name));
-  }
-  value.remove_prefix(1);
-  TableDef def;
-  def.name.assign(name);
-  if (!GetFixed32(&value, &def.id)) return bad;
-  EMBODB_ASSIGN_OR_RETURN(def.schema, table::Schema::Decode(&value));
-  uint32_t n = 0;
-  if (!GetVarint32(&value, &n)) return bad;
-  for (uint32_t i = 0; i < n; i++) {
-    IndexDef ix;
-    std::string_view column;
-    if (!GetLengthPrefixed(&value, &column) || !GetFixed32(&value, &ix.id)) return bad;
-    ix.column.assign(column);
-    def.indexes.push_back(std::move(ix));
-  }
-  if (format == kTableDefFormatDerived) {
-    if (!GetVarint32(&value, &n)) return bad;
-    for (uint32_t i = 0; i < n; i++) {
-      DerivedIndexDef ix;
-      std::string_view kind, column, options;
-      if (!GetLengthPrefixed(&value, &kind) || !GetLengthPrefixed(&value, &column) || !GetFixed32(&value, &ix.id) ||
-          !GetLengthPrefixed(&value, &options)) {
-        return bad;
-      }
-      ix.kind.assign(kind);
-      ix.column.assign(column);
-      ix.options.assign(options);
-      def.derived.push_back(std::move(ix));
-    }
-  }
-  if (!value.empty()) return bad;
-  return def;
 }
 
 Catalog::Catalog(txn::TxnManager* txns, FeedTrim* feed_trim)
@@ -146,19 +65,19 @@ Status Catalog::LoadTables() {
   auto it = reader.NewIterator(prefix, table::PrefixSuccessor(prefix));
   for (it->SeekToFirst(); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view name = it->key().substr(prefix.size());
-    EMBODB_ASSIGN_OR_RETURN(TableDef def, TableDef::Decode(name, it->value()));
+    EMBODB_ASSIGN_OR_RETURN(table::TableDef def, table::TableDef::Decode(name, it->value()));
     // When an index was created is not stored: reads of states older than
     // this open (history) do not use it, which is always right.
-    for (IndexDef& ix : def.indexes) ix.created_at = opened_at;
+    for (table::IndexDef& ix : def.indexes) ix.created_at = opened_at;
     if (def.id >= next_table_id_) return Status::Corruption("table id beyond the catalog's next id", def.name);
-    auto ptr = std::make_shared<const TableDef>(std::move(def));
+    auto ptr = std::make_shared<const table::TableDef>(std::move(def));
     if (ptr->schema.auto_id()) EMBODB_RETURN_IF_ERROR(LoadIdCounter(*ptr));
     tables_[ptr->name] = std::move(ptr);
   }
   return it->status();
 }
 
-Status Catalog::LoadIdCounter(const TableDef& table) {
+Status Catalog::LoadIdCounter(const table::TableDef& table) {
   // The next id is above both the persisted high-water mark and the last row
   // (belt and braces: the mark is written with every insert that takes ids).
   int64_t next = 1;
@@ -193,9 +112,9 @@ Status Catalog::DeleteOrphans() {
     for (const auto& ix : def->indexes) live_indexes.push_back(ix.id);
   }
   std::vector<std::string> orphans;
-  for (const KeySpace space : {KeySpace::kRows, KeySpace::kIndex, KeySpace::kFeed}) {
+  for (const table::KeySpace space : {table::KeySpace::kRows, table::KeySpace::kIndex, table::KeySpace::kFeed}) {
     const std::string space_prefix(1, static_cast<char>(space));
-    const auto& live = space == KeySpace::kIndex ? live_indexes : live_tables;
+    const auto& live = space == table::KeySpace::kIndex ? live_indexes : live_tables;
     auto it = txns_->db()->NewIterator(lsm::ReadOptions());
     it->Seek(space_prefix);
     while (it->Valid() && it->key().starts_with(space_prefix) && it->key().size() >= 5) {
@@ -229,7 +148,7 @@ Status Catalog::DeleteRange(const std::string& prefix, const std::string& extra)
   return txns_->db()->Write(lsm::WriteOptions(), &batch);
 }
 
-TableDefPtr Catalog::Find(std::string_view name) const {
+table::TableDefPtr Catalog::Find(std::string_view name) const {
   std::lock_guard l(mu_);
   auto it = tables_.find(name);
   return it == tables_.end() ? nullptr : it->second;
@@ -254,23 +173,23 @@ uint32_t Catalog::ReserveId(txn::Transaction* tx) {
   return id;
 }
 
-Status Catalog::CommitDef(txn::Transaction* tx, const TableDef& def) {
+Status Catalog::CommitDef(txn::Transaction* tx, const table::TableDef& def) {
   std::string value;
   def.EncodeTo(&value);
-  tx->Put(TableDefKey(def.name), value);
+  tx->Put(table::TableDefKey(def.name), value);
   return tx->Commit(SyncWrite());
 }
 
-Result<TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema schema) {
+Result<table::TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema schema) {
   EMBODB_RETURN_IF_ERROR(table::CheckName("table", name));
   auto tx = txns_->BeginExclusive();
   if (Find(name)) return Status::Schema("table '" + name + "' already exists");
-  TableDef def;
+  table::TableDef def;
   def.name = name;
   def.schema = std::move(schema);
   def.id = ReserveId(tx.get());
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
-  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  auto ptr = std::make_shared<const table::TableDef>(std::move(def));
   std::lock_guard l(mu_);
   next_table_id_ = ptr->id + 1;
   if (ptr->schema.auto_id()) next_ids_[ptr->id] = std::make_shared<std::atomic<int64_t>>(1);
@@ -279,40 +198,40 @@ Result<TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema 
 }
 
 Status Catalog::DropTable(const std::string& name) {
-  TableDefPtr def;
+  table::TableDefPtr def;
   {
     auto tx = txns_->BeginExclusive();
     def = Find(name);
     if (!def) return Status::NotFound("no table '" + name + "'");
-    tx->Delete(TableDefKey(name));
+    tx->Delete(table::TableDefKey(name));
     EMBODB_RETURN_IF_ERROR(tx->Commit(SyncWrite()));
     feed_->OnTableDropped(def->id);
     std::lock_guard l(mu_);
     tables_.erase(name);
     next_ids_.erase(def->id);
   }
-  for (const IndexDef& ix : def->indexes) EMBODB_RETURN_IF_ERROR(DeleteRange(table::IndexKeyPrefix(ix.id)));
+  for (const table::IndexDef& ix : def->indexes) EMBODB_RETURN_IF_ERROR(DeleteRange(table::IndexKeyPrefix(ix.id)));
   if (!def->derived.empty()) EMBODB_RETURN_IF_ERROR(DeleteRange(FeedPrefix(def->id)));
   return DeleteRange(table::RowKeyPrefix(def->id), IdCounterKey(def->id));
 }
 
-Result<TableDefPtr> Catalog::AddColumn(const std::string& name, table::Column column) {
+Result<table::TableDefPtr> Catalog::AddColumn(const std::string& name, table::Column column) {
   auto tx = txns_->BeginExclusive();
-  TableDefPtr old = Find(name);
+  table::TableDefPtr old = Find(name);
   if (!old) return Status::NotFound("no table '" + name + "'");
-  TableDef def = *old;
+  table::TableDef def = *old;
   EMBODB_RETURN_IF_ERROR(def.schema.AddColumn(std::move(column)));
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
-  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  auto ptr = std::make_shared<const table::TableDef>(std::move(def));
   std::lock_guard l(mu_);
   tables_[name] = ptr;
   return ptr;
 }
 
-Result<TableDefPtr> Catalog::CreateIndex(const std::string& name, const std::string& column,
+Result<table::TableDefPtr> Catalog::CreateIndex(const std::string& name, const std::string& column,
                                          const Backfill& backfill) {
   auto tx = txns_->BeginExclusive();
-  TableDefPtr old = Find(name);
+  table::TableDefPtr old = Find(name);
   if (!old) return Status::NotFound("no table '" + name + "'");
   const int c = old->schema.Find(column);
   if (c < 0) return Status::Schema("table '" + name + "' has no column '" + column + "'");
@@ -325,24 +244,24 @@ Result<TableDefPtr> Catalog::CreateIndex(const std::string& name, const std::str
                           "': ordered indexes take scalar columns");
   }
   if (old->FindIndex(column)) return Status::Schema("table '" + name + "' already has an index on '" + column + "'");
-  TableDef def = *old;
-  IndexDef ix;
+  table::TableDef def = *old;
+  table::IndexDef ix;
   ix.column = column;
   ix.id = ReserveId(tx.get());
   def.indexes.push_back(ix);
   EMBODB_RETURN_IF_ERROR(backfill(def, ix, tx.get()));
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
   def.indexes.back().created_at = tx->commit_sequence();
-  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  auto ptr = std::make_shared<const table::TableDef>(std::move(def));
   std::lock_guard l(mu_);
   next_table_id_ = ix.id + 1;
   tables_[name] = ptr;
   return ptr;
 }
 
-Result<TableDefPtr> Catalog::CreateDerivedIndex(const std::string& name, DerivedIndexDef index) {
+Result<table::TableDefPtr> Catalog::CreateDerivedIndex(const std::string& name, table::DerivedIndexDef index) {
   auto tx = txns_->BeginExclusive();
-  TableDefPtr old = Find(name);
+  table::TableDefPtr old = Find(name);
   if (!old) return Status::NotFound("no table '" + name + "'");
   if (old->schema.Find(index.column) < 0) {
     return Status::Schema("table '" + name + "' has no column '" + index.column + "'");
@@ -350,11 +269,11 @@ Result<TableDefPtr> Catalog::CreateDerivedIndex(const std::string& name, Derived
   if (old->FindDerived(index.column, index.kind)) {
     return Status::Schema("table '" + name + "' already has a " + index.kind + " index on '" + index.column + "'");
   }
-  TableDef def = *old;
+  table::TableDef def = *old;
   index.id = ReserveId(tx.get());
   def.derived.push_back(index);
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
-  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  auto ptr = std::make_shared<const table::TableDef>(std::move(def));
   EMBODB_RETURN_IF_ERROR(feed_->OnTableDef(*ptr));
   std::lock_guard l(mu_);
   next_table_id_ = index.id + 1;
@@ -364,14 +283,14 @@ Result<TableDefPtr> Catalog::CreateDerivedIndex(const std::string& name, Derived
 
 Status Catalog::DropDerivedIndex(const std::string& name, const std::string& column, const std::string& kind) {
   auto tx = txns_->BeginExclusive();
-  TableDefPtr old = Find(name);
+  table::TableDefPtr old = Find(name);
   if (!old) return Status::NotFound("no table '" + name + "'");
-  const DerivedIndexDef* ix = old->FindDerived(column, kind);
+  const table::DerivedIndexDef* ix = old->FindDerived(column, kind);
   if (!ix) return Status::NotFound("table '" + name + "' has no " + kind + " index on '" + column + "'");
-  TableDef def = *old;
+  table::TableDef def = *old;
   def.derived.erase(def.derived.begin() + (ix - old->derived.data()));
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
-  auto ptr = std::make_shared<const TableDef>(std::move(def));
+  auto ptr = std::make_shared<const table::TableDef>(std::move(def));
   EMBODB_RETURN_IF_ERROR(feed_->OnTableDef(*ptr));
   std::lock_guard l(mu_);
   tables_[name] = ptr;
@@ -382,21 +301,21 @@ Status Catalog::DropIndex(const std::string& name, const std::string& column) {
   uint32_t index_id;
   {
     auto tx = txns_->BeginExclusive();
-    TableDefPtr old = Find(name);
+    table::TableDefPtr old = Find(name);
     if (!old) return Status::NotFound("no table '" + name + "'");
-    const IndexDef* ix = old->FindIndex(column);
+    const table::IndexDef* ix = old->FindIndex(column);
     if (!ix) return Status::NotFound("table '" + name + "' has no index on '" + column + "'");
     index_id = ix->id;
-    TableDef def = *old;
+    table::TableDef def = *old;
     def.indexes.erase(def.indexes.begin() + (ix - old->indexes.data()));
     EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
     std::lock_guard l(mu_);
-    tables_[name] = std::make_shared<const TableDef>(std::move(def));
+    tables_[name] = std::make_shared<const table::TableDef>(std::move(def));
   }
   return DeleteRange(table::IndexKeyPrefix(index_id));
 }
 
-int64_t Catalog::AllocateIds(const TableDef& table, size_t n, txn::Transaction* tx) {
+int64_t Catalog::AllocateIds(const table::TableDef& table, size_t n, txn::Transaction* tx) {
   std::shared_ptr<std::atomic<int64_t>> counter;
   {
     std::lock_guard l(mu_);

@@ -4,7 +4,7 @@
 #include <functional>
 
 #include "catalog/catalog.h"
-#include "catalog/keyspace.h"
+#include "table/keyspace.h"
 #include "table/key_codec.h"
 #include "txn/transaction.h"
 #include "util/coding.h"
@@ -21,7 +21,7 @@ constexpr size_t kReplayChunk = 1024;
 constexpr size_t kApplyChunk = 4096;
 
 bool IsRowKey(std::string_view key) {
-  return key.size() > kTablePrefixSize && key[0] == static_cast<char>(KeySpace::kRows);
+  return key.size() > kTablePrefixSize && key[0] == static_cast<char>(table::KeySpace::kRows);
 }
 
 uint64_t FeedNumber(std::string_view feed_key) { return GetBigEndian64(feed_key.data() + kTablePrefixSize); }
@@ -72,7 +72,7 @@ class RowWrites final : public lsm::WriteBatch::Handler {
 }  // namespace
 
 std::string FeedPrefix(uint32_t table_id) {
-  std::string key(1, static_cast<char>(KeySpace::kFeed));
+  std::string key(1, static_cast<char>(table::KeySpace::kFeed));
   PutBigEndian32(&key, table_id);
   return key;
 }
@@ -95,7 +95,7 @@ void FeedTrim::Forget(uint32_t table_id) {
 }
 
 bool FeedTrim::Drop(std::string_view key) const {
-  if (key.size() != kFeedKeySize || key[0] != static_cast<char>(KeySpace::kFeed)) return false;
+  if (key.size() != kFeedKeySize || key[0] != static_cast<char>(table::KeySpace::kFeed)) return false;
   std::lock_guard l(mu_);
   auto it = covered_.find(table::RowKeyTableId(key));  // the same BE32 after the space byte
   return it != covered_.end() && FeedNumber(key) <= it->second;
@@ -107,7 +107,7 @@ uint64_t ChangeFeed::LastNumber(uint32_t table_id) {
   return it == tables_.end() ? 0 : it->second.next - 1;
 }
 
-Status ChangeFeed::OnTableDef(const TableDef& def) {
+Status ChangeFeed::OnTableDef(const table::TableDef& def) {
   std::lock_guard l(mu_);
   auto it = tables_.find(def.id);
   if (def.derived.empty()) {

@@ -34,9 +34,11 @@
 #include "lsm/options.h"
 #include "txn/txn_manager.h"
 
-namespace embodb::catalog {
-
+namespace embodb::table {
 struct TableDef;
+}
+
+namespace embodb::catalog {
 
 struct FeedEvent {
   uint64_t number = 0;   // the table's feed number of this change
@@ -97,7 +99,7 @@ class ChangeFeed final : public txn::CommitObserver {
 
   // From the catalog, under the commit lock: a table's definition was loaded
   // or changed (it keeps a feed while it has derived indexes), or dropped.
-  Status OnTableDef(const TableDef& def);
+  Status OnTableDef(const table::TableDef& def);
   void OnTableDropped(uint32_t table_id);
 
   void BeforeWrite(lsm::WriteBatch* batch) override;

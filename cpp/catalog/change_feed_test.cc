@@ -11,7 +11,7 @@
 #include <random>
 #include <string>
 
-#include "catalog/keyspace.h"
+#include "table/keyspace.h"
 #include "table/key_codec.h"
 #include "testing/table_fixture.h"
 #include "testing/table_test_util.h"
@@ -79,7 +79,7 @@ class ChangeFeedTest : public TableFixture {
   }
   // Declares the test index on obs.v in the catalog.
   void DeclareIndex() {
-    catalog::DerivedIndexDef ix;
+    table::DerivedIndexDef ix;
     ix.kind = "test";
     ix.column = "v";
     auto def = catalog_->CreateDerivedIndex("obs", ix);
@@ -120,7 +120,7 @@ class ChangeFeedTest : public TableFixture {
     return out;
   }
   int FeedRecords() {
-    const std::string prefix(1, static_cast<char>(catalog::KeySpace::kFeed));
+    const std::string prefix(1, static_cast<char>(table::KeySpace::kFeed));
     int n = 0;
     auto it = db_->NewIterator(lsm::ReadOptions());
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -147,7 +147,7 @@ class ChangeFeedTest : public TableFixture {
   }
 
   static constexpr const char* kCheckpoint = "/index/test.ckpt";
-  catalog::TableDefPtr table_;
+  table::TableDefPtr table_;
   TestIndex index_;
 };
 
@@ -319,7 +319,7 @@ TEST_F(ChangeFeedTest, AnIndexDeclaredAgainKeepsTheRecordsOfItsBuild) {
 }
 
 TEST_F(ChangeFeedTest, DerivedIndexesAreDurableAndValidated) {
-  catalog::DerivedIndexDef ix;
+  table::DerivedIndexDef ix;
   ix.kind = "test";
   ix.column = "v";
   EXPECT_TRUE(catalog_->CreateDerivedIndex("obs", ix).status().IsSchema());  // the same again

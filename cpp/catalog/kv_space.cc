@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-#include "catalog/keyspace.h"
+#include "table/keyspace.h"
 
 namespace embodb::catalog {
 
-static constexpr char kKvPrefix = static_cast<char>(KeySpace::kKv);
+static constexpr char kKvPrefix = static_cast<char>(table::KeySpace::kKv);
 
 std::string KvSpace::EncodeKey(std::string_view user_key) {
   std::string k;

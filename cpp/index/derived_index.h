@@ -57,11 +57,11 @@ class RowVerifier {
 
 class DerivedIndex : public catalog::FeedConsumer {
  public:
-  DerivedIndex(uint32_t table_id, catalog::DerivedIndexDef def) : table_id_(table_id), def_(std::move(def)) {}
+  DerivedIndex(uint32_t table_id, table::DerivedIndexDef def) : table_id_(table_id), def_(std::move(def)) {}
   ~DerivedIndex() override = default;
 
   uint32_t table_id() const { return table_id_; }
-  const catalog::DerivedIndexDef& def() const { return def_; }
+  const table::DerivedIndexDef& def() const { return def_; }
   uint32_t index_id() const { return def_.id; }
   const std::string& kind() const { return def_.kind; }
   const std::string& column_name() const { return def_.column; }
@@ -108,7 +108,7 @@ class DerivedIndex : public catalog::FeedConsumer {
 
  private:
   const uint32_t table_id_;
-  const catalog::DerivedIndexDef def_;
+  const table::DerivedIndexDef def_;
 
  protected:
   std::atomic<uint64_t> covered_{0};

@@ -85,7 +85,7 @@ DerivedIndexes::DerivedIndexes(Env* env, std::string dir, catalog::Catalog* cata
 
 DerivedIndexes::~DerivedIndexes() { Close().PermitUncheckedError(); }
 
-std::string DerivedIndexes::PathOf(const catalog::DerivedIndexDef& def) const {
+std::string DerivedIndexes::PathOf(const table::DerivedIndexDef& def) const {
   const IndexKind* kind = FindKind(def.kind);
   const std::string prefix = kind != nullptr ? kind->file_prefix : def.kind + "-";
   const std::string suffix = kind != nullptr ? kind->file_suffix : ".index";
@@ -94,9 +94,9 @@ std::string DerivedIndexes::PathOf(const catalog::DerivedIndexDef& def) const {
 
 Status DerivedIndexes::OpenAll(const Progress& progress) {
   for (const std::string& name : catalog_->Names()) {
-    catalog::TableDefPtr def = catalog_->Find(name);
+    table::TableDefPtr def = catalog_->Find(name);
     if (!def) continue;
-    for (const catalog::DerivedIndexDef& d : def->derived) {
+    for (const table::DerivedIndexDef& d : def->derived) {
       if (FindKind(d.kind) == nullptr) {
         return Status::NotSupported("table '" + name + "' has an index of kind '" + d.kind +
                                     "', which this version of embodb does not know");
@@ -157,8 +157,8 @@ void DerivedIndexes::DeleteStrayFiles() {
   }
 }
 
-Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Open(const catalog::TableDef& table,
-                                                           const catalog::DerivedIndexDef& def, bool build,
+Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Open(const table::TableDef& table,
+                                                           const table::DerivedIndexDef& def, bool build,
                                                            const Progress& progress) {
   const IndexKind* kind = FindKind(def.kind);
   if (kind == nullptr) return Status::NotSupported("unknown index kind '" + def.kind + "'");
@@ -199,7 +199,7 @@ Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Open(const catalog::TableD
   return ix;
 }
 
-Status DerivedIndexes::Build(const catalog::TableDef& table, DerivedIndex* index, uint64_t* covered,
+Status DerivedIndexes::Build(const table::TableDef& table, DerivedIndex* index, uint64_t* covered,
                              const Progress& progress) {
   lsm::DB* db = txns_->db();
   std::unique_ptr<txn::HeldSnapshot> snapshot;
@@ -229,7 +229,7 @@ Status DerivedIndexes::Build(const catalog::TableDef& table, DerivedIndex* index
   return Status::OK();
 }
 
-Status DerivedIndexes::FillFromRows(const catalog::TableDef& table, DerivedIndex* index) {
+Status DerivedIndexes::FillFromRows(const table::TableDef& table, DerivedIndex* index) {
   // The latest rows: the feed replay that follows applies the same changes again.
   const txn::HeldSnapshot snapshot(txns_->db());
   return ForEachRowChunk(txns_->db(), snapshot, table.id,
@@ -261,17 +261,17 @@ Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Create(const std::string& 
   std::string options;
   EMBODB_ASSIGN_OR_RETURN(options, kind->encode_options(params));
   std::lock_guard create(create_mu_);
-  catalog::TableDefPtr def = catalog_->Find(table);
+  table::TableDefPtr def = catalog_->Find(table);
   if (!def) return Status::NotFound("no table '" + table + "'");
   const int c = def->schema.Find(column);
   if (c < 0) return Status::Schema("table '" + table + "' has no column '" + column + "'");
   EMBODB_RETURN_IF_ERROR(kind->check_column(def->schema.column(static_cast<size_t>(c))));
-  catalog::DerivedIndexDef d;
+  table::DerivedIndexDef d;
   d.kind = kind_name;
   d.column = column;
   d.options = std::move(options);
   EMBODB_ASSIGN_OR_RETURN(def, catalog_->CreateDerivedIndex(table, d));
-  const catalog::DerivedIndexDef* declared = def->FindDerived(column, kind_name);
+  const table::DerivedIndexDef* declared = def->FindDerived(column, kind_name);
   auto ix = Open(*def, *declared, /*build=*/true, progress);
   if (!ix.ok()) {
     // Nothing stays of a failed build: not the declaration, not a file.
@@ -286,11 +286,11 @@ Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Create(const std::string& 
 
 Status DerivedIndexes::Drop(const std::string& table, const std::string& column, const std::string& kind) {
   std::lock_guard create(create_mu_);
-  catalog::TableDefPtr def = catalog_->Find(table);
+  table::TableDefPtr def = catalog_->Find(table);
   if (!def) return Status::NotFound("no table '" + table + "'");
-  const catalog::DerivedIndexDef* d = def->FindDerived(column, kind);
+  const table::DerivedIndexDef* d = def->FindDerived(column, kind);
   if (d == nullptr) return Status::NotFound("table '" + table + "' has no " + kind + " index on '" + column + "'");
-  const catalog::DerivedIndexDef dropped = *d;
+  const table::DerivedIndexDef dropped = *d;
   EMBODB_RETURN_IF_ERROR(catalog_->DropDerivedIndex(table, column, kind));
   std::shared_ptr<DerivedIndex> ix;
   {
@@ -334,8 +334,8 @@ std::shared_ptr<DerivedIndex> DerivedIndexes::Find(uint32_t table_id, std::strin
   return nullptr;
 }
 
-Status DerivedIndexes::Verify(const catalog::TableDef& table) {
-  for (const catalog::DerivedIndexDef& d : table.derived) {
+Status DerivedIndexes::Verify(const table::TableDef& table) {
+  for (const table::DerivedIndexDef& d : table.derived) {
     std::shared_ptr<DerivedIndex> ix = Find(table.id, d.column, d.kind);
     if (!ix) return Status::Corruption("the " + d.kind + " index on '" + d.column + "' is declared but not open");
     auto lock = ix->ReadLock();  // no commit of the table is applied meanwhile, or made visible

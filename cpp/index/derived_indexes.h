@@ -69,7 +69,7 @@ class DerivedIndexes {
   // Checks every derived index of the table against its rows (each holds
   // its read lock meanwhile, so writes to the table wait). Corruption
   // naming the first difference.
-  Status Verify(const catalog::TableDef& table);
+  Status Verify(const table::TableDef& table);
 
   // Writes a checkpoint of every index that changed since its last one (the
   // feed records they cover can then be dropped).
@@ -79,15 +79,15 @@ class DerivedIndexes {
   Status Close(bool checkpoint = true);
 
   // The checkpoint file of an index.
-  std::string PathOf(const catalog::DerivedIndexDef& def) const;
+  std::string PathOf(const table::DerivedIndexDef& def) const;
 
  private:
   // Loads the index of def from its file, or builds it; then attaches it.
-  Result<std::shared_ptr<DerivedIndex>> Open(const catalog::TableDef& table, const catalog::DerivedIndexDef& def,
+  Result<std::shared_ptr<DerivedIndex>> Open(const table::TableDef& table, const table::DerivedIndexDef& def,
                                              bool build, const Progress& progress);
-  Status Build(const catalog::TableDef& table, DerivedIndex* index, uint64_t* covered, const Progress& progress);
+  Status Build(const table::TableDef& table, DerivedIndex* index, uint64_t* covered, const Progress& progress);
   // Hands every row of the table to a loaded index that asked for them.
-  Status FillFromRows(const catalog::TableDef& table, DerivedIndex* index);
+  Status FillFromRows(const table::TableDef& table, DerivedIndex* index);
   Status Checkpoint(DerivedIndex* index);
   // Deletes checkpoint files of indexes the catalog does not hold.
   void DeleteStrayFiles();

@@ -33,7 +33,7 @@ std::optional<int32_t> ValueOf(const table::Schema& schema, std::string_view row
 
 class MirrorIndex final : public DerivedIndex {
  public:
-  MirrorIndex(uint32_t table_id, catalog::DerivedIndexDef def, table::Schema schema)
+  MirrorIndex(uint32_t table_id, table::DerivedIndexDef def, table::Schema schema)
       : DerivedIndex(table_id, std::move(def)), schema_(std::move(schema)) {}
 
   std::shared_lock<std::shared_mutex> ReadLock() const override { return std::shared_lock(mu_); }
@@ -62,8 +62,8 @@ class MirrorIndex final : public DerivedIndex {
     EMBODB_RETURN_IF_ERROR(WriteStringToFile(env, data, path + ".tmp", true));
     return env->RenameFile(path + ".tmp", path);
   }
-  static Result<std::unique_ptr<DerivedIndex>> Load(Env* env, const std::string& path, const catalog::TableDef& t,
-                                                    const catalog::DerivedIndexDef& def) {
+  static Result<std::unique_ptr<DerivedIndex>> Load(Env* env, const std::string& path, const table::TableDef& t,
+                                                    const table::DerivedIndexDef& def) {
     std::string data;
     if (!env->FileExists(path)) return Status::NotFound(path);
     EMBODB_RETURN_IF_ERROR(ReadFileToString(env, path, &data));
@@ -138,7 +138,7 @@ IndexKind MirrorKind() {
     if (!params.empty()) return Status::InvalidArgument("a mirror takes no options");
     return std::string();
   };
-  k.create = [](const catalog::TableDef& t, const catalog::DerivedIndexDef& def) -> Result<std::unique_ptr<DerivedIndex>> {
+  k.create = [](const table::TableDef& t, const table::DerivedIndexDef& def) -> Result<std::unique_ptr<DerivedIndex>> {
     return std::unique_ptr<DerivedIndex>(std::make_unique<MirrorIndex>(t.id, def, t.schema));
   };
   k.load = &MirrorIndex::Load;

@@ -27,19 +27,19 @@ struct IndexKind {
   std::function<bool(const table::ColumnType& type)> default_for;
   // SchemaError unless the kind can index this column.
   std::function<Status(const table::Column& column)> check_column;
-  // The catalog's options string (catalog::DerivedIndexDef::options) from
+  // The catalog's options string (table::DerivedIndexDef::options) from
   // the options a user gave; InvalidArgument naming a bad one.
   std::function<Result<std::string>(const Params& params)> encode_options;
   // A new, empty index of def (declared in table's catalog definition).
-  std::function<Result<std::unique_ptr<DerivedIndex>>(const catalog::TableDef& table,
-                                                      const catalog::DerivedIndexDef& def)>
+  std::function<Result<std::unique_ptr<DerivedIndex>>(const table::TableDef& table,
+                                                      const table::DerivedIndexDef& def)>
       create;
   // The index of def loaded from its checkpoint at path: NotFound when the
   // file is missing, Corruption or NotSupported for one that cannot be read
   // (it is then rebuilt), another error for an I/O failure.
   std::function<Result<std::unique_ptr<DerivedIndex>>(Env* env, const std::string& path,
-                                                      const catalog::TableDef& table,
-                                                      const catalog::DerivedIndexDef& def)>
+                                                      const table::TableDef& table,
+                                                      const table::DerivedIndexDef& def)>
       load;
 };
 

@@ -30,7 +30,7 @@ class MaskFilter;
 class NodeMatch {
  public:
   // reader: the state the table scan reads (the index agrees with it).
-  NodeMatch(const index::NodeRows& index, txn::Reader* reader, const catalog::TableDefPtr& table,
+  NodeMatch(const index::NodeRows& index, txn::Reader* reader, const table::TableDefPtr& table,
             const FilterPtr& filter)
       : index_(index), reader_(reader), table_(table), filter_(filter) {}
 
@@ -53,7 +53,7 @@ class NodeMatch {
 
   const index::NodeRows& index_;
   txn::Reader* const reader_;
-  const catalog::TableDefPtr table_;
+  const table::TableDefPtr table_;
   const FilterPtr filter_;
   enum class Source { kScan, kAttributes, kCache, kCachedPart };
   Source source_ = Source::kScan;

@@ -27,12 +27,12 @@ struct Plan {
   std::vector<std::string> keys;  // kKeys: encoded primary keys, ascending, unique
   // kIndexRanges: the index and [lower, upper) ranges of encoded values
   // (index_codec.h), ascending and disjoint.
-  const catalog::IndexDef* index = nullptr;
+  const table::IndexDef* index = nullptr;
   std::vector<std::pair<std::string, std::string>> index_ranges;
   std::string range_text;  // the conditions used, for explain
 
   // The steps, one per line: how rows are found, then the filter.
-  std::vector<std::string> Explain(const catalog::TableDef& table, const Filter* filter) const;
+  std::vector<std::string> Explain(const table::TableDef& table, const Filter* filter) const;
 };
 
 // The cheapest plan that visits every row the filter (nullptr: none) can
@@ -41,7 +41,7 @@ struct Plan {
 // (and IS NULL); a key range for <, <=, >, >=, BETWEEN and LIKE 'prefix%' on
 // the key; an index range for those on an indexed column; else a full scan.
 // Indexes created after read_sequence (the reader's snapshot) are not used.
-Plan PlanScan(const catalog::TableDef& table, const Filter* filter,
+Plan PlanScan(const table::TableDef& table, const Filter* filter,
               std::optional<uint64_t> read_sequence = std::nullopt);
 
 }  // namespace embodb::query

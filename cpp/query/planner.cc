@@ -171,7 +171,7 @@ Plan EmptyPlan() {
   return p;
 }
 
-Plan IndexPlan(const catalog::IndexDef* index, const ColumnConstraints& c) {
+Plan IndexPlan(const table::IndexDef* index, const ColumnConstraints& c) {
   Plan p;
   p.kind = Plan::Kind::kIndexRanges;
   p.index = index;
@@ -188,7 +188,7 @@ Plan IndexPlan(const catalog::IndexDef* index, const ColumnConstraints& c) {
 
 }  // namespace
 
-Plan PlanScan(const catalog::TableDef& table, const Filter* filter, std::optional<uint64_t> read_sequence) {
+Plan PlanScan(const table::TableDef& table, const Filter* filter, std::optional<uint64_t> read_sequence) {
   if (filter == nullptr) return Plan{};
   if (filter->root->kind == Expr::Kind::kLiteral) {
     const Value& v = filter->root->literal;
@@ -200,8 +200,8 @@ Plan PlanScan(const catalog::TableDef& table, const Filter* filter, std::optiona
 
   ColumnConstraints key(schema, schema.primary_key(), true);
   for (const Expr* c : conjuncts) key.Add(c);
-  std::vector<std::pair<const catalog::IndexDef*, ColumnConstraints>> indexed;
-  for (const catalog::IndexDef& ix : table.indexes) {
+  std::vector<std::pair<const table::IndexDef*, ColumnConstraints>> indexed;
+  for (const table::IndexDef& ix : table.indexes) {
     if (read_sequence && ix.created_at > *read_sequence) continue;  // not in this snapshot
     ColumnConstraints c(schema, static_cast<size_t>(schema.Find(ix.column)), false);
     for (const Expr* e : conjuncts) c.Add(e);
@@ -235,7 +235,7 @@ Plan PlanScan(const catalog::TableDef& table, const Filter* filter, std::optiona
   return Plan{};
 }
 
-std::vector<std::string> Plan::Explain(const catalog::TableDef& table, const Filter* filter) const {
+std::vector<std::string> Plan::Explain(const table::TableDef& table, const Filter* filter) const {
   std::vector<std::string> steps;
   const std::string name = "table '" + table.name + "'";
   const std::string& pk = table.schema.primary_key_column().name;

@@ -19,7 +19,7 @@ constexpr size_t kChunkRows = 1024;
 // index point to (in index order).
 class TableScan::Source {
  public:
-  Source(const catalog::TableDef& table, txn::Reader* reader, const Plan& plan)
+  Source(const table::TableDef& table, txn::Reader* reader, const Plan& plan)
       : reader_(reader), plan_(plan), prefix_(table::RowKeyPrefix(table.id)) {
     if (plan.kind == Plan::Kind::kFullScan || plan.kind == Plan::Kind::kKeyRange) {
       lower_ = prefix_ + plan.lower;
@@ -107,7 +107,7 @@ class TableScan::Source {
   std::unique_ptr<lsm::Iterator> index_iter_;
 };
 
-TableScan::TableScan(catalog::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection,
+TableScan::TableScan(table::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection,
                      FilterPtr filter)
     : table_(std::move(table)),
       reader_(reader),

@@ -19,7 +19,7 @@ namespace embodb::query {
 class TableScan {
  public:
   // filter: nullptr reads every row. The reader must outlive the scan.
-  TableScan(catalog::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection, FilterPtr filter);
+  TableScan(table::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection, FilterPtr filter);
   ~TableScan();
 
   // Appends up to max_rows matching rows to *out (a ResultBatch::ForProjection
@@ -35,7 +35,7 @@ class TableScan {
   Result<size_t> Visit(size_t max, table::RowDecoder* decoder, bool stage);
   Status FilterStaged(table::RowDecoder* decoder);
 
-  const catalog::TableDefPtr table_;
+  const table::TableDefPtr table_;
   txn::Reader* const reader_;
   const std::vector<size_t> projection_;
   const FilterPtr filter_;

@@ -47,7 +47,7 @@ class TableScanTest : public table::TableFixture {
     EXPECT_OK(Write(*obs_, in, WriteMode::kInsert, &unused));
   }
 
-  FilterPtr Compile(const catalog::TableDefPtr& t, const std::string& text) {
+  FilterPtr Compile(const table::TableDefPtr& t, const std::string& text) {
     auto f = CompileFilter(text, t->schema);
     EXPECT_TRUE(f.ok()) << f.status().ToString();
     return f.ok() ? *f : nullptr;
@@ -78,7 +78,7 @@ class TableScanTest : public table::TableFixture {
   }
 
   // The ids matching text read through def (with or without indexes), sorted.
-  std::vector<int64_t> SortedIds(const catalog::TableDefPtr& def, const std::string& text, Plan::Kind* kind,
+  std::vector<int64_t> SortedIds(const table::TableDefPtr& def, const std::string& text, Plan::Kind* kind,
                                  txn::Reader* reader = nullptr) {
     txn::SnapshotReader latest(db_.get(), std::nullopt);
     TableScan scan(def, reader ? reader : &latest, {0}, Compile(def, text));
@@ -93,7 +93,7 @@ class TableScanTest : public table::TableFixture {
     return ids;
   }
 
-  catalog::TableDefPtr Index(const std::string& column) {
+  table::TableDefPtr Index(const std::string& column) {
     auto def = catalog_->CreateIndex("obs", column, &table::BackfillIndex);
     EXPECT_OK(def.status());
     obs_ = *def;
@@ -104,7 +104,7 @@ class TableScanTest : public table::TableFixture {
   // value it holds: no stale and no missing entries.
   void ExpectIndexesConsistent() {
     obs_ = catalog_->Find("obs");
-    auto no_index = std::make_shared<catalog::TableDef>(*obs_);
+    auto no_index = std::make_shared<table::TableDef>(*obs_);
     no_index->indexes.clear();
     for (const auto& ix : obs_->indexes) {
       Plan::Kind kind;
@@ -122,7 +122,7 @@ class TableScanTest : public table::TableFixture {
     }
   }
 
-  catalog::TableDefPtr obs_;
+  table::TableDefPtr obs_;
 };
 
 TEST_F(TableScanTest, KeyConstraintsChooseLookupsOrRanges) {
@@ -326,7 +326,7 @@ TEST_F(TableScanTest, OrphanIndexEntriesAreDeletedOnOpen) {
   auto tx = txns_->BeginExclusive();
   std::string value;
   def.EncodeTo(&value);
-  tx->Put(catalog::TableDefKey("obs"), value);
+  tx->Put(table::TableDefKey("obs"), value);
   ASSERT_OK(tx->Commit(lsm::WriteOptions()));
   Open();
   auto it = db_->NewIterator(lsm::ReadOptions());

@@ -12,7 +12,7 @@ namespace {
 constexpr size_t kBatchRows = 65536;
 
 // Every row matching filter, with the columns of projection.
-Status ReadMatching(const catalog::TableDefPtr& def, const FilterPtr& filter, txn::Transaction* tx,
+Status ReadMatching(const table::TableDefPtr& def, const FilterPtr& filter, txn::Transaction* tx,
                     const std::vector<size_t>& projection, table::ResultBatch* out) {
   TableScan scan(def, tx, projection, filter);
   while (scan.Next(kBatchRows, out)) {
@@ -22,8 +22,8 @@ Status ReadMatching(const catalog::TableDefPtr& def, const FilterPtr& filter, tx
 
 }  // namespace
 
-Status DeleteWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, txn::Transaction* tx, size_t* deleted) {
-  const catalog::TableDef& table = *def;
+Status DeleteWhere(const table::TableDefPtr& def, const FilterPtr& filter, txn::Transaction* tx, size_t* deleted) {
+  const table::TableDef& table = *def;
   // One read: the key and the indexed columns, whose entries go too.
   const table::IndexKeys index_keys(table);
   std::vector<size_t> projection = {table.schema.primary_key()};
@@ -38,9 +38,9 @@ Status DeleteWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, txn
   return Status::OK();
 }
 
-Status UpdateWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, const table::InputColumns& values,
+Status UpdateWhere(const table::TableDefPtr& def, const FilterPtr& filter, const table::InputColumns& values,
                    txn::Transaction* tx, size_t* updated) {
-  const catalog::TableDef& table = *def;
+  const table::TableDef& table = *def;
   *updated = 0;
   const table::Schema& schema = table.schema;
   if (values.names.empty()) return Status::InvalidArgument("update needs at least one column to set");

@@ -11,12 +11,12 @@
 namespace embodb::query {
 
 // Deletes the rows matching filter (nullptr: every row); *deleted counts them.
-Status DeleteWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, txn::Transaction* tx, size_t* deleted);
+Status DeleteWhere(const table::TableDefPtr& def, const FilterPtr& filter, txn::Transaction* tx, size_t* deleted);
 
 // Sets the columns of `values` (one row: a value per column) in every row
 // matching filter; *updated counts the rows. The primary key cannot be set.
 // The matching rows are read into memory before they are rewritten.
-Status UpdateWhere(const catalog::TableDefPtr& def, const FilterPtr& filter, const table::InputColumns& values,
+Status UpdateWhere(const table::TableDefPtr& def, const FilterPtr& filter, const table::InputColumns& values,
                    txn::Transaction* tx, size_t* updated);
 
 }  // namespace embodb::query

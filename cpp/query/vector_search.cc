@@ -103,7 +103,7 @@ void ForEachQuery(size_t nq, Fn&& fn) {
 std::string MetricText(index::Metric m) { return std::string(index::MetricName(m)); }
 
 // Exact distances to every row of the reader that passes the filter.
-Status ExactPath(const catalog::TableDefPtr& table, size_t column, txn::Reader* reader, const KnnRequest& r,
+Status ExactPath(const table::TableDefPtr& table, size_t column, txn::Reader* reader, const KnnRequest& r,
                  index::Metric metric, const std::vector<float>& queries, std::vector<std::vector<Hit>>* tops,
                  size_t* rows_seen) {
   const table::Schema& schema = table->schema;
@@ -150,7 +150,7 @@ Status ExactPath(const catalog::TableDefPtr& table, size_t column, txn::Reader* 
 // The graph's side of a search under the index's read lock.
 class GraphSearch {
  public:
-  GraphSearch(const index::VectorIndex& index, txn::Reader* snapshot_reader, const catalog::TableDefPtr& table,
+  GraphSearch(const index::VectorIndex& index, txn::Reader* snapshot_reader, const table::TableDefPtr& table,
               const KnnRequest& r)
       : index_(index), graph_(index.graph()), reader_(snapshot_reader), table_(table), r_(r),
         dim_(index.dim()), metric_(index.options().metric),
@@ -257,7 +257,7 @@ class GraphSearch {
   const index::VectorIndex& index_;
   const index::HnswGraph& graph_;
   txn::Reader* const reader_;
-  const catalog::TableDefPtr table_;
+  const table::TableDefPtr table_;
   const KnnRequest& r_;
   const size_t dim_;
   const index::Metric metric_;
@@ -317,7 +317,7 @@ Status RowsFromIndex(const index::VectorIndex& index, const table::Schema& schem
 // Fills result from per-query hits (each exactly result->k long) and the
 // rows of a projection: from `rows_index` when given (it holds them:
 // IndexHoldsRows, and its read lock is held), else read from the table.
-Status Finish(const catalog::TableDef& table, txn::Reader* reader, const KnnRequest& r,
+Status Finish(const table::TableDef& table, txn::Reader* reader, const KnnRequest& r,
               std::vector<std::vector<Hit>>* tops, KnnResult* result, const index::VectorIndex* rows_index = nullptr,
               size_t column = 0) {
   result->keys.clear();
@@ -351,7 +351,7 @@ Status Finish(const catalog::TableDef& table, txn::Reader* reader, const KnnRequ
 
 }  // namespace
 
-Status RunKnn(const catalog::TableDefPtr& table, size_t column, index::VectorIndex* index, lsm::DB* db,
+Status RunKnn(const table::TableDefPtr& table, size_t column, index::VectorIndex* index, lsm::DB* db,
               txn::Reader* reader, bool latest, const KnnRequest& request, KnnResult* result) {
   const table::ColumnType& type = table->schema.column(column).type;
   const size_t dim = type.param;

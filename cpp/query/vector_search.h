@@ -61,7 +61,7 @@ struct KnnResult {
 // Searches the vector column `column` of table. index: the column's index,
 // or null. With index and latest (reads of the latest state) the index is
 // used and `db` gives the snapshot; otherwise reader is scanned exactly.
-Status RunKnn(const catalog::TableDefPtr& table, size_t column, index::VectorIndex* index, lsm::DB* db,
+Status RunKnn(const table::TableDefPtr& table, size_t column, index::VectorIndex* index, lsm::DB* db,
               txn::Reader* reader, bool latest, const KnnRequest& request, KnnResult* result);
 
 }  // namespace embodb::query

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <limits>
 
-#include "catalog/keyspace.h"
+#include "table/keyspace.h"
 #include "table/schema.h"
 #include "util/coding.h"
 
@@ -38,7 +38,7 @@ void PutEscaped(std::string* dst, std::string_view s) {
 }  // namespace
 
 std::string IndexKeyPrefix(uint32_t index_id) {
-  std::string p(1, static_cast<char>(catalog::KeySpace::kIndex));
+  std::string p(1, static_cast<char>(KeySpace::kIndex));
   PutBigEndian32(&p, index_id);
   return p;
 }

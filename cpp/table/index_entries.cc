@@ -6,8 +6,8 @@
 
 namespace embodb::table {
 
-IndexKeys::IndexKeys(const catalog::TableDef& table) {
-  for (const catalog::IndexDef& ix : table.indexes) {
+IndexKeys::IndexKeys(const TableDef& table) {
+  for (const IndexDef& ix : table.indexes) {
     ids_.push_back(ix.id);
     columns_.push_back(static_cast<size_t>(table.schema.Find(ix.column)));
   }
@@ -20,7 +20,7 @@ std::vector<std::string> IndexKeys::Of(const std::vector<ColumnView>& cols, size
   return out;
 }
 
-StoredIndexedColumns::StoredIndexedColumns(const catalog::TableDef& table, const IndexKeys& keys)
+StoredIndexedColumns::StoredIndexedColumns(const TableDef& table, const IndexKeys& keys)
     : schema_(table.schema), keys_(keys), outs_(table.schema.size(), nullptr) {
   buffers_.reserve(keys.columns().size());
   for (size_t c : keys.columns()) {
@@ -39,7 +39,7 @@ std::vector<ColumnView> StoredIndexedColumns::views() const {
   return views;
 }
 
-Status BackfillIndex(const catalog::TableDef& def, const catalog::IndexDef& index, txn::Transaction* tx) {
+Status BackfillIndex(const TableDef& def, const IndexDef& index, txn::Transaction* tx) {
   const int c = def.schema.Find(index.column);
   const std::string prefix = RowKeyPrefix(def.id);
   std::vector<ColumnBuffer*> outs(def.schema.size(), nullptr);

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/catalog.h"
+#include "table/table_def.h"
 #include "table/column_data.h"
 #include "txn/transaction.h"
 
@@ -16,7 +16,7 @@ namespace embodb::table {
 // once, not per row).
 class IndexKeys {
  public:
-  explicit IndexKeys(const catalog::TableDef& table);
+  explicit IndexKeys(const TableDef& table);
   bool empty() const { return ids_.empty(); }
   // The schema position of each index's column, in table.indexes order.
   const std::vector<size_t>& columns() const { return columns_; }
@@ -32,7 +32,7 @@ class IndexKeys {
 // The indexed columns of stored rows, decoded from their values.
 class StoredIndexedColumns {
  public:
-  StoredIndexedColumns(const catalog::TableDef& table, const IndexKeys& keys);
+  StoredIndexedColumns(const TableDef& table, const IndexKeys& keys);
   Status Add(std::string_view stored_value);
   // A view per schema position; only the indexed columns are set.
   std::vector<ColumnView> views() const;
@@ -46,7 +46,7 @@ class StoredIndexedColumns {
 
 // Puts the entries of every row of the table into tx for a new index (def
 // already lists it).
-Status BackfillIndex(const catalog::TableDef& def, const catalog::IndexDef& index, txn::Transaction* tx);
+Status BackfillIndex(const TableDef& def, const IndexDef& index, txn::Transaction* tx);
 
 // Replaces the entries of a row: old (empty: none) by new (empty: none);
 // entries present in both are left alone.

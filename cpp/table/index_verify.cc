@@ -24,7 +24,7 @@ std::string Printable(std::string_view key) {
 
 }  // namespace
 
-Status VerifyOrderedIndexes(const catalog::TableDef& table, lsm::DB* db, lsm::SequenceNumber snapshot) {
+Status VerifyOrderedIndexes(const TableDef& table, lsm::DB* db, lsm::SequenceNumber snapshot) {
   if (table.indexes.empty()) return Status::OK();
   lsm::ReadOptions ro;
   ro.snapshot = snapshot;
@@ -49,7 +49,7 @@ Status VerifyOrderedIndexes(const catalog::TableDef& table, lsm::DB* db, lsm::Se
   }
   EMBODB_RETURN_IF_ERROR(it->status());
   for (size_t k = 0; k < table.indexes.size(); k++) {
-    const catalog::IndexDef& index = table.indexes[k];
+    const IndexDef& index = table.indexes[k];
     std::vector<std::string>& want = expected[k];
     std::sort(want.begin(), want.end());
     const std::string index_prefix = IndexKeyPrefix(index.id);

@@ -4,7 +4,7 @@
 // reported, never repaired silently.
 #pragma once
 
-#include "catalog/catalog.h"
+#include "table/table_def.h"
 #include "lsm/db.h"
 
 namespace embodb::table {
@@ -12,6 +12,6 @@ namespace embodb::table {
 // Compares every ordered index of `table` with its rows at `snapshot`.
 // Corruption naming the index and the first entry missing or not called for.
 // Memory: the entry keys of every row (sorted per index).
-Status VerifyOrderedIndexes(const catalog::TableDef& table, lsm::DB* db, lsm::SequenceNumber snapshot);
+Status VerifyOrderedIndexes(const TableDef& table, lsm::DB* db, lsm::SequenceNumber snapshot);
 
 }  // namespace embodb::table

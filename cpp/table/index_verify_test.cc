@@ -36,7 +36,7 @@ TEST_F(IndexVerifyTest, FindsEntriesMissingOrNotCalledFor) {
   ASSERT_OK(Write(*catalog_->Find("t"), in, WriteMode::kUpsert, &out));
   ASSERT_OK(Verify());
 
-  const catalog::TableDefPtr def = catalog_->Find("t");
+  const TableDefPtr def = catalog_->Find("t");
   const IndexKeys keys(*def);
   ColumnBuffer cat(T("int32"));
   cat.AppendValue(Value::Int(5));

@@ -10,7 +10,7 @@ namespace embodb::table {
 static constexpr uint64_t kSignBit = uint64_t{1} << 63;
 
 std::string RowKeyPrefix(uint32_t table_id) {
-  std::string key(1, static_cast<char>(catalog::KeySpace::kRows));
+  std::string key(1, static_cast<char>(KeySpace::kRows));
   PutBigEndian32(&key, table_id);
   return key;
 }

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/keyspace.h"
+#include "table/keyspace.h"
 #include "table/column_data.h"
 #include "table/value.h"
 #include "util/result.h"

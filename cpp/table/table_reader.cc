@@ -55,7 +55,7 @@ Status RowDecoder::Decode(std::string_view key_tail, std::string_view value) {
   return Status::OK();
 }
 
-Status ReadRowsByKey(const catalog::TableDef& table, txn::Reader* reader, const ColumnView& keys,
+Status ReadRowsByKey(const TableDef& table, txn::Reader* reader, const ColumnView& keys,
                      const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found) {
   const Schema& schema = table.schema;
   ConformedColumn conformed;

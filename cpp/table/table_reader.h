@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/catalog.h"
+#include "table/table_def.h"
 #include "table/column_data.h"
 #include "txn/reader.h"
 
@@ -32,7 +32,7 @@ std::vector<size_t> AllColumns(const Schema& schema);
 // Appends the rows of the keys that exist, in the order of keys; found[i]
 // tells whether keys[i] existed. Keys are a view of any integer type for an
 // integer key, or of strings for a string key.
-Status ReadRowsByKey(const catalog::TableDef& table, txn::Reader* reader, const ColumnView& keys,
+Status ReadRowsByKey(const TableDef& table, txn::Reader* reader, const ColumnView& keys,
                      const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found);
 
 // Decodes rows (key and value) into the columns of a projection.

@@ -84,7 +84,7 @@ std::vector<size_t> LastRowOfEachKey(const RowKeys& row_keys) {
 
 // Puts the index entries of the rows being written and, for an upsert,
 // deletes those of the rows they replace.
-Status MaintainIndexes(const catalog::TableDef& table, const std::vector<ColumnView>& cols, const RowKeys& keys,
+Status MaintainIndexes(const TableDef& table, const std::vector<ColumnView>& cols, const RowKeys& keys,
                        WriteMode mode, const std::vector<uint8_t>& superseded, txn::Transaction* tx) {
   const size_t n = keys.keys.size();
   const IndexKeys index_keys(table);
@@ -117,8 +117,8 @@ Status MaintainIndexes(const catalog::TableDef& table, const std::vector<ColumnV
 
 }  // namespace
 
-Status WriteRows(const catalog::TableDef& table, const InputColumns& input, WriteMode mode,
-                 catalog::Catalog* catalog, txn::Transaction* tx, std::vector<int64_t>* ids,
+Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mode,
+                 IdSource* id_source, txn::Transaction* tx, std::vector<int64_t>* ids,
                  std::shared_ptr<const void> input_owner) {
   const Schema& schema = table.schema;
   const size_t n = input.rows;
@@ -162,12 +162,12 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
   // written. The table layer calling up into the index layer: to become a
   // per-kind write check of the registry, run by the write path (issue 23).
   EMBODB_RETURN_IF_ERROR(index::CheckIndexedVectors(table, cols, n));
-  tx->Guard(catalog::TableDefKey(table.name));
+  tx->Guard(TableDefKey(table.name));
 
   const std::string prefix = RowKeyPrefix(table.id);
   const Column& pk = schema.primary_key_column();
   if (assign_ids) {
-    const int64_t first = catalog->AllocateIds(table, n, tx);
+    const int64_t first = id_source->AllocateIds(table, n, tx);
     storage.ids = std::make_unique<ColumnBuffer>(pk.type);
     storage.ids->Reserve(n, 0);
     ids->resize(n);
@@ -202,7 +202,7 @@ Status WriteRows(const catalog::TableDef& table, const InputColumns& input, Writ
   return Status::OK();
 }
 
-Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, txn::Transaction* tx,
+Status DeleteRowsByKey(const TableDef& table, const ColumnView& keys, txn::Transaction* tx,
                        size_t* deleted) {
   *deleted = 0;
   const Column& pk = table.schema.primary_key_column();
@@ -237,10 +237,10 @@ Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, t
   return Status::OK();
 }
 
-void DeleteStoredRows(const catalog::TableDef& table, const std::vector<std::string_view>& row_keys,
+void DeleteStoredRows(const TableDef& table, const std::vector<std::string_view>& row_keys,
                       size_t prefix_size, const std::vector<ColumnView>& indexed, txn::Transaction* tx) {
   if (row_keys.empty()) return;
-  tx->Guard(catalog::TableDefKey(table.name));
+  tx->Guard(TableDefKey(table.name));
   const IndexKeys index_keys(table);
   for (size_t j = 0; !index_keys.empty() && j < row_keys.size(); j++) {
     UpdateIndexEntries(index_keys.Of(indexed, j, row_keys[j].substr(prefix_size)), {}, tx);

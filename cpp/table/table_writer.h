@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/catalog.h"
+#include "table/table_def.h"
 #include "table/column_data.h"
 #include "txn/transaction.h"
 
@@ -33,20 +33,20 @@ enum class WriteMode { kInsert, kUpsert, kRewrite };
 //
 // An exclusive transaction encodes the rows only when it commits: the input's
 // memory must last until then. input_owner, when set, is kept until then.
-Status WriteRows(const catalog::TableDef& table, const InputColumns& input, WriteMode mode,
-                 catalog::Catalog* catalog, txn::Transaction* tx, std::vector<int64_t>* ids,
+Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mode,
+                 IdSource* id_source, txn::Transaction* tx, std::vector<int64_t>* ids,
                  std::shared_ptr<const void> input_owner = nullptr);
 
 // Deletes the rows with these primary keys (a view of the key column's type,
 // or any integer type for an integer key); *deleted counts the rows that existed.
-Status DeleteRowsByKey(const catalog::TableDef& table, const ColumnView& keys, txn::Transaction* tx,
+Status DeleteRowsByKey(const TableDef& table, const ColumnView& keys, txn::Transaction* tx,
                        size_t* deleted);
 
 // Deletes rows known to exist, with their index entries: row_keys are their
 // distinct row keys (table prefix of prefix_size bytes, then the primary
 // key); indexed holds, per schema position, the values of the indexed columns
 // of those rows, in the same order.
-void DeleteStoredRows(const catalog::TableDef& table, const std::vector<std::string_view>& row_keys,
+void DeleteStoredRows(const TableDef& table, const std::vector<std::string_view>& row_keys,
                       size_t prefix_size, const std::vector<ColumnView>& indexed, txn::Transaction* tx);
 
 }  // namespace embodb::table

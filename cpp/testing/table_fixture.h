@@ -40,19 +40,19 @@ class TableFixture : public ::testing::Test {
     ASSERT_OK(catalog.status());
     catalog_ = std::move(catalog).value();
   }
-  catalog::TableDefPtr Create(const std::string& name, std::vector<Column> cols, std::string pk) {
+  table::TableDefPtr Create(const std::string& name, std::vector<Column> cols, std::string pk) {
     auto schema = Schema::Create(std::move(cols), pk);
     EXPECT_TRUE(schema.ok()) << schema.status().ToString();
     auto def = catalog_->CreateTable(name, *schema);
     EXPECT_TRUE(def.ok()) << def.status().ToString();
     return *def;
   }
-  Status Write(const catalog::TableDef& t, const InputColumns& in, WriteMode mode, std::vector<int64_t>* ids) {
+  Status Write(const table::TableDef& t, const InputColumns& in, WriteMode mode, std::vector<int64_t>* ids) {
     auto tx = txns_->BeginExclusive();
     EMBODB_RETURN_IF_ERROR(WriteRows(t, in, mode, catalog_.get(), tx.get(), ids));
     return tx->Commit(lsm::WriteOptions());
   }
-  ResultBatch ScanAll(catalog::TableDefPtr t) {
+  ResultBatch ScanAll(table::TableDefPtr t) {
     txn::SnapshotReader reader(db_.get(), std::nullopt);
     query::TableScan scanner(t, &reader, AllColumns(t->schema), nullptr);
     ResultBatch out = ResultBatch::ForProjection(t->schema, AllColumns(t->schema));

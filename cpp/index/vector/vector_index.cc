@@ -144,8 +144,8 @@ Status VectorIndexOptions::Check() const {
   return Status::OK();
 }
 
-Status CheckIndexedVectors(const catalog::TableDef& table, const std::vector<ColumnView>& cols, size_t n) {
-  for (const catalog::DerivedIndexDef& d : table.derived) {
+Status CheckIndexedVectors(const table::TableDef& table, const std::vector<ColumnView>& cols, size_t n) {
+  for (const table::DerivedIndexDef& d : table.derived) {
     if (d.kind != kHnswKind) continue;
     auto options = VectorIndexOptions::Decode(d.options);
     if (!options.ok() || options->metric != index::Metric::kCosine) continue;
@@ -165,7 +165,7 @@ Status CheckIndexedVectors(const catalog::TableDef& table, const std::vector<Col
   return Status::OK();
 }
 
-VectorIndex::VectorIndex(uint32_t table_id, catalog::DerivedIndexDef def, Schema schema, size_t column,
+VectorIndex::VectorIndex(uint32_t table_id, table::DerivedIndexDef def, Schema schema, size_t column,
                          const VectorIndexOptions& options)
     : DerivedIndex(table_id, std::move(def)),
       schema_(std::move(schema)),
@@ -421,7 +421,7 @@ Status VectorIndex::Save(Env* env, const std::string& path) const {
 }
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(Env* env, const std::string& path, uint32_t table_id,
-                                                      catalog::DerivedIndexDef def, Schema schema, size_t column,
+                                                      table::DerivedIndexDef def, Schema schema, size_t column,
                                                       const VectorIndexOptions& options) {
   if (!env->FileExists(path)) return Status::NotFound("no checkpoint " + path);
   std::string owner;
@@ -476,7 +476,7 @@ namespace embodb::index {
 namespace {
 
 // The schema position of def's column, which must be a vector column.
-Result<size_t> VectorColumnOf(const catalog::TableDef& table, const catalog::DerivedIndexDef& def) {
+Result<size_t> VectorColumnOf(const table::TableDef& table, const table::DerivedIndexDef& def) {
   const int column = table.schema.Find(def.column);
   if (column < 0 || table.schema.column(static_cast<size_t>(column)).type.id != TypeId::kVector) {
     return Status::Corruption("the catalog holds a vector index on '" + def.column + "', which is not a vector column");
@@ -501,16 +501,16 @@ index::IndexKind HnswKind() {
     EMBODB_ASSIGN_OR_RETURN(o, VectorIndexOptions::FromParams(params));
     return o.Encode();
   };
-  k.create = [](const catalog::TableDef& table,
-                const catalog::DerivedIndexDef& def) -> Result<std::unique_ptr<index::DerivedIndex>> {
+  k.create = [](const table::TableDef& table,
+                const table::DerivedIndexDef& def) -> Result<std::unique_ptr<index::DerivedIndex>> {
     VectorIndexOptions o;
     EMBODB_ASSIGN_OR_RETURN(o, VectorIndexOptions::Decode(def.options));
     size_t column;
     EMBODB_ASSIGN_OR_RETURN(column, VectorColumnOf(table, def));
     return std::unique_ptr<index::DerivedIndex>(std::make_unique<VectorIndex>(table.id, def, table.schema, column, o));
   };
-  k.load = [](Env* env, const std::string& path, const catalog::TableDef& table,
-              const catalog::DerivedIndexDef& def) -> Result<std::unique_ptr<index::DerivedIndex>> {
+  k.load = [](Env* env, const std::string& path, const table::TableDef& table,
+              const table::DerivedIndexDef& def) -> Result<std::unique_ptr<index::DerivedIndex>> {
     VectorIndexOptions o;
     EMBODB_ASSIGN_OR_RETURN(o, VectorIndexOptions::Decode(def.options));
     size_t column;

@@ -73,7 +73,7 @@ struct VectorIndexOptions {
 // InvalidArgument when a row of cols (views by schema position, n rows)
 // holds a vector that an index of the table cannot take: a zero vector in a
 // column with a cosine index.
-Status CheckIndexedVectors(const catalog::TableDef& table, const std::vector<ColumnView>& cols, size_t n);
+Status CheckIndexedVectors(const table::TableDef& table, const std::vector<ColumnView>& cols, size_t n);
 
 // The "hnsw" kind of derived index (index/registry.h): its name, columns,
 // options, and how an index of it is made and loaded.
@@ -83,7 +83,7 @@ class VectorIndex final : public index::DerivedIndex, public NodeRows {
  public:
   // def: the index's declaration (its column a vector column of the table,
   // at schema position `column`).
-  VectorIndex(uint32_t table_id, catalog::DerivedIndexDef def, Schema schema, size_t column,
+  VectorIndex(uint32_t table_id, table::DerivedIndexDef def, Schema schema, size_t column,
               const VectorIndexOptions& options);
   ~VectorIndex() override;
 
@@ -148,7 +148,7 @@ class VectorIndex final : public index::DerivedIndex, public NodeRows {
   // NotFound when the file is missing; Corruption for a damaged file or one
   // built with other options than these.
   static Result<std::unique_ptr<VectorIndex>> Load(Env* env, const std::string& path, uint32_t table_id,
-                                                   catalog::DerivedIndexDef def, Schema schema, size_t column,
+                                                   table::DerivedIndexDef def, Schema schema, size_t column,
                                                    const VectorIndexOptions& options);
 
  private:

@@ -46,7 +46,7 @@ class VectorIndexTest : public TableFixture {
     OpenVectors();
   }
 
-  catalog::TableDefPtr Def() { return catalog_->Find("t"); }
+  table::TableDefPtr Def() { return catalog_->Find("t"); }
 
   void CreateTable() { Create("t", {{"id", T("int64"), false, {}}, {"cat", T("int32"), false, {}}, {"v", T("vector(8)"), false, {}}}, "id"); }
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace embodb::catalog {
+namespace embodb::table {
 
 enum class KeySpace : uint8_t {
   kMeta = 0x00,     // engine metadata
@@ -20,4 +20,4 @@ enum class KeySpace : uint8_t {
 // The engine's clock (lsm/clock.h) lives under kMeta | "clock/".
 inline std::string ClockKeyPrefix() { return std::string(1, static_cast<char>(KeySpace::kMeta)) + "clock/"; }
 
-}  // namespace embodb::catalog
+}  // namespace embodb::table

@@ -1,9 +1,9 @@
-// The catalog and the row writer and reader together, on an in-memory engine.
+// The catalog with the table layer's row writer and reader, on an in-memory engine.
 #include <gtest/gtest.h>
 
 #include "catalog/catalog.h"
 #include "env/env.h"
-#include "catalog/keyspace.h"
+#include "table/keyspace.h"
 #include "table/key_codec.h"
 #include "query/table_scan.h"
 #include "table/table_reader.h"
@@ -134,7 +134,7 @@ TEST_F(TableTest, OrphanRowsOfACrashedDropAreDeletedOnOpen) {
   std::vector<int64_t> k = {1, 2};
   ASSERT_OK(Write(*t, {{"k"}, {ViewOf(k, T("int64"))}, 2}, WriteMode::kInsert, nullptr));
   // Remove only the catalog entry, as a crash right after the drop commit would leave it.
-  std::string key(1, static_cast<char>(catalog::KeySpace::kCatalog));
+  std::string key(1, static_cast<char>(KeySpace::kCatalog));
   key += "tt";
   ASSERT_OK(db_->Delete(lsm::WriteOptions(), key));
   Open();

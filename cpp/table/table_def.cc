@@ -1,0 +1,94 @@
+#include "table/table_def.h"
+
+#include "table/keyspace.h"
+#include "util/coding.h"
+
+namespace embodb::table {
+
+// 1: schema and ordered indexes; 2: also derived indexes (written only when
+// there are some, so that a database without them stays readable by format-1
+// readers). On disk: never renumber.
+static constexpr uint8_t kTableDefFormat = 1;
+static constexpr uint8_t kTableDefFormatDerived = 2;
+
+std::string TableDefKey(std::string_view name) {
+  std::string key(1, static_cast<char>(KeySpace::kCatalog));
+  key.push_back('t');  // catalog.h: kCatalog | 't' | name
+  key.append(name);
+  return key;
+}
+
+const IndexDef* TableDef::FindIndex(std::string_view column) const {
+  for (const auto& ix : indexes) {
+    if (ix.column == column) return &ix;
+  }
+  return nullptr;
+}
+
+const DerivedIndexDef* TableDef::FindDerived(std::string_view column, std::string_view kind) const {
+  for (const auto& ix : derived) {
+    if (ix.column == column && ix.kind == kind) return &ix;
+  }
+  return nullptr;
+}
+
+void TableDef::EncodeTo(std::string* dst) const {
+  dst->push_back(static_cast<char>(derived.empty() ? kTableDefFormat : kTableDefFormatDerived));
+  PutFixed32(dst, id);
+  schema.EncodeTo(dst);
+  PutVarint32(dst, static_cast<uint32_t>(indexes.size()));
+  for (const auto& ix : indexes) {
+    PutLengthPrefixed(dst, ix.column);
+    PutFixed32(dst, ix.id);
+  }
+  if (derived.empty()) return;
+  PutVarint32(dst, static_cast<uint32_t>(derived.size()));
+  for (const auto& ix : derived) {
+    PutLengthPrefixed(dst, ix.kind);
+    PutLengthPrefixed(dst, ix.column);
+    PutFixed32(dst, ix.id);
+    PutLengthPrefixed(dst, ix.options);
+  }
+}
+
+Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value) {
+  const Status bad = Status::Corruption("bad table definition in catalog", std::string(name));
+  if (value.empty()) return bad;
+  const uint8_t format = static_cast<uint8_t>(value[0]);
+  if (format != kTableDefFormat && format != kTableDefFormatDerived) {
+    return Status::NotSupported("table definition format is newer than this embodb understands", std::string(name));
+  }
+  value.remove_prefix(1);
+  TableDef def;
+  def.name.assign(name);
+  if (!GetFixed32(&value, &def.id)) return bad;
+  EMBODB_ASSIGN_OR_RETURN(def.schema, Schema::Decode(&value));
+  uint32_t n = 0;
+  if (!GetVarint32(&value, &n)) return bad;
+  for (uint32_t i = 0; i < n; i++) {
+    IndexDef ix;
+    std::string_view column;
+    if (!GetLengthPrefixed(&value, &column) || !GetFixed32(&value, &ix.id)) return bad;
+    ix.column.assign(column);
+    def.indexes.push_back(std::move(ix));
+  }
+  if (format == kTableDefFormatDerived) {
+    if (!GetVarint32(&value, &n)) return bad;
+    for (uint32_t i = 0; i < n; i++) {
+      DerivedIndexDef ix;
+      std::string_view kind, column, options;
+      if (!GetLengthPrefixed(&value, &kind) || !GetLengthPrefixed(&value, &column) || !GetFixed32(&value, &ix.id) ||
+          !GetLengthPrefixed(&value, &options)) {
+        return bad;
+      }
+      ix.kind.assign(kind);
+      ix.column.assign(column);
+      ix.options.assign(options);
+      def.derived.push_back(std::move(ix));
+    }
+  }
+  if (!value.empty()) return bad;
+  return def;
+}
+
+}  // namespace embodb::table

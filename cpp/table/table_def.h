@@ -1,0 +1,69 @@
+// The definition of a table: its name, id, schema, ordered (secondary)
+// indexes and derived indexes (vector, spatial, text: kept in memory by
+// their own code, index/derived_index.h). The catalog (catalog/catalog.h)
+// persists them under kCatalog | 't' | name, in this encoding
+// (docs/format/table.md), and hands them out immutable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "table/schema.h"
+#include "util/result.h"
+
+namespace embodb::txn {
+class Transaction;
+}
+
+namespace embodb::table {
+
+struct IndexDef {
+  std::string column;
+  uint32_t id = 0;  // index entries live under kIndex | id
+  // In memory only: the sequence its creation committed at (the last
+  // sequence at open when loaded). Reads of older states must not use it.
+  uint64_t created_at = 0;
+};
+
+// An index kept in memory by its own code (vector, spatial, text) and
+// maintained through the change feed (catalog/change_feed.h).
+struct DerivedIndexDef {
+  std::string kind;  // "hnsw", ...
+  std::string column;
+  uint32_t id = 0;      // from the table and index id counter
+  std::string options;  // the kind's parameters, encoded by the kind
+};
+
+struct TableDef {
+  std::string name;
+  uint32_t id = 0;
+  Schema schema;
+  std::vector<IndexDef> indexes;
+  std::vector<DerivedIndexDef> derived;  // the table keeps a change feed while any exists
+
+  const IndexDef* FindIndex(std::string_view column) const;
+  const DerivedIndexDef* FindDerived(std::string_view column, std::string_view kind) const;
+  void EncodeTo(std::string* dst) const;
+  static Result<TableDef> Decode(std::string_view name, std::string_view value);
+};
+using TableDefPtr = std::shared_ptr<const TableDef>;
+
+// The catalog key of a table's definition. Explicit transactions that write
+// a table guard it (Transaction::Guard), so that a definition changed
+// meanwhile makes them conflict instead of writing under the old one.
+std::string TableDefKey(std::string_view name);
+
+// Hands out the ids of auto-id tables: the catalog does (catalog/catalog.h).
+class IdSource {
+ public:
+  virtual ~IdSource() = default;
+  // Reserves n increasing ids for an auto-id table and makes tx persist the
+  // high-water mark when it commits. Ids of a rolled-back transaction are
+  // skipped, never reused.
+  virtual int64_t AllocateIds(const TableDef& table, size_t n, txn::Transaction* tx) = 0;
+};
+
+}  // namespace embodb::table
