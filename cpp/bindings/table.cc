@@ -8,9 +8,11 @@
 #include "bindings/table_access.h"
 #include "query/table_scan.h"
 #include "query/table_update.h"
+#include "index/registry.h"
 #include "table/index_entries.h"
 #include "table/index_verify.h"
 #include "table/key_codec.h"
+#include "table/table_commit.h"
 #include "txn/transaction.h"
 
 namespace py = pybind11;
@@ -128,38 +130,23 @@ py::dict SchemaInfo(const HandlePtr& h, const std::string& name) {
   return d;
 }
 
-// Runs a write on a table: inside the caller's transaction, or as its own
-// exclusive one. The table's definition is looked up once no catalog change
-// can come between it and the write: under the exclusive lock, or guarded by
-// the transaction (which then conflicts if the definition changes).
-template <typename Fn>
+// Runs a write on a table (table/table_commit.h) without the GIL: inside
+// the caller's transaction, or as its own exclusive one.
 void RunTableWrite(const HandlePtr& h, py::handle tx_arg, const std::string& name,
-                   const std::optional<std::string>& durability, Fn&& fn) {
+                   const std::optional<std::string>& durability, const table::TableWrite& write) {
   const lsm::WriteOptions wo = MakeWriteOptions(durability);
-  catalog::Catalog* catalog = &h->Catalog();
-  auto find = [&]() -> Result<table::TableDefPtr> {
-    auto def = catalog->Find(name);
-    if (!def) return Status::NotFound("no table '" + name + "'");
-    return def;
-  };
+  txn::Transaction* tx = nullptr;
+  TxPtr tx_handle;
   if (!tx_arg.is_none()) {
-    TxPtr tx = tx_arg.cast<TxPtr>();
-    txn::Transaction& t = tx->Active();
-    RunWithoutGil([&]() -> Status {
-      table::TableDefPtr def;
-      EMBODB_ASSIGN_OR_RETURN(def, find());
-      return fn(def, &t);
-    });
-    return;
+    tx_handle = tx_arg.cast<TxPtr>();
+    tx = &tx_handle->Active();
   }
+  catalog::Catalog* catalog = &h->Catalog();
   txn::TxnManager* txns = h->txns.get();
   h->Db();
-  RunWithoutGil([&]() -> Status {
-    auto t = txns->BeginExclusive();
-    table::TableDefPtr def;
-    EMBODB_ASSIGN_OR_RETURN(def, find());
-    EMBODB_RETURN_IF_ERROR(fn(def, t.get()));
-    return t->Commit(wo);
+  RunWithoutGil([&] {
+    return table::CommitTableWrite(txns, tx, wo, [catalog](std::string_view n) { return catalog->Find(n); }, name,
+                                   write);
   });
 }
 
@@ -175,7 +162,7 @@ py::object Write(const HandlePtr& h, py::handle tx, const std::string& name, con
   catalog::Catalog* catalog = &h->Catalog();
   RunTableWrite(h, tx, name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) {
     auto_id = def->schema.auto_id();
-    return table::WriteRows(*def, builder.input(), write_mode, catalog, t, &ids);
+    return table::WriteRows(*def, builder.input(), write_mode, index::CheckRows, catalog, t, &ids);
   });
   if (!auto_id) return py::none();
   return py::array_t<int64_t>(static_cast<py::ssize_t>(ids.size()), ids.data());

@@ -1,7 +1,6 @@
 #include "catalog/change_feed.h"
 
 #include <algorithm>
-#include <functional>
 
 #include "catalog/catalog.h"
 #include "table/keyspace.h"
@@ -18,56 +17,8 @@ constexpr char kOpDelete = 1;  // on disk: never renumber
 constexpr size_t kFeedKeySize = 1 + 4 + 8;
 constexpr size_t kTablePrefixSize = 1 + 4;  // key space byte, table id: rows and feed records alike
 constexpr size_t kReplayChunk = 1024;
-constexpr size_t kApplyChunk = 4096;
-
-bool IsRowKey(std::string_view key) {
-  return key.size() > kTablePrefixSize && key[0] == static_cast<char>(table::KeySpace::kRows);
-}
 
 uint64_t FeedNumber(std::string_view feed_key) { return GetBigEndian64(feed_key.data() + kTablePrefixSize); }
-
-// A row write of a commit.
-struct RowWrite {
-  uint32_t table_id;
-  bool deleted;
-  std::string_view key;    // the whole row key
-  std::string_view value;  // the encoded row of a put record
-  const lsm::SortedPuts* puts = nullptr;  // or of this sorted put, encoded on demand
-  size_t index = 0;
-};
-
-// The row writes of a batch to the tables `wanted` accepts, in sequence
-// order: its records, then its sorted puts.
-class RowWrites final : public lsm::WriteBatch::Handler {
- public:
-  using Wanted = std::function<bool(uint32_t table_id)>;
-  RowWrites(const lsm::WriteBatch& batch, Wanted wanted) : wanted_(std::move(wanted)) {
-    status_ = batch.Iterate(this);
-    for (const auto& puts : batch.sorted_puts()) {
-      for (size_t i = 0; i < puts->size(); i++) {
-        const std::string_view key = puts->key(i);
-        if (IsRowKey(key) && wanted_(table::RowKeyTableId(key))) {
-          writes_.push_back({table::RowKeyTableId(key), false, key, {}, puts.get(), i});
-        }
-      }
-    }
-  }
-  const Status& status() const { return status_; }
-  const std::vector<RowWrite>& writes() const { return writes_; }
-
-  void Put(lsm::SequenceNumber, std::string_view key, std::string_view value) override { Add(key, false, value); }
-  void Delete(lsm::SequenceNumber, std::string_view key) override { Add(key, true, {}); }
-
- private:
-  void Add(std::string_view key, bool deleted, std::string_view value) {
-    if (IsRowKey(key) && wanted_(table::RowKeyTableId(key))) {
-      writes_.push_back({table::RowKeyTableId(key), deleted, key, value});
-    }
-  }
-  Wanted wanted_;
-  Status status_;
-  std::vector<RowWrite> writes_;
-};
 
 }  // namespace
 
@@ -233,10 +184,10 @@ void ChangeFeed::Checkpointed(FeedConsumer* c, uint64_t covered) {
   }
 }
 
-void ChangeFeed::BeforeWrite(lsm::WriteBatch* batch) {
+void ChangeFeed::BeforeWrite(const txn::ChangeLists& announced, lsm::WriteBatch* batch) {
   {
     std::lock_guard l(mu_);
-    AppendRecords(batch);
+    AppendRecords(announced, batch);
     begun_.clear();
     for (const auto& [id, f] : tables_) {
       if (f.first_of_commit == 0) continue;
@@ -246,20 +197,22 @@ void ChangeFeed::BeforeWrite(lsm::WriteBatch* batch) {
   for (FeedConsumer* c : begun_) c->BeginCommit();  // outside mu_: it may wait for the consumer's readers
 }
 
-void ChangeFeed::AppendRecords(lsm::WriteBatch* batch) {
+void ChangeFeed::AppendRecords(const txn::ChangeLists& announced, lsm::WriteBatch* batch) {
   if (tables_.empty()) return;
   for (auto& [id, f] : tables_) f.first_of_commit = 0;
-  const RowWrites rows(*batch, [&](uint32_t id) { return tables_.count(id) > 0; });
-  if (!rows.status().ok()) return;  // the write itself reports a bad batch
   lsm::WriteBatch feed;
   std::string value;
-  for (const RowWrite& w : rows.writes()) {
-    TableFeed& f = tables_.find(w.table_id)->second;
-    const uint64_t number = f.next++;
-    if (f.first_of_commit == 0) f.first_of_commit = number;
-    value.assign(1, w.deleted ? kOpDelete : kOpPut);
-    value.append(w.key.substr(kTablePrefixSize));
-    feed.Put(FeedKey(w.table_id, number), value);
+  for (const auto& list : announced) {
+    auto it = tables_.find(list->owner);
+    if (it == tables_.end()) continue;
+    TableFeed& f = it->second;
+    for (const txn::Change& change : list->changes) {
+      const uint64_t number = f.next++;
+      if (f.first_of_commit == 0) f.first_of_commit = number;
+      value.assign(1, change.deleted ? kOpDelete : kOpPut);
+      value.append(change.key);
+      feed.Put(FeedKey(list->owner, number), value);
+    }
   }
   if (feed.Count() == 0) return;
   for (const auto& [id, f] : tables_) {
@@ -271,13 +224,13 @@ void ChangeFeed::AppendRecords(lsm::WriteBatch* batch) {
   batch->Append(feed);
 }
 
-void ChangeFeed::AfterWrite(const lsm::WriteBatch& batch, const Status& status) {
-  if (status.ok()) SendChanges(batch);  // else the numbers it took stay unused: gaps are harmless
+void ChangeFeed::AfterWrite(const txn::ChangeLists& announced, const Status& status) {
+  if (status.ok()) SendChanges(announced);  // else the numbers it took stay unused: gaps are harmless
   for (FeedConsumer* c : begun_) c->EndCommit();
   begun_.clear();
 }
 
-void ChangeFeed::SendChanges(const lsm::WriteBatch& batch) {
+void ChangeFeed::SendChanges(const txn::ChangeLists& announced) {
   std::map<uint32_t, std::pair<uint64_t, std::vector<FeedConsumer*>>> targets;  // next number, consumers
   {
     std::lock_guard l(mu_);
@@ -288,33 +241,20 @@ void ChangeFeed::SendChanges(const lsm::WriteBatch& batch) {
       for (const auto& [c, n] : f.consumers) t.second.push_back(c);
     }
   }
-  if (targets.empty()) return;
-  const RowWrites rows(batch, [&](uint32_t id) { return targets.count(id) > 0; });
-  if (!rows.status().ok()) return;
-  // Sorted puts are encoded kApplyChunk at a time: the events of each chunk
-  // go out before the next one is encoded. Without mu_: a consumer may call
-  // Checkpointed from Apply.
+  // The events of each table, numbered as AppendRecords numbered them (the
+  // same lists in the same order), in one call per table and commit. Without
+  // mu_: a consumer may call Checkpointed from Apply.
   std::map<uint32_t, std::vector<FeedEvent>> events;
-  std::vector<std::string> encoded;
-  encoded.reserve(kApplyChunk);  // never reallocated: events view its strings
-  auto send = [&] {
-    for (auto& [id, e] : events) {
-      for (FeedConsumer* c : targets[id].second) c->Apply(e);
-      e.clear();
-    }
-    encoded.clear();
-  };
-  for (const RowWrite& w : rows.writes()) {
-    std::string_view row = w.value;
-    if (w.puts != nullptr) {
-      if (encoded.size() == kApplyChunk) send();
-      encoded.emplace_back(w.puts->value_size(w.index), '\0');
-      w.puts->EncodeValue(w.index, encoded.back().data());
-      row = encoded.back();
-    }
-    events[w.table_id].push_back({targets[w.table_id].first++, w.deleted, w.key.substr(kTablePrefixSize), row});
+  for (const auto& list : announced) {
+    auto it = targets.find(list->owner);
+    if (it == targets.end()) continue;
+    uint64_t& next = it->second.first;
+    std::vector<FeedEvent>& e = events[list->owner];
+    for (const txn::Change& change : list->changes) e.push_back({next++, change.deleted, change.key, change.value});
   }
-  send();
+  for (const auto& [id, e] : events) {
+    for (FeedConsumer* c : targets[id].second) c->Apply(e);
+  }
 }
 
 }  // namespace embodb::catalog

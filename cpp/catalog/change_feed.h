@@ -102,8 +102,10 @@ class ChangeFeed final : public txn::CommitObserver {
   Status OnTableDef(const table::TableDef& def);
   void OnTableDropped(uint32_t table_id);
 
-  void BeforeWrite(lsm::WriteBatch* batch) override;
-  void AfterWrite(const lsm::WriteBatch& batch, const Status& status) override;
+  // CommitObserver: the row changes come as the table writer announced them
+  // (table/table_writer.h); the batch is not parsed back.
+  void BeforeWrite(const txn::ChangeLists& announced, lsm::WriteBatch* batch) override;
+  void AfterWrite(const txn::ChangeLists& announced, const Status& status) override;
 
  private:
   struct TableFeed {
@@ -112,10 +114,11 @@ class ChangeFeed final : public txn::CommitObserver {
     std::map<FeedConsumer*, uint64_t> consumers;  // -> the number it covers
     uint64_t first_of_commit = 0;  // the first number of the commit in flight
   };
-  // REQUIRES: mu_ held. Appends the feed records of the batch's row writes.
-  void AppendRecords(lsm::WriteBatch* batch);
-  // Sends the changes of a committed batch to the consumers.
-  void SendChanges(const lsm::WriteBatch& batch);
+  // REQUIRES: mu_ held. Appends to the batch a feed record for every row
+  // change announced for a table with a feed.
+  void AppendRecords(const txn::ChangeLists& announced, lsm::WriteBatch* batch);
+  // Sends the changes of a committed write to the consumers.
+  void SendChanges(const txn::ChangeLists& announced);
   // REQUIRES: mu_ held.
   void UpdateTrim(uint32_t table_id, const TableFeed& f);
   Status Replay(uint32_t table_id, FeedConsumer* c, uint64_t covered);

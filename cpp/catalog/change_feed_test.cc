@@ -132,7 +132,7 @@ class ChangeFeedTest : public TableFixture {
   Status Upsert(std::vector<int64_t> ids, int32_t v, txn::Transaction* tx = nullptr) {
     std::vector<int32_t> vs(ids.size(), v);
     InputColumns in{{"id", "v"}, {ViewOf(ids, T("int64")), ViewOf(vs, T("int32"))}, ids.size()};
-    if (tx != nullptr) return WriteRows(*table_, in, WriteMode::kUpsert, catalog_.get(), tx, nullptr);
+    if (tx != nullptr) return WriteRows(*table_, in, WriteMode::kUpsert, nullptr, catalog_.get(), tx, nullptr);
     return Write(*table_, in, WriteMode::kUpsert, nullptr);
   }
   Status Remove(std::vector<int64_t> ids, txn::Transaction* tx = nullptr) {

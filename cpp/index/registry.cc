@@ -53,4 +53,12 @@ std::vector<std::string> KindNames() {
   return names;
 }
 
+Status CheckRows(const table::TableDef& table, const std::vector<table::ColumnView>& cols, size_t n) {
+  for (const table::DerivedIndexDef& def : table.derived) {
+    const IndexKind* kind = FindKind(def.kind);
+    if (kind != nullptr && kind->check_rows) EMBODB_RETURN_IF_ERROR(kind->check_rows(table, def, cols, n));
+  }
+  return Status::OK();
+}
+
 }  // namespace embodb::index

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "index/derived_index.h"
+#include "table/column_data.h"
 
 namespace embodb::index {
 
@@ -30,6 +31,13 @@ struct IndexKind {
   // The catalog's options string (table::DerivedIndexDef::options) from
   // the options a user gave; InvalidArgument naming a bad one.
   std::function<Result<std::string>(const Params& params)> encode_options;
+  // Optional: InvalidArgument, naming the row, when rows about to be written
+  // to the table (views by schema position, n rows, conformed to the
+  // schema) hold a value an index of def cannot take. Run before anything
+  // is written (CheckRows).
+  std::function<Status(const table::TableDef& table, const table::DerivedIndexDef& def,
+                       const std::vector<table::ColumnView>& cols, size_t n)>
+      check_rows;
   // A new, empty index of def (declared in table's catalog definition).
   std::function<Result<std::unique_ptr<DerivedIndex>>(const table::TableDef& table,
                                                       const table::DerivedIndexDef& def)>
@@ -49,5 +57,8 @@ Status RegisterKind(IndexKind kind);
 const IndexKind* FindKind(std::string_view name);
 // Every registered kind's name, in order of registration.
 std::vector<std::string> KindNames();
+// The check_rows of every derived index of the table: the table writer's
+// RowCheck (table/table_writer.h) for the database's writes.
+Status CheckRows(const table::TableDef& table, const std::vector<table::ColumnView>& cols, size_t n);
 
 }  // namespace embodb::index

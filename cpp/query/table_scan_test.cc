@@ -310,7 +310,7 @@ TEST_F(TableScanTest, ATransactionConflictsWhenItsTableChangesUnderIt) {
   labels.AppendBytes("late");
   std::vector<int64_t> unused;
   ASSERT_OK(WriteRows(*obs_, {{"id", "ep", "label"}, {ViewOf(ids, T("int64")), ViewOf(eps, T("int32")), labels.view()}, 1},
-                      WriteMode::kInsert, catalog_.get(), tx.get(), &unused));
+                      WriteMode::kInsert, nullptr, catalog_.get(), tx.get(), &unused));
   Index("ep");  // commits while tx is open; tx wrote under the old definition
   EXPECT_TRUE(tx->Commit(lsm::WriteOptions()).IsConflict());
   ExpectIndexesConsistent();

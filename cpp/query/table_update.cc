@@ -1,5 +1,6 @@
 #include "query/table_update.h"
 
+#include "index/registry.h"
 #include "query/table_scan.h"
 #include "table/conform.h"
 #include "table/index_entries.h"
@@ -96,7 +97,7 @@ Status UpdateWhere(const table::TableDefPtr& def, const FilterPtr& filter, const
     input.columns.push_back(rows.columns[j].view());
   }
   std::vector<int64_t> ids;
-  EMBODB_RETURN_IF_ERROR(table::WriteRows(table, input, table::WriteMode::kRewrite, nullptr, tx, &ids, new_rows));
+  EMBODB_RETURN_IF_ERROR(table::WriteRows(table, input, table::WriteMode::kRewrite, index::CheckRows, nullptr, tx, &ids, new_rows));
   *updated = n;
   return Status::OK();
 }

@@ -1,8 +1,11 @@
 #include "table/row_puts.h"
 
 #include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include "table/row_codec.h"
@@ -29,6 +32,26 @@ RowPuts::RowPuts(Schema schema, ColumnStorage storage, std::vector<ColumnView> c
       std::plus<uint64_t>());
 }
 
-void RowPuts::EncodeValue(size_t i, char* dst) const { EncodeRowTo(schema_, cols_, rows_[i], dst); }
+void RowPuts::EncodeValue(size_t i, char* dst) const {
+  if (encoded_) {
+    std::memcpy(dst, encoded_.get() + offsets_[i], sizes_[i]);
+  } else {
+    EncodeRowTo(schema_, cols_, rows_[i], dst);
+  }
+}
+
+void RowPuts::EncodeAll() {
+  offsets_.resize(rows_.size());
+  uint64_t total = 0;
+  for (size_t i = 0; i < rows_.size(); i++) {
+    offsets_[i] = total;
+    total += sizes_[i];
+  }
+  auto encoded = std::make_unique_for_overwrite<char[]>(std::max<uint64_t>(total, 1));
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, rows_.size(), 1024), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t i = r.begin(); i < r.end(); i++) EncodeRowTo(schema_, cols_, rows_[i], encoded.get() + offsets_[i]);
+  });
+  encoded_ = std::move(encoded);
+}
 
 }  // namespace embodb::table

@@ -1,9 +1,14 @@
 // RowPuts: the rows of one table write as lsm::SortedPuts, so that a bulk
 // insert encodes each row (row_codec.h) only when it commits, straight into
 // the tables of an ingest, instead of into a write batch of the whole data.
+//
+// A write of a table with derived indexes encodes its rows at once instead
+// (EncodeAll): the same bytes then go to the batch and, as row events, to
+// the change feed.
 #pragma once
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "lsm/sorted_puts.h"
@@ -35,6 +40,12 @@ class RowPuts final : public lsm::SortedPuts {
   void EncodeValue(size_t i, char* dst) const override;
   uint64_t bytes() const override { return bytes_; }
 
+  // Encodes every row now, in parallel, into memory of its own; EncodeValue
+  // then copies. REQUIRES: not shared yet.
+  void EncodeAll();
+  // REQUIRES: EncodeAll ran. The encoded value of put i.
+  std::string_view encoded(size_t i) const { return {encoded_.get() + offsets_[i], sizes_[i]}; }
+
  private:
   const Schema schema_;
   const ColumnStorage storage_;
@@ -43,6 +54,9 @@ class RowPuts final : public lsm::SortedPuts {
   const std::vector<size_t> rows_;
   std::vector<uint32_t> sizes_;
   uint64_t bytes_ = 0;
+  // After EncodeAll: every value, back to back, and where each starts.
+  std::unique_ptr<char[]> encoded_;
+  std::vector<uint64_t> offsets_;
 };
 
 }  // namespace embodb::table

@@ -11,7 +11,6 @@
 #include "table/key_codec.h"
 #include "table/row_codec.h"
 #include "table/row_puts.h"
-#include "index/vector/vector_index.h"
 
 namespace embodb::table {
 
@@ -117,7 +116,7 @@ Status MaintainIndexes(const TableDef& table, const std::vector<ColumnView>& col
 
 }  // namespace
 
-Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mode,
+Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mode, const RowCheck& check,
                  IdSource* id_source, txn::Transaction* tx, std::vector<int64_t>* ids,
                  std::shared_ptr<const void> input_owner) {
   const Schema& schema = table.schema;
@@ -158,10 +157,7 @@ Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mod
     cols[c] = conformed.view;
   }
   if (n == 0) return Status::OK();
-  // The cosine index's refusal of zero vectors, checked before anything is
-  // written. The table layer calling up into the index layer: to become a
-  // per-kind write check of the registry, run by the write path (issue 23).
-  EMBODB_RETURN_IF_ERROR(index::CheckIndexedVectors(table, cols, n));
+  if (check) EMBODB_RETURN_IF_ERROR(check(table, cols, n));
   tx->Guard(TableDefKey(table.name));
 
   const std::string prefix = RowKeyPrefix(table.id);
@@ -198,7 +194,20 @@ Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mod
     if (superseded.empty()) superseded.assign(n, 0);
     EMBODB_RETURN_IF_ERROR(MaintainIndexes(table, cols, keys, mode, superseded, tx));
   }
-  tx->PutSorted(std::make_shared<RowPuts>(schema, std::move(storage), std::move(cols), std::move(keys), std::move(rows)));
+  auto puts = std::make_shared<RowPuts>(schema, std::move(storage), std::move(cols), std::move(keys), std::move(rows));
+  if (!table.derived.empty()) {
+    // Encoded once, for the batch and the change feed alike.
+    puts->EncodeAll();
+    auto changes = std::make_shared<txn::ChangeList>();
+    changes->owner = table.id;
+    changes->changes.reserve(puts->size());
+    for (size_t i = 0; i < puts->size(); i++) {
+      changes->changes.push_back({false, puts->key(i).substr(prefix.size()), puts->encoded(i)});
+    }
+    changes->storage = puts;
+    tx->Announce(std::move(changes));
+  }
+  tx->PutSorted(std::move(puts));
   return Status::OK();
 }
 
@@ -246,6 +255,17 @@ void DeleteStoredRows(const TableDef& table, const std::vector<std::string_view>
     UpdateIndexEntries(index_keys.Of(indexed, j, row_keys[j].substr(prefix_size)), {}, tx);
   }
   for (std::string_view key : row_keys) tx->Delete(key);
+  if (table.derived.empty()) return;
+  auto keys = std::make_shared<std::vector<std::string>>();
+  keys->reserve(row_keys.size());
+  auto changes = std::make_shared<txn::ChangeList>();
+  changes->owner = table.id;
+  for (std::string_view key : row_keys) {
+    keys->emplace_back(key.substr(prefix_size));
+    changes->changes.push_back({true, keys->back(), {}});
+  }
+  changes->storage = std::move(keys);
+  tx->Announce(std::move(changes));
 }
 
 }  // namespace embodb::table

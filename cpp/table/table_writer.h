@@ -1,10 +1,17 @@
 // Writing rows of a table into a transaction. Everything is checked before
 // the first write reaches the transaction, so a failed call leaves it as it
 // was: unknown or missing columns, unsafe casts, nulls in not_null columns,
-// bad vectors and point clouds (see conform.h), and for inserts, primary keys
-// repeated within the batch or already in the table.
+// bad vectors and point clouds (see conform.h), values the table's derived
+// indexes cannot take (RowCheck), and for inserts, primary keys repeated
+// within the batch or already in the table.
+//
+// Rows are encoded once. For a table with derived indexes, the writer
+// announces every row it puts or deletes to the transaction
+// (Transaction::Announce): the change feed gets them from there when the
+// transaction commits. docs/write_path.md follows a write file by file.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,13 +34,19 @@ struct InputColumns {
 // given even for an auto-id table.
 enum class WriteMode { kInsert, kUpsert, kRewrite };
 
+// Checks the rows of a write (views by schema position, conformed, n rows)
+// against the table's derived indexes before anything is written;
+// InvalidArgument naming the row. index::CheckRows (index/registry.h) is
+// the database's; none (empty) checks nothing.
+using RowCheck = std::function<Status(const TableDef& table, const std::vector<ColumnView>& cols, size_t n)>;
+
 // Writes every row into tx. For an auto-id table (no "_id" in the input),
 // *ids receives the new rows' ids. An upsert replaces whole rows: columns
 // missing from the input get their defaults.
 //
 // An exclusive transaction encodes the rows only when it commits: the input's
 // memory must last until then. input_owner, when set, is kept until then.
-Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mode,
+Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mode, const RowCheck& check,
                  IdSource* id_source, txn::Transaction* tx, std::vector<int64_t>* ids,
                  std::shared_ptr<const void> input_owner = nullptr);
 

@@ -49,7 +49,7 @@ class TableFixture : public ::testing::Test {
   }
   Status Write(const table::TableDef& t, const InputColumns& in, WriteMode mode, std::vector<int64_t>* ids) {
     auto tx = txns_->BeginExclusive();
-    EMBODB_RETURN_IF_ERROR(WriteRows(t, in, mode, catalog_.get(), tx.get(), ids));
+    EMBODB_RETURN_IF_ERROR(WriteRows(t, in, mode, row_check_, catalog_.get(), tx.get(), ids));
     return tx->Commit(lsm::WriteOptions());
   }
   ResultBatch ScanAll(table::TableDefPtr t) {
@@ -81,6 +81,7 @@ class TableFixture : public ::testing::Test {
   std::unique_ptr<lsm::DB> db_;
   std::unique_ptr<txn::TxnManager> txns_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  table::RowCheck row_check_;  // Write's check of rows for derived indexes (none unless a test sets one)
 };
 
 }  // namespace embodb::table

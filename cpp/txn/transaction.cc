@@ -198,13 +198,13 @@ Status Transaction::Commit(const lsm::WriteOptions& options) {
   Status s;
   if (batch_.Count() > 0) {
     CommitObserver* observer = manager_->observer_;
-    if (observer != nullptr) observer->BeforeWrite(&batch_);
+    if (observer != nullptr) observer->BeforeWrite(announced_, &batch_);
     s = manager_->db()->Write(options, &batch_);
     if (s.ok()) {
       commit_sequence_ = batch_.Sequence() + batch_.Count() - 1;
       manager_->RecordCommit(fingerprints_, commit_sequence_, snapshot_);
     }
-    if (observer != nullptr) observer->AfterWrite(batch_, s);
+    if (observer != nullptr) observer->AfterWrite(announced_, s);
   }
   End(s.ok() ? State::kCommitted : State::kRolledBack);
   return s;
@@ -221,6 +221,7 @@ void Transaction::End(State state) {
   fingerprints_.clear();
   guards_.clear();
   commit_hooks_.clear();
+  announced_.clear();
   if (snapshot_) manager_->EndTransaction(*snapshot_);
   if (exclusive_lock_.owns_lock()) exclusive_lock_.unlock();
 }

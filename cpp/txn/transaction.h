@@ -17,6 +17,7 @@
 
 #include "lsm/db.h"
 #include "lsm/write_batch.h"
+#include "txn/change_list.h"
 #include "txn/reader.h"
 
 namespace embodb::txn {
@@ -64,6 +65,9 @@ class Transaction final : public Reader {
   // writes that must reflect state at commit time and take part in no
   // conflict check (such as the high-water mark of an id allocator).
   void AddCommitHook(std::function<void(lsm::WriteBatch*)> hook) { commit_hooks_.push_back(std::move(hook)); }
+  // Tells the commit observer about changes made by this transaction's
+  // writes (change_list.h), when it commits.
+  void Announce(std::shared_ptr<const ChangeList> changes) { announced_.push_back(std::move(changes)); }
   size_t write_count() const { return exclusive_ ? batch_.Count() : writes_.size(); }
 
   // Conflict when another transaction committed one of our keys first; then
@@ -92,6 +96,7 @@ class Transaction final : public Reader {
   std::vector<uint64_t> fingerprints_;
   std::vector<uint64_t> guards_;  // fingerprints of guarded keys
   std::vector<std::function<void(lsm::WriteBatch*)>> commit_hooks_;
+  ChangeLists announced_;
 };
 
 }  // namespace embodb::txn

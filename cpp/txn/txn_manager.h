@@ -28,20 +28,21 @@
 #include <vector>
 
 #include "lsm/db.h"
+#include "txn/change_list.h"
 
 namespace embodb::txn {
 
 class Transaction;
 
 // Sees every commit that writes something, under the commit lock (so one at a
-// time, in commit order): BeforeWrite may append records to the batch, which
-// then commit atomically with it; AfterWrite learns the outcome while the
-// batch still holds every record.
+// time, in commit order), with the changes its writers announced
+// (change_list.h): BeforeWrite may append records to the batch, which then
+// commit atomically with it; AfterWrite learns the outcome.
 class CommitObserver {
  public:
   virtual ~CommitObserver() = default;
-  virtual void BeforeWrite(lsm::WriteBatch* batch) = 0;
-  virtual void AfterWrite(const lsm::WriteBatch& batch, const Status& status) = 0;
+  virtual void BeforeWrite(const ChangeLists& announced, lsm::WriteBatch* batch) = 0;
+  virtual void AfterWrite(const ChangeLists& announced, const Status& status) = 0;
 };
 
 class TxnManager {

@@ -144,22 +144,20 @@ Status VectorIndexOptions::Check() const {
   return Status::OK();
 }
 
-Status CheckIndexedVectors(const table::TableDef& table, const std::vector<ColumnView>& cols, size_t n) {
-  for (const table::DerivedIndexDef& d : table.derived) {
-    if (d.kind != kHnswKind) continue;
-    auto options = VectorIndexOptions::Decode(d.options);
-    if (!options.ok() || options->metric != index::Metric::kCosine) continue;
-    const int c = table.schema.Find(d.column);
-    if (c < 0) continue;
-    const ColumnView& col = cols[static_cast<size_t>(c)];
-    const size_t dim = col.type.param;
-    for (size_t i = 0; i < n; i++) {
-      if (col.IsNull(i)) continue;
-      if (IsZero(reinterpret_cast<const float*>(col.Fixed(i)), dim)) {
-        return Status::InvalidArgument("column '" + d.column + "', row " + std::to_string(i) +
-                                       ": a zero vector has no direction, so the cosine index on '" + d.column +
-                                       "' cannot hold it");
-      }
+Status CheckIndexedVectors(const table::TableDef& table, const table::DerivedIndexDef& d,
+                           const std::vector<ColumnView>& cols, size_t n) {
+  auto options = VectorIndexOptions::Decode(d.options);
+  if (!options.ok() || options->metric != index::Metric::kCosine) return Status::OK();
+  const int c = table.schema.Find(d.column);
+  if (c < 0) return Status::OK();
+  const ColumnView& col = cols[static_cast<size_t>(c)];
+  const size_t dim = col.type.param;
+  for (size_t i = 0; i < n; i++) {
+    if (col.IsNull(i)) continue;
+    if (IsZero(reinterpret_cast<const float*>(col.Fixed(i)), dim)) {
+      return Status::InvalidArgument("column '" + d.column + "', row " + std::to_string(i) +
+                                     ": a zero vector has no direction, so the cosine index on '" + d.column +
+                                     "' cannot hold it");
     }
   }
   return Status::OK();
@@ -496,6 +494,7 @@ index::IndexKind HnswKind() {
     if (column.type.id == TypeId::kVector) return Status::OK();
     return Status::Schema("an hnsw index needs a vector column; '" + column.name + "' is " + column.type.Name());
   };
+  k.check_rows = CheckIndexedVectors;
   k.encode_options = [](const index::Params& params) -> Result<std::string> {
     VectorIndexOptions o;
     EMBODB_ASSIGN_OR_RETURN(o, VectorIndexOptions::FromParams(params));

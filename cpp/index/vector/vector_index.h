@@ -70,10 +70,11 @@ struct VectorIndexOptions {
   std::vector<std::pair<std::string, Value>> Params() const;
 };
 
-// InvalidArgument when a row of cols (views by schema position, n rows)
-// holds a vector that an index of the table cannot take: a zero vector in a
-// column with a cosine index.
-Status CheckIndexedVectors(const table::TableDef& table, const std::vector<ColumnView>& cols, size_t n);
+// The kind's check_rows (registry.h): InvalidArgument when a row of cols
+// (views by schema position, n rows) holds a zero vector and the index d
+// uses the cosine metric.
+Status CheckIndexedVectors(const table::TableDef& table, const table::DerivedIndexDef& d,
+                           const std::vector<ColumnView>& cols, size_t n);
 
 // The "hnsw" kind of derived index (index/registry.h): its name, columns,
 // options, and how an index of it is made and loaded.

@@ -27,7 +27,10 @@ constexpr size_t kDim = 8;
 
 class VectorIndexTest : public TableFixture {
  protected:
-  VectorIndexTest() { OpenVectors(); }
+  VectorIndexTest() {
+    row_check_ = index::CheckRows;  // as the database writes
+    OpenVectors();
+  }
   ~VectorIndexTest() override { vectors_.reset(); }
 
   void OpenVectors() {
