@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from . import _core
+from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, NotFoundError
-
-if TYPE_CHECKING:
-    from .database import Database
 
 BytesLike = Any  # bytes, bytearray, memoryview or a contiguous NumPy array
 
@@ -64,7 +62,7 @@ class KeyValue:
     through ``snapshot.kv``.
     """
 
-    def __init__(self, db: "Database", snapshot: Optional[int] = None) -> None:
+    def __init__(self, db: DatabaseHandle, snapshot: Optional[int] = None) -> None:
         self._db = db
         self._snapshot = snapshot
 

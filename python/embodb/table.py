@@ -8,19 +8,17 @@ the transaction instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _core
 from ._convert import and_filter, column_spec, fill_missing, filter_text, key_spec, table_columns
+from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
 from .types import Column, ColumnLike, as_column
 from .vector import FLOAT32, IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
-
-if TYPE_CHECKING:
-    from .database import Database
 
 __all__ = ["Table", "Query", "TableSchema"]
 
@@ -52,7 +50,7 @@ class Table:
     """A table of ``db``; reads and writes go through ``reader`` (a snapshot
     sequence or a transaction) when given."""
 
-    def __init__(self, db: "Database", name: str, reader: Any = None, tx: Any = None, owner: Any = None) -> None:
+    def __init__(self, db: DatabaseHandle, name: str, reader: Any = None, tx: Any = None, owner: Any = None) -> None:
         self._db = db
         self._name = name
         self._reader = reader if reader is not None else tx

@@ -9,20 +9,18 @@ A transaction is used from one thread at a time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from . import _core
+from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, NotFoundError
 from .table import Table
-
-if TYPE_CHECKING:
-    from .database import Database
 
 __all__ = ["Transaction"]
 
 
 class Transaction:
-    def __init__(self, db: "Database", durability: Optional[str] = None) -> None:
+    def __init__(self, db: DatabaseHandle, durability: Optional[str] = None) -> None:
         self._db = db
         self._durability = durability
         self._tx = _core.Transaction.begin(db._live_handle())

@@ -14,17 +14,15 @@ from __future__ import annotations
 import operator
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _core
 from ._convert import and_filter
+from ._protocols import TableHandle
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, batch_numpy, format_table, html_table, selected_columns
-
-if TYPE_CHECKING:
-    from .table import Table
 
 __all__ = ["VectorQuery", "IndexInfo"]
 
@@ -117,7 +115,7 @@ class VectorQuery(Materializes):
     # microseconds, and building its query must not cost several of them.
     __slots__ = ("_table", "_vector", "_column", "_where", "_k", "_ef", "_exact", "_columns", "_metric")
 
-    def __init__(self, table: "Table", vector: Any, column: Optional[str] = None) -> None:
+    def __init__(self, table: TableHandle, vector: Any, column: Optional[str] = None) -> None:
         if type(vector) is np.ndarray and vector.dtype is FLOAT32 and vector.ndim == 1 and vector.flags.c_contiguous:
             q = vector  # the common case: the core takes a vector as one query
         else:
