@@ -50,6 +50,13 @@ pybind11::object CellObject(const table::ColumnView& column, size_t row);
 // scalars, of Python objects (as CellObject gives them) for str and bytes.
 pybind11::array ColumnCopy(const table::ColumnView& column, std::vector<pybind11::ssize_t> shape);
 
+// The columns of a batch as a dict of NumPy values, as Result.to_numpy
+// documents them (python/embodb/result.py), viewing the batch's buffers:
+// columns `positions` under `names`, or every column under its own name.
+pybind11::dict BatchNumpy(const std::shared_ptr<table::ResultBatch>& batch,
+                          const std::optional<std::vector<std::string>>& names,
+                          const std::optional<std::vector<size_t>>& positions);
+
 void RegisterResultBatch(pybind11::module_& m);
 
 }  // namespace embodb::bindings

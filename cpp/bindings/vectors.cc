@@ -57,13 +57,15 @@ size_t SearchColumn(const table::TableDef& def, const std::optional<std::string>
 // (keys, distances, rows, plan): keys an (nq, k) array of primary keys and
 // distances an (nq, k) float32 array (both None when rows are asked for:
 // the rows hold them), rows a batch of the projection with `_distance` last
-// (or None), plan the steps taken (with explain; else empty).
+// (or None; with `numpy`, its columns as Result.to_numpy gives them: the
+// search's rows in one call), plan the steps taken (with explain; else
+// empty).
 py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
               const std::optional<std::string>& column,
               const py::array_t<float, py::array::c_style | py::array::forcecast>& queries,
               size_t k, size_t ef, bool exact, const std::optional<std::string>& where,
               const std::optional<std::string>& metric, const std::optional<std::vector<std::string>>& columns,
-              bool explain, size_t threads, bool rows_wanted) {
+              bool explain, size_t threads, bool rows_wanted, bool numpy) {
   auto def = FindTable(h, table);
   const size_t col = SearchColumn(*def, column);
   const size_t dim = def->schema.column(col).type.param;
@@ -125,8 +127,9 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
     auto batch = std::make_shared<table::ResultBatch>(std::move(result.rows));
     batch->names.push_back("_distance");
     batch->columns.emplace_back(table::ColumnType{table::TypeId::kFloat32, 0});
+    batch->columns.back().Reserve(result.distances.size(), 0);
     for (float d : result.distances) batch->columns.back().AppendFixed(&d);
-    rows = py::cast(batch);
+    rows = numpy ? py::object(BatchNumpy(batch, std::nullopt, std::nullopt)) : py::cast(batch);
     // The keys and distances are in the rows: not made twice.
     return py::make_tuple(py::none(), py::none(), rows, result.plan);
   }
@@ -146,7 +149,7 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
 void RegisterVectors(py::module_& m) {
   m.def("knn", &Knn, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("queries"),
         py::arg("k"), py::arg("ef"), py::arg("exact"), py::arg("where"), py::arg("metric"), py::arg("columns"),
-        py::arg("explain") = false, py::arg("threads") = 0, py::arg("rows") = false);
+        py::arg("explain") = false, py::arg("threads") = 0, py::arg("rows") = false, py::arg("numpy") = false);
 }
 
 }  // namespace embodb::bindings

@@ -294,9 +294,12 @@ Status RowsFromIndex(const index::VectorIndex& index, const table::Schema& schem
                      const std::vector<std::vector<Hit>>& tops, const std::vector<size_t>& projection,
                      table::ResultBatch* rows) {
   std::vector<float> vector(index.dim());
+  size_t hits = 0;
+  for (const auto& top : tops) hits += top.size();
   for (size_t j = 0; j < projection.size(); j++) {
     const size_t p = projection[j];
     table::ColumnBuffer& out = rows->columns[j];
+    out.Reserve(hits, hits * 16);  // once, not a regrowth every few rows (a search's ten rows cost little else)
     for (const auto& top : tops) {
       for (const Hit& h : top) {
         if (h.node == UINT32_MAX) return Status::Corruption("a search result without its node");

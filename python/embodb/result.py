@@ -23,49 +23,6 @@ __all__ = ["Result"]
 _CLOUD = re.compile(r"pointcloud\((\d+)\)")
 
 
-def _column_numpy(batch: Any, i: int, type_name: str) -> Any:
-    if type_name in ("string", "bytes"):
-        return np.array(batch.strings(i), dtype=object)
-    m = _CLOUD.fullmatch(type_name) if type_name.startswith("p") else None
-    if m:
-        channels = int(m.group(1))
-        data, offsets = batch.buffers(i)
-        flat = data.view(np.float32)
-        nulls = batch.nulls(i)
-        clouds: List[Any] = []
-        bounds = (offsets // 4).tolist()
-        for r in range(len(bounds) - 1):
-            if nulls is not None and nulls[r]:
-                clouds.append(None)
-            else:
-                clouds.append(flat[bounds[r]: bounds[r + 1]].reshape(-1, channels))
-        return clouds
-    return _with_nulls(batch.array(i), batch.nulls(i))
-
-
-def _with_nulls(arr: np.ndarray, nulls: Any) -> Any:
-    """arr, or a masked array hiding the rows where nulls is set (a vector
-    row whole)."""
-    if nulls is None:
-        return arr
-    return np.ma.masked_array(arr, mask=nulls if arr.ndim == 1 else np.broadcast_to(nulls[:, None], arr.shape))
-
-
-def batch_numpy(batch: Any, names: Optional[Sequence[str]] = None, positions: Optional[Sequence[int]] = None,
-                types: Optional[Sequence[str]] = None) -> Dict[str, Any]:
-    """Columns `positions` of one batch as a dict of arrays under `names`
-    (every column, by its own name, when None)."""
-    if names is None:
-        names, types = batch.names, batch.type_names
-        positions = range(len(names))
-    fixed = batch.fixed_columns()  # one call for every fixed-width column
-    out = {}
-    for n, i, t in zip(names, positions, types):
-        f = fixed[i]
-        out[n] = _column_numpy(batch, i, t) if f is None else _with_nulls(*f)
-    return out
-
-
 def _concat(parts: List[Any]) -> Any:
     if len(parts) == 1:
         return parts[0]
@@ -161,11 +118,9 @@ class Result:
         if not self._batches:
             return {n: _empty(t) for n, t in zip(self._names, self._types)}
         if len(self._batches) == 1:
-            return batch_numpy(self._batches[0], self._names, self._positions, self._types)
-        return {
-            n: _concat([_column_numpy(b, i, t) for b in self._batches])
-            for n, i, t in zip(self._names, self._positions, self._types)
-        }
+            return self._batches[0].to_numpy(self._names, self._positions)
+        parts = [b.to_numpy(self._names, self._positions) for b in self._batches]
+        return {n: _concat([p[n] for p in parts]) for n in self._names}
 
     def to_list(self) -> List[Dict[str, Any]]:
         """One dict per row, with Python scalars (vectors as float32 arrays)."""

@@ -22,7 +22,7 @@ from . import _core
 from ._convert import and_filter
 from ._protocols import TableHandle
 from .errors import InvalidInputError, SchemaError
-from .result import Materializes, Result, batch_numpy, format_table, html_table, selected_columns
+from .result import Materializes, Result, format_table, html_table, selected_columns
 
 __all__ = ["VectorQuery", "IndexInfo"]
 
@@ -194,8 +194,10 @@ class VectorQuery(Materializes):
         return Result.of(rows).select(self._columns)
 
     def to_numpy(self) -> Dict[str, Any]:
-        if self._columns is None:  # the common call: every column, without a Result in between
-            return batch_numpy(self._run(None, rows=True)[0])
+        if self._columns is None:  # the common call: every column, in one call to the core
+            t = self._table
+            return _core.knn(t._db._handle, t._reader, t._name, self._column, self._vector, self._k, self._ef,
+                             self._exact, self._where, self._metric, None, False, 0, True, True)[2]
         return self.execute().to_numpy()
 
     def __len__(self) -> int:
