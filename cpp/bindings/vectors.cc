@@ -136,7 +136,7 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
   const std::vector<py::ssize_t> shape = {static_cast<py::ssize_t>(r.nq), static_cast<py::ssize_t>(result.k)};
   table::ColumnBuffer key_column(def->schema.primary_key_column().type);
   for (const std::string& key : result.keys) {
-    if (!table::DecodeKeyInto(key, &key_column)) ThrowIfError(Status::Corruption("bad key in a search result"));
+    ThrowIfError(table::DecodeKeyInto(key, &key_column));
   }
   py::array keys = ColumnCopy(key_column.view(), shape);
   py::array_t<float> distances(shape);

@@ -94,8 +94,9 @@ Status Catalog::LoadIdCounter(const table::TableDef& table) {
   auto it = txns_->db()->NewIterator(lsm::ReadOptions());
   it->SeekForPrev(table::PrefixSuccessor(prefix));
   if (it->Valid() && it->key().starts_with(prefix)) {
-    const table::Value last = table::DecodeKeyValue(table.schema.primary_key_column().type,
-                                                    it->key().substr(prefix.size()));
+    table::Value last;
+    EMBODB_ASSIGN_OR_RETURN(last, table::DecodeKeyValue(table.schema.primary_key_column().type,
+                                                        it->key().substr(prefix.size())));
     if (last.kind == table::Value::Kind::kInt && last.i >= next) next = last.i + 1;
   }
   EMBODB_RETURN_IF_ERROR(it->status());

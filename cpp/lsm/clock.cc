@@ -18,11 +18,14 @@ std::string ClockTickValue(SequenceNumber sequence) {
   return value;
 }
 
-bool DecodeClockTick(std::string_view prefix, std::string_view key, std::string_view value, ClockTick* tick) {
-  if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix || value.size() != 8) return false;
-  tick->time_micros = GetBigEndian64(key.data() + prefix.size());
-  tick->sequence = DecodeFixed64(value.data());
-  return true;
+Result<std::optional<ClockTick>> DecodeClockTick(std::string_view prefix, std::string_view key,
+                                                 std::string_view value) {
+  if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) return std::optional<ClockTick>();
+  if (value.size() != 8) return Status::Corruption("bad clock tick", "a value of " + std::to_string(value.size()) + " bytes");
+  ClockTick tick;
+  tick.time_micros = GetBigEndian64(key.data() + prefix.size());
+  tick.sequence = DecodeFixed64(value.data());
+  return std::optional<ClockTick>(tick);
 }
 
 void SequenceClock::Record(uint64_t now, SequenceNumber sequence, std::vector<ClockTick>* store) {

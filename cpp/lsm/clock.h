@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lsm/dbformat.h"
+#include "util/result.h"
 
 namespace embodb::lsm {
 
@@ -34,7 +35,10 @@ struct ClockTick {
 std::string ClockTickKey(std::string_view prefix, uint64_t time_micros);
 std::string ClockTickValue(SequenceNumber sequence);
 // False when key/value are not a tick under prefix.
-bool DecodeClockTick(std::string_view prefix, std::string_view key, std::string_view value, ClockTick* tick);
+// The tick stored as (key, value): nullopt when key is not a tick's (another
+// key under or past the prefix), Corruption when it is but does not decode.
+Result<std::optional<ClockTick>> DecodeClockTick(std::string_view prefix, std::string_view key,
+                                                 std::string_view value);
 
 class SequenceClock {
  public:

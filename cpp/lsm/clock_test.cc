@@ -10,12 +10,14 @@ static constexpr uint64_t kPeriod = kClockResolutionMicros;
 TEST(ClockTest, TickKeysSortByTimeAndRoundTrip) {
   const std::string prefix("\0clock", 6);
   EXPECT_LT(ClockTickKey(prefix, 255), ClockTickKey(prefix, 256));
-  ClockTick t;
-  ASSERT_TRUE(DecodeClockTick(prefix, ClockTickKey(prefix, 1234567), ClockTickValue(42), &t));
-  EXPECT_EQ(1234567u, t.time_micros);
-  EXPECT_EQ(42u, t.sequence);
-  EXPECT_FALSE(DecodeClockTick(prefix, "\x01" "clock12345678", ClockTickValue(42), &t));
-  EXPECT_FALSE(DecodeClockTick(prefix, ClockTickKey(prefix, 1), "short", &t));
+  auto t = DecodeClockTick(prefix, ClockTickKey(prefix, 1234567), ClockTickValue(42));
+  ASSERT_TRUE(t.ok() && t->has_value());
+  EXPECT_EQ(1234567u, (*t)->time_micros);
+  EXPECT_EQ(42u, (*t)->sequence);
+  auto other = DecodeClockTick(prefix, "\x01" "clock12345678", ClockTickValue(42));
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value()) << "another key is no tick";
+  EXPECT_TRUE(DecodeClockTick(prefix, ClockTickKey(prefix, 1), "short").status().IsCorruption());
 }
 
 TEST(ClockTest, StoresTheFirstAndLastGroupOfEachPeriod) {

@@ -139,10 +139,14 @@ void CompactionJob::RunRange(const Range& range, SubResult* out) {
     std::string_view value = input->value();
     ValueType type = ikey.type;
     blob::BlobIndex index;
-    const bool is_blob = type == kTypeBlobIndex && index.DecodeFrom(value);
-    if (type == kTypeBlobIndex && !is_blob) {
-      s = Status::Corruption("compaction input", "bad blob reference");
-      break;
+    const bool is_blob = type == kTypeBlobIndex;
+    if (is_blob) {
+      auto decoded = blob::BlobIndex::Decode(value);
+      if (!decoded.ok()) {
+        s = Status::Corruption("compaction input", "bad blob reference");
+        break;
+      }
+      index = *decoded;
     }
     if (drop) {
       out->stats.entries_dropped++;

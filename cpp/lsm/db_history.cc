@@ -19,10 +19,13 @@ Result<std::optional<ClockTick>> DB::FindStoredTick(uint64_t t, bool at_or_befor
   } else {
     it->Seek(ClockTickKey(prefix, t));
   }
-  ClockTick tick;
-  if (it->Valid() && DecodeClockTick(prefix, it->key(), it->value(), &tick)) {
-    if (key != nullptr) key->assign(it->key());
-    return std::optional<ClockTick>(tick);
+  if (it->Valid()) {
+    std::optional<ClockTick> tick;
+    EMBODB_ASSIGN_OR_RETURN(tick, DecodeClockTick(prefix, it->key(), it->value()));
+    if (tick) {
+      if (key != nullptr) key->assign(it->key());
+      return tick;
+    }
   }
   EMBODB_RETURN_IF_ERROR(it->status());
   return std::optional<ClockTick>();

@@ -22,11 +22,11 @@ struct ReadView {
 }  // namespace
 
 Status DB::ResolveBlob(std::string_view key, std::string* value) {
-  blob::BlobIndex index;
-  if (!index.DecodeFrom(*value)) return Status::Corruption(dbname_, "bad blob reference for a key");
-  auto reader = table_cache_->FindBlobFile(index.file_number);
+  auto index = blob::BlobIndex::Decode(*value);
+  if (!index.ok()) return Status::Corruption(dbname_, "bad blob reference for a key");
+  auto reader = table_cache_->FindBlobFile(index->file_number);
   if (!reader.ok()) return reader.status();
-  return (*reader)->Get(index, key, value);
+  return (*reader)->Get(*index, key, value);
 }
 
 enum class MemLookup { kFound, kDeleted, kAbsent };

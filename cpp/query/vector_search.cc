@@ -304,7 +304,7 @@ Status RowsFromIndex(const index::VectorIndex& index, const table::Schema& schem
       for (const Hit& h : top) {
         if (h.node == UINT32_MAX) return Status::Corruption("a search result without its node");
         if (p == schema.primary_key()) {
-          if (!table::DecodeKeyInto(h.key, &out)) return Status::Corruption("bad primary key in a search result");
+          EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(h.key, &out));
         } else if (p == column) {
           index.graph().GetVector(h.node, vector.data());
           out.AppendFixed(vector.data());
@@ -341,7 +341,7 @@ Status Finish(const table::TableDef& table, txn::Reader* reader, const KnnReques
   const table::ColumnType pk_type = table.schema.primary_key_column().type;
   table::ColumnBuffer keys(pk_type);
   for (const std::string& k : result->keys) {
-    if (!table::DecodeKeyInto(k, &keys)) return Status::Corruption("bad primary key in a search result");
+    EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(k, &keys));
   }
   result->rows = table::ResultBatch::ForProjection(table.schema, *r.projection);
   std::vector<uint8_t> found;

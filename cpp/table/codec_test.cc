@@ -83,7 +83,7 @@ TEST(KeyCodecTest, IntegerKeysSortNumerically) {
   for (size_t i = 0; i < values.size(); i++) AppendKeyOf(view, i, &keys[i]);
   EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
   ColumnBuffer back(T("int64"));
-  for (const auto& k : keys) ASSERT_TRUE(DecodeKeyInto(k, &back));
+  for (const auto& k : keys) ASSERT_OK(DecodeKeyInto(k, &back));
   for (size_t i = 0; i < values.size(); i++) EXPECT_EQ(back.view().Get<int64_t>(i), values[i]);
   std::string from_value;
   ASSERT_OK(AppendKeyValue(T("int64"), Value::Int(-1), &from_value));
@@ -101,13 +101,17 @@ TEST(KeyCodecTest, NarrowAndUnsignedKeysRoundTrip) {
     AppendKeyOf(ViewOf(small, T("int16")), i, &k);
     EXPECT_LT(prev, k);
     prev = k;
-    ASSERT_TRUE(DecodeKeyInto(k, &back));
+    ASSERT_OK(DecodeKeyInto(k, &back));
     EXPECT_EQ(back.view().Get<int16_t>(i), small[i]);
   }
   std::vector<uint64_t> big = {0, 1, std::numeric_limits<uint64_t>::max()};
   std::string k;
   AppendKeyOf(ViewOf(big, T("uint64")), 2, &k);
-  EXPECT_EQ(DecodeKeyValue(T("uint64"), k), Value::UInt(std::numeric_limits<uint64_t>::max()));
+  EXPECT_EQ(*DecodeKeyValue(T("uint64"), k), Value::UInt(std::numeric_limits<uint64_t>::max()));
+  // A malformed integer key is reported, not read as some value.
+  EXPECT_TRUE(DecodeKeyInto("short", &back).IsCorruption());
+  EXPECT_TRUE(DecodeKeyValue(T("int64"), "short").status().IsCorruption());
+  EXPECT_EQ(KeyText(T("int64"), "short"), "<a malformed key>");
 }
 
 // Builds a string column from std::strings.

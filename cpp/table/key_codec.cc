@@ -79,25 +79,34 @@ Status AppendKeyValue(ColumnType t, const Value& key, std::string* dst) {
   return Status::OK();
 }
 
-bool DecodeKeyInto(std::string_view encoded, ColumnBuffer* out) {
+static Status BadKey(std::string_view encoded) {
+  return Status::Corruption("bad primary key", "an integer key of " + std::to_string(encoded.size()) + " bytes, not 8");
+}
+
+Status DecodeKeyInto(std::string_view encoded, ColumnBuffer* out) {
   const ColumnType t = out->type();
   if (t.id == TypeId::kString) {
     out->AppendBytes(encoded);
-    return true;
+    return Status::OK();
   }
-  if (encoded.size() != 8) return false;
+  if (encoded.size() != 8) return BadKey(encoded);
   uint64_t v = GetBigEndian64(encoded.data());
   if (t.IsSignedInteger()) v ^= kSignBit;
   out->AppendFixed(&v);  // little-endian: the low bytes are the narrower type's value
-  return true;
+  return Status::OK();
 }
 
-Value DecodeKeyValue(ColumnType t, std::string_view encoded) {
+Result<Value> DecodeKeyValue(ColumnType t, std::string_view encoded) {
   if (t.id == TypeId::kString) return Value::String(encoded);
-  if (encoded.size() != 8) return Value::Null();
+  if (encoded.size() != 8) return BadKey(encoded);
   const uint64_t v = GetBigEndian64(encoded.data());
   if (t.IsSignedInteger()) return Value::Int(static_cast<int64_t>(v ^ kSignBit));
   return Value::UInt(v);
+}
+
+std::string KeyText(ColumnType t, std::string_view encoded) {
+  auto v = DecodeKeyValue(t, encoded);
+  return v.ok() ? v->ToString() : "<a malformed key>";
 }
 
 }  // namespace embodb::table

@@ -38,9 +38,12 @@ std::string PrefixSuccessor(std::string prefix);
 void AppendKeyOf(const ColumnView& pk, size_t i, std::string* dst);
 // Appends a key given as a Value; SchemaError when it does not fit the type.
 Status AppendKeyValue(ColumnType pk_type, const Value& key, std::string* dst);
-// Decodes an encoded key (the part after the prefix) into out; false when malformed.
-bool DecodeKeyInto(std::string_view encoded, ColumnBuffer* out);
-// The key as a Value (for messages and Python).
-Value DecodeKeyValue(ColumnType pk_type, std::string_view encoded);
+// Decodes an encoded key (the part after the prefix) into out; Corruption
+// when it is malformed.
+Status DecodeKeyInto(std::string_view encoded, ColumnBuffer* out);
+// The key as a Value; Corruption when it is malformed.
+Result<Value> DecodeKeyValue(ColumnType pk_type, std::string_view encoded);
+// The key as text, for messages (a malformed one says so).
+std::string KeyText(ColumnType pk_type, std::string_view encoded);
 
 }  // namespace embodb::table

@@ -155,7 +155,9 @@ Result<Schema> Schema::Decode(std::string_view* input) {
     if (c.type.Name().empty()) return bad;  // unknown type id
     c.not_null = ((*input)[0] & kFlagNotNull) != 0;
     input->remove_prefix(1);
-    if (!Value::DecodeFrom(input, &c.default_value)) return bad;
+    auto default_value = Value::Decode(input);
+    if (!default_value.ok()) return bad;
+    c.default_value = std::move(default_value).value();
     s.columns_.push_back(std::move(c));
   }
   s.primary_key_ = pk;

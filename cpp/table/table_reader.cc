@@ -49,7 +49,7 @@ RowDecoder::RowDecoder(const Schema& schema, const std::vector<size_t>& projecti
 }
 
 Status RowDecoder::Decode(std::string_view key_tail, std::string_view value) {
-  if (key_out_ != nullptr && !DecodeKeyInto(key_tail, key_out_)) return Status::Corruption("bad row key");
+  if (key_out_ != nullptr) EMBODB_RETURN_IF_ERROR(DecodeKeyInto(key_tail, key_out_));
   EMBODB_RETURN_IF_ERROR(DecodeRow(schema_, value, outs_.data()));
   out_->row_count++;
   return Status::OK();

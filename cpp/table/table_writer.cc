@@ -16,10 +16,6 @@ namespace embodb::table {
 
 namespace {
 
-std::string KeyText(const ColumnType& t, std::string_view encoded_after_prefix) {
-  return DecodeKeyValue(t, encoded_after_prefix).ToString();
-}
-
 // Rows sorted by key; AlreadyExists on the first repeated key.
 Status CheckUniqueInBatch(const RowKeys& row_keys, const Column& pk, std::vector<size_t>* order) {
   const auto& keys = row_keys.keys;

@@ -72,37 +72,40 @@ void Value::EncodeTo(std::string* dst) const {
   }
 }
 
-bool Value::DecodeFrom(std::string_view* input, Value* value) {
-  if (input->empty()) return false;
+Result<Value> Value::Decode(std::string_view* input) {
+  const Status bad = Status::Corruption("bad value in catalog");
+  if (input->empty()) return bad;
   const auto kind = static_cast<Kind>((*input)[0]);
   input->remove_prefix(1);
-  *value = Value();
-  value->kind = kind;
+  Value value;
+  value.kind = kind;
   uint64_t bits = 0;
   switch (kind) {
-    case Kind::kNull: return true;
+    case Kind::kNull: return value;
     case Kind::kBool:
-      if (input->empty()) return false;
-      value->b = (*input)[0] != 0;
+      if (input->empty()) return bad;
+      value.b = (*input)[0] != 0;
       input->remove_prefix(1);
-      return true;
+      return value;
     case Kind::kInt:
-      if (!GetFixed64(input, &bits)) return false;
-      value->i = static_cast<int64_t>(bits);
-      return true;
-    case Kind::kUInt: return GetFixed64(input, &value->u);
+      if (!GetFixed64(input, &bits)) return bad;
+      value.i = static_cast<int64_t>(bits);
+      return value;
+    case Kind::kUInt:
+      if (!GetFixed64(input, &value.u)) return bad;
+      return value;
     case Kind::kDouble:
-      if (!GetFixed64(input, &bits)) return false;
-      std::memcpy(&value->d, &bits, 8);
-      return true;
+      if (!GetFixed64(input, &bits)) return bad;
+      std::memcpy(&value.d, &bits, 8);
+      return value;
     case Kind::kString: {
       std::string_view s;
-      if (!GetLengthPrefixed(input, &s)) return false;
-      value->s.assign(s);
-      return true;
+      if (!GetLengthPrefixed(input, &s)) return bad;
+      value.s.assign(s);
+      return value;
     }
   }
-  return false;
+  return bad;  // an unknown kind
 }
 
 }  // namespace embodb::table

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "util/status.h"
+#include "util/result.h"
 
 namespace embodb::table {
 
@@ -37,7 +37,8 @@ struct Value {
 
   // Catalog encoding: kind byte, then the payload.
   void EncodeTo(std::string* dst) const;
-  static bool DecodeFrom(std::string_view* input, Value* value);
+  // Reads one value from the front of *input; Corruption when it holds none.
+  static Result<Value> Decode(std::string_view* input);
 };
 
 }  // namespace embodb::table

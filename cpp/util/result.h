@@ -1,4 +1,10 @@
 // Result<T>: a value or the Status that explains why there is none.
+//
+// Decoders of stored bytes follow one convention (written out for users in
+// python/embodb/errors.py): `static Result<T> Decode(...)` makes a value,
+// `Status DecodeFrom(...)` fills an object that exists already; each returns
+// Corruption naming what was bad. Only the field readers of util/coding.h
+// return bool, and their callers name the field in the Corruption.
 #pragma once
 
 #include <cassert>

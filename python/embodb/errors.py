@@ -23,7 +23,16 @@ The rules, one per kind of failure:
   inherited: :class:`DatabaseClosedError`.
 
 Every one of these is raised before anything is written: a failed call
-changes nothing. Messages that quote bytes which are not UTF-8 show them as
+changes nothing.
+
+Inside the C++ core, every decoder of stored bytes follows one convention,
+so that a malformed input always surfaces as :class:`CorruptionError` and
+never as a default value: ``static Result<T> Decode(...)`` when it makes a
+value, ``Status DecodeFrom(...)`` when it fills an object that exists
+already, each returning Corruption that names what was bad. Only the field
+readers of ``cpp/util/coding.h`` (``GetVarint32``, ``GetFixed64``, ...)
+return ``bool``; their callers turn ``false`` into Corruption naming the
+field. Messages that quote bytes which are not UTF-8 show them as
 U+FFFD.
 """
 

@@ -208,7 +208,7 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
     for (size_t j = 0; j < held.size(); j++) {
       const Column& c = *held[j];
       if (c.position == primary_key_) {
-        if (!DecodeKeyInto(keys[i], &decoded[j])) return bad;
+        if (!table::DecodeKeyInto(keys[i], &decoded[j]).ok()) return bad;
         continue;
       }
       switch (states[f]) {

@@ -251,7 +251,7 @@ Status VectorIndex::PrepareRows(const std::vector<std::string_view>& keys, const
     if (!Normalize(vectors->data() + at)) {
       if (refuse_zero) {
         return Status::InvalidArgument("the row with key " +
-                                       DecodeKeyValue(schema_.primary_key_column().type, keys[i]).ToString() +
+                                       table::KeyText(schema_.primary_key_column().type, keys[i]) +
                                        " holds a zero vector in '" + column_name() +
                                        "', which has no direction: a cosine index cannot hold it");
       }
@@ -357,7 +357,7 @@ Status VectorIndex::VerifyRow(std::string_view key, std::string_view row, index:
   EMBODB_RETURN_IF_ERROR(ReadField(schema_, row, column_, &field));
   const auto differs = [&](const std::string& what) {
     return Status::Corruption("the vector index on '" + column_name() + "' " + what + " (key " +
-                              DecodeKeyValue(schema_.primary_key_column().type, key).ToString() + ")");
+                              table::KeyText(schema_.primary_key_column().type, key) + ")");
   };
   const uint32_t node = keys_.Find(key);
   if (field.empty()) return node == NodeKeys::kNone ? Status::OK() : differs("holds a row whose vector is null");
@@ -398,7 +398,7 @@ Status VectorIndex::VerifyNoStrays(const index::NodeSet& seen, size_t rows_with_
   if (graph_->live() == rows_with_vectors && keys_.size() == rows_with_vectors) return Status::OK();
   for (uint32_t n = 0; n < graph_->slots(); n++) {
     if (graph_->IsLive(n) && !seen.Contains(n)) {
-      const std::string key = keys_.Has(n) ? DecodeKeyValue(schema_.primary_key_column().type, keys_.KeyOf(n)).ToString()
+      const std::string key = keys_.Has(n) ? table::KeyText(schema_.primary_key_column().type, keys_.KeyOf(n))
                                             : std::string("none");
       return Status::Corruption("the vector index on '" + column_name() + "' holds a row the table does not (key " +
                                 key + ")");

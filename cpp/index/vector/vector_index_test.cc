@@ -110,7 +110,7 @@ class VectorIndexTest : public TableFixture {
     EXPECT_OK(query::RunKnn(Def(), 2, ix.get(), db_.get(), &reader, true, r, &result));
     if (plan != nullptr) *plan = result.plan;
     std::vector<int64_t> ids;
-    for (const std::string& key : result.keys) ids.push_back(DecodeKeyValue(T("int64"), key).i);
+    for (const std::string& key : result.keys) ids.push_back(DecodeKeyValue(T("int64"), key)->i);
     return ids;
   }
 

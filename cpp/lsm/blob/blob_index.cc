@@ -11,9 +11,13 @@ void BlobIndex::EncodeTo(std::string* dst) const {
   PutVarint64(dst, value_size);
 }
 
-bool BlobIndex::DecodeFrom(std::string_view input) {
-  return GetVarint64(&input, &file_number) && GetVarint64(&input, &offset) &&
-         GetVarint64(&input, &record_size) && GetVarint64(&input, &value_size) && input.empty();
+Result<BlobIndex> BlobIndex::Decode(std::string_view input) {
+  BlobIndex b;
+  if (!GetVarint64(&input, &b.file_number) || !GetVarint64(&input, &b.offset) ||
+      !GetVarint64(&input, &b.record_size) || !GetVarint64(&input, &b.value_size) || !input.empty()) {
+    return Status::Corruption("bad blob reference");
+  }
+  return b;
 }
 
 }  // namespace embodb::lsm::blob

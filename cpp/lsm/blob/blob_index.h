@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/result.h"
+
 namespace embodb::lsm::blob {
 
 struct BlobIndex {
@@ -16,7 +18,8 @@ struct BlobIndex {
   uint64_t value_size = 0;
 
   void EncodeTo(std::string* dst) const;
-  bool DecodeFrom(std::string_view input);
+  // Corruption unless input is exactly one encoded BlobIndex.
+  static Result<BlobIndex> Decode(std::string_view input);
 };
 
 }  // namespace embodb::lsm::blob

@@ -14,8 +14,10 @@ void BlockHandle::EncodeTo(std::string* dst) const {
   PutVarint64(dst, size);
 }
 
-bool BlockHandle::DecodeFrom(std::string_view* input) {
-  return GetVarint64(input, &offset) && GetVarint64(input, &size);
+Result<BlockHandle> BlockHandle::Decode(std::string_view* input) {
+  BlockHandle h;
+  if (!GetVarint64(input, &h.offset) || !GetVarint64(input, &h.size)) return Status::Corruption("bad block handle");
+  return h;
 }
 
 void Footer::EncodeTo(std::string* dst) const {
@@ -44,8 +46,10 @@ Status Footer::DecodeFrom(std::string_view input, const std::string& fname) {
                                            " is not supported by this embodb");
   }
   std::string_view handles = input.substr(0, 3 * kMaxBlockHandleLength);
-  if (!filter.DecodeFrom(&handles) || !properties.DecodeFrom(&handles) || !index.DecodeFrom(&handles)) {
-    return Status::Corruption(fname, "bad block handle in sstable footer");
+  for (BlockHandle* h : {&filter, &properties, &index}) {
+    auto decoded = BlockHandle::Decode(&handles);
+    if (!decoded.ok()) return Status::Corruption(fname, "bad block handle in sstable footer");
+    *h = *decoded;
   }
   return Status::OK();
 }

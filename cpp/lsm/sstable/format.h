@@ -7,6 +7,7 @@
 
 #include "env/env.h"
 #include "lsm/sstable/sstable_format.h"
+#include "util/result.h"
 
 namespace embodb::lsm::sstable {
 
@@ -15,7 +16,8 @@ struct BlockHandle {
   uint64_t size = 0;  // excluding the trailer
 
   void EncodeTo(std::string* dst) const;
-  bool DecodeFrom(std::string_view* input);
+  // Reads one handle from the front of *input; Corruption when it holds none.
+  static Result<BlockHandle> Decode(std::string_view* input);
 };
 
 struct Footer {

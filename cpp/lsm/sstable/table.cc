@@ -55,7 +55,9 @@ void Table::BuildTopIndex() {
 }
 
 Status Table::DecodeHandle(std::string_view index_value, BlockHandle* handle) const {
-  if (!handle->DecodeFrom(&index_value)) return Status::Corruption(fname_, "bad block handle in index");
+  auto decoded = BlockHandle::Decode(&index_value);
+  if (!decoded.ok()) return Status::Corruption(fname_, "bad block handle in index");
+  *handle = *decoded;
   return Status::OK();
 }
 
