@@ -62,5 +62,6 @@ void RegisterKv(pybind11::module_& m);
 void RegisterTables(pybind11::module_& m);
 void RegisterVectors(pybind11::module_& m);
 void RegisterIndexes(pybind11::module_& m);
+void RegisterCodecs(pybind11::module_& m);  // for tests
 
 }  // namespace embodb::bindings

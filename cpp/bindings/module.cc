@@ -17,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
   embodb::bindings::RegisterTables(m);
   embodb::bindings::RegisterVectors(m);
   embodb::bindings::RegisterIndexes(m);
+  embodb::bindings::RegisterCodecs(m);
 }

@@ -1,0 +1,174 @@
+#include "codec/float_codec.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "codec/int_codec.h"
+#include "util/coding.h"
+
+namespace embodb::codec {
+
+namespace {
+
+// On disk: never renumber.
+enum class FloatScheme : uint8_t {
+  kAlp = 0,  // e, f (1 byte each), the integers (int codec), exception count (varint),
+             // their positions (int codec), their values (raw)
+  kRaw = 1,  // the values as they are in memory (little-endian IEEE 754)
+};
+
+constexpr int kMaxExponent = 18;
+// 10^i exactly (every one below 10^22 is a double), and 10^-i rounded.
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                             1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+constexpr double kInvPow10[] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,  1e-8,  1e-9,
+                                1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18};
+// Beyond this an integer no longer converts exactly.
+constexpr double kMaxEncoded = 9.0e15;
+constexpr size_t kSample = 256;
+
+template <typename T>
+bool SameBits(T a, T b) {
+  return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+
+// v as round(v * 10^e / 10^f) into *encoded; false when it does not come
+// back as the same bits. The decoder computes Decoded exactly so.
+template <typename T>
+T Decoded(int64_t encoded, int e, int f) {
+  return static_cast<T>(static_cast<double>(encoded) * kPow10[f] * kInvPow10[e]);
+}
+
+template <typename T>
+bool Encode(T v, int e, int f, int64_t* encoded) {
+  const double x = static_cast<double>(v) * kPow10[e] * kInvPow10[f];
+  if (!(std::fabs(x) <= kMaxEncoded)) return false;  // NaN too
+  *encoded = static_cast<int64_t>(std::nearbyint(x));
+  return SameBits(Decoded<T>(*encoded, e, f), v);
+}
+
+// The (e, f) that stores a sample of the values in the fewest bits.
+template <typename T>
+void ChooseExponent(const T* v, size_t n, int max_e, int* best_e, int* best_f) {
+  const size_t step = n > kSample ? n / kSample : 1;
+  double best_cost = 0;
+  *best_e = *best_f = 0;
+  bool first = true;
+  for (int e = 0; e <= max_e; e++) {
+    for (int f = 0; f <= e; f++) {
+      size_t exceptions = 0, taken = 0;
+      int64_t lo = INT64_MAX, hi = INT64_MIN;
+      for (size_t i = 0; i < n; i += step, taken++) {
+        int64_t enc;
+        if (!Encode(v[i], e, f, &enc)) {
+          exceptions++;
+          continue;
+        }
+        lo = std::min(lo, enc);
+        hi = std::max(hi, enc);
+      }
+      const double width = lo > hi ? 0 : std::log2(static_cast<double>(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) + 1);
+      const double cost = static_cast<double>(taken - exceptions) * width +
+                          static_cast<double>(exceptions) * (8.0 * sizeof(T) + 32);
+      if (first || cost < best_cost) {
+        best_cost = cost;
+        *best_e = e;
+        *best_f = f;
+        first = false;
+      }
+    }
+  }
+}
+
+template <typename T>
+void EncodeRaw(const T* v, size_t n, std::string* out) {
+  out->push_back(static_cast<char>(FloatScheme::kRaw));
+  out->append(reinterpret_cast<const char*>(v), n * sizeof(T));
+}
+
+template <typename T>
+void EncodeValues(const T* v, size_t n, int max_e, std::string* out) {
+  if (n == 0) return;
+  int e, f;
+  ChooseExponent(v, n, max_e, &e, &f);
+  std::vector<int64_t> encoded(n);
+  std::vector<int64_t> positions;
+  std::string exceptions;
+  int64_t fill = 0;
+  bool have_fill = false;
+  for (size_t i = 0; i < n; i++) {
+    if (Encode(v[i], e, f, &encoded[i])) {
+      if (!have_fill) {
+        // Exceptions before the first good value take its integer, so that
+        // they widen nothing.
+        for (int64_t p : positions) encoded[static_cast<size_t>(p)] = encoded[i];
+        have_fill = true;
+      }
+      fill = encoded[i];
+      continue;
+    }
+    positions.push_back(static_cast<int64_t>(i));
+    exceptions.append(reinterpret_cast<const char*>(&v[i]), sizeof(T));
+    encoded[i] = fill;
+  }
+  std::string alp;
+  alp.push_back(static_cast<char>(FloatScheme::kAlp));
+  alp.push_back(static_cast<char>(e));
+  alp.push_back(static_cast<char>(f));
+  EncodeInts(encoded.data(), n, &alp);
+  PutVarint64(&alp, positions.size());
+  EncodeInts(positions.data(), positions.size(), &alp);
+  alp.append(exceptions);
+  if (alp.size() >= 1 + n * sizeof(T)) {
+    EncodeRaw(v, n, out);  // the fallback: decimals did not pay
+    return;
+  }
+  out->append(alp);
+}
+
+template <typename T>
+Status DecodeValues(std::string_view* in, size_t n, T* out) {
+  if (n == 0) return Status::OK();
+  const Status bad = Status::Corruption("bad float chunk");
+  if (in->empty()) return bad;
+  const auto scheme = static_cast<FloatScheme>((*in)[0]);
+  in->remove_prefix(1);
+  if (scheme == FloatScheme::kRaw) {
+    if (in->size() < n * sizeof(T)) return bad;
+    std::memcpy(out, in->data(), n * sizeof(T));
+    in->remove_prefix(n * sizeof(T));
+    return Status::OK();
+  }
+  if (scheme != FloatScheme::kAlp) return Status::Corruption("unknown float scheme");
+  if (in->size() < 2) return bad;
+  const int e = static_cast<uint8_t>((*in)[0]), f = static_cast<uint8_t>((*in)[1]);
+  in->remove_prefix(2);
+  if (e > kMaxExponent || f > e) return bad;
+  std::vector<int64_t> encoded(n);
+  Status s = DecodeInts(in, n, encoded.data());
+  if (!s.ok()) return s;
+  for (size_t i = 0; i < n; i++) out[i] = Decoded<T>(encoded[i], e, f);
+  uint64_t count = 0;
+  if (!GetVarint64(in, &count) || count > n) return bad;
+  std::vector<int64_t> positions(count);
+  s = DecodeInts(in, count, positions.data());
+  if (!s.ok()) return s;
+  if (in->size() < count * sizeof(T)) return bad;
+  for (size_t j = 0; j < count; j++) {
+    if (positions[j] < 0 || static_cast<uint64_t>(positions[j]) >= n) return bad;
+    std::memcpy(&out[positions[j]], in->data() + j * sizeof(T), sizeof(T));
+  }
+  in->remove_prefix(count * sizeof(T));
+  return Status::OK();
+}
+
+}  // namespace
+
+void EncodeDoubles(const double* values, size_t n, std::string* out) { EncodeValues(values, n, kMaxExponent, out); }
+Status DecodeDoubles(std::string_view* in, size_t n, double* out) { return DecodeValues(in, n, out); }
+// A float has about 7 significant digits: exponents past 10 find nothing more.
+void EncodeFloats(const float* values, size_t n, std::string* out) { EncodeValues(values, n, 10, out); }
+Status DecodeFloats(std::string_view* in, size_t n, float* out) { return DecodeValues(in, n, out); }
+
+}  // namespace embodb::codec
