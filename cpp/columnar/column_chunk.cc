@@ -1,0 +1,285 @@
+#include "columnar/column_chunk.h"
+
+#include <cmath>
+#include <vector>
+
+#include "codec/bitpack.h"
+#include "codec/float_codec.h"
+#include "codec/int_codec.h"
+#include "codec/string_codec.h"
+#include "util/coding.h"
+
+namespace embodb::columnar {
+
+using table::ColumnBuffer;
+using table::ColumnType;
+using table::ColumnView;
+using table::TypeId;
+using table::Value;
+
+namespace {
+
+constexpr uint8_t kChunkFormat = 1;  // on disk: never renumber
+
+// Integer value i of an integer or timestamp column, widened (uint64 as its bits).
+int64_t IntAt(const ColumnView& c, size_t i) {
+  switch (c.type.id) {
+    case TypeId::kInt8: return c.Get<int8_t>(i);
+    case TypeId::kInt16: return c.Get<int16_t>(i);
+    case TypeId::kInt32: return c.Get<int32_t>(i);
+    case TypeId::kUInt8: return c.Get<uint8_t>(i);
+    case TypeId::kUInt16: return c.Get<uint16_t>(i);
+    case TypeId::kUInt32: return c.Get<uint32_t>(i);
+    default: return c.Get<int64_t>(i);  // int64, uint64, timestamp
+  }
+}
+
+bool IsIntegral(TypeId t) { return t == TypeId::kTimestamp || ColumnType{t, 0}.IsInteger(); }
+bool IsWide(TypeId t) { return t == TypeId::kVector || t == TypeId::kPoint3 || t == TypeId::kPointCloud; }
+bool IsUnsigned(const ColumnType& t) { return t.IsInteger() && !t.IsSignedInteger(); }
+
+Value IntValue(const ColumnType& t, int64_t v) {
+  return IsUnsigned(t) ? Value::UInt(static_cast<uint64_t>(v)) : Value::Int(v);
+}
+
+// The rows that are not null.
+std::vector<size_t> Present(const ColumnView& c) {
+  std::vector<size_t> rows;
+  rows.reserve(c.length);
+  for (size_t i = 0; i < c.length; i++) {
+    if (!c.IsNull(i)) rows.push_back(i);
+  }
+  return rows;
+}
+
+ChunkStats StatsOf(const ColumnView& c, const std::vector<size_t>& present) {
+  ChunkStats s;
+  s.type = c.type;
+  s.rows = c.length;
+  s.nulls = c.length - present.size();
+  if (present.empty() || IsWide(c.type.id)) return s;
+  const TypeId t = c.type.id;
+  if (IsIntegral(t)) {
+    int64_t lo = IntAt(c, present[0]), hi = lo;
+    const bool unsigned_order = IsUnsigned(c.type);
+    for (size_t i : present) {
+      const int64_t v = IntAt(c, i);
+      if (unsigned_order ? static_cast<uint64_t>(v) < static_cast<uint64_t>(lo) : v < lo) lo = v;
+      if (unsigned_order ? static_cast<uint64_t>(v) > static_cast<uint64_t>(hi) : v > hi) hi = v;
+    }
+    s.min = IntValue(c.type, lo);
+    s.max = IntValue(c.type, hi);
+  } else if (c.type.IsFloat()) {
+    bool any = false;
+    double lo = 0, hi = 0;
+    for (size_t i : present) {
+      const double v = t == TypeId::kFloat32 ? c.Get<float>(i) : c.Get<double>(i);
+      if (std::isnan(v)) {
+        s.has_nan = true;
+        continue;
+      }
+      if (!any || v < lo) lo = v;
+      if (!any || v > hi) hi = v;
+      any = true;
+    }
+    if (any) {
+      s.min = Value::Double(lo);
+      s.max = Value::Double(hi);
+    }
+  } else if (t == TypeId::kBool) {
+    bool lo = true, hi = false;
+    for (size_t i : present) {
+      const bool v = c.Get<uint8_t>(i) != 0;
+      lo = lo && v;
+      hi = hi || v;
+    }
+    s.min = Value::Bool(lo);
+    s.max = Value::Bool(hi);
+  } else {  // string, bytes
+    std::string_view lo = c.Bytes(present[0]), hi = lo;
+    for (size_t i : present) {
+      const std::string_view v = c.Bytes(i);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    s.min = Value::String(lo);
+    s.max = Value::String(hi);
+  }
+  return s;
+}
+
+void EncodeValues(const ColumnView& c, const std::vector<size_t>& present, std::string* out) {
+  const TypeId t = c.type.id;
+  const size_t n = present.size();
+  if (IsIntegral(t)) {
+    std::vector<int64_t> v(n);
+    for (size_t j = 0; j < n; j++) v[j] = IntAt(c, present[j]);
+    codec::EncodeInts(v.data(), n, out);
+  } else if (t == TypeId::kFloat64) {
+    std::vector<double> v(n);
+    for (size_t j = 0; j < n; j++) v[j] = c.Get<double>(present[j]);
+    codec::EncodeDoubles(v.data(), n, out);
+  } else if (t == TypeId::kFloat32) {
+    std::vector<float> v(n);
+    for (size_t j = 0; j < n; j++) v[j] = c.Get<float>(present[j]);
+    codec::EncodeFloats(v.data(), n, out);
+  } else if (t == TypeId::kBool) {
+    std::vector<uint64_t> bits(n);
+    for (size_t j = 0; j < n; j++) bits[j] = c.Get<uint8_t>(present[j]) != 0;
+    codec::PackBits(bits.data(), n, 1, out);
+  } else if (t == TypeId::kString || t == TypeId::kBytes) {
+    std::vector<std::string_view> v(n);
+    for (size_t j = 0; j < n; j++) v[j] = c.Bytes(present[j]);
+    codec::EncodeStrings(v.data(), n, out);
+  } else if (t == TypeId::kPointCloud) {
+    std::vector<int64_t> sizes(n);
+    for (size_t j = 0; j < n; j++) sizes[j] = static_cast<int64_t>(c.Bytes(present[j]).size());
+    codec::EncodeInts(sizes.data(), n, out);
+    for (size_t i : present) out->append(c.Bytes(i));
+  } else {  // vector, point3: their float32 bytes
+    const size_t w = c.type.FixedWidth();
+    for (size_t i : present) out->append(reinterpret_cast<const char*>(c.Fixed(i)), w);
+  }
+}
+
+void PutStats(const ChunkStats& s, std::string* out) {
+  out->push_back(static_cast<char>(s.has_nan ? 1 : 0));
+  s.min.EncodeTo(out);
+  s.max.EncodeTo(out);
+}
+
+}  // namespace
+
+void EncodeChunk(const ColumnView& col, std::string* out) {
+  const std::vector<size_t> present = Present(col);
+  const ChunkStats stats = StatsOf(col, present);
+  out->push_back(static_cast<char>(kChunkFormat));
+  out->push_back(static_cast<char>(col.type.id));
+  PutVarint32(out, col.type.param);
+  PutVarint64(out, stats.rows);
+  PutVarint64(out, stats.nulls);
+  PutStats(stats, out);
+  if (stats.nulls > 0) {
+    std::vector<uint64_t> bits(col.length);
+    for (size_t i = 0; i < col.length; i++) bits[i] = col.IsNull(i);
+    codec::PackBits(bits.data(), col.length, 1, out);
+  }
+  EncodeValues(col, present, out);
+}
+
+namespace {
+
+// Reads the header; *in is left at the null bitmap.
+Result<ChunkStats> ReadHeader(std::string_view* in) {
+  const Status bad = Status::Corruption("bad column chunk");
+  if (in->size() < 2) return bad;
+  if (static_cast<uint8_t>((*in)[0]) != kChunkFormat) {
+    return Status::Corruption("column chunk format " + std::to_string(static_cast<uint8_t>((*in)[0])) +
+                              " is not known to this embodb (it reads format " + std::to_string(kChunkFormat) + ")");
+  }
+  ChunkStats s;
+  s.type.id = static_cast<TypeId>((*in)[1]);
+  in->remove_prefix(2);
+  uint64_t rows = 0, nulls = 0;
+  if (!GetVarint32(in, &s.type.param) || s.type.Name().empty() || !GetVarint64(in, &rows) ||
+      !GetVarint64(in, &nulls) || nulls > rows || rows > kMaxChunkRows || s.type.param > (1u << 20) || in->empty()) {
+    return bad;
+  }
+  s.rows = rows;
+  s.nulls = nulls;
+  s.has_nan = (*in)[0] != 0;
+  in->remove_prefix(1);
+  auto lo = Value::Decode(in);
+  if (!lo.ok()) return bad;
+  auto hi = Value::Decode(in);
+  if (!hi.ok()) return bad;
+  s.min = std::move(lo).value();
+  s.max = std::move(hi).value();
+  return s;
+}
+
+}  // namespace
+
+Result<ChunkStats> ReadChunkStats(std::string_view chunk) { return ReadHeader(&chunk); }
+
+Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
+  ChunkStats s;
+  EMBODB_ASSIGN_OR_RETURN(s, ReadHeader(&chunk));
+  const ColumnType& type = out->type();
+  if (s.type.id != type.id || s.type.param != type.param) {
+    return Status::InvalidArgument("a chunk of " + s.type.Name() + " read as " + type.Name());
+  }
+  std::vector<uint64_t> null_bits(s.rows, 0);
+  if (s.nulls > 0) EMBODB_RETURN_IF_ERROR(codec::UnpackBits(&chunk, s.rows, 1, null_bits.data()));
+  const size_t n = s.rows - s.nulls;
+  size_t counted = 0;
+  for (uint64_t b : null_bits) counted += b;
+  if (counted != s.nulls) return Status::Corruption("column chunk's null count disagrees with its bitmap");
+  const TypeId t = type.id;
+  // The present values, in order; appended between the nulls.
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<float> floats;
+  std::vector<uint64_t> bools;
+  std::string data;
+  std::vector<int64_t> offsets;
+  const size_t width = type.FixedWidth();
+  if (IsIntegral(t)) {
+    ints.resize(n);
+    EMBODB_RETURN_IF_ERROR(codec::DecodeInts(&chunk, n, ints.data()));
+  } else if (t == TypeId::kFloat64) {
+    doubles.resize(n);
+    EMBODB_RETURN_IF_ERROR(codec::DecodeDoubles(&chunk, n, doubles.data()));
+  } else if (t == TypeId::kFloat32) {
+    floats.resize(n);
+    EMBODB_RETURN_IF_ERROR(codec::DecodeFloats(&chunk, n, floats.data()));
+  } else if (t == TypeId::kBool) {
+    bools.resize(n);
+    EMBODB_RETURN_IF_ERROR(codec::UnpackBits(&chunk, n, 1, bools.data()));
+  } else if (t == TypeId::kString || t == TypeId::kBytes) {
+    EMBODB_RETURN_IF_ERROR(codec::DecodeStrings(&chunk, n, &data, &offsets));
+  } else if (t == TypeId::kPointCloud) {
+    std::vector<int64_t> sizes(n);
+    EMBODB_RETURN_IF_ERROR(codec::DecodeInts(&chunk, n, sizes.data()));
+    offsets.assign(1, 0);
+    for (int64_t size : sizes) {
+      if (size < 0 || size % static_cast<int64_t>(4 * type.param) != 0) return Status::Corruption("bad point cloud size");
+      offsets.push_back(offsets.back() + size);
+    }
+    if (static_cast<uint64_t>(offsets.back()) > chunk.size()) return Status::Corruption("column chunk cut short");
+    data.assign(chunk.data(), static_cast<size_t>(offsets.back()));
+    chunk.remove_prefix(data.size());
+  } else {
+    if (chunk.size() < n * width) return Status::Corruption("column chunk cut short");
+    data.assign(chunk.data(), n * width);
+    chunk.remove_prefix(data.size());
+  }
+  if (!chunk.empty()) return Status::Corruption("bytes left over after a column chunk");
+  out->Reserve(s.rows, data.size());
+  size_t j = 0;
+  for (size_t i = 0; i < s.rows; i++) {
+    if (null_bits[i]) {
+      out->AppendNull();
+      continue;
+    }
+    if (IsIntegral(t)) {
+      out->AppendFixed(&ints[j]);  // little-endian: the low bytes are the narrower type's value
+    } else if (t == TypeId::kFloat64) {
+      out->AppendFixed(&doubles[j]);
+    } else if (t == TypeId::kFloat32) {
+      out->AppendFixed(&floats[j]);
+    } else if (t == TypeId::kBool) {
+      const uint8_t b = static_cast<uint8_t>(bools[j]);
+      out->AppendFixed(&b);
+    } else if (!offsets.empty()) {
+      out->AppendBytes(std::string_view(data).substr(static_cast<size_t>(offsets[j]),
+                                                     static_cast<size_t>(offsets[j + 1] - offsets[j])));
+    } else {
+      out->AppendFixed(data.data() + j * width);
+    }
+    j++;
+  }
+  return Status::OK();
+}
+
+}  // namespace embodb::columnar
