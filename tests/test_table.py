@@ -199,7 +199,8 @@ def test_query_chain_order_limit_offset_select(obs):
     assert list(got) == ["id", "score"]
     assert obs.limit(3).to_numpy()["id"].tolist() == [0, 1, 2]
     assert obs.order_by("label").select("id").count() == 40
-    assert "sort by score descending" in q.explain()
+    assert "keep the first 15 by 'score' descending (a top-k" in q.explain()
+    assert "sort every row by 'score'" in obs.order_by("score").explain()
     assert sum(len(b) for b in obs.query().batches(7)) == 40
     assert len(list(obs.query())) == 40
     assert "label-0" in repr(obs.head(3)) and "<table>" in obs.head(2)._repr_html_()

@@ -6,6 +6,7 @@
 #include "bindings/database.h"
 #include "bindings/errors.h"
 #include "bindings/table_access.h"
+#include "query/sorted_scan.h"
 #include "query/table_scan.h"
 #include "query/table_update.h"
 #include "index/registry.h"
@@ -307,6 +308,29 @@ class Scanner {
   query::TableScan scan_;
 };
 
+// (rows, plan): the rows of the query ordered by one column (query/
+// sorted_scan.h), offset and limit applied, and how they were ordered.
+py::tuple SortedRows(const HandlePtr& h, py::handle reader, const std::string& name,
+                     const std::optional<std::vector<std::string>>& columns, const std::optional<std::string>& where,
+                     const std::string& order_column, bool descending, size_t offset,
+                     const std::optional<size_t>& limit, bool plan_only) {
+  auto def = FindTable(h, name);
+  const auto projection = Projection(def->schema, columns, name);
+  const int c = def->schema.Find(order_column);
+  if (c < 0) throw StatusError(Status::Schema("cannot order by '" + order_column + "': no such column"));
+  const query::OrderBy order{static_cast<size_t>(c), descending};
+  if (plan_only) return py::make_tuple(py::none(), query::SortPlan(*def, order, offset, limit));
+  query::FilterPtr filter = ValueOrThrow(CompileWhere(*def, where));
+  ScanSnapshot snapshot(h, reader);  // one state for the pass and the reads by key
+  ReaderArg rd = MakeReader(h, snapshot.Reader(reader));
+  auto batch = std::make_shared<table::ResultBatch>();
+  std::string plan;
+  RunWithoutGil([&] {
+    return query::SortedScan(def, rd.get(), projection, filter, order, offset, limit, batch.get(), &plan);
+  });
+  return py::make_tuple(batch, plan);
+}
+
 size_t DeleteWhere(const HandlePtr& h, py::handle tx, const std::string& name, const std::optional<std::string>& where,
                    const std::optional<std::string>& durability) {
   size_t deleted = 0;
@@ -404,6 +428,8 @@ void RegisterTables(py::module_& m) {
         py::arg("columns") = py::none());
   m.def("get_rows", &GetRows, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("keys"),
         py::arg("columns") = py::none());
+  m.def("sorted_rows", &SortedRows, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("columns"),
+        py::arg("where"), py::arg("order_column"), py::arg("descending"), py::arg("offset"), py::arg("limit"), py::arg("plan_only") = false);
   m.def("scan", [](const HandlePtr& h, py::handle reader, const std::string& name,
                    const std::optional<std::vector<std::string>>& columns, const std::optional<std::string>& where) {
     return std::make_unique<Scanner>(h, reader, name, columns, where);

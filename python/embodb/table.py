@@ -366,31 +366,33 @@ class Query(Materializes):
         t = self._table
         return _core.scan(t._db._live_handle(), t._reader, t._name, columns, self._where)
 
+    def _sorted(self, plan_only: bool = False) -> Any:
+        """(rows, plan) of an ordered query, ordered in the core (a top-k when
+        the limit is small)."""
+        t = self._table
+        column, descending = self._order
+        return _core.sorted_rows(t._db._live_handle(), t._reader, t._name, self._columns, self._where, column,
+                                 descending, self._offset, self._limit, plan_only)
+
     def execute(self) -> Result:
         """Runs the query; the rows in one result."""
         t = self._table
         columns = self._columns
-        fetch = columns
-        if self._order is not None and columns is not None and self._order[0] not in columns:
-            fetch = columns + [self._order[0]]
-        stop = _UNLIMITED
-        if self._order is None and self._limit is not None:
-            stop = self._offset + self._limit  # no sort: the first rows in key order are the answer
-        batch = self._scan(fetch).next(max(stop, 1)) if stop > 0 else None
-        if batch is None:
-            names = fetch if fetch is not None else t.columns
-            schema = t.schema.columns
-            result = Result(names, [schema[n].type for n in names], [])
-            return result if columns is None else result.select(columns)
         if self._order is not None:
-            batch = batch.take(_sort_order(batch, self._order))
+            return Result.of(self._sorted()[0])
+        stop = _UNLIMITED
+        if self._limit is not None:
+            stop = self._offset + self._limit  # no sort: the first rows in key order are the answer
+        batch = self._scan(columns).next(max(stop, 1)) if stop > 0 else None
+        if batch is None:
+            names = columns if columns is not None else t.columns
+            schema = t.schema.columns
+            return Result(names, [schema[n].type for n in names], [])
         n = batch.num_rows
         end = n if self._limit is None else min(n, self._offset + self._limit)
         if self._offset > 0 or end < n:
             batch = batch.take(np.arange(min(self._offset, n), max(end, min(self._offset, n)), dtype=np.int64))
-        result = Result.of(batch)
-        # A sort key that was fetched only to sort by is left out.
-        return result if columns is None else result.select(columns)
+        return Result.of(batch)
 
     def count(self) -> int:
         """The number of rows the query returns."""
@@ -432,7 +434,7 @@ class Query(Materializes):
         """How the query runs."""
         steps = list(self._scan([]).explain())
         if self._order is not None:
-            steps.append(f"sort by {self._order[0]}{' descending' if self._order[1] else ''}")
+            steps.append(self._sorted(plan_only=True)[1])
         if self._offset:
             steps.append(f"skip {self._offset} rows")
         if self._limit is not None:
@@ -452,25 +454,3 @@ def _row_count(what: str, n: Any) -> int:
     if not isinstance(n, int) or n < 0:
         raise InvalidInputError(f"{what} must be a non-negative integer, not {n!r}")
     return n
-
-
-def _sort_order(batch: Any, order: Tuple[str, bool]) -> np.ndarray:
-    column, descending = order
-    if column not in batch.names:
-        raise SchemaError(f"cannot order by {column!r}: no such column")
-    i = batch.names.index(column)
-    type_name = batch.type_name(i)
-    if type_name.startswith(("vector", "point", "pointcloud")):
-        raise SchemaError(f"cannot order by {column!r}: a {type_name} column is not ordered")
-    values = np.array(batch.strings(i), dtype=object) if type_name in ("string", "bytes") else batch.array(i)
-    nulls = batch.nulls(i)
-    present = np.flatnonzero(~nulls) if nulls is not None else None
-    vals = values[present] if present is not None else values
-    # Ranks make descending order stable too: ties keep primary-key order.
-    _, rank = np.unique(vals, return_inverse=True)
-    rank = rank.reshape(-1)
-    order = np.lexsort((np.arange(len(vals)), -rank if descending else rank))
-    idx = present[order] if present is not None else order
-    if nulls is not None:
-        idx = np.concatenate([idx, np.flatnonzero(nulls)])  # nulls last
-    return idx.astype(np.int64)

@@ -1,0 +1,220 @@
+#include "query/sorted_scan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "query/table_scan.h"
+#include "table/key_codec.h"
+
+namespace embodb::query {
+
+namespace {
+
+using table::ColumnView;
+using table::TypeId;
+
+constexpr size_t kScanBatch = 16384;
+
+// A row's place in the order: nulls last, then the value (numbers as an
+// order-preserving uint64, strings as bytes), then its position in the
+// scan (primary-key order).
+struct SortKey {
+  bool null = false;
+  uint64_t number = 0;
+  std::string text;
+  uint64_t position = 0;
+};
+
+bool IsText(TypeId t) { return t == TypeId::kString || t == TypeId::kBytes; }
+
+// Value i of an ordered column as a uint64 in the same order (NaN above
+// +infinity); descending inverts it.
+uint64_t OrderedNumber(const ColumnView& c, size_t i) {
+  constexpr uint64_t kSign = uint64_t{1} << 63;
+  switch (c.type.id) {
+    case TypeId::kBool:
+    case TypeId::kUInt8: return c.Get<uint8_t>(i);
+    case TypeId::kUInt16: return c.Get<uint16_t>(i);
+    case TypeId::kUInt32: return c.Get<uint32_t>(i);
+    case TypeId::kUInt64: return c.Get<uint64_t>(i);
+    case TypeId::kInt8: return static_cast<uint64_t>(static_cast<int64_t>(c.Get<int8_t>(i))) ^ kSign;
+    case TypeId::kInt16: return static_cast<uint64_t>(static_cast<int64_t>(c.Get<int16_t>(i))) ^ kSign;
+    case TypeId::kInt32: return static_cast<uint64_t>(static_cast<int64_t>(c.Get<int32_t>(i))) ^ kSign;
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: {
+      const double d = c.type.id == TypeId::kFloat32 ? c.Get<float>(i) : c.Get<double>(i);
+      if (std::isnan(d)) return UINT64_MAX;
+      const double v = d == 0 ? 0.0 : d;  // -0.0 and 0.0 are equal
+      uint64_t bits;
+      std::memcpy(&bits, &v, 8);
+      return (bits & kSign) ? ~bits : bits | kSign;
+    }
+    default: return static_cast<uint64_t>(c.Get<int64_t>(i)) ^ kSign;  // int64, timestamp
+  }
+}
+
+class Ordering {
+ public:
+  explicit Ordering(bool descending) : descending_(descending) {}
+  SortKey KeyOf(const ColumnView& c, size_t i, uint64_t position) const {
+    SortKey k;
+    k.position = position;
+    if (c.IsNull(i)) {
+      k.null = true;
+    } else if (IsText(c.type.id)) {
+      k.text.assign(c.Bytes(i));
+    } else {
+      k.number = descending_ ? ~OrderedNumber(c, i) : OrderedNumber(c, i);
+    }
+    return k;
+  }
+  bool operator()(const SortKey& a, const SortKey& b) const {
+    if (a.null != b.null) return b.null;
+    if (!a.null) {
+      if (a.number != b.number) return a.number < b.number;
+      if (a.text != b.text) return descending_ ? a.text > b.text : a.text < b.text;
+    }
+    return a.position < b.position;
+  }
+
+ private:
+  const bool descending_;
+};
+
+Status CheckOrdered(const table::TableDef& table, size_t column) {
+  const table::Column& c = table.schema.column(column);
+  const TypeId t = c.type.id;
+  if (t == TypeId::kVector || t == TypeId::kPoint3 || t == TypeId::kPointCloud) {
+    return Status::Schema("cannot order by '" + c.name + "': a " + c.type.Name() + " column is not ordered");
+  }
+  return Status::OK();
+}
+
+// Keeps the best `keep` of what was added (the selection's candidates are
+// cut back to `keep` whenever they reach twice as many: linear time).
+class TopK {
+ public:
+  TopK(size_t keep, Ordering order) : keep_(keep), order_(order) {}
+  void Add(SortKey key, std::string row_key) {
+    entries_.push_back({std::move(key), std::move(row_key)});
+    if (entries_.size() >= 2 * keep_ + 1024) Trim();
+  }
+  // The kept entries in order.
+  std::vector<std::pair<SortKey, std::string>> Finish() {
+    Trim();
+    std::sort(entries_.begin(), entries_.end(), [&](const auto& a, const auto& b) { return order_(a.first, b.first); });
+    return std::move(entries_);
+  }
+
+ private:
+  void Trim() {
+    if (entries_.size() <= keep_) return;
+    std::nth_element(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(keep_), entries_.end(),
+                     [&](const auto& a, const auto& b) { return order_(a.first, b.first); });
+    entries_.resize(keep_);
+  }
+  const size_t keep_;
+  const Ordering order_;
+  std::vector<std::pair<SortKey, std::string>> entries_;
+};
+
+// Top-k: the order column and the keys first, then the chosen rows by key.
+Status TopKScan(const table::TableDefPtr& table, txn::Reader* reader, const std::vector<size_t>& projection,
+                const FilterPtr& filter, const OrderBy& order, size_t offset, size_t limit, table::ResultBatch* out) {
+  const table::Schema& schema = table->schema;
+  const size_t pk = schema.primary_key();
+  std::vector<size_t> read = {pk};
+  if (order.column != pk) read.push_back(order.column);
+  const Ordering ordering(order.descending);
+  TopK top(offset + limit, ordering);
+  TableScan scan(table, reader, read, filter);
+  uint64_t position = 0;
+  while (true) {
+    auto batch = table::ResultBatch::ForProjection(schema, read);
+    if (!scan.Next(kScanBatch, &batch)) break;
+    const ColumnView keys = batch.columns[0].view();
+    const ColumnView values = batch.columns[read.size() - 1].view();
+    for (size_t i = 0; i < batch.rows(); i++) {
+      std::string key;
+      table::AppendKeyOf(keys, i, &key);
+      top.Add(ordering.KeyOf(values, i, position++), std::move(key));
+    }
+  }
+  EMBODB_RETURN_IF_ERROR(scan.status());
+  const auto chosen = top.Finish();
+  table::ColumnBuffer wanted(schema.primary_key_column().type);
+  for (size_t j = offset; j < chosen.size(); j++) EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(chosen[j].second, &wanted));
+  *out = table::ResultBatch::ForProjection(schema, projection);
+  std::vector<uint8_t> found;
+  EMBODB_RETURN_IF_ERROR(table::ReadRowsByKey(*table, reader, wanted.view(), projection, out, &found));
+  if (std::find(found.begin(), found.end(), 0) != found.end()) {
+    return Status::Corruption("a row chosen by the ordered scan is gone: the reader is not one state");
+  }
+  return Status::OK();
+}
+
+// Every projected column (and the order column), sorted whole.
+Status FullSort(const table::TableDefPtr& table, txn::Reader* reader, const std::vector<size_t>& projection,
+                const FilterPtr& filter, const OrderBy& order, size_t offset, std::optional<size_t> limit,
+                table::ResultBatch* out) {
+  const table::Schema& schema = table->schema;
+  std::vector<size_t> read = projection;
+  auto at = std::find(read.begin(), read.end(), order.column);
+  const bool extra = at == read.end();
+  const size_t order_slot = extra ? read.size() : static_cast<size_t>(at - read.begin());
+  if (extra) read.push_back(order.column);
+  auto all = table::ResultBatch::ForProjection(schema, read);
+  TableScan scan(table, reader, read, filter);
+  while (scan.Next(size_t{1} << 20, &all)) {
+  }
+  EMBODB_RETURN_IF_ERROR(scan.status());
+  const Ordering ordering(order.descending);
+  const ColumnView values = all.columns[order_slot].view();
+  const size_t n = all.rows();
+  std::vector<SortKey> keys(n);
+  for (size_t i = 0; i < n; i++) keys[i] = ordering.KeyOf(values, i, i);
+  std::vector<uint64_t> idx(n);
+  std::iota(idx.begin(), idx.end(), uint64_t{0});
+  std::sort(idx.begin(), idx.end(), [&](uint64_t a, uint64_t b) { return ordering(keys[a], keys[b]); });
+  const size_t begin = std::min(offset, n);
+  const size_t end = limit ? std::min(n, begin + *limit) : n;
+  idx = std::vector<uint64_t>(idx.begin() + static_cast<ptrdiff_t>(begin), idx.begin() + static_cast<ptrdiff_t>(end));
+  *out = table::TakeRows(all, idx);
+  if (extra) {
+    out->names.pop_back();
+    out->columns.pop_back();
+  }
+  return Status::OK();
+}
+
+bool TopKApplies(size_t offset, std::optional<size_t> limit) { return limit && offset + *limit <= kTopKRows; }
+
+}  // namespace
+
+std::string SortPlan(const table::TableDef& table, const OrderBy& order, size_t offset, std::optional<size_t> limit) {
+  const std::string by = "'" + table.schema.column(order.column).name + "'" + (order.descending ? " descending" : "");
+  if (TopKApplies(offset, limit)) {
+    return "keep the first " + std::to_string(offset + *limit) + " by " + by +
+           " (a top-k over that column and the keys), then read those rows by key";
+  }
+  return "sort every row by " + by;
+}
+
+Status SortedScan(const table::TableDefPtr& table, txn::Reader* reader, const std::vector<size_t>& projection,
+                  const FilterPtr& filter, const OrderBy& order, size_t offset, std::optional<size_t> limit,
+                  table::ResultBatch* out, std::string* plan) {
+  EMBODB_RETURN_IF_ERROR(CheckOrdered(*table, order.column));
+  *plan = SortPlan(*table, order, offset, limit);
+  if (TopKApplies(offset, limit)) {
+    if (*limit == 0) {
+      *out = table::ResultBatch::ForProjection(table->schema, projection);
+      return Status::OK();
+    }
+    return TopKScan(table, reader, projection, filter, order, offset, *limit, out);
+  }
+  return FullSort(table, reader, projection, filter, order, offset, limit, out);
+}
+
+}  // namespace embodb::query
