@@ -6,6 +6,7 @@
 #include "bindings/database.h"
 #include "bindings/errors.h"
 #include "bindings/table_access.h"
+#include "query/aggregate.h"
 #include "query/sorted_scan.h"
 #include "query/table_scan.h"
 #include "query/table_update.h"
@@ -331,6 +332,19 @@ py::tuple SortedRows(const HandlePtr& h, py::handle reader, const std::string& n
   return py::make_tuple(batch, plan);
 }
 
+// The groups and aggregates of the query (query/aggregate.h) as one batch.
+std::shared_ptr<table::ResultBatch> AggregateRows(const HandlePtr& h, py::handle reader, const std::string& name,
+                                                  const std::optional<std::string>& where,
+                                                  const query::NamedExpressions& keys,
+                                                  const query::NamedExpressions& aggregates) {
+  auto def = FindTable(h, name);
+  query::FilterPtr filter = ValueOrThrow(CompileWhere(*def, where));
+  ReaderArg rd = MakeReader(h, reader);
+  auto batch = std::make_shared<table::ResultBatch>();
+  RunWithoutGil([&] { return query::Aggregate(def, rd.get(), filter, keys, aggregates, batch.get()); });
+  return batch;
+}
+
 size_t DeleteWhere(const HandlePtr& h, py::handle tx, const std::string& name, const std::optional<std::string>& where,
                    const std::optional<std::string>& durability) {
   size_t deleted = 0;
@@ -428,6 +442,8 @@ void RegisterTables(py::module_& m) {
         py::arg("columns") = py::none());
   m.def("get_rows", &GetRows, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("keys"),
         py::arg("columns") = py::none());
+  m.def("aggregate", &AggregateRows, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("where"),
+        py::arg("keys"), py::arg("aggregates"));
   m.def("sorted_rows", &SortedRows, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("columns"),
         py::arg("where"), py::arg("order_column"), py::arg("descending"), py::arg("offset"), py::arg("limit"), py::arg("plan_only") = false);
   m.def("scan", [](const HandlePtr& h, py::handle reader, const std::string& name,

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "query/table_scan.h"
+#include "query/value_order.h"
 #include "table/key_codec.h"
 
 namespace embodb::query {
@@ -28,32 +29,6 @@ struct SortKey {
 };
 
 bool IsText(TypeId t) { return t == TypeId::kString || t == TypeId::kBytes; }
-
-// Value i of an ordered column as a uint64 in the same order (NaN above
-// +infinity); descending inverts it.
-uint64_t OrderedNumber(const ColumnView& c, size_t i) {
-  constexpr uint64_t kSign = uint64_t{1} << 63;
-  switch (c.type.id) {
-    case TypeId::kBool:
-    case TypeId::kUInt8: return c.Get<uint8_t>(i);
-    case TypeId::kUInt16: return c.Get<uint16_t>(i);
-    case TypeId::kUInt32: return c.Get<uint32_t>(i);
-    case TypeId::kUInt64: return c.Get<uint64_t>(i);
-    case TypeId::kInt8: return static_cast<uint64_t>(static_cast<int64_t>(c.Get<int8_t>(i))) ^ kSign;
-    case TypeId::kInt16: return static_cast<uint64_t>(static_cast<int64_t>(c.Get<int16_t>(i))) ^ kSign;
-    case TypeId::kInt32: return static_cast<uint64_t>(static_cast<int64_t>(c.Get<int32_t>(i))) ^ kSign;
-    case TypeId::kFloat32:
-    case TypeId::kFloat64: {
-      const double d = c.type.id == TypeId::kFloat32 ? c.Get<float>(i) : c.Get<double>(i);
-      if (std::isnan(d)) return UINT64_MAX;
-      const double v = d == 0 ? 0.0 : d;  // -0.0 and 0.0 are equal
-      uint64_t bits;
-      std::memcpy(&bits, &v, 8);
-      return (bits & kSign) ? ~bits : bits | kSign;
-    }
-    default: return static_cast<uint64_t>(c.Get<int64_t>(i)) ^ kSign;  // int64, timestamp
-  }
-}
 
 class Ordering {
  public:

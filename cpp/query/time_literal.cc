@@ -1,6 +1,10 @@
 #include "query/time_literal.h"
 
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <string>
 
 namespace embodb::query {
 
@@ -95,6 +99,31 @@ bool ParseIsoTimestamp(std::string_view s, int64_t* ns) {
   if (seconds > kMax || seconds < -kMax) return false;
   *ns = seconds * 1000000000 + fraction_ns;
   return true;
+}
+
+bool ParseDuration(std::string_view s, int64_t* ns) {
+  size_t digits = 0;
+  while (digits < s.size() && (std::isdigit(static_cast<unsigned char>(s[digits])) || s[digits] == '.')) digits++;
+  if (digits == 0 || digits > 30) return false;
+  const std::string number(s.substr(0, digits));
+  const std::string_view unit = s.substr(digits);
+  struct Unit {
+    std::string_view name;
+    double ns;
+  };
+  static constexpr Unit kUnits[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"min", 60e9}, {"m", 60e9},
+                                    {"h", 3600e9}, {"d", 86400e9}};
+  for (const Unit& u : kUnits) {
+    if (unit != u.name) continue;
+    char* end = nullptr;
+    const double value = std::strtod(number.c_str(), &end);
+    if (end != number.c_str() + number.size()) return false;
+    const double total = std::round(value * u.ns);
+    if (!(total >= 1 && total < 9.2e18)) return false;
+    *ns = static_cast<int64_t>(total);
+    return true;
+  }
+  return false;
 }
 
 }  // namespace embodb::query

@@ -12,4 +12,9 @@ namespace embodb::query {
 // the int64 nanosecond range, years 1678..2261).
 bool ParseIsoTimestamp(std::string_view s, int64_t* ns);
 
+// A duration such as "100ms", "1s", "2.5s", "5min", "1h", "1d" (units ns,
+// us, ms, s, min or m, h, d) in nanoseconds; false unless it is one, is
+// positive and fits in int64.
+bool ParseDuration(std::string_view s, int64_t* ns);
+
 }  // namespace embodb::query

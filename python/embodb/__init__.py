@@ -23,7 +23,7 @@ from .errors import (
 )
 from .kv import KeyValue, WriteBatch
 from .result import Result
-from .table import Query, Table, TableSchema
+from .table import GroupedQuery, Query, Table, TableSchema
 from .transaction import Transaction
 from .types import Column, column, point3, pointcloud, vector
 from .vector import IndexInfo, VectorQuery
@@ -31,7 +31,7 @@ from .vector import IndexInfo, VectorQuery
 __version__ = "0.1.0"
 
 __all__ = [
-    "connect", "Database", "Snapshot", "KeyValue", "WriteBatch", "Table", "TableSchema", "Query", "Result",
-    "Transaction", "VectorQuery", "IndexInfo", "Column", "column", "vector", "point3", "pointcloud", "errors",
+    "connect", "Database", "Snapshot", "KeyValue", "WriteBatch", "Table", "TableSchema", "Query", "GroupedQuery",
+    "Result", "Transaction", "VectorQuery", "IndexInfo", "Column", "column", "vector", "point3", "pointcloud", "errors",
     *errors.__all__,
 ]

@@ -114,3 +114,7 @@ def sorted_rows(
     db: Database, reader: Any, table: str, columns: Optional[list[str]], where: Optional[str], order_column: str,
     descending: bool, offset: int, limit: Optional[int], plan_only: bool = False,
 ) -> tuple[Optional[ResultBatch], str]: ...
+def aggregate(
+    db: Database, reader: Any, table: str, where: Optional[str], keys: list[tuple[str, str]],
+    aggregates: list[tuple[str, str]],
+) -> ResultBatch: ...

@@ -20,7 +20,7 @@ from .result import Materializes, Result, format_table, html_table, selected_col
 from .types import Column, ColumnLike, as_column
 from .vector import FLOAT32, IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
 
-__all__ = ["Table", "Query", "TableSchema"]
+__all__ = ["Table", "Query", "GroupedQuery", "TableSchema"]
 
 
 @dataclass(frozen=True)
@@ -394,6 +394,54 @@ class Query(Materializes):
             batch = batch.take(np.arange(min(self._offset, n), max(end, min(self._offset, n)), dtype=np.int64))
         return Result.of(batch)
 
+    # ------------------------------------------------------------ aggregates
+
+    def group_by(self, *keys: str, **named_keys: str) -> "GroupedQuery":
+        """Groups the rows that pass the filter by columns, or by
+        ``time_bucket(ts, '1s')`` (the timestamp rounded down to a multiple of
+        the duration since the epoch); name a key by keyword
+        (``second="time_bucket(ts, '1s')"``). End with :meth:`GroupedQuery.agg`."""
+        named = [(k, k) for k in keys] + list(named_keys.items())
+        if not named:
+            raise InvalidInputError("group_by() needs at least one key")
+        return GroupedQuery(self, named)
+
+    def agg(self, **aggregates: str) -> Result:
+        """Aggregates over every row that passes the filter, as one row:
+        ``agg(n="count()", g="mean(gx)", hi="max(ts)")``. Functions: count()
+        (rows), count(col) (values), sum, mean (or avg), min, max, first and
+        last (in primary-key order); nulls are skipped; computed in the core."""
+        return self._aggregate([], aggregates)
+
+    def _aggregate(self, keys: List[Tuple[str, str]], aggregates: Dict[str, str]) -> Result:
+        if not aggregates:
+            raise InvalidInputError("agg() needs at least one aggregate, such as n='count()'")
+        if self._order is not None or self._limit is not None or self._offset or self._columns is not None:
+            raise InvalidInputError("aggregates apply to where() alone: drop order_by, limit, offset and select")
+        for name, expr in list(aggregates.items()) + keys:
+            if not isinstance(expr, str):
+                raise InvalidInputError(f"{name}: an expression is a string such as 'mean(gx)', not {expr!r}")
+        t = self._table
+        return Result.of(_core.aggregate(t._db._live_handle(), t._reader, t._name, self._where, keys,
+                                         list(aggregates.items())))
+
+    def _scalar(self, function: str, column: str) -> Any:
+        return self.agg(value=f"{function}({column})").to_list()[0]["value"]
+
+    def min(self, column: str) -> Any:
+        """The smallest value of the column among the rows (None when there is none)."""
+        return self._scalar("min", column)
+
+    def max(self, column: str) -> Any:
+        """The largest value of the column among the rows (None when there is none)."""
+        return self._scalar("max", column)
+
+    def sum(self, column: str) -> Any:
+        return self._scalar("sum", column)
+
+    def mean(self, column: str) -> Any:
+        return self._scalar("mean", column)
+
     def count(self) -> int:
         """The number of rows the query returns."""
         if self._order is None and self._limit is None and self._offset == 0:
@@ -454,3 +502,19 @@ def _row_count(what: str, n: Any) -> int:
     if not isinstance(n, int) or n < 0:
         raise InvalidInputError(f"{what} must be a non-negative integer, not {n!r}")
     return n
+
+
+class GroupedQuery:
+    """A query grouped by keys (:meth:`Query.group_by`); :meth:`agg` runs it."""
+
+    def __init__(self, query: Query, keys: List[Tuple[str, str]]) -> None:
+        self._query = query
+        self._keys = keys
+
+    def agg(self, **aggregates: str) -> Result:
+        """One row per group, ordered by the keys (nulls last): the keys, then
+        the aggregates by name (see :meth:`Query.agg`)."""
+        return self._query._aggregate(self._keys, aggregates)
+
+    def __repr__(self) -> str:
+        return f"<embodb.GroupedQuery by {', '.join(k for k, _ in self._keys)}>"
