@@ -82,6 +82,7 @@ bench: build $(STAMPS)/bench-deps-3
 	$(VPY) benchmarks/bench_kv.py
 	$(VPY) benchmarks/bench_insert.py
 	$(VPY) benchmarks/bench_table.py
+	$(VPY) benchmarks/bench_robot.py
 	$(VPY) benchmarks/bench_vector.py
 	$(VPY) benchmarks/bench_vector.py --rows 1000000
 
