@@ -43,6 +43,7 @@ Status UnpackBits(std::string_view* in, size_t n, unsigned width, uint64_t* out)
   if (in->size() < bytes) return Status::Corruption("packed values cut short");
   const auto* p = reinterpret_cast<const uint8_t*>(in->data());
   in->remove_prefix(bytes);
+  if (n == 0) return Status::OK();
   if (width == 0) {
     std::memset(out, 0, n * sizeof(uint64_t));
     return Status::OK();

@@ -86,7 +86,7 @@ TEST(IntCodecTest, CorruptInputIsReported) {
 
 template <typename T>
 bool SameBits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
 std::vector<double> DoubleRoundTrip(const std::vector<double>& v, std::string* enc) {
