@@ -21,21 +21,7 @@ namespace {
 
 constexpr uint8_t kChunkFormat = 1;  // on disk: never renumber
 
-// Integer value i of an integer or timestamp column, widened (uint64 as its bits).
-int64_t IntAt(const ColumnView& c, size_t i) {
-  switch (c.type.id) {
-    case TypeId::kInt8: return c.Get<int8_t>(i);
-    case TypeId::kInt16: return c.Get<int16_t>(i);
-    case TypeId::kInt32: return c.Get<int32_t>(i);
-    case TypeId::kUInt8: return c.Get<uint8_t>(i);
-    case TypeId::kUInt16: return c.Get<uint16_t>(i);
-    case TypeId::kUInt32: return c.Get<uint32_t>(i);
-    default: return c.Get<int64_t>(i);  // int64, uint64, timestamp
-  }
-}
-
 bool IsIntegral(TypeId t) { return t == TypeId::kTimestamp || ColumnType{t, 0}.IsInteger(); }
-bool IsWide(TypeId t) { return t == TypeId::kVector || t == TypeId::kPoint3 || t == TypeId::kPointCloud; }
 bool IsUnsigned(const ColumnType& t) { return t.IsInteger() && !t.IsSignedInteger(); }
 
 Value IntValue(const ColumnType& t, int64_t v) {
@@ -57,13 +43,13 @@ ChunkStats StatsOf(const ColumnView& c, const std::vector<size_t>& present) {
   s.type = c.type;
   s.rows = c.length;
   s.nulls = c.length - present.size();
-  if (present.empty() || IsWide(c.type.id)) return s;
+  if (present.empty() || c.type.IsFloatArray()) return s;
   const TypeId t = c.type.id;
   if (IsIntegral(t)) {
-    int64_t lo = IntAt(c, present[0]), hi = lo;
+    int64_t lo = c.IntegerAt(present[0]), hi = lo;
     const bool unsigned_order = IsUnsigned(c.type);
     for (size_t i : present) {
-      const int64_t v = IntAt(c, i);
+      const int64_t v = c.IntegerAt(i);
       if (unsigned_order ? static_cast<uint64_t>(v) < static_cast<uint64_t>(lo) : v < lo) lo = v;
       if (unsigned_order ? static_cast<uint64_t>(v) > static_cast<uint64_t>(hi) : v > hi) hi = v;
     }
@@ -113,7 +99,7 @@ void EncodeValues(const ColumnView& c, const std::vector<size_t>& present, std::
   const size_t n = present.size();
   if (IsIntegral(t)) {
     std::vector<int64_t> v(n);
-    for (size_t j = 0; j < n; j++) v[j] = IntAt(c, present[j]);
+    for (size_t j = 0; j < n; j++) v[j] = c.IntegerAt(present[j]);
     codec::EncodeInts(v.data(), n, out);
   } else if (t == TypeId::kFloat64) {
     std::vector<double> v(n);
@@ -127,7 +113,7 @@ void EncodeValues(const ColumnView& c, const std::vector<size_t>& present, std::
     std::vector<uint64_t> bits(n);
     for (size_t j = 0; j < n; j++) bits[j] = c.Get<uint8_t>(present[j]) != 0;
     codec::PackBits(bits.data(), n, 1, out);
-  } else if (t == TypeId::kString || t == TypeId::kBytes) {
+  } else if (c.type.IsStringOrBytes()) {
     std::vector<std::string_view> v(n);
     for (size_t j = 0; j < n; j++) v[j] = c.Bytes(present[j]);
     codec::EncodeStrings(v.data(), n, out);
@@ -236,7 +222,7 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
   } else if (t == TypeId::kBool) {
     bools.resize(n);
     EMBODB_RETURN_IF_ERROR(codec::UnpackBits(&chunk, n, 1, bools.data()));
-  } else if (t == TypeId::kString || t == TypeId::kBytes) {
+  } else if (type.IsStringOrBytes()) {
     EMBODB_RETURN_IF_ERROR(codec::DecodeStrings(&chunk, n, &data, &offsets));
   } else if (t == TypeId::kPointCloud) {
     std::vector<int64_t> sizes(n);

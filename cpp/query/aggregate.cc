@@ -82,8 +82,6 @@ Result<size_t> ColumnOf(const table::Schema& schema, const std::string& name, co
   return static_cast<size_t>(c);
 }
 
-bool IsWide(TypeId t) { return t == TypeId::kVector || t == TypeId::kPoint3 || t == TypeId::kPointCloud; }
-bool IsText(TypeId t) { return t == TypeId::kString || t == TypeId::kBytes; }
 bool IsUnsigned(const ColumnType& t) { return t.id == TypeId::kBool || (t.IsInteger() && !t.IsSignedInteger()); }
 
 Result<KeySpec> ParseKey(const table::Schema& schema, const std::string& name, const std::string& expr) {
@@ -94,7 +92,7 @@ Result<KeySpec> ParseKey(const table::Schema& schema, const std::string& name, c
   k.name = name;
   if (fn.empty()) {
     EMBODB_ASSIGN_OR_RETURN(k.column, ColumnOf(schema, args[0], expr));
-    if (IsWide(schema.column(k.column).type.id)) {
+    if (schema.column(k.column).type.IsFloatArray()) {
       return Status::Schema("cannot group by '" + args[0] + "': a " + schema.column(k.column).type.Name() + " column");
     }
     return k;
@@ -133,7 +131,7 @@ Result<AggSpec> ParseAggregate(const table::Schema& schema, const std::string& n
   a.fn = it->second;
   EMBODB_ASSIGN_OR_RETURN(a.column, ColumnOf(schema, args[0], expr));
   const ColumnType& t = schema.column(a.column).type;
-  if (IsWide(t.id)) return Status::Schema("'" + expr + "': a " + t.Name() + " column cannot be aggregated");
+  if (t.IsFloatArray()) return Status::Schema("'" + expr + "': a " + t.Name() + " column cannot be aggregated");
   const bool numeric = t.IsInteger() || t.IsFloat() || t.id == TypeId::kBool;
   if ((a.fn == Fn::kSum || a.fn == Fn::kMean) && !numeric) {
     return Status::Schema("'" + expr + "': " + std::string(it->first) + " needs a number column, not " + t.Name());
@@ -157,20 +155,11 @@ uint64_t RawAt(const ColumnView& c, size_t i) {
   return raw;
 }
 
-int64_t SignedAt(const ColumnView& c, size_t i) {
-  switch (c.type.id) {
-    case TypeId::kInt8: return c.Get<int8_t>(i);
-    case TypeId::kInt16: return c.Get<int16_t>(i);
-    case TypeId::kInt32: return c.Get<int32_t>(i);
-    default: return c.Get<int64_t>(i);
-  }
-}
-
 void Accumulate(const AggSpec& a, const ColumnView& c, size_t i, Acc* acc) {
   if (c.IsNull(i)) return;
   const bool first = acc->count == 0;
   acc->count++;
-  const bool text = IsText(c.type.id);
+  const bool text = c.type.IsStringOrBytes();
   switch (a.fn) {
     case Fn::kCountRows:
     case Fn::kCount: return;
@@ -181,7 +170,7 @@ void Accumulate(const AggSpec& a, const ColumnView& c, size_t i, Acc* acc) {
       } else if (IsUnsigned(c.type)) {
         acc->int_sum += static_cast<__int128>(OrderedNumber(c, i));
       } else {
-        acc->int_sum += SignedAt(c, i);
+        acc->int_sum += c.IntegerAt(i);
       }
       return;
     case Fn::kMin:
@@ -270,7 +259,7 @@ Status AppendResult(const AggSpec& a, const ColumnType& source, const Acc& acc, 
     default: break;
   }
   const bool min = a.fn == Fn::kMin, max = a.fn == Fn::kMax, first = a.fn == Fn::kFirst;
-  if (IsText(source.id)) {
+  if (source.IsStringOrBytes()) {
     out->AppendBytes(min ? acc.min_text : max ? acc.max_text : first ? acc.first_text : acc.last_text);
   } else {
     const uint64_t raw = min ? acc.min_raw : max ? acc.max_raw : first ? acc.first_raw : acc.last_raw;
@@ -295,7 +284,7 @@ bool KeysBefore(const std::vector<ColumnView>& keys, size_t a, size_t b) {
     const bool an = k.IsNull(a), bn = k.IsNull(b);
     if (an != bn) return bn;
     if (an) continue;
-    if (IsText(k.type.id)) {
+    if (k.type.IsStringOrBytes()) {
       const auto x = k.Bytes(a), y = k.Bytes(b);
       if (x != y) return x < y;
     } else {
@@ -376,7 +365,7 @@ Status Aggregate(const table::TableDefPtr& table, txn::Reader* reader, const Fil
               return Status::InvalidArgument("'" + key_specs[k].name + "': a time bucket out of the int64 range");
             }
             PutFixed64(&hash_key, static_cast<uint64_t>(buckets[k]));
-          } else if (IsText(v.type.id)) {
+          } else if (v.type.IsStringOrBytes()) {
             PutLengthPrefixed(&hash_key, v.Bytes(i));
           } else {
             PutFixed64(&hash_key, OrderedNumber(v, i));

@@ -28,8 +28,6 @@ struct SortKey {
   uint64_t position = 0;
 };
 
-bool IsText(TypeId t) { return t == TypeId::kString || t == TypeId::kBytes; }
-
 class Ordering {
  public:
   explicit Ordering(bool descending) : descending_(descending) {}
@@ -38,7 +36,7 @@ class Ordering {
     k.position = position;
     if (c.IsNull(i)) {
       k.null = true;
-    } else if (IsText(c.type.id)) {
+    } else if (c.type.IsStringOrBytes()) {
       k.text.assign(c.Bytes(i));
     } else {
       k.number = descending_ ? ~OrderedNumber(c, i) : OrderedNumber(c, i);
@@ -60,8 +58,7 @@ class Ordering {
 
 Status CheckOrdered(const table::TableDef& table, size_t column) {
   const table::Column& c = table.schema.column(column);
-  const TypeId t = c.type.id;
-  if (t == TypeId::kVector || t == TypeId::kPoint3 || t == TypeId::kPointCloud) {
+  if (c.type.IsFloatArray()) {
     return Status::Schema("cannot order by '" + c.name + "': a " + c.type.Name() + " column is not ordered");
   }
   return Status::OK();

@@ -38,6 +38,20 @@ struct ColumnView {
     std::memcpy(&v, values + i * sizeof(T), sizeof(T));
     return v;
   }
+  // Value i of an integer, boolean or timestamp column widened to int64
+  // (sign-extended for signed types; uint64 as its bits).
+  int64_t IntegerAt(size_t i) const {
+    switch (type.id) {
+      case TypeId::kInt8: return Get<int8_t>(i);
+      case TypeId::kInt16: return Get<int16_t>(i);
+      case TypeId::kInt32: return Get<int32_t>(i);
+      case TypeId::kBool:
+      case TypeId::kUInt8: return Get<uint8_t>(i);
+      case TypeId::kUInt16: return Get<uint16_t>(i);
+      case TypeId::kUInt32: return Get<uint32_t>(i);
+      default: return Get<int64_t>(i);  // int64, uint64, timestamp
+    }
+  }
 };
 
 class ColumnBuffer {

@@ -44,6 +44,7 @@ struct ColumnType {
   bool IsInteger() const;          // int8..int64, uint8..uint64
   bool IsSignedInteger() const;
   bool IsFloat() const { return id == TypeId::kFloat32 || id == TypeId::kFloat64; }
+  bool IsStringOrBytes() const { return id == TypeId::kString || id == TypeId::kBytes; }
   bool IsNumeric() const { return IsInteger() || IsFloat(); }
   bool IsFloatArray() const {  // vector, point3, pointcloud: float32 arrays
     return id == TypeId::kVector || id == TypeId::kPoint3 || id == TypeId::kPointCloud;
