@@ -58,7 +58,7 @@ def test_order_matches_the_reference(rows, column, descending, offset, limit, fi
     db.close()
 
 
-def test_latest_row_reads_only_its_column_then_one_row(tmp_path):
+def test_latest_row_is_found_by_a_top_k(tmp_path):
     db = embodb.connect(str(tmp_path / "db"))
     t = db.create_table("frames", {"id": "int64", "ts": "timestamp", "emb": embodb.vector(64)}, primary_key="id")
     n = 9000
