@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,18 @@ void PackBits(const uint64_t* values, size_t n, unsigned width, std::string* out
 // Reads n values of width bits from the front of *in into out and removes
 // them from *in; Corruption when *in is too short or width is over 64.
 Status UnpackBits(std::string_view* in, size_t n, unsigned width, uint64_t* out);
+
+// Value i of packed values of width bits, `bytes` of them at p (the reader
+// checked that they hold the values asked for). Reads no byte past them.
+inline uint64_t UnpackOne(const uint8_t* p, size_t bytes, size_t i, unsigned width) {
+  if (width == 0) return 0;
+  const size_t bit = i * width, byte = bit / 8, shift = bit % 8;
+  const size_t avail = bytes - byte;
+  uint64_t lo = 0;
+  std::memcpy(&lo, p + byte, avail < 8 ? avail : 8);
+  lo >>= shift;
+  if (shift + width > 64 && avail > 8) lo |= static_cast<uint64_t>(p[byte + 8]) << (64 - shift);
+  return width == 64 ? lo : lo & ((uint64_t{1} << width) - 1);
+}
 
 }  // namespace embodb::codec

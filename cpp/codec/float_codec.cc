@@ -165,6 +165,68 @@ Status DecodeValues(std::string_view* in, size_t n, T* out) {
 
 }  // namespace
 
+template <typename T>
+Status FloatReader<T>::Open(std::string_view* in, size_t n) {
+  *this = FloatReader();
+  if (n == 0) return Status::OK();
+  const Status bad = Status::Corruption("bad float chunk");
+  if (in->empty()) return bad;
+  const auto scheme = static_cast<FloatScheme>((*in)[0]);
+  in->remove_prefix(1);
+  if (scheme == FloatScheme::kRaw) {
+    if (in->size() < n * sizeof(T)) return bad;
+    raw_ = in->data();
+    in->remove_prefix(n * sizeof(T));
+    return Status::OK();
+  }
+  if (scheme != FloatScheme::kAlp) return Status::Corruption("unknown float scheme");
+  if (in->size() < 2) return bad;
+  e_ = static_cast<uint8_t>((*in)[0]);
+  f_ = static_cast<uint8_t>((*in)[1]);
+  in->remove_prefix(2);
+  if (e_ > kMaxExponent || f_ > e_) return bad;
+  EMBODB_RETURN_IF_ERROR(ints_.Open(in, n));
+  uint64_t count = 0;
+  if (!GetVarint64(in, &count) || count > n) return bad;
+  exceptions_ = static_cast<size_t>(count);
+  EMBODB_RETURN_IF_ERROR(positions_.Open(in, exceptions_));
+  // At binary-searches the positions: they must ascend and lie below n.
+  for (size_t j = 0; j < exceptions_; j++) {
+    const int64_t p = positions_.At(j);
+    if (p < 0 || static_cast<uint64_t>(p) >= n || (j > 0 && p <= positions_.At(j - 1))) return bad;
+  }
+  if (in->size() < exceptions_ * sizeof(T)) return bad;
+  exception_values_ = in->data();
+  in->remove_prefix(exceptions_ * sizeof(T));
+  return Status::OK();
+}
+
+template <typename T>
+T FloatReader<T>::At(size_t i) const {
+  T v;
+  if (raw_ != nullptr) {
+    std::memcpy(&v, raw_ + i * sizeof(T), sizeof(T));
+    return v;
+  }
+  size_t lo = 0, hi = exceptions_;
+  while (lo < hi) {  // the first exception at or after i
+    const size_t mid = (lo + hi) / 2;
+    if (static_cast<size_t>(positions_.At(mid)) < i) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo < exceptions_ && static_cast<size_t>(positions_.At(lo)) == i) {
+    std::memcpy(&v, exception_values_ + lo * sizeof(T), sizeof(T));
+    return v;
+  }
+  return Decoded<T>(ints_.At(i), e_, f_);
+}
+
+template class FloatReader<float>;
+template class FloatReader<double>;
+
 void EncodeDoubles(const double* values, size_t n, std::string* out) { EncodeValues(values, n, kMaxExponent, out); }
 Status DecodeDoubles(std::string_view* in, size_t n, double* out) { return DecodeValues(in, n, out); }
 // A float has about 7 significant digits: exponents past 10 find nothing more.

@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "codec/int_codec.h"
 #include "util/status.h"
 
 namespace embodb::codec {
@@ -21,5 +23,24 @@ void EncodeDoubles(const double* values, size_t n, std::string* out);
 Status DecodeDoubles(std::string_view* in, size_t n, double* out);
 void EncodeFloats(const float* values, size_t n, std::string* out);
 Status DecodeFloats(std::string_view* in, size_t n, float* out);
+
+// Reads single values of an encoded chunk of T (float or double) without
+// decoding the others; the chunk's bytes must outlive the reader.
+template <typename T>
+class FloatReader {
+ public:
+  // Parses the chunk of n values at the front of *in and removes it from
+  // *in; Corruption when it is malformed.
+  Status Open(std::string_view* in, size_t n);
+  // Value i. REQUIRES: i < n.
+  T At(size_t i) const;
+
+ private:
+  const char* raw_ = nullptr;  // the raw scheme's values; null for ALP
+  int e_ = 0, f_ = 0;
+  IntReader ints_, positions_;
+  size_t exceptions_ = 0;
+  const char* exception_values_ = nullptr;
+};
 
 }  // namespace embodb::codec

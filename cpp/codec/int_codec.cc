@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "codec/bitpack.h"
 #include "util/coding.h"
 
 namespace embodb::codec {
@@ -12,81 +11,100 @@ namespace {
 
 // On disk: never renumber.
 enum class IntScheme : uint8_t {
-  kFor = 0,    // base (fixed64), width (1 byte), packed value - base
-  kDelta = 1,  // first (fixed64), base of deltas (fixed64), width, packed delta - base (n - 1 of them)
+  kFor = 0,     // base (fixed64), width (1 byte), packed v[i] - base
+  kLinear = 1,  // first, slope, base (fixed64 each), width, packed v[i] - (first + i * slope) - base
 };
 
-// Frame of reference of v[0..n): the smallest value (signed) and the bits
-// of the largest distance from it.
-void Frame(const int64_t* v, size_t n, int64_t* base, unsigned* width) {
-  const auto [lo, hi] = std::minmax_element(v, v + n);
-  *base = *lo;
-  *width = BitWidth(static_cast<uint64_t>(*hi) - static_cast<uint64_t>(*lo));
+// Arithmetic is modulo 2^64, so every slope stores every value exactly; a
+// good slope only makes the residuals small.
+uint64_t Residual(const int64_t* v, size_t i, uint64_t first, uint64_t slope) {
+  return static_cast<uint64_t>(v[i]) - first - slope * i;
 }
 
-void PackFrom(const int64_t* v, size_t n, int64_t base, unsigned width, std::string* out) {
-  std::vector<uint64_t> offsets(n);
-  for (size_t i = 0; i < n; i++) offsets[i] = static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(base);
+// The smallest residual (as a signed value) and the bits of the largest
+// distance from it.
+void Frame(const int64_t* v, size_t n, uint64_t first, uint64_t slope, uint64_t* base, unsigned* width) {
+  int64_t lo = static_cast<int64_t>(Residual(v, 0, first, slope)), hi = lo;
+  for (size_t i = 1; i < n; i++) {
+    const auto r = static_cast<int64_t>(Residual(v, i, first, slope));
+    lo = std::min(lo, r);
+    hi = std::max(hi, r);
+  }
+  *base = static_cast<uint64_t>(lo);
+  *width = BitWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
+}
+
+void Pack(const int64_t* v, size_t n, uint64_t first, uint64_t slope, uint64_t base, unsigned width,
+          std::string* out) {
+  std::vector<uint64_t> packed(n);
+  for (size_t i = 0; i < n; i++) packed[i] = Residual(v, i, first, slope) - base;
   out->push_back(static_cast<char>(width));
-  PackBits(offsets.data(), n, width, out);
+  PackBits(packed.data(), n, width, out);
+}
+
+// The slope of the line through the first and last value, rounded toward
+// zero (in 128 bits: the difference may not fit in 64).
+uint64_t LineSlope(const int64_t* v, size_t n) {
+  const __int128 rise = static_cast<__int128>(v[n - 1]) - v[0];
+  return static_cast<uint64_t>(static_cast<int64_t>(rise / static_cast<__int128>(n - 1)));
 }
 
 }  // namespace
 
 void EncodeInts(const int64_t* values, size_t n, std::string* out) {
   if (n == 0) return;
-  int64_t base;
+  uint64_t base;
   unsigned width;
-  Frame(values, n, &base, &width);
-  std::vector<int64_t> deltas;
-  int64_t delta_base = 0;
-  unsigned delta_width = 64;
-  if (n > 1 && width > 0) {
-    deltas.resize(n - 1);
-    for (size_t i = 1; i < n; i++) {
-      deltas[i - 1] = static_cast<int64_t>(static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1]));
+  Frame(values, n, 0, 0, &base, &width);
+  if (n > 2 && width > 0) {
+    const uint64_t first = static_cast<uint64_t>(values[0]), slope = LineSlope(values, n);
+    uint64_t line_base;
+    unsigned line_width;
+    Frame(values, n, first, slope, &line_base, &line_width);
+    // The line costs 16 more bytes of header: worth it when it saves more.
+    if (PackedBytes(n, line_width) + 16 < PackedBytes(n, width)) {
+      out->push_back(static_cast<char>(IntScheme::kLinear));
+      PutFixed64(out, first);
+      PutFixed64(out, slope);
+      PutFixed64(out, line_base);
+      Pack(values, n, first, slope, line_base, line_width, out);
+      return;
     }
-    Frame(deltas.data(), n - 1, &delta_base, &delta_width);
-  }
-  // Deltas cost 8 more bytes of header: worth it when they save more.
-  if (!deltas.empty() && PackedBytes(n - 1, delta_width) + 8 < PackedBytes(n, width)) {
-    out->push_back(static_cast<char>(IntScheme::kDelta));
-    PutFixed64(out, static_cast<uint64_t>(values[0]));
-    PutFixed64(out, static_cast<uint64_t>(delta_base));
-    PackFrom(deltas.data(), n - 1, delta_base, delta_width, out);
-    return;
   }
   out->push_back(static_cast<char>(IntScheme::kFor));
-  PutFixed64(out, static_cast<uint64_t>(base));
-  PackFrom(values, n, base, width, out);
+  PutFixed64(out, base);
+  Pack(values, n, 0, 0, base, width, out);
 }
 
-Status DecodeInts(std::string_view* in, size_t n, int64_t* out) {
+Status IntReader::Open(std::string_view* in, size_t n) {
+  *this = IntReader();
   if (n == 0) return Status::OK();
   const Status bad = Status::Corruption("bad integer chunk");
   if (in->empty()) return bad;
   const auto scheme = static_cast<IntScheme>((*in)[0]);
   in->remove_prefix(1);
-  std::vector<uint64_t> packed(n);
-  uint64_t first = 0, base = 0;
-  if (scheme == IntScheme::kDelta && !GetFixed64(in, &first)) return bad;
-  if (scheme != IntScheme::kFor && scheme != IntScheme::kDelta) return Status::Corruption("unknown integer scheme");
-  if (!GetFixed64(in, &base) || in->empty()) return bad;
-  const auto width = static_cast<uint8_t>((*in)[0]);
+  if (scheme != IntScheme::kFor && scheme != IntScheme::kLinear) return Status::Corruption("unknown integer scheme");
+  if (scheme == IntScheme::kLinear && (!GetFixed64(in, &first_) || !GetFixed64(in, &slope_))) return bad;
+  if (!GetFixed64(in, &base_) || in->empty()) return bad;
+  width_ = static_cast<uint8_t>((*in)[0]);
   in->remove_prefix(1);
-  const size_t count = scheme == IntScheme::kDelta ? n - 1 : n;
-  Status s = UnpackBits(in, count, width, packed.data());
-  if (!s.ok()) return s;
-  if (scheme == IntScheme::kFor) {
-    for (size_t i = 0; i < n; i++) out[i] = static_cast<int64_t>(packed[i] + base);
-    return Status::OK();
-  }
-  uint64_t v = first;
-  out[0] = static_cast<int64_t>(v);
-  for (size_t i = 1; i < n; i++) {
-    v += packed[i - 1] + base;
-    out[i] = static_cast<int64_t>(v);
-  }
+  if (width_ > 64) return Status::Corruption("bad bit width", std::to_string(width_));
+  bytes_ = PackedBytes(n, width_);
+  if (in->size() < bytes_) return Status::Corruption("packed values cut short");
+  packed_ = reinterpret_cast<const uint8_t*>(in->data());
+  in->remove_prefix(bytes_);
+  return Status::OK();
+}
+
+Status DecodeInts(std::string_view* in, size_t n, int64_t* out) {
+  IntReader reader;
+  EMBODB_RETURN_IF_ERROR(reader.Open(in, n));
+  if (n == 0) return Status::OK();
+  // Unpack in bulk (faster than At per value), then add the frame.
+  std::string_view packed = reader.packed();
+  std::vector<uint64_t> bits(n);
+  EMBODB_RETURN_IF_ERROR(UnpackBits(&packed, n, reader.width(), bits.data()));
+  for (size_t i = 0; i < n; i++) out[i] = reader.FromPacked(i, bits[i]);
   return Status::OK();
 }
 

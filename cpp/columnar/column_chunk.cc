@@ -1,6 +1,7 @@
 #include "columnar/column_chunk.h"
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "codec/bitpack.h"
@@ -118,9 +119,10 @@ void EncodeValues(const ColumnView& c, const std::vector<size_t>& present, std::
     for (size_t j = 0; j < n; j++) v[j] = c.Bytes(present[j]);
     codec::EncodeStrings(v.data(), n, out);
   } else if (t == TypeId::kPointCloud) {
-    std::vector<int64_t> sizes(n);
-    for (size_t j = 0; j < n; j++) sizes[j] = static_cast<int64_t>(c.Bytes(present[j]).size());
-    codec::EncodeInts(sizes.data(), n, out);
+    std::vector<int64_t> ends(n);
+    int64_t end = 0;
+    for (size_t j = 0; j < n; j++) ends[j] = end += static_cast<int64_t>(c.Bytes(present[j]).size());
+    codec::EncodeInts(ends.data(), n, out);
     for (size_t i : present) out->append(c.Bytes(i));
   } else {  // vector, point3: their float32 bytes
     const size_t w = c.type.FixedWidth();
@@ -171,6 +173,8 @@ Result<ChunkStats> ReadHeader(std::string_view* in) {
       !GetVarint64(in, &nulls) || nulls > rows || rows > kMaxChunkRows || s.type.param > (1u << 20) || in->empty()) {
     return bad;
   }
+  // A vector or cloud of no floats has no width to step by.
+  if ((s.type.id == TypeId::kVector || s.type.id == TypeId::kPointCloud) && s.type.param == 0) return bad;
   s.rows = rows;
   s.nulls = nulls;
   s.has_nan = (*in)[0] != 0;
@@ -225,12 +229,11 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
   } else if (type.IsStringOrBytes()) {
     EMBODB_RETURN_IF_ERROR(codec::DecodeStrings(&chunk, n, &data, &offsets));
   } else if (t == TypeId::kPointCloud) {
-    std::vector<int64_t> sizes(n);
-    EMBODB_RETURN_IF_ERROR(codec::DecodeInts(&chunk, n, sizes.data()));
-    offsets.assign(1, 0);
-    for (int64_t size : sizes) {
+    offsets.assign(n + 1, 0);
+    EMBODB_RETURN_IF_ERROR(codec::DecodeInts(&chunk, n, offsets.data() + 1));
+    for (size_t j = 0; j < n; j++) {
+      const int64_t size = offsets[j + 1] - offsets[j];
       if (size < 0 || size % static_cast<int64_t>(4 * type.param) != 0) return Status::Corruption("bad point cloud size");
-      offsets.push_back(offsets.back() + size);
     }
     if (static_cast<uint64_t>(offsets.back()) > chunk.size()) return Status::Corruption("column chunk cut short");
     data.assign(chunk.data(), static_cast<size_t>(offsets.back()));
@@ -265,6 +268,98 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
     }
     j++;
   }
+  return Status::OK();
+}
+
+Status ChunkReader::Open(std::string_view chunk) {
+  *this = ChunkReader();
+  EMBODB_ASSIGN_OR_RETURN(stats_, ReadHeader(&chunk));
+  const size_t rows = stats_.rows;
+  if (stats_.nulls > 0) {
+    const size_t bytes = codec::PackedBytes(rows, 1);
+    if (chunk.size() < bytes) return Status::Corruption("column chunk cut short");
+    nulls_ = reinterpret_cast<const uint8_t*>(chunk.data());
+    size_t counted = 0;
+    for (size_t b = 0; b < bytes; b++) counted += static_cast<size_t>(__builtin_popcount(nulls_[b]));
+    if (counted != stats_.nulls) return Status::Corruption("column chunk's null count disagrees with its bitmap");
+    chunk.remove_prefix(bytes);
+  }
+  const size_t n = rows - stats_.nulls;
+  const ColumnType& type = stats_.type;
+  const TypeId t = type.id;
+  if (IsIntegral(t)) {
+    EMBODB_RETURN_IF_ERROR(ints_.Open(&chunk, n));
+  } else if (t == TypeId::kFloat64) {
+    EMBODB_RETURN_IF_ERROR(doubles_.Open(&chunk, n));
+  } else if (t == TypeId::kFloat32) {
+    EMBODB_RETURN_IF_ERROR(floats_.Open(&chunk, n));
+  } else if (type.IsStringOrBytes()) {
+    EMBODB_RETURN_IF_ERROR(strings_.Open(&chunk, n));
+  } else {
+    size_t bytes = t == TypeId::kBool ? codec::PackedBytes(n, 1) : n * type.FixedWidth();
+    if (t == TypeId::kPointCloud) {
+      EMBODB_RETURN_IF_ERROR(ints_.Open(&chunk, n));
+      const int64_t total = n == 0 ? 0 : ints_.At(n - 1);
+      if (total < 0) return Status::Corruption("bad point cloud size");
+      bytes = static_cast<size_t>(total);
+    }
+    if (chunk.size() < bytes) return Status::Corruption("column chunk cut short");
+    values_ = reinterpret_cast<const uint8_t*>(chunk.data());
+    values_size_ = bytes;
+    chunk.remove_prefix(bytes);
+  }
+  if (!chunk.empty()) return Status::Corruption("bytes left over after a column chunk");
+  return Status::OK();
+}
+
+size_t ChunkReader::ValueIndex(size_t row) const {
+  if (nulls_ == nullptr) return row;
+  size_t nulls = 0;
+  size_t b = 0;
+  for (; b + 8 <= row / 8; b += 8) {
+    uint64_t w;
+    std::memcpy(&w, nulls_ + b, 8);
+    nulls += static_cast<size_t>(__builtin_popcountll(w));
+  }
+  for (; b < row / 8; b++) nulls += static_cast<size_t>(__builtin_popcount(nulls_[b]));
+  nulls += static_cast<size_t>(__builtin_popcount(nulls_[row / 8] & ((1u << (row % 8)) - 1)));
+  return row - nulls;
+}
+
+Status ChunkReader::FixedAt(size_t row, void* out) const {
+  const size_t j = ValueIndex(row);
+  const ColumnType& type = stats_.type;
+  const TypeId t = type.id;
+  if (IsIntegral(t)) {
+    const int64_t v = ints_.At(j);
+    std::memcpy(out, &v, type.FixedWidth());  // little-endian: the narrower type's value
+  } else if (t == TypeId::kFloat64) {
+    const double v = doubles_.At(j);
+    std::memcpy(out, &v, sizeof v);
+  } else if (t == TypeId::kFloat32) {
+    const float v = floats_.At(j);
+    std::memcpy(out, &v, sizeof v);
+  } else if (t == TypeId::kBool) {
+    *static_cast<uint8_t*>(out) = static_cast<uint8_t>(codec::UnpackOne(values_, values_size_, j, 1));
+  } else if (!type.IsVariable()) {
+    std::memcpy(out, values_ + j * type.FixedWidth(), type.FixedWidth());
+  } else {
+    return Status::InvalidArgument("a " + type.Name() + " value is not of fixed width");
+  }
+  return Status::OK();
+}
+
+Status ChunkReader::BytesAt(size_t row, std::string_view* out) const {
+  const size_t j = ValueIndex(row);
+  const ColumnType& type = stats_.type;
+  if (type.IsStringOrBytes()) return strings_.At(j, out);
+  if (type.id != TypeId::kPointCloud) return Status::InvalidArgument("a " + type.Name() + " value is of fixed width");
+  const int64_t begin = j == 0 ? 0 : ints_.At(j - 1), end = ints_.At(j);
+  if (begin < 0 || end < begin || static_cast<uint64_t>(end) > values_size_ ||
+      (end - begin) % static_cast<int64_t>(4 * type.param) != 0) {
+    return Status::Corruption("bad point cloud size");
+  }
+  *out = std::string_view(reinterpret_cast<const char*>(values_) + begin, static_cast<size_t>(end - begin));
   return Status::OK();
 }
 

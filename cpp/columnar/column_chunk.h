@@ -16,6 +16,9 @@
 #include <string>
 #include <string_view>
 
+#include "codec/float_codec.h"
+#include "codec/int_codec.h"
+#include "codec/string_codec.h"
 #include "table/column_data.h"
 #include "util/result.h"
 
@@ -45,5 +48,38 @@ Result<ChunkStats> ReadChunkStats(std::string_view chunk);
 // Corruption when the chunk does not decode (or is of another type:
 // InvalidArgument).
 Status DecodeChunk(std::string_view chunk, table::ColumnBuffer* out);
+
+// Reads single rows of a chunk without decoding the others (point reads of
+// columnar blocks). The chunk's bytes must outlive the reader and the views
+// it returns.
+class ChunkReader {
+ public:
+  // Parses the chunk's header and its codec's; Corruption when malformed.
+  Status Open(std::string_view chunk);
+  const ChunkStats& stats() const { return stats_; }
+  size_t rows() const { return stats_.rows; }
+  bool IsNull(size_t row) const {
+    return nulls_ != nullptr && ((nulls_[row / 8] >> (row % 8)) & 1) != 0;
+  }
+  // Row `row`'s value, which must not be null: a fixed-width type's
+  // FixedWidth() bytes as in memory (little-endian) into out; a variable one
+  // (string, bytes, point cloud) as a view. Corruption when its stored
+  // offsets are out of range.
+  Status FixedAt(size_t row, void* out) const;
+  Status BytesAt(size_t row, std::string_view* out) const;
+
+ private:
+  // The position of row `row` among the values that are not null.
+  size_t ValueIndex(size_t row) const;
+
+  ChunkStats stats_;
+  const uint8_t* nulls_ = nullptr;  // the null bitmap; nullptr when there are no nulls
+  codec::IntReader ints_;           // integers, timestamps; a point cloud's ends
+  codec::FloatReader<double> doubles_;
+  codec::FloatReader<float> floats_;
+  codec::StringReader strings_;
+  const uint8_t* values_ = nullptr;  // booleans' bits; vectors' and clouds' bytes
+  size_t values_size_ = 0;
+};
 
 }  // namespace embodb::columnar

@@ -19,21 +19,32 @@ using table::ColumnBuffer;
 using table::T;
 using table::Value;
 
-// Encodes col, decodes it and checks every cell.
+// Encodes col, decodes it (whole, and row by row with a ChunkReader) and
+// checks every cell.
 std::string RoundTrip(const ColumnBuffer& col) {
   std::string chunk;
   EncodeChunk(col.view(), &chunk);
   ColumnBuffer back(col.type());
   EXPECT_OK(DecodeChunk(chunk, &back));
   EXPECT_EQ(back.length(), col.length());
+  ChunkReader reader;
+  EXPECT_OK(reader.Open(chunk));
+  EXPECT_EQ(reader.rows(), col.length());
   const auto a = col.view(), b = back.view();
   for (size_t i = 0; i < col.length(); i++) {
     EXPECT_EQ(a.IsNull(i), b.IsNull(i)) << i;
+    EXPECT_EQ(a.IsNull(i), reader.IsNull(i)) << i;
     if (a.IsNull(i)) continue;
     if (col.type().IsVariable()) {
       EXPECT_EQ(a.Bytes(i), b.Bytes(i)) << i;
+      std::string_view one;
+      EXPECT_OK(reader.BytesAt(i, &one));
+      EXPECT_EQ(a.Bytes(i), one) << i;
     } else {
       EXPECT_EQ(0, std::memcmp(a.Fixed(i), b.Fixed(i), col.type().FixedWidth())) << i;
+      std::vector<uint8_t> one(col.type().FixedWidth());
+      EXPECT_OK(reader.FixedAt(i, one.data()));
+      EXPECT_EQ(0, std::memcmp(a.Fixed(i), one.data(), one.size())) << i;
     }
   }
   return chunk;
@@ -120,6 +131,8 @@ TEST(ColumnChunkTest, DamagedChunksAreReported) {
   for (size_t cut = 0; cut < chunk.size(); cut++) {
     ColumnBuffer back(T("int64"));
     EXPECT_FALSE(DecodeChunk(chunk.substr(0, cut), &back).ok()) << cut;
+    ChunkReader reader;
+    EXPECT_FALSE(reader.Open(chunk.substr(0, cut)).ok()) << cut;
   }
   std::string newer = chunk;
   newer[0] = 9;
