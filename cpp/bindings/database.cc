@@ -46,6 +46,8 @@ DbHandle::~DbHandle() {
   (void)kv.release();
   (void)db.release();
   (void)feed_trim.release();
+  (void)row_codec.release();
+  (void)table_defs.release();
   (void)mem_env.release();
 }
 
@@ -135,6 +137,9 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
   auto h = std::make_shared<DbHandle>();
   h->feed_trim = std::make_unique<catalog::FeedTrim>();
   options.compaction_filter = h->feed_trim.get();
+  h->table_defs = std::make_unique<table::TableDefsById>();
+  h->row_codec = std::make_unique<columnar::RowBlockCodec>(h->table_defs.get());
+  options.table.value_codec = h->row_codec.get();
   std::string name = path;
   if (path == ":memory:") {
     h->mem_env = NewMemEnv();
@@ -150,7 +155,7 @@ static HandlePtr Open(const std::string& path, const py::dict& opts) {
       h->db = std::move(db).value();
       h->kv = std::make_unique<catalog::KvSpace>(h->db.get());
       h->txns = std::make_unique<txn::TxnManager>(h->db.get());
-      auto catalog = catalog::Catalog::Load(h->txns.get(), h->feed_trim.get());
+      auto catalog = catalog::Catalog::Load(h->txns.get(), h->feed_trim.get(), h->table_defs.get());
       s = catalog.status();
       if (s.ok()) {
         h->catalog = std::move(catalog).value();

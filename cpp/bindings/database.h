@@ -12,6 +12,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/kv_space.h"
+#include "columnar/row_block_codec.h"
 #include "lsm/db.h"
 #include "index/derived_indexes.h"
 #include "txn/txn_manager.h"
@@ -30,6 +31,10 @@ struct DbHandle {
   const uint64_t fork_generation = ForkGeneration();
   std::unique_ptr<Env> mem_env;  // for ":memory:" databases
   std::unique_ptr<catalog::FeedTrim> feed_trim;  // the db's compaction filter: outlives it
+  // The tables' definitions by id, and the codec of the db's columnar
+  // blocks that reads them: outlive the db.
+  std::unique_ptr<table::TableDefsById> table_defs;
+  std::unique_ptr<columnar::RowBlockCodec> row_codec;
   std::unique_ptr<lsm::DB> db;
   std::unique_ptr<catalog::KvSpace> kv;
   std::unique_ptr<txn::TxnManager> txns;

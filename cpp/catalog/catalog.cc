@@ -29,15 +29,16 @@ static lsm::WriteOptions SyncWrite() {
   return wo;
 }
 
-Catalog::Catalog(txn::TxnManager* txns, FeedTrim* feed_trim)
-    : txns_(txns), feed_(std::make_unique<ChangeFeed>(txns, feed_trim)) {
+Catalog::Catalog(txn::TxnManager* txns, FeedTrim* feed_trim, table::TableDefsById* by_id)
+    : txns_(txns), feed_(std::make_unique<ChangeFeed>(txns, feed_trim)), by_id_(by_id) {
   txns_->SetCommitObserver(feed_.get());
 }
 
 Catalog::~Catalog() { txns_->SetCommitObserver(nullptr); }
 
-Result<std::unique_ptr<Catalog>> Catalog::Load(txn::TxnManager* txns, FeedTrim* feed_trim) {
-  std::unique_ptr<Catalog> c(new Catalog(txns, feed_trim));
+Result<std::unique_ptr<Catalog>> Catalog::Load(txn::TxnManager* txns, FeedTrim* feed_trim,
+                                               table::TableDefsById* by_id) {
+  std::unique_ptr<Catalog> c(new Catalog(txns, feed_trim, by_id));
   EMBODB_RETURN_IF_ERROR(c->LoadTables());
   for (const auto& [name, def] : c->tables_) EMBODB_RETURN_IF_ERROR(c->feed_->OnTableDef(*def));
   if (c->next_table_id_ == 1) return c;  // no table ever existed: no rows to sweep
@@ -72,9 +73,14 @@ Status Catalog::LoadTables() {
     if (def.id >= next_table_id_) return Status::Corruption("table id beyond the catalog's next id", def.name);
     auto ptr = std::make_shared<const table::TableDef>(std::move(def));
     if (ptr->schema.auto_id()) EMBODB_RETURN_IF_ERROR(LoadIdCounter(*ptr));
-    tables_[ptr->name] = std::move(ptr);
+    Publish(std::move(ptr));
   }
   return it->status();
+}
+
+void Catalog::Publish(table::TableDefPtr def) {
+  if (by_id_ != nullptr) by_id_->Set(def);
+  tables_[def->name] = std::move(def);
 }
 
 Status Catalog::LoadIdCounter(const table::TableDef& table) {
@@ -194,7 +200,7 @@ Result<table::TableDefPtr> Catalog::CreateTable(const std::string& name, table::
   std::lock_guard l(mu_);
   next_table_id_ = ptr->id + 1;
   if (ptr->schema.auto_id()) next_ids_[ptr->id] = std::make_shared<std::atomic<int64_t>>(1);
-  tables_[name] = ptr;
+  Publish(ptr);
   return ptr;
 }
 
@@ -209,6 +215,7 @@ Status Catalog::DropTable(const std::string& name) {
     feed_->OnTableDropped(def->id);
     std::lock_guard l(mu_);
     tables_.erase(name);
+    if (by_id_ != nullptr) by_id_->Erase(def->id);
     next_ids_.erase(def->id);
   }
   for (const table::IndexDef& ix : def->indexes) EMBODB_RETURN_IF_ERROR(DeleteRange(table::IndexKeyPrefix(ix.id)));
@@ -225,7 +232,7 @@ Result<table::TableDefPtr> Catalog::AddColumn(const std::string& name, table::Co
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
   auto ptr = std::make_shared<const table::TableDef>(std::move(def));
   std::lock_guard l(mu_);
-  tables_[name] = ptr;
+  Publish(ptr);
   return ptr;
 }
 
@@ -256,7 +263,7 @@ Result<table::TableDefPtr> Catalog::CreateIndex(const std::string& name, const s
   auto ptr = std::make_shared<const table::TableDef>(std::move(def));
   std::lock_guard l(mu_);
   next_table_id_ = ix.id + 1;
-  tables_[name] = ptr;
+  Publish(ptr);
   return ptr;
 }
 
@@ -278,7 +285,7 @@ Result<table::TableDefPtr> Catalog::CreateDerivedIndex(const std::string& name, 
   EMBODB_RETURN_IF_ERROR(feed_->OnTableDef(*ptr));
   std::lock_guard l(mu_);
   next_table_id_ = index.id + 1;
-  tables_[name] = ptr;
+  Publish(ptr);
   return ptr;
 }
 
@@ -294,7 +301,7 @@ Status Catalog::DropDerivedIndex(const std::string& name, const std::string& col
   auto ptr = std::make_shared<const table::TableDef>(std::move(def));
   EMBODB_RETURN_IF_ERROR(feed_->OnTableDef(*ptr));
   std::lock_guard l(mu_);
-  tables_[name] = ptr;
+  Publish(ptr);
   return Status::OK();
 }
 
@@ -311,7 +318,7 @@ Status Catalog::DropIndex(const std::string& name, const std::string& column) {
     def.indexes.erase(def.indexes.begin() + (ix - old->indexes.data()));
     EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
     std::lock_guard l(mu_);
-    tables_[name] = std::make_shared<const table::TableDef>(std::move(def));
+    Publish(std::make_shared<const table::TableDef>(std::move(def)));
   }
   return DeleteRange(table::IndexKeyPrefix(index_id));
 }

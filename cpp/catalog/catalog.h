@@ -35,8 +35,10 @@ namespace embodb::catalog {
 class Catalog final : public table::IdSource {
  public:
   // feed_trim (may be null) is the compaction filter the database was opened
-  // with, told which change-feed records may be dropped.
-  static Result<std::unique_ptr<Catalog>> Load(txn::TxnManager* txns, FeedTrim* feed_trim = nullptr);
+  // with, told which change-feed records may be dropped; by_id (may be
+  // null) is kept up to date with every table's definition.
+  static Result<std::unique_ptr<Catalog>> Load(txn::TxnManager* txns, FeedTrim* feed_trim = nullptr,
+                                               table::TableDefsById* by_id = nullptr);
   ~Catalog();
 
   // The change feed of tables with derived indexes.
@@ -70,7 +72,9 @@ class Catalog final : public table::IdSource {
   int64_t AllocateIds(const table::TableDef& table, size_t n, txn::Transaction* tx) override;
 
  private:
-  Catalog(txn::TxnManager* txns, FeedTrim* feed_trim);
+  Catalog(txn::TxnManager* txns, FeedTrim* feed_trim, table::TableDefsById* by_id);
+  // Makes def the table's definition (REQUIRES: mu_ held, or loading).
+  void Publish(table::TableDefPtr def);
   Status LoadTables();
   Status LoadIdCounter(const table::TableDef& table);
   Status DeleteOrphans();
@@ -83,6 +87,7 @@ class Catalog final : public table::IdSource {
 
   txn::TxnManager* const txns_;
   std::unique_ptr<ChangeFeed> feed_;
+  table::TableDefsById* const by_id_;
   mutable std::mutex mu_;
   std::map<std::string, table::TableDefPtr, std::less<>> tables_;
   std::map<uint32_t, std::shared_ptr<std::atomic<int64_t>>> next_ids_;  // auto-id tables

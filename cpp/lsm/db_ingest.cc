@@ -245,6 +245,9 @@ Status DB::IngestBatch(std::unique_lock<std::mutex>& l, const WriteBatch& batch)
   // these tables into L1 compresses them, in the background.
   Options table_options = options_;
   table_options.table.zstd_level = 0;
+  // Row blocks too: the compaction into L1 writes the columns, off the
+  // writer's thread.
+  table_options.table.value_codec = nullptr;
   std::vector<std::unique_ptr<OutputFiles>> outs(slices.size());
   std::vector<Status> statuses(slices.size());
   const auto new_number = PendingNumberAllocator(&pending);

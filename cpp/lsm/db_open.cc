@@ -42,7 +42,8 @@ static Status ValidateOptions(const Options& o) {
 DB::DB(const Options& options, std::string name)
     : options_(options), dbname_(std::move(name)), env_(options.env),
       block_cache_(std::make_unique<sstable::BlockCache>(options.block_cache_size)),
-      table_cache_(std::make_unique<TableCache>(dbname_, env_, options.max_open_files, block_cache_.get())),
+      table_cache_(std::make_unique<TableCache>(dbname_, env_, options.max_open_files, block_cache_.get(),
+                                                 options.table.value_codec)),
       versions_(std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get())),
       mem_(std::make_shared<MemTable>()) {}
 

@@ -6,8 +6,8 @@
 namespace embodb::lsm {
 
 TableCache::TableCache(std::string dbname, Env* env, int max_open_files,
-                       sstable::BlockCache* block_cache)
-    : dbname_(std::move(dbname)), env_(env), block_cache_(block_cache),
+                       sstable::BlockCache* block_cache, const sstable::BlockValueCodec* value_codec)
+    : dbname_(std::move(dbname)), env_(env), block_cache_(block_cache), value_codec_(value_codec),
       tables_(static_cast<size_t>(max_open_files)), blob_files_(static_cast<size_t>(max_open_files)) {}
 
 Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData& meta, bool for_lookups) {
@@ -24,7 +24,7 @@ Result<std::shared_ptr<sstable::Table>> TableCache::FindTable(const FileMetaData
   auto stream_file = env_->NewRandomAccessFile(fname);
   if (!stream_file.ok()) return stream_file.status();
   auto table = sstable::Table::Open(std::move(file).value(), fname, meta.file_size, meta.number,
-                                    block_cache_, std::move(stream_file).value());
+                                    block_cache_, std::move(stream_file).value(), value_codec_);
   if (!table.ok()) return table.status();
   tables_.Insert(key, *table, 1);
   if (for_lookups) warmer_.Add(*table);  // point lookups soon stop paying a page fault each

@@ -18,7 +18,9 @@ namespace embodb::lsm {
 
 class TableCache {
  public:
-  TableCache(std::string dbname, Env* env, int max_open_files, sstable::BlockCache* block_cache);
+  // value_codec: reads the tables' columnar blocks (may be null).
+  TableCache(std::string dbname, Env* env, int max_open_files, sstable::BlockCache* block_cache,
+             const sstable::BlockValueCodec* value_codec = nullptr);
 
   // `for_lookups`: the table is opened for reads that use the mapping, so its
   // cached pages are mapped in the background (PageWarmer); compactions,
@@ -39,6 +41,7 @@ class TableCache {
   const std::string dbname_;
   Env* const env_;
   sstable::BlockCache* const block_cache_;
+  const sstable::BlockValueCodec* const value_codec_;
   LruCache<uint64_t, sstable::Table> tables_;
   LruCache<uint64_t, blob::BlobFileReader> blob_files_;
   PageWarmer warmer_;  // last: stops before the caches go

@@ -91,4 +91,21 @@ Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value)
   return def;
 }
 
+void TableDefsById::Set(TableDefPtr def) {
+  std::lock_guard lock(mu_);
+  const uint32_t id = def->id;
+  defs_[id] = std::move(def);
+}
+
+void TableDefsById::Erase(uint32_t id) {
+  std::lock_guard lock(mu_);
+  defs_.erase(id);
+}
+
+TableDefPtr TableDefsById::Find(uint32_t id) const {
+  std::lock_guard lock(mu_);
+  auto it = defs_.find(id);
+  return it == defs_.end() ? nullptr : it->second;
+}
+
 }  // namespace embodb::table

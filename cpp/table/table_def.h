@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "table/schema.h"
@@ -55,6 +57,22 @@ using TableDefPtr = std::shared_ptr<const TableDef>;
 // a table guard it (Transaction::Guard), so that a definition changed
 // meanwhile makes them conflict instead of writing under the old one.
 std::string TableDefKey(std::string_view name);
+
+// The current definitions of a database's tables by id, for code that meets
+// a table's rows without its name: the columnar block codec, on the engine's
+// background threads. The catalog keeps it up to date; it outlives both.
+// Thread-safe.
+class TableDefsById {
+ public:
+  void Set(TableDefPtr def);
+  void Erase(uint32_t id);
+  // nullptr when no table has the id (never created, or dropped).
+  TableDefPtr Find(uint32_t id) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<uint32_t, TableDefPtr> defs_;
+};
 
 // Hands out the ids of auto-id tables: the catalog does (catalog/catalog.h).
 class IdSource {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "columnar/row_block_codec.h"
 #include "env/env.h"
 #include "env/fault_injection_env.h"
 #include "query/table_scan.h"
@@ -32,11 +33,14 @@ class TableFixture : public ::testing::Test {
     db_.reset();
     feed_trim_ = std::make_unique<catalog::FeedTrim>();
     options_.compaction_filter = feed_trim_.get();
+    table_defs_ = std::make_unique<TableDefsById>();
+    row_codec_ = std::make_unique<columnar::RowBlockCodec>(table_defs_.get());
+    options_.table.value_codec = row_codec_.get();
     auto db = lsm::DB::Open(options_, "/db");
     ASSERT_OK(db.status());
     db_ = std::move(db).value();
     txns_ = std::make_unique<txn::TxnManager>(db_.get());
-    auto catalog = catalog::Catalog::Load(txns_.get(), feed_trim_.get());
+    auto catalog = catalog::Catalog::Load(txns_.get(), feed_trim_.get(), table_defs_.get());
     ASSERT_OK(catalog.status());
     catalog_ = std::move(catalog).value();
   }
@@ -77,6 +81,8 @@ class TableFixture : public ::testing::Test {
   std::unique_ptr<Env> env_ = NewMemEnv();
   FaultInjectionEnv fault_env_{env_.get()};
   std::unique_ptr<catalog::FeedTrim> feed_trim_;  // the db's compaction filter: outlives it
+  std::unique_ptr<TableDefsById> table_defs_;       // read by the db's columnar codec: outlives it
+  std::unique_ptr<columnar::RowBlockCodec> row_codec_;
   lsm::Options options_;
   std::unique_ptr<lsm::DB> db_;
   std::unique_ptr<txn::TxnManager> txns_;

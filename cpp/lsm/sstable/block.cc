@@ -7,14 +7,37 @@
 
 namespace embodb::lsm::sstable {
 
-Block::Block(std::string contents) : owned_(std::move(contents)), data_(owned_) { Parse(); }
-
-Block::Block(std::string_view contents, std::shared_ptr<const void> keepalive)
-    : data_(contents), keepalive_(std::move(keepalive)) {
-  Parse();
+Block::Block(std::string contents, ColumnarLayout layout) : owned_(std::move(contents)), data_(owned_) {
+  Parse(layout);
 }
 
-void Block::Parse() {
+Block::Block(std::string_view contents, std::shared_ptr<const void> keepalive, ColumnarLayout layout)
+    : data_(contents), keepalive_(std::move(keepalive)) {
+  Parse(layout);
+}
+
+void Block::Parse(ColumnarLayout layout) {
+  size_ = data_.size();
+  if (layout.columnar) {
+    if (layout.codec == nullptr) {
+      malformed_ = true;
+      error_ = Status::NotSupported("a columnar sstable block, but the database was opened without its codec");
+      return;
+    }
+    if (data_.size() < 4 || DecodeFixed32(data_.data() + data_.size() - 4) > data_.size() - 4) {
+      malformed_ = true;
+      return;
+    }
+    const uint32_t keys_size = DecodeFixed32(data_.data() + data_.size() - 4);
+    auto values = layout.codec->Open(data_.substr(keys_size, data_.size() - 4 - keys_size));
+    if (!values.ok()) {
+      malformed_ = true;
+      error_ = values.status();
+      return;
+    }
+    values_ = std::move(values).value();
+    data_ = data_.substr(0, keys_size);
+  }
   if (data_.size() < 4) {
     malformed_ = true;
     return;
@@ -66,11 +89,27 @@ static inline const char* DecodeEntry(const char* p, const char* limit, uint32_t
 }
 
 BlockIter::BlockIter(const Block* block, KeyOrder order, std::shared_ptr<const Block> owner)
-    : owner_(std::move(owner)), order_(order), data_(block->data_.data()),
+    : owner_(std::move(owner)), values_(block->values_.get()), order_(order), data_(block->data_.data()),
       restarts_(block->malformed_ ? 0 : block->restart_offset_),
       num_restarts_(block->malformed_ ? 0 : block->num_restarts_), current_(restarts_),
       restart_index_(num_restarts_) {
-  if (block->malformed_) status_ = Status::Corruption("malformed sstable block");
+  if (block->malformed_) status_ = block->error_.ok() ? Status::Corruption("malformed sstable block") : block->error_;
+}
+
+std::string_view BlockIter::ColumnarValue() const {
+  std::string_view stored = value_, out;
+  uint32_t ordinal = 0;
+  Status s;
+  if (!GetVarint32(&stored, &ordinal) || ordinal >= values_->size()) {
+    s = Status::Corruption("bad entry in columnar sstable block");
+  } else {
+    s = values_->Value(ordinal, &scratch_, &out);
+  }
+  if (!s.ok()) {
+    value_status_ = s;
+    return {};
+  }
+  return out;
 }
 
 int BlockIter::Compare(std::string_view a, std::string_view b) const {

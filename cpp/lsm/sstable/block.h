@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lsm/iterator.h"
+#include "lsm/sstable/block_values.h"
 #include "util/coding.h"
 
 namespace embodb::lsm::sstable {
@@ -14,17 +15,28 @@ namespace embodb::lsm::sstable {
 // How keys inside a block are ordered.
 enum class KeyOrder { kInternal, kBytewise };
 
+// A columnar data block (block_values.h) is its keys as a row block whose
+// values are the entries' ordinals, then the codec's values, then the
+// fixed32 size of the keys part: `codec` parses the values.
+struct ColumnarLayout {
+  bool columnar = false;
+  const BlockValueCodec* codec = nullptr;
+};
+
 class Block {
  public:
   // Takes the decompressed block contents. A malformed trailer makes every
-  // iterator report Corruption.
-  explicit Block(std::string contents);
+  // iterator report Corruption (NotSupported for a columnar block without
+  // a codec).
+  explicit Block(std::string contents, ColumnarLayout layout = {});
   // Views contents that `keepalive` keeps valid (a block of a mapped table).
-  Block(std::string_view contents, std::shared_ptr<const void> keepalive);
+  Block(std::string_view contents, std::shared_ptr<const void> keepalive, ColumnarLayout layout = {});
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
 
-  size_t size() const { return data_.size(); }
+  size_t size() const { return size_; }
+  // The parsed values of a columnar block; nullptr for a row block.
+  const BlockValues* values() const { return values_.get(); }
   uint32_t num_restarts() const { return malformed_ ? 0 : num_restarts_; }
   // Hints to the CPU that a seek between restarts `left` and `right` is
   // coming, so that its memory is fetched while other work goes on: the
@@ -37,9 +49,12 @@ class Block {
 
  private:
   friend class BlockIter;
-  void Parse();
+  void Parse(ColumnarLayout layout);
   std::string owned_;
-  std::string_view data_;  // owned_, or the viewed contents
+  std::string_view data_;  // owned_, or the viewed contents; a columnar block's keys part
+  size_t size_ = 0;        // of all the contents
+  std::unique_ptr<const BlockValues> values_;
+  Status error_;  // why the block is malformed, when it is not plain corruption
   std::shared_ptr<const void> keepalive_;
   uint32_t restart_offset_ = 0;
   uint32_t num_restarts_ = 0;
@@ -53,9 +68,11 @@ class BlockIter final : public Iterator {
   BlockIter(const Block* block, KeyOrder order, std::shared_ptr<const Block> owner = nullptr);
 
   bool Valid() const override { return current_ < restarts_; }
-  Status status() const override { return status_; }
+  Status status() const override { return status_.ok() ? value_status_ : status_; }
   std::string_view key() const override { return key_; }
-  std::string_view value() const override { return value_; }
+  // In a columnar block the value is decoded when asked for; an error then
+  // shows in status().
+  std::string_view value() const override { return values_ == nullptr ? value_ : ColumnarValue(); }
   void Next() override { ParseNextKey(); }
   void Prev() override;
   void Seek(std::string_view target) override;
@@ -79,7 +96,12 @@ class BlockIter final : public Iterator {
   void CorruptionError();
   bool ParseNextKey();
 
+  std::string_view ColumnarValue() const;
+
   std::shared_ptr<const Block> owner_;
+  const BlockValues* const values_;  // a columnar block's; nullptr for a row block
+  mutable std::string scratch_;      // a columnar value decoded
+  mutable Status value_status_;
   const KeyOrder order_;
   const char* const data_;
   const uint32_t restarts_;      // offset of the restart array; 0 when malformed
@@ -87,7 +109,7 @@ class BlockIter final : public Iterator {
   uint32_t current_;             // offset of the current entry; >= restarts_ when invalid
   uint32_t restart_index_;       // restart block holding current_
   std::string key_;
-  std::string_view value_;
+  std::string_view value_;  // the stored value: in a columnar block, the entry's ordinal
   Status status_;
 };
 

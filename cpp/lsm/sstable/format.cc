@@ -41,9 +41,11 @@ Status Footer::DecodeFrom(std::string_view input, const std::string& fname) {
     return Status::Corruption(fname, "sstable footer checksum mismatch");
   }
   const uint32_t version = DecodeFixed32(input.data() + 3 * kMaxBlockHandleLength);
-  if (version != kFormatVersion) {
+  if (version < kMinFormatVersion || version > kFormatVersion) {
     return Status::NotSupported(fname, "sstable format version " + std::to_string(version) +
-                                           " is not supported by this embodb");
+                                           " is not supported by this embodb (it reads versions " +
+                                           std::to_string(kMinFormatVersion) + " to " +
+                                           std::to_string(kFormatVersion) + ")");
   }
   std::string_view handles = input.substr(0, 3 * kMaxBlockHandleLength);
   for (BlockHandle* h : {&filter, &properties, &index}) {
@@ -54,7 +56,7 @@ Status Footer::DecodeFrom(std::string_view input, const std::string& fname) {
   return Status::OK();
 }
 
-void AppendBlockTrailer(std::string_view contents, CompressionType type, std::string* dst) {
+void AppendBlockTrailer(std::string_view contents, uint8_t type, std::string* dst) {
   char trailer[kBlockTrailerSize];
   trailer[0] = static_cast<char>(type);
   uint32_t crc = crc32c::Value(contents.data(), contents.size());
@@ -88,7 +90,7 @@ bool CompressBlock(std::string_view raw, int level, std::string* out) {
 }
 
 Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const BlockHandle& handle,
-                 std::string* contents, std::string_view* view, bool verified) {
+                 std::string* contents, std::string_view* view, bool verified, bool* columnar) {
   if (handle.size > kMaxBlockSize) return Status::Corruption(fname, "block handle size is implausible");
   const size_t n = static_cast<size_t>(handle.size);
   // A mapped file returns a view and never touches the scratch buffer.
@@ -98,7 +100,10 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const B
   EMBODB_RETURN_IF_ERROR(file->Read(handle.offset, n + kBlockTrailerSize, &got, scratch.data()));
   if (got.size() != n + kBlockTrailerSize) return Status::Corruption(fname, "block extends past the end of the file");
   const char* data = got.data();
-  const bool in_place = view != nullptr && file->ReturnsStableViews() && data[n] == kNoCompression;
+  const auto type = static_cast<uint8_t>(data[n]);
+  const uint8_t compression = type & ~kColumnarBlockFlag;
+  if (columnar != nullptr) *columnar = (type & kColumnarBlockFlag) != 0;
+  const bool in_place = view != nullptr && file->ReturnsStableViews() && compression == kNoCompression;
   if (in_place && verified) {
     contents->clear();
     *view = std::string_view(data, n);
@@ -108,7 +113,8 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const B
   if (stored != crc32c::Value(data, n + 1)) {
     return Status::Corruption(fname, "block checksum mismatch at offset " + std::to_string(handle.offset));
   }
-  switch (static_cast<uint8_t>(data[n])) {
+  if (columnar == nullptr && compression != type) return Status::Corruption(fname, "unexpected columnar block");
+  switch (compression) {
     case kNoCompression:
       if (in_place) {
         contents->clear();

@@ -29,8 +29,9 @@ struct Footer {
   Status DecodeFrom(std::string_view input, const std::string& fname);
 };
 
-// Appends the trailer of `contents` stored with compression `type`.
-void AppendBlockTrailer(std::string_view contents, CompressionType type, std::string* dst);
+// Appends the trailer of `contents` stored with `type` (a CompressionType,
+// with kColumnarBlockFlag for a columnar data block).
+void AppendBlockTrailer(std::string_view contents, uint8_t type, std::string* dst);
 
 // Compresses raw with zstd at `level` into *out; false when it does not shrink
 // the block by at least 1/8 (then the block is stored uncompressed).
@@ -42,7 +43,10 @@ bool CompressBlock(std::string_view raw, int level, std::string* out);
 // (no copy); otherwise *view views *contents. `verified`: the caller knows
 // the block passed its check before, at the same place in memory (a view into
 // a mapping of an immutable file): the checksum is not computed again.
+// `columnar`: set to whether it is a columnar data block; when null (index,
+// filter and properties blocks), a columnar block is Corruption.
 Status ReadBlock(const RandomAccessFile* file, const std::string& fname, const BlockHandle& handle,
-                 std::string* contents, std::string_view* view = nullptr, bool verified = false);
+                 std::string* contents, std::string_view* view = nullptr, bool verified = false,
+                 bool* columnar = nullptr);
 
 }  // namespace embodb::lsm::sstable

@@ -7,7 +7,10 @@
 namespace embodb::lsm::sstable {
 
 inline constexpr uint64_t kTableMagic = 0x017473736f626d65ull;  // "embosst\x01" little-endian
-inline constexpr uint32_t kFormatVersion = 1;
+// Version 2 adds columnar data blocks; version 1 files (row blocks only) are
+// still read.
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kMinFormatVersion = 1;
 
 // Every block is followed by a trailer: compression type (1) | masked crc32c (4)
 // of the block contents plus the type byte.
@@ -17,6 +20,9 @@ enum CompressionType : uint8_t {
   kNoCompression = 0,
   kZstdCompression = 1,
 };
+// Set in a data block's trailer type byte (with its compression in the low
+// bits): the block is columnar (block_values.h), not a row block.
+inline constexpr uint8_t kColumnarBlockFlag = 0x80;
 
 // A BlockHandle is varint64 offset + varint64 size: at most 20 bytes.
 inline constexpr uint32_t kMaxBlockHandleLength = 20;

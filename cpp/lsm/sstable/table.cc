@@ -9,7 +9,8 @@ namespace embodb::lsm::sstable {
 
 Result<std::shared_ptr<Table>> Table::Open(std::unique_ptr<RandomAccessFile> file, std::string fname,
                                            uint64_t file_size, uint64_t cache_id, BlockCache* cache,
-                                           std::unique_ptr<RandomAccessFile> stream_file) {
+                                           std::unique_ptr<RandomAccessFile> stream_file,
+                                           const BlockValueCodec* value_codec) {
   if (file_size < kFooterSize) return Status::Corruption(fname, "file is too short to be an sstable");
   const RandomAccessFile* meta_file = stream_file ? stream_file.get() : file.get();
   char footer_buf[kFooterSize];
@@ -37,6 +38,7 @@ Result<std::shared_ptr<Table>> Table::Open(std::unique_ptr<RandomAccessFile> fil
   table->fname_ = std::move(fname);
   table->cache_id_ = cache_id;
   table->cache_ = cache;
+  table->value_codec_ = value_codec;
   return table;
 }
 
@@ -51,7 +53,7 @@ void Table::BuildTopIndex() {
   }
   top_offsets_.push_back(static_cast<uint32_t>(top_keys_.size()));
   num_blocks_ = i;
-  if (file_->ReturnsStableViews()) verified_.reset(new std::atomic<bool>[num_blocks_]());
+  if (file_->ReturnsStableViews()) block_flags_.reset(new std::atomic<uint8_t>[num_blocks_]());
 }
 
 Status Table::DecodeHandle(std::string_view index_value, BlockHandle* handle) const {
@@ -61,8 +63,8 @@ Status Table::DecodeHandle(std::string_view index_value, BlockHandle* handle) co
   return Status::OK();
 }
 
-std::atomic<bool>* Table::VerifiedFlag(const RandomAccessFile* file, uint32_t ordinal) const {
-  return file == file_.get() && verified_ && ordinal < num_blocks_ ? &verified_[ordinal] : nullptr;
+std::atomic<uint8_t>* Table::BlockFlags(const RandomAccessFile* file, uint32_t ordinal) const {
+  return file == file_.get() && block_flags_ && ordinal < num_blocks_ ? &block_flags_[ordinal] : nullptr;
 }
 
 Result<std::shared_ptr<const Block>> Table::ReadDataBlock(const BlockHandle& handle, bool fill_cache,
@@ -74,16 +76,18 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(const BlockHandle& han
   std::string contents;
   std::string_view view;
   const RandomAccessFile* file = FileFor(fill_cache);
-  std::atomic<bool>* verified = VerifiedFlag(file, ordinal);
+  std::atomic<uint8_t>* flags = BlockFlags(file, ordinal);
+  ColumnarLayout layout{false, value_codec_};
   EMBODB_RETURN_IF_ERROR(ReadBlock(file, fname_, handle, &contents, &view,
-                                   verified != nullptr && verified->load(std::memory_order_relaxed)));
+                                   flags != nullptr && (flags->load(std::memory_order_relaxed) & kVerified) != 0,
+                                   &layout.columnar));
   if (contents.empty()) {
-    if (verified != nullptr) verified->store(true, std::memory_order_relaxed);
+    if (flags != nullptr) flags->store(kVerified | (layout.columnar ? kColumnar : 0), std::memory_order_relaxed);
     // An uncompressed block of a mapped table: viewed in place, and not
     // cached, since the OS page cache holds it already.
-    return std::make_shared<const Block>(view, shared_from_this());
+    return std::make_shared<const Block>(view, shared_from_this(), layout);
   }
-  auto block = std::make_shared<const Block>(std::move(contents));
+  auto block = std::make_shared<const Block>(std::move(contents), layout);
   if (cache_ != nullptr && fill_cache) cache_->Insert(cache_key, block, block->size() + 64);
   return block;
 }

@@ -14,6 +14,7 @@
 #include "env/env.h"
 #include "lsm/dbformat.h"
 #include "lsm/iterator.h"
+#include "lsm/sstable/block.h"
 #include "lsm/sstable/format.h"
 #include "lsm/sstable/table_options.h"
 
@@ -35,10 +36,12 @@ class Table : public std::enable_shared_from_this<Table> {
   // do not fill the cache (compactions), so that they neither inflate the
   // process's resident memory through the mapping nor evict hot blocks.
   // `cache` may be null; `cache_id` must be unique among tables sharing the cache.
+  // `value_codec` reads columnar blocks (null: they are reported as errors).
   static Result<std::shared_ptr<Table>> Open(std::unique_ptr<RandomAccessFile> file,
                                              std::string fname, uint64_t file_size,
                                              uint64_t cache_id, BlockCache* cache,
-                                             std::unique_ptr<RandomAccessFile> stream_file = nullptr);
+                                             std::unique_ptr<RandomAccessFile> stream_file = nullptr,
+                                             const BlockValueCodec* value_codec = nullptr);
 
   // Finds the first entry with internal key >= ikey whose user key equals the
   // lookup's user key: *found, and then its *type and *value. OK and
@@ -73,9 +76,11 @@ class Table : public std::enable_shared_from_this<Table> {
   // ordinal: the data block's position in the index, when known.
   Result<std::shared_ptr<const Block>> ReadDataBlock(const BlockHandle& handle, bool fill_cache,
                                                      uint32_t ordinal = kUnknownBlock) const;
-  // The verified flag of data block `ordinal` when read through `file` (only
-  // the mapping has them); nullptr when there is none.
-  std::atomic<bool>* VerifiedFlag(const RandomAccessFile* file, uint32_t ordinal) const;
+  // The flags of data block `ordinal` when read through `file` (only the
+  // mapping has them); nullptr when there are none. kVerified: it passed
+  // its checksum, uncompressed; kColumnar: it is a columnar block.
+  static constexpr uint8_t kVerified = 1, kColumnar = 2;
+  std::atomic<uint8_t>* BlockFlags(const RandomAccessFile* file, uint32_t ordinal) const;
 
   // Keys looked up in step with each other (see MultiGet).
   static constexpr size_t kLookupWindow = 16;
@@ -84,7 +89,7 @@ class Table : public std::enable_shared_from_this<Table> {
   void IndexRange(std::string_view ikey, uint32_t* left, uint32_t* right) const;
   // The data block at `handle` viewed in place, when it is known to be an
   // uncompressed block of a mapped file that passed its checksum; else empty.
-  std::string_view VerifiedInPlace(const BlockHandle& handle, uint32_t ordinal) const;
+  std::string_view VerifiedInPlace(const BlockHandle& handle, uint32_t ordinal, ColumnarLayout* layout) const;
 
   const RandomAccessFile* FileFor(bool fill_cache) const {
     return !fill_cache && stream_file_ ? stream_file_.get() : file_.get();
@@ -105,9 +110,10 @@ class Table : public std::enable_shared_from_this<Table> {
   // For a mapped file, a flag per data block: it is uncompressed and passed
   // its checksum, so a read that views it in place need not check it again
   // (as a block in the block cache is checked once, when it is loaded).
-  std::unique_ptr<std::atomic<bool>[]> verified_;
+  std::unique_ptr<std::atomic<uint8_t>[]> block_flags_;
   uint32_t num_blocks_ = 0;
 
+  const BlockValueCodec* value_codec_ = nullptr;
   std::string filter_;
   std::shared_ptr<const Block> index_block_;
   TableProperties props_;

@@ -4,13 +4,14 @@
 #include <cassert>
 
 #include "lsm/dbformat.h"
+#include "lsm/sstable/block_values.h"
 #include "util/coding.h"
 
 namespace embodb::lsm::sstable {
 
 void TableProperties::EncodeTo(std::string* dst) const {
   for (uint64_t v : {num_entries, num_deletions, num_data_blocks, raw_key_bytes, raw_value_bytes,
-                     smallest_seqno, largest_seqno}) {
+                     smallest_seqno, largest_seqno, num_columnar_blocks}) {
     PutVarint64(dst, v);
   }
 }
@@ -20,11 +21,16 @@ Status TableProperties::DecodeFrom(std::string_view input) {
                       &raw_value_bytes, &smallest_seqno, &largest_seqno}) {
     if (!GetVarint64(&input, v)) return Status::Corruption("bad sstable properties block");
   }
+  num_columnar_blocks = 0;  // format 1 tables end here
+  if (!input.empty() && (!GetVarint64(&input, &num_columnar_blocks) || num_columnar_blocks > num_data_blocks)) {
+    return Status::Corruption("bad sstable properties block");
+  }
   return Status::OK();
 }
 
 TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
-    : options_(options), file_(file), data_block_(options.restart_interval, options.restart_bytes), index_block_(1),
+    : options_(options), file_(file), data_block_(options.restart_interval, options.restart_bytes),
+      columnar_keys_(kColumnarRestartInterval), index_block_(1),
       filter_(options.bloom_bits_per_key > 0 ? options.bloom_bits_per_key : 1) {
   props_.smallest_seqno = kMaxSequenceNumber;
 }
@@ -33,6 +39,12 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
   assert(!finished_);
   if (!status_.ok()) return;
   assert(props_.num_entries == 0 || CompareInternalKeys(key, last_key_) > 0);
+  const std::string_view user_key = ExtractUserKey(key);
+  const uint64_t group = options_.value_codec == nullptr ? 0 : options_.value_codec->GroupOf(user_key);
+  if (group != group_) {  // a columnar block holds one group
+    FlushDataBlock();
+    group_ = group;
+  }
   if (pending_index_entry_) {
     // Any key k with last_key_ <= k < key separates the two blocks.
     std::string separator(ExtractUserKey(last_key_));
@@ -47,7 +59,6 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
     index_block_.Add(separator, handle);
     pending_index_entry_ = false;
   }
-  const std::string_view user_key = ExtractUserKey(key);
   if (options_.bloom_bits_per_key > 0 && (!have_user_key_ || user_key != last_user_key_)) {
     filter_.AddKey(user_key);
     last_user_key_.assign(user_key);
@@ -62,14 +73,72 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
   props_.raw_key_bytes += key.size();
   props_.raw_value_bytes += value.size();
   last_key_.assign(key);
-  data_block_.Add(key, value);
-  if (data_block_.CurrentSizeEstimate() >= options_.block_size) FlushDataBlock();
+  if (group_ == 0) {
+    data_block_.Add(key, value);
+    if (data_block_.CurrentSizeEstimate() >= options_.block_size) FlushDataBlock();
+    return;
+  }
+  columnar_.keys.append(key);
+  columnar_.key_ends.push_back(columnar_.keys.size());
+  columnar_.values.append(value);
+  columnar_.value_ends.push_back(columnar_.values.size());
+  if (columnar_.key_ends.size() >= options_.columnar_block_rows ||
+      columnar_.values.size() >= options_.columnar_block_bytes) {
+    FlushDataBlock();
+  }
 }
 
 void TableBuilder::FlushDataBlock() {
-  if (data_block_.empty() || !status_.ok()) return;
+  if (!status_.ok()) return;
+  if (!columnar_.key_ends.empty()) {
+    FlushColumnarBlock();
+    return;
+  }
+  if (data_block_.empty()) return;
   WriteBlock(data_block_.Finish(), &pending_handle_);
   data_block_.Reset();
+  pending_index_entry_ = true;
+  props_.num_data_blocks++;
+}
+
+void TableBuilder::FlushColumnarBlock() {
+  const size_t n = columnar_.key_ends.size();
+  std::vector<std::string_view> keys(n);
+  std::vector<BlockEntry> entries(n);
+  for (size_t i = 0; i < n; i++) {
+    const size_t key_begin = i == 0 ? 0 : columnar_.key_ends[i - 1];
+    const size_t value_begin = i == 0 ? 0 : columnar_.value_ends[i - 1];
+    keys[i] = std::string_view(columnar_.keys).substr(key_begin, columnar_.key_ends[i] - key_begin);
+    const uint64_t tag = ExtractTag(keys[i]);
+    entries[i].user_key = ExtractUserKey(keys[i]);
+    entries[i].sequence = tag >> 8;
+    entries[i].type = static_cast<ValueType>(tag & 0xff);
+    entries[i].value = std::string_view(columnar_.values).substr(value_begin, columnar_.value_ends[i] - value_begin);
+  }
+  std::string contents;
+  if (options_.value_codec->Encode(group_, entries.data(), n, &contents)) {
+    // keys (each entry's value: its ordinal) | the codec's values | fixed32 size of the keys
+    columnar_keys_.Reset();
+    std::string ordinal;
+    for (size_t i = 0; i < n; i++) {
+      ordinal.clear();
+      PutVarint32(&ordinal, static_cast<uint32_t>(i));
+      columnar_keys_.Add(keys[i], ordinal);
+    }
+    const std::string_view key_part = columnar_keys_.Finish();
+    std::string block;
+    block.reserve(key_part.size() + contents.size() + 4);
+    block.append(key_part);
+    block.append(contents);
+    PutFixed32(&block, static_cast<uint32_t>(key_part.size()));
+    WriteRawBlock(block, kNoCompression | kColumnarBlockFlag, &pending_handle_);
+    props_.num_columnar_blocks++;
+  } else {
+    for (size_t i = 0; i < n; i++) data_block_.Add(keys[i], entries[i].value);
+    WriteBlock(data_block_.Finish(), &pending_handle_);
+    data_block_.Reset();
+  }
+  columnar_.Clear();
   pending_index_entry_ = true;
   props_.num_data_blocks++;
 }
@@ -93,7 +162,7 @@ void TableBuilder::WriteBlock(std::string_view raw, BlockHandle* handle) {
   WriteRawBlock(raw, kNoCompression, handle);
 }
 
-void TableBuilder::WriteRawBlock(std::string_view contents, CompressionType type, BlockHandle* handle) {
+void TableBuilder::WriteRawBlock(std::string_view contents, uint8_t type, BlockHandle* handle) {
   // After a failed append, a later one that succeeds must not hide it (the
   // table would look whole with a block missing).
   if (!status_.ok()) return;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "env/env.h"
 #include "lsm/sstable/block_builder.h"
@@ -32,7 +33,8 @@ class TableBuilder {
 
  private:
   void FlushDataBlock();
-  void WriteRawBlock(std::string_view contents, CompressionType type, BlockHandle* handle);
+  void FlushColumnarBlock();
+  void WriteRawBlock(std::string_view contents, uint8_t type, BlockHandle* handle);
   void WriteBlock(std::string_view raw, BlockHandle* handle);
 
   const TableOptions options_;
@@ -40,6 +42,21 @@ class TableBuilder {
   uint64_t offset_ = 0;
   Status status_;
   BlockBuilder data_block_;
+  // The entries of a pending columnar block (of group_ != 0), as added.
+  struct PendingColumnar {
+    std::string keys, values;
+    std::vector<size_t> key_ends, value_ends;
+    void Clear() {
+      keys.clear();
+      values.clear();
+      key_ends.clear();
+      value_ends.clear();
+    }
+  } columnar_;
+  uint64_t group_ = 0;
+  // A columnar block's keys restart at this interval (entries are small).
+  static constexpr int kColumnarRestartInterval = 16;
+  BlockBuilder columnar_keys_;
   BlockBuilder index_block_;
   BloomFilterBuilder filter_;
   std::string last_key_;

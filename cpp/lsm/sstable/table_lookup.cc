@@ -50,9 +50,11 @@ void Table::IndexRange(std::string_view ikey, uint32_t* left, uint32_t* right) c
   *right = lo == top_count ? UINT32_MAX : static_cast<uint32_t>(lo * kTopStride);
 }
 
-std::string_view Table::VerifiedInPlace(const BlockHandle& handle, uint32_t ordinal) const {
-  const std::atomic<bool>* verified = VerifiedFlag(file_.get(), ordinal);
-  if (verified == nullptr || !verified->load(std::memory_order_relaxed)) return {};
+std::string_view Table::VerifiedInPlace(const BlockHandle& handle, uint32_t ordinal, ColumnarLayout* layout) const {
+  const std::atomic<uint8_t>* flags = BlockFlags(file_.get(), ordinal);
+  const uint8_t f = flags == nullptr ? 0 : flags->load(std::memory_order_relaxed);
+  if ((f & kVerified) == 0) return {};
+  *layout = ColumnarLayout{(f & kColumnar) != 0, value_codec_};
   std::string_view view;
   if (!file_->Read(handle.offset, handle.size, &view, nullptr).ok() || view.size() != handle.size) return {};
   return view;
@@ -62,6 +64,7 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
   bool active[kLookupWindow];
   uint32_t left[kLookupWindow], right[kLookupWindow];
   std::string_view in_place[kLookupWindow];
+  ColumnarLayout layout[kLookupWindow];
   std::shared_ptr<const Block> read[kLookupWindow];   // blocks not viewed in place
   std::optional<Block> viewed[kLookupWindow];         // blocks viewed in place
   const Block* block[kLookupWindow];
@@ -110,7 +113,7 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
     }
     // The index block has a restart per entry: the restart is the ordinal.
     const uint32_t ordinal = index_iter.restart_index();
-    in_place[i] = VerifiedInPlace(handle, ordinal);
+    in_place[i] = VerifiedInPlace(handle, ordinal, &layout[i]);
     if (!in_place[i].empty()) {
       __builtin_prefetch(in_place[i].data() + in_place[i].size() - 4);
       continue;
@@ -129,7 +132,7 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
     if (read[i] != nullptr) {
       block[i] = read[i].get();
     } else {
-      block[i] = &viewed[i].emplace(in_place[i], nullptr);
+      block[i] = &viewed[i].emplace(in_place[i], nullptr, layout[i]);
     }
     block[i]->PrefetchRestartEntries(0, UINT32_MAX);
   }
@@ -149,7 +152,10 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
       }
       l.type = parsed.type;
       l.found = true;
-      if (parsed.type != kTypeDeletion) {
+      if (parsed.type != kTypeDeletion && block[i]->values() != nullptr) {
+        // Decoded into the iterator, which is gone by step 7: copied now.
+        l.value->assign(data_iter.value());
+      } else if (parsed.type != kTypeDeletion) {
         value[i] = data_iter.value();
         for (size_t at = 0; at < value[i].size(); at += 64) __builtin_prefetch(value[i].data() + at);
         active[i] = true;

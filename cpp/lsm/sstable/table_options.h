@@ -12,6 +12,8 @@
 
 namespace embodb::lsm::sstable {
 
+class BlockValueCodec;  // block_values.h
+
 // A block is named by its table's cache id and its offset in the file.
 struct BlockCacheKey {
   uint64_t cache_id;
@@ -32,6 +34,13 @@ struct TableOptions {
   int bloom_bits_per_key = 10;   // 0 disables the filter
   int zstd_level = 1;            // 0 stores blocks uncompressed
   size_t min_compress_size = 128;
+  // Writes and reads columnar blocks (block_values.h); nullptr: row blocks
+  // only, and a columnar block met when reading is an error.
+  const BlockValueCodec* value_codec = nullptr;
+  // A columnar block is cut at this many entries, or once its values (as
+  // added) reach columnar_block_bytes.
+  size_t columnar_block_rows = 1024;
+  size_t columnar_block_bytes = 64 << 10;
 };
 
 // Statistics written into every table (docs/format/sstable.md, "properties").
@@ -43,6 +52,7 @@ struct TableProperties {
   uint64_t raw_value_bytes = 0;
   uint64_t smallest_seqno = 0;
   uint64_t largest_seqno = 0;
+  uint64_t num_columnar_blocks = 0;  // of num_data_blocks; absent in format 1 (0)
 
   void EncodeTo(std::string* dst) const;
   Status DecodeFrom(std::string_view input);
