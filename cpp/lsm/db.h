@@ -25,6 +25,7 @@
 #include "lsm/iterator.h"
 #include "lsm/memtable.h"
 #include "lsm/options.h"
+#include "lsm/run_scan.h"
 #include "lsm/output_files.h"
 #include "lsm/table_cache.h"
 #include "lsm/version_set.h"
@@ -96,6 +97,9 @@ class DB {
                 std::vector<std::string>* values, std::vector<Status>* statuses);
   // An iterator over user keys and values as of the options' snapshot.
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options);
+  // The values of the user keys in [lower, upper) (upper empty: no bound)
+  // as of the options' snapshot, with runs of columnar blocks (run_scan.h).
+  std::unique_ptr<RunScan> NewRunScan(const ReadOptions& options, std::string lower, std::string upper);
 
   // A consistent read view; hold it until ReleaseSnapshot.
   SequenceNumber GetSnapshot();

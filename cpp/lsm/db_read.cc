@@ -167,6 +167,33 @@ std::unique_ptr<Iterator> DB::NewIterator(const ReadOptions& options) {
   return iter;
 }
 
+std::unique_ptr<RunScan> DB::NewRunScan(const ReadOptions& options, std::string lower, std::string upper) {
+  ReadView view;
+  std::vector<std::unique_ptr<Iterator>> children;
+  {
+    std::lock_guard l(mutex_);
+    if (closed_) {
+      children.push_back(NewEmptyIterator(Status::Aborted("the database is closed")));
+    } else {
+      view = ReadView{options.snapshot.value_or(versions_->LastSequence()), mem_, imm_, versions_->current()};
+    }
+  }
+  if (view.mem) {  // null once closed
+    children.push_back(view.mem->NewIterator());
+    if (view.imm) children.push_back(view.imm->NewIterator());
+    view.version->AddIterators(table_cache_.get(), options.fill_cache, &children);
+  }
+  auto scan = std::make_unique<RunScan>(
+      std::move(children), view.sequence,
+      [this](std::string_view key, std::string_view index, std::string* value) {
+        value->assign(index);
+        return ResolveBlob(key, value);
+      },
+      std::move(lower), std::move(upper));
+  scan->RegisterCleanup([view]() mutable { view = ReadView{}; });
+  return scan;
+}
+
 SequenceNumber DB::GetSnapshot() {
   std::lock_guard l(mutex_);
   const SequenceNumber s = versions_->LastSequence();

@@ -3,6 +3,7 @@
 // the iterator moves. Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -11,6 +12,10 @@
 #include "util/status.h"
 
 namespace embodb::lsm {
+
+namespace sstable {
+class Block;
+}
 
 class Iterator {
  public:
@@ -31,6 +36,12 @@ class Iterator {
   virtual std::string_view key() const = 0;
   virtual std::string_view value() const = 0;
   virtual Status status() const = 0;
+
+  // When the current entry lies in a columnar sstable block (block.h):
+  // that block and the entry's ordinal in it; else false (the default).
+  virtual bool ColumnarPosition(std::shared_ptr<const sstable::Block>* block, uint32_t* ordinal) const {
+    return false;
+  }
 
   // Runs `fn` when the iterator is destroyed (releases what it pins).
   void RegisterCleanup(std::function<void()> fn) { cleanups_.push_back(std::move(fn)); }

@@ -13,6 +13,9 @@ class TwoLevelIterator final : public Iterator {
   bool Valid() const override { return data_ != nullptr && data_->Valid(); }
   std::string_view key() const override { return data_->key(); }
   std::string_view value() const override { return data_->value(); }
+  bool ColumnarPosition(std::shared_ptr<const sstable::Block>* block, uint32_t* ordinal) const override {
+    return Valid() && data_->ColumnarPosition(block, ordinal);
+  }
   Status status() const override {
     if (!index_->status().ok()) return index_->status();
     if (data_ != nullptr && !data_->status().ok()) return data_->status();

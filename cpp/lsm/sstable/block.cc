@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lsm/dbformat.h"
+#include "lsm/sstable/sstable_format.h"
 #include "util/coding.h"
 
 namespace embodb::lsm::sstable {
@@ -24,12 +25,20 @@ void Block::Parse(ColumnarLayout layout) {
       error_ = Status::NotSupported("a columnar sstable block, but the database was opened without its codec");
       return;
     }
-    if (data_.size() < 4 || DecodeFixed32(data_.data() + data_.size() - 4) > data_.size() - 4) {
+    constexpr size_t kTail = 8 + 1 + 4;  // summary and keys size
+    if (data_.size() < kTail || DecodeFixed32(data_.data() + data_.size() - 4) > data_.size() - kTail) {
       malformed_ = true;
       return;
     }
     const uint32_t keys_size = DecodeFixed32(data_.data() + data_.size() - 4);
-    auto values = layout.codec->Open(data_.substr(keys_size, data_.size() - 4 - keys_size));
+    max_sequence_ = DecodeFixed64(data_.data() + data_.size() - kTail);
+    const auto flags = static_cast<uint8_t>(data_[data_.size() - 5]);
+    if ((flags & ~kColumnarDistinctValues) != 0) {
+      malformed_ = true;
+      return;
+    }
+    distinct_values_ = (flags & kColumnarDistinctValues) != 0;
+    auto values = layout.codec->Open(data_.substr(keys_size, data_.size() - kTail - keys_size));
     if (!values.ok()) {
       malformed_ = true;
       error_ = values.status();
@@ -94,6 +103,50 @@ BlockIter::BlockIter(const Block* block, KeyOrder order, std::shared_ptr<const B
       num_restarts_(block->malformed_ ? 0 : block->num_restarts_), current_(restarts_),
       restart_index_(num_restarts_) {
   if (block->malformed_) status_ = block->error_.ok() ? Status::Corruption("malformed sstable block") : block->error_;
+}
+
+bool BlockIter::ColumnarPosition(std::shared_ptr<const Block>* block, uint32_t* ordinal) const {
+  if (values_ == nullptr || owner_ == nullptr || !Valid()) return false;
+  std::string_view stored = value_;
+  if (!GetVarint32(&stored, ordinal)) return false;
+  *block = owner_;
+  return true;
+}
+
+void BlockIter::SeekToOrdinal(uint32_t ordinal) {
+  if (num_restarts_ == 0 || values_ == nullptr) {
+    current_ = restarts_;
+    return;
+  }
+  // The last restart whose entry's ordinal is <= ordinal (ordinals ascend).
+  uint32_t left = 0, right = num_restarts_ - 1;
+  while (left < right) {
+    const uint32_t mid = (left + right + 1) / 2;
+    uint32_t shared, non_shared, value_len, at = 0;
+    const char* p = DecodeEntry(data_ + GetRestartPoint(mid), data_ + restarts_, &shared, &non_shared, &value_len);
+    if (p == nullptr || shared != 0 || DecodeVarint32(p + non_shared, p + non_shared + value_len, &at) == nullptr) {
+      CorruptionError();
+      return;
+    }
+    if (at <= ordinal) {
+      left = mid;
+    } else {
+      right = mid - 1;
+    }
+  }
+  SeekToRestartPoint(left);
+  while (ParseNextKey()) {
+    std::string_view stored = value_;
+    uint32_t at = 0;
+    if (!GetVarint32(&stored, &at)) {
+      CorruptionError();
+      return;
+    }
+    if (at >= ordinal) {
+      if (at != ordinal) CorruptionError();
+      return;
+    }
+  }
 }
 
 std::string_view BlockIter::ColumnarValue() const {

@@ -16,7 +16,8 @@ namespace embodb::lsm::sstable {
 enum class KeyOrder { kInternal, kBytewise };
 
 // A columnar data block (block_values.h) is its keys as a row block whose
-// values are the entries' ordinals, then the codec's values, then the
+// values are the entries' ordinals, then the codec's values, then a summary
+// (the largest sequence number, fixed64, and flags, 1 byte), then the
 // fixed32 size of the keys part: `codec` parses the values.
 struct ColumnarLayout {
   bool columnar = false;
@@ -37,6 +38,12 @@ class Block {
   size_t size() const { return size_; }
   // The parsed values of a columnar block; nullptr for a row block.
   const BlockValues* values() const { return values_.get(); }
+  // Of a columnar block: the largest sequence number of its entries, and
+  // whether every entry is a value (kTypeValue) of a user key no other
+  // entry of the block has. Such a block's entries are all visible to a
+  // read at or after that sequence, unless a newer source shadows them.
+  SequenceNumber max_sequence() const { return max_sequence_; }
+  bool distinct_values() const { return distinct_values_; }
   uint32_t num_restarts() const { return malformed_ ? 0 : num_restarts_; }
   // Hints to the CPU that a seek between restarts `left` and `right` is
   // coming, so that its memory is fetched while other work goes on: the
@@ -54,6 +61,8 @@ class Block {
   std::string_view data_;  // owned_, or the viewed contents; a columnar block's keys part
   size_t size_ = 0;        // of all the contents
   std::unique_ptr<const BlockValues> values_;
+  SequenceNumber max_sequence_ = 0;
+  bool distinct_values_ = false;
   Status error_;  // why the block is malformed, when it is not plain corruption
   std::shared_ptr<const void> keepalive_;
   uint32_t restart_offset_ = 0;
@@ -76,6 +85,10 @@ class BlockIter final : public Iterator {
   void Next() override { ParseNextKey(); }
   void Prev() override;
   void Seek(std::string_view target) override;
+  // In a columnar block: positions at the entry with this ordinal (invalid
+  // when there is none).
+  void SeekToOrdinal(uint32_t ordinal);
+  bool ColumnarPosition(std::shared_ptr<const Block>* block, uint32_t* ordinal) const override;
   // Seek when the answer is known to lie at or after restart point `left` and
   // at or before restart point `right`.
   void SeekBetweenRestarts(std::string_view target, uint32_t left, uint32_t right);

@@ -23,6 +23,8 @@ enum CompressionType : uint8_t {
 // Set in a data block's trailer type byte (with its compression in the low
 // bits): the block is columnar (block_values.h), not a row block.
 inline constexpr uint8_t kColumnarBlockFlag = 0x80;
+// A columnar block's summary flag: every entry is a value of a distinct user key.
+inline constexpr uint8_t kColumnarDistinctValues = 0x01;
 
 // A BlockHandle is varint64 offset + varint64 size: at most 20 bytes.
 inline constexpr uint32_t kMaxBlockHandleLength = 20;

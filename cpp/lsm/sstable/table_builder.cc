@@ -126,10 +126,19 @@ void TableBuilder::FlushColumnarBlock() {
       columnar_keys_.Add(keys[i], ordinal);
     }
     const std::string_view key_part = columnar_keys_.Finish();
+    SequenceNumber max_sequence = 0;
+    bool distinct_values = true;
+    for (size_t i = 0; i < n; i++) {
+      max_sequence = std::max(max_sequence, entries[i].sequence);
+      distinct_values = distinct_values && entries[i].type == kTypeValue &&
+                        (i == 0 || entries[i].user_key != entries[i - 1].user_key);
+    }
     std::string block;
-    block.reserve(key_part.size() + contents.size() + 4);
+    block.reserve(key_part.size() + contents.size() + 13);
     block.append(key_part);
     block.append(contents);
+    PutFixed64(&block, max_sequence);
+    block.push_back(static_cast<char>(distinct_values ? kColumnarDistinctValues : 0));
     PutFixed32(&block, static_cast<uint32_t>(key_part.size()));
     WriteRawBlock(block, kNoCompression | kColumnarBlockFlag, &pending_handle_);
     props_.num_columnar_blocks++;
