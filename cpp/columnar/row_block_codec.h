@@ -35,6 +35,8 @@ class RowBlockValues final : public lsm::sstable::BlockValues {
   // Entry i is kept as it was (not a row in the chunks).
   bool IsRaw(size_t i) const { return raw_ != nullptr && ((raw_[i / 8] >> (i % 8)) & 1) != 0; }
   size_t raw_count() const { return raw_count_; }
+  // The columns entry i's row was written with (0 for a raw entry).
+  int64_t column_count(size_t i) const { return counts_.At(i); }
   // Column c's chunk (every entry a row of it; a raw entry, or a row
   // written before the column existed, is null there) and its reader.
   std::string_view chunk(size_t c) const { return chunks_[c]; }

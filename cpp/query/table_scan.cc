@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "query/evaluator.h"
+#include "query/run_columns.h"
 #include "table/index_codec.h"
 #include "table/key_codec.h"
 
@@ -24,18 +25,46 @@ class TableScan::Source {
     if (plan.kind == Plan::Kind::kFullScan || plan.kind == Plan::Kind::kKeyRange) {
       lower_ = prefix_ + plan.lower;
       upper_ = plan.upper.empty() ? table::PrefixSuccessor(prefix_) : prefix_ + plan.upper;
-      iter_ = reader->NewIterator(lower_, upper_);
-      iter_->SeekToFirst();
+      run_scan_ = reader->NewRunScan(lower_, upper_);
+      if (!run_scan_) {
+        iter_ = reader->NewIterator(lower_, upper_);
+        iter_->SeekToFirst();
+      }
     } else if (plan.kind == Plan::Kind::kIndexRanges) {
       index_prefix_ = table::IndexKeyPrefix(plan.index->id);
       index_type_ = table.schema.column(table.schema.Find(plan.index->column)).type;
     }
   }
 
-  // Calls fn(key tail, value) for up to max rows; returns how many.
-  template <typename Fn>
-  Result<size_t> Read(size_t max, Fn&& fn) {
+  // Calls fn(key tail, value) for up to max rows, or run_fn(piece) for a
+  // run of up to max rows of a columnar block; returns how many rows. A
+  // call delivers rows or a run, never both, so that the caller keeps them
+  // in key order.
+  template <typename Fn, typename RunFn>
+  Result<size_t> Read(size_t max, Fn&& fn, RunFn&& run_fn) {
     size_t n = 0;
+    if (run_scan_) {
+      while (n < max) {
+        if (pending_.block != nullptr && pending_.begin < pending_.end) {
+          if (n > 0) return n;
+          lsm::ScanPiece part = pending_;
+          part.end = static_cast<uint32_t>(std::min<size_t>(part.end, part.begin + max));
+          pending_.begin = part.end;
+          EMBODB_RETURN_IF_ERROR(run_fn(part));
+          return part.end - part.begin;
+        }
+        if (!run_scan_->Next(&pending_)) {
+          pending_ = lsm::ScanPiece();
+          EMBODB_RETURN_IF_ERROR(run_scan_->status());
+          return n;
+        }
+        if (pending_.kind == lsm::ScanPiece::Kind::kRow) {
+          EMBODB_RETURN_IF_ERROR(fn(pending_.key.substr(prefix_.size()), pending_.value));
+          n++;
+        }
+      }
+      return n;
+    }
     if (iter_) {
       for (; n < max && iter_->Valid(); iter_->Next()) {
         const std::string_view key = iter_->key();
@@ -99,6 +128,8 @@ class TableScan::Source {
   const std::string prefix_;
   std::string lower_, upper_;
   std::unique_ptr<lsm::Iterator> iter_;
+  std::unique_ptr<lsm::RunScan> run_scan_;  // instead of iter_, when the reader has one
+  lsm::ScanPiece pending_;                  // the run being read
   size_t next_key_ = 0;
   // kIndexRanges
   std::string index_prefix_, index_upper_;
@@ -118,19 +149,60 @@ TableScan::TableScan(table::TableDefPtr table, txn::Reader* reader, std::vector<
 
 TableScan::~TableScan() = default;
 
-Result<size_t> TableScan::Visit(size_t max, table::RowDecoder* decoder, bool stage) {
-  if (!stage) {
-    return source_->Read(max, [&](std::string_view key, std::string_view value) { return decoder->Decode(key, value); });
-  }
-  staged_.clear();
-  staged_ends_.clear();
-  return source_->Read(max, [&](std::string_view key, std::string_view value) {
+Result<size_t> TableScan::Visit(size_t max, table::RowDecoder* decoder, table::ResultBatch* out, bool stage) {
+  auto row = [&](std::string_view key, std::string_view value) {
+    if (!stage) return decoder->Decode(key, value);
     staged_.append(key);
     staged_ends_.push_back(staged_.size());
     staged_.append(value);
     staged_ends_.push_back(staged_.size());
     return Status::OK();
-  });
+  };
+  auto run = [&](const lsm::ScanPiece& piece) {
+    if (RunColumns::Decodable(piece)) return ReadRun(piece, out);
+    // Entries kept as they are: read as rows.
+    lsm::sstable::BlockIter keys(piece.block.get(), lsm::sstable::KeyOrder::kInternal);
+    keys.SeekToOrdinal(piece.begin);
+    const size_t prefix = table::RowKeyPrefix(table_->id).size();
+    std::string scratch;
+    for (uint32_t i = piece.begin; i < piece.end; i++, keys.Next()) {
+      if (!keys.Valid()) return keys.status().ok() ? Status::Corruption("columnar block keys cut short") : keys.status();
+      std::string_view value;
+      EMBODB_RETURN_IF_ERROR(piece.block->values()->Value(i, &scratch, &value));
+      EMBODB_RETURN_IF_ERROR(row(lsm::ExtractUserKey(keys.key()).substr(prefix), value));
+    }
+    return Status::OK();
+  };
+  staged_.clear();
+  staged_ends_.clear();
+  return source_->Read(max, row, run);
+}
+
+Status TableScan::ReadRun(const lsm::ScanPiece& piece, table::ResultBatch* out) {
+  RunColumns columns(table_->schema, piece);
+  const size_t rows = columns.rows();
+  std::vector<uint32_t> selected;
+  if (filter_) {
+    std::vector<table::ColumnView> views(table_->schema.size());
+    for (size_t c : filter_->columns) {
+      EMBODB_ASSIGN_OR_RETURN(views[c], columns.Column(c));
+    }
+    EMBODB_RETURN_IF_ERROR(EvaluateFilter(*filter_, views, rows, &selected));
+    if (selected.empty()) return Status::OK();
+  }
+  for (size_t j = 0; j < projection_.size(); j++) {
+    table::ColumnView v;
+    EMBODB_ASSIGN_OR_RETURN(v, columns.Column(projection_[j]));
+    table::ColumnBuffer& col = out->columns[j];
+    if (!filter_) {
+      col.AppendRange(v, 0, rows);
+      continue;
+    }
+    col.Reserve(selected.size(), 0);
+    for (uint32_t i : selected) col.AppendFrom(v, i);
+  }
+  out->row_count += filter_ ? selected.size() : rows;
+  return Status::OK();
 }
 
 Status TableScan::FilterStaged(table::RowDecoder* decoder) {
@@ -167,7 +239,7 @@ bool TableScan::Next(size_t max_rows, table::ResultBatch* out) {
   size_t added = 0;
   while (added < max_rows) {
     const size_t want = filter_ ? std::min(kChunkRows, max_rows - added) : max_rows - added;
-    Result<size_t> visited = Visit(want, &decoder, filter_ != nullptr);
+    Result<size_t> visited = Visit(want, &decoder, out, filter_ != nullptr);
     if (!visited.ok()) {
       status_ = visited.status();
       return false;
@@ -178,7 +250,6 @@ bool TableScan::Next(size_t max_rows, table::ResultBatch* out) {
       if (!status_.ok()) return false;
     }
     added = out->rows() - start;
-    if (!filter_) break;  // everything asked for was visited
   }
   return out->rows() > start;
 }

@@ -31,8 +31,11 @@ class TableScan {
 
  private:
   class Source;
-  // Visits up to max rows of the plan; returns how many (0 at the end).
-  Result<size_t> Visit(size_t max, table::RowDecoder* decoder, bool stage);
+  // Visits up to max rows of the plan; returns how many (0 at the end). Rows
+  // are decoded into out, or staged for the filter; a run of a columnar
+  // block is filtered and read into out column by column (ReadRun).
+  Result<size_t> Visit(size_t max, table::RowDecoder* decoder, table::ResultBatch* out, bool stage);
+  Status ReadRun(const lsm::ScanPiece& piece, table::ResultBatch* out);
   Status FilterStaged(table::RowDecoder* decoder);
 
   const table::TableDefPtr table_;

@@ -1,5 +1,7 @@
 #include "table/column_data.h"
 
+#include <algorithm>
+
 namespace embodb::table {
 
 void ColumnBuffer::Reserve(size_t rows, size_t data_bytes) {
@@ -33,6 +35,34 @@ void ColumnBuffer::AppendFrom(const ColumnView& view, size_t i) {
   } else {
     AppendFixed(view.Fixed(i));
   }
+}
+
+void ColumnBuffer::AppendRange(const ColumnView& view, size_t begin, size_t count) {
+  if (count == 0) return;
+  const bool any_null = view.nulls != nullptr &&
+                        std::find(view.nulls + begin, view.nulls + begin + count, uint8_t{1}) != view.nulls + begin + count;
+  if (any_null && !has_nulls_) {
+    nulls_.assign(length_, 0);
+    has_nulls_ = true;
+  }
+  if (has_nulls_) {
+    if (view.nulls != nullptr) {
+      nulls_.append(view.nulls + begin, count);
+    } else {
+      nulls_.resize(nulls_.size() + count, 0);
+    }
+  }
+  if (type_.IsVariable()) {
+    const int64_t first = view.offsets[begin], last = view.offsets[begin + count];
+    const int64_t shift = static_cast<int64_t>(values_.size()) - first;
+    values_.append(view.values + first, static_cast<size_t>(last - first));
+    offsets_.reserve(offsets_.size() + count);
+    for (size_t i = 1; i <= count; i++) offsets_.push_back(view.offsets[begin + i] + shift);
+  } else {
+    const size_t w = type_.FixedWidth();
+    values_.append(view.values + begin * w, count * w);
+  }
+  length_ += count;
 }
 
 void ColumnBuffer::AppendValue(const Value& v) {

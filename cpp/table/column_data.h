@@ -79,6 +79,8 @@ class ColumnBuffer {
   }
   // Appends value i of a view of the same type.
   void AppendFrom(const ColumnView& view, size_t i);
+  // Appends values [begin, begin + count) of a view of the same type.
+  void AppendRange(const ColumnView& view, size_t begin, size_t count);
   // Appends a scalar that fits the type (see ValueFitsType).
   void AppendValue(const Value& v);
 

@@ -24,6 +24,10 @@ class Reader {
   virtual std::unique_ptr<lsm::Iterator> NewIterator(std::string lower, std::string upper) = 0;
   // The sequence number reads see (nullopt: the latest state).
   virtual std::optional<lsm::SequenceNumber> ReadSequence() const = 0;
+  // The keys in [lower, upper) (upper empty: no bound) with runs of
+  // columnar blocks (lsm/run_scan.h); nullptr when this reader has none
+  // (a transaction's own writes are not in blocks): use NewIterator.
+  virtual std::unique_ptr<lsm::RunScan> NewRunScan(std::string lower, std::string upper) { return nullptr; }
 };
 
 // Reads the database as of a sequence number (nullopt: the latest state at each call).
@@ -37,6 +41,9 @@ class SnapshotReader final : public Reader {
   }
   std::unique_ptr<lsm::Iterator> NewIterator(std::string lower, std::string upper) override;
   std::optional<lsm::SequenceNumber> ReadSequence() const override { return options_.snapshot; }
+  std::unique_ptr<lsm::RunScan> NewRunScan(std::string lower, std::string upper) override {
+    return db_->NewRunScan(options_, std::move(lower), std::move(upper));
+  }
 
  private:
   lsm::DB* db_;

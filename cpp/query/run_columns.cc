@@ -1,0 +1,82 @@
+#include "query/run_columns.h"
+
+#include "columnar/column_chunk.h"
+#include "table/key_codec.h"
+
+namespace embodb::query {
+
+bool RunColumns::Decodable(const lsm::ScanPiece& run) {
+  const auto* values = dynamic_cast<const columnar::RowBlockValues*>(run.block->values());
+  if (values == nullptr) return false;
+  if (values->raw_count() == 0) return true;
+  for (uint32_t i = run.begin; i < run.end; i++) {
+    if (values->IsRaw(i)) return false;
+  }
+  return true;
+}
+
+RunColumns::RunColumns(const table::Schema& schema, const lsm::ScanPiece& run)
+    : schema_(schema), block_(*run.block),
+      values_(*static_cast<const columnar::RowBlockValues*>(run.block->values())), begin_(run.begin), end_(run.end) {}
+
+Result<table::ColumnView> RunColumns::Column(size_t c) {
+  auto it = decoded_.find(c);
+  if (it == decoded_.end()) {
+    auto buffer = std::make_unique<table::ColumnBuffer>(schema_.column(c).type);
+    EMBODB_RETURN_IF_ERROR(Decode(c, buffer.get()));
+    it = decoded_.emplace(c, std::move(buffer)).first;
+  }
+  return it->second->view();
+}
+
+Status RunColumns::Decode(size_t c, table::ColumnBuffer* out) {
+  const size_t rows = end_ - begin_;
+  const table::Column& column = schema_.column(c);
+  out->Reserve(rows, 0);
+  if (c == schema_.primary_key()) {
+    lsm::sstable::BlockIter keys(&block_, lsm::sstable::KeyOrder::kInternal);
+    keys.SeekToOrdinal(begin_);
+    const size_t prefix = table::RowKeyPrefix(0).size();
+    for (size_t i = 0; i < rows; i++, keys.Next()) {
+      if (!keys.Valid()) return keys.status().ok() ? Status::Corruption("columnar block keys cut short") : keys.status();
+      const std::string_view user_key = lsm::ExtractUserKey(keys.key());
+      if (user_key.size() < prefix) return Status::Corruption("bad row key in columnar block");
+      EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(user_key.substr(prefix), out));
+    }
+    return Status::OK();
+  }
+  if (c >= values_.columns()) {  // the block predates the column
+    for (size_t i = 0; i < rows; i++) out->AppendValue(column.default_value);
+    return Status::OK();
+  }
+  const std::string_view chunk = values_.chunk(c);
+  const table::ColumnType& stored = values_.reader(c).stats().type;
+  if (stored != column.type) {
+    return Status::Corruption("a column chunk of " + stored.Name() + " for " + column.type.Name() + " column '" +
+                              column.name + "'");
+  }
+  // Rows written before the column existed read its default, not null.
+  bool older_rows = false;
+  if (!column.default_value.is_null()) {
+    for (uint32_t i = begin_; i < end_ && !older_rows; i++) older_rows = values_.column_count(i) <= static_cast<int64_t>(c);
+  }
+  const bool whole = begin_ == 0 && end_ == values_.size();
+  if (whole && !older_rows) return columnar::DecodeChunk(chunk, out);
+  table::ColumnBuffer all(column.type);
+  EMBODB_RETURN_IF_ERROR(columnar::DecodeChunk(chunk, &all));
+  const table::ColumnView v = all.view();
+  if (!older_rows) {
+    out->AppendRange(v, begin_, rows);
+    return Status::OK();
+  }
+  for (uint32_t i = begin_; i < end_; i++) {
+    if (values_.column_count(i) <= static_cast<int64_t>(c)) {
+      out->AppendValue(column.default_value);
+    } else {
+      out->AppendFrom(v, i);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace embodb::query
