@@ -300,6 +300,23 @@ class Scanner {
 
   std::vector<std::string> Explain() const { return scan_.plan().Explain(*def_, scan_.filter().get()); }
 
+  // What the scan has read so far (query::ScanStats).
+  py::dict Stats() const {
+    const query::ScanStats& s = scan_.stats();
+    py::dict d;
+    d["runs_read"] = s.runs_read;
+    d["runs_skipped"] = s.runs_skipped;
+    d["chunks_read"] = s.chunks_read;
+    d["chunks_skipped"] = s.chunks_skipped;
+    d["rows_read_whole"] = s.rows_read_whole;
+    py::list filter_columns;
+    if (scan_.filter()) {
+      for (size_t c : scan_.filter()->columns) filter_columns.append(def_->schema.column(c).name);
+    }
+    d["filter_columns"] = filter_columns;
+    return d;
+  }
+
  private:
   HandlePtr db_;
   table::TableDefPtr def_;
@@ -394,7 +411,8 @@ void RegisterTables(py::module_& m) {
   py::class_<Scanner>(m, "Scanner")
       .def("next", &Scanner::Next, py::arg("max_rows"))
       .def("count_rest", &Scanner::CountRest)
-      .def("explain", &Scanner::Explain);
+      .def("explain", &Scanner::Explain)
+      .def("stats", &Scanner::Stats);
 
   m.def("create_table", [](const HandlePtr& h, const std::string& name, const py::list& columns,
                            const std::string& primary_key) {

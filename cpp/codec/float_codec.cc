@@ -1,5 +1,6 @@
 #include "codec/float_codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -26,7 +27,9 @@ constexpr double kInvPow10[] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6, 
                                 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18};
 // Beyond this an integer no longer converts exactly.
 constexpr double kMaxEncoded = 9.0e15;
-constexpr size_t kSample = 256;
+constexpr size_t kSample = 256;       // values the finalists are tried on
+constexpr size_t kSmallSample = 32;   // values every (e, f) is tried on
+constexpr size_t kFinalists = 5;
 
 template <typename T>
 bool SameBits(T a, T b) {
@@ -48,37 +51,54 @@ bool Encode(T v, int e, int f, int64_t* encoded) {
   return SameBits(Decoded<T>(*encoded, e, f), v);
 }
 
-// The (e, f) that stores a sample of the values in the fewest bits.
+// The bits a sample of the values takes with (e, f): the packed integers
+// plus, for each exception, its value and position.
 template <typename T>
-void ChooseExponent(const T* v, size_t n, int max_e, int* best_e, int* best_f) {
-  const size_t step = n > kSample ? n / kSample : 1;
-  double best_cost = 0;
-  *best_e = *best_f = 0;
-  bool first = true;
+double SampleCost(const T* v, size_t n, size_t samples, int e, int f) {
+  const size_t step = n > samples ? n / samples : 1;
+  size_t exceptions = 0, taken = 0;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (size_t i = 0; i < n && taken < samples; i += step, taken++) {
+    int64_t enc;
+    if (!Encode(v[i], e, f, &enc)) {
+      exceptions++;
+      continue;
+    }
+    lo = std::min(lo, enc);
+    hi = std::max(hi, enc);
+  }
+  const double width =
+      lo > hi ? 0 : std::log2(static_cast<double>(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) + 1);
+  return (static_cast<double>(taken - exceptions) * width + static_cast<double>(exceptions) * (8.0 * sizeof(T) + 32)) /
+         static_cast<double>(taken);
+}
+
+// The (e, f) that stores a sample of the values in the fewest bits, found in
+// two rounds as ALP does: every pair on a small sample, then the few best on
+// a larger one. Returns the bits per value it costs.
+template <typename T>
+double ChooseExponent(const T* v, size_t n, int max_e, int* best_e, int* best_f) {
+  struct Candidate {
+    double cost;
+    int e, f;
+  };
+  std::vector<Candidate> all;
   for (int e = 0; e <= max_e; e++) {
-    for (int f = 0; f <= e; f++) {
-      size_t exceptions = 0, taken = 0;
-      int64_t lo = INT64_MAX, hi = INT64_MIN;
-      for (size_t i = 0; i < n; i += step, taken++) {
-        int64_t enc;
-        if (!Encode(v[i], e, f, &enc)) {
-          exceptions++;
-          continue;
-        }
-        lo = std::min(lo, enc);
-        hi = std::max(hi, enc);
-      }
-      const double width = lo > hi ? 0 : std::log2(static_cast<double>(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) + 1);
-      const double cost = static_cast<double>(taken - exceptions) * width +
-                          static_cast<double>(exceptions) * (8.0 * sizeof(T) + 32);
-      if (first || cost < best_cost) {
-        best_cost = cost;
-        *best_e = e;
-        *best_f = f;
-        first = false;
-      }
+    for (int f = 0; f <= e; f++) all.push_back({SampleCost(v, n, kSmallSample, e, f), e, f});
+  }
+  const size_t keep = std::min(kFinalists, all.size());
+  std::partial_sort(all.begin(), all.begin() + keep, all.end(),
+                    [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
+  double best = 0;
+  for (size_t k = 0; k < keep; k++) {
+    const double cost = SampleCost(v, n, kSample, all[k].e, all[k].f);
+    if (k == 0 || cost < best) {
+      best = cost;
+      *best_e = all[k].e;
+      *best_f = all[k].f;
     }
   }
+  return best;
 }
 
 template <typename T>
@@ -90,8 +110,13 @@ void EncodeRaw(const T* v, size_t n, std::string* out) {
 template <typename T>
 void EncodeValues(const T* v, size_t n, int max_e, std::string* out) {
   if (n == 0) return;
-  int e, f;
-  ChooseExponent(v, n, max_e, &e, &f);
+  int e = 0, f = 0;
+  // Values that are no decimals (noise, already-scaled data) cost about
+  // as much as raw: skip the encoding that would be thrown away.
+  if (ChooseExponent(v, n, max_e, &e, &f) >= 8.0 * sizeof(T)) {
+    EncodeRaw(v, n, out);
+    return;
+  }
   std::vector<int64_t> encoded(n);
   std::vector<int64_t> positions;
   std::string exceptions;
@@ -130,33 +155,33 @@ void EncodeValues(const T* v, size_t n, int max_e, std::string* out) {
 template <typename T>
 Status DecodeValues(std::string_view* in, size_t n, T* out) {
   if (n == 0) return Status::OK();
-  const Status bad = Status::Corruption("bad float chunk");
-  if (in->empty()) return bad;
+  auto bad = [] { return Status::Corruption("bad float chunk"); };  // built only when needed
+  if (in->empty()) return bad();
   const auto scheme = static_cast<FloatScheme>((*in)[0]);
   in->remove_prefix(1);
   if (scheme == FloatScheme::kRaw) {
-    if (in->size() < n * sizeof(T)) return bad;
+    if (in->size() < n * sizeof(T)) return bad();
     std::memcpy(out, in->data(), n * sizeof(T));
     in->remove_prefix(n * sizeof(T));
     return Status::OK();
   }
   if (scheme != FloatScheme::kAlp) return Status::Corruption("unknown float scheme");
-  if (in->size() < 2) return bad;
+  if (in->size() < 2) return bad();
   const int e = static_cast<uint8_t>((*in)[0]), f = static_cast<uint8_t>((*in)[1]);
   in->remove_prefix(2);
-  if (e > kMaxExponent || f > e) return bad;
+  if (e > kMaxExponent || f > e) return bad();
   std::vector<int64_t> encoded(n);
   Status s = DecodeInts(in, n, encoded.data());
   if (!s.ok()) return s;
   for (size_t i = 0; i < n; i++) out[i] = Decoded<T>(encoded[i], e, f);
   uint64_t count = 0;
-  if (!GetVarint64(in, &count) || count > n) return bad;
+  if (!GetVarint64(in, &count) || count > n) return bad();
   std::vector<int64_t> positions(count);
   s = DecodeInts(in, count, positions.data());
   if (!s.ok()) return s;
-  if (in->size() < count * sizeof(T)) return bad;
+  if (in->size() < count * sizeof(T)) return bad();
   for (size_t j = 0; j < count; j++) {
-    if (positions[j] < 0 || static_cast<uint64_t>(positions[j]) >= n) return bad;
+    if (positions[j] < 0 || static_cast<uint64_t>(positions[j]) >= n) return bad();
     std::memcpy(&out[positions[j]], in->data() + j * sizeof(T), sizeof(T));
   }
   in->remove_prefix(count * sizeof(T));
@@ -169,33 +194,33 @@ template <typename T>
 Status FloatReader<T>::Open(std::string_view* in, size_t n) {
   *this = FloatReader();
   if (n == 0) return Status::OK();
-  const Status bad = Status::Corruption("bad float chunk");
-  if (in->empty()) return bad;
+  auto bad = [] { return Status::Corruption("bad float chunk"); };  // built only when needed
+  if (in->empty()) return bad();
   const auto scheme = static_cast<FloatScheme>((*in)[0]);
   in->remove_prefix(1);
   if (scheme == FloatScheme::kRaw) {
-    if (in->size() < n * sizeof(T)) return bad;
+    if (in->size() < n * sizeof(T)) return bad();
     raw_ = in->data();
     in->remove_prefix(n * sizeof(T));
     return Status::OK();
   }
   if (scheme != FloatScheme::kAlp) return Status::Corruption("unknown float scheme");
-  if (in->size() < 2) return bad;
+  if (in->size() < 2) return bad();
   e_ = static_cast<uint8_t>((*in)[0]);
   f_ = static_cast<uint8_t>((*in)[1]);
   in->remove_prefix(2);
-  if (e_ > kMaxExponent || f_ > e_) return bad;
+  if (e_ > kMaxExponent || f_ > e_) return bad();
   EMBODB_RETURN_IF_ERROR(ints_.Open(in, n));
   uint64_t count = 0;
-  if (!GetVarint64(in, &count) || count > n) return bad;
+  if (!GetVarint64(in, &count) || count > n) return bad();
   exceptions_ = static_cast<size_t>(count);
   EMBODB_RETURN_IF_ERROR(positions_.Open(in, exceptions_));
   // At binary-searches the positions: they must ascend and lie below n.
   for (size_t j = 0; j < exceptions_; j++) {
     const int64_t p = positions_.At(j);
-    if (p < 0 || static_cast<uint64_t>(p) >= n || (j > 0 && p <= positions_.At(j - 1))) return bad;
+    if (p < 0 || static_cast<uint64_t>(p) >= n || (j > 0 && p <= positions_.At(j - 1))) return bad();
   }
-  if (in->size() < exceptions_ * sizeof(T)) return bad;
+  if (in->size() < exceptions_ * sizeof(T)) return bad();
   exception_values_ = in->data();
   in->remove_prefix(exceptions_ * sizeof(T));
   return Status::OK();

@@ -79,13 +79,13 @@ void EncodeInts(const int64_t* values, size_t n, std::string* out) {
 Status IntReader::Open(std::string_view* in, size_t n) {
   *this = IntReader();
   if (n == 0) return Status::OK();
-  const Status bad = Status::Corruption("bad integer chunk");
-  if (in->empty()) return bad;
+  auto bad = [] { return Status::Corruption("bad integer chunk"); };  // built only when needed
+  if (in->empty()) return bad();
   const auto scheme = static_cast<IntScheme>((*in)[0]);
   in->remove_prefix(1);
   if (scheme != IntScheme::kFor && scheme != IntScheme::kLinear) return Status::Corruption("unknown integer scheme");
-  if (scheme == IntScheme::kLinear && (!GetFixed64(in, &first_) || !GetFixed64(in, &slope_))) return bad;
-  if (!GetFixed64(in, &base_) || in->empty()) return bad;
+  if (scheme == IntScheme::kLinear && (!GetFixed64(in, &first_) || !GetFixed64(in, &slope_))) return bad();
+  if (!GetFixed64(in, &base_) || in->empty()) return bad();
   width_ = static_cast<uint8_t>((*in)[0]);
   in->remove_prefix(1);
   if (width_ > 64) return Status::Corruption("bad bit width", std::to_string(width_));

@@ -68,19 +68,19 @@ Status DecodeStrings(std::string_view* in, size_t n, std::string* data, std::vec
   data->clear();
   offsets->assign(1, 0);
   if (n == 0) return Status::OK();
-  const Status bad = Status::Corruption("bad string chunk");
-  if (in->empty()) return bad;
+  auto bad = [] { return Status::Corruption("bad string chunk"); };  // built only when needed
+  if (in->empty()) return bad();
   const auto scheme = static_cast<StringScheme>((*in)[0]);
   in->remove_prefix(1);
   if (scheme == StringScheme::kPlain) return GetEndsAndBytes(in, n, data, offsets);
   if (scheme != StringScheme::kDictionary) return Status::Corruption("unknown string scheme");
   uint64_t count = 0;
-  if (!GetVarint64(in, &count) || count == 0 || count > kMaxDictionary) return bad;
+  if (!GetVarint64(in, &count) || count == 0 || count > kMaxDictionary) return bad();
   std::string words;
   std::vector<int64_t> word_offsets;
   Status s = GetEndsAndBytes(in, count, &words, &word_offsets);
   if (!s.ok()) return s;
-  if (in->empty()) return bad;
+  if (in->empty()) return bad();
   const auto width = static_cast<uint8_t>((*in)[0]);
   in->remove_prefix(1);
   std::vector<uint64_t> codes(n);
@@ -89,7 +89,7 @@ Status DecodeStrings(std::string_view* in, size_t n, std::string* data, std::vec
   offsets->resize(n + 1);
   uint64_t total = 0;
   for (size_t i = 0; i < n; i++) {
-    if (codes[i] >= count) return bad;
+    if (codes[i] >= count) return bad();
     total += static_cast<uint64_t>(word_offsets[codes[i] + 1] - word_offsets[codes[i]]);
     (*offsets)[i + 1] = static_cast<int64_t>(total);
   }
@@ -122,19 +122,19 @@ Status StringReader::OpenStrings(std::string_view* in, size_t n, Strings* out) {
 Status StringReader::Open(std::string_view* in, size_t n) {
   *this = StringReader();
   if (n == 0) return Status::OK();
-  const Status bad = Status::Corruption("bad string chunk");
-  if (in->empty()) return bad;
+  auto bad = [] { return Status::Corruption("bad string chunk"); };  // built only when needed
+  if (in->empty()) return bad();
   const auto scheme = static_cast<StringScheme>((*in)[0]);
   in->remove_prefix(1);
   if (scheme == StringScheme::kPlain) return OpenStrings(in, n, &strings_);
   if (scheme != StringScheme::kDictionary) return Status::Corruption("unknown string scheme");
   dictionary_ = true;
-  if (!GetVarint64(in, &words_) || words_ == 0 || words_ > kMaxDictionary) return bad;
+  if (!GetVarint64(in, &words_) || words_ == 0 || words_ > kMaxDictionary) return bad();
   EMBODB_RETURN_IF_ERROR(OpenStrings(in, static_cast<size_t>(words_), &strings_));
-  if (in->empty()) return bad;
+  if (in->empty()) return bad();
   code_width_ = static_cast<uint8_t>((*in)[0]);
   in->remove_prefix(1);
-  if (code_width_ > 64) return bad;
+  if (code_width_ > 64) return bad();
   const size_t bytes = PackedBytes(n, code_width_);
   if (in->size() < bytes) return Status::Corruption("packed values cut short");
   codes_ = in->substr(0, bytes);

@@ -157,10 +157,41 @@ void EncodeChunk(const ColumnView& col, std::string* out) {
 
 namespace {
 
-// Reads the header; *in is left at the null bitmap.
-Result<ChunkStats> ReadHeader(std::string_view* in) {
-  const Status bad = Status::Corruption("bad column chunk");
-  if (in->size() < 2) return bad;
+// Whether a stored type id names a type (on disk: TypeId's numbers).
+bool KnownType(TypeId t) {
+  return static_cast<uint8_t>(t) >= static_cast<uint8_t>(TypeId::kBool) &&
+         static_cast<uint8_t>(t) <= static_cast<uint8_t>(TypeId::kPointCloud);
+}
+
+// Skips a value as Value::EncodeTo writes it (kind byte, then its payload)
+// without building it; false when it is malformed.
+bool SkipValue(std::string_view* in) {
+  if (in->empty()) return false;
+  const auto kind = static_cast<Value::Kind>((*in)[0]);
+  in->remove_prefix(1);
+  size_t size = 0;
+  switch (kind) {
+    case Value::Kind::kNull: return true;
+    case Value::Kind::kBool: size = 1; break;
+    case Value::Kind::kInt:
+    case Value::Kind::kUInt:
+    case Value::Kind::kDouble: size = 8; break;
+    case Value::Kind::kString: {
+      std::string_view bytes;
+      return GetLengthPrefixed(in, &bytes);
+    }
+    default: return false;
+  }
+  if (in->size() < size) return false;
+  in->remove_prefix(size);
+  return true;
+}
+
+// Reads the header; *in is left at the null bitmap. Without `with_range`
+// min and max are skipped (left null), which costs no allocation.
+Result<ChunkStats> ReadHeader(std::string_view* in, bool with_range = true) {
+  auto bad = [] { return Status::Corruption("bad column chunk"); };  // built only when needed
+  if (in->size() < 2) return bad();
   if (static_cast<uint8_t>((*in)[0]) != kChunkFormat) {
     return Status::Corruption("column chunk format " + std::to_string(static_cast<uint8_t>((*in)[0])) +
                               " is not known to this embodb (it reads format " + std::to_string(kChunkFormat) + ")");
@@ -169,20 +200,24 @@ Result<ChunkStats> ReadHeader(std::string_view* in) {
   s.type.id = static_cast<TypeId>((*in)[1]);
   in->remove_prefix(2);
   uint64_t rows = 0, nulls = 0;
-  if (!GetVarint32(in, &s.type.param) || s.type.Name().empty() || !GetVarint64(in, &rows) ||
+  if (!GetVarint32(in, &s.type.param) || !KnownType(s.type.id) || !GetVarint64(in, &rows) ||
       !GetVarint64(in, &nulls) || nulls > rows || rows > kMaxChunkRows || s.type.param > (1u << 20) || in->empty()) {
-    return bad;
+    return bad();
   }
   // A vector or cloud of no floats has no width to step by.
-  if ((s.type.id == TypeId::kVector || s.type.id == TypeId::kPointCloud) && s.type.param == 0) return bad;
+  if ((s.type.id == TypeId::kVector || s.type.id == TypeId::kPointCloud) && s.type.param == 0) return bad();
   s.rows = rows;
   s.nulls = nulls;
   s.has_nan = (*in)[0] != 0;
   in->remove_prefix(1);
+  if (!with_range) {
+    if (!SkipValue(in) || !SkipValue(in)) return bad();
+    return s;
+  }
   auto lo = Value::Decode(in);
-  if (!lo.ok()) return bad;
+  if (!lo.ok()) return bad();
   auto hi = Value::Decode(in);
-  if (!hi.ok()) return bad;
+  if (!hi.ok()) return bad();
   s.min = std::move(lo).value();
   s.max = std::move(hi).value();
   return s;
@@ -240,11 +275,38 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
     chunk.remove_prefix(data.size());
   } else {
     if (chunk.size() < n * width) return Status::Corruption("column chunk cut short");
+    if (s.nulls == 0 && chunk.size() == n * width) {  // vectors, points: straight from the chunk
+      out->AppendFixedValues(chunk.data(), n);
+      return Status::OK();
+    }
     data.assign(chunk.data(), n * width);
     chunk.remove_prefix(data.size());
   }
   if (!chunk.empty()) return Status::Corruption("bytes left over after a column chunk");
   out->Reserve(s.rows, data.size());
+  if (s.nulls == 0) {  // the common case, in bulk
+    if (t == TypeId::kFloat64) {
+      out->AppendFixedValues(doubles.data(), n);
+      return Status::OK();
+    }
+    if (t == TypeId::kFloat32) {
+      out->AppendFixedValues(floats.data(), n);
+      return Status::OK();
+    }
+    if (IsIntegral(t) && width == 8) {
+      out->AppendFixedValues(ints.data(), n);
+      return Status::OK();
+    }
+    if (IsIntegral(t) && width == 4) {
+      std::vector<int32_t> narrow(ints.begin(), ints.end());
+      out->AppendFixedValues(narrow.data(), n);
+      return Status::OK();
+    }
+    if (!type.IsVariable() && !IsIntegral(t) && t != TypeId::kBool) {  // vector, point3
+      out->AppendFixedValues(data.data(), n);
+      return Status::OK();
+    }
+  }
   size_t j = 0;
   for (size_t i = 0; i < s.rows; i++) {
     if (null_bits[i]) {
@@ -272,20 +334,25 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
 }
 
 Status ChunkReader::Open(std::string_view chunk) {
-  *this = ChunkReader();
-  EMBODB_ASSIGN_OR_RETURN(stats_, ReadHeader(&chunk));
-  const size_t rows = stats_.rows;
-  if (stats_.nulls > 0) {
+  nulls_ = nullptr;
+  values_ = nullptr;
+  values_size_ = 0;
+  ChunkStats stats;
+  EMBODB_ASSIGN_OR_RETURN(stats, ReadHeader(&chunk, /*with_range=*/false));
+  type_ = stats.type;
+  rows_ = stats.rows;
+  const size_t rows = stats.rows;
+  if (stats.nulls > 0) {
     const size_t bytes = codec::PackedBytes(rows, 1);
     if (chunk.size() < bytes) return Status::Corruption("column chunk cut short");
     nulls_ = reinterpret_cast<const uint8_t*>(chunk.data());
     size_t counted = 0;
     for (size_t b = 0; b < bytes; b++) counted += static_cast<size_t>(__builtin_popcount(nulls_[b]));
-    if (counted != stats_.nulls) return Status::Corruption("column chunk's null count disagrees with its bitmap");
+    if (counted != stats.nulls) return Status::Corruption("column chunk's null count disagrees with its bitmap");
     chunk.remove_prefix(bytes);
   }
-  const size_t n = rows - stats_.nulls;
-  const ColumnType& type = stats_.type;
+  const size_t n = rows - stats.nulls;
+  const ColumnType& type = type_;
   const TypeId t = type.id;
   if (IsIntegral(t)) {
     EMBODB_RETURN_IF_ERROR(ints_.Open(&chunk, n));
@@ -328,7 +395,7 @@ size_t ChunkReader::ValueIndex(size_t row) const {
 
 Status ChunkReader::FixedAt(size_t row, void* out) const {
   const size_t j = ValueIndex(row);
-  const ColumnType& type = stats_.type;
+  const ColumnType& type = type_;
   const TypeId t = type.id;
   if (IsIntegral(t)) {
     const int64_t v = ints_.At(j);
@@ -351,7 +418,7 @@ Status ChunkReader::FixedAt(size_t row, void* out) const {
 
 Status ChunkReader::BytesAt(size_t row, std::string_view* out) const {
   const size_t j = ValueIndex(row);
-  const ColumnType& type = stats_.type;
+  const ColumnType& type = type_;
   if (type.IsStringOrBytes()) return strings_.At(j, out);
   if (type.id != TypeId::kPointCloud) return Status::InvalidArgument("a " + type.Name() + " value is of fixed width");
   const int64_t begin = j == 0 ? 0 : ints_.At(j - 1), end = ints_.At(j);

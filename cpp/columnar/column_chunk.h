@@ -56,8 +56,8 @@ class ChunkReader {
  public:
   // Parses the chunk's header and its codec's; Corruption when malformed.
   Status Open(std::string_view chunk);
-  const ChunkStats& stats() const { return stats_; }
-  size_t rows() const { return stats_.rows; }
+  const table::ColumnType& type() const { return type_; }
+  size_t rows() const { return rows_; }
   bool IsNull(size_t row) const {
     return nulls_ != nullptr && ((nulls_[row / 8] >> (row % 8)) & 1) != 0;
   }
@@ -72,7 +72,8 @@ class ChunkReader {
   // The position of row `row` among the values that are not null.
   size_t ValueIndex(size_t row) const;
 
-  ChunkStats stats_;
+  table::ColumnType type_;
+  size_t rows_ = 0;
   const uint8_t* nulls_ = nullptr;  // the null bitmap; nullptr when there are no nulls
   codec::IntReader ints_;           // integers, timestamps; a point cloud's ends
   codec::FloatReader<double> doubles_;

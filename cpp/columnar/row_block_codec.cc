@@ -53,6 +53,14 @@ bool RowBlockCodec::Encode(uint64_t group, const BlockEntry* entries, size_t n, 
   const table::TableDefPtr def = defs_->Find(static_cast<uint32_t>(group - 1));
   if (def == nullptr) return false;  // a dropped table's rows, soon deleted
   const Schema& schema = def->schema;
+  // For now the rows of tables with wide columns (vectors, point clouds,
+  // bytes) stay in row blocks: in columns, their blocks hold few rows, so a
+  // point read decodes a large block and a scan pays per block. They come
+  // in once wide values are stored apart from the scalar columns.
+  for (const table::Column& col : schema.columns()) {
+    const table::TypeId t = col.type.id;
+    if (t == table::TypeId::kVector || t == table::TypeId::kPointCloud || t == table::TypeId::kBytes) return false;
+  }
   const size_t m = schema.size(), pk = schema.primary_key();
   std::vector<size_t> columns;  // every column but the key, which the key holds
   for (size_t c = 0; c < m; c++) {
@@ -116,8 +124,8 @@ Result<std::unique_ptr<const lsm::sstable::BlockValues>> RowBlockCodec::Open(std
 }
 
 Result<std::unique_ptr<const RowBlockValues>> RowBlockValues::Parse(std::string_view in) {
-  const Status bad = Status::Corruption("bad columnar block of rows");
-  if (in.empty()) return bad;
+  auto bad = [] { return Status::Corruption("bad columnar block of rows"); };  // built only when needed
+  if (in.empty()) return bad();
   if (static_cast<uint8_t>(in[0]) != kRowBlockFormat) {
     return Status::Corruption("columnar block format " + std::to_string(static_cast<uint8_t>(in[0])) +
                               " is not known to this embodb (it reads format " + std::to_string(kRowBlockFormat) + ")");
@@ -127,22 +135,22 @@ Result<std::unique_ptr<const RowBlockValues>> RowBlockValues::Parse(std::string_
   uint64_t n = 0, m = 0, pk = 0, raw = 0;
   if (!GetVarint64(&in, &n) || !GetVarint64(&in, &m) || !GetVarint64(&in, &pk) || !GetVarint64(&in, &raw) ||
       n == 0 || n > kMaxEntries || m == 0 || m > (1u << 16) || pk >= m || raw > n) {
-    return bad;
+    return bad();
   }
   v->entries_ = n;
   v->primary_key_ = pk;
   v->raw_count_ = raw;
   if (raw > 0) {
     const size_t bytes = codec::PackedBytes(n, 1);
-    if (in.size() < bytes) return bad;
+    if (in.size() < bytes) return bad();
     v->raw_ = reinterpret_cast<const uint8_t*>(in.data());
     size_t counted = 0;
     for (size_t b = 0; b < bytes; b++) counted += static_cast<size_t>(__builtin_popcount(v->raw_[b]));
-    if (counted != raw) return bad;
+    if (counted != raw) return bad();
     in.remove_prefix(bytes);
   }
   EMBODB_RETURN_IF_ERROR(v->counts_.Open(&in, n));
-  if (in.size() < 4 * m) return bad;
+  if (in.size() < 4 * m) return bad();
   const char* ends = in.data();
   in.remove_prefix(4 * m);
   v->chunks_.resize(m);
@@ -150,37 +158,37 @@ Result<std::unique_ptr<const RowBlockValues>> RowBlockValues::Parse(std::string_
   uint32_t begin = 0;
   for (size_t c = 0; c < m; c++) {
     const uint32_t end = DecodeFixed32(ends + 4 * c);
-    if (end < begin || end > in.size()) return bad;
+    if (end < begin || end > in.size()) return bad();
     v->chunks_[c] = in.substr(begin, end - begin);
     begin = end;
     if (c == pk) {
-      if (!v->chunks_[c].empty()) return bad;
+      if (!v->chunks_[c].empty()) return bad();
       continue;
     }
     EMBODB_RETURN_IF_ERROR(v->readers_[c].Open(v->chunks_[c]));
-    if (v->readers_[c].rows() != n) return bad;
+    if (v->readers_[c].rows() != n) return bad();
   }
   in.remove_prefix(begin);
   EMBODB_RETURN_IF_ERROR(v->raw_ends_.Open(&in, raw));
   const int64_t raw_total = raw == 0 ? 0 : v->raw_ends_.At(raw - 1);
-  if (raw_total < 0 || static_cast<uint64_t>(raw_total) != in.size()) return bad;
+  if (raw_total < 0 || static_cast<uint64_t>(raw_total) != in.size()) return bad();
   v->raw_bytes_ = in;
   return std::unique_ptr<const RowBlockValues>(std::move(v));
 }
 
 Status RowBlockValues::Value(size_t i, std::string* scratch, std::string_view* out) const {
-  const Status bad = Status::Corruption("bad columnar block of rows");
+  auto bad = [] { return Status::Corruption("bad columnar block of rows"); };  // built only when needed
   if (IsRaw(i)) {
     size_t j = 0;  // its rank among the raw entries
     for (size_t k = 0; k < i / 8; k++) j += static_cast<size_t>(__builtin_popcount(raw_[k]));
     j += static_cast<size_t>(__builtin_popcount(raw_[i / 8] & ((1u << (i % 8)) - 1)));
     const int64_t begin = j == 0 ? 0 : raw_ends_.At(j - 1), end = raw_ends_.At(j);
-    if (begin < 0 || end < begin || static_cast<uint64_t>(end) > raw_bytes_.size()) return bad;
+    if (begin < 0 || end < begin || static_cast<uint64_t>(end) > raw_bytes_.size()) return bad();
     *out = raw_bytes_.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin));
     return Status::OK();
   }
   const int64_t count = counts_.At(i);
-  if (count < 0 || static_cast<uint64_t>(count) > chunks_.size()) return bad;
+  if (count < 0 || static_cast<uint64_t>(count) > chunks_.size()) return bad();
   const auto stored = static_cast<size_t>(count);
   scratch->clear();
   scratch->push_back(static_cast<char>(kRowFormat));
@@ -195,7 +203,7 @@ Status RowBlockValues::Value(size_t i, std::string* scratch, std::string_view* o
       (*scratch)[bitmap_at + c / 8] = static_cast<char>((*scratch)[bitmap_at + c / 8] | (1 << (c % 8)));
       continue;
     }
-    const table::ColumnType& type = r.stats().type;
+    const table::ColumnType& type = r.type();
     if (type.IsVariable()) {
       std::string_view bytes;
       EMBODB_RETURN_IF_ERROR(r.BytesAt(i, &bytes));

@@ -19,14 +19,79 @@ RunColumns::RunColumns(const table::Schema& schema, const lsm::ScanPiece& run)
     : schema_(schema), block_(*run.block),
       values_(*static_cast<const columnar::RowBlockValues*>(run.block->values())), begin_(run.begin), end_(run.end) {}
 
+const columnar::ChunkStats* RunColumns::Stats(size_t c) {
+  if (!HasChunk(c) || !schema_.column(c).default_value.is_null()) return nullptr;
+  auto it = stats_.find(c);
+  if (it == stats_.end()) {
+    Result<columnar::ChunkStats> stats = columnar::ReadChunkStats(values_.chunk(c));
+    std::optional<columnar::ChunkStats> kept;
+    if (stats.ok() && stats->type == schema_.column(c).type) kept = std::move(*stats);
+    it = stats_.emplace(c, std::move(kept)).first;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
 Result<table::ColumnView> RunColumns::Column(size_t c) {
   auto it = decoded_.find(c);
   if (it == decoded_.end()) {
+    if (HasChunk(c)) chunks_read_.insert(c);
     auto buffer = std::make_unique<table::ColumnBuffer>(schema_.column(c).type);
     EMBODB_RETURN_IF_ERROR(Decode(c, buffer.get()));
     it = decoded_.emplace(c, std::move(buffer)).first;
   }
   return it->second->view();
+}
+
+bool RunColumns::StoredValues(size_t c) {
+  if (c == schema_.primary_key() || c >= values_.columns()) return false;
+  if (values_.reader(c).type() != schema_.column(c).type) return false;  // Decode reports it
+  if (schema_.column(c).default_value.is_null()) return true;
+  for (uint32_t i = begin_; i < end_; i++) {
+    if (values_.column_count(i) <= static_cast<int64_t>(c)) return false;
+  }
+  return true;
+}
+
+Status RunColumns::AppendTo(size_t c, const std::vector<uint32_t>* rows, table::ColumnBuffer* out) {
+  const size_t n = rows == nullptr ? end_ - begin_ : rows->size();
+  if (HasChunk(c)) chunks_read_.insert(c);
+  // Whole blocks without defaults to fill decode straight into out.
+  if (rows == nullptr && begin_ == 0 && end_ == values_.size() && decoded_.count(c) == 0 && StoredValues(c)) {
+    return columnar::DecodeChunk(values_.chunk(c), out);
+  }
+  // A few rows: read one by one (a chunk decodes whole or not at all).
+  if (rows != nullptr && n * 8 < end_ - begin_ && decoded_.count(c) == 0 && StoredValues(c)) {
+    const columnar::ChunkReader& reader = values_.reader(c);
+    const table::ColumnType& type = schema_.column(c).type;
+    char fixed[64];
+    for (uint32_t r : *rows) {
+      const size_t i = begin_ + r;
+      if (reader.IsNull(i)) {
+        out->AppendNull();
+      } else if (type.IsVariable()) {
+        std::string_view bytes;
+        EMBODB_RETURN_IF_ERROR(reader.BytesAt(i, &bytes));
+        out->AppendBytes(bytes);
+      } else if (type.FixedWidth() <= sizeof fixed) {
+        EMBODB_RETURN_IF_ERROR(reader.FixedAt(i, fixed));
+        out->AppendFixed(fixed);
+      } else {
+        std::string wide(type.FixedWidth(), '\0');
+        EMBODB_RETURN_IF_ERROR(reader.FixedAt(i, wide.data()));
+        out->AppendFixed(wide.data());
+      }
+    }
+    return Status::OK();
+  }
+  table::ColumnView v;
+  EMBODB_ASSIGN_OR_RETURN(v, Column(c));
+  if (rows == nullptr) {
+    out->AppendRange(v, 0, n);
+    return Status::OK();
+  }
+  out->Reserve(n, 0);
+  for (uint32_t r : *rows) out->AppendFrom(v, r);
+  return Status::OK();
 }
 
 Status RunColumns::Decode(size_t c, table::ColumnBuffer* out) {
@@ -50,7 +115,7 @@ Status RunColumns::Decode(size_t c, table::ColumnBuffer* out) {
     return Status::OK();
   }
   const std::string_view chunk = values_.chunk(c);
-  const table::ColumnType& stored = values_.reader(c).stats().type;
+  const table::ColumnType& stored = values_.reader(c).type();
   if (stored != column.type) {
     return Status::Corruption("a column chunk of " + stored.Name() + " for " + column.type.Name() + " column '" +
                               column.name + "'");

@@ -6,6 +6,8 @@
 
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <vector>
 
 #include "columnar/row_block_codec.h"
@@ -26,17 +28,35 @@ class RunColumns {
   static bool Decodable(const lsm::ScanPiece& run);
 
   size_t rows() const { return end_ - begin_; }
+  // The statistics of column c's chunk (of the whole block) when they
+  // describe the run's values: nullptr for the key, a column the block
+  // predates, one with a default (older rows read it), or a bad header.
+  const columnar::ChunkStats* Stats(size_t c);
   // Column c (schema position) of the run's rows; valid while this lives.
   Result<table::ColumnView> Column(size_t c);
+  // Appends column c of the run's rows `rows` (ascending, relative to the
+  // run; nullptr: every row) to out: a few rows are read one by one from
+  // the chunk, many by decoding it (late materialisation).
+  Status AppendTo(size_t c, const std::vector<uint32_t>* rows, table::ColumnBuffer* out);
+  // Column chunks read so far (by Column, AppendTo).
+  size_t chunks_read() const { return chunks_read_.size(); }
+  // Whether column c has a chunk in this block (not the key, not a column
+  // the block predates).
+  bool HasChunk(size_t c) const { return c != schema_.primary_key() && c < values_.columns(); }
 
  private:
   Status Decode(size_t c, table::ColumnBuffer* out);
+  // Whether rows of column c read as their stored values (not a default,
+  // not the key): then single rows can come from the chunk.
+  bool StoredValues(size_t c);
 
   const table::Schema& schema_;
   const lsm::sstable::Block& block_;
   const columnar::RowBlockValues& values_;
   const uint32_t begin_, end_;
   std::map<size_t, std::unique_ptr<table::ColumnBuffer>> decoded_;
+  std::map<size_t, std::optional<columnar::ChunkStats>> stats_;
+  std::set<size_t> chunks_read_;
 };
 
 }  // namespace embodb::query

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "query/chunk_skip.h"
 #include "query/evaluator.h"
 #include "query/run_columns.h"
 #include "table/index_codec.h"
@@ -145,12 +146,18 @@ TableScan::TableScan(table::TableDefPtr table, txn::Reader* reader, std::vector<
       projection_(std::move(projection)),
       filter_(std::move(filter)),
       plan_(PlanScan(*table_, filter_.get(), reader->ReadSequence())),
-      source_(std::make_unique<Source>(*table_, reader_, plan_)) {}
+      source_(std::make_unique<Source>(*table_, reader_, plan_)) {
+  needed_columns_ = projection_;
+  if (filter_) needed_columns_.insert(needed_columns_.end(), filter_->columns.begin(), filter_->columns.end());
+  std::sort(needed_columns_.begin(), needed_columns_.end());
+  needed_columns_.erase(std::unique(needed_columns_.begin(), needed_columns_.end()), needed_columns_.end());
+}
 
 TableScan::~TableScan() = default;
 
 Result<size_t> TableScan::Visit(size_t max, table::RowDecoder* decoder, table::ResultBatch* out, bool stage) {
   auto row = [&](std::string_view key, std::string_view value) {
+    stats_.rows_read_whole++;
     if (!stage) return decoder->Decode(key, value);
     staged_.append(key);
     staged_ends_.push_back(staged_.size());
@@ -181,6 +188,18 @@ Result<size_t> TableScan::Visit(size_t max, table::RowDecoder* decoder, table::R
 Status TableScan::ReadRun(const lsm::ScanPiece& piece, table::ResultBatch* out) {
   RunColumns columns(table_->schema, piece);
   const size_t rows = columns.rows();
+  size_t chunks = 0;  // the chunks this scan could read here
+  for (size_t c : needed_columns_) chunks += columns.HasChunk(c);
+  auto count = [&] {
+    stats_.chunks_read += columns.chunks_read();
+    stats_.chunks_skipped += chunks - columns.chunks_read();
+  };
+  if (filter_ && !ChunkMayMatch(*filter_, [&](size_t c) { return columns.Stats(c); })) {
+    stats_.runs_skipped++;
+    stats_.chunks_skipped += chunks;
+    return Status::OK();
+  }
+  stats_.runs_read++;
   std::vector<uint32_t> selected;
   if (filter_) {
     std::vector<table::ColumnView> views(table_->schema.size());
@@ -188,20 +207,16 @@ Status TableScan::ReadRun(const lsm::ScanPiece& piece, table::ResultBatch* out) 
       EMBODB_ASSIGN_OR_RETURN(views[c], columns.Column(c));
     }
     EMBODB_RETURN_IF_ERROR(EvaluateFilter(*filter_, views, rows, &selected));
-    if (selected.empty()) return Status::OK();
+    if (selected.empty()) {
+      count();
+      return Status::OK();
+    }
   }
   for (size_t j = 0; j < projection_.size(); j++) {
-    table::ColumnView v;
-    EMBODB_ASSIGN_OR_RETURN(v, columns.Column(projection_[j]));
-    table::ColumnBuffer& col = out->columns[j];
-    if (!filter_) {
-      col.AppendRange(v, 0, rows);
-      continue;
-    }
-    col.Reserve(selected.size(), 0);
-    for (uint32_t i : selected) col.AppendFrom(v, i);
+    EMBODB_RETURN_IF_ERROR(columns.AppendTo(projection_[j], filter_ ? &selected : nullptr, &out->columns[j]));
   }
   out->row_count += filter_ ? selected.size() : rows;
+  count();
   return Status::OK();
 }
 

@@ -16,6 +16,16 @@
 
 namespace embodb::query {
 
+// What a scan read: runs of columnar blocks read or skipped by their chunk
+// statistics, column chunks decoded or left alone, rows read whole.
+struct ScanStats {
+  uint64_t runs_read = 0;
+  uint64_t runs_skipped = 0;     // the filter cannot match any row of the block
+  uint64_t chunks_read = 0;      // column chunks decoded (whole or some rows)
+  uint64_t chunks_skipped = 0;   // chunks the scan needed in principle, not read
+  uint64_t rows_read_whole = 0;  // rows decoded as rows (memtable, row blocks)
+};
+
 class TableScan {
  public:
   // filter: nullptr reads every row. The reader must outlive the scan.
@@ -28,6 +38,7 @@ class TableScan {
   Status status() const { return status_; }
   const Plan& plan() const { return plan_; }
   const FilterPtr& filter() const { return filter_; }
+  const ScanStats& stats() const { return stats_; }
 
  private:
   class Source;
@@ -45,6 +56,8 @@ class TableScan {
   const Plan plan_;
   std::unique_ptr<Source> source_;
   Status status_;
+  ScanStats stats_;
+  std::vector<size_t> needed_columns_;  // filter's and projection's, sorted, distinct
 
   // Rows visited but not yet filtered: keys and values in one buffer.
   std::string staged_;

@@ -72,6 +72,12 @@ class ColumnBuffer {
     values_.append(static_cast<const uint8_t*>(p), w);
     FinishAppend();
   }
+  // Appends count fixed-width values, none null, stored back to back at p.
+  void AppendFixedValues(const void* p, size_t count) {
+    values_.append(static_cast<const uint8_t*>(p), count * type_.FixedWidth());
+    if (has_nulls_) nulls_.resize(nulls_.size() + count, 0);
+    length_ += count;
+  }
   void AppendBytes(std::string_view v) {
     values_.append(reinterpret_cast<const uint8_t*>(v.data()), v.size());
     offsets_.push_back(static_cast<int64_t>(values_.size()));

@@ -478,9 +478,15 @@ class Query(Materializes):
     def __len__(self) -> int:
         return self.count()
 
-    def explain(self) -> str:
-        """How the query runs."""
+    def explain(self, analyze: bool = False) -> str:
+        """How the query runs. With ``analyze=True`` the scan is run and what
+        it read is reported: the columns, the column chunks of columnar
+        blocks decoded and skipped (by their min/max statistics, or because
+        no row of the block passed the filter), and the rows read whole
+        (recent writes not yet flushed, blocks kept as rows)."""
         steps = list(self._scan([]).explain())
+        if analyze:
+            steps.append(self._analyze())
         if self._order is not None:
             steps.append(self._sorted(plan_only=True)[1])
         if self._offset:
@@ -490,6 +496,19 @@ class Query(Materializes):
         if self._columns is not None:
             steps.append("columns " + ", ".join(self._columns))
         return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(steps))
+
+    def _analyze(self) -> str:
+        scanner = self._scan(self._columns)
+        while scanner.next(65536) is not None:
+            pass
+        s = scanner.stats()
+        names = self._columns if self._columns is not None else self._table.columns
+        where = ", ".join(names)
+        if s["filter_columns"]:
+            where = f"{', '.join(s['filter_columns'])} for the filter, then {where} for the rows that pass"
+        return (f"read {where}: {s['chunks_read']} column chunks decoded, {s['chunks_skipped']} skipped; "
+                f"{s['runs_read']} columnar block runs read, {s['runs_skipped']} skipped by their statistics; "
+                f"{s['rows_read_whole']} rows read whole")
 
     def __repr__(self) -> str:
         return format_table(self, f"<embodb.Query on {self._table.name!r}>", self.count())

@@ -149,6 +149,21 @@ void BlockIter::SeekToOrdinal(uint32_t ordinal) {
   }
 }
 
+Status BlockIter::CopyValueTo(std::string* dst) const {
+  if (values_ == nullptr) {
+    dst->assign(value_);
+    return Status::OK();
+  }
+  std::string_view stored = value_, out;
+  uint32_t ordinal = 0;
+  if (!GetVarint32(&stored, &ordinal) || ordinal >= values_->size()) {
+    return Status::Corruption("bad entry in columnar sstable block");
+  }
+  EMBODB_RETURN_IF_ERROR(values_->Value(ordinal, dst, &out));
+  if (out.data() != dst->data()) dst->assign(out);
+  return Status::OK();
+}
+
 std::string_view BlockIter::ColumnarValue() const {
   std::string_view stored = value_, out;
   uint32_t ordinal = 0;

@@ -89,6 +89,8 @@ class BlockIter final : public Iterator {
   // when there is none).
   void SeekToOrdinal(uint32_t ordinal);
   bool ColumnarPosition(std::shared_ptr<const Block>* block, uint32_t* ordinal) const override;
+  // Copies the current value to *dst (decoding a columnar one straight there).
+  Status CopyValueTo(std::string* dst) const;
   // Seek when the answer is known to lie at or after restart point `left` and
   // at or before restart point `right`.
   void SeekBetweenRestarts(std::string_view target, uint32_t left, uint32_t right);

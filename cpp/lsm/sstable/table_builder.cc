@@ -143,7 +143,21 @@ void TableBuilder::FlushColumnarBlock() {
     WriteRawBlock(block, kNoCompression | kColumnarBlockFlag, &pending_handle_);
     props_.num_columnar_blocks++;
   } else {
-    for (size_t i = 0; i < n; i++) data_block_.Add(keys[i], entries[i].value);
+    // Row blocks of the usual size. Each but the last is indexed by its own
+    // last key (any key from it up to the next block's first will do); the
+    // last waits, as in Add, for the next key to shorten its separator.
+    for (size_t i = 0; i < n; i++) {
+      data_block_.Add(keys[i], entries[i].value);
+      if (i + 1 < n && data_block_.CurrentSizeEstimate() >= options_.block_size) {
+        BlockHandle handle;
+        WriteBlock(data_block_.Finish(), &handle);
+        data_block_.Reset();
+        std::string encoded;
+        handle.EncodeTo(&encoded);
+        index_block_.Add(keys[i], encoded);
+        props_.num_data_blocks++;
+      }
+    }
     WriteBlock(data_block_.Finish(), &pending_handle_);
     data_block_.Reset();
   }

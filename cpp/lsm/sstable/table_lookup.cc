@@ -153,8 +153,8 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
       l.type = parsed.type;
       l.found = true;
       if (parsed.type != kTypeDeletion && block[i]->values() != nullptr) {
-        // Decoded into the iterator, which is gone by step 7: copied now.
-        l.value->assign(data_iter.value());
+        // Decoded now, straight into the result (the iterator is gone by step 7).
+        l.status = data_iter.CopyValueTo(l.value);
       } else if (parsed.type != kTypeDeletion) {
         value[i] = data_iter.value();
         for (size_t at = 0; at < value[i].size(); at += 64) __builtin_prefetch(value[i].data() + at);
