@@ -34,6 +34,14 @@ class FloatReader {
   Status Open(std::string_view* in, size_t n);
   // Value i. REQUIRES: i < n.
   T At(size_t i) const;
+  // Hints to the CPU that value i will be read soon.
+  void Prefetch(size_t i) const {
+    if (raw_ != nullptr) {
+      __builtin_prefetch(raw_ + i * sizeof(T));
+    } else {
+      ints_.Prefetch(i);
+    }
+  }
 
  private:
   const char* raw_ = nullptr;  // the raw scheme's values; null for ALP

@@ -7,6 +7,8 @@
 // Format in docs/format/codecs.md.
 #pragma once
 
+#include <algorithm>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -35,6 +37,10 @@ class IntReader {
   // Value i from its packed bits (a bulk decoder unpacks them together).
   int64_t FromPacked(size_t i, uint64_t packed) const {
     return static_cast<int64_t>(first_ + slope_ * i + base_ + packed);
+  }
+  // Hints to the CPU that value i will be read soon.
+  void Prefetch(size_t i) const {
+    if (width_ != 0 && packed_ != nullptr) __builtin_prefetch(packed_ + std::min(i * width_ / 8, bytes_ - 1));
   }
   unsigned width() const { return width_; }
   std::string_view packed() const { return {reinterpret_cast<const char*>(packed_), bytes_}; }

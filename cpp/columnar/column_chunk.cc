@@ -393,6 +393,28 @@ size_t ChunkReader::ValueIndex(size_t row) const {
   return row - nulls;
 }
 
+void ChunkReader::Prefetch(size_t row) const {
+  if (nulls_ != nullptr) __builtin_prefetch(nulls_ + row / 8);
+  const size_t i = row;  // close enough: a value's place among the non-null ones is at most this
+  switch (type_.id) {
+    case table::TypeId::kFloat64: doubles_.Prefetch(i); break;
+    case table::TypeId::kFloat32: floats_.Prefetch(i); break;
+    case table::TypeId::kString:
+    case table::TypeId::kBytes:
+    case table::TypeId::kPointCloud:
+    case table::TypeId::kBool: break;
+    case table::TypeId::kVector:
+    case table::TypeId::kPoint3: {
+      if (values_ == nullptr) break;
+      const size_t w = type_.FixedWidth();
+      const size_t at = std::min(i * w, values_size_ == 0 ? 0 : values_size_ - 1);
+      for (size_t b = 0; b < w && at + b < values_size_; b += 64) __builtin_prefetch(values_ + at + b);
+      break;
+    }
+    default: ints_.Prefetch(i); break;
+  }
+}
+
 Status ChunkReader::FixedAt(size_t row, void* out) const {
   const size_t j = ValueIndex(row);
   const ColumnType& type = type_;

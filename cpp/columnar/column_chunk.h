@@ -66,6 +66,9 @@ class ChunkReader {
   // (string, bytes, point cloud) as a view. Corruption when its stored
   // offsets are out of range.
   Status FixedAt(size_t row, void* out) const;
+  // Hints to the CPU that row `row` will be read soon (a point read of
+  // several rows fetches them all before reading any).
+  void Prefetch(size_t row) const;
   Status BytesAt(size_t row, std::string_view* out) const;
 
  private:

@@ -15,7 +15,10 @@ using table::Schema;
 
 namespace {
 
-constexpr uint8_t kRowBlockFormat = 1;  // on disk: never renumber
+// On disk: never renumber. Format 2 keeps wide columns' chunks apart, in
+// the side block; format 1 (every chunk in the block) is still read.
+constexpr uint8_t kRowBlockFormat = 2;
+constexpr uint8_t kRowBlockFormatAllInline = 1;
 constexpr uint8_t kRowFormat = 1;       // the row codec's (table/row_codec.cc)
 // Entries a block may hold: a reader refuses more rather than allocate for them.
 constexpr uint64_t kMaxEntries = 1u << 20;
@@ -39,6 +42,13 @@ bool SplitRow(const Schema& schema, const std::vector<size_t>& columns, std::str
   return size == value.size();
 }
 
+// Columns whose chunks go to the side block: values too large for a scan
+// of the other columns to read past.
+bool KeptApart(const table::ColumnType& type) {
+  return type.id == table::TypeId::kVector || type.id == table::TypeId::kPointCloud ||
+         type.id == table::TypeId::kBytes;
+}
+
 }  // namespace
 
 uint64_t RowBlockCodec::GroupOf(std::string_view user_key) const {
@@ -48,19 +58,12 @@ uint64_t RowBlockCodec::GroupOf(std::string_view user_key) const {
   return uint64_t{table::RowKeyTableId(user_key)} + 1;
 }
 
-bool RowBlockCodec::Encode(uint64_t group, const BlockEntry* entries, size_t n, std::string* out) const {
+bool RowBlockCodec::Encode(uint64_t group, const BlockEntry* entries, size_t n, std::string* out,
+                           std::string* side) const {
   if (group == 0 || n == 0 || n > kMaxEntries) return false;
   const table::TableDefPtr def = defs_->Find(static_cast<uint32_t>(group - 1));
   if (def == nullptr) return false;  // a dropped table's rows, soon deleted
   const Schema& schema = def->schema;
-  // For now the rows of tables with wide columns (vectors, point clouds,
-  // bytes) stay in row blocks: in columns, their blocks hold few rows, so a
-  // point read decodes a large block and a scan pays per block. They come
-  // in once wide values are stored apart from the scalar columns.
-  for (const table::Column& col : schema.columns()) {
-    const table::TypeId t = col.type.id;
-    if (t == table::TypeId::kVector || t == table::TypeId::kPointCloud || t == table::TypeId::kBytes) return false;
-  }
   const size_t m = schema.size(), pk = schema.primary_key();
   std::vector<size_t> columns;  // every column but the key, which the key holds
   for (size_t c = 0; c < m; c++) {
@@ -102,12 +105,19 @@ bool RowBlockCodec::Encode(uint64_t group, const BlockEntry* entries, size_t n, 
   PutVarint64(out, raw_values.size());
   if (!raw_values.empty()) codec::PackBits(raw.data(), n, 1, out);
   codec::EncodeInts(counts.data(), n, out);
+  // Each chunk's end, in the block or in the side part; then which are apart.
   const size_t ends_at = out->size();
   out->resize(ends_at + 4 * m);
+  std::vector<uint64_t> apart(m, 0);
+  for (size_t c = 0; c < m; c++) apart[c] = c != pk && KeptApart(schema.column(c).type);
+  codec::PackBits(apart.data(), m, 1, out);
   const size_t chunks_at = out->size();
+  const size_t side_at = side->size();
   for (size_t c = 0; c < m; c++) {
-    if (c != pk) EncodeChunk(chunks[c].view(), out);
-    EncodeFixed32(out->data() + ends_at + 4 * c, static_cast<uint32_t>(out->size() - chunks_at));
+    std::string* to = apart[c] ? side : out;
+    if (c != pk) EncodeChunk(chunks[c].view(), to);
+    const size_t end = apart[c] ? to->size() - side_at : to->size() - chunks_at;
+    EncodeFixed32(out->data() + ends_at + 4 * c, static_cast<uint32_t>(end));
   }
   std::vector<int64_t> raw_ends(raw_values.size());
   int64_t end = 0;
@@ -117,18 +127,22 @@ bool RowBlockCodec::Encode(uint64_t group, const BlockEntry* entries, size_t n, 
   return true;
 }
 
-Result<std::unique_ptr<const lsm::sstable::BlockValues>> RowBlockCodec::Open(std::string_view encoded) const {
-  auto values = RowBlockValues::Parse(encoded);
+Result<std::unique_ptr<const lsm::sstable::BlockValues>> RowBlockCodec::Open(std::string_view encoded,
+                                                                              const lsm::sstable::SidePart* side) const {
+  auto values = RowBlockValues::Parse(encoded, side);
   if (!values.ok()) return values.status();
   return std::unique_ptr<const lsm::sstable::BlockValues>(std::move(values).value());
 }
 
-Result<std::unique_ptr<const RowBlockValues>> RowBlockValues::Parse(std::string_view in) {
+Result<std::unique_ptr<const RowBlockValues>> RowBlockValues::Parse(std::string_view in,
+                                                                    const lsm::sstable::SidePart* side) {
   auto bad = [] { return Status::Corruption("bad columnar block of rows"); };  // built only when needed
   if (in.empty()) return bad();
-  if (static_cast<uint8_t>(in[0]) != kRowBlockFormat) {
-    return Status::Corruption("columnar block format " + std::to_string(static_cast<uint8_t>(in[0])) +
-                              " is not known to this embodb (it reads format " + std::to_string(kRowBlockFormat) + ")");
+  const auto format = static_cast<uint8_t>(in[0]);
+  if (format != kRowBlockFormat && format != kRowBlockFormatAllInline) {
+    return Status::Corruption("columnar block format " + std::to_string(format) +
+                              " is not known to this embodb (it reads formats " +
+                              std::to_string(kRowBlockFormatAllInline) + " and " + std::to_string(kRowBlockFormat) + ")");
   }
   in.remove_prefix(1);
   auto v = std::unique_ptr<RowBlockValues>(new RowBlockValues());
@@ -153,11 +167,26 @@ Result<std::unique_ptr<const RowBlockValues>> RowBlockValues::Parse(std::string_
   if (in.size() < 4 * m) return bad();
   const char* ends = in.data();
   in.remove_prefix(4 * m);
+  v->apart_.assign(m, 0);
+  if (format == kRowBlockFormat) {
+    const size_t bytes = codec::PackedBytes(m, 1);
+    if (in.size() < bytes) return bad();
+    for (size_t c = 0; c < m; c++) v->apart_[c] = (static_cast<uint8_t>(in[c / 8]) >> (c % 8)) & 1;
+    in.remove_prefix(bytes);
+  }
   v->chunks_.resize(m);
   v->readers_.resize(m);
-  uint32_t begin = 0;
+  v->side_ranges_.assign(m, {0, 0});
+  v->side_ = side;
+  uint32_t begin = 0, side_begin = 0;
   for (size_t c = 0; c < m; c++) {
     const uint32_t end = DecodeFixed32(ends + 4 * c);
+    if (v->apart_[c]) {  // checked against the side part when it is read
+      if (c == pk || side == nullptr || end < side_begin) return bad();
+      v->side_ranges_[c] = {side_begin, end};
+      side_begin = end;
+      continue;
+    }
     if (end < begin || end > in.size()) return bad();
     v->chunks_[c] = in.substr(begin, end - begin);
     begin = end;
@@ -174,6 +203,36 @@ Result<std::unique_ptr<const RowBlockValues>> RowBlockValues::Parse(std::string_
   if (raw_total < 0 || static_cast<uint64_t>(raw_total) != in.size()) return bad();
   v->raw_bytes_ = in;
   return std::unique_ptr<const RowBlockValues>(std::move(v));
+}
+
+Status RowBlockValues::Load(size_t c) const {
+  if (!apart_[c]) return Status::OK();
+  std::call_once(side_once_, [&] { side_status_ = LoadSide(); });
+  return side_status_;
+}
+
+Status RowBlockValues::LoadSide() const {
+  Result<std::string_view> bytes = side_->Bytes();
+  if (!bytes.ok()) return bytes.status();
+  // Written once, under side_once_; read after it by any thread.
+  auto* self = const_cast<RowBlockValues*>(this);
+  for (size_t c = 0; c < apart_.size(); c++) {
+    if (!apart_[c]) continue;
+    const auto [begin, end] = side_ranges_[c];
+    if (end > bytes->size()) return Status::Corruption("a columnar block's side block is cut short");
+    self->chunks_[c] = bytes->substr(begin, end - begin);
+    EMBODB_RETURN_IF_ERROR(self->readers_[c].Open(chunks_[c]));
+    if (readers_[c].rows() != entries_) return Status::Corruption("bad columnar block of rows");
+  }
+  return Status::OK();
+}
+
+void RowBlockValues::Prefetch(size_t i) const {
+  if (IsRaw(i)) return;
+  counts_.Prefetch(i);
+  for (size_t c = 0; c < readers_.size(); c++) {
+    if (c != primary_key_ && Load(c).ok()) readers_[c].Prefetch(i);
+  }
 }
 
 Status RowBlockValues::Value(size_t i, std::string* scratch, std::string_view* out) const {
@@ -198,6 +257,7 @@ Status RowBlockValues::Value(size_t i, std::string* scratch, std::string_view* o
   char fixed[64];
   for (size_t c = 0; c < stored; c++) {
     if (c == primary_key_) continue;
+    EMBODB_RETURN_IF_ERROR(Load(c));
     const ChunkReader& r = readers_[c];
     if (r.IsNull(i)) {
       (*scratch)[bitmap_at + c / 8] = static_cast<char>((*scratch)[bitmap_at + c / 8] | (1 << (c % 8)));

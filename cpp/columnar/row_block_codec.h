@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,10 +24,16 @@ namespace embodb::columnar {
 // The parsed values of one columnar block of rows.
 class RowBlockValues final : public lsm::sstable::BlockValues {
  public:
-  static Result<std::unique_ptr<const RowBlockValues>> Parse(std::string_view encoded);
+  // side: the block's side part (wide columns' chunks), nullptr if none.
+  static Result<std::unique_ptr<const RowBlockValues>> Parse(std::string_view encoded,
+                                                             const lsm::sstable::SidePart* side);
 
   size_t size() const override { return entries_; }
   Status Value(size_t i, std::string* scratch, std::string_view* out) const override;
+  void Prefetch(size_t i) const override;
+  size_t MemoryUsage() const override {
+    return sizeof(*this) + chunks_.size() * (sizeof(std::string_view) + sizeof(ChunkReader) + 9);
+  }
 
   // Columns of the schema the block was written under (the primary key's
   // chunk is empty: the key holds it).
@@ -37,6 +44,12 @@ class RowBlockValues final : public lsm::sstable::BlockValues {
   size_t raw_count() const { return raw_count_; }
   // The columns entry i's row was written with (0 for a raw entry).
   int64_t column_count(size_t i) const { return counts_.At(i); }
+  // Whether column c's chunk is kept apart, in the side block (vectors,
+  // point clouds, bytes): it is read only when asked for (Load).
+  bool apart(size_t c) const { return apart_[c] != 0; }
+  // Makes column c's chunk readable: reads the side block when c is apart
+  // (once; an error stays). Call before chunk(c) and reader(c).
+  Status Load(size_t c) const;
   // Column c's chunk (every entry a row of it; a raw entry, or a row
   // written before the column existed, is null there) and its reader.
   std::string_view chunk(size_t c) const { return chunks_[c]; }
@@ -50,6 +63,12 @@ class RowBlockValues final : public lsm::sstable::BlockValues {
   codec::IntReader counts_;       // each row's column count
   std::vector<std::string_view> chunks_;
   std::vector<ChunkReader> readers_;
+  std::vector<uint8_t> apart_;
+  std::vector<std::pair<uint32_t, uint32_t>> side_ranges_;  // an apart column's chunk in the side part
+  const lsm::sstable::SidePart* side_ = nullptr;
+  mutable std::once_flag side_once_;
+  mutable Status side_status_;
+  Status LoadSide() const;
   codec::IntReader raw_ends_;
   std::string_view raw_bytes_;
 };
@@ -62,8 +81,10 @@ class RowBlockCodec final : public lsm::sstable::BlockValueCodec {
 
   // A table row's group is its table id + 1.
   uint64_t GroupOf(std::string_view user_key) const override;
-  bool Encode(uint64_t group, const lsm::sstable::BlockEntry* entries, size_t n, std::string* out) const override;
-  Result<std::unique_ptr<const lsm::sstable::BlockValues>> Open(std::string_view encoded) const override;
+  bool Encode(uint64_t group, const lsm::sstable::BlockEntry* entries, size_t n, std::string* out,
+              std::string* side) const override;
+  Result<std::unique_ptr<const lsm::sstable::BlockValues>> Open(std::string_view encoded,
+                                                                const lsm::sstable::SidePart* side) const override;
 
  private:
   const table::TableDefsById* const defs_;

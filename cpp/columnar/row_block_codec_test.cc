@@ -27,10 +27,23 @@ using table::ColumnBuffer;
 using table::ColumnView;
 using table::T;
 
-// The types columnar blocks take today (tables with vectors, clouds or bytes
-// keep row blocks until wide values are stored apart).
-constexpr const char* kTypes[] = {"bool",   "int8",    "int16",   "int32",     "int64",  "uint8", "uint16",
-                                  "uint32", "uint64",  "float32", "float64",   "timestamp", "string", "point3"};
+constexpr const char* kTypes[] = {"bool",    "int8",   "int16",     "int32",  "int64", "uint8",
+                                  "uint16",  "uint32", "uint64",    "float32", "float64", "timestamp",
+                                  "string",  "bytes",  "vector(3)", "point3",  "pointcloud(4)"};
+
+// A side part held in memory; counts how often it is read.
+class MemorySide final : public lsm::sstable::SidePart {
+ public:
+  explicit MemorySide(std::string bytes) : bytes_(std::move(bytes)) {}
+  Result<std::string_view> Bytes() const override {
+    reads++;
+    return std::string_view(bytes_);
+  }
+  mutable int reads = 0;
+
+ private:
+  std::string bytes_;
+};
 
 // A table "t" (id 7) keyed by int64 "id", with a nullable column of every
 // type in `types`.
@@ -88,9 +101,10 @@ std::vector<std::string> EncodeRows(const table::Schema& schema, const std::vect
 
 // Encodes entries as a block, opens it and checks every value.
 void ExpectRoundTrip(const RowBlockCodec& codec, const std::vector<BlockEntry>& entries) {
-  std::string block;
-  ASSERT_TRUE(codec.Encode(8, entries.data(), entries.size(), &block));
-  auto values = codec.Open(block);
+  std::string block, side;
+  ASSERT_TRUE(codec.Encode(8, entries.data(), entries.size(), &block, &side));
+  MemorySide side_part(side);
+  auto values = codec.Open(block, side.empty() ? nullptr : &side_part);
   ASSERT_OK(values.status());
   ASSERT_EQ((*values)->size(), entries.size());
   std::string scratch;
@@ -140,25 +154,49 @@ TEST(RowBlockCodecTest, MostlyNonRowsAndUnknownTablesStayRowBlocks) {
   defs.Set(def);
   RowBlockCodec codec(&defs);
   std::vector<BlockEntry> deletions(10, BlockEntry{"k", 1, lsm::kTypeDeletion, ""});
-  std::string out;
-  EXPECT_FALSE(codec.Encode(8, deletions.data(), deletions.size(), &out));
+  std::string out, side;
+  EXPECT_FALSE(codec.Encode(8, deletions.data(), deletions.size(), &out, &side));
   EXPECT_TRUE(out.empty());
-  EXPECT_FALSE(codec.Encode(99, deletions.data(), 1, &out)) << "no table 98";
+  EXPECT_TRUE(side.empty());
+  EXPECT_FALSE(codec.Encode(99, deletions.data(), 1, &out, &side)) << "no table 98";
 }
 
-TEST(RowBlockCodecTest, TablesWithWideColumnsStayRowBlocks) {
-  for (const char* wide : {"bytes", "vector(3)", "pointcloud(4)"}) {
-    table::TableDefsById defs;
-    auto def = EveryTypeTable({"int32", wide});
-    defs.Set(def);
-    RowBlockCodec codec(&defs);
-    std::mt19937 rng(9);
-    const std::vector<std::string> rows = EncodeRows(def->schema, RandomColumns(def->schema, 10, &rng));
-    std::vector<BlockEntry> entries;
-    for (const std::string& row : rows) entries.push_back({"k", 1, lsm::kTypeValue, row});
-    std::string out;
-    EXPECT_FALSE(codec.Encode(8, entries.data(), entries.size(), &out)) << wide;
+TEST(RowBlockCodecTest, WideColumnsAreKeptApartAndReadOnlyWhenAsked) {
+  table::TableDefsById defs;
+  auto def = EveryTypeTable({"int32", "vector(64)", "string", "pointcloud(3)", "bytes"});
+  defs.Set(def);
+  RowBlockCodec codec(&defs);
+  std::mt19937 rng(9);
+  const std::vector<std::string> rows = EncodeRows(def->schema, RandomColumns(def->schema, 50, &rng));
+  std::vector<BlockEntry> entries;
+  for (const std::string& row : rows) entries.push_back({"k", 1, lsm::kTypeValue, row});
+  std::string block, side;
+  ASSERT_TRUE(codec.Encode(8, entries.data(), entries.size(), &block, &side));
+  EXPECT_GT(side.size(), 50u * 64 * 4 * 3 / 4) << "most vectors are in the side part";
+  EXPECT_LT(block.size(), side.size() / 4);
+  MemorySide side_part(side);
+  auto values = RowBlockValues::Parse(block, &side_part);
+  ASSERT_OK(values.status());
+  for (size_t c : {1, 3}) {  // int32, string: in the block
+    EXPECT_FALSE((*values)->apart(c));
+    ASSERT_OK((*values)->Load(c));
   }
+  EXPECT_EQ(side_part.reads, 0);
+  for (size_t c : {2, 4, 5}) EXPECT_TRUE((*values)->apart(c));
+  ASSERT_OK((*values)->Load(2));
+  ASSERT_OK((*values)->Load(4));
+  EXPECT_EQ(side_part.reads, 1) << "read once";
+  EXPECT_EQ((*values)->reader(2).rows(), 50u);
+  // Without its side part, a block with apart columns is refused.
+  EXPECT_FALSE(RowBlockValues::Parse(block, nullptr).ok());
+  // A side part cut short: an error when read, never a misread.
+  MemorySide cut(side.substr(0, side.size() - 1));
+  auto short_values = RowBlockValues::Parse(block, &cut);
+  ASSERT_OK(short_values.status());
+  EXPECT_TRUE((*short_values)->Load(5).IsCorruption());
+  std::string scratch;
+  std::string_view got;
+  EXPECT_FALSE((*short_values)->Value(0, &scratch, &got).ok());
 }
 
 TEST(RowBlockCodecTest, DamagedBlocksAreReported) {
@@ -172,23 +210,33 @@ TEST(RowBlockCodecTest, DamagedBlocksAreReported) {
   std::vector<BlockEntry> entries;
   for (const std::string& row : rows) entries.push_back({"k", 1, lsm::kTypeValue, row});
   entries[2] = {"k", 1, lsm::kTypeDeletion, ""};
-  std::string block;
-  ASSERT_TRUE(codec.Encode(8, entries.data(), entries.size(), &block));
+  std::string block, side;
+  ASSERT_TRUE(codec.Encode(8, entries.data(), entries.size(), &block, &side));
+  ASSERT_FALSE(side.empty());
+  MemorySide side_part(side);
   for (size_t cut = 0; cut < block.size(); cut++) {
-    EXPECT_FALSE(codec.Open(block.substr(0, cut)).ok()) << cut;
+    EXPECT_FALSE(codec.Open(block.substr(0, cut), &side_part).ok()) << cut;
   }
-  // Flipped bytes: an error, or values that decode (the block checksum
-  // catches real damage); never a crash.
+  // Flipped bytes in the block or its side part: an error, or values that
+  // decode (the block checksums catch real damage); never a crash.
   std::string scratch;
-  for (size_t at = 0; at < block.size(); at++) {
-    std::string bad = block;
-    bad[at] = static_cast<char>(bad[at] ^ 0x5a);
-    auto values = codec.Open(bad);
-    if (!values.ok()) continue;
+  auto read_all = [&](std::string_view b, const MemorySide& s) {
+    auto values = codec.Open(b, &s);
+    if (!values.ok()) return;
     for (size_t i = 0; i < (*values)->size(); i++) {
       std::string_view got;
       (*values)->Value(i, &scratch, &got).PermitUncheckedError();
     }
+  };
+  for (size_t at = 0; at < block.size(); at++) {
+    std::string bad = block;
+    bad[at] = static_cast<char>(bad[at] ^ 0x5a);
+    read_all(bad, side_part);
+  }
+  for (size_t at = 0; at < side.size(); at += 3) {
+    std::string bad = side;
+    bad[at] = static_cast<char>(bad[at] ^ 0x5a);
+    read_all(block, MemorySide(bad));
   }
 }
 

@@ -31,20 +31,34 @@ class PlainValues final : public sstable::BlockValues {
   std::vector<std::string_view> values_;
 };
 
+// Values of keys "r..." in columnar blocks: their lengths in the block,
+// their bytes in its side block (so every read of them goes through one).
 class PlainCodec final : public sstable::BlockValueCodec {
  public:
   uint64_t GroupOf(std::string_view user_key) const override { return user_key.starts_with("r") ? 1 : 0; }
-  bool Encode(uint64_t, const sstable::BlockEntry* entries, size_t n, std::string* out) const override {
+  bool Encode(uint64_t, const sstable::BlockEntry* entries, size_t n, std::string* out,
+              std::string* side) const override {
     PutVarint32(out, static_cast<uint32_t>(n));
-    for (size_t i = 0; i < n; i++) PutLengthPrefixed(out, entries[i].value);
+    for (size_t i = 0; i < n; i++) {
+      PutVarint32(out, static_cast<uint32_t>(entries[i].value.size()));
+      side->append(entries[i].value);
+    }
+    if (side->empty()) side->push_back('-');  // every block has a side block
     return true;
   }
-  Result<std::unique_ptr<const sstable::BlockValues>> Open(std::string_view in) const override {
+  Result<std::unique_ptr<const sstable::BlockValues>> Open(std::string_view in,
+                                                           const sstable::SidePart* side) const override {
     uint32_t n = 0;
-    if (!GetVarint32(&in, &n)) return Status::Corruption("bad plain block");
+    if (!GetVarint32(&in, &n) || side == nullptr) return Status::Corruption("bad plain block");
+    Result<std::string_view> bytes = side->Bytes();
+    if (!bytes.ok()) return bytes.status();
     std::vector<std::string_view> values(n);
+    size_t at = 0;
     for (auto& v : values) {
-      if (!GetLengthPrefixed(&in, &v)) return Status::Corruption("bad plain block");
+      uint32_t len = 0;
+      if (!GetVarint32(&in, &len) || len > bytes->size() - at) return Status::Corruption("bad plain block");
+      v = bytes->substr(at, len);
+      at += len;
     }
     return std::unique_ptr<const sstable::BlockValues>(std::make_unique<PlainValues>(std::move(values)));
   }

@@ -20,7 +20,7 @@ RunColumns::RunColumns(const table::Schema& schema, const lsm::ScanPiece& run)
       values_(*static_cast<const columnar::RowBlockValues*>(run.block->values())), begin_(run.begin), end_(run.end) {}
 
 const columnar::ChunkStats* RunColumns::Stats(size_t c) {
-  if (!HasChunk(c) || !schema_.column(c).default_value.is_null()) return nullptr;
+  if (!HasChunk(c) || values_.apart(c) || !schema_.column(c).default_value.is_null()) return nullptr;
   auto it = stats_.find(c);
   if (it == stats_.end()) {
     Result<columnar::ChunkStats> stats = columnar::ReadChunkStats(values_.chunk(c));
@@ -54,7 +54,10 @@ bool RunColumns::StoredValues(size_t c) {
 
 Status RunColumns::AppendTo(size_t c, const std::vector<uint32_t>* rows, table::ColumnBuffer* out) {
   const size_t n = rows == nullptr ? end_ - begin_ : rows->size();
-  if (HasChunk(c)) chunks_read_.insert(c);
+  if (HasChunk(c)) {
+    chunks_read_.insert(c);
+    EMBODB_RETURN_IF_ERROR(values_.Load(c));
+  }
   // Whole blocks without defaults to fill decode straight into out.
   if (rows == nullptr && begin_ == 0 && end_ == values_.size() && decoded_.count(c) == 0 && StoredValues(c)) {
     return columnar::DecodeChunk(values_.chunk(c), out);
@@ -114,6 +117,7 @@ Status RunColumns::Decode(size_t c, table::ColumnBuffer* out) {
     for (size_t i = 0; i < rows; i++) out->AppendValue(column.default_value);
     return Status::OK();
   }
+  EMBODB_RETURN_IF_ERROR(values_.Load(c));
   const std::string_view chunk = values_.chunk(c);
   const table::ColumnType& stored = values_.reader(c).type();
   if (stored != column.type) {

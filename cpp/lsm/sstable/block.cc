@@ -26,6 +26,7 @@ void Block::Parse(ColumnarLayout layout) {
       return;
     }
     constexpr size_t kTail = 8 + 1 + 4;  // summary and keys size
+    constexpr size_t kSideHandle = 8 + 4;
     if (data_.size() < kTail || DecodeFixed32(data_.data() + data_.size() - 4) > data_.size() - kTail) {
       malformed_ = true;
       return;
@@ -33,12 +34,34 @@ void Block::Parse(ColumnarLayout layout) {
     const uint32_t keys_size = DecodeFixed32(data_.data() + data_.size() - 4);
     max_sequence_ = DecodeFixed64(data_.data() + data_.size() - kTail);
     const auto flags = static_cast<uint8_t>(data_[data_.size() - 5]);
-    if ((flags & ~kColumnarDistinctValues) != 0) {
+    if ((flags & ~(kColumnarDistinctValues | kColumnarHasSide)) != 0) {
       malformed_ = true;
       return;
     }
     distinct_values_ = (flags & kColumnarDistinctValues) != 0;
-    auto values = layout.codec->Open(data_.substr(keys_size, data_.size() - kTail - keys_size));
+    size_t values_end = data_.size() - kTail;
+    if ((flags & kColumnarHasSide) != 0) {
+      if (values_end - keys_size < kSideHandle) {
+        malformed_ = true;
+        return;
+      }
+      values_end -= kSideHandle;
+      side_ = std::make_unique<Side>();
+      side_->offset = DecodeFixed64(data_.data() + values_end);
+      side_->size = DecodeFixed32(data_.data() + values_end + 8);
+      side_->ordinal = layout.ordinal;
+      side_->source = layout.side_source;
+      if (layout.side_source == nullptr) {
+        malformed_ = true;
+        error_ = Status::NotSupported("a columnar block's side block cannot be read here");
+        return;
+      }
+      if (!layout.side_lazy) {
+        (void)side_->Bytes();  // read now (an error shows when the values are read)
+        side_->source = nullptr;
+      }
+    }
+    auto values = layout.codec->Open(data_.substr(keys_size, values_end - keys_size), side_.get());
     if (!values.ok()) {
       malformed_ = true;
       error_ = values.status();
@@ -60,6 +83,12 @@ void Block::Parse(ColumnarLayout layout) {
   restart_offset_ = static_cast<uint32_t>(data_.size() - (1 + num_restarts_) * 4);
 }
 
+Result<std::string_view> Block::Side::Bytes() const {
+  std::call_once(once_, [&] { status_ = source->ReadSide(offset, size, ordinal, &owned_, &view_); });
+  if (!status_.ok()) return status_;
+  return view_;
+}
+
 void Block::PrefetchRestartOffsets(uint32_t left, uint32_t right) const {
   if (malformed_) return;
   right = std::min(right, num_restarts_ - 1);
@@ -71,6 +100,9 @@ void Block::PrefetchRestartOffsets(uint32_t left, uint32_t right) const {
 
 void Block::PrefetchRestartEntries(uint32_t left, uint32_t right) const {
   if (malformed_) return;
+  // A block of many restarts (columnar keys) would fetch far more than a
+  // search reads: the search's own misses cost less.
+  if (std::min(right, num_restarts_ - 1) - std::min(left, num_restarts_ - 1) > 64) return;
   right = std::min(right, num_restarts_ - 1);
   const char* restarts = data_.data() + restart_offset_;
   for (uint32_t i = std::min(left, right); i <= right; i++) {
@@ -147,6 +179,12 @@ void BlockIter::SeekToOrdinal(uint32_t ordinal) {
       return;
     }
   }
+}
+
+bool BlockIter::ColumnarOrdinal(uint32_t* ordinal) const {
+  if (values_ == nullptr || !Valid()) return false;
+  std::string_view stored = value_;
+  return GetVarint32(&stored, ordinal) && *ordinal < values_->size();
 }
 
 Status BlockIter::CopyValueTo(std::string* dst) const {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "lsm/iterator.h"
+#include <mutex>
+
 #include "lsm/sstable/block_values.h"
 #include "util/coding.h"
 
@@ -19,9 +21,28 @@ enum class KeyOrder { kInternal, kBytewise };
 // values are the entries' ordinals, then the codec's values, then a summary
 // (the largest sequence number, fixed64, and flags, 1 byte), then the
 // fixed32 size of the keys part: `codec` parses the values.
+// With kColumnarHasSide, the summary starts with the side block's handle.
+class SideSource;
 struct ColumnarLayout {
   bool columnar = false;
   const BlockValueCodec* codec = nullptr;
+  // Reads the block's side block (needed when it has one). `side_lazy`:
+  // the source outlives the Block, which reads the side block when first
+  // asked for it; else it is read while the Block is made.
+  const SideSource* side_source = nullptr;
+  bool side_lazy = false;
+  uint32_t ordinal = UINT32_MAX;  // the block's place in its table's index, when known
+};
+
+// Where a block's side block comes from: its table.
+class SideSource {
+ public:
+  virtual ~SideSource() = default;
+  // The side block at (offset, size) of the block with this index ordinal
+  // (UINT32_MAX: unknown), checked: a view into *owned or into memory that
+  // lives as long as the source.
+  virtual Status ReadSide(uint64_t offset, uint64_t size, uint32_t ordinal, std::string* owned,
+                          std::string_view* view) const = 0;
 };
 
 class Block {
@@ -36,6 +57,8 @@ class Block {
   Block& operator=(const Block&) = delete;
 
   size_t size() const { return size_; }
+  // Memory held besides the contents: the parsed values of a columnar block.
+  size_t ParsedMemoryUsage() const { return sizeof(*this) + (values_ ? values_->MemoryUsage() : 0); }
   // The parsed values of a columnar block; nullptr for a row block.
   const BlockValues* values() const { return values_.get(); }
   // Of a columnar block: the largest sequence number of its entries, and
@@ -57,9 +80,25 @@ class Block {
  private:
   friend class BlockIter;
   void Parse(ColumnarLayout layout);
+
+  // The side block of a columnar block, read on first use.
+  class Side final : public SidePart {
+   public:
+    Result<std::string_view> Bytes() const override;
+    uint64_t offset = 0, size = 0;
+    uint32_t ordinal = UINT32_MAX;
+    const SideSource* source = nullptr;
+   private:
+    mutable std::once_flag once_;
+    mutable std::string owned_;
+    mutable std::string_view view_;
+    mutable Status status_;
+  };
+
   std::string owned_;
   std::string_view data_;  // owned_, or the viewed contents; a columnar block's keys part
   size_t size_ = 0;        // of all the contents
+  std::unique_ptr<Side> side_;  // before values_, which views it
   std::unique_ptr<const BlockValues> values_;
   SequenceNumber max_sequence_ = 0;
   bool distinct_values_ = false;
@@ -89,6 +128,8 @@ class BlockIter final : public Iterator {
   // when there is none).
   void SeekToOrdinal(uint32_t ordinal);
   bool ColumnarPosition(std::shared_ptr<const Block>* block, uint32_t* ordinal) const override;
+  // In a columnar block: the current entry's ordinal (false when invalid).
+  bool ColumnarOrdinal(uint32_t* ordinal) const;
   // Copies the current value to *dst (decoding a columnar one straight there).
   Status CopyValueTo(std::string* dst) const;
   // Seek when the answer is known to lie at or after restart point `left` and

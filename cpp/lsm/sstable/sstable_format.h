@@ -25,6 +25,11 @@ enum CompressionType : uint8_t {
 inline constexpr uint8_t kColumnarBlockFlag = 0x80;
 // A columnar block's summary flag: every entry is a value of a distinct user key.
 inline constexpr uint8_t kColumnarDistinctValues = 0x01;
+// A columnar block's summary flag: the codec kept part of its values apart,
+// in a side block (block_values.h, SidePart) whose handle the summary holds
+// (offset fixed64, size fixed32). A side block is written just before its
+// block, with the trailer type of a columnar block, and is not in the index.
+inline constexpr uint8_t kColumnarHasSide = 0x02;
 
 // A BlockHandle is varint64 offset + varint64 size: at most 20 bytes.
 inline constexpr uint32_t kMaxBlockHandleLength = 20;

@@ -53,7 +53,38 @@ void Table::BuildTopIndex() {
   }
   top_offsets_.push_back(static_cast<uint32_t>(top_keys_.size()));
   num_blocks_ = i;
-  if (file_->ReturnsStableViews()) block_flags_.reset(new std::atomic<uint8_t>[num_blocks_]());
+  if (file_->ReturnsStableViews()) {
+    block_flags_.reset(new std::atomic<uint8_t>[num_blocks_]());
+    if (props_.num_columnar_blocks > 0) parsed_.reset(new std::shared_ptr<const Block>[num_blocks_]);
+  }
+}
+
+std::atomic<size_t> Table::parsed_used_{0};
+
+Table::~Table() { parsed_used_.fetch_sub(parsed_charge_.load()); }
+
+std::shared_ptr<const Block> Table::ParsedInPlace(std::string_view contents, uint32_t ordinal,
+                                                  const ColumnarLayout& layout) const {
+  if (parsed_ == nullptr || ordinal >= num_blocks_) return nullptr;
+  std::mutex& mu = parsed_mu_[ordinal % std::size(parsed_mu_)];
+  {
+    std::lock_guard lock(mu);
+    if (parsed_[ordinal] != nullptr) return parsed_[ordinal];
+  }
+  auto block = std::make_shared<const Block>(contents, nullptr, layout);
+  const size_t charge = block->ParsedMemoryUsage();
+  if (parsed_used_.fetch_add(charge) + charge > kParsedBudget) {
+    parsed_used_.fetch_sub(charge);
+    return nullptr;
+  }
+  std::lock_guard lock(mu);
+  if (parsed_[ordinal] != nullptr) {  // another thread was first
+    parsed_used_.fetch_sub(charge);
+    return parsed_[ordinal];
+  }
+  parsed_charge_.fetch_add(charge);
+  parsed_[ordinal] = block;
+  return block;
 }
 
 Status Table::DecodeHandle(std::string_view index_value, BlockHandle* handle) const {
@@ -77,19 +108,39 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(const BlockHandle& han
   std::string_view view;
   const RandomAccessFile* file = FileFor(fill_cache);
   std::atomic<uint8_t>* flags = BlockFlags(file, ordinal);
-  ColumnarLayout layout{false, value_codec_};
+  ColumnarLayout layout{false, value_codec_, file == file_.get() ? &cached_side_ : &stream_side_, false, ordinal};
   EMBODB_RETURN_IF_ERROR(ReadBlock(file, fname_, handle, &contents, &view,
                                    flags != nullptr && (flags->load(std::memory_order_relaxed) & kVerified) != 0,
                                    &layout.columnar));
   if (contents.empty()) {
-    if (flags != nullptr) flags->store(kVerified | (layout.columnar ? kColumnar : 0), std::memory_order_relaxed);
+    if (flags != nullptr) flags->fetch_or(kVerified | (layout.columnar ? kColumnar : 0), std::memory_order_relaxed);
     // An uncompressed block of a mapped table: viewed in place, and not
-    // cached, since the OS page cache holds it already.
+    // cached, since the OS page cache holds it already. It keeps the table
+    // alive, so its side block is read when first needed.
+    layout.side_lazy = true;
+    if (layout.columnar && ordinal != kUnknownBlock) {
+      // Parsed once and kept by the table; the caller's pointer keeps the table alive.
+      std::shared_ptr<const Block> parsed = ParsedInPlace(view, ordinal, layout);
+      if (parsed != nullptr) return std::shared_ptr<const Block>(shared_from_this(), parsed.get());
+    }
     return std::make_shared<const Block>(view, shared_from_this(), layout);
   }
   auto block = std::make_shared<const Block>(std::move(contents), layout);
   if (cache_ != nullptr && fill_cache) cache_->Insert(cache_key, block, block->size() + 64);
   return block;
+}
+
+Status Table::SideReader::ReadSide(uint64_t offset, uint64_t size, uint32_t ordinal, std::string* owned,
+                                   std::string_view* view) const {
+  const RandomAccessFile* file = table_->FileFor(!stream_);
+  std::atomic<uint8_t>* flags = table_->BlockFlags(file, ordinal);
+  bool columnar = false;
+  EMBODB_RETURN_IF_ERROR(ReadBlock(file, table_->fname_, BlockHandle{offset, size}, owned, view,
+                                   flags != nullptr && (flags->load(std::memory_order_relaxed) & kSideVerified) != 0,
+                                   &columnar));
+  if (!columnar) return Status::Corruption(table_->fname_, "a side block is not marked as one");
+  if (flags != nullptr && owned->empty()) flags->fetch_or(kSideVerified, std::memory_order_relaxed);
+  return Status::OK();
 }
 
 std::unique_ptr<Iterator> Table::NewIterator(bool fill_cache) const {

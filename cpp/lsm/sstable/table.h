@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <atomic>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,10 @@ class Table : public std::enable_shared_from_this<Table> {
 
  private:
   Table() = default;
+ public:
+  ~Table();
+
+ private:
   static constexpr uint32_t kUnknownBlock = UINT32_MAX;
   // The block handle of an index entry's value (Corruption when malformed).
   Status DecodeHandle(std::string_view index_value, BlockHandle* handle) const;
@@ -79,7 +84,8 @@ class Table : public std::enable_shared_from_this<Table> {
   // The flags of data block `ordinal` when read through `file` (only the
   // mapping has them); nullptr when there are none. kVerified: it passed
   // its checksum, uncompressed; kColumnar: it is a columnar block.
-  static constexpr uint8_t kVerified = 1, kColumnar = 2;
+  // kSideVerified: its side block passed its checksum.
+  static constexpr uint8_t kVerified = 1, kColumnar = 2, kSideVerified = 4;
   std::atomic<uint8_t>* BlockFlags(const RandomAccessFile* file, uint32_t ordinal) const;
 
   // Keys looked up in step with each other (see MultiGet).
@@ -113,7 +119,31 @@ class Table : public std::enable_shared_from_this<Table> {
   std::unique_ptr<std::atomic<uint8_t>[]> block_flags_;
   uint32_t num_blocks_ = 0;
 
+  // Columnar blocks of a mapped file, viewed in place and parsed once, by
+  // index ordinal: parsing a block's column headers costs more than a point
+  // lookup's search. Kept while the process-wide budget allows
+  // (kParsedBudget); freed with the table, which they view. nullptr when
+  // the block is not kept (the caller parses it itself).
+  std::shared_ptr<const Block> ParsedInPlace(std::string_view contents, uint32_t ordinal,
+                                             const ColumnarLayout& layout) const;
+  static constexpr size_t kParsedBudget = size_t{128} << 20;
+  static std::atomic<size_t> parsed_used_;  // by every table
+  mutable std::atomic<size_t> parsed_charge_{0};  // by this one
+  mutable std::unique_ptr<std::shared_ptr<const Block>[]> parsed_;
+  mutable std::mutex parsed_mu_[16];
+
   const BlockValueCodec* value_codec_ = nullptr;
+  // Reads side blocks (block.h) from file_ or from stream_file_.
+  class SideReader final : public SideSource {
+   public:
+    SideReader(const Table* table, bool stream) : table_(table), stream_(stream) {}
+    Status ReadSide(uint64_t offset, uint64_t size, uint32_t ordinal, std::string* owned,
+                    std::string_view* view) const override;
+   private:
+    const Table* const table_;
+    const bool stream_;
+  };
+  const SideReader cached_side_{this, false}, stream_side_{this, true};
   std::string filter_;
   std::shared_ptr<const Block> index_block_;
   TableProperties props_;

@@ -115,8 +115,11 @@ void TableBuilder::FlushColumnarBlock() {
     entries[i].type = static_cast<ValueType>(tag & 0xff);
     entries[i].value = std::string_view(columnar_.values).substr(value_begin, columnar_.value_ends[i] - value_begin);
   }
-  std::string contents;
-  if (options_.value_codec->Encode(group_, entries.data(), n, &contents)) {
+  std::string contents, side;
+  if (options_.value_codec->Encode(group_, entries.data(), n, &contents, &side)) {
+    // The side block goes first; the block's summary points back to it.
+    BlockHandle side_handle;
+    if (!side.empty()) WriteRawBlock(side, kNoCompression | kColumnarBlockFlag, &side_handle);
     // keys (each entry's value: its ordinal) | the codec's values | fixed32 size of the keys
     columnar_keys_.Reset();
     std::string ordinal;
@@ -137,8 +140,13 @@ void TableBuilder::FlushColumnarBlock() {
     block.reserve(key_part.size() + contents.size() + 13);
     block.append(key_part);
     block.append(contents);
+    if (!side.empty()) {
+      PutFixed64(&block, side_handle.offset);
+      PutFixed32(&block, static_cast<uint32_t>(side_handle.size));
+    }
     PutFixed64(&block, max_sequence);
-    block.push_back(static_cast<char>(distinct_values ? kColumnarDistinctValues : 0));
+    block.push_back(static_cast<char>((distinct_values ? kColumnarDistinctValues : 0) |
+                                      (side.empty() ? 0 : kColumnarHasSide)));
     PutFixed32(&block, static_cast<uint32_t>(key_part.size()));
     WriteRawBlock(block, kNoCompression | kColumnarBlockFlag, &pending_handle_);
     props_.num_columnar_blocks++;

@@ -54,7 +54,8 @@ std::string_view Table::VerifiedInPlace(const BlockHandle& handle, uint32_t ordi
   const std::atomic<uint8_t>* flags = BlockFlags(file_.get(), ordinal);
   const uint8_t f = flags == nullptr ? 0 : flags->load(std::memory_order_relaxed);
   if ((f & kVerified) == 0) return {};
-  *layout = ColumnarLayout{(f & kColumnar) != 0, value_codec_};
+  // The block lives only during the lookup: its side block can wait.
+  *layout = ColumnarLayout{(f & kColumnar) != 0, value_codec_, &cached_side_, true, ordinal};
   std::string_view view;
   if (!file_->Read(handle.offset, handle.size, &view, nullptr).ok() || view.size() != handle.size) return {};
   return view;
@@ -114,6 +115,10 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
     // The index block has a restart per entry: the restart is the ordinal.
     const uint32_t ordinal = index_iter.restart_index();
     in_place[i] = VerifiedInPlace(handle, ordinal, &layout[i]);
+    if (!in_place[i].empty() && layout[i].columnar) {
+      read[i] = ParsedInPlace(in_place[i], ordinal, layout[i]);
+      if (read[i] != nullptr) continue;
+    }
     if (!in_place[i].empty()) {
       __builtin_prefetch(in_place[i].data() + in_place[i].size() - 4);
       continue;
@@ -138,6 +143,8 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
   }
   // Step 6: search each block; fetch the value found.
   std::string_view value[kLookupWindow];
+  uint32_t ordinal[kLookupWindow];  // of the entry found in a columnar block
+  bool columnar[kLookupWindow];
   for (size_t i = 0; i < n; i++) {
     if (!active[i]) continue;
     active[i] = false;
@@ -152,9 +159,14 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
       }
       l.type = parsed.type;
       l.found = true;
-      if (parsed.type != kTypeDeletion && block[i]->values() != nullptr) {
-        // Decoded now, straight into the result (the iterator is gone by step 7).
-        l.status = data_iter.CopyValueTo(l.value);
+      columnar[i] = block[i]->values() != nullptr;
+      if (parsed.type != kTypeDeletion && columnar[i]) {
+        if (!data_iter.ColumnarOrdinal(&ordinal[i])) {
+          l.status = Status::Corruption(fname_, "bad entry in columnar sstable block");
+          continue;
+        }
+        block[i]->values()->Prefetch(ordinal[i]);
+        active[i] = true;
       } else if (parsed.type != kTypeDeletion) {
         value[i] = data_iter.value();
         for (size_t at = 0; at < value[i].size(); at += 64) __builtin_prefetch(value[i].data() + at);
@@ -163,9 +175,17 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
     }
     if (!data_iter.status().ok()) l.status = data_iter.status();
   }
-  // Step 7: copy the values.
+  // Step 7: copy the values; decode a columnar block's straight into the result.
   for (size_t i = 0; i < n; i++) {
-    if (active[i]) lookups[i].value->assign(value[i]);
+    if (!active[i]) continue;
+    TableLookup& l = lookups[i];
+    if (!columnar[i]) {
+      l.value->assign(value[i]);
+      continue;
+    }
+    std::string_view out;
+    l.status = block[i]->values()->Value(ordinal[i], l.value, &out);
+    if (l.status.ok() && out.data() != l.value->data()) l.value->assign(out);
   }
 }
 

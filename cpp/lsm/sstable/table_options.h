@@ -38,9 +38,10 @@ struct TableOptions {
   // only, and a columnar block met when reading is an error.
   const BlockValueCodec* value_codec = nullptr;
   // A columnar block is cut at this many entries, or once its values (as
-  // added) reach columnar_block_bytes.
+  // added) reach columnar_block_bytes (large: wide values go to its side
+  // block, so that a block of scalar columns still holds many rows).
   size_t columnar_block_rows = 1024;
-  size_t columnar_block_bytes = 64 << 10;
+  size_t columnar_block_bytes = 4 << 20;
 };
 
 // Statistics written into every table (docs/format/sstable.md, "properties").
