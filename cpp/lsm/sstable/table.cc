@@ -1,5 +1,7 @@
 #include "lsm/sstable/table.h"
 
+#include <algorithm>
+
 #include "lsm/dbformat.h"
 #include "lsm/two_level_iterator.h"
 #include "util/bloom.h"
@@ -54,6 +56,14 @@ void Table::BuildTopIndex() {
   top_offsets_.push_back(static_cast<uint32_t>(top_keys_.size()));
   num_blocks_ = i;
   if (file_->ReturnsStableViews()) {
+    block_offsets_.reserve(num_blocks_);
+    for (it.SeekToFirst(); it.Valid(); it.Next()) {
+      std::string_view v = it.value();
+      auto handle = BlockHandle::Decode(&v);
+      block_offsets_.push_back(handle.ok() ? handle->offset : UINT64_MAX);
+    }
+  }
+  if (file_->ReturnsStableViews()) {
     block_flags_.reset(new std::atomic<uint8_t>[num_blocks_]());
     if (props_.num_columnar_blocks > 0) parsed_.reset(new std::shared_ptr<const Block>[num_blocks_]);
   }
@@ -107,6 +117,10 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(const BlockHandle& han
   std::string contents;
   std::string_view view;
   const RandomAccessFile* file = FileFor(fill_cache);
+  if (ordinal == kUnknownBlock && file == file_.get()) {  // an iterator's block: find its ordinal
+    auto at = std::lower_bound(block_offsets_.begin(), block_offsets_.end(), handle.offset);
+    if (at != block_offsets_.end() && *at == handle.offset) ordinal = static_cast<uint32_t>(at - block_offsets_.begin());
+  }
   std::atomic<uint8_t>* flags = BlockFlags(file, ordinal);
   ColumnarLayout layout{false, value_codec_, file == file_.get() ? &cached_side_ : &stream_side_, false, ordinal};
   EMBODB_RETURN_IF_ERROR(ReadBlock(file, fname_, handle, &contents, &view,

@@ -66,7 +66,8 @@ class Table : public std::enable_shared_from_this<Table> {
   std::vector<std::string> IndexUserKeys() const;
   // Bytes of filter and index held in memory.
   size_t MemoryUsage() const {
-    return filter_.size() + index_block_->size() + top_keys_.size() + top_offsets_.size() * 4;
+    return filter_.size() + index_block_->size() + top_keys_.size() + top_offsets_.size() * 4 +
+           block_offsets_.size() * 8;
   }
 
  private:
@@ -117,6 +118,7 @@ class Table : public std::enable_shared_from_this<Table> {
   // its checksum, so a read that views it in place need not check it again
   // (as a block in the block cache is checked once, when it is loaded).
   std::unique_ptr<std::atomic<uint8_t>[]> block_flags_;
+  std::vector<uint64_t> block_offsets_;  // of a mapped file's data blocks, by ordinal (ascending)
   uint32_t num_blocks_ = 0;
 
   // Columnar blocks of a mapped file, viewed in place and parsed once, by
