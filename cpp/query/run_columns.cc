@@ -62,6 +62,8 @@ Status RunColumns::AppendTo(size_t c, const std::vector<uint32_t>* rows, table::
   if (rows == nullptr && begin_ == 0 && end_ == values_.size() && decoded_.count(c) == 0 && StoredValues(c)) {
     return columnar::DecodeChunk(values_.chunk(c), out);
   }
+  // A few rows' keys: found by ordinal, not by walking every key of the run.
+  if (c == schema_.primary_key() && rows != nullptr && n * 8 < end_ - begin_) return AppendKeys(*rows, out);
   // A few rows: read one by one (a chunk decodes whole or not at all).
   if (rows != nullptr && n * 8 < end_ - begin_ && decoded_.count(c) == 0 && StoredValues(c)) {
     const columnar::ChunkReader& reader = values_.reader(c);
@@ -94,6 +96,27 @@ Status RunColumns::AppendTo(size_t c, const std::vector<uint32_t>* rows, table::
   }
   out->Reserve(n, 0);
   for (uint32_t r : *rows) out->AppendFrom(v, r);
+  return Status::OK();
+}
+
+Status RunColumns::AppendKeys(const std::vector<uint32_t>& rows, table::ColumnBuffer* out) {
+  lsm::sstable::BlockIter keys(&block_, lsm::sstable::KeyOrder::kInternal);
+  const size_t prefix = table::RowKeyPrefix(0).size();
+  constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t at = kNone;  // the ordinal keys is at
+  for (uint32_t r : rows) {
+    const uint32_t want = begin_ + r;
+    if (at != kNone && want > at && want - at <= 16) {  // near: step (a seek would walk as far)
+      for (; at < want && keys.Valid(); at++) keys.Next();
+    } else {
+      keys.SeekToOrdinal(want);
+      at = want;
+    }
+    if (!keys.Valid()) return keys.status().ok() ? Status::Corruption("columnar block keys cut short") : keys.status();
+    const std::string_view user_key = lsm::ExtractUserKey(keys.key());
+    if (user_key.size() < prefix) return Status::Corruption("bad row key in columnar block");
+    EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(user_key.substr(prefix), out));
+  }
   return Status::OK();
 }
 

@@ -46,6 +46,8 @@ class RunColumns {
 
  private:
   Status Decode(size_t c, table::ColumnBuffer* out);
+  // Appends the primary keys of the run's rows `rows` (ascending).
+  Status AppendKeys(const std::vector<uint32_t>& rows, table::ColumnBuffer* out);
   // Whether rows of column c read as their stored values (not a default,
   // not the key): then single rows can come from the chunk.
   bool StoredValues(size_t c);

@@ -85,7 +85,10 @@ class GrowBuffer {
  private:
   void Grow(size_t at_least, bool populate = false) {
     const size_t doubled = capacity_ * 2;
-    const size_t capacity = populate || at_least > doubled ? at_least : (doubled > 16 ? doubled : 16);
+    // A first reserve is taken as the final size; growth after it doubles
+    // (a caller reserving batch after batch must not regrow every time).
+    const bool exact = at_least > doubled || (populate && capacity_ == 0);
+    const size_t capacity = exact ? at_least : (doubled > 16 ? doubled : 16);
     data_ = static_cast<T*>(grow_buffer_detail::Regrow(data_, size_ * sizeof(T), capacity_ * sizeof(T), mapped_,
                                                        capacity * sizeof(T), populate, &mapped_));
     capacity_ = capacity;
