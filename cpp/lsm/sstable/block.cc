@@ -102,7 +102,7 @@ void Block::PrefetchRestartEntries(uint32_t left, uint32_t right) const {
   if (malformed_) return;
   // A block of many restarts (columnar keys) would fetch far more than a
   // search reads: the search's own misses cost less.
-  if (std::min(right, num_restarts_ - 1) - std::min(left, num_restarts_ - 1) > 64) return;
+  if (std::min(right, num_restarts_ - 1) - std::min(left, num_restarts_ - 1) > 16) return;
   right = std::min(right, num_restarts_ - 1);
   const char* restarts = data_.data() + restart_offset_;
   for (uint32_t i = std::min(left, right); i <= right; i++) {
