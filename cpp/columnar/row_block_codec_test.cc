@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 #include "lsm/filename.h"
@@ -313,6 +314,68 @@ TEST_F(ColumnarTableTest, FlushAndCompactionWriteColumnsThatReadsFind) {
   table::ResultBatch got = ScanAll(def);
   ASSERT_EQ(got.rows(), ids.size());
   EXPECT_TRUE(got.columns[3].view().IsNull(0));
+}
+
+// Files of a kind in the database directory.
+size_t CountFiles(Env* env, const std::string& suffix) {
+  std::vector<std::string> names;
+  EXPECT_OK(env->GetChildren("/db", &names));
+  size_t n = 0;
+  for (const std::string& name : names) n += name.ends_with(suffix);
+  return n;
+}
+
+TEST_F(ColumnarTableTest, LargeRowsStayInColumnsAndComeBackFromBlobFiles) {
+  // Rows of 8 KiB (a 2048-d vector): above min_blob_size, so other values
+  // this large go to blob files; a table's rows stay in its columnar
+  // blocks, the vectors in their side blocks.
+  auto t = Create("big", {{"id", T("int64"), true, {}}, {"n", T("int32"), false, {}},
+                          {"v", T("vector(2048)"), false, {}}}, "id");
+  const size_t rows = 300;
+  std::vector<int64_t> ids(rows);
+  std::vector<int32_t> ns(rows);
+  std::vector<float> vs(rows * 2048);
+  for (size_t i = 0; i < rows; i++) {
+    ids[i] = static_cast<int64_t>(i);
+    ns[i] = static_cast<int32_t>(i * 7);
+    for (size_t j = 0; j < 2048; j++) vs[i * 2048 + j] = static_cast<float>(i) + static_cast<float>(j) / 4096;
+  }
+  auto write = [&] {
+    table::InputColumns in{{"id", "n", "v"},
+                           {ViewOf(ids, T("int64")), ViewOf(ns, T("int32")),
+                            table::ColumnView{T("vector(2048)"), rows, reinterpret_cast<const uint8_t*>(vs.data())}},
+                           rows};
+    ASSERT_OK(Write(*t, in, table::WriteMode::kUpsert, nullptr));
+  };
+  auto check = [&] {
+    table::ResultBatch got = ScanAll(catalog_->Find("big"));
+    ASSERT_EQ(got.rows(), rows);
+    for (size_t i = 0; i < rows; i += 37) {
+      ASSERT_EQ(got.columns[1].view().Get<int32_t>(i), ns[i]);
+      ASSERT_EQ(std::memcmp(got.columns[2].view().Fixed(i), &vs[i * 2048], 2048 * 4), 0) << i;
+    }
+  };
+  write();
+  ASSERT_OK(db_->Flush());
+  EXPECT_EQ(CountFiles(env_.get(), ".blob"), 0u);
+  EXPECT_GE(CountBlocks(env_.get(), row_codec_.get()).second, 1u);
+  check();
+
+  // A database that put them in blob files (an older one, or one whose
+  // limit was lower): compaction brings them back into the tables.
+  options_.min_columnar_blob_size = 4096;
+  Open();
+  ns[0] = -1;
+  write();
+  ASSERT_OK(db_->Flush());
+  EXPECT_GE(CountFiles(env_.get(), ".blob"), 1u);
+  check();
+  options_.min_columnar_blob_size = size_t{1} << 20;
+  Open();
+  ASSERT_OK(db_->CompactAll());
+  check();
+  EXPECT_EQ(CountFiles(env_.get(), ".blob"), 0u) << "every blob came back, and the file went";
+  EXPECT_GE(CountBlocks(env_.get(), row_codec_.get()).second, 1u);
 }
 
 }  // namespace

@@ -160,10 +160,13 @@ void CompactionJob::RunRange(const Range& range, SubResult* out) {
     }
     if (is_blob) {
       auto it = blob_files.find(index.file_number);
-      if (it != blob_files.end() && (it->second->GarbageRatio() >= c_->blob_gc_ratio ||
-                                     it->second->file_size < c_->blob_merge_size)) {
+      if (index.value_size < options_.MinBlobSize(ikey.user_key) ||
+          (it != blob_files.end() && (it->second->GarbageRatio() >= c_->blob_gc_ratio ||
+                                      it->second->file_size < c_->blob_merge_size))) {
         // Garbage collection: move the live blob out of a mostly-dead (or a
-        // small) file, so that the file can be deleted.
+        // small) file, so that the file can be deleted. A value now kept
+        // in the tables (a row of a table, below min_columnar_blob_size)
+        // comes back to them.
         auto reader = tables_->FindBlobFile(index.file_number);
         if (!reader.ok()) {
           s = reader.status();

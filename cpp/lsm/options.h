@@ -10,6 +10,7 @@
 
 #include "env/env.h"
 #include "lsm/dbformat.h"
+#include "lsm/sstable/block_values.h"
 #include "lsm/sstable/table_options.h"
 
 namespace embodb::lsm {
@@ -62,6 +63,17 @@ struct Options {
 
   bool enable_blob_files = true;
   size_t min_blob_size = 4096;  // values at least this large go to blob files
+  // The same for entries the value codec stores in columnar blocks
+  // (table.value_codec; rows of tables): their wide values go to the
+  // blocks' side blocks, which scans of other columns never read, so only
+  // very large ones go to blob files (in which a row is read whole).
+  // Compactions bring smaller ones back from blob files.
+  size_t min_columnar_blob_size = 1 << 20;
+  // The smallest value moved to a blob file for this user key.
+  size_t MinBlobSize(std::string_view user_key) const {
+    return table.value_codec != nullptr && table.value_codec->GroupOf(user_key) != 0 ? min_columnar_blob_size
+                                                                                    : min_blob_size;
+  }
   // A blob file whose garbage ratio reaches this is rewritten by compactions.
   double blob_gc_garbage_ratio = 0.5;
   // Blob files smaller than this (written by flushes of small memtables) are

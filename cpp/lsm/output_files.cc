@@ -46,7 +46,8 @@ Status OutputFiles::Add(std::string_view user_key, SequenceNumber seq, ValueType
   }
   if (builder_ == nullptr) EMBODB_RETURN_IF_ERROR(OpenTable());
 
-  if (type == kTypeValue && options_.enable_blob_files && value.size() >= options_.min_blob_size) {
+  if (type == kTypeValue && options_.enable_blob_files && value.size() >= options_.min_blob_size &&
+      value.size() >= options_.MinBlobSize(user_key)) {
     if (blob_writer_ == nullptr) {
       const uint64_t number = new_number_();
       auto w = blob::BlobFileWriter::Create(options_.env, BlobFileName(dbname_, number), number);

@@ -27,7 +27,7 @@ class OutputFiles {
   ~OutputFiles();
 
   // REQUIRES: internal keys in increasing order. A kTypeValue value of at least
-  // min_blob_size goes to the blob file; a kTypeBlobIndex value is kept as is.
+  // Options::MinBlobSize goes to the blob file; a kTypeBlobIndex value is kept as is.
   Status Add(std::string_view user_key, SequenceNumber seq, ValueType type, std::string_view value);
   // Finishes, syncs and closes every open file.
   Status Finish();
