@@ -344,57 +344,106 @@ Status Aggregate(const table::TableDefPtr& table, txn::Reader* reader, const Fil
   TableScan scan(table, reader, projection, filter);
   std::string hash_key;
   std::vector<int64_t> buckets(key_specs.size());
+  // One number per group when the key is one fixed-width column (or time
+  // bucket): no string to build per row; consecutive rows of the same group
+  // (a recording's episodes, a bucket's samples) skip the hash table too.
+  const bool number_key = key_specs.size() == 1 && !schema.column(key_specs[0].column).type.IsStringOrBytes();
+  std::unordered_map<uint64_t, uint32_t> number_groups;
+  constexpr uint32_t kNoGroup = UINT32_MAX;
+  uint32_t null_group = kNoGroup, last_group = kNoGroup;
+  uint64_t last_number = 0;
+  // Appends row i's key values as a new group's.
+  auto new_group = [&](const std::vector<ColumnView>& views, size_t i) {
+    const uint32_t g = add_group();
+    for (size_t k = 0; k < key_specs.size(); k++) {
+      const ColumnView& v = views[key_slots[k]];
+      if (v.IsNull(i)) {
+        key_values[k].AppendNull();
+      } else if (key_specs[k].bucket != 0) {
+        key_values[k].AppendFixed(&buckets[k]);
+      } else {
+        key_values[k].AppendFrom(v, i);
+      }
+    }
+    return g;
+  };
+  std::vector<uint32_t> group_of;  // per row of the batch
   while (true) {
     auto batch = table::ResultBatch::ForProjection(schema, projection);
     if (!scan.Next(kScanBatch, &batch)) break;
     std::vector<ColumnView> views;
     for (const auto& c : batch.columns) views.push_back(c.view());
-    for (size_t i = 0; i < batch.rows(); i++) {
-      uint32_t g = 0;
-      if (!key_specs.empty()) {
-        hash_key.clear();
-        for (size_t k = 0; k < key_specs.size(); k++) {
-          const ColumnView& v = views[key_slots[k]];
-          if (v.IsNull(i)) {
-            hash_key.push_back('\1');
-            continue;
-          }
-          hash_key.push_back('\0');
-          if (key_specs[k].bucket != 0) {
-            if (!Bucket(v.Get<int64_t>(i), key_specs[k].bucket, &buckets[k])) {
-              return Status::InvalidArgument("'" + key_specs[k].name + "': a time bucket out of the int64 range");
-            }
-            PutFixed64(&hash_key, static_cast<uint64_t>(buckets[k]));
-          } else if (v.type.IsStringOrBytes()) {
-            PutLengthPrefixed(&hash_key, v.Bytes(i));
-          } else {
-            PutFixed64(&hash_key, OrderedNumber(v, i));
-          }
+    const size_t rows = batch.rows();
+    group_of.assign(rows, 0);
+    for (size_t i = 0; i < rows && !key_specs.empty(); i++) {
+      if (number_key) {
+        const ColumnView& v = views[key_slots[0]];
+        if (v.IsNull(i)) {
+          if (null_group == kNoGroup) null_group = new_group(views, i);
+          group_of[i] = null_group;
+          continue;
         }
-        auto [it, fresh] = groups.try_emplace(hash_key, 0);
-        if (fresh) {
-          it->second = add_group();
-          for (size_t k = 0; k < key_specs.size(); k++) {
-            const ColumnView& v = views[key_slots[k]];
-            if (v.IsNull(i)) {
-              key_values[k].AppendNull();
-            } else if (key_specs[k].bucket != 0) {
-              key_values[k].AppendFixed(&buckets[k]);
-            } else {
-              key_values[k].AppendFrom(v, i);
-            }
+        uint64_t number;
+        if (key_specs[0].bucket != 0) {
+          if (!Bucket(v.Get<int64_t>(i), key_specs[0].bucket, &buckets[0])) {
+            return Status::InvalidArgument("'" + key_specs[0].name + "': a time bucket out of the int64 range");
           }
-        }
-        g = it->second;
-      }
-      for (size_t a = 0; a < agg_specs.size(); a++) {
-        Acc& acc = accs[a][g];
-        if (agg_specs[a].fn == Fn::kCountRows) {
-          acc.count++;
+          number = static_cast<uint64_t>(buckets[0]);
         } else {
-          Accumulate(agg_specs[a], views[agg_slots[a]], i, &acc);
+          number = OrderedNumber(v, i);
+        }
+        if (last_group == kNoGroup || number != last_number) {
+          auto [it, fresh] = number_groups.try_emplace(number, 0);
+          if (fresh) it->second = new_group(views, i);
+          last_group = it->second;
+          last_number = number;
+        }
+        group_of[i] = last_group;
+        continue;
+      }
+      hash_key.clear();
+      for (size_t k = 0; k < key_specs.size(); k++) {
+        const ColumnView& v = views[key_slots[k]];
+        if (v.IsNull(i)) {
+          hash_key.push_back('\1');
+          continue;
+        }
+        hash_key.push_back('\0');
+        if (key_specs[k].bucket != 0) {
+          if (!Bucket(v.Get<int64_t>(i), key_specs[k].bucket, &buckets[k])) {
+            return Status::InvalidArgument("'" + key_specs[k].name + "': a time bucket out of the int64 range");
+          }
+          PutFixed64(&hash_key, static_cast<uint64_t>(buckets[k]));
+        } else if (v.type.IsStringOrBytes()) {
+          PutLengthPrefixed(&hash_key, v.Bytes(i));
+        } else {
+          PutFixed64(&hash_key, OrderedNumber(v, i));
         }
       }
+      auto [it, fresh] = groups.try_emplace(hash_key, 0);
+      if (fresh) it->second = new_group(views, i);
+      group_of[i] = it->second;
+    }
+    // Each aggregate over the batch in turn (rows in key order, for first and last).
+    for (size_t a = 0; a < agg_specs.size(); a++) {
+      std::vector<Acc>& acc = accs[a];
+      if (agg_specs[a].fn == Fn::kCountRows) {
+        for (size_t i = 0; i < rows; i++) acc[group_of[i]].count++;
+        continue;
+      }
+      const ColumnView& v = views[agg_slots[a]];
+      const bool float_total = (agg_specs[a].fn == Fn::kSum || agg_specs[a].fn == Fn::kMean) &&
+                               v.type.id == TypeId::kFloat64 && v.nulls == nullptr;
+      if (float_total) {  // the common case, without the per-row dispatch
+        const auto* x = reinterpret_cast<const double*>(v.values);
+        for (size_t i = 0; i < rows; i++) {
+          Acc& g = acc[group_of[i]];
+          g.count++;
+          g.float_sum += x[i];
+        }
+        continue;
+      }
+      for (size_t i = 0; i < rows; i++) Accumulate(agg_specs[a], v, i, &acc[group_of[i]]);
     }
   }
   EMBODB_RETURN_IF_ERROR(scan.status());
