@@ -61,3 +61,37 @@ def test_recent_writes_are_read_whole_and_merged(frames):
     assert "2 rows read whole" in text
     assert t.where("episode = 999").to_numpy()["id"].tolist() == [5, 6]
     assert t.where("episode = 0").count() == 997
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_top_k_skips_blocks_yet_finds_the_same_rows(tmp_path, descending):
+    db = embodb.connect(str(tmp_path / "db"))
+    t = db.create_table("t", {"id": "int64", "v": "float64", "n": "int32"}, primary_key="id")
+    n = 20_000
+    rng = np.random.default_rng(5)
+    v = np.round(rng.normal(size=n) * 100, 1) + np.arange(n) / 10  # rising, with noise and ties
+    v[rng.integers(0, n, 50)] = np.nan
+    nv = [None if i % 97 == 0 else int(x) for i, x in enumerate(rng.integers(-50, 50, n))]
+    t.insert({"id": np.arange(n), "v": v, "n": nv})
+    db.flush()
+    db.compact()
+    t.update({"v": -1e9 if descending else 1e9}, where="id = 19999")  # a newer version shadows a block's row
+    t.update({"n": 10_000 if descending else -10_000}, where="id = 3")
+
+    def reference(col, k):
+        rows = t.select("id", col).to_list()
+        present = [r for r in rows if r[col] is not None]
+        nulls = [r for r in rows if r[col] is None]
+        if col == "v":
+            nan = [r for r in present if np.isnan(r[col])]
+            num = [r for r in present if not np.isnan(r[col])]
+            num.sort(key=lambda r: (-r[col] if descending else r[col], r["id"]))
+            ordered = (nan + num) if descending else (num + nan)
+        else:
+            ordered = sorted(present, key=lambda r: (-r[col] if descending else r[col], r["id"]))
+        return [r["id"] for r in (ordered + nulls)[:k]]
+
+    for col in ("v", "n"):
+        for k in (1, 3, 10, 100):
+            q = t.query().order_by(col, descending=descending).limit(k)
+            assert q.select("id").to_numpy()["id"].tolist() == reference(col, k), (col, k)

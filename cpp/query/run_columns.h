@@ -28,6 +28,9 @@ class RunColumns {
   static bool Decodable(const lsm::ScanPiece& run);
 
   size_t rows() const { return end_ - begin_; }
+  // Whether the run is every entry of its block (then the block's chunk
+  // statistics describe exactly its rows).
+  bool whole_block() const { return begin_ == 0 && end_ == values_.size(); }
   // The statistics of column c's chunk (of the whole block) when they
   // describe the run's values: nullptr for the key, a column the block
   // predates, one with a default (older rows read it), or a bad header.

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <numeric>
 
+#include "query/run_columns.h"
 #include "query/table_scan.h"
 #include "query/value_order.h"
 #include "table/key_codec.h"
@@ -92,6 +94,54 @@ class TopK {
   std::vector<std::pair<SortKey, std::string>> entries_;
 };
 
+// Where a top-k can skip blocks by their order column's statistics: the
+// value that the k-th row of the order reaches at least (a block holding k
+// values at or beyond it proves that), so that blocks whose values all lie
+// short of it hold none of the k. Only numbers; nullopt when no block
+// proves anything (or a filter may drop a block's rows).
+class TopKBound {
+ public:
+  TopKBound(size_t column, bool descending, size_t keep) : column_(column), descending_(descending), keep_(keep) {}
+
+  // Pass 1: what the run's statistics prove.
+  void Learn(RunColumns& run) {
+    const columnar::ChunkStats* s = run.Stats(column_);
+    if (s == nullptr || !run.whole_block() || s->has_nan || s->min.is_null()) return;
+    if (s->rows - s->nulls < keep_) return;
+    const table::Value& v = descending_ ? s->min : s->max;  // k values are at least this good
+    if (!bound_ || Better(v, *bound_)) bound_ = v;
+  }
+  bool known() const { return bound_.has_value(); }
+  // Pass 2: whether the run may hold one of the k rows.
+  bool MayHold(RunColumns& run) const {
+    const columnar::ChunkStats* s = run.Stats(column_);
+    if (!bound_ || s == nullptr || s->has_nan) return true;
+    if (s->min.is_null()) return false;  // nulls only: after k values, never among the k
+    const table::Value& best = descending_ ? s->max : s->min;
+    return !Better(*bound_, best);
+  }
+
+ private:
+  // Whether a comes strictly before b in the order (numbers only).
+  bool Better(const table::Value& a, const table::Value& b) const {
+    const long double x = Number(a), y = Number(b);
+    return descending_ ? x > y : x < y;
+  }
+  static long double Number(const table::Value& v) {
+    switch (v.kind) {
+      case table::Value::Kind::kInt: return static_cast<long double>(v.i);
+      case table::Value::Kind::kUInt: return static_cast<long double>(v.u);
+      case table::Value::Kind::kDouble: return v.d;
+      case table::Value::Kind::kBool: return v.b ? 1 : 0;
+      default: return 0;
+    }
+  }
+  const size_t column_;
+  const bool descending_;
+  const size_t keep_;
+  std::optional<table::Value> bound_;
+};
+
 // Top-k: the order column and the keys first, then the chosen rows by key.
 Status TopKScan(const table::TableDefPtr& table, txn::Reader* reader, const std::vector<size_t>& projection,
                 const FilterPtr& filter, const OrderBy& order, size_t offset, size_t limit, table::ResultBatch* out) {
@@ -102,6 +152,22 @@ Status TopKScan(const table::TableDefPtr& table, txn::Reader* reader, const std:
   const Ordering ordering(order.descending);
   TopK top(offset + limit, ordering);
   TableScan scan(table, reader, read, filter);
+  // Without a filter, and over a numeric column, blocks that cannot hold
+  // one of the k rows are skipped by their statistics (a first pass reads
+  // only those): the latest of a recording's frames reads one block.
+  const table::ColumnType& type = schema.column(order.column).type;
+  if (filter == nullptr && order.column != pk && !type.IsStringOrBytes()) {
+    auto bound = std::make_shared<TopKBound>(order.column, order.descending, offset + limit);
+    TableScan learn(table, reader, {}, nullptr);
+    learn.set_run_gate([bound](RunColumns& run) {
+      bound->Learn(run);
+      return false;
+    });
+    table::ResultBatch ignored;
+    while (learn.Next(kScanBatch, &ignored)) ignored = table::ResultBatch();
+    EMBODB_RETURN_IF_ERROR(learn.status());
+    if (bound->known()) scan.set_run_gate([bound](RunColumns& run) { return bound->MayHold(run); });
+  }
   uint64_t position = 0;
   while (true) {
     auto batch = table::ResultBatch::ForProjection(schema, read);

@@ -194,7 +194,8 @@ Status TableScan::ReadRun(const lsm::ScanPiece& piece, table::ResultBatch* out) 
     stats_.chunks_read += columns.chunks_read();
     stats_.chunks_skipped += chunks - columns.chunks_read();
   };
-  if (filter_ && !ChunkMayMatch(*filter_, [&](size_t c) { return columns.Stats(c); })) {
+  if ((filter_ && !ChunkMayMatch(*filter_, [&](size_t c) { return columns.Stats(c); })) ||
+      (gate_ && !gate_(columns))) {
     stats_.runs_skipped++;
     stats_.chunks_skipped += chunks;
     return Status::OK();

@@ -4,6 +4,7 @@
 // together, and only the matching rows are decoded into the projection.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,8 +27,14 @@ struct ScanStats {
   uint64_t rows_read_whole = 0;  // rows decoded as rows (memtable, row blocks)
 };
 
+class RunColumns;  // run_columns.h
+
 class TableScan {
  public:
+  // Consulted for each run of a columnar block the filter may match: false
+  // skips it (counted as skipped by statistics).
+  using RunGate = std::function<bool(RunColumns& run)>;
+
   // filter: nullptr reads every row. The reader must outlive the scan.
   TableScan(table::TableDefPtr table, txn::Reader* reader, std::vector<size_t> projection, FilterPtr filter);
   ~TableScan();
@@ -39,6 +46,7 @@ class TableScan {
   const Plan& plan() const { return plan_; }
   const FilterPtr& filter() const { return filter_; }
   const ScanStats& stats() const { return stats_; }
+  void set_run_gate(RunGate gate) { gate_ = std::move(gate); }
 
  private:
   class Source;
@@ -57,6 +65,7 @@ class TableScan {
   std::unique_ptr<Source> source_;
   Status status_;
   ScanStats stats_;
+  RunGate gate_;
   std::vector<size_t> needed_columns_;  // filter's and projection's, sorted, distinct
 
   // Rows visited but not yet filtered: keys and values in one buffer.
