@@ -49,7 +49,7 @@ struct ColumnType {
   bool IsFloatArray() const {  // vector, point3, pointcloud: float32 arrays
     return id == TypeId::kVector || id == TypeId::kPoint3 || id == TypeId::kPointCloud;
   }
-  bool CanBePrimaryKey() const { return IsInteger() || id == TypeId::kString; }
+  bool CanBePrimaryKey() const { return IsInteger() || id == TypeId::kTimestamp || id == TypeId::kString; }
   // Scalars can be compared, sorted and indexed; arrays cannot.
   bool IsScalar() const { return !IsFloatArray(); }
 

@@ -9,6 +9,10 @@ namespace embodb::table {
 
 static constexpr uint64_t kSignBit = uint64_t{1} << 63;
 
+// Keys of these types are stored with the sign bit flipped (so that they
+// sort as numbers): signed integers and timestamps.
+static bool SignedKey(ColumnType t) { return t.IsSignedInteger() || t.id == TypeId::kTimestamp; }
+
 std::string RowKeyPrefix(uint32_t table_id) {
   std::string key(1, static_cast<char>(KeySpace::kRows));
   PutBigEndian32(&key, table_id);
@@ -56,7 +60,8 @@ void AppendKeyOf(const ColumnView& pk, size_t i, std::string* dst) {
     case TypeId::kInt8: PutBigEndian64(dst, static_cast<uint64_t>(int64_t{pk.Get<int8_t>(i)}) ^ kSignBit); break;
     case TypeId::kInt16: PutBigEndian64(dst, static_cast<uint64_t>(int64_t{pk.Get<int16_t>(i)}) ^ kSignBit); break;
     case TypeId::kInt32: PutBigEndian64(dst, static_cast<uint64_t>(int64_t{pk.Get<int32_t>(i)}) ^ kSignBit); break;
-    case TypeId::kInt64: PutBigEndian64(dst, static_cast<uint64_t>(pk.Get<int64_t>(i)) ^ kSignBit); break;
+    case TypeId::kInt64:
+    case TypeId::kTimestamp: PutBigEndian64(dst, static_cast<uint64_t>(pk.Get<int64_t>(i)) ^ kSignBit); break;
     case TypeId::kUInt8: PutBigEndian64(dst, pk.Get<uint8_t>(i)); break;
     case TypeId::kUInt16: PutBigEndian64(dst, pk.Get<uint16_t>(i)); break;
     case TypeId::kUInt32: PutBigEndian64(dst, pk.Get<uint32_t>(i)); break;
@@ -71,7 +76,7 @@ Status AppendKeyValue(ColumnType t, const Value& key, std::string* dst) {
   }
   if (t.id == TypeId::kString) {
     dst->append(key.s);
-  } else if (t.IsSignedInteger()) {
+  } else if (SignedKey(t)) {
     PutBigEndian64(dst, static_cast<uint64_t>(key.i) ^ kSignBit);
   } else {
     PutBigEndian64(dst, key.kind == Value::Kind::kUInt ? key.u : static_cast<uint64_t>(key.i));
@@ -91,7 +96,7 @@ Status DecodeKeyInto(std::string_view encoded, ColumnBuffer* out) {
   }
   if (encoded.size() != 8) return BadKey(encoded);
   uint64_t v = GetBigEndian64(encoded.data());
-  if (t.IsSignedInteger()) v ^= kSignBit;
+  if (SignedKey(t)) v ^= kSignBit;
   out->AppendFixed(&v);  // little-endian: the low bytes are the narrower type's value
   return Status::OK();
 }
@@ -100,7 +105,7 @@ Result<Value> DecodeKeyValue(ColumnType t, std::string_view encoded) {
   if (t.id == TypeId::kString) return Value::String(encoded);
   if (encoded.size() != 8) return BadKey(encoded);
   const uint64_t v = GetBigEndian64(encoded.data());
-  if (t.IsSignedInteger()) return Value::Int(static_cast<int64_t>(v ^ kSignBit));
+  if (SignedKey(t)) return Value::Int(static_cast<int64_t>(v ^ kSignBit));
   return Value::UInt(v);
 }
 

@@ -92,7 +92,7 @@ Result<Schema> Schema::Create(std::vector<Column> columns, std::string_view prim
     Column& c = s.columns_[pk];
     if (!c.type.CanBePrimaryKey()) {
       return Status::Schema("primary key '" + c.name + "' has type " + c.type.Name(),
-                            "a primary key must be an integer or a string");
+                            "a primary key must be an integer, a timestamp or a string");
     }
     c.not_null = true;
     s.primary_key_ = static_cast<size_t>(pk);
