@@ -79,6 +79,7 @@ def test_sigkill_keeps_transactions_whole_and_indexes_exact(tmp_path):
     rng = random.Random(42)
     model = {}  # group -> label, as acknowledged
     acknowledged = 0
+    columnar_runs = 0
     for round_no in range(8):
         lines = [line.split(" ") for line in
                  run_and_kill(WRITER, path, round_no, rng.randrange(1 << 30), rng.uniform(0.8, 1.6))]
@@ -93,7 +94,18 @@ def test_sigkill_keeps_transactions_whole_and_indexes_exact(tmp_path):
                 del model[g]
         # The outcome of the transaction in flight is now part of the history.
         model = observe_and_check(path, model)
+        columnar_runs += columnar_runs_read(path)
     assert acknowledged > 20, "the writer acknowledged too little to test anything"
+    # The kills came while compactions rewrote rows into columnar blocks
+    # (they run all along with these small memtables and files).
+    assert columnar_runs > 0, "no compaction wrote columnar blocks: the test did not cover them"
+
+
+def columnar_runs_read(path):
+    """How many runs of columnar blocks a full scan of the table reads."""
+    with embodb.connect(path) as db:
+        text = db["t"].query().select("grp").explain(analyze=True)
+    return int(text.split(" columnar block runs read")[0].split()[-1])
 
 
 def test_large_transactions_are_ingested(tmp_path):
