@@ -300,3 +300,33 @@ def test_a_query_read_in_batches_sees_one_state(obs, where):
     assert got.tolist() == expected.tolist()
     assert "moved" not in labels
     assert len(obs.where(where).to_numpy()["id"]) == 0  # the changes did happen
+
+
+def test_components_of_points_and_vectors(tmp_path):
+    db = embodb.connect(str(tmp_path / "db"))
+    t = db.create_table("f", {"id": "int64", "pose": embodb.point3(), "emb": embodb.vector(4)}, primary_key="id")
+    rng = np.random.default_rng(4)
+    pose = rng.normal(size=(3000, 3)).astype(np.float32)
+    emb = rng.normal(size=(3000, 4)).astype(np.float32)
+    t.insert({"id": np.arange(3000), "pose": pose, "emb": emb})
+    t.insert([{"id": 5000, "pose": None, "emb": None}])
+    cases = [
+        ("pose.x > 0.5", pose[:, 0] > 0.5),
+        ("pose[2] <= -1 OR emb[3] > 1.5", (pose[:, 2] <= -1) | (emb[:, 3] > 1.5)),
+        ("(pose.x - 1) * (pose.x - 1) + (pose.y - 1) * (pose.y - 1) + pose.z * pose.z <= 1",
+         ((pose[:, 0] - 1).astype(np.float64) ** 2 + (pose[:, 1] - 1).astype(np.float64) ** 2
+          + pose[:, 2].astype(np.float64) ** 2) <= 1),
+        ("emb[0] BETWEEN -0.1 AND 0.1 AND pose.y < 0", (np.abs(emb[:, 0].astype(np.float64)) <= 0.1) & (pose[:, 1] < 0)),
+    ]
+    for step in ("memtable", "compacted"):
+        if step == "compacted":
+            db.flush()
+            db.compact()
+        for where, mask in cases:
+            assert t.where(where).select("id").to_numpy()["id"].tolist() == np.flatnonzero(mask).tolist(), (step, where)
+        assert t.where("pose.x IS NULL").select("id").to_numpy()["id"].tolist() == [5000]
+    for bad, error in [("pose.w > 0", InvalidInputError), ("emb.x > 0", SchemaError), ("emb[4] > 0", SchemaError),
+                       ("id.x > 0", SchemaError), ("pose[3] = 0", SchemaError), ("emb[1 > 0", InvalidInputError)]:
+        with pytest.raises(error):
+            t.where(bad).count()
+    db.close()

@@ -122,6 +122,9 @@ class Binder {
     return Error(e, what + " " + Describe(e) + " (expected " + expected + ")");
   }
   std::string Describe(const Expr& e) const {
+    if (e.kind == Expr::Kind::kColumn && e.component >= 0) {
+      return "float32 '" + std::string(text_.substr(e.pos, e.end - e.pos)) + "'";
+    }
     if (e.kind == Expr::Kind::kColumn) {
       return schema_.column(e.column_index).type.Name() + " column '" + e.column + "'";
     }
@@ -157,7 +160,30 @@ class Binder {
       return Status::Schema(Error(*e, "no column '" + e->column + "' (columns: " + names + ")").message());
     }
     e->column_index = c;
-    e->type = ColumnExprType(schema_.column(c).type);
+    const table::ColumnType& type = schema_.column(c).type;
+    e->type = ColumnExprType(type);
+    if (e->component >= 0) {
+      // A component is a float32 of the column's fixed-width array.
+      const bool point = type.id == table::TypeId::kPoint3, vector = type.id == table::TypeId::kVector;
+      if (!point && !vector) {
+        return Status::Schema(Error(*e, "'" + e->column + "' is a " + type.Name() +
+                                            " column: only point3 (.x .y .z, [0..2]) and vector ([i]) columns have components")
+                                  .message());
+      }
+      if (e->axis && !point) {
+        return Status::Schema(Error(*e, "'" + e->column + "' is a " + type.Name() +
+                                            " column: .x .y .z name the axes of a point3; take a vector's with [i]")
+                                  .message());
+      }
+      const size_t size = point ? 3 : type.param;
+      if (static_cast<size_t>(e->component) >= size) {
+        return Status::Schema(Error(*e, "component " + std::to_string(e->component) + " of " + type.Name() +
+                                            " column '" + e->column + "': it has " + std::to_string(size) +
+                                            " (0 to " + std::to_string(size - 1) + ")")
+                                  .message());
+      }
+      e->type = Type::kDouble;
+    }
     used_.insert(static_cast<size_t>(c));
     return Status::OK();
   }

@@ -61,7 +61,7 @@ class Checker {
   // The statistics of a column operand whose values compare as they are
   // stored (not uint64, which filters reject above int64).
   const columnar::ChunkStats* ColumnStats(const Expr& e) const {
-    if (e.kind != Expr::Kind::kColumn || e.column_index < 0) return nullptr;
+    if (e.kind != Expr::Kind::kColumn || e.column_index < 0 || e.component >= 0) return nullptr;
     const columnar::ChunkStats* s = stats_(static_cast<size_t>(e.column_index));
     if (s == nullptr || s->type.id == table::TypeId::kUInt64) return nullptr;
     return s;
@@ -118,7 +118,7 @@ class Checker {
     return false;
   }
   bool IsNull(const Expr& e) const {
-    if (e.args[0]->kind != Expr::Kind::kColumn || e.args[0]->column_index < 0) return true;
+    if (e.args[0]->kind != Expr::Kind::kColumn || e.args[0]->column_index < 0) return true;  // a component's row is null when its array is
     const columnar::ChunkStats* s = stats_(static_cast<size_t>(e.args[0]->column_index));
     if (s == nullptr) return true;
     return e.negated ? s->nulls < s->rows : s->nulls > 0;

@@ -23,6 +23,7 @@ void AppendKey(const Expr& e, std::string* key) {
     case Expr::Kind::kLiteral: e.literal.EncodeTo(key); break;
     case Expr::Kind::kColumn:
       PutVarint64(key, static_cast<uint64_t>(static_cast<int64_t>(e.column_index) + 1));
+      PutVarint64(key, static_cast<uint64_t>(static_cast<int64_t>(e.component) + 1));
       if (e.column_index < 0) PutLengthPrefixed(key, e.column);  // not bound: by name
       break;
     default: break;

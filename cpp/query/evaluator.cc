@@ -1,5 +1,7 @@
 #include "query/evaluator.h"
 
+#include <cstring>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -149,6 +151,15 @@ class Evaluator {
     Vec v;
     v.type = e.type;
     if (col.nulls != nullptr) v.null.assign(col.nulls, col.nulls + rows_);
+    if (e.component >= 0) {  // one float32 of each row's array (a null row's are zeros)
+      v.d.resize(rows_);
+      for (size_t r = 0; r < rows_; r++) {
+        float x;
+        std::memcpy(&x, col.Fixed(r) + 4 * static_cast<size_t>(e.component), 4);
+        v.d[r] = x;
+      }
+      return v;
+    }
     const TypeId id = col.type.id;
     auto widen = [&](auto tag) {
       using T = decltype(tag);

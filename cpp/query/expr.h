@@ -39,7 +39,7 @@ inline Op FlipComparison(Op op) {
 struct Expr {
   enum class Kind : uint8_t {
     kLiteral,   // literal
-    kColumn,    // column (name), column_index after binding
+    kColumn,    // column (name), column_index after binding; a component of it (component >= 0)
     kNegate,    // -args[0]
     kNot,       // NOT args[0]
     kArith,     // args[0] op args[1]
@@ -58,6 +58,10 @@ struct Expr {
   bool timestamp_literal = false;  // TIMESTAMP '...' (literal holds the string until bound)
   std::string column;
   int column_index = -1;
+  // Of a kColumn: one float of a point3 or vector column ("pose.x",
+  // "emb[3]"), or -1 for the whole column.
+  int component = -1;
+  bool axis = false;  // the component was named (.x .y .z), which only a point3 takes
   std::vector<std::unique_ptr<Expr>> args;
   size_t pos = 0, end = 0;  // the source span, for messages
   uint32_t height = 1;      // levels of this tree (the parser bounds it: code that recurses over it may)

@@ -133,7 +133,7 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
       if (std::find(kTwo.begin(), kTwo.end(), two) != kTwo.end() || two == ">=" || two == "==") {
         t.text = two == "==" ? "=" : std::string(two);
         i += 2;
-      } else if (std::string_view("=<>+-*/%(),").find(c) != std::string_view::npos) {
+      } else if (std::string_view("=<>+-*/%(),.[]").find(c) != std::string_view::npos) {
         t.text = std::string(1, c);
         i += 1;
       } else {

@@ -21,7 +21,7 @@ enum class TokenKind : uint8_t {
   kInteger,     // text: the digits
   kFloat,       // text: the literal
   kString,      // text: the unquoted contents
-  kOperator,    // = != <> < <= > >= + - * / % ( ) ,
+  kOperator,    // = != <> < <= > >= + - * / % ( ) , . [ ]
 };
 
 struct Token {

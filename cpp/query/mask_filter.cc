@@ -191,7 +191,7 @@ struct Context {
   const index::NodeAttributes* copies;
 
   bool Coded(const Expr& e) const {
-    return copies != nullptr && e.kind == Expr::Kind::kColumn && e.column_index >= 0 &&
+    return copies != nullptr && e.kind == Expr::Kind::kColumn && e.column_index >= 0 && e.component < 0 &&
            copies->Coded(static_cast<size_t>(e.column_index));
   }
   // The code of a string literal in column's dictionary, as a constant: -1,
@@ -209,7 +209,7 @@ struct Context {
 // `coded` (whose values are then its codes). Over the index's copies, the
 // leaf reads the type they store (integers narrowed, codes).
 std::unique_ptr<Node> Leaf(Node::Kind kind, const Expr& column, const Context& cx, bool coded = false) {
-  if (column.kind != Expr::Kind::kColumn || column.column_index < 0) return nullptr;
+  if (column.kind != Expr::Kind::kColumn || column.column_index < 0 || column.component >= 0) return nullptr;
   const auto position = static_cast<size_t>(column.column_index);
   const table::ColumnType& type = cx.schema.column(position).type;
   if (!(coded && cx.Coded(column)) && !IsMaskColumn(type)) return nullptr;

@@ -266,6 +266,35 @@ class Parser {
     return e;
   }
 
+  // "col.x" (y, z) or "col[i]": a component of a point3 or vector column.
+  Result<ExprPtr> ParseComponent(ExprPtr e) {
+    if (Peek().kind != TokenKind::kOperator || (Peek().text != "." && Peek().text != "[")) return e;
+    const Token& op = Take();
+    if (op.text == ".") {
+      const Token& name = Take();
+      static constexpr std::string_view kAxes = "xyz";
+      if (name.kind != TokenKind::kIdentifier || name.text.size() != 1 ||
+          kAxes.find(name.text[0]) == std::string_view::npos) {
+        return Error(name, "expected x, y or z after '" + e->column + ".', found " + name.Describe());
+      }
+      e->component = static_cast<int>(kAxes.find(name.text[0]));
+      e->axis = true;
+      e->end = name.end;
+      return e;
+    }
+    const Token& index = Take();
+    if (index.kind != TokenKind::kInteger || index.text.size() > 6) {
+      return Error(index, "expected an index (0, 1, ...) after '" + e->column + "[', found " + index.Describe());
+    }
+    e->component = std::stoi(index.text);
+    const Token& close = Take();
+    if (close.kind != TokenKind::kOperator || close.text != "]") {
+      return Error(close, "expected ']' after '" + e->column + "[" + index.text + "', found " + close.Describe());
+    }
+    e->end = close.end;
+    return e;
+  }
+
   Result<ExprPtr> ParsePrimary() {
     const Token& t = Take();
     switch (t.kind) {
@@ -279,7 +308,7 @@ class Parser {
       case TokenKind::kIdentifier: {
         auto e = Node(Expr::Kind::kColumn, t.pos, t.end);
         e->column = t.text;
-        return e;
+        return ParseComponent(std::move(e));
       }
       case TokenKind::kKeyword: {
         auto e = Node(Expr::Kind::kLiteral, t.pos, t.end);

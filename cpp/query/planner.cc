@@ -77,7 +77,9 @@ class ColumnConstraints {
   }
 
  private:
-  bool IsMine(const Expr* e) const { return e->kind == Expr::Kind::kColumn && e->column_index == static_cast<int>(column_); }
+  bool IsMine(const Expr* e) const {
+    return e->kind == Expr::Kind::kColumn && e->column_index == static_cast<int>(column_) && e->component < 0;
+  }
 
   // A literal of the column's own kind; anything else is left to the filter.
   bool IsUsableLiteral(const Expr* e) const {
