@@ -316,7 +316,8 @@ def test_components_of_points_and_vectors(tmp_path):
         ("(pose.x - 1) * (pose.x - 1) + (pose.y - 1) * (pose.y - 1) + pose.z * pose.z <= 1",
          ((pose[:, 0] - 1).astype(np.float64) ** 2 + (pose[:, 1] - 1).astype(np.float64) ** 2
           + pose[:, 2].astype(np.float64) ** 2) <= 1),
-        ("emb[0] BETWEEN -0.1 AND 0.1 AND pose.y < 0", (np.abs(emb[:, 0].astype(np.float64)) <= 0.1) & (pose[:, 1] < 0)),
+        ("emb[0] BETWEEN -0.1 AND 0.1 AND pose.y < 0",
+         (np.abs(emb[:, 0].astype(np.float64)) <= 0.1) & (pose[:, 1] < 0)),
     ]
     for step in ("memtable", "compacted"):
         if step == "compacted":
