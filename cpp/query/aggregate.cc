@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 #include <unordered_map>
 
+#include "columnar/column_chunk.h"
+#include "query/run_columns.h"
 #include "query/table_scan.h"
 #include "query/time_literal.h"
 #include "query/value_order.h"
@@ -367,6 +370,85 @@ Status Aggregate(const table::TableDefPtr& table, txn::Reader* reader, const Fil
     }
     return g;
   };
+  // Whole blocks answered by their chunk statistics, without decoding:
+  // without a filter, when every aggregate is count(), count(col), min or
+  // max, and the block is one group (no key, or a key whose statistics
+  // show one value, such as an episode).
+  const bool stats_apply = filter == nullptr && key_specs.size() <= 1 && (key_specs.empty() || number_key) &&
+                           std::all_of(agg_specs.begin(), agg_specs.end(), [](const AggSpec& a) {
+                             return a.fn == Fn::kCountRows || a.fn == Fn::kCount || a.fn == Fn::kMin ||
+                                    a.fn == Fn::kMax;
+                           });
+  Status gate_status;
+  if (stats_apply) {
+    scan.set_run_gate([&](RunColumns& run) {
+      if (!run.whole_block() || !gate_status.ok()) return true;
+      // Every statistic needed, first: a block is read whole or not at all.
+      const columnar::ChunkStats* key_stats = nullptr;
+      if (!key_specs.empty()) {
+        key_stats = run.Stats(key_specs[0].column);
+        if (key_stats == nullptr || key_stats->nulls != 0 || key_stats->has_nan || key_stats->min.is_null()) return true;
+      }
+      std::vector<const columnar::ChunkStats*> stats(agg_specs.size(), nullptr);
+      for (size_t a = 0; a < agg_specs.size(); a++) {
+        if (agg_specs[a].fn == Fn::kCountRows) continue;
+        stats[a] = run.Stats(agg_specs[a].column);
+        if (stats[a] == nullptr) return true;
+      }
+      // The block's group.
+      uint32_t g = 0;
+      if (key_stats != nullptr) {
+        const ColumnType& type = schema.column(key_specs[0].column).type;
+        ColumnBuffer bounds(type);
+        bounds.AppendValue(key_stats->min);
+        bounds.AppendValue(key_stats->max);
+        const ColumnView b = bounds.view();
+        uint64_t lo, hi;
+        if (key_specs[0].bucket != 0) {
+          int64_t blo, bhi;
+          if (!Bucket(b.Get<int64_t>(0), key_specs[0].bucket, &blo) ||
+              !Bucket(b.Get<int64_t>(1), key_specs[0].bucket, &bhi)) {
+            return true;  // decoded, where the error is reported
+          }
+          lo = static_cast<uint64_t>(blo);
+          hi = static_cast<uint64_t>(bhi);
+          buckets[0] = blo;
+        } else {
+          lo = OrderedNumber(b, 0);
+          hi = OrderedNumber(b, 1);
+        }
+        if (lo != hi) return true;  // more than one group: decoded
+        auto [it, fresh] = number_groups.try_emplace(lo, 0);
+        if (fresh) {
+          std::vector<ColumnView> views(projection.size());
+          views[key_slots[0]] = b;
+          it->second = new_group(views, 0);
+        }
+        g = it->second;
+        last_group = g;
+        last_number = lo;
+      }
+      for (size_t a = 0; a < agg_specs.size(); a++) {
+        Acc& acc = accs[a][g];
+        const columnar::ChunkStats* s = stats[a];
+        if (agg_specs[a].fn == Fn::kCountRows) {
+          acc.count += run.rows();
+        } else if (agg_specs[a].fn == Fn::kCount) {
+          acc.count += s->rows - s->nulls;
+        } else {  // min, max: of the extremes (and NaN, above every number)
+          ColumnBuffer extremes(schema.column(agg_specs[a].column).type);
+          if (!s->min.is_null()) {
+            extremes.AppendValue(s->min);
+            extremes.AppendValue(s->max);
+          }
+          if (s->has_nan) extremes.AppendValue(table::Value::Double(std::nan("")));
+          const ColumnView v = extremes.view();
+          for (size_t i = 0; i < v.length; i++) Accumulate(agg_specs[a], v, i, &acc);
+        }
+      }
+      return false;
+    });
+  }
   std::vector<uint32_t> group_of;  // per row of the batch
   while (true) {
     auto batch = table::ResultBatch::ForProjection(schema, projection);
