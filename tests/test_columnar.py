@@ -130,3 +130,15 @@ def test_counts_and_extremes_come_from_statistics_and_agree_with_decoding(tmp_pa
     whole = t.query().agg(hi="max(gx)", c="count()").to_list()[0]
     assert np.isnan(whole["hi"]) and whole["c"] == n  # NaN is above every number
     assert t.query().max("ts") == np.datetime64((n - 1) * 10_000_000, "ns")
+
+
+def test_a_result_says_what_its_scan_read(frames):
+    db, t, _ = frames
+    db.flush()
+    db.compact()
+    res = t.where("episode = 7").select("speed").execute()
+    s = res.read_stats
+    assert s["filter_columns"] == ["episode"]
+    assert s["chunks_read"] >= 2 and s["runs_skipped"] > 10 and s["rows_read_whole"] == 0
+    assert len(res.to_numpy()["speed"]) == 1000
+    assert t.query().order_by("id").limit(3).execute().read_stats is None  # a sorted query: no single scan

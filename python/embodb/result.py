@@ -73,7 +73,9 @@ class Result:
         positions: Optional[Sequence[int]] = None,
     ) -> None:
         """Column j of the result is column ``positions[j]`` of every batch
-        (by default, column j)."""
+        (by default, column j). ``read_stats``: what the scan that produced
+        it read (Query.execute of an unordered query), or None."""
+        self.read_stats: Optional[Dict[str, Any]] = None
         self._names = list(names)
         self._types = list(types)
         self._positions = list(positions) if positions is not None else list(range(len(self._names)))
@@ -87,6 +89,7 @@ class Result:
         r._types = batch.type_names
         r._positions = list(range(len(r._names)))
         r._batches = [batch]
+        r.read_stats = None
         return r
 
     def select(self, names: Sequence[str]) -> "Result":

@@ -383,16 +383,21 @@ class Query(Materializes):
         stop = _UNLIMITED
         if self._limit is not None:
             stop = self._offset + self._limit  # no sort: the first rows in key order are the answer
-        batch = self._scan(columns).next(max(stop, 1)) if stop > 0 else None
+        scanner = self._scan(columns) if stop > 0 else None
+        batch = scanner.next(max(stop, 1)) if scanner is not None else None
         if batch is None:
             names = columns if columns is not None else t.columns
             schema = t.schema.columns
-            return Result(names, [schema[n].type for n in names], [])
-        n = batch.num_rows
-        end = n if self._limit is None else min(n, self._offset + self._limit)
-        if self._offset > 0 or end < n:
-            batch = batch.take(np.arange(min(self._offset, n), max(end, min(self._offset, n)), dtype=np.int64))
-        return Result.of(batch)
+            result = Result(names, [schema[n].type for n in names], [])
+        else:
+            n = batch.num_rows
+            end = n if self._limit is None else min(n, self._offset + self._limit)
+            if self._offset > 0 or end < n:
+                batch = batch.take(np.arange(min(self._offset, n), max(end, min(self._offset, n)), dtype=np.int64))
+            result = Result.of(batch)
+        if scanner is not None:
+            result.read_stats = scanner.stats()
+        return result
 
     # ------------------------------------------------------------ aggregates
 
