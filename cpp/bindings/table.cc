@@ -1,4 +1,6 @@
 // Tables, transactions and scans for the Python package (python/embodb/table.py).
+#include <algorithm>
+
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -14,6 +16,7 @@
 #include "table/index_entries.h"
 #include "table/index_verify.h"
 #include "table/key_codec.h"
+#include "table/row_codec.h"
 #include "table/table_commit.h"
 #include "txn/transaction.h"
 
@@ -199,6 +202,53 @@ std::shared_ptr<table::ResultBatch> GetRows(const HandlePtr& h, py::handle reade
 
 // One row as a dict of Python values, or None: the fast path of Table.get
 // (one call, no columnar result in between).
+// The row (key, value) as a dict of the projection, each cell made straight
+// from the row's stored bytes (no columns built for one row); a null object
+// when the row lacks a column (it predates it: the default applies), which
+// the caller then decodes as columns.
+py::object RowFromFields(const table::Schema& schema, const std::vector<size_t>& projection, std::string_view key,
+                         std::string_view value) {
+  std::vector<size_t> stored;  // the projection's stored columns, ascending
+  for (size_t c : projection) {
+    if (c != schema.primary_key()) stored.push_back(c);
+  }
+  std::sort(stored.begin(), stored.end());
+  stored.erase(std::unique(stored.begin(), stored.end()), stored.end());
+  std::vector<std::string_view> fields(stored.size());
+  std::vector<table::FieldState> states(stored.size());
+  ThrowIfError(table::ReadFields(schema, value, stored, fields.data(), states.data()));
+  for (table::FieldState st : states) {
+    if (st == table::FieldState::kMissing) return py::object();
+  }
+  py::dict row;
+  for (size_t c : projection) {
+    const table::Column& column = schema.column(c);
+    if (c == schema.primary_key()) {
+      table::ColumnBuffer k(column.type);
+      ThrowIfError(table::DecodeKeyInto(key, &k));
+      row[py::str(column.name)] = CellObject(k.view(), 0);
+      continue;
+    }
+    const size_t j = static_cast<size_t>(std::lower_bound(stored.begin(), stored.end(), c) - stored.begin());
+    if (states[j] == table::FieldState::kNull) {
+      row[py::str(column.name)] = py::none();
+      continue;
+    }
+    // A one-row view of the stored bytes.
+    const int64_t offsets[2] = {0, static_cast<int64_t>(fields[j].size())};
+    table::ColumnView v;
+    v.type = column.type;
+    v.length = 1;
+    v.values = reinterpret_cast<const uint8_t*>(fields[j].data());
+    if (column.type.IsVariable()) v.offsets = offsets;
+    if (!column.type.IsVariable() && fields[j].size() != column.type.FixedWidth()) {
+      ThrowIfError(Status::Corruption("a stored value of column '" + column.name + "' has the wrong size"));
+    }
+    row[py::str(column.name)] = CellObject(v, 0);
+  }
+  return row;
+}
+
 py::object GetRow(const HandlePtr& h, py::handle reader, const std::string& name, py::handle key,
                   const std::optional<std::vector<std::string>>& columns) {
   auto def = FindTable(h, name);
@@ -216,6 +266,9 @@ py::object GetRow(const HandlePtr& h, py::handle reader, const std::string& name
   }
   if (s.IsNotFound()) return py::none();
   ThrowIfError(s);
+  if (py::object row = RowFromFields(schema, projection, std::string_view(row_key).substr(prefix_size), value)) {
+    return row;
+  }
   auto batch = table::ResultBatch::ForProjection(schema, projection);
   table::RowDecoder decoder(schema, projection, &batch);
   ThrowIfError(decoder.Decode(std::string_view(row_key).substr(prefix_size), value));
