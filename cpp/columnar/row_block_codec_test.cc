@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -299,6 +300,26 @@ TEST_F(ColumnarTableTest, FlushAndCompactionWriteColumnsThatReadsFind) {
     ASSERT_OK(table::ReadRowsByKey(*def, &reader, ViewOf(want, T("int64")), {1, 2}, &one, &found));
     EXPECT_EQ(found, (std::vector<uint8_t>{1, 0, 1}));
     EXPECT_EQ(one.columns[0].view().Get<double>(1), xs[4999]);
+    // Many keys, in and between the rows of each block, out of order: each
+    // found where a lookup of its own would find it (lookups of one window
+    // share a block).
+    std::vector<int64_t> many;
+    for (size_t i = 0; i < rows; i += 2) {
+      many.push_back(ids[i]);
+      many.push_back(ids[i] + 1);  // no such row
+    }
+    std::reverse(many.begin() + static_cast<ptrdiff_t>(many.size() / 2), many.end());
+    table::ResultBatch got_many = table::ResultBatch::ForProjection(def->schema, {0, 1});
+    ASSERT_OK(table::ReadRowsByKey(*def, &reader, ViewOf(many, T("int64")), {0, 1}, &got_many, &found));
+    size_t at = 0;
+    for (size_t k = 0; k < many.size(); k++) {
+      const bool present = many[k] % 3 == 0 && many[k] / 3 < static_cast<int64_t>(rows);
+      ASSERT_EQ(found[k], present ? 1 : 0) << many[k];
+      if (!present) continue;
+      ASSERT_EQ(got_many.columns[0].view().Get<int64_t>(at), many[k]);
+      ASSERT_EQ(got_many.columns[1].view().Get<double>(at), xs[static_cast<size_t>(many[k] / 3)]);
+      at++;
+    }
   };
   check(ids.size());
   ASSERT_OK(db_->CompactAll());

@@ -95,10 +95,19 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
   }
   // Step 4: search the index for the data block; fetch the block's trailer
   // (its restart array). A block not known to be verified in place is read
-  // now, through the block cache, which checks it.
+  // now, through the block cache, which checks it. Keys in order that fall
+  // in the block of the key before (a parsed columnar block: many keys)
+  // take it without searching the index again.
+  std::string last_bound;  // the index key of the last parsed block taken
+  size_t last = kLookupWindow;
   for (size_t i = 0; i < n; i++) {
     if (!active[i]) continue;
     TableLookup& l = lookups[i];
+    if (last < kLookupWindow && CompareInternalKeys(lookups[last].ikey, l.ikey) <= 0 &&
+        CompareInternalKeys(l.ikey, last_bound) <= 0) {
+      read[i] = read[last];
+      continue;
+    }
     BlockIter index_iter(index_block_.get(), KeyOrder::kInternal);
     index_iter.SeekBetweenRestarts(l.ikey, left[i], right[i]);
     if (!index_iter.Valid()) {
@@ -117,7 +126,11 @@ void Table::LookupWindow(TableLookup* lookups, size_t n) const {
     in_place[i] = VerifiedInPlace(handle, ordinal, &layout[i]);
     if (!in_place[i].empty() && layout[i].columnar) {
       read[i] = ParsedInPlace(in_place[i], ordinal, layout[i]);
-      if (read[i] != nullptr) continue;
+      if (read[i] != nullptr) {
+        last = i;
+        last_bound.assign(index_iter.key());
+        continue;
+      }
     }
     if (!in_place[i].empty()) {
       __builtin_prefetch(in_place[i].data() + in_place[i].size() - 4);
