@@ -200,8 +200,6 @@ std::shared_ptr<table::ResultBatch> GetRows(const HandlePtr& h, py::handle reade
   return batch;
 }
 
-// One row as a dict of Python values, or None: the fast path of Table.get
-// (one call, no columnar result in between).
 // The row (key, value) as a dict of the projection, each cell made straight
 // from the row's stored bytes (no columns built for one row); a null object
 // when the row lacks a column (it predates it: the default applies), which
@@ -249,6 +247,8 @@ py::object RowFromFields(const table::Schema& schema, const std::vector<size_t>&
   return row;
 }
 
+// One row as a dict of Python values, or None: the fast path of Table.get
+// (one call, no columnar result in between).
 py::object GetRow(const HandlePtr& h, py::handle reader, const std::string& name, py::handle key,
                   const std::optional<std::vector<std::string>>& columns) {
   auto def = FindTable(h, name);

@@ -302,10 +302,6 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
       out->AppendFixedValues(narrow.data(), n);
       return Status::OK();
     }
-    if (!type.IsVariable() && !IsIntegral(t) && t != TypeId::kBool) {  // vector, point3
-      out->AppendFixedValues(data.data(), n);
-      return Status::OK();
-    }
   }
   size_t j = 0;
   for (size_t i = 0; i < s.rows; i++) {
@@ -334,9 +330,7 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
 }
 
 Status ChunkReader::Open(std::string_view chunk) {
-  nulls_ = nullptr;
-  values_ = nullptr;
-  values_size_ = 0;
+  *this = ChunkReader();
   ChunkStats stats;
   EMBODB_ASSIGN_OR_RETURN(stats, ReadHeader(&chunk, /*with_range=*/false));
   type_ = stats.type;
@@ -434,6 +428,25 @@ Status ChunkReader::FixedAt(size_t row, void* out) const {
     std::memcpy(out, values_ + j * type.FixedWidth(), type.FixedWidth());
   } else {
     return Status::InvalidArgument("a " + type.Name() + " value is not of fixed width");
+  }
+  return Status::OK();
+}
+
+Status ChunkReader::AppendRow(size_t row, ColumnBuffer* out) const {
+  if (IsNull(row)) {
+    out->AppendNull();
+    return Status::OK();
+  }
+  if (type_.IsVariable()) {
+    std::string_view bytes;
+    EMBODB_RETURN_IF_ERROR(BytesAt(row, &bytes));
+    out->AppendBytes(bytes);
+  } else if (values_ != nullptr && type_.id != TypeId::kBool) {  // vectors, points: their stored bytes
+    out->AppendFixed(values_ + ValueIndex(row) * type_.FixedWidth());
+  } else {
+    uint64_t value = 0;  // the widest scalar
+    EMBODB_RETURN_IF_ERROR(FixedAt(row, &value));
+    out->AppendFixed(&value);
   }
   return Status::OK();
 }

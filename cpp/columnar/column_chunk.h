@@ -70,6 +70,8 @@ class ChunkReader {
   // several rows fetches them all before reading any).
   void Prefetch(size_t row) const;
   Status BytesAt(size_t row, std::string_view* out) const;
+  // Appends row `row`'s value, or a null, to out (of the chunk's type).
+  Status AppendRow(size_t row, table::ColumnBuffer* out) const;
 
  private:
   // The position of row `row` among the values that are not null.

@@ -355,6 +355,21 @@ Status Aggregate(const table::TableDefPtr& table, txn::Reader* reader, const Fil
   constexpr uint32_t kNoGroup = UINT32_MAX;
   uint32_t null_group = kNoGroup, last_group = kNoGroup;
   uint64_t last_number = 0;
+  // Key k's number at row i (not null, not a string): its time bucket
+  // (also kept in buckets[k] for a new group's key), or its ordered bits;
+  // false when the bucket is out of range (bucket_error says so).
+  auto key_number = [&](size_t k, const ColumnView& v, size_t i, uint64_t* out) {
+    if (key_specs[k].bucket == 0) {
+      *out = OrderedNumber(v, i);
+      return true;
+    }
+    if (!Bucket(v.Get<int64_t>(i), key_specs[k].bucket, &buckets[k])) return false;
+    *out = static_cast<uint64_t>(buckets[k]);
+    return true;
+  };
+  auto bucket_error = [&](size_t k) {
+    return Status::InvalidArgument("'" + key_specs[k].name + "': a time bucket out of the int64 range");
+  };
   // Appends row i's key values as a new group's.
   auto new_group = [&](const std::vector<ColumnView>& views, size_t i) {
     const uint32_t g = add_group();
@@ -374,15 +389,14 @@ Status Aggregate(const table::TableDefPtr& table, txn::Reader* reader, const Fil
   // without a filter, when every aggregate is count(), count(col), min or
   // max, and the block is one group (no key, or a key whose statistics
   // show one value, such as an episode).
-  const bool stats_apply = filter == nullptr && key_specs.size() <= 1 && (key_specs.empty() || number_key) &&
+  const bool stats_apply = filter == nullptr && (key_specs.empty() || number_key) &&
                            std::all_of(agg_specs.begin(), agg_specs.end(), [](const AggSpec& a) {
                              return a.fn == Fn::kCountRows || a.fn == Fn::kCount || a.fn == Fn::kMin ||
                                     a.fn == Fn::kMax;
                            });
-  Status gate_status;
   if (stats_apply) {
     scan.set_run_gate([&](RunColumns& run) {
-      if (!run.whole_block() || !gate_status.ok()) return true;
+      if (!run.whole_block()) return true;
       // Every statistic needed, first: a block is read whole or not at all.
       const columnar::ChunkStats* key_stats = nullptr;
       if (!key_specs.empty()) {
@@ -403,20 +417,10 @@ Status Aggregate(const table::TableDefPtr& table, txn::Reader* reader, const Fil
         bounds.AppendValue(key_stats->min);
         bounds.AppendValue(key_stats->max);
         const ColumnView b = bounds.view();
+        // An error is left to the decoding, which reports it; buckets[0]
+        // ends at the bucket of max, which is min's when they agree.
         uint64_t lo, hi;
-        if (key_specs[0].bucket != 0) {
-          int64_t blo, bhi;
-          if (!Bucket(b.Get<int64_t>(0), key_specs[0].bucket, &blo) ||
-              !Bucket(b.Get<int64_t>(1), key_specs[0].bucket, &bhi)) {
-            return true;  // decoded, where the error is reported
-          }
-          lo = static_cast<uint64_t>(blo);
-          hi = static_cast<uint64_t>(bhi);
-          buckets[0] = blo;
-        } else {
-          lo = OrderedNumber(b, 0);
-          hi = OrderedNumber(b, 1);
-        }
+        if (!key_number(0, b, 0, &lo) || !key_number(0, b, 1, &hi)) return true;
         if (lo != hi) return true;  // more than one group: decoded
         auto [it, fresh] = number_groups.try_emplace(lo, 0);
         if (fresh) {
@@ -466,14 +470,7 @@ Status Aggregate(const table::TableDefPtr& table, txn::Reader* reader, const Fil
           continue;
         }
         uint64_t number;
-        if (key_specs[0].bucket != 0) {
-          if (!Bucket(v.Get<int64_t>(i), key_specs[0].bucket, &buckets[0])) {
-            return Status::InvalidArgument("'" + key_specs[0].name + "': a time bucket out of the int64 range");
-          }
-          number = static_cast<uint64_t>(buckets[0]);
-        } else {
-          number = OrderedNumber(v, i);
-        }
+        if (!key_number(0, v, i, &number)) return bucket_error(0);
         if (last_group == kNoGroup || number != last_number) {
           auto [it, fresh] = number_groups.try_emplace(number, 0);
           if (fresh) it->second = new_group(views, i);
@@ -491,16 +488,13 @@ Status Aggregate(const table::TableDefPtr& table, txn::Reader* reader, const Fil
           continue;
         }
         hash_key.push_back('\0');
-        if (key_specs[k].bucket != 0) {
-          if (!Bucket(v.Get<int64_t>(i), key_specs[k].bucket, &buckets[k])) {
-            return Status::InvalidArgument("'" + key_specs[k].name + "': a time bucket out of the int64 range");
-          }
-          PutFixed64(&hash_key, static_cast<uint64_t>(buckets[k]));
-        } else if (v.type.IsStringOrBytes()) {
+        if (key_specs[k].bucket == 0 && v.type.IsStringOrBytes()) {
           PutLengthPrefixed(&hash_key, v.Bytes(i));
-        } else {
-          PutFixed64(&hash_key, OrderedNumber(v, i));
+          continue;
         }
+        uint64_t number;
+        if (!key_number(k, v, i, &number)) return bucket_error(k);
+        PutFixed64(&hash_key, number);
       }
       auto [it, fresh] = groups.try_emplace(hash_key, 0);
       if (fresh) it->second = new_group(views, i);

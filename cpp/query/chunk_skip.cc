@@ -8,31 +8,6 @@ namespace {
 
 using table::Value;
 
-// -1, 0, 1 for a < b, a == b, a > b; false when the two cannot be ordered
-// here (then the caller assumes a match). Numbers compare exactly in long
-// double (64-bit mantissa: every int64, uint64 and double), strings
-// byte-wise.
-bool Order(const Value& a, const Value& b, int* out) {
-  auto number = [](const Value& v, long double* x) {
-    switch (v.kind) {
-      case Value::Kind::kInt: *x = static_cast<long double>(v.i); return true;
-      case Value::Kind::kUInt: *x = static_cast<long double>(v.u); return true;
-      case Value::Kind::kDouble: *x = v.d; return !std::isnan(v.d);
-      case Value::Kind::kBool: *x = v.b ? 1 : 0; return true;
-      default: return false;
-    }
-  };
-  if (a.kind == Value::Kind::kString && b.kind == Value::Kind::kString) {
-    const int c = a.s.compare(b.s);
-    *out = c < 0 ? -1 : c > 0;
-    return true;
-  }
-  long double x, y;
-  if (!number(a, &x) || !number(b, &y)) return false;
-  *out = x < y ? -1 : x > y;
-  return true;
-}
-
 class Checker {
  public:
   explicit Checker(const ChunkStatsLookup& stats) : stats_(stats) {}
@@ -78,7 +53,7 @@ class Checker {
     if (AllNull(s)) return false;  // every comparison with NULL is unknown
     if (s.min.is_null() || s.max.is_null()) return true;  // only NaN, or no range kept
     int lo, hi;
-    if (!Order(s.min, lit, &lo) || !Order(s.max, lit, &hi)) return true;
+    if (!OrderValues(s.min, lit, &lo) || !OrderValues(s.max, lit, &hi)) return true;
     switch (op) {
       case Op::kEq: return lo <= 0 && hi >= 0;
       case Op::kLt: return lo < 0;
@@ -128,6 +103,27 @@ class Checker {
 };
 
 }  // namespace
+
+bool OrderValues(const Value& a, const Value& b, int* out) {
+  auto number = [](const Value& v, long double* x) {
+    switch (v.kind) {
+      case Value::Kind::kInt: *x = static_cast<long double>(v.i); return true;
+      case Value::Kind::kUInt: *x = static_cast<long double>(v.u); return true;
+      case Value::Kind::kDouble: *x = v.d; return !std::isnan(v.d);
+      case Value::Kind::kBool: *x = v.b ? 1 : 0; return true;
+      default: return false;
+    }
+  };
+  if (a.kind == Value::Kind::kString && b.kind == Value::Kind::kString) {
+    const int c = a.s.compare(b.s);
+    *out = c < 0 ? -1 : c > 0;
+    return true;
+  }
+  long double x, y;
+  if (!number(a, &x) || !number(b, &y)) return false;
+  *out = x < y ? -1 : x > y;
+  return true;
+}
 
 bool ChunkMayMatch(const Filter& filter, const ChunkStatsLookup& stats) {
   return filter.root == nullptr || Checker(stats).MayMatch(*filter.root);

@@ -19,4 +19,9 @@ using ChunkStatsLookup = std::function<const columnar::ChunkStats*(size_t column
 
 bool ChunkMayMatch(const Filter& filter, const ChunkStatsLookup& stats);
 
+// *out = -1, 0 or 1 as a < b, a == b or a > b: numbers of any kind
+// compared exactly (in long double), strings byte-wise. False when the two
+// cannot be ordered here (NaN, NULL, a number and a string).
+bool OrderValues(const table::Value& a, const table::Value& b, int* out);
+
 }  // namespace embodb::query

@@ -1,9 +1,8 @@
 #include "query/evaluator.h"
 
-#include <cstring>
-
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>

@@ -67,25 +67,7 @@ Status RunColumns::AppendTo(size_t c, const std::vector<uint32_t>* rows, table::
   // A few rows: read one by one (a chunk decodes whole or not at all).
   if (rows != nullptr && n * 8 < end_ - begin_ && decoded_.count(c) == 0 && StoredValues(c)) {
     const columnar::ChunkReader& reader = values_.reader(c);
-    const table::ColumnType& type = schema_.column(c).type;
-    char fixed[64];
-    for (uint32_t r : *rows) {
-      const size_t i = begin_ + r;
-      if (reader.IsNull(i)) {
-        out->AppendNull();
-      } else if (type.IsVariable()) {
-        std::string_view bytes;
-        EMBODB_RETURN_IF_ERROR(reader.BytesAt(i, &bytes));
-        out->AppendBytes(bytes);
-      } else if (type.FixedWidth() <= sizeof fixed) {
-        EMBODB_RETURN_IF_ERROR(reader.FixedAt(i, fixed));
-        out->AppendFixed(fixed);
-      } else {
-        std::string wide(type.FixedWidth(), '\0');
-        EMBODB_RETURN_IF_ERROR(reader.FixedAt(i, wide.data()));
-        out->AppendFixed(wide.data());
-      }
-    }
+    for (uint32_t r : *rows) EMBODB_RETURN_IF_ERROR(reader.AppendRow(begin_ + r, out));
     return Status::OK();
   }
   table::ColumnView v;

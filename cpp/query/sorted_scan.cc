@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <memory>
 #include <numeric>
 
+#include "query/chunk_skip.h"
 #include "query/run_columns.h"
 #include "query/table_scan.h"
 #include "query/value_order.h"
@@ -122,19 +122,11 @@ class TopKBound {
   }
 
  private:
-  // Whether a comes strictly before b in the order (numbers only).
+  // Whether a comes strictly before b in the order (false when they
+  // cannot be ordered: then nothing is learnt or skipped).
   bool Better(const table::Value& a, const table::Value& b) const {
-    const long double x = Number(a), y = Number(b);
-    return descending_ ? x > y : x < y;
-  }
-  static long double Number(const table::Value& v) {
-    switch (v.kind) {
-      case table::Value::Kind::kInt: return static_cast<long double>(v.i);
-      case table::Value::Kind::kUInt: return static_cast<long double>(v.u);
-      case table::Value::Kind::kDouble: return v.d;
-      case table::Value::Kind::kBool: return v.b ? 1 : 0;
-      default: return 0;
-    }
+    int c;
+    return OrderValues(a, b, &c) && (descending_ ? c > 0 : c < 0);
   }
   const size_t column_;
   const bool descending_;
@@ -151,22 +143,22 @@ Status TopKScan(const table::TableDefPtr& table, txn::Reader* reader, const std:
   if (order.column != pk) read.push_back(order.column);
   const Ordering ordering(order.descending);
   TopK top(offset + limit, ordering);
+  TopKBound bound(order.column, order.descending, offset + limit);  // outlives the scans that consult it
   TableScan scan(table, reader, read, filter);
   // Without a filter, and over a numeric column, blocks that cannot hold
   // one of the k rows are skipped by their statistics (a first pass reads
   // only those): the latest of a recording's frames reads one block.
   const table::ColumnType& type = schema.column(order.column).type;
   if (filter == nullptr && order.column != pk && !type.IsStringOrBytes()) {
-    auto bound = std::make_shared<TopKBound>(order.column, order.descending, offset + limit);
     TableScan learn(table, reader, {}, nullptr);
-    learn.set_run_gate([bound](RunColumns& run) {
-      bound->Learn(run);
+    learn.set_run_gate([&bound](RunColumns& run) {
+      bound.Learn(run);
       return false;
     });
     table::ResultBatch ignored;
     while (learn.Next(kScanBatch, &ignored)) ignored = table::ResultBatch();
     EMBODB_RETURN_IF_ERROR(learn.status());
-    if (bound->known()) scan.set_run_gate([bound](RunColumns& run) { return bound->MayHold(run); });
+    if (bound.known()) scan.set_run_gate([&bound](RunColumns& run) { return bound.MayHold(run); });
   }
   uint64_t position = 0;
   while (true) {

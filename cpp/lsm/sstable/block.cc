@@ -138,9 +138,7 @@ BlockIter::BlockIter(const Block* block, KeyOrder order, std::shared_ptr<const B
 }
 
 bool BlockIter::ColumnarPosition(std::shared_ptr<const Block>* block, uint32_t* ordinal) const {
-  if (values_ == nullptr || owner_ == nullptr || !Valid()) return false;
-  std::string_view stored = value_;
-  if (!GetVarint32(&stored, ordinal)) return false;
+  if (owner_ == nullptr || !ColumnarOrdinal(ordinal)) return false;
   *block = owner_;
   return true;
 }
@@ -187,26 +185,11 @@ bool BlockIter::ColumnarOrdinal(uint32_t* ordinal) const {
   return GetVarint32(&stored, ordinal) && *ordinal < values_->size();
 }
 
-Status BlockIter::CopyValueTo(std::string* dst) const {
-  if (values_ == nullptr) {
-    dst->assign(value_);
-    return Status::OK();
-  }
-  std::string_view stored = value_, out;
-  uint32_t ordinal = 0;
-  if (!GetVarint32(&stored, &ordinal) || ordinal >= values_->size()) {
-    return Status::Corruption("bad entry in columnar sstable block");
-  }
-  EMBODB_RETURN_IF_ERROR(values_->Value(ordinal, dst, &out));
-  if (out.data() != dst->data()) dst->assign(out);
-  return Status::OK();
-}
-
 std::string_view BlockIter::ColumnarValue() const {
-  std::string_view stored = value_, out;
+  std::string_view out;
   uint32_t ordinal = 0;
   Status s;
-  if (!GetVarint32(&stored, &ordinal) || ordinal >= values_->size()) {
+  if (!ColumnarOrdinal(&ordinal)) {
     s = Status::Corruption("bad entry in columnar sstable block");
   } else {
     s = values_->Value(ordinal, &scratch_, &out);

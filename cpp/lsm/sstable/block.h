@@ -4,11 +4,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "lsm/iterator.h"
-#include <mutex>
-
 #include "lsm/sstable/block_values.h"
 #include "util/coding.h"
 
@@ -130,8 +129,6 @@ class BlockIter final : public Iterator {
   bool ColumnarPosition(std::shared_ptr<const Block>* block, uint32_t* ordinal) const override;
   // In a columnar block: the current entry's ordinal (false when invalid).
   bool ColumnarOrdinal(uint32_t* ordinal) const;
-  // Copies the current value to *dst (decoding a columnar one straight there).
-  Status CopyValueTo(std::string* dst) const;
   // Seek when the answer is known to lie at or after restart point `left` and
   // at or before restart point `right`.
   void SeekBetweenRestarts(std::string_view target, uint32_t left, uint32_t right);

@@ -46,24 +46,24 @@ Result<std::shared_ptr<Table>> Table::Open(std::unique_ptr<RandomAccessFile> fil
 
 void Table::BuildTopIndex() {
   // The index block has a restart point per entry, so entry i is restart i.
+  // A mapped file's blocks are also known by offset (iterators find their
+  // ordinal from it).
+  const bool mapped = file_->ReturnsStableViews();
   BlockIter it(index_block_.get(), KeyOrder::kInternal);
   uint32_t i = 0;
   for (it.SeekToFirst(); it.Valid(); it.Next(), i++) {
+    if (mapped) {
+      std::string_view v = it.value();
+      auto handle = BlockHandle::Decode(&v);
+      block_offsets_.push_back(handle.ok() ? handle->offset : UINT64_MAX);
+    }
     if (i % kTopStride != 0) continue;
     top_offsets_.push_back(static_cast<uint32_t>(top_keys_.size()));
     top_keys_.append(it.key());
   }
   top_offsets_.push_back(static_cast<uint32_t>(top_keys_.size()));
   num_blocks_ = i;
-  if (file_->ReturnsStableViews()) {
-    block_offsets_.reserve(num_blocks_);
-    for (it.SeekToFirst(); it.Valid(); it.Next()) {
-      std::string_view v = it.value();
-      auto handle = BlockHandle::Decode(&v);
-      block_offsets_.push_back(handle.ok() ? handle->offset : UINT64_MAX);
-    }
-  }
-  if (file_->ReturnsStableViews()) {
+  if (mapped) {
     block_flags_.reset(new std::atomic<uint8_t>[num_blocks_]());
     if (props_.num_columnar_blocks > 0) parsed_.reset(new std::shared_ptr<const Block>[num_blocks_]);
   }

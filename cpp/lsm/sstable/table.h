@@ -56,6 +56,8 @@ class Table : public std::enable_shared_from_this<Table> {
 
   std::unique_ptr<Iterator> NewIterator(bool fill_cache = true) const;
 
+  ~Table();  // returns its parsed blocks' share of the budget
+
   // Maps the pages of the table's file that the OS caches, so that lookups
   // in them take no page fault (RandomAccessFile::MapCachedPages).
   void MapCachedPages() const { file_->MapCachedPages(); }
@@ -72,10 +74,6 @@ class Table : public std::enable_shared_from_this<Table> {
 
  private:
   Table() = default;
- public:
-  ~Table();
-
- private:
   static constexpr uint32_t kUnknownBlock = UINT32_MAX;
   // The block handle of an index entry's value (Corruption when malformed).
   Status DecodeHandle(std::string_view index_value, BlockHandle* handle) const;
