@@ -9,33 +9,16 @@
 #include <random>
 
 #include "query/evaluator.h"
-#include "testing/table_test_util.h"
-#include "testing/test_util.h"
+#include "testing/filter_test_util.h"
 
 namespace embodb::query {
 namespace {
 
-using table::T;
 using table::Value;
 
 class ChunkSkipTest : public ::testing::Test {
  protected:
-  ChunkSkipTest() {
-    auto schema = table::Schema::Create({{"id", T("int64"), false, {}},
-                                         {"n", T("int32"), false, {}},
-                                         {"w", T("float64"), false, {}},
-                                         {"label", T("string"), false, {}},
-                                         {"ts", T("timestamp"), false, {}}},
-                                        "id");
-    EXPECT_OK(schema.status());
-    schema_ = *schema;
-  }
-
-  FilterPtr Compile(const std::string& text) {
-    auto f = CompileFilter(text, schema_);
-    EXPECT_OK(f.status());
-    return *f;
-  }
+  FilterPtr Compile(const std::string& text) { return CompileOk(text, schema_); }
 
   // A block of `rows` rows: each column's values, encoded as a chunk and its
   // statistics read back as a scan would.
@@ -77,7 +60,7 @@ class ChunkSkipTest : public ::testing::Test {
     return selected.size();
   }
 
-  table::Schema schema_;
+  table::Schema schema_ = ScalarTestSchema();
   std::vector<table::ColumnBuffer> columns_;
   std::vector<columnar::ChunkStats> stats_;
 };
@@ -93,20 +76,20 @@ TEST_F(ChunkSkipTest, NeverSkipsABlockWithAMatch) {
       const int64_t lit = static_cast<int64_t>(rng() % 300) - 150;
       const std::string op = ops[rng() % 6];
       std::vector<std::string> texts = {
-          "n " + op + " " + std::to_string(lit),
-          std::to_string(lit) + " " + op + " n",
+          "cat " + op + " " + std::to_string(lit),
+          std::to_string(lit) + " " + op + " cat",
           "w " + op + " " + std::to_string(lit / 4.0),
           "ts " + op + " " + std::to_string(lit * 1000),
           "label " + op + " '" + std::string(1, static_cast<char>('a' + (lit & 7))) + "'",
-          "n BETWEEN " + std::to_string(lit) + " AND " + std::to_string(lit + 5),
-          "n NOT BETWEEN " + std::to_string(lit) + " AND " + std::to_string(lit + 5),
-          "n IN (" + std::to_string(lit) + ", " + std::to_string(lit + 30) + ")",
-          "n NOT IN (" + std::to_string(lit) + ")",
-          "n IS NULL", "w IS NOT NULL", "id > 3 AND n = " + std::to_string(lit),
-          "n = " + std::to_string(lit) + " OR w > " + std::to_string(lit / 4.0),
-          "n = " + std::to_string(lit) + " AND w < " + std::to_string(lit),
-          "NOT (n = " + std::to_string(lit) + ")",
-          "n < ts", "-n > " + std::to_string(lit), "n > " + std::to_string(lit) + ".5",
+          "cat BETWEEN " + std::to_string(lit) + " AND " + std::to_string(lit + 5),
+          "cat NOT BETWEEN " + std::to_string(lit) + " AND " + std::to_string(lit + 5),
+          "cat IN (" + std::to_string(lit) + ", " + std::to_string(lit + 30) + ")",
+          "cat NOT IN (" + std::to_string(lit) + ")",
+          "cat IS NULL", "w IS NOT NULL", "id > 3 AND cat = " + std::to_string(lit),
+          "cat = " + std::to_string(lit) + " OR w > " + std::to_string(lit / 4.0),
+          "cat = " + std::to_string(lit) + " AND w < " + std::to_string(lit),
+          "NOT (cat = " + std::to_string(lit) + ")",
+          "cat < ts", "-cat > " + std::to_string(lit), "cat > " + std::to_string(lit) + ".5",
       };
       for (const auto& text : texts) {
         FilterPtr f = Compile(text);
@@ -130,12 +113,12 @@ TEST_F(ChunkSkipTest, SkipsByRangeAndNulls) {
   const Value& lo = stats_[1].min;
   const Value& hi = stats_[1].max;
   ASSERT_FALSE(lo.is_null());
-  EXPECT_FALSE(MayMatch(*Compile("n > " + std::to_string(hi.i))));
-  EXPECT_TRUE(MayMatch(*Compile("n >= " + std::to_string(hi.i))));
-  EXPECT_FALSE(MayMatch(*Compile("n < " + std::to_string(lo.i))));
-  EXPECT_FALSE(MayMatch(*Compile("n = " + std::to_string(lo.i - 1) + " OR n = " + std::to_string(hi.i + 1))));
-  EXPECT_TRUE(MayMatch(*Compile("n > 1000 OR id = 3")));  // the key has no statistics here
-  EXPECT_TRUE(MayMatch(*Compile("n + 1 > 1000")));         // an expression: not understood, may match
+  EXPECT_FALSE(MayMatch(*Compile("cat > " + std::to_string(hi.i))));
+  EXPECT_TRUE(MayMatch(*Compile("cat >= " + std::to_string(hi.i))));
+  EXPECT_FALSE(MayMatch(*Compile("cat < " + std::to_string(lo.i))));
+  EXPECT_FALSE(MayMatch(*Compile("cat = " + std::to_string(lo.i - 1) + " OR cat = " + std::to_string(hi.i + 1))));
+  EXPECT_TRUE(MayMatch(*Compile("cat > 1000 OR id = 3")));  // the key has no statistics here
+  EXPECT_TRUE(MayMatch(*Compile("cat + 1 > 1000")));         // an expression: not understood, may match
 }
 
 }  // namespace

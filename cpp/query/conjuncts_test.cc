@@ -4,36 +4,17 @@
 
 #include <gtest/gtest.h>
 
-#include "query/filter.h"
-#include "testing/table_test_util.h"
-#include "testing/test_util.h"
+#include "testing/filter_test_util.h"
 
 namespace embodb::query {
 namespace {
 
-using table::T;
-
 class ConjunctsTest : public ::testing::Test {
  protected:
-  ConjunctsTest() {
-    auto schema = table::Schema::Create({{"id", T("int64"), false, {}},
-                                         {"cat", T("int32"), false, {}},
-                                         {"w", T("float64"), false, {}},
-                                         {"label", T("string"), false, {}},
-                                         {"ts", T("timestamp"), false, {}}},
-                                        "id");
-    EXPECT_OK(schema.status());
-    schema_ = *schema;
-  }
-
-  FilterPtr Compile(const std::string& text) {
-    auto f = CompileFilter(text, schema_);
-    EXPECT_OK(f.status());
-    return *f;
-  }
+  FilterPtr Compile(const std::string& text) { return CompileOk(text, schema_); }
   std::string Key(const std::string& text) { return ExprKey(*Compile(text)->root); }
 
-  table::Schema schema_;
+  table::Schema schema_ = ScalarTestSchema();
 };
 
 TEST_F(ConjunctsTest, SplitsTheTopLevelAndOnly) {
