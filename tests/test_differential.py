@@ -2,7 +2,9 @@
 written (inserts, updates, deletes, NULLs), the same answers to filters,
 projections, order by + limit and group by with every aggregate, whatever
 mix of memtable, row blocks and columnar blocks holds them (flushes,
-compactions and reopens in between)."""
+compactions and reopens in between). Half the tables have a composite
+primary key (g, id), and filters then also constrain its columns, so the
+planner's key ranges are checked too."""
 
 import os
 import sqlite3
@@ -24,6 +26,12 @@ KINDS = {
     "real": ("float64", "REAL", st.one_of(st.none(), st.integers(-300, 300).map(lambda v: v / 8))),
     "text": ("string", "TEXT", st.one_of(st.none(), st.sampled_from(["", "a", "cup", "mug", "mugs", "Z", "é"]))),
     "time": ("timestamp", "INTEGER", st.one_of(st.none(), st.integers(0, 10).map(lambda v: v * 1_000_000_000))),
+}
+# The leading column of a composite key (never null; byte order is sqlite3's BINARY order).
+GROUPS = ["", "a", "b", "ba", "é"]
+KEY_LITERALS = {
+    "g": st.sampled_from(["''", "'a'", "'b'", "'ba'", "'c'", "'é'"]),
+    "id": st.integers(-1, 3001).map(str),
 }
 LITERALS = {
     "small": st.integers(-5, 5).map(str),
@@ -50,7 +58,7 @@ def filters(draw, columns, depth=2):
     if depth > 0 and draw(st.integers(0, 6)) == 0:
         return f"NOT ({draw(filters(columns, depth - 1))})"
     name, kind = draw(st.sampled_from(columns))
-    lit = LITERALS[kind]
+    lit = KEY_LITERALS[name] if kind == "key" else LITERALS[kind]
     form = draw(st.integers(0, 5))
     if form == 0:
         return f"{name} IS {'NOT ' if draw(st.booleans()) else ''}NULL"
@@ -81,18 +89,23 @@ def rows_of(result, names):
 
 
 class Pair:
-    """One embodb table and one sqlite3 table, written alike."""
+    """One embodb table and one sqlite3 table, written alike: keyed by id, or
+    by (g, id) when composite."""
 
-    def __init__(self, path, columns):
+    def __init__(self, path, columns, composite):
         self.path = path
         self.columns = columns
-        self.names = ["id"] + [n for n, _ in columns]
+        self.key = ["g", "id"] if composite else ["id"]
+        self.order = ", ".join(self.key)
+        self.names = self.key + [n for n, _ in columns]
         self.db = embodb.connect(path)
-        self.t = self.db.create_table("t", {"id": "int64", **{n: KINDS[k][0] for n, k in columns}},
-                                      primary_key="id")
+        key_types = {"g": "string", "id": "int64"} if composite else {"id": "int64"}
+        self.t = self.db.create_table("t", {**key_types, **{n: KINDS[k][0] for n, k in columns}},
+                                      primary_key=tuple(self.key) if composite else "id")
         self.lite = sqlite3.connect(":memory:")
         cols = ", ".join(f"{n} {KINDS[k][1]}" for n, k in columns)
-        self.lite.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {cols})")
+        key_cols = "g TEXT NOT NULL, id INTEGER NOT NULL" if composite else "id INTEGER NOT NULL"
+        self.lite.execute(f"CREATE TABLE t ({key_cols}, {cols}, PRIMARY KEY ({self.order}))")
 
     def upsert(self, rows):
         data = [dict(zip(self.names, r)) for r in rows]
@@ -108,8 +121,13 @@ class Pair:
         self.lite.executemany(f"INSERT OR REPLACE INTO t VALUES ({marks})", rows)
 
     def delete(self, keys):
-        self.t.delete(keys=list(keys))
-        self.lite.executemany("DELETE FROM t WHERE id = ?", [(k,) for k in keys])
+        if len(self.key) == 1:
+            keys = [k[-1] for k in keys]
+            self.t.delete(keys=keys)
+            self.lite.executemany("DELETE FROM t WHERE id = ?", [(k,) for k in keys])
+        else:
+            self.t.delete(keys=keys)
+            self.lite.executemany("DELETE FROM t WHERE g = ? AND id = ?", keys)
 
     def reopen(self):
         self.db.close()
@@ -120,26 +138,29 @@ class Pair:
 @st.composite
 def scenarios(draw):
     columns = draw(schemas())
+    composite = draw(st.booleans())
     row = st.tuples(*[KINDS[k][2] for _, k in columns])
+    keys = st.tuples(st.sampled_from(GROUPS) if composite else st.just(""), st.integers(0, 3000))
     steps = []
     for _ in range(draw(st.integers(1, 5))):
         action = draw(st.sampled_from(["write", "write", "delete", "flush", "compact", "reopen"]))
         if action == "write":
-            keys = draw(st.lists(st.integers(0, 3000), min_size=1, max_size=400, unique=True))
-            steps.append(("write", [(k, *draw(row)) for k in keys]))
+            written = draw(st.lists(keys, min_size=1, max_size=400, unique=True))
+            steps.append(("write", [(*(k if composite else k[1:]), *draw(row)) for k in written]))
         elif action == "delete":
-            steps.append(("delete", draw(st.lists(st.integers(0, 3000), min_size=1, max_size=200, unique=True))))
+            steps.append(("delete", draw(st.lists(keys, min_size=1, max_size=200, unique=True))))
         else:
             steps.append((action, None))
-    queries = draw(st.lists(filters(columns), min_size=1, max_size=4))
-    return columns, steps, queries, draw(st.data())
+    filtered = columns + ([("g", "key"), ("id", "key")] if composite else [])
+    queries = draw(st.lists(filters(filtered), min_size=1, max_size=4))
+    return columns, composite, steps, queries, draw(st.data())
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scenarios())
 def test_embodb_answers_as_sqlite3_does(tmp_path_factory, scenario):
-    columns, steps, queries, data = scenario
-    pair = Pair(str(tmp_path_factory.mktemp("diff") / "db"), columns)
+    columns, composite, steps, queries, data = scenario
+    pair = Pair(str(tmp_path_factory.mktemp("diff") / "db"), columns, composite)
     try:
         for action, arg in steps:
             if action == "write":
@@ -164,7 +185,7 @@ def check_query(pair, where, data):
     # Filter and projection (key order).
     proj = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
     got = rows_of(t.where(where).select(*proj).execute(), proj)
-    want = lite.execute(f"SELECT {', '.join(proj)} FROM t WHERE {where} ORDER BY id").fetchall()
+    want = lite.execute(f"SELECT {', '.join(proj)} FROM t WHERE {where} ORDER BY {pair.order}").fetchall()
     assert len(got) == len(want), where
     assert all(all(same(a, b) for a, b in zip(g, w)) for g, w in zip(got, want)), where
     assert t.where(where).count() == len(want), where
@@ -173,9 +194,10 @@ def check_query(pair, where, data):
     name, kind = data.draw(st.sampled_from(pair.columns))
     desc = data.draw(st.booleans())
     k = data.draw(st.integers(1, 30))
-    got = rows_of(t.where(where).order_by(name, descending=desc).limit(k).select("id", name).execute(), ["id", name])
-    want = lite.execute(f"SELECT id, {name} FROM t WHERE {where} ORDER BY {name} IS NULL, {name} "
-                        f"{'DESC' if desc else 'ASC'}, id LIMIT {k}").fetchall()
+    got = rows_of(t.where(where).order_by(name, descending=desc).limit(k).select(*pair.key, name).execute(),
+                  [*pair.key, name])
+    want = lite.execute(f"SELECT {pair.order}, {name} FROM t WHERE {where} ORDER BY {name} IS NULL, {name} "
+                        f"{'DESC' if desc else 'ASC'}, {pair.order} LIMIT {k}").fetchall()
     assert len(got) == len(want), (where, name, desc)
     assert all(same(a, b) for g, w in zip(got, want) for a, b in zip(g, w)), (where, name, desc)
 
@@ -194,7 +216,7 @@ def check_query(pair, where, data):
                         f"ORDER BY {key} IS NULL, {key}").fetchall()
     assert len(got) == len(want), (where, key)
     # first and last (no sqlite3 function): the first and last non-null value in key order.
-    members = lite.execute(f"SELECT {key}, {value} FROM t WHERE {where} ORDER BY id").fetchall()
+    members = lite.execute(f"SELECT {key}, {value} FROM t WHERE {where} ORDER BY {pair.order}").fetchall()
     for g, w in zip(got, want):
         assert same(plain(g[key]), w[0]), (where, key)
         names_in_order = ["n", "nv", "lo", "hi"] + (["s", "m"] if "s" in aggs else [])

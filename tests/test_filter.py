@@ -81,7 +81,7 @@ def test_update_and_delete_where(obs, db):
 
 def test_bad_updates_and_deletes_write_nothing(obs):
     before = obs.to_pandas()
-    with pytest.raises(SchemaError, match="primary key 'id'"):
+    with pytest.raises(SchemaError, match="primary key column 'id'"):
         obs.update({"id": 5}, where="id = 1")
     with pytest.raises(SchemaError, match="column 'episode'"):
         obs.update({"episode": 2**40}, where="id = 1")

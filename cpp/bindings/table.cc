@@ -129,7 +129,9 @@ py::dict SchemaInfo(const HandlePtr& h, const std::string& name) {
   for (const auto& ix : def->indexes) indexes.append(ix.column);
   py::dict d;
   d["columns"] = cols;
-  d["primary_key"] = s.primary_key_column().name;
+  py::list key;
+  for (size_t k : s.key_columns()) key.append(s.column(k).name);
+  d["primary_key"] = key;
   d["auto_id"] = s.auto_id();
   d["indexes"] = indexes;
   return d;
@@ -173,29 +175,31 @@ py::object Write(const HandlePtr& h, py::handle tx, const std::string& name, con
   return py::array_t<int64_t>(static_cast<py::ssize_t>(ids.size()), ids.data());
 }
 
-size_t DeleteKeys(const HandlePtr& h, py::handle tx, const std::string& name, const py::tuple& key_spec,
+// key_specs: one column spec per key column, in key order.
+size_t DeleteKeys(const HandlePtr& h, py::handle tx, const std::string& name, const py::list& key_specs,
                   const std::optional<std::string>& durability) {
   InputColumnsBuilder builder;
-  builder.Add(key_spec);
+  for (auto spec : key_specs) builder.Add(spec.cast<py::tuple>());
   size_t deleted = 0;
   RunTableWrite(h, tx, name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) {
-    return table::DeleteRowsByKey(*def, builder.input().columns[0], t, &deleted);
+    return table::DeleteRowsByKey(*def, builder.input().columns, t, &deleted);
   });
   return deleted;
 }
 
 // The rows of the keys that exist, in the order of the keys.
-std::shared_ptr<table::ResultBatch> GetRows(const HandlePtr& h, py::handle reader, const std::string& name, const py::tuple& key_spec,
-                  const std::optional<std::vector<std::string>>& columns) {
+std::shared_ptr<table::ResultBatch> GetRows(const HandlePtr& h, py::handle reader, const std::string& name,
+                                            const py::list& key_specs,
+                                            const std::optional<std::vector<std::string>>& columns) {
   auto def = FindTable(h, name);
   InputColumnsBuilder builder;
-  builder.Add(key_spec);
+  for (auto spec : key_specs) builder.Add(spec.cast<py::tuple>());
   const auto projection = Projection(def->schema, columns, name);
   auto batch = std::make_shared<table::ResultBatch>(table::ResultBatch::ForProjection(def->schema, projection));
   std::vector<uint8_t> found;
   ReaderArg r = MakeReader(h, reader);
   RunWithoutGil([&] {
-    return table::ReadRowsByKey(*def, r.get(), builder.input().columns[0], projection, batch.get(), &found);
+    return table::ReadRowsByKey(*def, r.get(), builder.input().columns, projection, batch.get(), &found);
   });
   return batch;
 }
@@ -208,7 +212,7 @@ py::object RowFromFields(const table::Schema& schema, const std::vector<size_t>&
                          std::string_view value) {
   std::vector<size_t> stored;  // the projection's stored columns, ascending
   for (size_t c : projection) {
-    if (c != schema.primary_key()) stored.push_back(c);
+    if (c != schema.key_only_column()) stored.push_back(c);
   }
   std::sort(stored.begin(), stored.end());
   stored.erase(std::unique(stored.begin(), stored.end()), stored.end());
@@ -221,7 +225,7 @@ py::object RowFromFields(const table::Schema& schema, const std::vector<size_t>&
   py::dict row;
   for (size_t c : projection) {
     const table::Column& column = schema.column(c);
-    if (c == schema.primary_key()) {
+    if (c == schema.key_only_column()) {
       table::ColumnBuffer k(column.type);
       ThrowIfError(table::DecodeKeyInto(key, &k));
       row[py::str(column.name)] = CellObject(k.view(), 0);
@@ -255,7 +259,13 @@ py::object GetRow(const HandlePtr& h, py::handle reader, const std::string& name
   const table::Schema& schema = def->schema;
   std::string row_key = table::RowKeyPrefix(def->id);
   const size_t prefix_size = row_key.size();
-  ThrowIfError(table::AppendKeyValue(schema.primary_key_column().type, ToValue(key, "key"), &row_key));
+  std::vector<Value> key_values;
+  if (schema.composite_key() && py::isinstance<py::tuple>(key)) {
+    for (py::handle item : key.cast<py::tuple>()) key_values.push_back(ToValue(item, "key"));
+  } else {
+    key_values.push_back(ToValue(key, "key"));
+  }
+  ThrowIfError(table::AppendKeyValues(schema, key_values, &row_key));
   const auto projection = Projection(schema, columns, name);
   ReaderArg r = MakeReader(h, reader);
   std::string value;
@@ -468,7 +478,7 @@ void RegisterTables(py::module_& m) {
       .def("stats", &Scanner::Stats);
 
   m.def("create_table", [](const HandlePtr& h, const std::string& name, const py::list& columns,
-                           const std::string& primary_key) {
+                           const std::vector<std::string>& primary_key) {
     std::vector<table::Column> cols;
     for (auto c : columns) cols.push_back(ToColumn(c.cast<py::tuple>()));
     table::Schema schema = ValueOrThrow(table::Schema::Create(std::move(cols), primary_key));

@@ -101,7 +101,7 @@ Status Catalog::LoadIdCounter(const table::TableDef& table) {
   it->SeekForPrev(table::PrefixSuccessor(prefix));
   if (it->Valid() && it->key().starts_with(prefix)) {
     table::Value last;
-    EMBODB_ASSIGN_OR_RETURN(last, table::DecodeKeyValue(table.schema.primary_key_column().type,
+    EMBODB_ASSIGN_OR_RETURN(last, table::DecodeKeyValue(table.schema.column(table.schema.key_only_column()).type,
                                                         it->key().substr(prefix.size())));
     if (last.kind == table::Value::Kind::kInt && last.i >= next) next = last.i + 1;
   }
@@ -244,8 +244,9 @@ Result<table::TableDefPtr> Catalog::CreateIndex(const std::string& name, const s
   const int c = old->schema.Find(column);
   if (c < 0) return Status::Schema("table '" + name + "' has no column '" + column + "'");
   const table::Column& col = old->schema.column(c);
-  if (static_cast<size_t>(c) == old->schema.primary_key()) {
-    return Status::Schema("column '" + column + "' is the primary key, which is always indexed");
+  if (static_cast<size_t>(c) == old->schema.key_columns()[0]) {
+    return Status::Schema("column '" + column + "' is the primary key" +
+                          (old->schema.composite_key() ? "'s first column" : "") + ", which rows are ordered by");
   }
   if (!table::IsIndexable(col.type)) {
     return Status::Schema("cannot index " + col.type.Name() + " column '" + column +

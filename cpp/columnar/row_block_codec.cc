@@ -64,7 +64,8 @@ bool RowBlockCodec::Encode(uint64_t group, const BlockEntry* entries, size_t n, 
   const table::TableDefPtr def = defs_->Find(static_cast<uint32_t>(group - 1));
   if (def == nullptr) return false;  // a dropped table's rows, soon deleted
   const Schema& schema = def->schema;
-  const size_t m = schema.size(), pk = schema.primary_key();
+  const size_t m = schema.size();
+  const size_t pk = schema.composite_key() ? m : schema.key_only_column();  // m: no column is the key's alone
   std::vector<size_t> columns;  // every column but the key, which the key holds
   for (size_t c = 0; c < m; c++) {
     if (c != pk) columns.push_back(c);
@@ -148,7 +149,7 @@ Result<std::unique_ptr<const RowBlockValues>> RowBlockValues::Parse(std::string_
   auto v = std::unique_ptr<RowBlockValues>(new RowBlockValues());
   uint64_t n = 0, m = 0, pk = 0, raw = 0;
   if (!GetVarint64(&in, &n) || !GetVarint64(&in, &m) || !GetVarint64(&in, &pk) || !GetVarint64(&in, &raw) ||
-      n == 0 || n > kMaxEntries || m == 0 || m > (1u << 16) || pk >= m || raw > n) {
+      n == 0 || n > kMaxEntries || m == 0 || m > (1u << 16) || pk > m || raw > n) {
     return bad();
   }
   v->entries_ = n;

@@ -38,6 +38,8 @@ class RowBlockValues final : public lsm::sstable::BlockValues {
   // Columns of the schema the block was written under (the primary key's
   // chunk is empty: the key holds it).
   size_t columns() const { return chunks_.size(); }
+  // The column only the keys hold; columns() for a composite key (whose
+  // columns have chunks like the others).
   size_t primary_key() const { return primary_key_; }
   // Entry i is kept as it was (not a row in the chunks).
   bool IsRaw(size_t i) const { return raw_ != nullptr && ((raw_[i / 8] >> (i % 8)) & 1) != 0; }

@@ -67,7 +67,7 @@ std::vector<ColumnBuffer> RandomColumns(const table::Schema& schema, size_t rows
   for (size_t c = 0; c < schema.size(); c++) {
     ColumnBuffer col(schema.column(c).type);
     for (size_t i = 0; i < rows; i++) {
-      if (c != schema.primary_key() && (*rng)() % 5 == 0) {
+      if (c != schema.key_only_column() && (*rng)() % 5 == 0) {
         col.AppendNull();
         continue;
       }
@@ -79,7 +79,7 @@ std::vector<ColumnBuffer> RandomColumns(const table::Schema& schema, size_t rows
       } else {
         std::vector<uint8_t> bytes(type.FixedWidth());
         for (auto& b : bytes) b = static_cast<uint8_t>((*rng)() % 7);  // small numbers, some repeats
-        if (c == schema.primary_key()) std::memcpy(bytes.data(), &i, sizeof i);
+        if (c == schema.key_only_column()) std::memcpy(bytes.data(), &i, sizeof i);
         if (type.id == table::TypeId::kBool) bytes[0] &= 1;
         col.AppendFixed(bytes.data());
       }

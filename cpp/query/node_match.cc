@@ -259,13 +259,13 @@ Result<std::shared_ptr<index::FilterMatch>> NodeMatch::MatchThroughCachedPart() 
 Result<std::shared_ptr<const index::FilterMatch>> NodeMatch::MatchByScan() const {
   auto match = std::make_shared<FilterMatch>();
   match->nodes = index::NodeSet(index_.slots());
-  const std::vector<size_t> projection = {table_->schema.primary_key()};
+  const std::vector<size_t>& projection = table_->schema.key_columns();
   TableScan scan(table_, reader_, projection, filter_);
   std::string key;
   while (true) {
     auto batch = table::ResultBatch::ForProjection(table_->schema, projection);
     if (!scan.Next(kScanBatch, &batch)) break;
-    const table::ColumnView pk = batch.columns[0].view();
+    const std::vector<table::ColumnView> pk = table::KeyViews(table_->schema, batch.columns);
     for (size_t i = 0; i < batch.rows(); i++) {
       key.clear();
       table::AppendKeyOf(pk, i, &key);

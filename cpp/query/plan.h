@@ -17,13 +17,16 @@ namespace embodb::query {
 struct Plan {
   enum class Kind {
     kFullScan,      // every row, in primary-key order
-    kKeyRange,      // rows with lower <= encoded primary key < upper
+    kKeyRange,      // rows whose encoded primary key is in one of key_ranges
     kKeys,          // the rows of these primary keys (point lookups)
     kIndexRanges,   // the rows that entries of a secondary index point to
     kEmpty,         // no row can match
   };
   Kind kind = Kind::kFullScan;
-  std::string lower, upper;       // kKeyRange: encoded primary keys; empty = unbounded
+  // kKeyRange: [lower, upper) ranges of encoded primary keys (empty upper:
+  // unbounded), ascending and disjoint; more than one for a composite key
+  // whose leading columns are each one of a few values.
+  std::vector<std::pair<std::string, std::string>> key_ranges;
   std::vector<std::string> keys;  // kKeys: encoded primary keys, ascending, unique
   // kIndexRanges: the index and [lower, upper) ranges of encoded values
   // (index_codec.h), ascending and disjoint.

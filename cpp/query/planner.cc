@@ -188,6 +188,76 @@ Plan IndexPlan(const table::IndexDef* index, const ColumnConstraints& c) {
   return p;
 }
 
+// At most this many combinations of leading key values become separate
+// key ranges; past it, a column's values are left to the filter.
+constexpr size_t kMaxKeyPrefixes = 4096;
+
+// How a one-column primary key narrows the rows: point lookups, a key
+// range, nothing (nullopt) or no row at all.
+std::optional<Plan> SingleKeyPlan(const table::Schema& schema, const std::vector<const Expr*>& conjuncts) {
+  ColumnConstraints key(schema, schema.key_only_column(), true);
+  for (const Expr* c : conjuncts) key.Add(c);
+  Plan p;
+  if (key.has_equals()) {
+    p.keys = key.EqualsInRange();
+    p.kind = p.keys.empty() ? Plan::Kind::kEmpty : Plan::Kind::kKeys;
+    return p;
+  }
+  if (key.empty_range()) return EmptyPlan();
+  if (!key.has_range()) return std::nullopt;
+  p.kind = Plan::Kind::kKeyRange;
+  p.key_ranges.emplace_back(key.lower(), key.upper());
+  p.range_text = key.Text(false);
+  return p;
+}
+
+// The same for a composite key: the leading key columns that are each one
+// of a few values (= or IN) and a range (or LIKE 'prefix%') on the next
+// one narrow the rows to one key range per combination of values; when
+// every key column is given, to point lookups. Each column of the key is
+// encoded as in an index (key_codec.h), so its constraints are an index's.
+std::optional<Plan> CompositeKeyPlan(const table::Schema& schema, const std::vector<const Expr*>& conjuncts) {
+  std::vector<std::string> prefixes = {""};  // the encoded leading values, ascending
+  std::string text;
+  auto add_text = [&text](const std::string& t) { text += (text.empty() || t.empty() ? "" : " AND ") + t; };
+  Plan p;
+  for (size_t k : schema.key_columns()) {
+    ColumnConstraints c(schema, k, false);
+    for (const Expr* e : conjuncts) c.Add(e);
+    if (c.empty_range()) return EmptyPlan();
+    if (c.has_equals()) {
+      const std::vector<std::string> values = c.EqualsInRange();
+      if (values.empty()) return EmptyPlan();
+      if (prefixes.size() * values.size() <= kMaxKeyPrefixes) {
+        std::vector<std::string> longer;  // in order: each prefix's values follow it, ascending
+        for (const std::string& prefix : prefixes) {
+          for (const std::string& v : values) longer.push_back(prefix + v);
+        }
+        prefixes = std::move(longer);
+        add_text(c.Text(true));
+        continue;
+      }
+    }
+    if (prefixes.size() == 1 && prefixes[0].empty() && !c.has_range()) return std::nullopt;  // nothing on the first column
+    p.kind = Plan::Kind::kKeyRange;
+    const bool ranged = c.has_range();
+    if (ranged) add_text(c.Text(false));
+    for (const std::string& prefix : prefixes) {
+      if (ranged) {
+        const std::string upper = c.upper();
+        p.key_ranges.emplace_back(prefix + c.lower(), upper.empty() ? table::PrefixSuccessor(prefix) : prefix + upper);
+      } else {
+        p.key_ranges.emplace_back(prefix, table::PrefixSuccessor(prefix));
+      }
+    }
+    p.range_text = text;
+    return p;
+  }
+  p.kind = Plan::Kind::kKeys;  // every key column is given
+  p.keys = std::move(prefixes);
+  return p;
+}
+
 }  // namespace
 
 Plan PlanScan(const table::TableDef& table, const Filter* filter, std::optional<uint64_t> read_sequence) {
@@ -200,8 +270,8 @@ Plan PlanScan(const table::TableDef& table, const Filter* filter, std::optional<
   SplitConjuncts(*filter->root, &conjuncts);
   const table::Schema& schema = table.schema;
 
-  ColumnConstraints key(schema, schema.primary_key(), true);
-  for (const Expr* c : conjuncts) key.Add(c);
+  std::optional<Plan> key =
+      schema.composite_key() ? CompositeKeyPlan(schema, conjuncts) : SingleKeyPlan(schema, conjuncts);
   std::vector<std::pair<const table::IndexDef*, ColumnConstraints>> indexed;
   for (const table::IndexDef& ix : table.indexes) {
     if (read_sequence && ix.created_at > *read_sequence) continue;  // not in this snapshot
@@ -212,24 +282,11 @@ Plan PlanScan(const table::TableDef& table, const Filter* filter, std::optional<
 
   // Preference without statistics: key lookups, index lookups, a key range,
   // an index range, everything.
-  if (key.has_equals()) {
-    Plan p;
-    p.keys = key.EqualsInRange();
-    p.kind = p.keys.empty() ? Plan::Kind::kEmpty : Plan::Kind::kKeys;
-    return p;
-  }
-  if (key.empty_range()) return EmptyPlan();
+  if (key && key->kind != Plan::Kind::kKeyRange) return *key;  // lookups, or nothing
   for (const auto& [ix, c] : indexed) {
     if (c.has_equals()) return IndexPlan(ix, c);
   }
-  if (key.has_range()) {
-    Plan p;
-    p.kind = Plan::Kind::kKeyRange;
-    p.lower = key.lower();
-    p.upper = key.upper();
-    p.range_text = key.Text(false);
-    return p;
-  }
+  if (key) return *key;
   if (!indexed.empty()) {
     const auto& [ix, c] = indexed.front();
     return c.empty_range() ? EmptyPlan() : IndexPlan(ix, c);
@@ -240,10 +297,13 @@ Plan PlanScan(const table::TableDef& table, const Filter* filter, std::optional<
 std::vector<std::string> Plan::Explain(const table::TableDef& table, const Filter* filter) const {
   std::vector<std::string> steps;
   const std::string name = "table '" + table.name + "'";
-  const std::string& pk = table.schema.primary_key_column().name;
+  const std::string pk = table.schema.KeyName();
   switch (kind) {
     case Kind::kFullScan: steps.push_back("scan every row of " + name + " in " + pk + " order"); break;
-    case Kind::kKeyRange: steps.push_back("scan the " + pk + " range " + range_text + " of " + name); break;
+    case Kind::kKeyRange:
+      steps.push_back("scan the " + pk + " range" + (key_ranges.size() == 1 ? "" : "s") + " " + range_text + " of " +
+                      name + (key_ranges.size() == 1 ? "" : " (" + std::to_string(key_ranges.size()) + " ranges)"));
+      break;
     case Kind::kKeys:
       steps.push_back("look up " + std::to_string(keys.size()) + " " + pk + (keys.size() == 1 ? " value" : " values") +
                       " in " + name);

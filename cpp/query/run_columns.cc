@@ -43,7 +43,7 @@ Result<table::ColumnView> RunColumns::Column(size_t c) {
 }
 
 bool RunColumns::StoredValues(size_t c) {
-  if (c == schema_.primary_key() || c >= values_.columns()) return false;
+  if (c == schema_.key_only_column() || c >= values_.columns()) return false;
   if (values_.reader(c).type() != schema_.column(c).type) return false;  // Decode reports it
   if (schema_.column(c).default_value.is_null()) return true;
   for (uint32_t i = begin_; i < end_; i++) {
@@ -63,7 +63,7 @@ Status RunColumns::AppendTo(size_t c, const std::vector<uint32_t>* rows, table::
     return columnar::DecodeChunk(values_.chunk(c), out);
   }
   // A few rows' keys: found by ordinal, not by walking every key of the run.
-  if (c == schema_.primary_key() && rows != nullptr && n * 8 < end_ - begin_) return AppendKeys(*rows, out);
+  if (c == schema_.key_only_column() && rows != nullptr && n * 8 < end_ - begin_) return AppendKeys(*rows, out);
   // A few rows: read one by one (a chunk decodes whole or not at all).
   if (rows != nullptr && n * 8 < end_ - begin_ && decoded_.count(c) == 0 && StoredValues(c)) {
     const columnar::ChunkReader& reader = values_.reader(c);
@@ -106,7 +106,7 @@ Status RunColumns::Decode(size_t c, table::ColumnBuffer* out) {
   const size_t rows = end_ - begin_;
   const table::Column& column = schema_.column(c);
   out->Reserve(rows, 0);
-  if (c == schema_.primary_key()) {
+  if (c == schema_.key_only_column()) {
     lsm::sstable::BlockIter keys(&block_, lsm::sstable::KeyOrder::kInternal);
     keys.SeekToOrdinal(begin_);
     const size_t prefix = table::RowKeyPrefix(0).size();

@@ -45,7 +45,7 @@ class RunColumns {
   size_t chunks_read() const { return chunks_read_.size(); }
   // Whether column c has a chunk in this block (not the key, not a column
   // the block predates).
-  bool HasChunk(size_t c) const { return c != schema_.primary_key() && c < values_.columns(); }
+  bool HasChunk(size_t c) const { return c != schema_.key_only_column() && c < values_.columns(); }
 
  private:
   Status Decode(size_t c, table::ColumnBuffer* out);

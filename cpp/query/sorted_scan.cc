@@ -138,9 +138,9 @@ class TopKBound {
 Status TopKScan(const table::TableDefPtr& table, txn::Reader* reader, const std::vector<size_t>& projection,
                 const FilterPtr& filter, const OrderBy& order, size_t offset, size_t limit, table::ResultBatch* out) {
   const table::Schema& schema = table->schema;
-  const size_t pk = schema.primary_key();
-  std::vector<size_t> read = {pk};
-  if (order.column != pk) read.push_back(order.column);
+  std::vector<size_t> read = schema.key_columns();  // then the order column, unless it is one of them
+  if (!schema.IsKeyColumn(order.column)) read.push_back(order.column);
+  const size_t order_at = std::find(read.begin(), read.end(), order.column) - read.begin();
   const Ordering ordering(order.descending);
   TopK top(offset + limit, ordering);
   TopKBound bound(order.column, order.descending, offset + limit);  // outlives the scans that consult it
@@ -149,7 +149,7 @@ Status TopKScan(const table::TableDefPtr& table, txn::Reader* reader, const std:
   // one of the k rows are skipped by their statistics (a first pass reads
   // only those): the latest of a recording's frames reads one block.
   const table::ColumnType& type = schema.column(order.column).type;
-  if (filter == nullptr && order.column != pk && !type.IsStringOrBytes()) {
+  if (filter == nullptr && order.column != schema.key_only_column() && !type.IsStringOrBytes()) {
     TableScan learn(table, reader, {}, nullptr);
     learn.set_run_gate([&bound](RunColumns& run) {
       bound.Learn(run);
@@ -164,8 +164,8 @@ Status TopKScan(const table::TableDefPtr& table, txn::Reader* reader, const std:
   while (true) {
     auto batch = table::ResultBatch::ForProjection(schema, read);
     if (!scan.Next(kScanBatch, &batch)) break;
-    const ColumnView keys = batch.columns[0].view();
-    const ColumnView values = batch.columns[read.size() - 1].view();
+    const std::vector<ColumnView> keys = table::KeyViews(schema, batch.columns);
+    const ColumnView values = batch.columns[order_at].view();
     for (size_t i = 0; i < batch.rows(); i++) {
       std::string key;
       table::AppendKeyOf(keys, i, &key);
@@ -174,11 +174,11 @@ Status TopKScan(const table::TableDefPtr& table, txn::Reader* reader, const std:
   }
   EMBODB_RETURN_IF_ERROR(scan.status());
   const auto chosen = top.Finish();
-  table::ColumnBuffer wanted(schema.primary_key_column().type);
-  for (size_t j = offset; j < chosen.size(); j++) EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(chosen[j].second, &wanted));
+  std::vector<std::string> wanted;
+  for (size_t j = offset; j < chosen.size(); j++) wanted.push_back(chosen[j].second);
   *out = table::ResultBatch::ForProjection(schema, projection);
   std::vector<uint8_t> found;
-  EMBODB_RETURN_IF_ERROR(table::ReadRowsByKey(*table, reader, wanted.view(), projection, out, &found));
+  EMBODB_RETURN_IF_ERROR(table::ReadRowsByEncodedKeys(*table, reader, wanted, projection, out, &found));
   if (std::find(found.begin(), found.end(), 0) != found.end()) {
     return Status::Corruption("a row chosen by the ordered scan is gone: the reader is not one state");
   }

@@ -23,18 +23,15 @@ class TableScan::Source {
  public:
   Source(const table::TableDef& table, txn::Reader* reader, const Plan& plan)
       : reader_(reader), plan_(plan), prefix_(table::RowKeyPrefix(table.id)) {
-    if (plan.kind == Plan::Kind::kFullScan || plan.kind == Plan::Kind::kKeyRange) {
-      lower_ = prefix_ + plan.lower;
-      upper_ = plan.upper.empty() ? table::PrefixSuccessor(prefix_) : prefix_ + plan.upper;
-      run_scan_ = reader->NewRunScan(lower_, upper_);
-      if (!run_scan_) {
-        iter_ = reader->NewIterator(lower_, upper_);
-        iter_->SeekToFirst();
-      }
+    if (plan.kind == Plan::Kind::kFullScan) {
+      key_ranges_ = {{"", ""}};
+    } else if (plan.kind == Plan::Kind::kKeyRange) {
+      key_ranges_ = plan.key_ranges;
     } else if (plan.kind == Plan::Kind::kIndexRanges) {
       index_prefix_ = table::IndexKeyPrefix(plan.index->id);
       index_type_ = table.schema.column(table.schema.Find(plan.index->column)).type;
     }
+    if (!key_ranges_.empty()) OpenKeyRange();
   }
 
   // Calls fn(key tail, value) for up to max rows, or run_fn(piece) for a
@@ -57,7 +54,10 @@ class TableScan::Source {
         if (!run_scan_->Next(&pending_)) {
           pending_ = lsm::ScanPiece();
           EMBODB_RETURN_IF_ERROR(run_scan_->status());
-          return n;
+          if (next_key_range_ == key_ranges_.size()) return n;
+          OpenKeyRange();
+          if (!run_scan_) return n;  // the next call reads the iterator
+          continue;
         }
         if (pending_.kind == lsm::ScanPiece::Kind::kRow) {
           EMBODB_RETURN_IF_ERROR(fn(pending_.key.substr(prefix_.size()), pending_.value));
@@ -67,13 +67,22 @@ class TableScan::Source {
       return n;
     }
     if (iter_) {
-      for (; n < max && iter_->Valid(); iter_->Next()) {
-        const std::string_view key = iter_->key();
-        if (key >= std::string_view(upper_)) break;
-        EMBODB_RETURN_IF_ERROR(fn(key.substr(prefix_.size()), iter_->value()));
-        n++;
+      while (n < max) {
+        for (; n < max && iter_->Valid(); iter_->Next()) {
+          const std::string_view key = iter_->key();
+          if (key >= std::string_view(upper_)) break;
+          EMBODB_RETURN_IF_ERROR(fn(key.substr(prefix_.size()), iter_->value()));
+          n++;
+        }
+        EMBODB_RETURN_IF_ERROR(iter_->status());
+        if (n == max) break;
+        if (next_key_range_ == key_ranges_.size()) {
+          iter_.reset();
+          break;
+        }
+        OpenKeyRange();
+        if (!iter_) break;  // the next call reads the run scan
       }
-      EMBODB_RETURN_IF_ERROR(iter_->status());
       return n;
     }
     while (n < max) {
@@ -124,9 +133,26 @@ class TableScan::Source {
     return Status::OK();
   }
 
+  // Opens the next of the key ranges: a run scan when the reader has one,
+  // else an iterator.
+  void OpenKeyRange() {
+    const auto& [lower, upper] = key_ranges_[next_key_range_++];
+    lower_ = prefix_ + lower;
+    upper_ = upper.empty() ? table::PrefixSuccessor(prefix_) : prefix_ + upper;
+    iter_.reset();
+    run_scan_ = reader_->NewRunScan(lower_, upper_);
+    if (!run_scan_) {
+      iter_ = reader_->NewIterator(lower_, upper_);
+      iter_->SeekToFirst();
+    }
+  }
+
   txn::Reader* reader_;
   const Plan& plan_;
   const std::string prefix_;
+  // kFullScan (one range: all) and kKeyRange
+  std::vector<std::pair<std::string, std::string>> key_ranges_;
+  size_t next_key_range_ = 0;
   std::string lower_, upper_;
   std::unique_ptr<lsm::Iterator> iter_;
   std::unique_ptr<lsm::RunScan> run_scan_;  // instead of iter_, when the reader has one

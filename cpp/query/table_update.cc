@@ -27,13 +27,15 @@ Status DeleteWhere(const table::TableDefPtr& def, const FilterPtr& filter, txn::
   const table::TableDef& table = *def;
   // One read: the key and the indexed columns, whose entries go too.
   const table::IndexKeys index_keys(table);
-  std::vector<size_t> projection = {table.schema.primary_key()};
-  projection.insert(projection.end(), index_keys.columns().begin(), index_keys.columns().end());
+  std::vector<size_t> projection = table.schema.key_columns();
+  for (size_t c : index_keys.columns()) {
+    if (!table.schema.IsKeyColumn(c)) projection.push_back(c);  // a key column is read once
+  }
   table::ResultBatch rows = table::ResultBatch::ForProjection(table.schema, projection);
   EMBODB_RETURN_IF_ERROR(ReadMatching(def, filter, tx, projection, &rows));
   std::vector<table::ColumnView> indexed(table.schema.size());
-  for (size_t j = 1; j < projection.size(); j++) indexed[projection[j]] = rows.columns[j].view();
-  const table::RowKeys keys = table::EncodeRowKeys(table.id, rows.columns[0].view());
+  for (size_t j = 0; j < projection.size(); j++) indexed[projection[j]] = rows.columns[j].view();
+  const table::RowKeys keys = table::EncodeRowKeys(table.id, table::KeyViews(table.schema, rows.columns));
   table::DeleteStoredRows(table, keys.keys, keys.prefix_size, indexed, tx);
   *deleted = keys.keys.size();
   return Status::OK();
@@ -52,8 +54,8 @@ Status UpdateWhere(const table::TableDefPtr& def, const FilterPtr& filter, const
   for (size_t i = 0; i < values.names.size(); i++) {
     const int c = schema.Find(values.names[i]);
     if (c < 0) return Status::Schema("table '" + table.name + "' has no column '" + values.names[i] + "'");
-    if (static_cast<size_t>(c) == schema.primary_key()) {
-      return Status::Schema("cannot update the primary key '" + values.names[i] +
+    if (schema.IsKeyColumn(static_cast<size_t>(c))) {
+      return Status::Schema("cannot update the primary key column '" + values.names[i] +
                             "'; delete the rows and insert them with new keys");
     }
     if (is_set[c]) return Status::InvalidArgument("column '" + values.names[i] + "' is set twice");

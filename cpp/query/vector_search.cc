@@ -108,7 +108,9 @@ Status ExactPath(const table::TableDefPtr& table, size_t column, txn::Reader* re
                  size_t* rows_seen) {
   const table::Schema& schema = table->schema;
   const size_t dim = schema.column(column).type.param;
-  const std::vector<size_t> projection = {schema.primary_key(), column};
+  std::vector<size_t> projection = schema.key_columns();
+  const size_t key_count = projection.size();
+  projection.push_back(column);
   TableScan scan(table, reader, projection, r.filter);
   tops->assign(r.nq, {});
   *rows_seen = 0;
@@ -117,8 +119,8 @@ Status ExactPath(const table::TableDefPtr& table, size_t column, txn::Reader* re
   while (true) {
     auto batch = table::ResultBatch::ForProjection(schema, projection);
     if (!scan.Next(kScanBatch, &batch)) break;
-    const table::ColumnView pk = batch.columns[0].view();
-    const table::ColumnView vec = batch.columns[1].view();
+    const std::vector<table::ColumnView> pk = table::KeyViews(schema, batch.columns);
+    const table::ColumnView vec = batch.columns[key_count].view();
     matrix.clear();
     keys.clear();
     for (size_t i = 0; i < batch.rows(); i++) {
@@ -278,7 +280,7 @@ class GraphSearch {
 bool IndexHoldsRows(const index::VectorIndex& index, const table::Schema& schema, size_t column,
                     const std::vector<size_t>& projection) {
   for (size_t p : projection) {
-    if (p == schema.primary_key()) continue;
+    if (p == schema.key_only_column()) continue;
     if (p == column && index.options().quantization == index::Quantization::kNone &&
         index.options().metric != index::Metric::kCosine) {
       continue;
@@ -303,7 +305,7 @@ Status RowsFromIndex(const index::VectorIndex& index, const table::Schema& schem
     for (const auto& top : tops) {
       for (const Hit& h : top) {
         if (h.node == UINT32_MAX) return Status::Corruption("a search result without its node");
-        if (p == schema.primary_key()) {
+        if (p == schema.key_only_column()) {
           EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(h.key, &out));
         } else if (p == column) {
           index.graph().GetVector(h.node, vector.data());
@@ -338,14 +340,10 @@ Status Finish(const table::TableDef& table, txn::Reader* reader, const KnnReques
     }
   }
   if (!read_rows) return Status::OK();
-  const table::ColumnType pk_type = table.schema.primary_key_column().type;
-  table::ColumnBuffer keys(pk_type);
-  for (const std::string& k : result->keys) {
-    EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(k, &keys));
-  }
   result->rows = table::ResultBatch::ForProjection(table.schema, *r.projection);
   std::vector<uint8_t> found;
-  EMBODB_RETURN_IF_ERROR(table::ReadRowsByKey(table, reader, keys.view(), *r.projection, &result->rows, &found));
+  EMBODB_RETURN_IF_ERROR(
+      table::ReadRowsByEncodedKeys(table, reader, result->keys, *r.projection, &result->rows, &found));
   for (uint8_t f : found) {
     if (!f) return Status::Corruption("a search result's row is missing");
   }

@@ -6,6 +6,7 @@
 
 #include "table/column_type.h"
 #include "table/conform.h"
+#include "table/index_codec.h"
 #include "table/key_codec.h"
 #include "table/row_codec.h"
 #include "table/schema.h"
@@ -51,7 +52,7 @@ TEST(SchemaTest, EncodeDecodeRoundTrip) {
   ASSERT_OK(back.status());
   EXPECT_TRUE(in.empty());
   EXPECT_EQ(back->columns(), schema->columns());
-  EXPECT_EQ(back->primary_key(), 0u);
+  EXPECT_EQ(back->key_only_column(), 0u);
   for (size_t cut = 0; cut < enc.size(); cut++) {
     std::string_view part(enc.data(), cut);
     EXPECT_FALSE(Schema::Decode(&part).ok()) << cut;
@@ -111,7 +112,71 @@ TEST(KeyCodecTest, NarrowAndUnsignedKeysRoundTrip) {
   // A malformed integer key is reported, not read as some value.
   EXPECT_TRUE(DecodeKeyInto("short", &back).IsCorruption());
   EXPECT_TRUE(DecodeKeyValue(T("int64"), "short").status().IsCorruption());
-  EXPECT_EQ(KeyText(T("int64"), "short"), "<a malformed key>");
+  auto schema = Schema::Create({{"id", T("int64"), false, {}}}, "id");
+  ASSERT_OK(schema.status());
+  EXPECT_EQ(KeyText(*schema, "short"), "<a malformed key>");
+}
+
+// Composite keys: byte order is tuple order (strings with 0x00 and 0xff
+// bytes, negative timestamps), values come back exactly, and the keys of
+// one leading value share its encoding as a prefix.
+TEST(KeyCodecTest, CompositeKeysSortAsTuplesAndRoundTrip) {
+  auto schema = Schema::Create({{"robot", T("string"), false, {}}, {"ts", T("timestamp"), false, {}},
+                                {"x", T("float64"), false, {}}},
+                               std::vector<std::string>{"robot", "ts"});
+  ASSERT_OK(schema.status());
+  EXPECT_TRUE(schema->composite_key());
+  EXPECT_EQ(schema->key_only_column(), kNoColumn);
+  EXPECT_EQ(schema->KeyName(), "(robot, ts)");
+  const std::vector<std::string> robots = {"", std::string(1, '\0'), std::string("a\0", 2), "a", std::string("a\0b", 3),
+                                           "a\x01", "ab", "b", "\xff", "\xff\xff"};
+  const std::vector<int64_t> times = {INT64_MIN, -5, 0, 7, INT64_MAX};
+  std::vector<std::pair<std::pair<std::string, int64_t>, std::string>> keys;
+  for (const std::string& r : robots) {
+    for (int64_t t : times) {
+      std::string k;
+      ASSERT_OK(AppendKeyValues(*schema, {Value::String(r), Value::Int(t)}, &k));
+      keys.push_back({{r, t}, k});
+      auto back = DecodeKeyValues(*schema, k);
+      ASSERT_OK(back.status());
+      EXPECT_EQ((*back)[0], Value::String(r));
+      EXPECT_EQ((*back)[1], Value::Int(t));
+    }
+  }
+  for (size_t i = 0; i < keys.size(); i++) {
+    for (size_t j = 0; j < keys.size(); j++) {
+      EXPECT_EQ(keys[i].first < keys[j].first, keys[i].second < keys[j].second) << i << " " << j;
+    }
+  }
+  // Every key of robot "a" starts with the encoding of "a" alone, which no
+  // key of another robot does.
+  std::string a_prefix;
+  ColumnBuffer a(T("string"));
+  a.AppendBytes("a");
+  AppendIndexValue(a.view(), 0, &a_prefix);
+  for (const auto& [tuple, k] : keys) EXPECT_EQ(k.starts_with(a_prefix), tuple.first == "a") << k;
+  EXPECT_EQ(KeyText(*schema, keys[3 * times.size() + 3].second), "('a', 7)");
+  // Wrong shapes and malformed bytes are errors, not some key.
+  std::string k;
+  EXPECT_TRUE(AppendKeyValues(*schema, {Value::String("a")}, &k).IsSchema());
+  EXPECT_TRUE(AppendKeyValues(*schema, {Value::Int(1), Value::Int(2)}, &k).IsSchema());
+  EXPECT_TRUE(AppendKeyValues(*schema, {Value::String("a"), Value()}, &k).IsSchema());
+  EXPECT_TRUE(DecodeKeyValues(*schema, keys[0].second + "x").status().IsCorruption());
+  EXPECT_TRUE(DecodeKeyValues(*schema, keys[0].second.substr(0, 3)).status().IsCorruption());
+  EXPECT_EQ(KeyText(*schema, "\x07"), "<a malformed key>");
+  // The schema survives the catalog's encoding (format 2).
+  std::string encoded;
+  schema->EncodeTo(&encoded);
+  EXPECT_EQ(encoded[0], 2);
+  std::string_view in = encoded;
+  auto decoded = Schema::Decode(&in);
+  ASSERT_OK(decoded.status());
+  EXPECT_EQ(decoded->key_columns(), (std::vector<size_t>{0, 1}));
+  // A key column named twice, or one that cannot be a key, is refused.
+  EXPECT_FALSE(Schema::Create({{"a", T("int64"), false, {}}}, std::vector<std::string>{"a", "a"}).ok());
+  EXPECT_FALSE(
+      Schema::Create({{"a", T("int64"), false, {}}, {"f", T("float32"), false, {}}}, std::vector<std::string>{"a", "f"})
+          .ok());
 }
 
 // Builds a string column from std::strings.

@@ -199,4 +199,23 @@ Result<ConformedColumn> DefaultColumn(const Column& c, size_t rows) {
   return out;
 }
 
+Result<RowKeys> ConformKeys(uint32_t table_id, const Schema& schema, const std::vector<ColumnView>& keys) {
+  const std::vector<size_t>& key_columns = schema.key_columns();
+  if (keys.size() != key_columns.size()) {
+    return Status::Schema("keys of " + std::to_string(keys.size()) + (keys.size() == 1 ? " column" : " columns") +
+                          " for the primary key " + schema.KeyName() + " of " + std::to_string(key_columns.size()));
+  }
+  std::vector<ConformedColumn> conformed(keys.size());
+  std::vector<ColumnView> views(keys.size());
+  for (size_t k = 0; k < keys.size(); k++) {
+    if (keys[k].length != keys[0].length) {
+      return Status::Schema("key columns of different lengths: " + std::to_string(keys[0].length) + " and " +
+                            std::to_string(keys[k].length));
+    }
+    EMBODB_ASSIGN_OR_RETURN(conformed[k], ConformColumn(keys[k], schema.column(key_columns[k])));
+    views[k] = conformed[k].view;
+  }
+  return EncodeRowKeys(table_id, views);
+}
+
 }  // namespace embodb::table

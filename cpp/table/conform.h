@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "table/column_data.h"
+#include "table/key_codec.h"
 #include "table/schema.h"
 #include "util/result.h"
 
@@ -26,5 +27,10 @@ Result<ConformedColumn> ConformColumn(const ColumnView& input, const Column& tar
 // A column of `rows` copies of the target's default (or nulls); SchemaError when
 // the column is not_null without a default.
 Result<ConformedColumn> DefaultColumn(const Column& target, size_t rows);
+
+// The row keys of table_id for keys given by a user: one column per key
+// column (in key order, each conformed to its column's type, no nulls);
+// SchemaError naming what does not fit.
+Result<RowKeys> ConformKeys(uint32_t table_id, const Schema& schema, const std::vector<ColumnView>& keys);
 
 }  // namespace embodb::table

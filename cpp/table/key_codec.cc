@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "table/index_codec.h"
 #include "table/schema.h"
 #include "util/coding.h"
 
@@ -25,7 +26,10 @@ uint32_t RowKeyTableId(std::string_view key) {
   return id;
 }
 
-RowKeys EncodeRowKeys(uint32_t table_id, const ColumnView& pk) {
+RowKeys EncodeRowKeys(uint32_t table_id, const ColumnView& pk) { return EncodeRowKeys(table_id, std::vector{pk}); }
+
+RowKeys EncodeRowKeys(uint32_t table_id, const std::vector<ColumnView>& key) {
+  const ColumnView& pk = key[0];
   RowKeys out;
   const std::string prefix = RowKeyPrefix(table_id);
   out.prefix_size = prefix.size();
@@ -33,7 +37,7 @@ RowKeys EncodeRowKeys(uint32_t table_id, const ColumnView& pk) {
   out.data.reserve(std::max<size_t>(64, pk.length * (prefix.size() + 8)));
   for (size_t i = 0; i < pk.length; i++) {
     out.data.append(prefix);
-    AppendKeyOf(pk, i, &out.data);
+    AppendKeyOf(key, i, &out.data);
     ends[i] = out.data.size();
   }
   // Views only once the buffer no longer moves.
@@ -68,6 +72,72 @@ void AppendKeyOf(const ColumnView& pk, size_t i, std::string* dst) {
     case TypeId::kUInt64: PutBigEndian64(dst, pk.Get<uint64_t>(i)); break;
     default: dst->append(pk.Bytes(i)); break;  // string
   }
+}
+
+void AppendKeyOf(const std::vector<ColumnView>& key, size_t i, std::string* dst) {
+  if (key.size() == 1) return AppendKeyOf(key[0], i, dst);
+  for (const ColumnView& column : key) AppendIndexValue(column, i, dst);
+}
+
+std::vector<ColumnView> KeyViews(const Schema& schema, const std::vector<ColumnBuffer>& columns) {
+  std::vector<ColumnView> views;
+  for (size_t k = 0; k < schema.key_columns().size(); k++) views.push_back(columns[k].view());
+  return views;
+}
+
+Status AppendKeyValues(const Schema& schema, const std::vector<Value>& key, std::string* dst) {
+  const std::vector<size_t>& columns = schema.key_columns();
+  if (key.size() != columns.size()) {
+    return Status::Schema("a key of " + std::to_string(key.size()) + (key.size() == 1 ? " value" : " values") +
+                          " for the primary key " + schema.KeyName() + " of " + std::to_string(columns.size()) +
+                          (columns.size() == 1 ? " column" : " columns"));
+  }
+  if (columns.size() == 1) return AppendKeyValue(schema.column(columns[0]).type, key[0], dst);
+  for (size_t k = 0; k < columns.size(); k++) {
+    const Column& c = schema.column(columns[k]);
+    if (key[k].is_null() || !ValueFitsType(key[k], c.type) || !AppendIndexLiteral(c.type, key[k], dst)) {
+      return Status::Schema("key value " + key[k].ToString() + " does not fit primary key column '" + c.name +
+                            "' of type " + c.type.Name());
+    }
+  }
+  return Status::OK();
+}
+
+// One column's value of a composite key (index_codec.h), removed from *in.
+static bool DecodeComponent(ColumnType t, std::string_view* in, Value* out) {
+  std::string_view rest = *in;
+  if (!SkipIndexValue(t, &rest) || in->empty() || (*in)[0] != '\x01') return false;
+  const std::string_view encoded = in->substr(1, in->size() - rest.size() - 1);
+  *in = rest;
+  if (t.id != TypeId::kString) {
+    const uint64_t v = GetBigEndian64(encoded.data());
+    *out = SignedKey(t) ? Value::Int(static_cast<int64_t>(v ^ kSignBit)) : Value::UInt(v);
+    return true;
+  }
+  const std::string_view body = encoded.substr(0, encoded.size() - 2);  // without the terminator 0x00 0x01
+  std::string s;
+  for (size_t i = 0; i < body.size(); i++) {
+    s.push_back(body[i]);
+    if (body[i] == '\0') i++;  // 0x00 0xff: an escaped 0x00
+  }
+  *out = Value::String(s);
+  return true;
+}
+
+Result<std::vector<Value>> DecodeKeyValues(const Schema& schema, std::string_view encoded) {
+  const std::vector<size_t>& columns = schema.key_columns();
+  std::vector<Value> values(columns.size());
+  if (columns.size() == 1) {
+    EMBODB_ASSIGN_OR_RETURN(values[0], DecodeKeyValue(schema.column(columns[0]).type, encoded));
+    return values;
+  }
+  for (size_t k = 0; k < columns.size(); k++) {
+    if (!DecodeComponent(schema.column(columns[k]).type, &encoded, &values[k])) {
+      return Status::Corruption("bad primary key", "column " + std::to_string(k + 1) + " of " + schema.KeyName());
+    }
+  }
+  if (!encoded.empty()) return Status::Corruption("bad primary key", "bytes after its last column");
+  return values;
 }
 
 Status AppendKeyValue(ColumnType t, const Value& key, std::string* dst) {
@@ -109,9 +179,13 @@ Result<Value> DecodeKeyValue(ColumnType t, std::string_view encoded) {
   return Value::UInt(v);
 }
 
-std::string KeyText(ColumnType t, std::string_view encoded) {
-  auto v = DecodeKeyValue(t, encoded);
-  return v.ok() ? v->ToString() : "<a malformed key>";
+std::string KeyText(const Schema& schema, std::string_view encoded) {
+  auto values = DecodeKeyValues(schema, encoded);
+  if (!values.ok()) return "<a malformed key>";
+  if (values->size() == 1) return (*values)[0].ToString();
+  std::string text = "(";
+  for (const Value& v : *values) text += (text.size() > 1 ? ", " : "") + v.ToString();
+  return text + ")";
 }
 
 }  // namespace embodb::table

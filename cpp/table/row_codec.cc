@@ -13,7 +13,7 @@ size_t EncodedRowSize(const Schema& schema, const std::vector<ColumnView>& cols,
   size_t size = 1 + VarintLength(n) + (n + 7) / 8;
   for (size_t c = 0; c < n; c++) {
     const ColumnView& col = cols[c];
-    if (c == schema.primary_key() || col.IsNull(row)) continue;
+    if (c == schema.key_only_column() || col.IsNull(row)) continue;
     if (col.type.IsVariable()) {
       const size_t len = col.Bytes(row).size();
       size += VarintLength(len) + len;
@@ -37,7 +37,7 @@ char* EncodeRowTo(const Schema& schema, const std::vector<ColumnView>& cols, siz
       bitmap[c / 8] = static_cast<char>(bitmap[c / 8] | (1 << (c % 8)));
       continue;
     }
-    if (c == schema.primary_key()) continue;
+    if (c == schema.key_only_column()) continue;
     if (col.type.IsVariable()) {
       const std::string_view bytes = col.Bytes(row);
       dst = EncodeVarint32(dst, static_cast<uint32_t>(bytes.size()));
@@ -86,7 +86,7 @@ Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* con
       if (out != nullptr) out->AppendNull();
       continue;
     }
-    if (c == schema.primary_key()) continue;
+    if (c == schema.key_only_column()) continue;
     const ColumnType& t = schema.column(c).type;
     if (t.IsVariable()) {
       std::string_view bytes;
@@ -123,7 +123,7 @@ Status ReadFields(const Schema& schema, std::string_view value, std::span<const 
       if (wanted) states[next++] = FieldState::kNull;
       continue;
     }
-    if (c == schema.primary_key()) continue;
+    if (c == schema.key_only_column()) continue;
     const ColumnType& t = schema.column(c).type;
     std::string_view bytes;
     if (t.IsVariable()) {

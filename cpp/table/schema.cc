@@ -1,5 +1,6 @@
 #include "table/schema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -8,7 +9,10 @@
 
 namespace embodb::table {
 
+// Format 2 (a composite primary key) is written only for such tables, so
+// that other databases stay readable by versions that know only format 1.
 static constexpr uint8_t kSchemaFormat = 1;
+static constexpr uint8_t kSchemaFormatCompositeKey = 2;
 static constexpr uint8_t kFlagNotNull = 1;
 static constexpr uint8_t kFlagAutoIdTable = 1;
 
@@ -71,6 +75,12 @@ Status Schema::CheckColumn(const Column& c) {
 }
 
 Result<Schema> Schema::Create(std::vector<Column> columns, std::string_view primary_key) {
+  std::vector<std::string> key;
+  if (!primary_key.empty()) key.emplace_back(primary_key);
+  return Create(std::move(columns), key);
+}
+
+Result<Schema> Schema::Create(std::vector<Column> columns, const std::vector<std::string>& primary_key) {
   Schema s;
   if (primary_key.empty()) {
     s.columns_.push_back(Column{std::string(kAutoIdColumn), ColumnType{TypeId::kInt64, 0}, true, {}});
@@ -86,18 +96,35 @@ Result<Schema> Schema::Create(std::vector<Column> columns, std::string_view prim
     s.columns_.push_back(std::move(c));
   }
   if (names.empty()) return Status::Schema("a table needs at least one column");
-  if (!primary_key.empty()) {
-    const int pk = s.Find(primary_key);
-    if (pk < 0) return Status::Schema("primary key '" + std::string(primary_key) + "' is not a column");
+  if (primary_key.size() > kMaxKeyColumns) {
+    return Status::Schema("a primary key of " + std::to_string(primary_key.size()) + " columns",
+                          "at most " + std::to_string(kMaxKeyColumns) + " columns");
+  }
+  if (!primary_key.empty()) s.key_columns_.clear();
+  for (const std::string& name : primary_key) {
+    const int pk = s.Find(name);
+    if (pk < 0) return Status::Schema("primary key '" + name + "' is not a column");
     Column& c = s.columns_[pk];
     if (!c.type.CanBePrimaryKey()) {
       return Status::Schema("primary key '" + c.name + "' has type " + c.type.Name(),
                             "a primary key must be an integer, a timestamp or a string");
     }
+    if (s.IsKeyColumn(static_cast<size_t>(pk))) return Status::Schema("primary key column '" + name + "' is named twice");
     c.not_null = true;
-    s.primary_key_ = static_cast<size_t>(pk);
+    s.key_columns_.push_back(static_cast<size_t>(pk));
   }
   return s;
+}
+
+bool Schema::IsKeyColumn(size_t c) const {
+  return std::find(key_columns_.begin(), key_columns_.end(), c) != key_columns_.end();
+}
+
+std::string Schema::KeyName() const {
+  if (!composite_key()) return columns_[key_columns_[0]].name;
+  std::string text = "(";
+  for (size_t k : key_columns_) text += (text.size() > 1 ? ", " : "") + columns_[k].name;
+  return text + ")";
 }
 
 int Schema::Find(std::string_view name) const {
@@ -119,9 +146,13 @@ Status Schema::AddColumn(Column column) {
 }
 
 void Schema::EncodeTo(std::string* dst) const {
-  dst->push_back(static_cast<char>(kSchemaFormat));
+  dst->push_back(static_cast<char>(composite_key() ? kSchemaFormatCompositeKey : kSchemaFormat));
   dst->push_back(static_cast<char>(auto_id_ ? kFlagAutoIdTable : 0));
-  PutVarint32(dst, static_cast<uint32_t>(primary_key_));
+  PutVarint32(dst, static_cast<uint32_t>(key_columns_[0]));
+  if (composite_key()) {
+    PutVarint32(dst, static_cast<uint32_t>(key_columns_.size() - 1));
+    for (size_t i = 1; i < key_columns_.size(); i++) PutVarint32(dst, static_cast<uint32_t>(key_columns_[i]));
+  }
   PutVarint32(dst, static_cast<uint32_t>(columns_.size()));
   for (const Column& c : columns_) {
     PutLengthPrefixed(dst, c.name);
@@ -135,15 +166,30 @@ void Schema::EncodeTo(std::string* dst) const {
 Result<Schema> Schema::Decode(std::string_view* input) {
   const Status bad = Status::Corruption("bad schema in catalog");
   if (input->size() < 2) return bad;
-  if (static_cast<uint8_t>((*input)[0]) != kSchemaFormat) {
-    return Status::NotSupported("schema format " + std::to_string(static_cast<uint8_t>((*input)[0])) +
-                                " is newer than this embodb understands");
+  const uint8_t format = static_cast<uint8_t>((*input)[0]);
+  if (format != kSchemaFormat && format != kSchemaFormatCompositeKey) {
+    return Status::NotSupported("schema format " + std::to_string(format) + " is newer than this embodb understands",
+                                "it reads formats 1 and 2");
   }
   Schema s;
   s.auto_id_ = ((*input)[1] & kFlagAutoIdTable) != 0;
   input->remove_prefix(2);
   uint32_t pk = 0, n = 0;
-  if (!GetVarint32(input, &pk) || !GetVarint32(input, &n) || pk >= n) return bad;
+  if (!GetVarint32(input, &pk)) return bad;
+  s.key_columns_ = {pk};
+  if (format == kSchemaFormatCompositeKey) {
+    uint32_t more = 0;
+    if (!GetVarint32(input, &more) || more == 0 || more >= kMaxKeyColumns) return bad;
+    for (uint32_t i = 0; i < more; i++) {
+      uint32_t k = 0;
+      if (!GetVarint32(input, &k) || s.IsKeyColumn(k)) return bad;
+      s.key_columns_.push_back(k);
+    }
+  }
+  if (!GetVarint32(input, &n)) return bad;
+  for (size_t k : s.key_columns_) {
+    if (k >= n) return bad;
+  }
   for (uint32_t i = 0; i < n; i++) {
     Column c;
     std::string_view name;
@@ -160,7 +206,9 @@ Result<Schema> Schema::Decode(std::string_view* input) {
     c.default_value = std::move(default_value).value();
     s.columns_.push_back(std::move(c));
   }
-  s.primary_key_ = pk;
+  for (size_t k : s.key_columns_) {
+    if (!s.columns_[k].type.CanBePrimaryKey()) return bad;
+  }
   return s;
 }
 
@@ -170,7 +218,10 @@ std::string Schema::ToString() const {
     const Column& c = columns_[i];
     if (i > 0) out += ", ";
     out += c.name + " " + c.type.Name();
-    if (i == primary_key_) {
+    if (composite_key() && IsKeyColumn(i)) {
+      const size_t at = std::find(key_columns_.begin(), key_columns_.end(), i) - key_columns_.begin();
+      out += " (primary key " + std::to_string(at + 1) + " of " + std::to_string(key_columns_.size()) + ")";
+    } else if (IsKeyColumn(i)) {
       out += auto_id_ ? " (auto id)" : " (primary key)";
     } else if (c.not_null) {
       out += " not null";

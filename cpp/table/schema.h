@@ -1,10 +1,13 @@
 // Schema: the columns of a table and its primary key. A table without a
 // declared primary key gets a leading int64 column "_id" that embodb fills
-// with increasing ids. Columns are only ever appended (add_column), so a row
+// with increasing ids. A primary key of one column lives in the row key
+// alone; the columns of a composite key ("robot", "ts") are stored in the
+// row like the others, and the row key is their encoding (key_codec.h). Columns are only ever appended (add_column), so a row
 // written under an older schema lacks trailing columns and reads them as
 // their defaults.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +19,10 @@
 namespace embodb::table {
 
 inline constexpr std::string_view kAutoIdColumn = "_id";
+// No column: the key_only_column() of a table with a composite key.
+inline constexpr size_t kNoColumn = SIZE_MAX;
+// The most columns a composite primary key can have.
+inline constexpr size_t kMaxKeyColumns = 8;
 
 struct Column {
   std::string name;
@@ -35,7 +42,9 @@ class Schema {
  public:
   Schema() = default;
   // Checks names (non-empty, unique), types and defaults. An empty
-  // primary_key adds the auto-id column "_id" in front.
+  // primary_key adds the auto-id column "_id" in front; more than one name
+  // makes a composite key, ordered as given.
+  static Result<Schema> Create(std::vector<Column> columns, const std::vector<std::string>& primary_key);
   static Result<Schema> Create(std::vector<Column> columns, std::string_view primary_key);
 
   const std::vector<Column>& columns() const { return columns_; }
@@ -43,8 +52,16 @@ class Schema {
   const Column& column(size_t i) const { return columns_[i]; }
   // The column's position, or -1.
   int Find(std::string_view name) const;
-  size_t primary_key() const { return primary_key_; }
-  const Column& primary_key_column() const { return columns_[primary_key_]; }
+  // The primary key's columns, in key order (one unless composite).
+  const std::vector<size_t>& key_columns() const { return key_columns_; }
+  bool composite_key() const { return key_columns_.size() > 1; }
+  // The column the row key alone holds (not stored in the row's value): a
+  // one-column primary key; kNoColumn for a composite key.
+  size_t key_only_column() const { return composite_key() ? kNoColumn : key_columns_[0]; }
+  // Whether column c is one of the primary key's.
+  bool IsKeyColumn(size_t c) const;
+  // "id" or "(robot, ts)", for messages.
+  std::string KeyName() const;
   bool auto_id() const { return auto_id_; }
 
   // Appends a nullable column (or one with a default); SchemaError when the
@@ -61,7 +78,7 @@ class Schema {
  private:
   static Status CheckColumn(const Column& c);
   std::vector<Column> columns_;
-  size_t primary_key_ = 0;
+  std::vector<size_t> key_columns_ = {0};
   bool auto_id_ = false;
 };
 

@@ -40,7 +40,7 @@ std::vector<size_t> AllColumns(const Schema& schema) {
 RowDecoder::RowDecoder(const Schema& schema, const std::vector<size_t>& projection, ResultBatch* out)
     : schema_(schema), out_(out), outs_(schema.size(), nullptr) {
   for (size_t j = 0; j < projection.size(); j++) {
-    if (projection[j] == schema.primary_key()) {
+    if (projection[j] == schema.key_only_column()) {
       key_out_ = &out->columns[j];
     } else {
       outs_[projection[j]] = &out->columns[j];
@@ -55,28 +55,48 @@ Status RowDecoder::Decode(std::string_view key_tail, std::string_view value) {
   return Status::OK();
 }
 
-Status ReadRowsByKey(const TableDef& table, txn::Reader* reader, const ColumnView& keys,
-                     const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found) {
-  const Schema& schema = table.schema;
-  ConformedColumn conformed;
-  EMBODB_ASSIGN_OR_RETURN(conformed, ConformColumn(keys, schema.primary_key_column()));
-  const RowKeys row_keys = EncodeRowKeys(table.id, conformed.view);
+// Reads the rows of row keys (prefix_size bytes of table prefix first).
+static Status ReadRows(const TableDef& table, txn::Reader* reader, const std::vector<std::string_view>& row_keys,
+                       size_t prefix_size, const std::vector<size_t>& projection, ResultBatch* out,
+                       std::vector<uint8_t>* found) {
   std::vector<std::string> values;
   std::vector<Status> statuses;
-  reader->MultiGet(row_keys.keys, &values, &statuses);
+  reader->MultiGet(row_keys, &values, &statuses);
   // Room for every row found, so that no column grows (and copies) as rows come.
   size_t rows = 0;
   for (const Status& s : statuses) rows += s.ok() ? 1 : 0;
   for (ColumnBuffer& col : out->columns) col.Reserve(rows, 0);
-  RowDecoder decoder(schema, projection, out);
-  found->assign(keys.length, 0);
-  for (size_t i = 0; i < keys.length; i++) {
+  RowDecoder decoder(table.schema, projection, out);
+  found->assign(row_keys.size(), 0);
+  for (size_t i = 0; i < row_keys.size(); i++) {
     if (statuses[i].IsNotFound()) continue;
     EMBODB_RETURN_IF_ERROR(statuses[i]);
-    EMBODB_RETURN_IF_ERROR(decoder.Decode(row_keys.keys[i].substr(row_keys.prefix_size), values[i]));
+    EMBODB_RETURN_IF_ERROR(decoder.Decode(row_keys[i].substr(prefix_size), values[i]));
     (*found)[i] = 1;
   }
   return Status::OK();
+}
+
+Status ReadRowsByKey(const TableDef& table, txn::Reader* reader, const std::vector<ColumnView>& keys,
+                     const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found) {
+  RowKeys row_keys;
+  EMBODB_ASSIGN_OR_RETURN(row_keys, ConformKeys(table.id, table.schema, keys));
+  return ReadRows(table, reader, row_keys.keys, row_keys.prefix_size, projection, out, found);
+}
+
+Status ReadRowsByKey(const TableDef& table, txn::Reader* reader, const ColumnView& keys,
+                     const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found) {
+  return ReadRowsByKey(table, reader, std::vector{keys}, projection, out, found);
+}
+
+Status ReadRowsByEncodedKeys(const TableDef& table, txn::Reader* reader, const std::vector<std::string>& keys,
+                             const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found) {
+  const std::string prefix = RowKeyPrefix(table.id);
+  std::vector<std::string> full;
+  full.reserve(keys.size());
+  for (const std::string& k : keys) full.push_back(prefix + k);
+  const std::vector<std::string_view> views(full.begin(), full.end());
+  return ReadRows(table, reader, views, prefix.size(), projection, out, found);
 }
 
 }  // namespace embodb::table

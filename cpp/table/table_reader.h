@@ -30,10 +30,18 @@ ResultBatch TakeRows(const ResultBatch& batch, const std::vector<uint64_t>& indi
 std::vector<size_t> AllColumns(const Schema& schema);
 
 // Appends the rows of the keys that exist, in the order of keys; found[i]
-// tells whether keys[i] existed. Keys are a view of any integer type for an
-// integer key, or of strings for a string key.
+// tells whether keys[i] existed. Keys are one column per key column (in key
+// order): a view of any integer type for an integer column, of strings for
+// a string column.
+Status ReadRowsByKey(const TableDef& table, txn::Reader* reader, const std::vector<ColumnView>& keys,
+                     const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found);
+// The same for a table whose primary key is one column.
 Status ReadRowsByKey(const TableDef& table, txn::Reader* reader, const ColumnView& keys,
                      const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found);
+// The same for encoded primary keys (key_codec.h: row keys without their
+// table prefix).
+Status ReadRowsByEncodedKeys(const TableDef& table, txn::Reader* reader, const std::vector<std::string>& keys,
+                             const std::vector<size_t>& projection, ResultBatch* out, std::vector<uint8_t>* found);
 
 // Decodes rows (key and value) into the columns of a projection.
 class RowDecoder {

@@ -17,7 +17,7 @@ namespace embodb::table {
 namespace {
 
 // Rows sorted by key; AlreadyExists on the first repeated key.
-Status CheckUniqueInBatch(const RowKeys& row_keys, const Column& pk, std::vector<size_t>* order) {
+Status CheckUniqueInBatch(const RowKeys& row_keys, const Schema& schema, std::vector<size_t>* order) {
   const auto& keys = row_keys.keys;
   order->resize(keys.size());
   std::iota(order->begin(), order->end(), size_t{0});
@@ -28,7 +28,7 @@ Status CheckUniqueInBatch(const RowKeys& row_keys, const Column& pk, std::vector
   for (size_t j = 1; j < order->size(); j++) {
     const size_t a = (*order)[j - 1], b = (*order)[j];
     if (keys[a] == keys[b]) {
-      return Status::AlreadyExists("duplicate primary key " + KeyText(pk.type, keys[a].substr(row_keys.prefix_size)) +
+      return Status::AlreadyExists("duplicate primary key " + KeyText(schema, keys[a].substr(row_keys.prefix_size)) +
                                    " in rows " + std::to_string(a) + " and " + std::to_string(b));
     }
   }
@@ -38,7 +38,7 @@ Status CheckUniqueInBatch(const RowKeys& row_keys, const Column& pk, std::vector
 // AlreadyExists when a key is in the table. One seek settles the common case
 // of new keys beyond every existing one; otherwise each key is looked up.
 Status CheckNotInTable(const RowKeys& row_keys, const std::vector<size_t>& order, const std::string& table_prefix,
-                       const Column& pk, txn::Transaction* tx) {
+                       const Schema& schema, txn::Transaction* tx) {
   const auto& keys = row_keys.keys;
   if (keys.empty()) return Status::OK();
   const std::string_view lowest = keys[order.front()];
@@ -54,7 +54,7 @@ Status CheckNotInTable(const RowKeys& row_keys, const std::vector<size_t>& order
   tx->MultiGet(keys, &values, &statuses);
   for (size_t i = 0; i < keys.size(); i++) {
     if (statuses[i].ok()) {
-      return Status::AlreadyExists("primary key " + KeyText(pk.type, keys[i].substr(row_keys.prefix_size)) +
+      return Status::AlreadyExists("primary key " + KeyText(schema, keys[i].substr(row_keys.prefix_size)) +
                                    " (row " + std::to_string(i) + ") is already in the table");
     }
     if (!statuses[i].IsNotFound()) return statuses[i];
@@ -138,7 +138,7 @@ Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mod
   for (size_t c = 0; c < schema.size(); c++) {
     const Column& col = schema.column(c);
     auto given = std::find(input.names.begin(), input.names.end(), col.name);
-    if (assign_ids && c == schema.primary_key()) {
+    if (assign_ids && c == schema.key_only_column()) {
       if (given != input.names.end()) {
         return Status::Schema("table '" + table.name + "' assigns its own ids: do not give column '_id'");
       }
@@ -157,10 +157,9 @@ Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mod
   tx->Guard(TableDefKey(table.name));
 
   const std::string prefix = RowKeyPrefix(table.id);
-  const Column& pk = schema.primary_key_column();
   if (assign_ids) {
     const int64_t first = id_source->AllocateIds(table, n, tx);
-    storage.ids = std::make_unique<ColumnBuffer>(pk.type);
+    storage.ids = std::make_unique<ColumnBuffer>(schema.column(schema.key_only_column()).type);
     storage.ids->Reserve(n, 0);
     ids->resize(n);
     for (size_t i = 0; i < n; i++) {
@@ -168,17 +167,19 @@ Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mod
       (*ids)[i] = id;
       storage.ids->AppendFixed(&id);
     }
-    cols[schema.primary_key()] = storage.ids->view();
+    cols[schema.key_only_column()] = storage.ids->view();
   }
-  RowKeys keys = EncodeRowKeys(table.id, cols[schema.primary_key()]);
+  std::vector<ColumnView> key_values;
+  for (size_t k : schema.key_columns()) key_values.push_back(cols[k]);
+  RowKeys keys = EncodeRowKeys(table.id, key_values);
   std::vector<size_t> rows;  // the rows to put, in ascending key order
   std::vector<uint8_t> superseded;  // rows of an upsert that a later row of their key replaces
   if (assign_ids) {
     rows.resize(n);
     std::iota(rows.begin(), rows.end(), size_t{0});  // the ids ascend
   } else if (mode == WriteMode::kInsert) {
-    EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, pk, &rows));
-    EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, rows, prefix, pk, tx));
+    EMBODB_RETURN_IF_ERROR(CheckUniqueInBatch(keys, schema, &rows));
+    EMBODB_RETURN_IF_ERROR(CheckNotInTable(keys, rows, prefix, schema, tx));
   } else {
     rows = LastRowOfEachKey(keys);
     if (rows.size() < n) {
@@ -209,11 +210,14 @@ Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mod
 
 Status DeleteRowsByKey(const TableDef& table, const ColumnView& keys, txn::Transaction* tx,
                        size_t* deleted) {
+  return DeleteRowsByKey(table, std::vector{keys}, tx, deleted);
+}
+
+Status DeleteRowsByKey(const TableDef& table, const std::vector<ColumnView>& keys, txn::Transaction* tx,
+                       size_t* deleted) {
   *deleted = 0;
-  const Column& pk = table.schema.primary_key_column();
-  ConformedColumn conformed;
-  EMBODB_ASSIGN_OR_RETURN(conformed, ConformColumn(keys, pk));
-  const RowKeys encoded = EncodeRowKeys(table.id, conformed.view);
+  RowKeys encoded;
+  EMBODB_ASSIGN_OR_RETURN(encoded, ConformKeys(table.id, table.schema, keys));
   std::vector<std::string> values;
   std::vector<Status> statuses;
   tx->MultiGet(encoded.keys, &values, &statuses);

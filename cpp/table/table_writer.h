@@ -50,8 +50,12 @@ Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mod
                  IdSource* id_source, txn::Transaction* tx, std::vector<int64_t>* ids,
                  std::shared_ptr<const void> input_owner = nullptr);
 
-// Deletes the rows with these primary keys (a view of the key column's type,
-// or any integer type for an integer key); *deleted counts the rows that existed.
+// Deletes the rows with these primary keys (one column per key column, in
+// key order: a view of the column's type, or any integer type for an
+// integer column); *deleted counts the rows that existed.
+Status DeleteRowsByKey(const TableDef& table, const std::vector<ColumnView>& keys, txn::Transaction* tx,
+                       size_t* deleted);
+// The same for a table whose primary key is one column.
 Status DeleteRowsByKey(const TableDef& table, const ColumnView& keys, txn::Transaction* tx,
                        size_t* deleted);
 

@@ -265,11 +265,35 @@ def _arrow_strings(name: str, values: Any, want_bytes: bool) -> tuple:
     return ("arrow", name, offsets, data, mask, want_bytes)
 
 
-def key_spec(values: Any, type_name: str, name: str = "key") -> tuple:
-    """A spec for primary-key values (a scalar or a sequence)."""
-    if isinstance(values, _SCALARS):
-        values = [values]
-    return column_spec(name, values, type_name)
+def key_specs(values: Any, key_columns: Sequence[Tuple[str, str]]) -> list:
+    """Specs for primary-key values, one per key column ((name, type) pairs,
+    in key order). A one-column key takes a scalar or a sequence; a
+    composite key one tuple of values, a sequence of tuples, or a dict of
+    the key columns (scalars or sequences)."""
+    if len(key_columns) == 1:
+        name, type_name = key_columns[0]
+        if isinstance(values, _SCALARS):
+            values = [values]
+        return [column_spec(name, values, type_name)]
+    names = [n for n, _ in key_columns]
+    shape = f"the primary key ({', '.join(names)})"
+    if isinstance(values, dict):
+        unknown = [n for n in values if n not in names]
+        if unknown or len(values) != len(names):
+            what = f"has column {unknown[0]!r}" if unknown else f"lacks column {next(n for n in names if n not in values)!r}"
+            raise InvalidInputError(f"a dict of keys for {shape} {what}")
+        columns = [[values[n]] if isinstance(values[n], _SCALARS) else values[n] for n in names]
+    else:
+        if isinstance(values, tuple) and all(isinstance(v, _SCALARS) for v in values):
+            values = [values]  # one key
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise InvalidInputError(f"a key of {shape} is a tuple of {len(names)} values, not {values!r}")
+        rows = list(values)
+        for i, row in enumerate(rows):
+            if not isinstance(row, (tuple, list)) or len(row) != len(names):
+                raise InvalidInputError(f"key {i} is {row!r}: a key of {shape} is a tuple of {len(names)} values")
+        columns = [[row[k] for row in rows] for k in range(len(names))]
+    return [column_spec(name, column, type_name) for (name, type_name), column in zip(key_columns, columns)]
 
 
 def filter_text(expression: Any) -> str:

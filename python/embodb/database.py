@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from . import _core
 from ._time import duration_micros, epoch_micros
@@ -118,23 +118,33 @@ class Database:
     # ------------------------------------------------------------ tables
 
     def create_table(
-        self, name: str, schema: Dict[str, ColumnLike], primary_key: Optional[str] = None
+        self, name: str, schema: Dict[str, ColumnLike], primary_key: Union[None, str, Sequence[str]] = None
     ) -> Table:
         """Creates a table. ``schema`` maps column names to type names or
-        :func:`embodb.column` definitions (see :mod:`embodb.types`). Without a
-        ``primary_key``, the table gets an int64 column ``_id`` that embodb
-        fills with increasing ids. Durable and atomic."""
+        :func:`embodb.column` definitions (see :mod:`embodb.types`). Rows are
+        stored in ``primary_key`` order: one column, or several for a
+        composite key (``("robot", "ts")``: the rows of each robot together,
+        in time order; a filter on the leading key columns reads one range
+        of rows). Key columns are integers, timestamps or strings, never
+        null. Without a ``primary_key``, the table gets an int64 column
+        ``_id`` that embodb fills with increasing ids. Durable and atomic."""
         if not isinstance(schema, dict) or not schema:
             raise SchemaError("a schema is a non-empty dict of column name -> type")
         _name(name)
-        if primary_key is not None:
-            _name(primary_key, "a primary key")
+        if primary_key is None:
+            key: List[str] = []
+        elif isinstance(primary_key, str):
+            key = [_name(primary_key, "a primary key")]
+        elif isinstance(primary_key, (tuple, list)) and primary_key:
+            key = [_name(k, "a primary key column") for k in primary_key]
+        else:
+            raise SchemaError(f"primary_key is a column name or a non-empty tuple of them, not {primary_key!r}")
         cols = []
         for col_name, spec in schema.items():
             _name(col_name, "a column name")
             c = as_column(col_name, spec)
             cols.append((col_name, c.type, c.not_null, c.default))
-        _core.create_table(self._live_handle(), name, cols, primary_key or "")
+        _core.create_table(self._live_handle(), name, cols, key)
         return Table(self, name)
 
     def table(self, name: str) -> Table:

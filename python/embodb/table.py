@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _core
-from ._convert import and_filter, column_spec, fill_missing, filter_text, key_spec, table_columns
+from ._convert import and_filter, column_spec, fill_missing, filter_text, key_specs, table_columns
 from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
@@ -28,15 +28,20 @@ class TableSchema:
     """The columns of a table (in order), its primary key and its indexes."""
 
     columns: Dict[str, Column]
-    primary_key: str
+    primary_key: Union[str, Tuple[str, ...]]  # a tuple for a composite key
     auto_id: bool
     indexes: Tuple[str, ...] = ()
+
+    @property
+    def key_columns(self) -> Tuple[str, ...]:
+        """The primary key's columns, in key order."""
+        return self.primary_key if isinstance(self.primary_key, tuple) else (self.primary_key,)
 
     def __repr__(self) -> str:
         parts = []
         for name, c in self.columns.items():
             text = f"{name} {c.type}"
-            if name == self.primary_key:
+            if name in self.key_columns:
                 text += " (auto id)" if self.auto_id else " (primary key)"
             elif c.not_null:
                 text += " not null"
@@ -75,7 +80,8 @@ class Table:
     def schema(self) -> TableSchema:
         info = _core.table_schema(self._db._live_handle(), self._name)
         cols = {n: Column(t, nn, d) for n, t, nn, d in info["columns"]}
-        return TableSchema(cols, info["primary_key"], info["auto_id"], tuple(info["indexes"]))
+        key = info["primary_key"]
+        return TableSchema(cols, key[0] if len(key) == 1 else tuple(key), info["auto_id"], tuple(info["indexes"]))
 
     def add_column(self, name: str, type: ColumnLike, default: Any = None) -> None:
         """Appends a column; existing rows read it as ``default`` (or null).
@@ -200,9 +206,8 @@ class Table:
             raise InvalidInputError("delete() takes either keys or where=..., not both or neither")
         if where is not None:
             return _core.delete_where(handle, self._tx, self._name, filter_text(where), durability)
-        schema = self.schema
-        spec = key_spec(keys, schema.columns[schema.primary_key].type, schema.primary_key)
-        return _core.delete_keys(handle, self._tx, self._name, spec, durability)
+        specs = key_specs(keys, self._key_types())
+        return _core.delete_keys(handle, self._tx, self._name, specs, durability)
 
     def update(self, values: Dict[str, Any], where: Optional[str] = None, *,
                durability: Optional[str] = None) -> int:
@@ -242,8 +247,9 @@ class Table:
 
     def get(self, key: Any, columns: Optional[Sequence[str]] = None) -> Optional[Dict[str, Any]]:
         """The row with this primary key as a dict, or None."""
-        if type(key) is int or type(key) is str:  # the common case: one call into C++ (which
-            # refuses a closed database itself)
+        if type(key) is int or type(key) is str or (
+                type(key) is tuple and all(type(k) is int or type(k) is str for k in key)):
+            # the common case: one call into C++ (which refuses a closed database itself)
             cols = list(columns) if columns is not None else None
             return _core.get_row(self._db._handle, self._reader, self._name, key, cols)
         rows = self.get_many([key], columns).to_list()
@@ -251,10 +257,14 @@ class Table:
 
     def get_many(self, keys: Any, columns: Optional[Sequence[str]] = None) -> Result:
         """The rows of these primary keys that exist, in the order of ``keys``."""
-        schema = self.schema
-        spec = key_spec(keys, schema.columns[schema.primary_key].type, schema.primary_key)
+        specs = key_specs(keys, self._key_types())
         cols = list(columns) if columns is not None else None
-        return Result.of(_core.get_rows(self._db._live_handle(), self._reader, self._name, spec, cols))
+        return Result.of(_core.get_rows(self._db._live_handle(), self._reader, self._name, specs, cols))
+
+    def _key_types(self) -> list:
+        """(name, type) of each primary key column, in key order."""
+        schema = self.schema
+        return [(name, schema.columns[name].type) for name in schema.key_columns]
 
     def __len__(self) -> int:
         return Query(self).count()

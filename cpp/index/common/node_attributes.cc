@@ -79,7 +79,7 @@ TypeId IntegerType(size_t width, bool is_signed) {
 
 }  // namespace
 
-NodeAttributes::NodeAttributes(const Schema& schema) : primary_key_(schema.primary_key()) {
+NodeAttributes::NodeAttributes(const Schema& schema) : primary_key_(schema.key_only_column()) {
   for (size_t c = 0; c < schema.size(); c++) {
     const table::Column& col = schema.column(c);
     if (!IsHeldType(col.type, c == primary_key_)) continue;

@@ -171,7 +171,7 @@ VectorIndex::VectorIndex(uint32_t table_id, table::DerivedIndexDef def, Schema s
       dim_(schema_.column(column).type.param),
       options_(options),
       graph_(std::make_unique<index::HnswGraph>(GraphOptions(dim_, options))),
-      keys_(schema_.primary_key_column().type.IsInteger()),
+      keys_(!schema_.composite_key() && schema_.column(schema_.key_only_column()).type.IsInteger()),
       attributes_(schema_) {}
 
 VectorIndex::~VectorIndex() = default;
@@ -251,7 +251,7 @@ Status VectorIndex::PrepareRows(const std::vector<std::string_view>& keys, const
     if (!Normalize(vectors->data() + at)) {
       if (refuse_zero) {
         return Status::InvalidArgument("the row with key " +
-                                       table::KeyText(schema_.primary_key_column().type, keys[i]) +
+                                       table::KeyText(schema_, keys[i]) +
                                        " holds a zero vector in '" + column_name() +
                                        "', which has no direction: a cosine index cannot hold it");
       }
@@ -357,7 +357,7 @@ Status VectorIndex::VerifyRow(std::string_view key, std::string_view row, index:
   EMBODB_RETURN_IF_ERROR(ReadField(schema_, row, column_, &field));
   const auto differs = [&](const std::string& what) {
     return Status::Corruption("the vector index on '" + column_name() + "' " + what + " (key " +
-                              table::KeyText(schema_.primary_key_column().type, key) + ")");
+                              table::KeyText(schema_, key) + ")");
   };
   const uint32_t node = keys_.Find(key);
   if (field.empty()) return node == NodeKeys::kNone ? Status::OK() : differs("holds a row whose vector is null");
@@ -369,7 +369,7 @@ Status VectorIndex::VerifyRow(std::string_view key, std::string_view row, index:
   std::vector<ColumnBuffer*> outs(schema_.size(), nullptr);
   values.reserve(attributes_.positions().size());
   for (size_t p : attributes_.positions()) {
-    if (p == schema_.primary_key()) continue;  // not in the row's value; its key was found above
+    if (p == schema_.key_only_column()) continue;  // not in the row's value; its key was found above
     values.emplace_back(schema_.column(p).type);
     outs[p] = &values.back();
   }
@@ -398,7 +398,7 @@ Status VectorIndex::VerifyNoStrays(const index::NodeSet& seen, size_t rows_with_
   if (graph_->live() == rows_with_vectors && keys_.size() == rows_with_vectors) return Status::OK();
   for (uint32_t n = 0; n < graph_->slots(); n++) {
     if (graph_->IsLive(n) && !seen.Contains(n)) {
-      const std::string key = keys_.Has(n) ? table::KeyText(schema_.primary_key_column().type, keys_.KeyOf(n))
+      const std::string key = keys_.Has(n) ? table::KeyText(schema_, keys_.KeyOf(n))
                                             : std::string("none");
       return Status::Corruption("the vector index on '" + column_name() + "' holds a row the table does not (key " +
                                 key + ")");
