@@ -280,7 +280,8 @@ def key_specs(values: Any, key_columns: Sequence[Tuple[str, str]]) -> list:
     if isinstance(values, dict):
         unknown = [n for n in values if n not in names]
         if unknown or len(values) != len(names):
-            what = f"has column {unknown[0]!r}" if unknown else f"lacks column {next(n for n in names if n not in values)!r}"
+            missing = [n for n in names if n not in values]
+            what = f"has column {unknown[0]!r}" if unknown else f"lacks column {missing[0]!r}"
             raise InvalidInputError(f"a dict of keys for {shape} {what}")
         columns = [[values[n]] if isinstance(values[n], _SCALARS) else values[n] for n in names]
     else:
