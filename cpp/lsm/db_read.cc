@@ -73,6 +73,43 @@ Status DB::Get(const ReadOptions& options, std::string_view key, std::string* va
   return Status::OK();
 }
 
+// The positions of keys in ascending key order. Keys are compared first by
+// the 8 bytes after the prefix they all share, as one integer, and in full
+// only where those are equal: a batch of one table's row keys differs there,
+// so the sort compares integers, not strings.
+static std::vector<uint32_t> AscendingKeyOrder(const std::vector<std::string_view>& keys) {
+  const size_t n = keys.size();
+  std::vector<uint32_t> order(n);
+  for (uint32_t i = 0; i < n; i++) order[i] = i;
+  bool sorted = true;
+  for (size_t i = 1; i < n && sorted; i++) sorted = !(keys[i] < keys[i - 1]);
+  if (sorted) return order;
+  size_t common = keys[0].size();
+  for (std::string_view k : keys) {
+    size_t j = 0;
+    const size_t limit = std::min(common, k.size());
+    while (j < limit && k[j] == keys[0][j]) j++;
+    common = j;
+  }
+  struct Entry {
+    uint64_t head;  // the 8 bytes after the common prefix, big-endian (0-padded)
+    uint32_t position;
+  };
+  std::vector<Entry> entries(n);
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t head = 0;
+    const std::string_view k = keys[i];
+    for (size_t b = 0; b < 8; b++) head = (head << 8) | (common + b < k.size() ? static_cast<uint8_t>(k[common + b]) : 0);
+    entries[i] = Entry{head, i};
+  }
+  std::sort(entries.begin(), entries.end(), [&keys](const Entry& a, const Entry& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return keys[a.position] < keys[b.position];
+  });
+  for (size_t i = 0; i < n; i++) order[i] = entries[i].position;
+  return order;
+}
+
 void DB::MultiGet(const ReadOptions& options, const std::vector<std::string_view>& keys,
                   std::vector<std::string>* values, std::vector<Status>* statuses) {
   values->assign(keys.size(), std::string());
@@ -89,9 +126,7 @@ void DB::MultiGet(const ReadOptions& options, const std::vector<std::string_view
   // Looking keys up in key order touches index and data blocks in order, which
   // the CPU caches reward, and lets each table take its keys together
   // (Version::MultiGet); large batches are split across TBB threads.
-  std::vector<uint32_t> order(keys.size());
-  for (uint32_t i = 0; i < order.size(); i++) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+  const std::vector<uint32_t> order = AscendingKeyOrder(keys);
   auto lookup_range = [&](size_t begin, size_t end) {
     // The memtables answer first; the keys they do not know go to the tables
     // together, with their internal lookup keys laid out in one buffer.

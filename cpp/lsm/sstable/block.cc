@@ -100,12 +100,21 @@ void Block::PrefetchRestartOffsets(uint32_t left, uint32_t right) const {
 
 void Block::PrefetchRestartEntries(uint32_t left, uint32_t right) const {
   if (malformed_) return;
+  right = std::min(right, num_restarts_ - 1);
+  left = std::min(left, right);
+  const char* restarts = data_.data() + restart_offset_;
+  // Entries close together (an index block's, a restart each): every line
+  // from the first to the last, fetched at once, so that the binary search
+  // over them waits for none.
+  const uint32_t first = DecodeFixed32(restarts + left * 4), last = DecodeFixed32(restarts + right * 4);
+  if (first <= last && last < restart_offset_ && last - first <= kContiguousPrefetchBytes) {
+    for (uint32_t at = first; at <= last + 63 && at < restart_offset_; at += 64) __builtin_prefetch(data_.data() + at);
+    return;
+  }
   // A block of many restarts (columnar keys) would fetch far more than a
   // search reads: the search's own misses cost less.
-  if (std::min(right, num_restarts_ - 1) - std::min(left, num_restarts_ - 1) > 16) return;
-  right = std::min(right, num_restarts_ - 1);
-  const char* restarts = data_.data() + restart_offset_;
-  for (uint32_t i = std::min(left, right); i <= right; i++) {
+  if (right - left > 16) return;
+  for (uint32_t i = left; i <= right; i++) {
     const uint32_t offset = DecodeFixed32(restarts + i * 4);
     if (offset < restart_offset_) __builtin_prefetch(data_.data() + offset);
   }

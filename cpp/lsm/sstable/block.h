@@ -73,6 +73,8 @@ class Block {
   // Point lookups interleave these across keys (Table::MultiGet).
   void PrefetchRestartOffsets(uint32_t left, uint32_t right) const;
   void PrefetchRestartEntries(uint32_t left, uint32_t right) const;
+  // Entries spanning at most this many bytes are fetched line by line.
+  static constexpr uint32_t kContiguousPrefetchBytes = 2048;
   // `self` must be this block; the iterator keeps it alive.
   static std::unique_ptr<Iterator> NewIterator(std::shared_ptr<const Block> self, KeyOrder order);
 
