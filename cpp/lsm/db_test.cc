@@ -144,6 +144,43 @@ TEST_F(DBTest, MultiGetFindsKeysAcrossMoreTablesThanItPins) {
   }
 }
 
+// MultiGet sorts its keys by the 8 bytes after their common prefix first:
+// keys that tie there (longer shared parts, a key and its extension by 0x00,
+// the empty key) and keys given twice still find their own values.
+TEST_F(DBTest, MultiGetFindsKeysThatTieInTheirFirstBytes) {
+  Open();
+  std::map<std::string, std::string> model;
+  Random rnd(5);
+  const std::string base = "prefix/";
+  std::vector<std::string> stored = {"", std::string(1, '\0'), base, base + std::string(1, '\0'), base + "a"};
+  for (int i = 0; i < 300; i++) {
+    std::string k = base + std::string(rnd.Uniform(12), 'x') + testing::RandomBytes(&rnd, rnd.Uniform(4));
+    stored.push_back(k);
+  }
+  for (size_t i = 0; i < stored.size(); i++) {
+    if (i % 3 == 0) continue;  // some are never written
+    const std::string v = "v" + std::to_string(i);
+    ASSERT_OK(Put(stored[i], v));
+    model[stored[i]] = v;
+    if (i == stored.size() / 2) ASSERT_OK(db_->Flush());  // half in a table, half in the memtable
+  }
+  std::vector<std::string> owned;
+  for (int i = 0; i < 900; i++) owned.push_back(stored[rnd.Uniform(static_cast<uint32_t>(stored.size()))]);
+  const std::vector<std::string_view> keys(owned.begin(), owned.end());
+  std::vector<std::string> values;
+  std::vector<Status> statuses;
+  db_->MultiGet(ReadOptions(), keys, &values, &statuses);
+  for (size_t i = 0; i < keys.size(); i++) {
+    auto it = model.find(owned[i]);
+    if (it == model.end()) {
+      EXPECT_TRUE(statuses[i].IsNotFound()) << i;
+    } else {
+      ASSERT_OK(statuses[i]);
+      EXPECT_EQ(it->second, values[i]) << i;
+    }
+  }
+}
+
 TEST_F(DBTest, MultiGetAgreesWithTheModelAtEverySnapshot) {
   // Versions of the same keys in the memtable, in overlapping L0 files and
   // in deeper levels, read at several snapshots: each table takes its keys in
