@@ -81,6 +81,59 @@ void Block::Parse(ColumnarLayout layout) {
     return;
   }
   restart_offset_ = static_cast<uint32_t>(data_.size() - (1 + num_restarts_) * 4);
+  if (layout.index_restarts && values_ != nullptr) IndexRestarts();
+}
+
+// Decodes the entry header at p; nullptr when it does not fit before limit.
+static inline const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
+                                      uint32_t* non_shared, uint32_t* value_len);
+
+// The 8 bytes of key after `skip`, big-endian, 0-padded.
+static uint64_t HeadOf(std::string_view key, size_t skip) {
+  uint64_t head = 0;
+  for (size_t b = 0; b < 8; b++) head = (head << 8) | (skip + b < key.size() ? static_cast<uint8_t>(key[skip + b]) : 0);
+  return head;
+}
+
+void Block::IndexRestarts() {
+  std::vector<std::string_view> user_keys(num_restarts_);
+  for (uint32_t r = 0; r < num_restarts_; r++) {
+    const uint32_t offset = DecodeFixed32(data_.data() + restart_offset_ + r * 4);
+    uint32_t shared, non_shared, value_len;
+    const char* p = offset < restart_offset_ ? DecodeEntry(data_.data() + offset, data_.data() + restart_offset_,
+                                                             &shared, &non_shared, &value_len)
+                                               : nullptr;
+    if (p == nullptr || shared != 0 || non_shared < 8 ||
+        non_shared > static_cast<uint32_t>(data_.data() + restart_offset_ - p)) {
+      return;  // left to the plain search, which reports the damage
+    }
+    user_keys[r] = std::string_view(p, non_shared - 8);  // without the sequence and type
+  }
+  const std::string_view first = user_keys.front(), last = user_keys.back();
+  size_t common = 0;
+  while (common < first.size() && common < last.size() && first[common] == last[common]) common++;
+  head_prefix_.assign(first.substr(0, common));
+  restart_heads_.resize(num_restarts_);
+  for (uint32_t r = 0; r < num_restarts_; r++) restart_heads_[r] = HeadOf(user_keys[r], common);
+}
+
+void Block::NarrowSeek(std::string_view target, uint32_t* left, uint32_t* right) const {
+  if (restart_heads_.empty() || target.size() < 8) return;
+  const std::string_view user = target.substr(0, target.size() - 8);
+  const size_t common = head_prefix_.size();
+  // Sorted keys between two that start with the prefix start with it too.
+  const int c = user.substr(0, common).compare(head_prefix_);
+  if (c != 0) {
+    *left = *right = c < 0 ? 0 : num_restarts_ - 1;  // before every restart key, or after
+    return;
+  }
+  const uint64_t head = HeadOf(user, common);
+  // Restarts with a smaller head hold smaller keys, those with a larger head
+  // larger ones; among equal heads the search decides.
+  const auto lo = std::lower_bound(restart_heads_.begin(), restart_heads_.end(), head) - restart_heads_.begin();
+  const auto hi = std::upper_bound(restart_heads_.begin(), restart_heads_.end(), head) - restart_heads_.begin();
+  *left = lo == 0 ? 0 : static_cast<uint32_t>(lo - 1);
+  *right = hi == 0 ? 0 : static_cast<uint32_t>(hi - 1);
 }
 
 Result<std::string_view> Block::Side::Bytes() const {
@@ -139,7 +192,7 @@ static inline const char* DecodeEntry(const char* p, const char* limit, uint32_t
 }
 
 BlockIter::BlockIter(const Block* block, KeyOrder order, std::shared_ptr<const Block> owner)
-    : owner_(std::move(owner)), values_(block->values_.get()), order_(order), data_(block->data_.data()),
+    : owner_(std::move(owner)), block_(block), values_(block->values_.get()), order_(order), data_(block->data_.data()),
       restarts_(block->malformed_ ? 0 : block->restart_offset_),
       num_restarts_(block->malformed_ ? 0 : block->num_restarts_), current_(restarts_),
       restart_index_(num_restarts_) {
@@ -280,7 +333,9 @@ void BlockIter::Prev() {
 
 void BlockIter::Seek(std::string_view target) {
   if (num_restarts_ == 0) return;
-  SeekBetweenRestarts(target, 0, num_restarts_ - 1);
+  uint32_t left = 0, right = num_restarts_ - 1;
+  if (order_ == KeyOrder::kInternal) block_->NarrowSeek(target, &left, &right);
+  SeekBetweenRestarts(target, left, right);
 }
 
 void BlockIter::SeekBetweenRestarts(std::string_view target, uint32_t left, uint32_t right) {

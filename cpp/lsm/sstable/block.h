@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "lsm/iterator.h"
 #include "lsm/sstable/block_values.h"
@@ -31,6 +32,9 @@ struct ColumnarLayout {
   const SideSource* side_source = nullptr;
   bool side_lazy = false;
   uint32_t ordinal = UINT32_MAX;  // the block's place in its table's index, when known
+  // The block is kept and searched many times (a table's parsed block, a
+  // cached one): index its restart keys (Block::NarrowSeek).
+  bool index_restarts = false;
 };
 
 // Where a block's side block comes from: its table.
@@ -57,7 +61,16 @@ class Block {
 
   size_t size() const { return size_; }
   // Memory held besides the contents: the parsed values of a columnar block.
-  size_t ParsedMemoryUsage() const { return sizeof(*this) + (values_ ? values_->MemoryUsage() : 0); }
+  size_t ParsedMemoryUsage() const {
+    return sizeof(*this) + (values_ ? values_->MemoryUsage() : 0) + restart_heads_.size() * sizeof(uint64_t) +
+           head_prefix_.size();
+  }
+  // Narrows a seek for the internal key `target` to restarts [*left,
+  // *right] by the indexed restart keys (ColumnarLayout::index_restarts):
+  // the 8 bytes of each user key after the prefix all of them share, as an
+  // integer, so that a lookup reads one small array instead of a binary
+  // search's worth of keys spread over the block. No change without them.
+  void NarrowSeek(std::string_view target, uint32_t* left, uint32_t* right) const;
   // The parsed values of a columnar block; nullptr for a row block.
   const BlockValues* values() const { return values_.get(); }
   // Of a columnar block: the largest sequence number of its entries, and
@@ -108,6 +121,11 @@ class Block {
   uint32_t restart_offset_ = 0;
   uint32_t num_restarts_ = 0;
   bool malformed_ = false;
+  // With index_restarts: per restart, the 8 user-key bytes after head_prefix_
+  // (big-endian, 0-padded); the prefix every restart's user key starts with.
+  std::vector<uint64_t> restart_heads_;
+  std::string head_prefix_;
+  void IndexRestarts();
 };
 
 // An iterator over one block. It may live on the stack (point lookups) when
@@ -154,6 +172,7 @@ class BlockIter final : public Iterator {
   std::string_view ColumnarValue() const;
 
   std::shared_ptr<const Block> owner_;
+  const Block* const block_;
   const BlockValues* const values_;  // a columnar block's; nullptr for a row block
   mutable std::string scratch_;      // a columnar value decoded
   mutable Status value_status_;

@@ -81,7 +81,9 @@ std::shared_ptr<const Block> Table::ParsedInPlace(std::string_view contents, uin
     std::lock_guard lock(mu);
     if (parsed_[ordinal] != nullptr) return parsed_[ordinal];
   }
-  auto block = std::make_shared<const Block>(contents, nullptr, layout);
+  ColumnarLayout kept = layout;
+  kept.index_restarts = true;  // searched by every lookup that lands in it
+  auto block = std::make_shared<const Block>(contents, nullptr, kept);
   const size_t charge = block->ParsedMemoryUsage();
   if (parsed_used_.fetch_add(charge) + charge > kParsedBudget) {
     parsed_used_.fetch_sub(charge);
@@ -139,8 +141,9 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(const BlockHandle& han
     }
     return std::make_shared<const Block>(view, shared_from_this(), layout);
   }
+  layout.index_restarts = cache_ != nullptr && fill_cache;
   auto block = std::make_shared<const Block>(std::move(contents), layout);
-  if (cache_ != nullptr && fill_cache) cache_->Insert(cache_key, block, block->size() + 64);
+  if (cache_ != nullptr && fill_cache) cache_->Insert(cache_key, block, block->size() + block->ParsedMemoryUsage());
   return block;
 }
 
