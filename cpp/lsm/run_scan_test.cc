@@ -174,5 +174,63 @@ TEST_F(RunScanTest, SameRowsAsTheIteratorWithRunsAfterCompaction) {
   EXPECT_EQ(FirstDifference(ScanRuns(old, "", "", &in_runs), Expected(old, "", "")), "");
 }
 
+// Point reads and seeks in columnar blocks, whose restart keys a kept block
+// indexes by their 8 bytes after the prefix they share: keys that tie
+// there (longer shared parts, a key and its extension by 0x00), several
+// versions of one key kept for a snapshot, and keys between stored ones.
+TEST_F(RunScanTest, PointReadsFindEveryKeyAndVersionInColumnarBlocks) {
+  Open();
+  Random rnd(3);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3000; i++) {
+    std::string k = "r/shared/" + std::string(rnd.Uniform(10), 'a') + testing::RandomBytes(&rnd, rnd.Uniform(3));
+    keys.push_back(k);
+    keys.push_back(k + std::string(1, '\0'));
+  }
+  std::map<std::string, std::string> first;
+  for (const std::string& k : keys) {
+    first[k] = "v1-" + std::to_string(first.size());
+    ASSERT_OK(Put(k, first[k]));
+  }
+  ASSERT_OK(db_->CompactAll());
+  size_t in_runs = 0;
+  ScanRuns(std::nullopt, "", "", &in_runs);
+  EXPECT_EQ(in_runs, first.size());  // every key is in a columnar block
+  const SequenceNumber old = db_->GetSnapshot();
+  std::map<std::string, std::string> now = first;
+  for (const std::string& k : keys) {
+    if (rnd.OneIn(3)) {
+      now[k] = "v2-" + k.substr(0, 4);
+      ASSERT_OK(Put(k, now[k]));
+    } else if (rnd.OneIn(5)) {
+      now.erase(k);
+      ASSERT_OK(Delete(k));
+    }
+  }
+  ASSERT_OK(db_->CompactAll());  // the blocks now hold both versions of the keys written twice
+  for (int round = 0; round < 2; round++) {  // the second round reads the blocks kept by the first
+    for (const auto& [k, v] : first) {
+      ASSERT_EQ(Get(k, old), v) << k;
+      auto it = now.find(k);
+      ASSERT_EQ(Get(k), it == now.end() ? "NOT_FOUND" : it->second) << k;
+      ASSERT_EQ(Get(k + "\x01"), now.count(k + "\x01") ? now[k + "\x01"] : "NOT_FOUND");
+    }
+  }
+  // Seeks land on the first key at or after the target.
+  auto iter = db_->NewIterator(ReadOptions());
+  for (int i = 0; i < 500; i++) {
+    const std::string target = keys[rnd.Uniform(static_cast<uint32_t>(keys.size()))] + (rnd.OneIn(2) ? "\x01" : "");
+    iter->Seek(target);
+    auto want = now.lower_bound(target);
+    if (want == now.end()) {
+      EXPECT_FALSE(iter->Valid());
+    } else {
+      ASSERT_TRUE(iter->Valid());
+      EXPECT_EQ(iter->key(), want->first);
+    }
+  }
+  db_->ReleaseSnapshot(old);
+}
+
 }  // namespace
 }  // namespace embodb::lsm
