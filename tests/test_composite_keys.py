@@ -172,6 +172,10 @@ def test_order_aggregates_and_indexes_work_over_composite_tables(imu):
     keys, distances = t.knn(np.ones((2, 4), np.float32), k=2)
     assert keys.shape == (2, 2) and isinstance(keys[0, 0], tuple) and keys[0, 0][0] in ROBOTS
     assert t.get(keys[0, 0]) is not None
+    t.delete(keys[0, 0])
+    t.update({"gx": 5.0}, where="robot = 'r1' AND ts < 100000")
+    t.verify()  # both indexes agree with the rows
+    assert keys[0, 0] not in {tuple(k) for k in t.knn(np.ones((1, 4), np.float32), k=5)[0][0]}
 
 
 def test_snapshots_and_transactions_see_composite_rows(imu):
