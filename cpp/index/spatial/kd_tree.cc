@@ -1,0 +1,696 @@
+#include "index/spatial/kd_tree.h"
+
+#include <tbb/parallel_invoke.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <numeric>
+
+#include "util/coding.h"
+
+namespace embodb::index::spatial {
+
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+// Ranges larger than this are built in parallel.
+constexpr size_t kParallelBuild = 1 << 15;
+// Subtrees smaller than this are never rebuilt for balance.
+constexpr uint32_t kMinRebuild = 2 * KdTree::kLeafCapacity;
+
+float Coord(const Point3& p, uint32_t axis) { return axis == 0 ? p.x : axis == 1 ? p.y : p.z; }
+
+// The squared distance from q to the nearest point of the box [lo, hi]
+// (infinite for an empty box, whose lo is +inf).
+float BoxDistance2(const float* lo, const float* hi, const Point3& q) {
+  float d = 0;
+  for (int a = 0; a < 3; a++) {
+    const float v = q[a];
+    const float e = v < lo[a] ? lo[a] - v : (v > hi[a] ? v - hi[a] : 0.0f);
+    d += e * e;
+  }
+  return d;
+}
+
+bool BoxesOverlap(const float* lo, const float* hi, const Point3& qlo, const Point3& qhi) {
+  for (int a = 0; a < 3; a++) {
+    if (hi[a] < qlo[a] || lo[a] > qhi[a]) return false;
+  }
+  return true;
+}
+
+bool BoxInside(const float* lo, const float* hi, const Point3& qlo, const Point3& qhi) {
+  for (int a = 0; a < 3; a++) {
+    if (lo[a] < qlo[a] || hi[a] > qhi[a]) return false;
+  }
+  return true;
+}
+
+void EmptyBox(float* lo, float* hi) {
+  for (int a = 0; a < 3; a++) {
+    lo[a] = kInf;
+    hi[a] = -kInf;
+  }
+}
+
+void Expand(float* lo, float* hi, const Point3& p) {
+  for (int a = 0; a < 3; a++) {
+    lo[a] = std::min(lo[a], p[a]);
+    hi[a] = std::max(hi[a], p[a]);
+  }
+}
+
+uint32_t WidestAxis(const float* lo, const float* hi) {
+  uint32_t axis = 0;
+  for (uint32_t a = 1; a < 3; a++) {
+    if (hi[a] - lo[a] > hi[axis] - lo[axis]) axis = a;
+  }
+  return axis;
+}
+
+}  // namespace
+
+uint32_t KdTree::NewNode() {
+  if (!free_nodes_.empty()) {
+    const uint32_t n = free_nodes_.back();
+    free_nodes_.pop_back();
+    return n;
+  }
+  nodes_.emplace_back();
+  return static_cast<uint32_t>(nodes_.size() - 1);
+}
+
+uint32_t KdTree::NewLeaf() {
+  if (!free_leaves_.empty()) {
+    const uint32_t l = free_leaves_.back();
+    free_leaves_.pop_back();
+    return l;
+  }
+  leaves_.emplace_back();
+  return static_cast<uint32_t>(leaves_.size() - 1);
+}
+
+Point3 KdTree::PointOf(uint32_t id) const {
+  const uint32_t at = where_[id];
+  const Leaf& leaf = leaves_[at / kLeafCapacity];
+  const uint32_t s = at % kLeafCapacity;
+  return Point3{leaf.x[s], leaf.y[s], leaf.z[s]};
+}
+
+size_t KdTree::MemoryBytes() const {
+  return sizeof(*this) + nodes_.capacity() * sizeof(Node) + leaves_.capacity() * sizeof(Leaf) +
+         (free_nodes_.capacity() + free_leaves_.capacity() + where_.capacity()) * sizeof(uint32_t);
+}
+
+// ---------------------------------------------------------------- building
+
+void KdTree::Input::Shape(size_t n) {
+  if (leaves_of.count(n)) return;
+  if (n <= kBuildFill) {
+    leaves_of[n] = 1;
+    return;
+  }
+  Shape(n / 2);
+  Shape(n - n / 2);
+  leaves_of[n] = leaves_of[n / 2] + leaves_of[n - n / 2];
+}
+
+void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t node, uint32_t first_leaf,
+                        uint32_t parent) {
+  Node& nd = nodes_[node];  // the arrays do not move during a build
+  nd.parent = parent;
+  nd.count = static_cast<uint32_t>(n);
+  EmptyBox(nd.lo, nd.hi);
+  for (size_t i = 0; i < n; i++) Expand(nd.lo, nd.hi, in.points[order[i]]);
+  if (n <= kBuildFill) {
+    nd.left = nd.right = kNone;
+    nd.axis = 0;
+    nd.split = 0;
+    nd.leaf = first_leaf;
+    Leaf& leaf = leaves_[first_leaf];
+    leaf.n = static_cast<uint32_t>(n);
+    leaf.node = node;
+    for (size_t i = 0; i < n; i++) {
+      const Point3& p = in.points[order[i]];
+      leaf.x[i] = p.x;
+      leaf.y[i] = p.y;
+      leaf.z[i] = p.z;
+      leaf.id[i] = in.ids[order[i]];
+      where_[leaf.id[i]] = first_leaf * kLeafCapacity + static_cast<uint32_t>(i);
+    }
+    return;
+  }
+  const uint32_t axis = WidestAxis(nd.lo, nd.hi);
+  const size_t mid = n / 2;
+  std::nth_element(order, order + mid, order + n,
+                   [&](uint32_t a, uint32_t b) { return Coord(in.points[a], axis) < Coord(in.points[b], axis); });
+  nd.axis = axis;
+  nd.split = Coord(in.points[order[mid]], axis);
+  nd.leaf = kNone;
+  // Each half's shape is known, so the halves fill disjoint slots.
+  const uint32_t left = node + 1;
+  const uint32_t right = left + static_cast<uint32_t>(in.Nodes(mid));
+  const uint32_t right_leaf = first_leaf + static_cast<uint32_t>(in.Leaves(mid));
+  nd.left = left;
+  nd.right = right;
+  auto build_left = [&] { BuildRange(in, order, mid, left, first_leaf, node); };
+  auto build_right = [&] { BuildRange(in, order + mid, n - mid, right, right_leaf, node); };
+  if (n >= kParallelBuild) {
+    tbb::parallel_invoke(build_left, build_right);
+  } else {
+    build_left();
+    build_right();
+  }
+}
+
+uint32_t KdTree::BuildAppended(const Point3* points, const uint32_t* ids, size_t n, uint32_t parent) {
+  const uint32_t node = static_cast<uint32_t>(nodes_.size());
+  const uint32_t first_leaf = static_cast<uint32_t>(leaves_.size());
+  if (n == 0) {  // an empty leaf
+    nodes_.emplace_back();
+    leaves_.emplace_back();
+    Node& nd = nodes_.back();
+    EmptyBox(nd.lo, nd.hi);
+    nd.split = 0;
+    nd.axis = 0;
+    nd.parent = parent;
+    nd.left = nd.right = kNone;
+    nd.leaf = first_leaf;
+    nd.count = 0;
+    leaves_.back().n = 0;
+    leaves_.back().node = node;
+    return node;
+  }
+  Input in{points, ids, {}};
+  in.Shape(n);
+  nodes_.resize(nodes_.size() + in.Nodes(n));
+  leaves_.resize(leaves_.size() + in.Leaves(n));
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  BuildRange(in, order.data(), n, node, first_leaf, parent);
+  return node;
+}
+
+void KdTree::Build(const Point3* points, const uint32_t* ids, size_t n) {
+  nodes_.clear();
+  leaves_.clear();
+  free_nodes_.clear();
+  free_leaves_.clear();
+  where_.clear();
+  root_ = kNone;
+  size_ = n;
+  if (n == 0) return;
+  uint32_t max_id = 0;
+  for (size_t i = 0; i < n; i++) max_id = std::max(max_id, ids[i]);
+  where_.assign(size_t{max_id} + 1, kNone);
+  root_ = BuildAppended(points, ids, n, kNone);
+}
+
+void KdTree::CollectPoints(uint32_t node, std::vector<Point3>* points, std::vector<uint32_t>* ids,
+                           std::vector<uint32_t>* nodes, std::vector<uint32_t>* leaves) const {
+  std::vector<uint32_t> stack = {node};
+  while (!stack.empty()) {
+    const uint32_t at = stack.back();
+    stack.pop_back();
+    const Node& nd = nodes_[at];
+    if (nodes != nullptr) nodes->push_back(at);
+    if (!IsLeaf(nd)) {
+      stack.push_back(nd.right);
+      stack.push_back(nd.left);
+      continue;
+    }
+    if (leaves != nullptr) leaves->push_back(nd.leaf);
+    const Leaf& leaf = leaves_[nd.leaf];
+    for (uint32_t i = 0; i < leaf.n; i++) {
+      points->push_back(Point3{leaf.x[i], leaf.y[i], leaf.z[i]});
+      ids->push_back(leaf.id[i]);
+    }
+  }
+}
+
+void KdTree::Rebuild(uint32_t node) {
+  std::vector<Point3> points;
+  std::vector<uint32_t> ids, old_nodes, old_leaves;
+  points.reserve(nodes_[node].count);
+  ids.reserve(nodes_[node].count);
+  CollectPoints(node, &points, &ids, &old_nodes, &old_leaves);
+  const uint32_t parent = nodes_[node].parent;
+  const uint32_t fresh = BuildAppended(points.data(), ids.data(), points.size(), parent);
+  if (parent == kNone) {
+    root_ = fresh;
+  } else if (nodes_[parent].left == node) {
+    nodes_[parent].left = fresh;
+  } else {
+    nodes_[parent].right = fresh;
+  }
+  free_nodes_.insert(free_nodes_.end(), old_nodes.begin(), old_nodes.end());
+  free_leaves_.insert(free_leaves_.end(), old_leaves.begin(), old_leaves.end());
+}
+
+void KdTree::Compact() {
+  if (free_nodes_.size() < 4096 || free_nodes_.size() * 2 < nodes_.size()) return;
+  std::vector<Point3> points;
+  std::vector<uint32_t> ids;
+  points.reserve(size_);
+  ids.reserve(size_);
+  if (root_ != kNone) CollectPoints(root_, &points, &ids, nullptr, nullptr);
+  const size_t id_space = where_.size();
+  Build(points.data(), ids.data(), points.size());
+  where_.resize(std::max(where_.size(), id_space), kNone);
+}
+
+uint32_t KdTree::Scapegoat(uint32_t node) const {
+  std::vector<uint32_t> path;
+  for (uint32_t at = node; at != kNone; at = nodes_[at].parent) path.push_back(at);
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {  // from the root down
+    const Node& nd = nodes_[*it];
+    if (IsLeaf(nd) || nd.count < kMinRebuild) continue;
+    const uint32_t larger = std::max(nodes_[nd.left].count, nodes_[nd.right].count);
+    if (static_cast<float>(larger) > kBalance * static_cast<float>(nd.count)) return *it;
+  }
+  return kNone;
+}
+
+// ---------------------------------------------------------------- changes
+
+void KdTree::SplitLeaf(uint32_t node) {
+  // The leaf's points, split at the median of its widest axis.
+  const uint32_t old_leaf = nodes_[node].leaf;
+  std::vector<Point3> points(kLeafCapacity);
+  std::vector<uint32_t> ids(kLeafCapacity);
+  {
+    const Leaf& leaf = leaves_[old_leaf];
+    for (uint32_t i = 0; i < leaf.n; i++) {
+      points[i] = Point3{leaf.x[i], leaf.y[i], leaf.z[i]};
+      ids[i] = leaf.id[i];
+    }
+  }
+  const uint32_t axis = WidestAxis(nodes_[node].lo, nodes_[node].hi);
+  std::vector<uint32_t> order(kLeafCapacity);
+  std::iota(order.begin(), order.end(), 0u);
+  const uint32_t mid = kLeafCapacity / 2;
+  std::nth_element(order.begin(), order.begin() + mid, order.end(),
+                   [&](uint32_t a, uint32_t b) { return Coord(points[a], axis) < Coord(points[b], axis); });
+  const uint32_t left = NewNode(), right = NewNode();
+  const uint32_t right_leaf = NewLeaf();
+  const uint32_t leaf_of[2] = {old_leaf, right_leaf};
+  const uint32_t child[2] = {left, right};
+  for (int side = 0; side < 2; side++) {
+    Node& c = nodes_[child[side]];
+    Leaf& leaf = leaves_[leaf_of[side]];
+    EmptyBox(c.lo, c.hi);
+    c.split = 0;
+    c.axis = 0;
+    c.parent = node;
+    c.left = c.right = kNone;
+    c.leaf = leaf_of[side];
+    leaf.node = child[side];
+    leaf.n = 0;
+    const uint32_t begin = side == 0 ? 0 : mid, end = side == 0 ? mid : kLeafCapacity;
+    for (uint32_t j = begin; j < end; j++) {
+      const uint32_t i = order[j];
+      const uint32_t slot = leaf.n++;
+      leaf.x[slot] = points[i].x;
+      leaf.y[slot] = points[i].y;
+      leaf.z[slot] = points[i].z;
+      leaf.id[slot] = ids[i];
+      where_[ids[i]] = leaf_of[side] * kLeafCapacity + slot;
+      Expand(c.lo, c.hi, points[i]);
+    }
+    c.count = leaf.n;
+  }
+  Node& nd = nodes_[node];
+  nd.axis = axis;
+  nd.split = Coord(points[order[mid]], axis);
+  nd.left = left;
+  nd.right = right;
+  nd.leaf = kNone;
+}
+
+void KdTree::Insert(const Point3& p, uint32_t id) {
+  if (id >= where_.size()) where_.resize(std::max<size_t>(size_t{id} + 1, where_.size() * 2), kNone);
+  size_++;
+  if (root_ == kNone) {
+    root_ = BuildAppended(&p, &id, 1, kNone);
+    return;
+  }
+  uint32_t node = root_;
+  while (true) {
+    Node& nd = nodes_[node];
+    Expand(nd.lo, nd.hi, p);
+    nd.count++;
+    if (IsLeaf(nd)) {
+      if (leaves_[nd.leaf].n < kLeafCapacity) break;
+      SplitLeaf(node);  // the count and box already include p; its children's do not
+    }
+    const Node& inner = nodes_[node];
+    node = Coord(p, inner.axis) < inner.split ? inner.left : inner.right;
+  }
+  Leaf& leaf = leaves_[nodes_[node].leaf];
+  const uint32_t slot = leaf.n++;
+  leaf.x[slot] = p.x;
+  leaf.y[slot] = p.y;
+  leaf.z[slot] = p.z;
+  leaf.id[slot] = id;
+  where_[id] = nodes_[node].leaf * kLeafCapacity + slot;
+  const uint32_t goat = Scapegoat(node);
+  if (goat != kNone) Rebuild(goat);
+  Compact();
+}
+
+bool KdTree::Erase(uint32_t id) {
+  if (!Contains(id)) return false;
+  const uint32_t at = where_[id];
+  const uint32_t leaf_index = at / kLeafCapacity, slot = at % kLeafCapacity;
+  Leaf& leaf = leaves_[leaf_index];
+  const uint32_t last = leaf.n - 1;
+  if (slot != last) {  // the last point takes the freed slot
+    leaf.x[slot] = leaf.x[last];
+    leaf.y[slot] = leaf.y[last];
+    leaf.z[slot] = leaf.z[last];
+    leaf.id[slot] = leaf.id[last];
+    where_[leaf.id[slot]] = at;
+  }
+  leaf.n--;
+  where_[id] = kNone;
+  size_--;
+  const uint32_t node = leaf.node;
+  for (uint32_t up = node; up != kNone; up = nodes_[up].parent) nodes_[up].count--;
+  if (size_ == 0) {  // nothing left: start afresh (ids keep their map's size)
+    const size_t id_space = where_.size();
+    Build(nullptr, nullptr, 0);
+    where_.assign(id_space, kNone);
+    return true;
+  }
+  const uint32_t goat = Scapegoat(node);
+  if (goat != kNone) Rebuild(goat);
+  Compact();
+  return true;
+}
+
+// ---------------------------------------------------------------- queries
+
+void KdTree::Knn(const Point3& q, size_t k, const IdFilter& keep, std::vector<PointHit>* out) const {
+  out->clear();
+  if (k == 0 || root_ == kNone) return;
+  std::vector<PointHit>& heap = *out;  // a max-heap of the best so far
+  heap.reserve(std::min<size_t>(k, size_));
+  struct Pending {
+    float distance2;
+    uint32_t node;
+  };
+  std::vector<Pending> stack;
+  stack.reserve(64);
+  stack.push_back({BoxDistance2(nodes_[root_].lo, nodes_[root_].hi, q), root_});
+  float d[kLeafCapacity];
+  while (!stack.empty()) {
+    const Pending top = stack.back();
+    stack.pop_back();
+    if (heap.size() == k && top.distance2 > heap.front().distance2) continue;
+    const Node& nd = nodes_[top.node];
+    if (!IsLeaf(nd)) {
+      const float dl = BoxDistance2(nodes_[nd.left].lo, nodes_[nd.left].hi, q);
+      const float dr = BoxDistance2(nodes_[nd.right].lo, nodes_[nd.right].hi, q);
+      // The nearer child is searched first (pushed last).
+      const Pending near = dl <= dr ? Pending{dl, nd.left} : Pending{dr, nd.right};
+      const Pending far = dl <= dr ? Pending{dr, nd.right} : Pending{dl, nd.left};
+      if (heap.size() < k || far.distance2 <= heap.front().distance2) stack.push_back(far);
+      if (heap.size() < k || near.distance2 <= heap.front().distance2) stack.push_back(near);
+      continue;
+    }
+    const Leaf& leaf = leaves_[nd.leaf];
+    const uint32_t n = leaf.n;
+    for (uint32_t i = 0; i < n; i++) {
+      const float dx = leaf.x[i] - q.x, dy = leaf.y[i] - q.y, dz = leaf.z[i] - q.z;
+      d[i] = dx * dx + dy * dy + dz * dz;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+      const PointHit hit{d[i], leaf.id[i]};
+      if (heap.size() == k && !(hit < heap.front())) continue;
+      if (keep && !keep(hit.id)) continue;
+      if (heap.size() == k) {
+        std::pop_heap(heap.begin(), heap.end());
+        heap.back() = hit;
+      } else {
+        heap.push_back(hit);
+      }
+      std::push_heap(heap.begin(), heap.end());
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end());
+}
+
+void KdTree::Radius(const Point3& q, float r, const IdFilter& keep, std::vector<PointHit>* out) const {
+  out->clear();
+  if (root_ == kNone || !(r >= 0)) return;
+  const float r2 = r * r;
+  std::vector<uint32_t> stack = {root_};
+  float d[kLeafCapacity];
+  while (!stack.empty()) {
+    const Node& nd = nodes_[stack.back()];
+    stack.pop_back();
+    if (BoxDistance2(nd.lo, nd.hi, q) > r2) continue;
+    if (!IsLeaf(nd)) {
+      stack.push_back(nd.right);
+      stack.push_back(nd.left);
+      continue;
+    }
+    const Leaf& leaf = leaves_[nd.leaf];
+    for (uint32_t i = 0; i < leaf.n; i++) {
+      const float dx = leaf.x[i] - q.x, dy = leaf.y[i] - q.y, dz = leaf.z[i] - q.z;
+      d[i] = dx * dx + dy * dy + dz * dz;
+    }
+    for (uint32_t i = 0; i < leaf.n; i++) {
+      if (d[i] <= r2 && (!keep || keep(leaf.id[i]))) out->push_back(PointHit{d[i], leaf.id[i]});
+    }
+  }
+}
+
+void KdTree::Box(const Point3& lo, const Point3& hi, const IdFilter& keep, std::vector<uint32_t>* out) const {
+  out->clear();
+  if (root_ == kNone) return;
+  // (node, whether the query box holds all of it)
+  std::vector<std::pair<uint32_t, bool>> stack = {{root_, false}};
+  while (!stack.empty()) {
+    auto [at, inside] = stack.back();
+    stack.pop_back();
+    const Node& nd = nodes_[at];
+    if (!inside) {
+      if (!BoxesOverlap(nd.lo, nd.hi, lo, hi)) continue;
+      inside = BoxInside(nd.lo, nd.hi, lo, hi);
+    }
+    if (!IsLeaf(nd)) {
+      stack.push_back({nd.right, inside});
+      stack.push_back({nd.left, inside});
+      continue;
+    }
+    const Leaf& leaf = leaves_[nd.leaf];
+    for (uint32_t i = 0; i < leaf.n; i++) {
+      if (!inside && (leaf.x[i] < lo.x || leaf.x[i] > hi.x || leaf.y[i] < lo.y || leaf.y[i] > hi.y ||
+                      leaf.z[i] < lo.z || leaf.z[i] > hi.z)) {
+        continue;
+      }
+      if (!keep || keep(leaf.id[i])) out->push_back(leaf.id[i]);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- checks and files
+
+Status KdTree::CheckInvariants() const {
+  auto bad = [](const std::string& what) { return Status::Corruption("spatial index", what); };
+  size_t points = 0;
+  if (root_ == kNone) {
+    if (size_ != 0) return bad("no root but " + std::to_string(size_) + " points");
+  } else {
+    if (root_ >= nodes_.size() || nodes_[root_].parent != kNone) return bad("bad root");
+    std::vector<uint32_t> stack = {root_};
+    std::vector<uint8_t> seen(nodes_.size(), 0);
+    while (!stack.empty()) {
+      const uint32_t at = stack.back();
+      stack.pop_back();
+      if (seen[at]) return bad("a node reached twice");
+      seen[at] = 1;
+      const Node& nd = nodes_[at];
+      if (!IsLeaf(nd)) {
+        if (nd.left >= nodes_.size() || nd.right >= nodes_.size() || nd.right == kNone) return bad("bad child");
+        if (nodes_[nd.left].parent != at || nodes_[nd.right].parent != at) return bad("bad parent link");
+        if (nodes_[nd.left].count + nodes_[nd.right].count != nd.count) return bad("bad count");
+        if (nd.axis > 2) return bad("bad axis");
+        stack.push_back(nd.left);
+        stack.push_back(nd.right);
+        continue;
+      }
+      if (nd.leaf >= leaves_.size()) return bad("bad leaf");
+      const Leaf& leaf = leaves_[nd.leaf];
+      if (leaf.node != at || leaf.n > kLeafCapacity || leaf.n != nd.count) return bad("bad leaf count or owner");
+      for (uint32_t i = 0; i < leaf.n; i++) {
+        const Point3 p{leaf.x[i], leaf.y[i], leaf.z[i]};
+        if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z)) return bad("a point is not finite");
+        // Every box on the way up holds the point.
+        for (uint32_t up = at; up != kNone; up = nodes_[up].parent) {
+          const Node& u = nodes_[up];
+          for (int a = 0; a < 3; a++) {
+            if (p[a] < u.lo[a] || p[a] > u.hi[a]) return bad("a point outside its node's box");
+          }
+        }
+        const uint32_t id = leaf.id[i];
+        if (id >= where_.size() || where_[id] != nd.leaf * kLeafCapacity + i) return bad("bad id map");
+      }
+      points += leaf.n;
+    }
+  }
+  if (points != size_) return bad("points " + std::to_string(points) + " against a size of " + std::to_string(size_));
+  size_t mapped = 0;
+  for (uint32_t w : where_) mapped += w != kNone;
+  if (mapped != size_) return bad("the id map holds " + std::to_string(mapped) + " ids");
+  return Status::OK();
+}
+
+// The file form: the reachable nodes renumbered in depth-first order (so no
+// free slot is written), each with its leaf's points.
+//   version u32 (= 1) | node count u32 | point count u64 | then per node:
+//   flags u8 (1: leaf) | lo 3 x f32 | hi 3 x f32 |
+//     inner: axis u8 | split f32 | left u32 | right u32
+//     leaf:  n u32 | n x (x f32, y f32, z f32, id u32)
+void KdTree::EncodeTo(std::string* dst) const {
+  std::vector<uint32_t> order;  // depth-first, parents before children
+  std::vector<uint32_t> number(nodes_.size(), kNone);
+  if (root_ != kNone) {
+    std::vector<uint32_t> stack = {root_};
+    while (!stack.empty()) {
+      const uint32_t at = stack.back();
+      stack.pop_back();
+      number[at] = static_cast<uint32_t>(order.size());
+      order.push_back(at);
+      if (!IsLeaf(nodes_[at])) {
+        stack.push_back(nodes_[at].right);
+        stack.push_back(nodes_[at].left);
+      }
+    }
+  }
+  PutFixed32(dst, 1);
+  PutFixed32(dst, static_cast<uint32_t>(order.size()));
+  PutFixed64(dst, size_);
+  auto put_float = [dst](float f) {
+    uint32_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    PutFixed32(dst, bits);
+  };
+  for (uint32_t at : order) {
+    const Node& nd = nodes_[at];
+    dst->push_back(IsLeaf(nd) ? 1 : 0);
+    for (int a = 0; a < 3; a++) put_float(nd.lo[a]);
+    for (int a = 0; a < 3; a++) put_float(nd.hi[a]);
+    if (!IsLeaf(nd)) {
+      dst->push_back(static_cast<char>(nd.axis));
+      put_float(nd.split);
+      PutFixed32(dst, number[nd.left]);
+      PutFixed32(dst, number[nd.right]);
+      continue;
+    }
+    const Leaf& leaf = leaves_[nd.leaf];
+    PutFixed32(dst, leaf.n);
+    for (uint32_t i = 0; i < leaf.n; i++) {
+      put_float(leaf.x[i]);
+      put_float(leaf.y[i]);
+      put_float(leaf.z[i]);
+      PutFixed32(dst, leaf.id[i]);
+    }
+  }
+}
+
+Result<KdTree> KdTree::Decode(std::string_view in, uint32_t id_limit) {
+  auto bad = [](const std::string& what) { return Status::Corruption("spatial index file", what); };
+  auto get32 = [&in](uint32_t* v) {
+    if (in.size() < 4) return false;
+    *v = DecodeFixed32(in.data());
+    in.remove_prefix(4);
+    return true;
+  };
+  auto get_float = [&](float* f) {
+    uint32_t bits;
+    if (!get32(&bits)) return false;
+    std::memcpy(f, &bits, sizeof bits);
+    return true;
+  };
+  uint32_t version = 0, count = 0;
+  if (!get32(&version) || version != 1) return bad("unknown version " + std::to_string(version));
+  if (!get32(&count) || in.size() < 8) return bad("cut short");
+  const uint64_t size = DecodeFixed64(in.data());
+  in.remove_prefix(8);
+  // Every node takes at least 29 bytes: a count beyond the bytes is damage.
+  if (count > in.size() / 29 + 1) return bad("more nodes than bytes");
+  KdTree t;
+  t.nodes_.resize(count);
+  uint32_t max_id = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> placed;  // (id, where)
+  for (uint32_t at = 0; at < count; at++) {
+    if (in.empty()) return bad("cut short");
+    const uint8_t flags = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+    if (flags > 1) return bad("bad node flags");
+    Node& nd = t.nodes_[at];
+    nd.parent = kNone;
+    for (int a = 0; a < 3; a++) {
+      if (!get_float(&nd.lo[a])) return bad("cut short");
+    }
+    for (int a = 0; a < 3; a++) {
+      if (!get_float(&nd.hi[a])) return bad("cut short");
+    }
+    if (flags == 0) {
+      if (in.empty()) return bad("cut short");
+      nd.axis = static_cast<uint8_t>(in[0]);
+      in.remove_prefix(1);
+      if (!get_float(&nd.split) || !get32(&nd.left) || !get32(&nd.right)) return bad("cut short");
+      if (nd.left <= at || nd.right <= at || nd.left >= count || nd.right >= count) return bad("bad child");
+      nd.leaf = kNone;
+      continue;
+    }
+    nd.left = nd.right = kNone;
+    nd.axis = 0;
+    nd.split = 0;
+    nd.leaf = static_cast<uint32_t>(t.leaves_.size());
+    Leaf& leaf = t.leaves_.emplace_back();
+    leaf.node = at;
+    if (!get32(&leaf.n) || leaf.n > kLeafCapacity) return bad("bad leaf size");
+    for (uint32_t i = 0; i < leaf.n; i++) {
+      if (!get_float(&leaf.x[i]) || !get_float(&leaf.y[i]) || !get_float(&leaf.z[i]) || !get32(&leaf.id[i])) {
+        return bad("cut short");
+      }
+      if (leaf.id[i] >= id_limit) return bad("an id beyond the index's nodes");
+      max_id = std::max(max_id, leaf.id[i]);
+      placed.emplace_back(leaf.id[i], nd.leaf * kLeafCapacity + i);
+    }
+    nd.count = leaf.n;
+  }
+  if (!in.empty()) return bad("bytes after the last node");
+  if (placed.size() != size) return bad("the point count does not match");
+  if (count > 0) {
+    // Parents and counts, children before parents (they were numbered after).
+    for (uint32_t at = count; at-- > 0;) {
+      Node& nd = t.nodes_[at];
+      if (nd.left == kNone) continue;
+      if (t.nodes_[nd.left].parent != kNone || t.nodes_[nd.right].parent != kNone || nd.left == nd.right) {
+        return bad("a node with two parents");
+      }
+      t.nodes_[nd.left].parent = at;
+      t.nodes_[nd.right].parent = at;
+      nd.count = t.nodes_[nd.left].count + t.nodes_[nd.right].count;
+    }
+    t.root_ = 0;
+  }
+  t.size_ = size;
+  t.where_.assign(placed.empty() ? 0 : size_t{max_id} + 1, kNone);
+  for (const auto& [id, at] : placed) {
+    if (t.where_[id] != kNone) return bad("an id held twice");
+    t.where_[id] = at;
+  }
+  EMBODB_RETURN_IF_ERROR(t.CheckInvariants());
+  return t;
+}
+
+}  // namespace embodb::index::spatial
