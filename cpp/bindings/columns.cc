@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "bindings/errors.h"
+#include "bindings/table_access.h"
+#include "table/key_codec.h"
 
 namespace py = pybind11;
 
@@ -399,6 +401,25 @@ py::array ColumnCopy(const ColumnView& v, std::vector<py::ssize_t> shape) {
   }
   py::array out(DtypeOf(v.type), std::move(shape));
   if (v.length > 0) std::memcpy(out.mutable_data(), v.values, v.length * v.type.FixedWidth());
+  return out;
+}
+
+py::array KeyArray(const table::Schema& schema, const std::vector<std::string>& keys,
+                   std::vector<py::ssize_t> shape) {
+  if (!schema.composite_key()) {
+    table::ColumnBuffer column(schema.column(schema.key_only_column()).type);
+    for (const std::string& key : keys) ThrowIfError(table::DecodeKeyInto(key, &column));
+    return ColumnCopy(column.view(), std::move(shape));
+  }
+  py::array out(py::dtype("O"), std::move(shape));
+  auto** cells = static_cast<PyObject**>(out.mutable_data());
+  for (size_t i = 0; i < keys.size(); i++) {
+    const std::vector<table::Value> values = ValueOrThrow(table::DecodeKeyValues(schema, keys[i]));
+    py::tuple key(values.size());
+    for (size_t k = 0; k < values.size(); k++) key[k] = FromValue(values[k], schema.column(schema.key_columns()[k]).type);
+    Py_XDECREF(cells[i]);
+    cells[i] = key.release().ptr();
+  }
   return out;
 }
 

@@ -49,6 +49,11 @@ pybind11::object CellObject(const table::ColumnView& column, size_t row);
 // none null) holding a copy of the column: of its dtype for fixed-width
 // scalars, of Python objects (as CellObject gives them) for str and bytes.
 pybind11::array ColumnCopy(const table::ColumnView& column, std::vector<pybind11::ssize_t> shape);
+// Encoded primary keys of the schema as an array of this shape: of the key
+// column's type for a one-column key, of tuples (as get() takes them) for a
+// composite key.
+pybind11::array KeyArray(const table::Schema& schema, const std::vector<std::string>& keys,
+                         std::vector<pybind11::ssize_t> shape);
 
 // The columns of a batch as a dict of NumPy values, as Result.to_numpy
 // documents them (python/embodb/result.py), viewing the batch's buffers:

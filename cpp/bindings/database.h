@@ -66,6 +66,7 @@ void RegisterDatabase(pybind11::module_& m);
 void RegisterKv(pybind11::module_& m);
 void RegisterTables(pybind11::module_& m);
 void RegisterVectors(pybind11::module_& m);
+void RegisterSpatial(pybind11::module_& m);
 void RegisterIndexes(pybind11::module_& m);
 void RegisterCodecs(pybind11::module_& m);  // for tests
 

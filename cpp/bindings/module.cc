@@ -16,6 +16,7 @@ PYBIND11_MODULE(_core, m) {
   embodb::bindings::RegisterResultBatch(m);
   embodb::bindings::RegisterTables(m);
   embodb::bindings::RegisterVectors(m);
+  embodb::bindings::RegisterSpatial(m);
   embodb::bindings::RegisterIndexes(m);
   embodb::bindings::RegisterCodecs(m);
 }

@@ -134,25 +134,7 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
     return py::make_tuple(py::none(), py::none(), rows, result.plan);
   }
   const std::vector<py::ssize_t> shape = {static_cast<py::ssize_t>(r.nq), static_cast<py::ssize_t>(result.k)};
-  py::array keys;
-  if (def->schema.composite_key()) {
-    // A composite key: a tuple of its values per hit (as get() takes it).
-    keys = py::array(py::dtype("O"), shape);
-    auto** cells = static_cast<PyObject**>(keys.mutable_data());
-    for (size_t i = 0; i < result.keys.size(); i++) {
-      const std::vector<table::Value> values = ValueOrThrow(table::DecodeKeyValues(def->schema, result.keys[i]));
-      py::tuple key(values.size());
-      for (size_t k = 0; k < values.size(); k++) {
-        key[k] = FromValue(values[k], def->schema.column(def->schema.key_columns()[k]).type);
-      }
-      Py_XDECREF(cells[i]);
-      cells[i] = key.release().ptr();
-    }
-  } else {
-    table::ColumnBuffer key_column(def->schema.column(def->schema.key_only_column()).type);
-    for (const std::string& key : result.keys) ThrowIfError(table::DecodeKeyInto(key, &key_column));
-    keys = ColumnCopy(key_column.view(), shape);
-  }
+  py::array keys = KeyArray(def->schema, result.keys, shape);
   py::array_t<float> distances(shape);
   std::copy(result.distances.begin(), result.distances.end(), distances.mutable_data());
   return py::make_tuple(keys, distances, rows, result.plan);

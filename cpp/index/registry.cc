@@ -3,6 +3,7 @@
 #include <deque>
 #include <mutex>
 
+#include "index/spatial/spatial_index.h"
 #include "index/vector/vector_index.h"
 
 namespace embodb::index {
@@ -19,6 +20,7 @@ Registry& TheRegistry() {
     auto* r = new Registry;  // never destroyed: kinds may be looked up during exit
     // The built-in kinds. A new kind adds its registration here.
     r->kinds.push_back(HnswKind());
+    r->kinds.push_back(SpatialKind());
     return r;
   }();
   return *registry;

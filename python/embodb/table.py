@@ -18,6 +18,7 @@ from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
 from .types import Column, ColumnLike, as_column
+from .spatial import SpatialQuery, knn_points, points_array, radius_points, radius_value
 from .vector import FLOAT32, IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
 
 __all__ = ["Table", "Query", "GroupedQuery", "TableSchema"]
@@ -156,6 +157,43 @@ class Table:
         ``_distance`` column: chain ``.where(...)``, ``.limit(k)``, ``.ef(n)``,
         ``.exact()``, ``.select(...)``, then ``.to_pandas()`` etc."""
         return VectorQuery(self, vector, column)
+
+    def near(self, point: Any, k: int = 10, column: Optional[str] = None) -> SpatialQuery:
+        """The k rows whose point (in a point3 column: the one with a spatial
+        index, or the only one, when ``column`` is None) is nearest to
+        ``point``, nearest first with a ``_distance`` column (Euclidean).
+        Chain ``.where(...)`` (exactly k rows whenever k match),
+        ``.select(...)``, ``.limit(k)``, then ``.to_pandas()`` etc."""
+        return SpatialQuery(self, "nearest", points_array(point, "the point", one=True), k=positive_int("k", k),
+                            column=column)
+
+    def within(self, center: Any, radius: float, column: Optional[str] = None) -> SpatialQuery:
+        """The rows whose point lies within ``radius`` of ``center`` (distance
+        <= radius), nearest first with a ``_distance`` column."""
+        return SpatialQuery(self, "within", points_array(center, "the center", one=True),
+                            radius=radius_value(radius), column=column)
+
+    def in_box(self, lo: Any, hi: Any, column: Optional[str] = None) -> SpatialQuery:
+        """The rows whose point lies inside the box [lo, hi] (bounds
+        inclusive), in no particular order."""
+        box = np.concatenate([points_array(lo, "lo", one=True), points_array(hi, "hi", one=True)])
+        return SpatialQuery(self, "box", box, column=column)
+
+    def knn_points(self, queries: Any, k: int = 10, where: Optional[str] = None, column: Optional[str] = None, *,
+                   threads: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """The k nearest rows to each of ``queries`` (an (m, 3) array):
+        ``(keys, distances)``, both (m, k'), nearest first, k' = min(k, rows
+        that can match). Runs in parallel with the GIL released, on every
+        core or on ``threads``."""
+        return knn_points(self, queries, k, None if where is None else filter_text(where), column, threads)
+
+    def radius_points(self, queries: Any, radius: float, where: Optional[str] = None,
+                      column: Optional[str] = None, *,
+                      threads: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows within ``radius`` of each of ``queries`` (an (m, 3)
+        array): ``(keys, distances, offsets)``, flat, query i's results
+        being ``keys[offsets[i]:offsets[i + 1]]``, nearest first."""
+        return radius_points(self, queries, radius, None if where is None else filter_text(where), column, threads)
 
     def knn(self, queries: Any, k: int = 10, where: Optional[str] = None, column: Optional[str] = None, *,
             ef: Optional[int] = None, exact: bool = False, metric: Optional[str] = None,

@@ -1,0 +1,133 @@
+// Spatial queries for the Python package (Table.near, within, in_box,
+// knn_points, radius_points); spatial indexes are made through indexes.cc.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+#include <tbb/task_arena.h>
+
+#include <optional>
+
+#include "bindings/columns.h"
+#include "bindings/database.h"
+#include "bindings/errors.h"
+#include "bindings/table_access.h"
+#include "query/spatial_search.h"
+
+namespace py = pybind11;
+
+namespace embodb::bindings {
+
+namespace {
+
+// The point3 column a query means: the one named, else the table's only
+// point3 column with a spatial index, else its only point3 column.
+size_t PointColumn(const table::TableDef& def, const std::optional<std::string>& column) {
+  const table::Schema& schema = def.schema;
+  if (column) {
+    const int c = schema.Find(*column);
+    if (c < 0) throw StatusError(Status::Schema("table '" + def.name + "' has no column '" + *column + "'"));
+    const table::ColumnType& type = schema.column(static_cast<size_t>(c)).type;
+    if (type.id != table::TypeId::kPoint3) {
+      throw StatusError(Status::Schema("column '" + *column + "' is " + type.Name() + ", not a point3 column"));
+    }
+    return static_cast<size_t>(c);
+  }
+  std::vector<size_t> points, indexed;
+  for (size_t c = 0; c < schema.size(); c++) {
+    if (schema.column(c).type.id != table::TypeId::kPoint3) continue;
+    points.push_back(c);
+    if (def.FindDerived(schema.column(c).name, index::kSpatialKind) != nullptr) indexed.push_back(c);
+  }
+  if (indexed.size() == 1) return indexed[0];
+  if (points.size() == 1) return points[0];
+  throw StatusError(Status::Schema(points.empty() ? "table '" + def.name + "' has no point3 column"
+                                                  : "table '" + def.name +
+                                                        "' has several point3 columns: name one with column=..."));
+}
+
+query::SpatialRequest::Kind KindArg(const std::string& kind) {
+  if (kind == "nearest") return query::SpatialRequest::Kind::kNearest;
+  if (kind == "within") return query::SpatialRequest::Kind::kWithin;
+  if (kind == "box") return query::SpatialRequest::Kind::kBox;
+  throw StatusError(Status::InvalidArgument("unknown spatial query '" + kind + "'"));
+}
+
+// (keys, distances, offsets, rows, plan) of a spatial query. points: (n, 3)
+// float32 query points (a box: its lo and hi). keys and distances are flat
+// arrays over every query's results, query q's being [offsets[q],
+// offsets[q + 1]); with rows, rows is a batch of the projection with
+// `_distance` last (with `numpy`: its columns as Result.to_numpy gives
+// them) and keys, distances and offsets are None.
+py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& table,
+                  const std::optional<std::string>& column, const std::string& kind,
+                  const py::array_t<float, py::array::c_style | py::array::forcecast>& points, size_t k, double radius,
+                  const std::optional<std::string>& where, const std::optional<std::vector<std::string>>& columns,
+                  bool explain, size_t threads, bool rows_wanted, bool numpy) {
+  auto def = FindTable(h, table);
+  const size_t col = PointColumn(*def, column);
+  if (points.ndim() != 2 || points.shape(1) != 3) {
+    std::string shape;
+    for (py::ssize_t i = 0; i < points.ndim(); i++) shape += (i > 0 ? ", " : "") + std::to_string(points.shape(i));
+    throw StatusError(Status::InvalidArgument("query points must be an (n, 3) array, not one of shape (" + shape + ")"));
+  }
+  query::SpatialRequest r;
+  r.kind = KindArg(kind);
+  r.points = points.data();
+  r.nq = static_cast<size_t>(points.shape(0));
+  if (r.kind == query::SpatialRequest::Kind::kBox) {
+    if (r.nq != 2) throw StatusError(Status::InvalidArgument("a box is two points: lo and hi"));
+    r.nq = 1;
+  }
+  r.k = k;
+  r.radius = static_cast<float>(radius);
+  if (r.kind == query::SpatialRequest::Kind::kWithin && static_cast<double>(r.radius) != radius &&
+      std::isfinite(radius)) {
+    r.radius = std::nextafter(r.radius, INFINITY);  // never narrower than asked
+  }
+  r.explain = explain;
+  r.filter = ValueOrThrow(CompileWhere(*def, where));
+  const bool with_rows = columns.has_value() || rows_wanted;
+  std::vector<size_t> projection;
+  if (with_rows) {
+    projection = Projection(def->schema, columns, table);
+    r.projection = &projection;
+  }
+  auto ix = std::dynamic_pointer_cast<index::SpatialIndex>(
+      h->Indexes().Find(def->id, def->schema.column(col).name, index::kSpatialKind));
+  const bool latest = reader.is_none();
+  ReaderArg rd = MakeReader(h, reader);
+  lsm::DB* db = &h->Db();
+  query::SpatialResult result;
+  RunWithoutGil([&] {
+    auto run = [&] { return query::RunSpatial(def, col, ix.get(), db, rd.get(), latest, r, &result); };
+    if (threads == 0 || r.nq == 1) return run();
+    tbb::task_arena arena(static_cast<int>(threads));  // the queries' parallel_for runs on this many threads
+    return arena.execute(run);
+  });
+  if (with_rows) {
+    auto batch = std::make_shared<table::ResultBatch>(std::move(result.rows));
+    batch->names.push_back("_distance");
+    batch->columns.emplace_back(table::ColumnType{table::TypeId::kFloat32, 0});
+    batch->columns.back().Reserve(result.distances.size(), 0);
+    for (float d : result.distances) batch->columns.back().AppendFixed(&d);
+    py::object rows = numpy ? py::object(BatchNumpy(batch, std::nullopt, std::nullopt)) : py::cast(batch);
+    return py::make_tuple(py::none(), py::none(), py::none(), rows, result.plan);
+  }
+  const auto n = static_cast<py::ssize_t>(result.keys.size());
+  py::array keys = KeyArray(def->schema, result.keys, {n});
+  py::array_t<float> distances(n);
+  std::copy(result.distances.begin(), result.distances.end(), distances.mutable_data());
+  py::array_t<int64_t> offsets(static_cast<py::ssize_t>(result.offsets.size()));
+  std::copy(result.offsets.begin(), result.offsets.end(), offsets.mutable_data());
+  return py::make_tuple(keys, distances, offsets, py::none(), result.plan);
+}
+
+}  // namespace
+
+void RegisterSpatial(py::module_& m) {
+  m.def("spatial", &Spatial, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("kind"),
+        py::arg("points"), py::arg("k") = 10, py::arg("radius") = 0.0, py::arg("where") = py::none(),
+        py::arg("columns") = py::none(), py::arg("explain") = false, py::arg("threads") = 0,
+        py::arg("rows") = false, py::arg("numpy") = false);
+}
+
+}  // namespace embodb::bindings

@@ -1,0 +1,266 @@
+#include "query/spatial_search.h"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <sstream>
+
+#include "query/node_match.h"
+#include "query/table_scan.h"
+#include "table/key_codec.h"
+
+namespace embodb::query {
+
+namespace {
+
+using index::spatial::Point3;
+using index::spatial::PointHit;
+
+constexpr size_t kScanBatch = 4096;
+// With a filter, the matching points are compared directly when they are
+// fewer than this share of the tree's (1 / kFewShare).
+constexpr size_t kFewShare = 16;
+
+// One result of a query: squared distance and encoded primary key; ordered
+// by distance, then key.
+struct Found {
+  float distance2;
+  std::string key;
+  bool operator<(const Found& o) const { return distance2 < o.distance2 || (distance2 == o.distance2 && key < o.key); }
+};
+using PerQuery = std::vector<std::vector<Found>>;
+
+Point3 PointAt(const float* p) { return Point3{p[0], p[1], p[2]}; }
+
+bool Inside(const Point3& p, const Point3& lo, const Point3& hi) {
+  return p.x >= lo.x && p.x <= hi.x && p.y >= lo.y && p.y <= hi.y && p.z >= lo.z && p.z <= hi.z;
+}
+
+float Distance2(const Point3& a, const Point3& q) {
+  const float dx = a.x - q.x, dy = a.y - q.y, dz = a.z - q.z;
+  return dx * dx + dy * dy + dz * dz;
+}
+
+template <typename Fn>
+void ForEachQuery(size_t nq, Fn&& fn) {
+  if (nq == 1) {
+    fn(size_t{0});
+    return;
+  }
+  tbb::parallel_for(size_t{0}, nq, [&](size_t q) { fn(q); });
+}
+
+// Adds a candidate to a query's results: the k best for kNearest (kept as a
+// max-heap), every one that qualifies otherwise.
+void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std::string& key, size_t query,
+           std::vector<Found>* out) {
+  switch (r.kind) {
+    case SpatialRequest::Kind::kNearest: {
+      Found f{Distance2(p, q), key};
+      if (out->size() < r.k) {
+        out->push_back(std::move(f));
+        std::push_heap(out->begin(), out->end());
+      } else if (f < out->front()) {
+        std::pop_heap(out->begin(), out->end());
+        out->back() = std::move(f);
+        std::push_heap(out->begin(), out->end());
+      }
+      break;
+    }
+    case SpatialRequest::Kind::kWithin: {
+      const float d2 = Distance2(p, q);
+      if (d2 <= r.radius * r.radius) out->push_back(Found{d2, key});
+      break;
+    }
+    case SpatialRequest::Kind::kBox:
+      if (Inside(p, PointAt(r.points), PointAt(r.points + 3))) out->push_back(Found{0, key});
+      break;
+  }
+  (void)query;
+}
+
+// Every row of reader that passes the filter, compared with every query.
+Status ScanPath(const table::TableDefPtr& table, size_t column, txn::Reader* reader, const SpatialRequest& r,
+                PerQuery* out, size_t* rows_seen) {
+  const table::Schema& schema = table->schema;
+  std::vector<size_t> projection = schema.key_columns();
+  const size_t key_count = projection.size();
+  projection.push_back(column);
+  TableScan scan(table, reader, projection, r.filter);
+  out->assign(r.nq, {});
+  *rows_seen = 0;
+  std::string key;
+  while (true) {
+    auto batch = table::ResultBatch::ForProjection(schema, projection);
+    if (!scan.Next(kScanBatch, &batch)) break;
+    const std::vector<table::ColumnView> keys = table::KeyViews(schema, batch.columns);
+    const table::ColumnView points = batch.columns[key_count].view();
+    for (size_t i = 0; i < batch.rows(); i++) {
+      if (points.IsNull(i)) continue;
+      Point3 p;
+      std::memcpy(&p, points.Fixed(i), sizeof p);
+      key.clear();
+      table::AppendKeyOf(keys, i, &key);
+      (*rows_seen)++;
+      const size_t queries = r.kind == SpatialRequest::Kind::kBox ? 1 : r.nq;
+      for (size_t q = 0; q < queries; q++) Offer(r, p, PointAt(r.points + 3 * q), key, q, &(*out)[q]);
+    }
+  }
+  EMBODB_RETURN_IF_ERROR(scan.status());
+  for (auto& found : *out) std::sort(found.begin(), found.end());
+  return Status::OK();
+}
+
+// The index's answer for every query; keep: the nodes that pass the filter
+// (null: all), few: their list when they are few enough to compare directly.
+void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const index::spatial::IdFilter& keep,
+               const std::vector<uint32_t>* few, PerQuery* out) {
+  const auto& tree = ix.tree();
+  out->assign(r.nq, {});
+  ForEachQuery(r.kind == SpatialRequest::Kind::kBox ? 1 : r.nq, [&](size_t q) {
+    const Point3 point = PointAt(r.points + 3 * q);
+    std::vector<Found>& found = (*out)[q];
+    if (few != nullptr) {
+      for (uint32_t node : *few) Offer(r, tree.PointOf(node), point, std::string(ix.keys().KeyOf(node)), q, &found);
+      std::sort(found.begin(), found.end());
+      return;
+    }
+    std::vector<PointHit> hits;
+    if (r.kind == SpatialRequest::Kind::kNearest) {
+      tree.Knn(point, r.k, keep, &hits);
+    } else if (r.kind == SpatialRequest::Kind::kWithin) {
+      tree.Radius(point, r.radius, keep, &hits);
+      std::sort(hits.begin(), hits.end());
+    } else {
+      std::vector<uint32_t> ids;
+      tree.Box(point, PointAt(r.points + 3), keep, &ids);
+      for (uint32_t id : ids) hits.push_back(PointHit{0, id});
+    }
+    found.reserve(hits.size());
+    for (const PointHit& h : hits) found.push_back(Found{h.distance2, std::string(ix.keys().KeyOf(h.id))});
+  });
+}
+
+// Flattens the per-query results into result, and reads their rows.
+Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRequest& r, PerQuery* per_query,
+              SpatialResult* result) {
+  result->keys.clear();
+  result->distances.clear();
+  result->offsets.assign(1, 0);
+  for (auto& found : *per_query) {
+    for (Found& f : found) {
+      result->distances.push_back(std::sqrt(f.distance2));
+      result->keys.push_back(std::move(f.key));
+    }
+    result->offsets.push_back(result->keys.size());
+  }
+  if (r.projection == nullptr) return Status::OK();
+  result->rows = table::ResultBatch::ForProjection(table.schema, *r.projection);
+  std::vector<uint8_t> found;
+  EMBODB_RETURN_IF_ERROR(table::ReadRowsByEncodedKeys(table, reader, result->keys, *r.projection, &result->rows, &found));
+  if (std::find(found.begin(), found.end(), 0) != found.end()) {
+    return Status::Corruption("a spatial query's row is missing: the index and the table disagree");
+  }
+  return Status::OK();
+}
+
+std::string What(const SpatialRequest& r) {
+  switch (r.kind) {
+    case SpatialRequest::Kind::kNearest: return "the " + std::to_string(r.k) + " nearest";
+    case SpatialRequest::Kind::kWithin: {
+      std::ostringstream radius;
+      radius << r.radius;
+      return "the points within " + radius.str();
+    }
+    case SpatialRequest::Kind::kBox: return "the points in the box";
+  }
+  return "";
+}
+
+}  // namespace
+
+Status CheckSpatialRequest(const SpatialRequest& r) {
+  const size_t values = 3 * (r.kind == SpatialRequest::Kind::kBox ? 2 : r.nq);
+  for (size_t i = 0; i < values; i++) {
+    if (!std::isfinite(r.points[i])) {
+      return Status::InvalidArgument("a query point holds NaN or infinity (point " + std::to_string(i / 3) +
+                                     ", axis " + "xyz"[i % 3] + ")");
+    }
+  }
+  if (r.kind == SpatialRequest::Kind::kNearest && r.k == 0) return Status::InvalidArgument("k must be at least 1");
+  if (r.kind == SpatialRequest::Kind::kWithin && !(r.radius >= 0 && std::isfinite(r.radius))) {
+    return Status::InvalidArgument("the radius must be a finite number >= 0, not " + std::to_string(r.radius));
+  }
+  if (r.kind == SpatialRequest::Kind::kBox) {
+    for (size_t a = 0; a < 3; a++) {
+      if (r.points[a] > r.points[3 + a]) {
+        return Status::InvalidArgument(std::string("the box's lo is above its hi on axis ") + "xyz"[a] + " (" +
+                                       std::to_string(r.points[a]) + " > " + std::to_string(r.points[3 + a]) + ")");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status RunSpatial(const table::TableDefPtr& table, size_t column, index::SpatialIndex* index, lsm::DB* db,
+                  txn::Reader* reader, bool latest, const SpatialRequest& request, SpatialResult* result) {
+  EMBODB_RETURN_IF_ERROR(CheckSpatialRequest(request));
+  result->plan.clear();
+  const std::string& name = table->schema.column(column).name;
+  PerQuery per_query;
+  if (index == nullptr || !latest) {
+    size_t rows = 0;
+    EMBODB_RETURN_IF_ERROR(ScanPath(table, column, reader, request, &per_query, &rows));
+    if (request.explain) {
+      const std::string why = index == nullptr ? "no spatial index on '" + name + "'"
+                                               : "the index holds the latest state only, and this reads another";
+      result->plan.push_back("scan: compare the '" + name + "' of every row" +
+                             (request.filter ? " that passes the filter" : "") + ": " + std::to_string(rows) +
+                             " rows (" + why + "), keep " + What(request));
+    }
+    return Finish(*table, reader, request, &per_query, result);
+  }
+  auto lock = index->ReadLock();
+  EMBODB_RETURN_IF_ERROR(index->health());
+  // Under the lock: the snapshot shows exactly the rows indexed.
+  std::optional<txn::HeldSnapshot> snapshot;
+  std::optional<txn::SnapshotReader> snapshot_reader;
+  if (request.filter || request.projection != nullptr) {
+    snapshot.emplace(db);
+    snapshot_reader.emplace(db, snapshot->sequence());
+  }
+  txn::Reader* rows_reader = snapshot_reader ? &*snapshot_reader : nullptr;
+  index::spatial::IdFilter keep;
+  std::vector<uint32_t> few;
+  bool use_few = false;
+  std::optional<NodeMatch> match;
+  if (request.filter) {
+    match.emplace(*index, rows_reader, table, request.filter);
+    EMBODB_RETURN_IF_ERROR(match->Find());
+    const index::FilterMatch& m = match->match();
+    if (request.explain) result->plan.push_back("find the rows that pass the filter: " + match->Describe());
+    use_few = m.count * kFewShare < index->tree().size();
+    if (use_few) {
+      for (uint32_t n = 0; n < index->slots(); n++) {
+        if (m.nodes.Contains(n)) few.push_back(n);
+      }
+    } else {
+      const index::NodeSet::View nodes = m.nodes.view();
+      keep = [nodes](uint32_t id) { return nodes.Contains(id); };
+    }
+  }
+  if (request.explain) {
+    result->plan.push_back(use_few ? "compare the " + std::to_string(few.size()) + " matching points directly, keep " +
+                                         What(request)
+                                   : "the spatial index on '" + name + "' (" + std::to_string(index->rows()) +
+                                         " points): " + What(request) +
+                                         (request.filter ? " among the matching rows" : ""));
+  }
+  IndexPath(*index, request, keep, use_few ? &few : nullptr, &per_query);
+  return Finish(*table, rows_reader, request, &per_query, result);
+}
+
+}  // namespace embodb::query
