@@ -17,8 +17,8 @@ from ._convert import and_filter, column_spec, fill_missing, filter_text, key_sp
 from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
-from .types import Column, ColumnLike, as_column
 from .spatial import SpatialQuery, knn_points, points_array, radius_points, radius_value
+from .types import Column, ColumnLike, as_column
 from .vector import FLOAT32, IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
 
 __all__ = ["Table", "Query", "GroupedQuery", "TableSchema"]
