@@ -32,11 +32,13 @@ def main() -> None:
     db = embodb.connect(path, durability="sync", write_buffer_size=128 << 10, target_file_size=128 << 10,
                         min_ingest_batch_size=ingest)
     if "t" not in db:
-        t = db.create_table("t", {"grp": "int64", "label": "string", "emb": embodb.vector(8)})
+        t = db.create_table("t", {"grp": "int64", "label": "string", "emb": embodb.vector(8), "pos": embodb.point3()})
         t.create_index("grp")
         t.create_index("label")
     if not any(ix.kind == "hnsw" for ix in db["t"].indexes):  # a kill may have come before it
         db["t"].create_index("emb", "hnsw", m=8, ef_construction=32)
+    if not any(ix.kind == "spatial" for ix in db["t"].indexes):
+        db["t"].create_index("pos", "spatial")
     out = open(ack_file, "w", buffering=1)
     groups = []
     g = round_no * 1_000_000
@@ -47,14 +49,16 @@ def main() -> None:
             if action < 0.7 or not groups:
                 n = group_size(g)
                 t.insert({"grp": np.full(n, g), "label": [f"new-{g}"] * n,
-                          "emb": np.random.default_rng(g).random((n, 8), dtype=np.float32)})
+                          "emb": np.random.default_rng(g).random((n, 8), dtype=np.float32),
+                          "pos": np.random.default_rng(g + 1).random((n, 3), dtype=np.float32) * 100})
                 line = f"G {g}"
                 groups.append(g)
                 g += 1
             elif action < 0.85:
                 target = rng.choice(groups)
                 label = f"re-{target}-{rng.randrange(1000)}"
-                t.update({"label": label, "emb": np.full(8, target % 97, np.float32)}, where=f"grp = {target}")
+                t.update({"label": label, "emb": np.full(8, target % 97, np.float32),
+                          "pos": np.full(3, target % 89, np.float32)}, where=f"grp = {target}")
                 line = f"U {target} {label}"
             else:
                 target = groups.pop(rng.randrange(len(groups)))

@@ -54,6 +54,7 @@ def observe_and_check(path, model):
             assert t.where(f"label = '{label}'").count() == sum(1 for r in rows if r["label"] == label)
         assert t.where("grp >= 0").count() == len(rows)
         check_vector_index(t)
+        check_spatial_index(t)
         return observed
 
 
@@ -72,6 +73,21 @@ def check_vector_index(t):
     for i in range(0, len(data["_id"]), max(1, len(data["_id"]) // 20)):
         _, dist = t.knn(data["emb"][i], 1, where=f"_id = {data['_id'][i]}")
         assert dist[0, 0] == 0, "the index holds the row's current vector"
+
+
+def check_spatial_index(t):
+    """The spatial index holds exactly the table's rows, each at its
+    current point."""
+    spatial = [ix for ix in t.indexes if ix.kind == "spatial"]
+    if not spatial:
+        return
+    data = t.select("_id", "pos").to_numpy()
+    assert spatial[0].rows == len(data["_id"])
+    everything = t.in_box([-1, -1, -1], [101, 101, 101]).select("_id").to_numpy()["_id"]
+    assert sorted(everything.tolist()) == sorted(data["_id"].tolist())
+    for i in range(0, len(data["_id"]), max(1, len(data["_id"]) // 20)):
+        hit = t.near(data["pos"][i], k=1).where(f"_id = {data['_id'][i]}").to_list()
+        assert hit[0]["_distance"] == 0, "the index holds the row's current point"
 
 
 def test_sigkill_keeps_transactions_whole_and_indexes_exact(tmp_path):
