@@ -51,7 +51,7 @@ def lidar_points(n, rng):
     a floor (z = 0), walls (y = +-20), and boxes; the nearest hit of each ray
     plus 1 cm noise. 32 beams from -25 to +15 degrees, 1,800 azimuths a scan."""
     boxes = []
-    for i in range(40):  # (lo, hi) of boxes along the corridor
+    for _ in range(40):  # (lo, hi) of boxes along the corridor
         c = np.array([rng.uniform(0, 400), rng.uniform(-17, 17), 0], np.float32)
         size = rng.uniform(0.5, 3, 3).astype(np.float32)
         boxes.append((c - size * np.array([0.5, 0.5, 0]), c + size * np.array([0.5, 0.5, 1])))

@@ -115,7 +115,7 @@ def test_spatial_queries_answer_as_brute_force(tmp_path_factory, scenario):
             elif step == "update" and model.rows:
                 c = int(rng.integers(0, 4))
                 t.update({"pos": [1.5, -2.0, 0.25]}, where=f"cat = {c}")
-                for i, (p, cat) in list(model.rows.items()):
+                for i, (_, cat) in list(model.rows.items()):
                     if cat == c:
                         model.rows[i] = ([1.5, -2.0, 0.25], cat)
             elif step == "delete" and model.rows:
