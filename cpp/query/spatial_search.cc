@@ -1,5 +1,6 @@
 #include "query/spatial_search.h"
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -44,13 +45,54 @@ float Distance2(const Point3& a, const Point3& q) {
   return dx * dx + dy * dy + dz * dz;
 }
 
+// The bits of v (21 of them) spread to every third bit.
+uint64_t Spread3(uint64_t v) {
+  v &= 0x1fffff;
+  v = (v | v << 32) & 0x1f00000000ffffull;
+  v = (v | v << 16) & 0x1f0000ff0000ffull;
+  v = (v | v << 8) & 0x100f00f00f00f00full;
+  v = (v | v << 4) & 0x10c30c30c30c30c3ull;
+  v = (v | v << 2) & 0x1249249249249249ull;
+  return v;
+}
+
+// The queries in Morton (Z) order of their points: consecutive queries are
+// near each other, so they walk the same nodes while those are in cache.
+std::vector<uint32_t> SpatialOrder(const float* points, size_t nq) {
+  float lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+  for (size_t q = 0; q < nq; q++) {
+    for (int a = 0; a < 3; a++) {
+      lo[a] = std::min(lo[a], points[3 * q + a]);
+      hi[a] = std::max(hi[a], points[3 * q + a]);
+    }
+  }
+  std::vector<std::pair<uint64_t, uint32_t>> codes(nq);
+  for (size_t q = 0; q < nq; q++) {
+    uint64_t code = 0;
+    for (int a = 0; a < 3; a++) {
+      const float extent = hi[a] - lo[a];
+      const double unit = extent > 0 ? (points[3 * q + a] - lo[a]) / extent : 0.0;
+      code |= Spread3(static_cast<uint64_t>(unit * 0x1fffff)) << a;
+    }
+    codes[q] = {code, static_cast<uint32_t>(q)};
+  }
+  std::sort(codes.begin(), codes.end());
+  std::vector<uint32_t> order(nq);
+  for (size_t i = 0; i < nq; i++) order[i] = codes[i].second;
+  return order;
+}
+
+// Runs fn(q) for every query, in parallel in Morton order when there are many.
 template <typename Fn>
-void ForEachQuery(size_t nq, Fn&& fn) {
+void ForEachQuery(const float* points, size_t nq, Fn&& fn) {
   if (nq == 1) {
     fn(size_t{0});
     return;
   }
-  tbb::parallel_for(size_t{0}, nq, [&](size_t q) { fn(q); });
+  const std::vector<uint32_t> order = SpatialOrder(points, nq);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, nq, 256), [&](const tbb::blocked_range<size_t>& range) {
+    for (size_t i = range.begin(); i < range.end(); i++) fn(size_t{order[i]});
+  });
 }
 
 // Adds a candidate to a query's results: the k best for kNearest (kept as a
@@ -120,7 +162,7 @@ void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const ind
                const std::vector<uint32_t>* few, PerQuery* out) {
   const auto& tree = ix.tree();
   out->assign(r.nq, {});
-  ForEachQuery(r.kind == SpatialRequest::Kind::kBox ? 1 : r.nq, [&](size_t q) {
+  ForEachQuery(r.points, r.kind == SpatialRequest::Kind::kBox ? 1 : r.nq, [&](size_t q) {
     const Point3 point = PointAt(r.points + 3 * q);
     std::vector<Found>& found = (*out)[q];
     if (few != nullptr) {
@@ -150,6 +192,11 @@ Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRe
   result->keys.clear();
   result->distances.clear();
   result->offsets.assign(1, 0);
+  size_t total = 0;
+  for (const auto& found : *per_query) total += found.size();
+  result->keys.reserve(total);
+  result->distances.reserve(total);
+  result->offsets.reserve(per_query->size() + 1);
   for (auto& found : *per_query) {
     for (Found& f : found) {
       result->distances.push_back(std::sqrt(f.distance2));

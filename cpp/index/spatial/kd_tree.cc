@@ -119,13 +119,12 @@ void KdTree::Input::Shape(size_t n) {
 }
 
 void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t node, uint32_t first_leaf,
-                        uint32_t parent) {
+                        uint32_t parent, const float* region_lo, const float* region_hi) {
   Node& nd = nodes_[node];  // the arrays do not move during a build
   nd.parent = parent;
   nd.count = static_cast<uint32_t>(n);
-  EmptyBox(nd.lo, nd.hi);
-  for (size_t i = 0; i < n; i++) Expand(nd.lo, nd.hi, in.points[order[i]]);
   if (n <= kBuildFill) {
+    EmptyBox(nd.lo, nd.hi);
     nd.left = nd.right = kNone;
     nd.axis = 0;
     nd.split = 0;
@@ -135,6 +134,7 @@ void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t nod
     leaf.node = node;
     for (size_t i = 0; i < n; i++) {
       const Point3& p = in.points[order[i]];
+      Expand(nd.lo, nd.hi, p);
       leaf.x[i] = p.x;
       leaf.y[i] = p.y;
       leaf.z[i] = p.z;
@@ -143,7 +143,9 @@ void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t nod
     }
     return;
   }
-  const uint32_t axis = WidestAxis(nd.lo, nd.hi);
+  // The split: at the median of the region's widest axis (the region is cut
+  // by the split planes above, so no pass over the points is needed for it).
+  const uint32_t axis = WidestAxis(region_lo, region_hi);
   const size_t mid = n / 2;
   std::nth_element(order, order + mid, order + n,
                    [&](uint32_t a, uint32_t b) { return Coord(in.points[a], axis) < Coord(in.points[b], axis); });
@@ -156,13 +158,21 @@ void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t nod
   const uint32_t right_leaf = first_leaf + static_cast<uint32_t>(in.Leaves(mid));
   nd.left = left;
   nd.right = right;
-  auto build_left = [&] { BuildRange(in, order, mid, left, first_leaf, node); };
-  auto build_right = [&] { BuildRange(in, order + mid, n - mid, right, right_leaf, node); };
+  float left_hi[3] = {region_hi[0], region_hi[1], region_hi[2]};
+  float right_lo[3] = {region_lo[0], region_lo[1], region_lo[2]};
+  left_hi[axis] = right_lo[axis] = nd.split;
+  auto build_left = [&] { BuildRange(in, order, mid, left, first_leaf, node, region_lo, left_hi); };
+  auto build_right = [&] { BuildRange(in, order + mid, n - mid, right, right_leaf, node, right_lo, region_hi); };
   if (n >= kParallelBuild) {
     tbb::parallel_invoke(build_left, build_right);
   } else {
     build_left();
     build_right();
+  }
+  // The tight box: the union of the children's.
+  for (int a = 0; a < 3; a++) {
+    nd.lo[a] = std::min(nodes_[left].lo[a], nodes_[right].lo[a]);
+    nd.hi[a] = std::max(nodes_[left].hi[a], nodes_[right].hi[a]);
   }
 }
 
@@ -190,7 +200,10 @@ uint32_t KdTree::BuildAppended(const Point3* points, const uint32_t* ids, size_t
   leaves_.resize(leaves_.size() + in.Leaves(n));
   std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
-  BuildRange(in, order.data(), n, node, first_leaf, parent);
+  float lo[3], hi[3];
+  EmptyBox(lo, hi);
+  for (size_t i = 0; i < n; i++) Expand(lo, hi, points[i]);
+  BuildRange(in, order.data(), n, node, first_leaf, parent, lo, hi);
   return node;
 }
 

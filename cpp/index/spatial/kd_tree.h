@@ -127,8 +127,10 @@ class KdTree {
   };
   // Builds the points order[0, n) of `in` into the node slot `node` and the
   // ones after it (Nodes(n) of them) and the leaves from first_leaf
-  // (Leaves(n)), all already allocated.
-  void BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t node, uint32_t first_leaf, uint32_t parent);
+  // (Leaves(n)), all already allocated. The region: a box around the
+  // points, which picks the split axis.
+  void BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t node, uint32_t first_leaf, uint32_t parent,
+                  const float* region_lo, const float* region_hi);
   // Builds the points into fresh slots at the end of the arrays; returns the
   // subtree's root.
   uint32_t BuildAppended(const Point3* points, const uint32_t* ids, size_t n, uint32_t parent);
