@@ -66,7 +66,10 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
   const size_t col = PointColumn(*def, column);
   if (points.ndim() != 2 || points.shape(1) != 3) {
     std::string shape;
-    for (py::ssize_t i = 0; i < points.ndim(); i++) shape += (i > 0 ? ", " : "") + std::to_string(points.shape(i));
+    for (py::ssize_t i = 0; i < points.ndim(); i++) {
+      if (i > 0) shape += ", ";
+      shape += std::to_string(points.shape(i));
+    }
     throw StatusError(Status::InvalidArgument("query points must be an (n, 3) array, not one of shape (" + shape + ")"));
   }
   query::SpatialRequest r;

@@ -50,15 +50,75 @@ uint32_t NodeKeys::Find(std::string_view key) const {
 void NodeKeys::Grow() {
   size_t capacity = slots_.empty() ? 64 : slots_.size();
   while ((size_ + 1) * 2 > capacity) capacity *= 2;
-  std::vector<uint32_t> old;
-  old.swap(slots_);
+  std::vector<uint32_t> live;
+  live.reserve(size_);
+  for (uint32_t n : slots_) {
+    if (n != kNone && n != kDeleted) live.push_back(n);
+  }
   slots_.assign(capacity, kNone);
   deleted_ = 0;
-  for (uint32_t n : old) {
-    if (n == kNone || n == kDeleted) continue;
-    bool found;
-    slots_[Probe(KeyOf(n), &found)] = n;
+  Place(live.data(), live.size());
+}
+
+void NodeKeys::Place(const uint32_t* nodes, size_t n) {
+  // The keys are known to be in no slot: each goes to the first free slot
+  // of its probe sequence, with no key compared.
+  const size_t mask = slots_.size() - 1;
+  constexpr size_t kWindow = 16;
+  size_t at[kWindow];
+  for (size_t begin = 0; begin < n; begin += kWindow) {
+    const size_t m = std::min(kWindow, n - begin);
+    for (size_t j = 0; j < m; j++) {
+      at[j] = HashOf(KeyOf(nodes[begin + j])) & mask;
+      __builtin_prefetch(&slots_[at[j]]);
+    }
+    for (size_t j = 0; j < m; j++) {
+      size_t i = at[j];
+      while (slots_[i] != kNone && slots_[i] != kDeleted) i = (i + 1) & mask;
+      if (slots_[i] == kDeleted) deleted_--;
+      slots_[i] = nodes[begin + j];
+    }
   }
+}
+
+void NodeKeys::StoreKey(uint32_t node, std::string_view key) {
+  if (node >= present_.size()) {
+    const size_t size = std::max<size_t>(node + 1, present_.size() + present_.size() / 2);
+    present_.resize(size, 0);
+    if (fixed8_) {
+      fixed_.resize(size);
+    } else {
+      strings_.resize(size);
+    }
+  }
+  if (fixed8_) {
+    std::memcpy(&fixed_[node], key.data(), 8);
+  } else {
+    strings_[node].assign(key);
+  }
+  present_[node] = 1;
+}
+
+void NodeKeys::InsertMany(const uint32_t* nodes, const std::string_view* keys, size_t n) {
+  if (n == 0) return;
+  for (size_t i = 0; i < n; i++) StoreKey(nodes[i], keys[i]);
+  size_ += n;
+  if ((size_ + deleted_) * 2 > slots_.size()) {
+    size_ -= n;  // Grow places the keys already in the table
+    const size_t want = size_ + n;
+    size_t capacity = slots_.empty() ? 64 : slots_.size();
+    while ((want + 1) * 2 > capacity) capacity *= 2;
+    std::vector<uint32_t> live;
+    live.reserve(size_);
+    for (uint32_t node : slots_) {
+      if (node != kNone && node != kDeleted) live.push_back(node);
+    }
+    slots_.assign(capacity, kNone);
+    deleted_ = 0;
+    Place(live.data(), live.size());
+    size_ = want;
+  }
+  Place(nodes, n);
 }
 
 void NodeKeys::Renumber(const std::vector<uint32_t>& new_of_old) {
@@ -86,20 +146,7 @@ void NodeKeys::Renumber(const std::vector<uint32_t>& new_of_old) {
 
 void NodeKeys::Insert(uint32_t node, std::string_view key) {
   if ((size_ + deleted_ + 1) * 2 > slots_.size()) Grow();
-  if (node >= present_.size()) {
-    present_.resize(node + 1, 0);
-    if (fixed8_) {
-      fixed_.resize(node + 1);
-    } else {
-      strings_.resize(node + 1);
-    }
-  }
-  if (fixed8_) {
-    std::memcpy(&fixed_[node], key.data(), 8);
-  } else {
-    strings_[node].assign(key);
-  }
-  present_[node] = 1;
+  StoreKey(node, key);
   bool found;
   const size_t i = Probe(key, &found);
   if (slots_[i] == kDeleted) deleted_--;

@@ -32,6 +32,10 @@ class NodeKeys {
   uint32_t Find(std::string_view key) const;
   // REQUIRES: key has no node and node no key.
   void Insert(uint32_t node, std::string_view key);
+  // Inserts n (node, key) pairs at once (a build): the table grows once and
+  // each window of keys has its slots fetched together. REQUIRES: as for
+  // Insert, and the keys distinct.
+  void InsertMany(const uint32_t* nodes, const std::string_view* keys, size_t n);
   // REQUIRES: node has a key.
   void Erase(uint32_t node);
   // REQUIRES: node has a key. The view lasts until the next change.
@@ -65,6 +69,10 @@ class NodeKeys {
   // The slot holding key's node, or the free slot to put it in.
   size_t Probe(std::string_view key, bool* found) const;
   void Grow();
+  // Puts nodes whose keys are in no slot (distinct) into free slots.
+  void Place(const uint32_t* nodes, size_t n);
+  // Stores node's key bytes (growing the per-node arrays as needed).
+  void StoreKey(uint32_t node, std::string_view key);
 
   bool fixed8_;
   size_t size_ = 0;

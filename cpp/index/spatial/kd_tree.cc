@@ -118,7 +118,7 @@ void KdTree::Input::Shape(size_t n) {
   leaves_of[n] = leaves_of[n / 2] + leaves_of[n - n / 2];
 }
 
-void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t node, uint32_t first_leaf,
+void KdTree::BuildRange(const Input& in, BuildItem* items, size_t n, uint32_t node, uint32_t first_leaf,
                         uint32_t parent, const float* region_lo, const float* region_hi) {
   Node& nd = nodes_[node];  // the arrays do not move during a build
   nd.parent = parent;
@@ -133,12 +133,12 @@ void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t nod
     leaf.n = static_cast<uint32_t>(n);
     leaf.node = node;
     for (size_t i = 0; i < n; i++) {
-      const Point3& p = in.points[order[i]];
+      const Point3 p{items[i].p[0], items[i].p[1], items[i].p[2]};
       Expand(nd.lo, nd.hi, p);
       leaf.x[i] = p.x;
       leaf.y[i] = p.y;
       leaf.z[i] = p.z;
-      leaf.id[i] = in.ids[order[i]];
+      leaf.id[i] = items[i].id;
       where_[leaf.id[i]] = first_leaf * kLeafCapacity + static_cast<uint32_t>(i);
     }
     return;
@@ -147,10 +147,12 @@ void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t nod
   // by the split planes above, so no pass over the points is needed for it).
   const uint32_t axis = WidestAxis(region_lo, region_hi);
   const size_t mid = n / 2;
-  std::nth_element(order, order + mid, order + n,
-                   [&](uint32_t a, uint32_t b) { return Coord(in.points[a], axis) < Coord(in.points[b], axis); });
+  // The points themselves are moved (16 bytes each, contiguous), not
+  // indexes to them: the selection then reads memory in order.
+  std::nth_element(items, items + mid, items + n,
+                   [axis](const BuildItem& a, const BuildItem& b) { return a.p[axis] < b.p[axis]; });
   nd.axis = axis;
-  nd.split = Coord(in.points[order[mid]], axis);
+  nd.split = items[mid].p[axis];
   nd.leaf = kNone;
   // Each half's shape is known, so the halves fill disjoint slots.
   const uint32_t left = node + 1;
@@ -161,8 +163,8 @@ void KdTree::BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t nod
   float left_hi[3] = {region_hi[0], region_hi[1], region_hi[2]};
   float right_lo[3] = {region_lo[0], region_lo[1], region_lo[2]};
   left_hi[axis] = right_lo[axis] = nd.split;
-  auto build_left = [&] { BuildRange(in, order, mid, left, first_leaf, node, region_lo, left_hi); };
-  auto build_right = [&] { BuildRange(in, order + mid, n - mid, right, right_leaf, node, right_lo, region_hi); };
+  auto build_left = [&] { BuildRange(in, items, mid, left, first_leaf, node, region_lo, left_hi); };
+  auto build_right = [&] { BuildRange(in, items + mid, n - mid, right, right_leaf, node, right_lo, region_hi); };
   if (n >= kParallelBuild) {
     tbb::parallel_invoke(build_left, build_right);
   } else {
@@ -194,16 +196,18 @@ uint32_t KdTree::BuildAppended(const Point3* points, const uint32_t* ids, size_t
     leaves_.back().node = node;
     return node;
   }
-  Input in{points, ids, {}};
+  Input in;
   in.Shape(n);
   nodes_.resize(nodes_.size() + in.Nodes(n));
   leaves_.resize(leaves_.size() + in.Leaves(n));
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
+  std::vector<BuildItem> items(n);
   float lo[3], hi[3];
   EmptyBox(lo, hi);
-  for (size_t i = 0; i < n; i++) Expand(lo, hi, points[i]);
-  BuildRange(in, order.data(), n, node, first_leaf, parent, lo, hi);
+  for (size_t i = 0; i < n; i++) {
+    items[i] = BuildItem{{points[i].x, points[i].y, points[i].z}, ids[i]};
+    Expand(lo, hi, points[i]);
+  }
+  BuildRange(in, items.data(), n, node, first_leaf, parent, lo, hi);
   return node;
 }
 

@@ -115,21 +115,24 @@ class KdTree {
   bool IsLeaf(const Node& n) const { return n.left == kNone; }
   uint32_t NewNode();
   uint32_t NewLeaf();
-  // The points of a build, and how many leaves a build of n of them makes
-  // (a build meets two range sizes per level).
+  // A point of a build, with its id.
+  struct BuildItem {
+    float p[3];
+    uint32_t id;
+  };
+  // How many leaves a build of n points makes (a build meets two range
+  // sizes per level).
   struct Input {
-    const Point3* points;
-    const uint32_t* ids;
     std::map<size_t, size_t> leaves_of;
     size_t Leaves(size_t n) const { return leaves_of.at(n); }
     size_t Nodes(size_t n) const { return 2 * Leaves(n) - 1; }
     void Shape(size_t n);
   };
-  // Builds the points order[0, n) of `in` into the node slot `node` and the
+  // Builds items[0, n) (reordering them) into the node slot `node` and the
   // ones after it (Nodes(n) of them) and the leaves from first_leaf
   // (Leaves(n)), all already allocated. The region: a box around the
   // points, which picks the split axis.
-  void BuildRange(const Input& in, uint32_t* order, size_t n, uint32_t node, uint32_t first_leaf, uint32_t parent,
+  void BuildRange(const Input& in, BuildItem* items, size_t n, uint32_t node, uint32_t first_leaf, uint32_t parent,
                   const float* region_lo, const float* region_hi);
   // Builds the points into fresh slots at the end of the arrays; returns the
   // subtree's root.

@@ -102,13 +102,13 @@ Status SpatialIndex::AddRows(const std::vector<std::string_view>& keys, const st
                                      "or infinity in '" + column_name() + "', which a spatial index cannot place");
     }
     const uint32_t node = NewNode();
-    keys_.Insert(node, keys[i]);
     pending_points_.push_back(p);
     pending_nodes_.push_back(node);
     nodes.push_back(node);
     node_keys.push_back(keys[i]);
     node_rows.push_back(rows[i]);
   }
+  keys_.InsertMany(nodes.data(), node_keys.data(), nodes.size());
   return attributes_.Set(schema_, nodes, node_keys, node_rows);
 }
 

@@ -215,7 +215,7 @@ Status VectorIndex::AddPrepared(const std::vector<std::string_view>& keys, const
   nodes->resize(first + n);
   uint32_t* added = nodes->data() + first;
   graph_->Add(vectors, n, added);
-  for (size_t i = 0; i < n; i++) keys_.Insert(added[i], keys[i]);
+  keys_.InsertMany(added, keys.data(), n);
   Status s = attributes_.Set(schema_, std::vector<uint32_t>(added, added + n), keys, rows);
   *renumbered = KeepLocality(false);
   return s;
