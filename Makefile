@@ -74,17 +74,19 @@ test-slow: build test-cpp $(STAMPS)/notebook-deps
 demo: build
 	$(VPY) -m embodb.demo
 
-$(STAMPS)/bench-deps-3: $(STAMPS)/venv
-	$(VPY) -m pip install -q rocksdict lmdb duckdb lancedb motedb-python pyarrow pandas hnswlib faiss-cpu usearch
+$(STAMPS)/bench-deps-4: $(STAMPS)/venv
+	$(VPY) -m pip install -q rocksdict lmdb duckdb lancedb motedb-python pyarrow pandas hnswlib faiss-cpu usearch \
+		scipy pykdtree threadpoolctl
 	@touch $@
 
-bench: build $(STAMPS)/bench-deps-3
+bench: build $(STAMPS)/bench-deps-4
 	$(VPY) benchmarks/bench_kv.py
 	$(VPY) benchmarks/bench_insert.py
 	$(VPY) benchmarks/bench_table.py
 	$(VPY) benchmarks/bench_robot.py
 	$(VPY) benchmarks/bench_vector.py
 	$(VPY) benchmarks/bench_vector.py --rows 1000000
+	$(VPY) benchmarks/bench_spatial.py
 
 clean:
 	rm -rf build $(STAMPS)
