@@ -10,6 +10,7 @@
 #include "bindings/database.h"
 #include "bindings/errors.h"
 #include "bindings/table_access.h"
+#include "query/cloud_points.h"
 #include "query/spatial_search.h"
 
 namespace py = pybind11;
@@ -124,9 +125,58 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
   return py::make_tuple(keys, distances, offsets, py::none(), result.plan);
 }
 
+// The schema position of a column of this type (SchemaError otherwise).
+size_t TypedColumn(const table::TableDef& def, const std::string& name, table::TypeId type, const char* what,
+                   size_t param = 0) {
+  const int c = def.schema.Find(name);
+  if (c < 0) throw StatusError(Status::Schema("table '" + def.name + "' has no column '" + name + "'"));
+  const table::ColumnType& t = def.schema.column(static_cast<size_t>(c)).type;
+  if (t.id != type || (param != 0 && t.param != param)) {
+    throw StatusError(Status::Schema("column '" + name + "' is " + t.Name() + ", not " + what));
+  }
+  return static_cast<size_t>(c);
+}
+
+// (points, keys, offsets, rows read): points an (n, channels) float32
+// array; keys (rows whose cloud gave points) and offsets (rows + 1, where
+// each row's points start) are None with a voxel grid.
+py::tuple CloudPointsCall(const HandlePtr& h, py::handle reader, const std::string& table,
+                          const std::optional<std::string>& where, const std::string& column,
+                          const std::optional<std::vector<float>>& box,
+                          const std::optional<std::vector<float>>& center, double radius, double voxel,
+                          const std::optional<std::string>& position, const std::optional<std::string>& orientation) {
+  auto def = FindTable(h, table);
+  query::CloudPointsRequest r;
+  r.column = TypedColumn(*def, column, table::TypeId::kPointCloud, "a pointcloud column");
+  if (position) r.position = TypedColumn(*def, *position, table::TypeId::kPoint3, "a point3 column (a position)");
+  if (orientation) {
+    r.orientation = TypedColumn(*def, *orientation, table::TypeId::kVector, "a vector(4) column (a quaternion)", 4);
+  }
+  r.box = box;
+  r.center = center;
+  r.radius = static_cast<float>(radius);
+  r.voxel = static_cast<float>(voxel);
+  r.filter = ValueOrThrow(CompileWhere(*def, where));
+  ReaderArg rd = MakeReader(h, reader);
+  query::CloudPointsResult result;
+  RunWithoutGil([&] { return query::CloudPoints(def, rd.get(), r, &result); });
+  const auto channels = static_cast<py::ssize_t>(result.channels);
+  const auto n = static_cast<py::ssize_t>(result.points.size()) / std::max<py::ssize_t>(channels, 1);
+  py::array_t<float> points({n, channels});
+  if (n > 0) std::memcpy(points.mutable_data(), result.points.data(), result.points.size() * sizeof(float));
+  if (r.voxel > 0) return py::make_tuple(points, py::none(), py::none(), result.rows_read);
+  py::array keys = KeyArray(def->schema, result.keys, {static_cast<py::ssize_t>(result.keys.size())});
+  py::array_t<int64_t> offsets(static_cast<py::ssize_t>(result.offsets.size()));
+  std::copy(result.offsets.begin(), result.offsets.end(), offsets.mutable_data());
+  return py::make_tuple(points, keys, offsets, result.rows_read);
+}
+
 }  // namespace
 
 void RegisterSpatial(py::module_& m) {
+  m.def("cloud_points", &CloudPointsCall, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("where"),
+        py::arg("column"), py::arg("box") = py::none(), py::arg("center") = py::none(), py::arg("radius") = 0.0,
+        py::arg("voxel") = 0.0, py::arg("position") = py::none(), py::arg("orientation") = py::none());
   m.def("spatial", &Spatial, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("kind"),
         py::arg("points"), py::arg("k") = 10, py::arg("radius") = 0.0, py::arg("where") = py::none(),
         py::arg("columns") = py::none(), py::arg("explain") = false, py::arg("threads") = 0,

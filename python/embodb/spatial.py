@@ -9,6 +9,7 @@ than k rows when at least k rows match (``.explain()`` names the plan).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -20,7 +21,7 @@ from .errors import InvalidInputError
 from .result import Materializes, Result, format_table, html_table, selected_columns
 from .vector import DISTANCE, positive_int
 
-__all__ = ["SpatialQuery", "points_array"]
+__all__ = ["SpatialQuery", "CloudPoints", "points_array"]
 
 
 def points_array(points: Any, what: str, one: bool = False) -> np.ndarray:
@@ -162,3 +163,49 @@ def _threads(threads: Any) -> int:
     if threads is None or threads == 0:
         return 0
     return positive_int("threads", threads)
+
+
+@dataclass(frozen=True)
+class CloudPoints:
+    """The points of the clouds of the rows a query selected (Query.points):
+    ``points`` is one (n, channels) float32 array; the points of row
+    ``keys[i]`` are ``points[offsets[i]:offsets[i + 1]]`` (rows that kept no
+    point are left out). With a voxel grid the points are voxel means, and
+    ``keys`` and ``offsets`` are None. ``rows`` counts the rows read."""
+
+    points: np.ndarray
+    keys: Optional[np.ndarray]
+    offsets: Optional[np.ndarray]
+    rows: int
+
+
+def cloud_points(table: TableHandle, where: Optional[str], column: str, box: Any, center: Any, radius: Any,
+                 voxel: Any, transform: Any) -> CloudPoints:
+    box_values = None
+    if box is not None:
+        lo_hi = np.asarray(box, dtype=np.float32) if not isinstance(box, np.ndarray) else box.astype(np.float32)
+        if lo_hi.shape != (2, 3):
+            raise InvalidInputError(f"box= is (lo, hi), two points (x, y, z), not an array of shape {lo_hi.shape}")
+        box_values = lo_hi.reshape(-1).tolist()
+    center_values = None
+    if center is not None:
+        center_values = points_array(center, "center=", one=True).reshape(-1).tolist()
+        if radius is None:
+            raise InvalidInputError("center= needs radius=")
+    elif radius is not None:
+        raise InvalidInputError("radius= needs center=")
+    position = orientation = None
+    if transform is not None:
+        if (not isinstance(transform, (tuple, list)) or len(transform) != 2
+                or not all(isinstance(c, str) for c in transform)):
+            raise InvalidInputError("transform= is (position column, orientation column), such as "
+                                    "(\"position\", \"orientation\")")
+        position, orientation = transform
+    if voxel is not None:
+        voxel = radius_value(voxel)
+        if not voxel > 0:
+            raise InvalidInputError(f"voxel= must be a number > 0, not {voxel!r}")
+    points, keys, offsets, rows = _core.cloud_points(
+        table._db._live_handle(), table._reader, table._name, where, column, box_values, center_values,
+        0.0 if radius is None else radius_value(radius), 0.0 if voxel is None else voxel, position, orientation)
+    return CloudPoints(points, keys, offsets, rows)

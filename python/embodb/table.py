@@ -17,7 +17,7 @@ from ._convert import and_filter, column_spec, fill_missing, filter_text, key_sp
 from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
-from .spatial import SpatialQuery, knn_points, points_array, radius_points, radius_value
+from .spatial import CloudPoints, SpatialQuery, cloud_points, knn_points, points_array, radius_points, radius_value
 from .types import Column, ColumnLike, as_column
 from .vector import FLOAT32, IndexInfo, VectorQuery, build_progress, positive_int, query_matrix
 
@@ -325,6 +325,10 @@ class Table:
     def limit(self, n: int) -> "Query":
         return Query(self).limit(n)
 
+    def points(self, column: str, **options: Any) -> CloudPoints:
+        """The points of every row's cloud in ``column``: see :meth:`Query.points`."""
+        return Query(self).points(column, **options)
+
     def head(self, n: int = 5) -> Result:
         return Query(self).limit(n).execute()
 
@@ -421,6 +425,22 @@ class Query(Materializes):
         column, descending = self._order
         return _core.sorted_rows(t._db._live_handle(), t._reader, t._name, self._columns, self._where, column,
                                  descending, self._offset, self._limit, plan_only)
+
+    def points(self, column: str, *, box: Any = None, center: Any = None, radius: Any = None,
+               voxel: Any = None, transform: Any = None) -> CloudPoints:
+        """The points of the point-cloud ``column`` of every row the filter
+        selects, in one (n, channels) array, gathered in C++: each cloud
+        moved into the world frame by ``transform=("position",
+        "orientation")`` (a point3 column and a vector(4) column holding a
+        unit quaternion (x, y, z, w), applied to the first three channels),
+        kept inside ``box=(lo, hi)`` (inclusive) and/or within ``radius`` of
+        ``center``, then downsampled on a grid of ``voxel``-sized cubes
+        aligned at the origin (one point per occupied voxel: the mean of its
+        points, every channel). Rows without a cloud (or, with a transform,
+        without a pose) are skipped."""
+        if self._order is not None or self._limit is not None or self._offset:
+            raise InvalidInputError("points() reads every row the filter selects: no order_by, limit or offset")
+        return cloud_points(self._table, self._where, column, box, center, radius, voxel, transform)
 
     def execute(self) -> Result:
         """Runs the query; the rows in one result."""
