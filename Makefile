@@ -75,8 +75,9 @@ demo: build
 	$(VPY) -m embodb.demo
 
 $(STAMPS)/bench-deps-4: $(STAMPS)/venv
+	$(MAKE) system-deps APT_PKGS="libusb-1.0-0 libgl1 libgomp1"  # for Open3D
 	$(VPY) -m pip install -q rocksdict lmdb duckdb lancedb motedb-python pyarrow pandas hnswlib faiss-cpu usearch \
-		scipy pykdtree threadpoolctl
+		scipy pykdtree threadpoolctl open3d
 	@touch $@
 
 bench: build $(STAMPS)/bench-deps-4

@@ -36,27 +36,48 @@ bool PoseOf(const float* position, const float* q, Pose* pose) {
   return true;
 }
 
-// Voxels by their integer coordinates: open addressing, each holding the
-// sums of its points' channels and their count.
+// Voxels by their integer coordinates, each holding the sums of its points'
+// channels and their count. Points are added a window at a time: their
+// voxels' slots are fetched together, so a grid larger than the caches
+// costs one miss per window rather than one per point.
 class VoxelGrid {
  public:
   VoxelGrid(float edge, size_t channels) : edge_(edge), channels_(channels) { slots_.assign(1024, Slot{}); }
 
-  // Adds a point; InvalidArgument when its voxel's coordinates do not fit
-  // (a voxel far too small for the coordinates). Non-finite points are skipped.
-  Status Add(const float* p) {
-    if (!std::isfinite(p[0]) || !std::isfinite(p[1]) || !std::isfinite(p[2])) return Status::OK();
-    int64_t v[3];
-    for (int a = 0; a < 3; a++) {
-      const double c = std::floor(static_cast<double>(p[a]) / edge_);
-      if (std::fabs(c) > 4e18) return Status::InvalidArgument("the voxel is too small for the points' coordinates");
-      v[a] = static_cast<int64_t>(c);
+  // Adds n points (channels floats each); InvalidArgument when a voxel's
+  // coordinates do not fit 21 bits each way from the origin (a voxel far
+  // too small for the coordinates). Non-finite points are skipped.
+  Status Add(const float* points, size_t n) {
+    constexpr size_t kWindow = 16;
+    uint64_t codes[kWindow];
+    const float* at[kWindow];
+    for (size_t begin = 0; begin < n; begin += kWindow) {
+      size_t m = 0;
+      for (size_t j = begin; j < std::min(n, begin + kWindow); j++) {
+        const float* p = points + j * channels_;
+        if (!std::isfinite(p[0]) || !std::isfinite(p[1]) || !std::isfinite(p[2])) continue;
+        uint64_t code = 0;
+        for (int a = 0; a < 3; a++) {
+          const double c = std::floor(static_cast<double>(p[a]) / edge_);
+          if (std::fabs(c) >= kHalfRange) {
+            return Status::InvalidArgument("the voxel is too small for the points' coordinates (over 2^20 voxels "
+                                           "from the origin)");
+          }
+          code |= static_cast<uint64_t>(static_cast<int64_t>(c) + kHalfRange) << (21 * a);
+        }
+        codes[m] = code;
+        at[m++] = p;
+      }
+      if ((count_ + m + 1) * 2 > slots_.size()) Grow();
+      const size_t mask = slots_.size() - 1;
+      for (size_t j = 0; j < m; j++) __builtin_prefetch(&slots_[Hash(codes[j]) & mask]);
+      for (size_t j = 0; j < m; j++) {
+        const uint32_t voxel = Find(codes[j]);
+        double* sum = &sums_[size_t{voxel} * channels_];
+        for (size_t c = 0; c < channels_; c++) sum[c] += at[j][c];
+        counts_[voxel]++;
+      }
     }
-    if ((count_ + 1) * 2 > slots_.size()) Grow();
-    const uint32_t voxel = Find(v);
-    double* sum = &sums_[size_t{voxel} * channels_];
-    for (size_t c = 0; c < channels_; c++) sum[c] += p[c];
-    counts_[voxel]++;
     return Status::OK();
   }
 
@@ -71,39 +92,41 @@ class VoxelGrid {
   }
 
  private:
+  static constexpr int64_t kHalfRange = int64_t{1} << 20;
   struct Slot {
-    int64_t v[3] = {0, 0, 0};
+    uint64_t code = 0;
     uint32_t voxel = UINT32_MAX;  // UINT32_MAX: empty
   };
-  static uint64_t Hash(const int64_t* v) {
-    uint64_t h = static_cast<uint64_t>(v[0]) * 0x9e3779b97f4a7c15ull;
-    h ^= static_cast<uint64_t>(v[1]) * 0xc2b2ae3d27d4eb4full + (h >> 29);
-    h ^= static_cast<uint64_t>(v[2]) * 0x165667b19e3779f9ull + (h >> 32);
-    return h ^ (h >> 31);
+  static uint64_t Hash(uint64_t code) {
+    code ^= code >> 33;
+    code *= 0xff51afd7ed558ccdULL;
+    return code ^ (code >> 33);
   }
-  uint32_t Find(const int64_t* v) {
+  uint32_t Find(uint64_t code) {
     const size_t mask = slots_.size() - 1;
-    for (size_t i = Hash(v) & mask;; i = (i + 1) & mask) {
+    for (size_t i = Hash(code) & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (s.voxel == UINT32_MAX) {
-        std::memcpy(s.v, v, sizeof s.v);
+        s.code = code;
         s.voxel = static_cast<uint32_t>(counts_.size());
         counts_.push_back(0);
         sums_.resize(sums_.size() + channels_, 0.0);
         count_++;
         return s.voxel;
       }
-      if (s.v[0] == v[0] && s.v[1] == v[1] && s.v[2] == v[2]) return s.voxel;
+      if (s.code == code) return s.voxel;
     }
   }
   void Grow() {
     std::vector<Slot> old;
     old.swap(slots_);
-    slots_.assign(old.size() * 2, Slot{});
+    size_t capacity = old.size() * 2;
+    while ((count_ + 32) * 2 > capacity) capacity *= 2;
+    slots_.assign(capacity, Slot{});
     const size_t mask = slots_.size() - 1;
     for (const Slot& s : old) {
       if (s.voxel == UINT32_MAX) continue;
-      size_t i = Hash(s.v) & mask;
+      size_t i = Hash(s.code) & mask;
       while (slots_[i].voxel != UINT32_MAX) i = (i + 1) & mask;
       slots_[i] = s;
     }
@@ -174,6 +197,10 @@ Status CloudPoints(const table::TableDefPtr& table, txn::Reader* reader, const C
   if (r.voxel > 0) grid.emplace(r.voxel, channels);
   TableScan scan(table, reader, projection, r.filter);
   std::vector<float> moved(channels);
+  // The points of a row that pass: the result's own array, or a buffer
+  // the voxel grid takes a row at a time.
+  std::vector<float> buffer;
+  std::vector<float>& kept = r.voxel > 0 ? buffer : result->points;
   std::string key;
   while (true) {
     auto batch = table::ResultBatch::ForProjection(schema, projection);
@@ -220,11 +247,11 @@ Status CloudPoints(const table::TableDefPtr& table, txn::Reader* reader, const C
           const float dx = p[0] - center[0], dy = p[1] - center[1], dz = p[2] - center[2];
           if (!(dx * dx + dy * dy + dz * dz <= radius2)) continue;
         }
-        if (grid) {
-          EMBODB_RETURN_IF_ERROR(grid->Add(p));
-        } else {
-          result->points.insert(result->points.end(), moved.begin(), moved.end());
-        }
+        kept.insert(kept.end(), moved.begin(), moved.end());
+      }
+      if (grid) {
+        EMBODB_RETURN_IF_ERROR(grid->Add(kept.data(), kept.size() / channels));
+        kept.clear();
       }
       if (!grid && result->points.size() > before) {
         key.clear();
