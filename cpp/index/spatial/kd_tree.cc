@@ -25,14 +25,13 @@ float Coord(const Point3& p, uint32_t axis) { return axis == 0 ? p.x : axis == 1
 
 // The squared distance from q to the nearest point of the box [lo, hi]
 // (infinite for an empty box, whose lo is +inf).
-float BoxDistance2(const float* lo, const float* hi, const Point3& q) {
-  float d = 0;
-  for (int a = 0; a < 3; a++) {
-    const float v = q[a];
-    const float e = v < lo[a] ? lo[a] - v : (v > hi[a] ? v - hi[a] : 0.0f);
-    d += e * e;
-  }
-  return d;
+inline __attribute__((always_inline)) float BoxDistance2(const float* lo, const float* hi, const Point3& q) {
+  // Branch-free: at most one of the two gaps is positive (infinite for an
+  // empty box, whose lo is +inf).
+  const float ex = std::max(lo[0] - q.x, 0.0f) + std::max(q.x - hi[0], 0.0f);
+  const float ey = std::max(lo[1] - q.y, 0.0f) + std::max(q.y - hi[1], 0.0f);
+  const float ez = std::max(lo[2] - q.z, 0.0f) + std::max(q.z - hi[2], 0.0f);
+  return ex * ex + ey * ey + ez * ez;
 }
 
 bool BoxesOverlap(const float* lo, const float* hi, const Point3& qlo, const Point3& qhi) {
@@ -415,27 +414,42 @@ void KdTree::Knn(const Point3& q, size_t k, const IdFilter& keep, std::vector<Po
   if (k == 0 || root_ == kNone) return;
   std::vector<PointHit>& heap = *out;  // a max-heap of the best so far
   heap.reserve(std::min<size_t>(k, size_));
+  float worst = kInf;  // the heap's largest distance once it holds k
   struct Pending {
     float distance2;
     uint32_t node;
   };
-  std::vector<Pending> stack;
-  stack.reserve(64);
-  stack.push_back({BoxDistance2(nodes_[root_].lo, nodes_[root_].hi, q), root_});
+  Pending stack[128];  // deep enough: the tree's depth stays logarithmic (rebuilds keep it balanced)
+  std::vector<Pending> spill;  // past 128 (a tree built from adversarial data)
+  size_t depth = 0;
+  auto push = [&](Pending p) {
+    if (depth < std::size(stack)) {
+      stack[depth++] = p;
+    } else {
+      spill.push_back(p);
+    }
+  };
+  push({BoxDistance2(nodes_[root_].lo, nodes_[root_].hi, q), root_});
   float d[kLeafCapacity];
-  while (!stack.empty()) {
-    const Pending top = stack.back();
-    stack.pop_back();
-    if (heap.size() == k && top.distance2 > heap.front().distance2) continue;
+  while (depth > 0 || !spill.empty()) {
+    Pending top;
+    if (!spill.empty()) {
+      top = spill.back();
+      spill.pop_back();
+    } else {
+      top = stack[--depth];
+    }
+    if (top.distance2 > worst) continue;
     const Node& nd = nodes_[top.node];
     if (!IsLeaf(nd)) {
       const float dl = BoxDistance2(nodes_[nd.left].lo, nodes_[nd.left].hi, q);
       const float dr = BoxDistance2(nodes_[nd.right].lo, nodes_[nd.right].hi, q);
       // The nearer child is searched first (pushed last).
-      const Pending near = dl <= dr ? Pending{dl, nd.left} : Pending{dr, nd.right};
-      const Pending far = dl <= dr ? Pending{dr, nd.right} : Pending{dl, nd.left};
-      if (heap.size() < k || far.distance2 <= heap.front().distance2) stack.push_back(far);
-      if (heap.size() < k || near.distance2 <= heap.front().distance2) stack.push_back(near);
+      const bool left_first = dl <= dr;
+      const Pending near = left_first ? Pending{dl, nd.left} : Pending{dr, nd.right};
+      const Pending far = left_first ? Pending{dr, nd.right} : Pending{dl, nd.left};
+      if (far.distance2 <= worst) push(far);
+      if (near.distance2 <= worst) push(near);
       continue;
     }
     const Leaf& leaf = leaves_[nd.leaf];
@@ -445,6 +459,7 @@ void KdTree::Knn(const Point3& q, size_t k, const IdFilter& keep, std::vector<Po
       d[i] = dx * dx + dy * dy + dz * dz;
     }
     for (uint32_t i = 0; i < n; i++) {
+      if (d[i] > worst) continue;
       const PointHit hit{d[i], leaf.id[i]};
       if (heap.size() == k && !(hit < heap.front())) continue;
       if (keep && !keep(hit.id)) continue;
@@ -455,6 +470,7 @@ void KdTree::Knn(const Point3& q, size_t k, const IdFilter& keep, std::vector<Po
         heap.push_back(hit);
       }
       std::push_heap(heap.begin(), heap.end());
+      if (heap.size() == k) worst = heap.front().distance2;
     }
   }
   std::sort_heap(heap.begin(), heap.end());

@@ -55,8 +55,9 @@ using IdFilter = std::function<bool(uint32_t id)>;
 class KdTree {
  public:
   static constexpr uint32_t kLeafCapacity = 32;
-  // A build fills leaves to at most this, leaving room for inserts.
-  static constexpr uint32_t kBuildFill = 24;
+  // A build fills leaves to at most this (full leaves measured fastest for
+  // kNN; an insert into one splits it, which is cheap).
+  static constexpr uint32_t kBuildFill = 32;
   // A subtree is rebuilt when one child holds more than this share of it.
   static constexpr float kBalance = 0.75f;
   static constexpr uint32_t kNone = UINT32_MAX;

@@ -95,7 +95,7 @@ void CheckQueries(const KdTree& tree, const Model& model, std::mt19937* rng, flo
 TEST(KdTreeTest, BuildAnswersAsBruteForce) {
   std::mt19937 rng(1);
   std::normal_distribution<float> g(0, 10);
-  for (size_t n : {0, 1, 24, 25, 1000, 50000}) {  // 50000: built in parallel
+  for (size_t n : {0, 1, 32, 33, 1000, 50000}) {  // 32, 33: one leaf or two; 50000: built in parallel
     SCOPED_TRACE(n);
     std::vector<Point3> points(n);
     std::vector<uint32_t> ids(n);
