@@ -181,6 +181,20 @@ void NodeAttributes::SetNull(Column& c, size_t node) {
   std::memset(c.values.data() + node * c.width, 0, c.width);
 }
 
+Status NodeAttributes::SetByKey(const Schema& schema, const NodeKeys& nodes,
+                                const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) {
+  std::vector<uint32_t> found;
+  std::vector<std::string_view> found_keys, found_rows;
+  for (size_t i = 0; i < keys.size(); i++) {
+    const uint32_t node = nodes.Find(keys[i]);
+    if (node == NodeKeys::kNone) continue;
+    found.push_back(node);
+    found_keys.push_back(keys[i]);
+    found_rows.push_back(rows[i]);
+  }
+  return Set(schema, found, found_keys, found_rows);
+}
+
 Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& nodes,
                            const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) {
   if (nodes.empty()) return Status::OK();

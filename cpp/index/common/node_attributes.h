@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "index/common/node_keys.h"
 #include "table/column_data.h"
 #include "table/schema.h"
 #include "util/result.h"
@@ -81,6 +82,10 @@ class NodeAttributes {
   // nothing is changed then.
   Status Set(const Schema& schema, const std::vector<uint32_t>& nodes, const std::vector<std::string_view>& keys,
              const std::vector<std::string_view>& rows);
+  // Set for the rows whose keys have a node in `nodes` (other rows are
+  // skipped): how a loaded index fills copies its checkpoint lacked.
+  Status SetByKey(const Schema& schema, const NodeKeys& nodes, const std::vector<std::string_view>& keys,
+                  const std::vector<std::string_view>& rows);
   // Makes every value of node NULL (its row is gone).
   void Clear(uint32_t node);
   // Gives node n the values of old node m where new_of_old[m] == n

@@ -20,32 +20,9 @@ constexpr uint64_t kMagic = 0x3154415053424d45ull;  // "EMBSPAT1", little-endian
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 8 + 4 + 8 + 4;
 
-std::string DirName(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
 bool Finite(const spatial::Point3& p) { return std::isfinite(p.x) && std::isfinite(p.y) && std::isfinite(p.z); }
 
 }  // namespace
-
-Status CheckIndexedPoints(const table::TableDef& table, const table::DerivedIndexDef& d,
-                          const std::vector<ColumnView>& cols, size_t n) {
-  const int c = table.schema.Find(d.column);
-  if (c < 0) return Status::OK();
-  const ColumnView& col = cols[static_cast<size_t>(c)];
-  for (size_t i = 0; i < n; i++) {
-    if (col.IsNull(i)) continue;
-    spatial::Point3 p;
-    std::memcpy(&p, col.Fixed(i), sizeof p);
-    if (!Finite(p)) {
-      return Status::InvalidArgument("column '" + d.column + "', row " + std::to_string(i) +
-                                     ": a point with NaN or infinity cannot be placed in the spatial index on '" +
-                                     d.column + "'");
-    }
-  }
-  return Status::OK();
-}
 
 SpatialIndex::SpatialIndex(uint32_t table_id, table::DerivedIndexDef def, Schema schema, size_t column)
     : DerivedIndex(table_id, std::move(def)),
@@ -98,8 +75,7 @@ Status SpatialIndex::AddRows(const std::vector<std::string_view>& keys, const st
     EMBODB_RETURN_IF_ERROR(PointOfRow(rows[i], &p, &present));
     if (!present) continue;
     if (!Finite(p)) {
-      return Status::InvalidArgument("the row with key " + table::KeyText(schema_, keys[i]) + " holds a point with NaN "
-                                     "or infinity in '" + column_name() + "', which a spatial index cannot place");
+      return Status::Corruption("a stored point with NaN or infinity (key " + table::KeyText(schema_, keys[i]) + ")");
     }
     const uint32_t node = NewNode();
     pending_points_.push_back(p);
@@ -131,16 +107,7 @@ void SpatialIndex::FinishBuild() {
 Status SpatialIndex::FillFromRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) {
   std::unique_lock l(mu_);
   matches_.Clear();
-  std::vector<uint32_t> nodes;
-  std::vector<std::string_view> node_keys, node_rows;
-  for (size_t i = 0; i < keys.size(); i++) {
-    const uint32_t node = keys_.Find(keys[i]);
-    if (node == NodeKeys::kNone) continue;
-    nodes.push_back(node);
-    node_keys.push_back(keys[i]);
-    node_rows.push_back(rows[i]);
-  }
-  return attributes_.Set(schema_, nodes, node_keys, node_rows);
+  return attributes_.SetByKey(schema_, keys_, keys, rows);
 }
 
 void SpatialIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
@@ -159,7 +126,8 @@ void SpatialIndex::Apply(const std::vector<catalog::FeedEvent>& events) {
     spatial::Point3 p;
     bool present = false;
     s = PointOfRow(ev.row, &p, &present);
-    if (!s.ok() || !present || !Finite(p)) continue;  // non-finite points are refused at the write
+    if (s.ok() && present && !Finite(p)) s = Status::Corruption("a stored point with NaN or infinity");
+    if (!s.ok() || !present) continue;
     const uint32_t node = NewNode();
     keys_.Insert(node, ev.key);
     tree_.Insert(p, node);
@@ -235,17 +203,14 @@ Status SpatialIndex::Save(Env* env, const std::string& path) const {
   tree_.EncodeTo(&tree);
   PutFixed64(&payload, tree.size());
   payload.append(tree);
-  std::string header;
-  PutFixed64(&header, kMagic);
-  PutFixed32(&header, kVersion);
-  PutFixed64(&header, payload.size());
-  PutFixed32(&header, crc32c::Mask(crc32c::Value(payload.data(), payload.size())));
+  std::string file;
+  PutFixed64(&file, kMagic);
+  PutFixed32(&file, kVersion);
+  PutFixed64(&file, payload.size());
+  PutFixed32(&file, crc32c::Mask(crc32c::Value(payload.data(), payload.size())));
+  file.append(payload);
   const std::string tmp = path + ".tmp";
-  EMBODB_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, env->NewWritableFile(tmp));
-  EMBODB_RETURN_IF_ERROR(file->Append(header));
-  EMBODB_RETURN_IF_ERROR(file->Append(payload));
-  EMBODB_RETURN_IF_ERROR(file->Sync());
-  EMBODB_RETURN_IF_ERROR(file->Close());
+  EMBODB_RETURN_IF_ERROR(WriteStringToFile(env, file, tmp, /*sync=*/true));
   EMBODB_RETURN_IF_ERROR(env->RenameFile(tmp, path));
   return env->SyncDir(DirName(path));
 }
@@ -321,7 +286,6 @@ IndexKind SpatialKind() {
     if (column.type.id == TypeId::kPoint3) return Status::OK();
     return Status::Schema("a spatial index needs a point3 column; '" + column.name + "' is " + column.type.Name());
   };
-  k.check_rows = CheckIndexedPoints;
   k.encode_options = [](const Params& params) -> Result<std::string> {
     if (!params.empty()) {
       return Status::InvalidArgument("a spatial index has no option '" + params[0].first + "' (it takes none)");

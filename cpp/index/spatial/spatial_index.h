@@ -8,9 +8,9 @@
 // Each indexed row is a node: its key (node_keys.h), its point in the tree
 // and a copy of its fixed-width scalar columns (node_attributes.h), over
 // which filtered queries evaluate their filters (query/node_match.h). A row
-// whose point is null is not indexed; points with NaN or infinity are
-// refused at the write (CheckIndexedPoints), so every indexed point is
-// finite. Node numbers freed by deletes are reused.
+// whose point is null is not indexed; the table's input checks refuse
+// points with NaN or infinity (table/conform.h), so a stored one is
+// corruption. Node numbers freed by deletes are reused.
 //
 // Checkpoint: docs/format/spatial.md.
 //
@@ -40,11 +40,6 @@ inline constexpr std::string_view kSpatialKind = "spatial";
 
 // The "spatial" kind (index/registry.h): point3 columns.
 IndexKind SpatialKind();
-
-// The kind's check_rows: InvalidArgument naming the row and column when a
-// point of an indexed column holds NaN or infinity.
-Status CheckIndexedPoints(const table::TableDef& table, const table::DerivedIndexDef& d,
-                          const std::vector<ColumnView>& cols, size_t n);
 
 class SpatialIndex final : public DerivedIndex, public NodeRows {
  public:

@@ -278,16 +278,7 @@ Status VectorIndex::AddRows(const std::vector<std::string_view>& keys, const std
 Status VectorIndex::FillFromRows(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& rows) {
   std::unique_lock l(mu_);
   matches_.Clear();
-  std::vector<uint32_t> nodes;
-  std::vector<std::string_view> node_keys, node_rows;
-  for (size_t i = 0; i < keys.size(); i++) {
-    const uint32_t node = keys_.Find(keys[i]);
-    if (node == NodeKeys::kNone) continue;
-    nodes.push_back(node);
-    node_keys.push_back(keys[i]);
-    node_rows.push_back(rows[i]);
-  }
-  return attributes_.Set(schema_, nodes, node_keys, node_rows);
+  return attributes_.SetByKey(schema_, keys_, keys, rows);
 }
 
 index::Params VectorIndex::Info() const {
