@@ -404,6 +404,15 @@ py::array ColumnCopy(const ColumnView& v, std::vector<py::ssize_t> shape) {
   return out;
 }
 
+py::object RowsWithDistances(table::ResultBatch rows, const std::vector<float>& distances, bool numpy) {
+  auto batch = std::make_shared<table::ResultBatch>(std::move(rows));
+  batch->names.push_back("_distance");
+  batch->columns.emplace_back(table::ColumnType{table::TypeId::kFloat32, 0});
+  batch->columns.back().Reserve(distances.size(), 0);
+  for (float d : distances) batch->columns.back().AppendFixed(&d);
+  return numpy ? py::object(BatchNumpy(batch, std::nullopt, std::nullopt)) : py::cast(batch);
+}
+
 py::array KeyArray(const table::Schema& schema, const std::vector<std::string>& keys,
                    std::vector<py::ssize_t> shape) {
   if (!schema.composite_key()) {

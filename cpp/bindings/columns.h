@@ -58,6 +58,9 @@ pybind11::array KeyArray(const table::Schema& schema, const std::vector<std::str
 // The columns of a batch as a dict of NumPy values, as Result.to_numpy
 // documents them (python/embodb/result.py), viewing the batch's buffers:
 // columns `positions` under `names`, or every column under its own name.
+// A search's rows with their distances as a last "_distance" column: the
+// batch, or (numpy) its columns as Result.to_numpy gives them.
+pybind11::object RowsWithDistances(table::ResultBatch rows, const std::vector<float>& distances, bool numpy);
 pybind11::dict BatchNumpy(const std::shared_ptr<table::ResultBatch>& batch,
                           const std::optional<std::vector<std::string>>& names,
                           const std::optional<std::vector<size_t>>& positions);

@@ -19,32 +19,6 @@ namespace embodb::bindings {
 
 namespace {
 
-// The point3 column a query means: the one named, else the table's only
-// point3 column with a spatial index, else its only point3 column.
-size_t PointColumn(const table::TableDef& def, const std::optional<std::string>& column) {
-  const table::Schema& schema = def.schema;
-  if (column) {
-    const int c = schema.Find(*column);
-    if (c < 0) throw StatusError(Status::Schema("table '" + def.name + "' has no column '" + *column + "'"));
-    const table::ColumnType& type = schema.column(static_cast<size_t>(c)).type;
-    if (type.id != table::TypeId::kPoint3) {
-      throw StatusError(Status::Schema("column '" + *column + "' is " + type.Name() + ", not a point3 column"));
-    }
-    return static_cast<size_t>(c);
-  }
-  std::vector<size_t> points, indexed;
-  for (size_t c = 0; c < schema.size(); c++) {
-    if (schema.column(c).type.id != table::TypeId::kPoint3) continue;
-    points.push_back(c);
-    if (def.FindDerived(schema.column(c).name, index::kSpatialKind) != nullptr) indexed.push_back(c);
-  }
-  if (indexed.size() == 1) return indexed[0];
-  if (points.size() == 1) return points[0];
-  throw StatusError(Status::Schema(points.empty() ? "table '" + def.name + "' has no point3 column"
-                                                  : "table '" + def.name +
-                                                        "' has several point3 columns: name one with column=..."));
-}
-
 query::SpatialRequest::Kind KindArg(const std::string& kind) {
   if (kind == "nearest") return query::SpatialRequest::Kind::kNearest;
   if (kind == "within") return query::SpatialRequest::Kind::kWithin;
@@ -64,7 +38,7 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
                   const std::optional<std::string>& where, const std::optional<std::vector<std::string>>& columns,
                   bool explain, size_t threads, bool rows_wanted, bool numpy) {
   auto def = FindTable(h, table);
-  const size_t col = PointColumn(*def, column);
+  const size_t col = SearchedColumn(*def, column, table::TypeId::kPoint3, index::kSpatialKind, "point3");
   if (points.ndim() != 2 || points.shape(1) != 3) {
     std::string shape;
     for (py::ssize_t i = 0; i < points.ndim(); i++) {
@@ -108,12 +82,7 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
     return arena.execute(run);
   });
   if (with_rows) {
-    auto batch = std::make_shared<table::ResultBatch>(std::move(result.rows));
-    batch->names.push_back("_distance");
-    batch->columns.emplace_back(table::ColumnType{table::TypeId::kFloat32, 0});
-    batch->columns.back().Reserve(result.distances.size(), 0);
-    for (float d : result.distances) batch->columns.back().AppendFixed(&d);
-    py::object rows = numpy ? py::object(BatchNumpy(batch, std::nullopt, std::nullopt)) : py::cast(batch);
+    py::object rows = RowsWithDistances(std::move(result.rows), result.distances, numpy);
     return py::make_tuple(py::none(), py::none(), py::none(), rows, result.plan);
   }
   const auto n = static_cast<py::ssize_t>(result.keys.size());
@@ -123,18 +92,6 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
   py::array_t<int64_t> offsets(static_cast<py::ssize_t>(result.offsets.size()));
   std::copy(result.offsets.begin(), result.offsets.end(), offsets.mutable_data());
   return py::make_tuple(keys, distances, offsets, py::none(), result.plan);
-}
-
-// The schema position of a column of this type (SchemaError otherwise).
-size_t TypedColumn(const table::TableDef& def, const std::string& name, table::TypeId type, const char* what,
-                   size_t param = 0) {
-  const int c = def.schema.Find(name);
-  if (c < 0) throw StatusError(Status::Schema("table '" + def.name + "' has no column '" + name + "'"));
-  const table::ColumnType& t = def.schema.column(static_cast<size_t>(c)).type;
-  if (t.id != type || (param != 0 && t.param != param)) {
-    throw StatusError(Status::Schema("column '" + name + "' is " + t.Name() + ", not " + what));
-  }
-  return static_cast<size_t>(c);
 }
 
 // (points, keys, offsets, rows read): points an (n, channels) float32

@@ -91,6 +91,34 @@ table::TableDefPtr FindTable(const HandlePtr& h, const std::string& name) {
   return def;
 }
 
+size_t TypedColumn(const table::TableDef& def, const std::string& name, table::TypeId type, const std::string& what,
+                   uint32_t param) {
+  const int c = def.schema.Find(name);
+  if (c < 0) throw StatusError(Status::Schema("table '" + def.name + "' has no column '" + name + "'"));
+  const table::ColumnType& t = def.schema.column(static_cast<size_t>(c)).type;
+  if (t.id != type || (param != 0 && t.param != param)) {
+    throw StatusError(Status::Schema("column '" + name + "' is " + t.Name() + ", not " + what));
+  }
+  return static_cast<size_t>(c);
+}
+
+size_t SearchedColumn(const table::TableDef& def, const std::optional<std::string>& column, table::TypeId type,
+                      std::string_view kind, const std::string& noun) {
+  if (column) return TypedColumn(def, *column, type, "a " + noun + " column");
+  const table::Schema& schema = def.schema;
+  std::vector<size_t> typed, indexed;
+  for (size_t c = 0; c < schema.size(); c++) {
+    if (schema.column(c).type.id != type) continue;
+    typed.push_back(c);
+    if (def.FindDerived(schema.column(c).name, kind) != nullptr) indexed.push_back(c);
+  }
+  if (indexed.size() == 1) return indexed[0];
+  if (typed.size() == 1) return typed[0];
+  throw StatusError(Status::Schema(typed.empty() ? "table '" + def.name + "' has no " + noun + " column"
+                                                 : "table '" + def.name + "' has several " + noun +
+                                                       " columns: name one with column=..."));
+}
+
 ReaderArg MakeReader(const HandlePtr& h, py::handle reader) {
   ReaderArg r;
   if (reader.is_none()) {

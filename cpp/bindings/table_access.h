@@ -49,6 +49,17 @@ ReaderArg MakeReader(const HandlePtr& h, pybind11::handle reader);
 std::vector<size_t> Projection(const table::Schema& schema, const std::optional<std::vector<std::string>>& names,
                                const std::string& table);
 
+// The schema position of column `name`, which must be of type `type`
+// (and param, when nonzero); SchemaError naming it otherwise (`what`: "a
+// vector column", ...).
+size_t TypedColumn(const table::TableDef& def, const std::string& name, table::TypeId type, const std::string& what,
+                   uint32_t param = 0);
+// The column a search means: the one named (of type `type`), else the
+// table's only column of that type with an index of `kind`, else its only
+// column of that type; SchemaError otherwise (`noun`: "vector", "point3").
+size_t SearchedColumn(const table::TableDef& def, const std::optional<std::string>& column, table::TypeId type,
+                      std::string_view kind, const std::string& noun);
+
 // The compiled filter, or nullptr when there is none.
 Result<query::FilterPtr> CompileWhere(const table::TableDef& def, const std::optional<std::string>& where);
 

@@ -28,32 +28,6 @@ index::Metric MetricArg(const std::string& name) {
 }
 
 
-// The vector column a search means: the one named, else the table's only
-// vector column with an index, else its only vector column.
-size_t SearchColumn(const table::TableDef& def, const std::optional<std::string>& column) {
-  const table::Schema& schema = def.schema;
-  if (column) {
-    const int c = schema.Find(*column);
-    if (c < 0) throw StatusError(Status::Schema("table '" + def.name + "' has no column '" + *column + "'"));
-    if (schema.column(static_cast<size_t>(c)).type.id != table::TypeId::kVector) {
-      throw StatusError(Status::Schema("column '" + *column + "' is " + schema.column(static_cast<size_t>(c)).type.Name() +
-                                       ", not a vector column"));
-    }
-    return static_cast<size_t>(c);
-  }
-  std::vector<size_t> vectors, indexed;
-  for (size_t c = 0; c < schema.size(); c++) {
-    if (schema.column(c).type.id != table::TypeId::kVector) continue;
-    vectors.push_back(c);
-    if (def.FindDerived(schema.column(c).name, index::kHnswKind) != nullptr) indexed.push_back(c);
-  }
-  if (indexed.size() == 1) return indexed[0];
-  if (vectors.size() == 1) return vectors[0];
-  throw StatusError(Status::Schema(vectors.empty() ? "table '" + def.name + "' has no vector column"
-                                                   : "table '" + def.name +
-                                                         "' has several vector columns: name one with column=..."));
-}
-
 // (keys, distances, rows, plan): keys an (nq, k) array of primary keys and
 // distances an (nq, k) float32 array (both None when rows are asked for:
 // the rows hold them), rows a batch of the projection with `_distance` last
@@ -67,7 +41,7 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
               const std::optional<std::string>& metric, const std::optional<std::vector<std::string>>& columns,
               bool explain, size_t threads, bool rows_wanted, bool numpy) {
   auto def = FindTable(h, table);
-  const size_t col = SearchColumn(*def, column);
+  const size_t col = SearchedColumn(*def, column, table::TypeId::kVector, index::kHnswKind, "vector");
   const size_t dim = def->schema.column(col).type.param;
   if (queries.ndim() != 1 && queries.ndim() != 2) {
     std::string shape;
@@ -123,13 +97,7 @@ py::tuple Knn(const HandlePtr& h, py::handle reader, const std::string& table,
 
   py::object rows = py::none();
   if (with_rows) {
-    // The rows, then their distances as the last column.
-    auto batch = std::make_shared<table::ResultBatch>(std::move(result.rows));
-    batch->names.push_back("_distance");
-    batch->columns.emplace_back(table::ColumnType{table::TypeId::kFloat32, 0});
-    batch->columns.back().Reserve(result.distances.size(), 0);
-    for (float d : result.distances) batch->columns.back().AppendFixed(&d);
-    rows = numpy ? py::object(BatchNumpy(batch, std::nullopt, std::nullopt)) : py::cast(batch);
+    rows = RowsWithDistances(std::move(result.rows), result.distances, numpy);
     // The keys and distances are in the rows: not made twice.
     return py::make_tuple(py::none(), py::none(), rows, result.plan);
   }
