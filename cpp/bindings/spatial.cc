@@ -36,7 +36,7 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
                   const std::optional<std::string>& column, const std::string& kind,
                   const py::array_t<float, py::array::c_style | py::array::forcecast>& points, size_t k, double radius,
                   const std::optional<std::string>& where, const std::optional<std::vector<std::string>>& columns,
-                  bool explain, size_t threads, bool rows_wanted, bool numpy) {
+                  bool explain, size_t threads, bool rows_wanted, bool numpy, size_t limit) {
   auto def = FindTable(h, table);
   const size_t col = SearchedColumn(*def, column, table::TypeId::kPoint3, index::kSpatialKind, "point3");
   if (points.ndim() != 2 || points.shape(1) != 3) {
@@ -57,6 +57,7 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
   }
   r.k = k;
   r.radius = static_cast<float>(radius);
+  r.limit = limit;
   if (r.kind == query::SpatialRequest::Kind::kWithin && static_cast<double>(r.radius) != radius &&
       std::isfinite(radius)) {
     r.radius = std::nextafter(r.radius, INFINITY);  // never narrower than asked
@@ -137,7 +138,7 @@ void RegisterSpatial(py::module_& m) {
   m.def("spatial", &Spatial, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("kind"),
         py::arg("points"), py::arg("k") = 10, py::arg("radius") = 0.0, py::arg("where") = py::none(),
         py::arg("columns") = py::none(), py::arg("explain") = false, py::arg("threads") = 0,
-        py::arg("rows") = false, py::arg("numpy") = false);
+        py::arg("rows") = false, py::arg("numpy") = false, py::arg("limit") = 0);
 }
 
 }  // namespace embodb::bindings

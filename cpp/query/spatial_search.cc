@@ -97,8 +97,7 @@ void ForEachQuery(const float* points, size_t nq, Fn&& fn) {
 
 // Adds a candidate to a query's results: the k best for kNearest (kept as a
 // max-heap), every one that qualifies otherwise.
-void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std::string& key, size_t query,
-           std::vector<Found>* out) {
+void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std::string& key, std::vector<Found>* out) {
   switch (r.kind) {
     case SpatialRequest::Kind::kNearest: {
       Found f{Distance2(p, q), key};
@@ -121,7 +120,6 @@ void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std:
       if (Inside(p, PointAt(r.points), PointAt(r.points + 3))) out->push_back(Found{0, key});
       break;
   }
-  (void)query;
 }
 
 // Every row of reader that passes the filter, compared with every query.
@@ -148,7 +146,7 @@ Status ScanPath(const table::TableDefPtr& table, size_t column, txn::Reader* rea
       table::AppendKeyOf(keys, i, &key);
       (*rows_seen)++;
       const size_t queries = r.kind == SpatialRequest::Kind::kBox ? 1 : r.nq;
-      for (size_t q = 0; q < queries; q++) Offer(r, p, PointAt(r.points + 3 * q), key, q, &(*out)[q]);
+      for (size_t q = 0; q < queries; q++) Offer(r, p, PointAt(r.points + 3 * q), key, &(*out)[q]);
     }
   }
   EMBODB_RETURN_IF_ERROR(scan.status());
@@ -166,7 +164,7 @@ void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const ind
     const Point3 point = PointAt(r.points + 3 * q);
     std::vector<Found>& found = (*out)[q];
     if (few != nullptr) {
-      for (uint32_t node : *few) Offer(r, tree.PointOf(node), point, std::string(ix.keys().KeyOf(node)), q, &found);
+      for (uint32_t node : *few) Offer(r, tree.PointOf(node), point, std::string(ix.keys().KeyOf(node)), &found);
       std::sort(found.begin(), found.end());
       return;
     }
@@ -193,7 +191,10 @@ Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRe
   result->distances.clear();
   result->offsets.assign(1, 0);
   size_t total = 0;
-  for (const auto& found : *per_query) total += found.size();
+  for (auto& found : *per_query) {
+    if (r.limit != 0 && found.size() > r.limit) found.resize(r.limit);  // before any row is read
+    total += found.size();
+  }
   result->keys.reserve(total);
   result->distances.reserve(total);
   result->offsets.reserve(per_query->size() + 1);

@@ -36,6 +36,7 @@ struct SpatialRequest {
   size_t nq = 0;                  // queries (one box: 1)
   size_t k = 10;                  // kNearest
   float radius = 0;               // kWithin
+  size_t limit = 0;               // kWithin, kBox: at most this many results (the nearest within); 0: all
   FilterPtr filter;               // may be null
   // When set, the rows of the results (schema positions), read at the same
   // state as the search.

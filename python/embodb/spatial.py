@@ -97,7 +97,7 @@ class SpatialQuery(Materializes):
              numpy: bool = False) -> Tuple[Any, List[str]]:
         t = self._table
         out = _core.spatial(t._db._live_handle(), t._reader, t._name, self._column, self._kind, self._points,
-                            self._k, self._radius, self._where, columns, explain, 0, rows, numpy)
+                            self._k, self._radius, self._where, columns, explain, 0, rows, numpy, self._limit or 0)
         return out[3], out[4]
 
     def execute(self) -> Result:
@@ -105,8 +105,6 @@ class SpatialQuery(Materializes):
         ``select`` put it; a box query's distances are 0)."""
         wanted = None if self._columns is None else [c for c in self._columns if c != DISTANCE]
         result = Result.of(self._run(wanted, rows=True)[0])
-        if self._limit is not None and len(result) > self._limit:
-            result = result.head(self._limit)  # one batch: the rows found
         if self._columns is not None:
             result = result.select(self._columns)
         elif self._kind == "box":
@@ -183,7 +181,7 @@ def cloud_points(table: TableHandle, where: Optional[str], column: str, box: Any
                  voxel: Any, transform: Any) -> CloudPoints:
     box_values = None
     if box is not None:
-        lo_hi = np.asarray(box, dtype=np.float32) if not isinstance(box, np.ndarray) else box.astype(np.float32)
+        lo_hi = np.asarray(box, dtype=np.float32)
         if lo_hi.shape != (2, 3):
             raise InvalidInputError(f"box= is (lo, hi), two points (x, y, z), not an array of shape {lo_hi.shape}")
         box_values = lo_hi.reshape(-1).tolist()

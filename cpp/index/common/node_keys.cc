@@ -47,9 +47,9 @@ uint32_t NodeKeys::Find(std::string_view key) const {
   return found ? slots_[i] : kNone;
 }
 
-void NodeKeys::Grow() {
+void NodeKeys::Grow(size_t keys) {
   size_t capacity = slots_.empty() ? 64 : slots_.size();
-  while ((size_ + 1) * 2 > capacity) capacity *= 2;
+  while (keys * 2 > capacity) capacity *= 2;
   std::vector<uint32_t> live;
   live.reserve(size_);
   for (uint32_t n : slots_) {
@@ -102,23 +102,9 @@ void NodeKeys::StoreKey(uint32_t node, std::string_view key) {
 void NodeKeys::InsertMany(const uint32_t* nodes, const std::string_view* keys, size_t n) {
   if (n == 0) return;
   for (size_t i = 0; i < n; i++) StoreKey(nodes[i], keys[i]);
-  size_ += n;
-  if ((size_ + deleted_) * 2 > slots_.size()) {
-    size_ -= n;  // Grow places the keys already in the table
-    const size_t want = size_ + n;
-    size_t capacity = slots_.empty() ? 64 : slots_.size();
-    while ((want + 1) * 2 > capacity) capacity *= 2;
-    std::vector<uint32_t> live;
-    live.reserve(size_);
-    for (uint32_t node : slots_) {
-      if (node != kNone && node != kDeleted) live.push_back(node);
-    }
-    slots_.assign(capacity, kNone);
-    deleted_ = 0;
-    Place(live.data(), live.size());
-    size_ = want;
-  }
+  if ((size_ + deleted_ + n) * 2 > slots_.size()) Grow(size_ + n + 1);
   Place(nodes, n);
+  size_ += n;
 }
 
 void NodeKeys::Renumber(const std::vector<uint32_t>& new_of_old) {
@@ -145,7 +131,7 @@ void NodeKeys::Renumber(const std::vector<uint32_t>& new_of_old) {
 }
 
 void NodeKeys::Insert(uint32_t node, std::string_view key) {
-  if ((size_ + deleted_ + 1) * 2 > slots_.size()) Grow();
+  if ((size_ + deleted_ + 1) * 2 > slots_.size()) Grow(size_ + 1);
   StoreKey(node, key);
   bool found;
   const size_t i = Probe(key, &found);

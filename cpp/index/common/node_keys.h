@@ -68,7 +68,8 @@ class NodeKeys {
   uint64_t HashOf(std::string_view key) const;
   // The slot holding key's node, or the free slot to put it in.
   size_t Probe(std::string_view key, bool* found) const;
-  void Grow();
+  // Rebuilds the table with room for `keys` keys at half load.
+  void Grow(size_t keys);
   // Puts nodes whose keys are in no slot (distinct) into free slots.
   void Place(const uint32_t* nodes, size_t n);
   // Stores node's key bytes (growing the per-node arrays as needed).

@@ -21,8 +21,6 @@ constexpr size_t kParallelBuild = 1 << 15;
 // Subtrees smaller than this are never rebuilt for balance.
 constexpr uint32_t kMinRebuild = 2 * KdTree::kLeafCapacity;
 
-float Coord(const Point3& p, uint32_t axis) { return axis == 0 ? p.x : axis == 1 ? p.y : p.z; }
-
 // The squared distance from q to the nearest point of the box [lo, hi]
 // (infinite for an empty box, whose lo is +inf).
 inline __attribute__((always_inline)) float BoxDistance2(const float* lo, const float* hi, const Point3& q) {
@@ -309,7 +307,7 @@ void KdTree::SplitLeaf(uint32_t node) {
   std::iota(order.begin(), order.end(), 0u);
   const uint32_t mid = kLeafCapacity / 2;
   std::nth_element(order.begin(), order.begin() + mid, order.end(),
-                   [&](uint32_t a, uint32_t b) { return Coord(points[a], axis) < Coord(points[b], axis); });
+                   [&](uint32_t a, uint32_t b) { return points[a][axis] < points[b][axis]; });
   const uint32_t left = NewNode(), right = NewNode();
   const uint32_t right_leaf = NewLeaf();
   const uint32_t leaf_of[2] = {old_leaf, right_leaf};
@@ -340,7 +338,7 @@ void KdTree::SplitLeaf(uint32_t node) {
   }
   Node& nd = nodes_[node];
   nd.axis = axis;
-  nd.split = Coord(points[order[mid]], axis);
+  nd.split = points[order[mid]][axis];
   nd.left = left;
   nd.right = right;
   nd.leaf = kNone;
@@ -363,7 +361,7 @@ void KdTree::Insert(const Point3& p, uint32_t id) {
       SplitLeaf(node);  // the count and box already include p; its children's do not
     }
     const Node& inner = nodes_[node];
-    node = Coord(p, inner.axis) < inner.split ? inner.left : inner.right;
+    node = p[inner.axis] < inner.split ? inner.left : inner.right;
   }
   Leaf& leaf = leaves_[nodes_[node].leaf];
   const uint32_t slot = leaf.n++;
