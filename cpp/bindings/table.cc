@@ -287,13 +287,17 @@ py::object GetRow(const HandlePtr& h, py::handle reader, const std::string& name
   const table::Schema& schema = def->schema;
   std::string row_key = table::RowKeyPrefix(def->id);
   const size_t prefix_size = row_key.size();
-  std::vector<Value> key_values;
-  if (schema.composite_key() && py::isinstance<py::tuple>(key)) {
-    for (py::handle item : key.cast<py::tuple>()) key_values.push_back(ToValue(item, "key"));
+  if (!schema.composite_key()) {  // the common case: no vector of values
+    ThrowIfError(table::AppendKeyValue(schema.column(schema.key_only_column()).type, ToValue(key, "key"), &row_key));
   } else {
-    key_values.push_back(ToValue(key, "key"));
+    std::vector<Value> key_values;
+    if (py::isinstance<py::tuple>(key)) {
+      for (py::handle item : key.cast<py::tuple>()) key_values.push_back(ToValue(item, "key"));
+    } else {
+      key_values.push_back(ToValue(key, "key"));  // refused by AppendKeyValues, which says why
+    }
+    ThrowIfError(table::AppendKeyValues(schema, key_values, &row_key));
   }
-  ThrowIfError(table::AppendKeyValues(schema, key_values, &row_key));
   const auto projection = Projection(schema, columns, name);
   ReaderArg r = MakeReader(h, reader);
   std::string value;
