@@ -26,8 +26,6 @@ uint32_t RowKeyTableId(std::string_view key) {
   return id;
 }
 
-RowKeys EncodeRowKeys(uint32_t table_id, const ColumnView& pk) { return EncodeRowKeys(table_id, std::vector{pk}); }
-
 RowKeys EncodeRowKeys(uint32_t table_id, const std::vector<ColumnView>& key) {
   const ColumnView& pk = key[0];
   RowKeys out;

@@ -36,11 +36,9 @@ struct RowKeys {
   std::vector<std::string_view> keys;  // views into data, one per row
   size_t prefix_size = 0;              // bytes before the encoded primary key
 };
-// The row keys of table_id for every value of pk (no nulls).
-RowKeys EncodeRowKeys(uint32_t table_id, const ColumnView& pk);
-// The same for the values of a key's columns (views in key order, all of
-// the same length, no nulls): one view is a one-column key, more a
-// composite one.
+// The row keys of table_id for the values of a key's columns (views in key
+// order, all of the same length, no nulls): one view is a one-column key,
+// more a composite one.
 RowKeys EncodeRowKeys(uint32_t table_id, const std::vector<ColumnView>& key);
 // The views of a batch's first schema.key_columns().size() columns: a
 // projection that starts with key_columns().
