@@ -11,6 +11,8 @@
 #include "bindings/errors.h"
 #include "bindings/table_access.h"
 #include "query/cloud_points.h"
+#include "query/filter.h"
+#include "query/spatial_predicate.h"
 #include "query/spatial_search.h"
 
 namespace py = pybind11;
@@ -129,12 +131,31 @@ py::tuple CloudPointsCall(const HandlePtr& h, py::handle reader, const std::stri
   return py::make_tuple(points, keys, offsets, result.rows_read);
 }
 
+// What an order_by() expression orders by: (column, None) for a column,
+// (column, (x, y, z)) for distance(column, [x, y, z]); InvalidInputError
+// for anything else.
+py::tuple OrderKey(const HandlePtr& h, const std::string& table, const std::string& text) {
+  auto def = FindTable(h, table);
+  auto expr = ValueOrThrow(query::CompileExpression(text, def->schema));
+  const query::Expr& e = *expr->root;
+  if (e.kind == query::Expr::Kind::kColumn && e.component < 0) {
+    return py::make_tuple(def->schema.column(e.column_index).name, py::none());
+  }
+  if (e.kind == query::Expr::Kind::kDistance) {
+    const query::SpatialPredicate p(e);
+    return py::make_tuple(def->schema.column(e.args[0]->column_index).name, py::make_tuple(p.center()[0], p.center()[1], p.center()[2]));
+  }
+  throw StatusError(Status::InvalidArgument("order_by() takes a column or distance(column, [x, y, z]), not '" +
+                                            text + "'"));
+}
+
 }  // namespace
 
 void RegisterSpatial(py::module_& m) {
   m.def("cloud_points", &CloudPointsCall, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("where"),
         py::arg("column"), py::arg("box") = py::none(), py::arg("center") = py::none(), py::arg("radius") = 0.0,
         py::arg("voxel") = 0.0, py::arg("position") = py::none(), py::arg("orientation") = py::none());
+  m.def("order_key", &OrderKey, py::arg("db"), py::arg("table"), py::arg("text"));
   m.def("spatial", &Spatial, py::arg("db"), py::arg("reader"), py::arg("table"), py::arg("column"), py::arg("kind"),
         py::arg("points"), py::arg("k") = 10, py::arg("radius") = 0.0, py::arg("where") = py::none(),
         py::arg("columns") = py::none(), py::arg("explain") = false, py::arg("threads") = 0,

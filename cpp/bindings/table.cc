@@ -10,6 +10,7 @@
 #include "bindings/table_access.h"
 #include "query/aggregate.h"
 #include "query/sorted_scan.h"
+#include "query/spatial_plan.h"
 #include "query/table_scan.h"
 #include "query/table_update.h"
 #include "index/registry.h"
@@ -328,14 +329,31 @@ Result<query::FilterPtr> CompileWhere(const table::TableDef& def, const std::opt
 
 namespace {
 
-// The snapshot a scan of the latest state takes for itself, so that all its
-// batches see one state: an index scan looks rows up batch by batch, and a
-// write between two batches would otherwise show some rows as they were and
-// others as they became (or drop them from the result).
+// The filter of a read and, for a read of the latest state, the snapshot it
+// takes for itself, so that all its batches see one state: an index scan
+// looks rows up batch by batch, and a write between two batches would
+// otherwise show some rows as they were and others as they became (or drop
+// them from the result). A spatial index may plan the filter
+// (query/spatial_plan.h); then the snapshot is the one it was planned at.
 class ScanSnapshot {
  public:
-  ScanSnapshot(const HandlePtr& h, py::handle reader) : db_(h) {
-    if (reader.is_none()) sequence_ = h->Db().GetSnapshot();
+  ScanSnapshot(const HandlePtr& h, py::handle reader, const table::TableDefPtr& def,
+               const std::optional<std::string>& where)
+      : db_(h), filter_(ValueOrThrow(CompileWhere(*def, where))) {
+    if (!reader.is_none()) return;
+    std::vector<std::shared_ptr<index::DerivedIndex>> held;
+    auto index_of = [&](size_t column) -> index::SpatialIndex* {
+      auto ix = h->Indexes().Find(def->id, def->schema.column(column).name, index::kSpatialKind);
+      held.push_back(ix);
+      return dynamic_cast<index::SpatialIndex*>(ix.get());
+    };
+    lsm::DB* db = &h->Db();
+    RunWithoutGil([&] {
+      auto planned = query::PlanSpatialFilter(filter_, *def, index_of, db, &sequence_);
+      if (planned.ok()) filter_ = std::move(planned).value();
+      return planned.status();
+    });
+    if (!sequence_) sequence_ = db->GetSnapshot();
   }
   ~ScanSnapshot() {
     if (sequence_ && db_->Usable()) db_->db->ReleaseSnapshot(*sequence_);
@@ -346,9 +364,11 @@ class ScanSnapshot {
   py::object Reader(py::handle reader) const {
     return sequence_ ? py::int_(*sequence_) : py::reinterpret_borrow<py::object>(reader);
   }
+  const query::FilterPtr& filter() const { return filter_; }
 
  private:
   HandlePtr db_;
+  query::FilterPtr filter_;
   std::optional<uint64_t> sequence_;
 };
 
@@ -357,9 +377,9 @@ class Scanner {
  public:
   Scanner(const HandlePtr& h, py::handle reader, const std::string& name,
           const std::optional<std::vector<std::string>>& columns, const std::optional<std::string>& where)
-      : db_(h), def_(FindTable(h, name)), projection_(Projection(def_->schema, columns, name)), snapshot_(h, reader),
-        reader_(MakeReader(h, snapshot_.Reader(reader))),
-        scan_(def_, reader_.get(), projection_, ValueOrThrow(CompileWhere(*def_, where))) {}
+      : db_(h), def_(FindTable(h, name)), projection_(Projection(def_->schema, columns, name)),
+        snapshot_(h, reader, def_, where), reader_(MakeReader(h, snapshot_.Reader(reader))),
+        scan_(def_, reader_.get(), projection_, snapshot_.filter()) {}
 
   // The next batch of at most max_rows rows, or None at the end.
   py::object Next(size_t max_rows) {
@@ -433,8 +453,8 @@ py::tuple SortedRows(const HandlePtr& h, py::handle reader, const std::string& n
   if (c < 0) throw StatusError(Status::Schema("cannot order by '" + order_column + "': no such column"));
   const query::OrderBy order{static_cast<size_t>(c), descending};
   if (plan_only) return py::make_tuple(py::none(), query::SortPlan(*def, order, offset, limit));
-  query::FilterPtr filter = ValueOrThrow(CompileWhere(*def, where));
-  ScanSnapshot snapshot(h, reader);  // one state for the pass and the reads by key
+  ScanSnapshot snapshot(h, reader, def, where);  // one state for the pass and the reads by key
+  const query::FilterPtr& filter = snapshot.filter();
   ReaderArg rd = MakeReader(h, snapshot.Reader(reader));
   auto batch = std::make_shared<table::ResultBatch>();
   std::string plan;
@@ -450,8 +470,9 @@ std::shared_ptr<table::ResultBatch> AggregateRows(const HandlePtr& h, py::handle
                                                   const query::NamedExpressions& keys,
                                                   const query::NamedExpressions& aggregates) {
   auto def = FindTable(h, name);
-  query::FilterPtr filter = ValueOrThrow(CompileWhere(*def, where));
-  ReaderArg rd = MakeReader(h, reader);
+  ScanSnapshot snapshot(h, reader, def, where);
+  const query::FilterPtr& filter = snapshot.filter();
+  ReaderArg rd = MakeReader(h, snapshot.Reader(reader));
   auto batch = std::make_shared<table::ResultBatch>();
   RunWithoutGil([&] { return query::Aggregate(def, rd.get(), filter, keys, aggregates, batch.get()); });
   return batch;

@@ -1,6 +1,9 @@
 // Binding: resolves column names and checks and sets the type of every node
 // of a parsed filter (CompileFilter in filter.h).
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include "query/filter.h"
@@ -101,6 +104,9 @@ class Binder {
       case Expr::Kind::kIsNull:
         e->type = Type::kBool;
         return Status::OK();
+      case Expr::Kind::kWithin:
+      case Expr::Kind::kInBox:
+      case Expr::Kind::kDistance: return BindSpatial(e);
       case Expr::Kind::kLike:
         for (const auto& a : e->args) {
           if (!IsStringLike(a->type) && a->type != Type::kNull) return Wrong(*a, "LIKE needs", "a string");
@@ -188,6 +194,41 @@ class Binder {
     return Status::OK();
   }
 
+  // v as the shortest text that reads back as it.
+  static std::string Shortest(double v) {
+    char buf[32];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    return std::string(buf, end);
+  }
+
+  // A spatial function: a whole point3 column, coordinates that fit a
+  // float32, a radius >= 0, a box's lo <= hi.
+  Status BindSpatial(Expr* e) const {
+    const Expr& column = *e->args[0];
+    const std::string fn = e->kind == Expr::Kind::kWithin ? "within" : e->kind == Expr::Kind::kInBox ? "in_box" : "distance";
+    const table::ColumnType& type = schema_.column(column.column_index).type;
+    if (type.id != table::TypeId::kPoint3) {
+      return Error(column, fn + "() needs a point3 column, not " + Describe(column));
+    }
+    for (double v : e->numbers) {
+      if (std::fabs(v) > std::numeric_limits<float>::max()) {
+        return Error(*e, fn + "(): " + Shortest(v) + " is outside the float32 range of point3 coordinates");
+      }
+    }
+    if (e->kind == Expr::Kind::kWithin && e->numbers[3] < 0) {
+      return Error(*e, "within(): the radius must be >= 0, not " + Shortest(e->numbers[3]));
+    }
+    if (e->kind == Expr::Kind::kInBox) {
+      for (int a = 0; a < 3; a++) {
+        if (static_cast<float>(e->numbers[a]) > static_cast<float>(e->numbers[3 + a])) {
+          return Error(*e, std::string("in_box(): the box's lo is above its hi on axis ") + "xyz"[a]);
+        }
+      }
+    }
+    e->type = e->kind == Expr::Kind::kDistance ? Type::kDouble : Type::kBool;
+    return Status::OK();
+  }
+
   Status NeedCondition(const Expr& e, const std::string& op) const {
     if (e.type == Type::kBool || e.type == Type::kNull) return Status::OK();
     return Wrong(e, op + " needs a condition, not", "true or false");
@@ -271,19 +312,31 @@ class Binder {
 
 }  // namespace
 
-Result<FilterPtr> CompileFilter(std::string_view text, const table::Schema& schema) {
+Result<std::shared_ptr<Filter>> CompileExpression(std::string_view text, const table::Schema& schema) {
   auto filter = std::make_shared<Filter>();
   filter->text = std::string(text);
   EMBODB_ASSIGN_OR_RETURN(filter->root, ParseExpression(filter->text));
   Binder binder(filter->text, schema);
   EMBODB_RETURN_IF_ERROR(binder.Bind(filter->root.get()));
+  filter->columns = binder.columns();
+  return filter;
+}
+
+Result<FilterPtr> CompileFilter(std::string_view text, const table::Schema& schema) {
+  EMBODB_ASSIGN_OR_RETURN(std::shared_ptr<Filter> filter, CompileExpression(text, schema));
   const Type t = filter->root->type;
   if (t != Type::kBool && t != Type::kNull) {
     return FilterError(filter->text, 0, filter->text.size(),
                        std::string("the filter must be a condition (true or false), not a ") + TypeName(t));
   }
-  filter->columns = binder.columns();
   return FilterPtr(std::move(filter));
+}
+
+FilterPtr WithPlan(const FilterPtr& filter, std::shared_ptr<const Plan> plan, uint64_t sequence) {
+  auto copy = std::make_shared<Filter>(*filter);
+  copy->planned = std::move(plan);
+  copy->planned_at = sequence;
+  return copy;
 }
 
 }  // namespace embodb::query

@@ -1,5 +1,7 @@
 #include "query/conjuncts.h"
 
+#include <cstring>
+
 #include "util/coding.h"
 
 namespace embodb::query {
@@ -27,6 +29,12 @@ void AppendKey(const Expr& e, std::string* key) {
       if (e.column_index < 0) PutLengthPrefixed(key, e.column);  // not bound: by name
       break;
     default: break;
+  }
+  PutVarint64(key, e.numbers.size());
+  for (double v : e.numbers) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    PutFixed64(key, bits);
   }
   PutVarint64(key, e.args.size());
   for (const auto& a : e.args) AppendKey(*a, key);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "query/lexer.h"
+#include "query/spatial_predicate.h"
 
 namespace embodb::query {
 
@@ -118,6 +119,9 @@ class Evaluator {
         return out;
       }
       case Expr::Kind::kLike: return Like(e);
+      case Expr::Kind::kWithin:
+      case Expr::Kind::kInBox:
+      case Expr::Kind::kDistance: return Spatial(e);
     }
     return Status::InvalidArgument("unknown expression");
   }
@@ -425,6 +429,24 @@ class Evaluator {
       out.i[r] = LikeMatch(text.s[text.constant ? 0 : r], pattern.s[pattern.constant ? 0 : r]) != e.negated;
     }
     out.null = MergeNulls(text, pattern, n);
+    return out;
+  }
+
+  // within / in_box / distance of each row's point, in float32 as the
+  // spatial index computes them (spatial_predicate.h); null for a null point.
+  Result<Vec> Spatial(const Expr& e) const {
+    const table::ColumnView& col = columns_[e.args[0]->column_index];
+    const SpatialPredicate predicate(e);
+    Vec out;
+    out.type = e.type;
+    if (col.nulls != nullptr) out.null.assign(col.nulls, col.nulls + rows_);
+    if (e.kind == Expr::Kind::kDistance) {
+      out.d.resize(rows_);
+      for (size_t r = 0; r < rows_; r++) out.d[r] = predicate.Distance(col.Fixed(r));
+    } else {
+      out.i.resize(rows_);
+      for (size_t r = 0; r < rows_; r++) out.i[r] = predicate.Holds(col.Fixed(r));
+    }
     return out;
   }
 

@@ -50,6 +50,10 @@ struct Expr {
     kBetween,   // args[0] [NOT] BETWEEN args[1] AND args[2]
     kIsNull,    // args[0] IS [NOT] NULL
     kLike,      // args[0] [NOT] LIKE args[1]
+    // Spatial functions of a point3 column args[0], with literal numbers:
+    kWithin,    // within(col, [x, y, z], r): numbers = x, y, z, r
+    kInBox,     // in_box(col, [lx, ly, lz], [hx, hy, hz]): numbers = the six
+    kDistance,  // distance(col, [x, y, z]): numbers = x, y, z (a float)
   };
   Kind kind = Kind::kLiteral;
   Op op = Op::kNone;
@@ -63,6 +67,7 @@ struct Expr {
   int component = -1;
   bool axis = false;  // the component was named (.x .y .z), which only a point3 takes
   std::vector<std::unique_ptr<Expr>> args;
+  std::vector<double> numbers;  // of a spatial function
   size_t pos = 0, end = 0;  // the source span, for messages
   uint32_t height = 1;      // levels of this tree (the parser bounds it: code that recurses over it may)
   Type type = Type::kNull;  // set by binding

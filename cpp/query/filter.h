@@ -22,16 +22,30 @@
 
 namespace embodb::query {
 
+struct Plan;  // plan.h
+
 struct Filter {
   std::string text;
-  ExprPtr root;
+  std::shared_ptr<Expr> root;
   std::vector<size_t> columns;  // schema positions the expression reads, ascending
+  // A plan made with a derived index for reads at planned_at exactly
+  // (spatial_plan.h); PlanScan uses it for such a read, and plans anew
+  // for any other.
+  std::shared_ptr<const Plan> planned;
+  uint64_t planned_at = 0;
 };
 using FilterPtr = std::shared_ptr<const Filter>;
+
+// A copy of filter (sharing its expression) that carries plan for reads at
+// `sequence`.
+FilterPtr WithPlan(const FilterPtr& filter, std::shared_ptr<const Plan> plan, uint64_t sequence);
 
 // InvalidArgument for syntax errors and type mismatches, SchemaError for an
 // unknown column; both point at the offending part of text.
 Result<FilterPtr> CompileFilter(std::string_view text, const table::Schema& schema);
+
+// Any expression (a condition or a value), bound as a filter is.
+Result<std::shared_ptr<Filter>> CompileExpression(std::string_view text, const table::Schema& schema);
 
 // The type of a column's values in expressions.
 Type ColumnExprType(const table::ColumnType& t);

@@ -1,6 +1,8 @@
 #include "query/parser.h"
 
+#include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 #include "query/lexer.h"
@@ -306,6 +308,7 @@ class Parser {
         return e;
       }
       case TokenKind::kIdentifier: {
+        if (Peek().IsOperator("(")) return ParseSpatialCall(t);
         auto e = Node(Expr::Kind::kColumn, t.pos, t.end);
         e->column = t.text;
         return ParseComponent(std::move(e));
@@ -342,6 +345,81 @@ class Parser {
       case TokenKind::kEnd: return Error(t, "expected a value, found the end of the expression");
     }
     return Error(t, "expected a value or column, found " + t.Describe());
+  }
+
+  // within(col, [x, y, z], r), in_box(col, [x, y, z], [x, y, z]) or
+  // distance(col, [x, y, z]), the name taken; the numbers are literals.
+  Result<ExprPtr> ParseSpatialCall(const Token& name) {
+    std::string fn = name.text;
+    for (char& c : fn) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    Expr::Kind kind;
+    if (fn == "within") {
+      kind = Expr::Kind::kWithin;
+    } else if (fn == "in_box") {
+      kind = Expr::Kind::kInBox;
+    } else if (fn == "distance") {
+      kind = Expr::Kind::kDistance;
+    } else {
+      return Error(name, "unknown function '" + name.text + "' (functions: within, in_box, distance)");
+    }
+    Take();  // (
+    const Token& column = Take();
+    if (column.kind != TokenKind::kIdentifier) {
+      return Error(column, fn + "() takes a point3 column first, found " + column.Describe());
+    }
+    auto e = Node(kind, name.pos, name.end);
+    auto col = Node(Expr::Kind::kColumn, column.pos, column.end);
+    col->column = column.text;
+    e->args.push_back(std::move(col));
+    const int points = kind == Expr::Kind::kInBox ? 2 : 1;
+    for (int p = 0; p < points; p++) {
+      EMBODB_RETURN_IF_ERROR(ExpectOperator(",", fn));
+      EMBODB_RETURN_IF_ERROR(ParsePointLiteral(fn, &e->numbers));
+    }
+    if (kind == Expr::Kind::kWithin) {
+      EMBODB_RETURN_IF_ERROR(ExpectOperator(",", fn));
+      double radius;
+      EMBODB_RETURN_IF_ERROR(ParseNumber(fn + "()'s radius", &radius));
+      e->numbers.push_back(radius);
+    }
+    const Token& close = Peek();
+    EMBODB_RETURN_IF_ERROR(ExpectOperator(")", fn));
+    e->end = close.end;
+    SetHeight(e.get());
+    return e;
+  }
+
+  Status ExpectOperator(std::string_view op, const std::string& fn) {
+    const Token& t = Peek();
+    if (TakeOperator(op)) return Status::OK();
+    return Error(t, "expected '" + std::string(op) + "' in " + fn + "(), found " + t.Describe());
+  }
+
+  // [x, y, z] of three number literals, appended to out.
+  Status ParsePointLiteral(const std::string& fn, std::vector<double>* out) {
+    EMBODB_RETURN_IF_ERROR(ExpectOperator("[", fn));
+    for (int axis = 0; axis < 3; axis++) {
+      if (axis > 0) EMBODB_RETURN_IF_ERROR(ExpectOperator(",", fn));
+      double v;
+      EMBODB_RETURN_IF_ERROR(ParseNumber(std::string("the ") + "xyz"[axis] + " of a point in " + fn + "()", &v));
+      out->push_back(v);
+    }
+    return ExpectOperator("]", fn);
+  }
+
+  // A number literal, with an optional sign; finite.
+  Status ParseNumber(const std::string& what, double* out) {
+    const Token& start = Peek();
+    const bool negative = TakeOperator("-");
+    if (!negative) TakeOperator("+");
+    const Token& t = Take();
+    if (t.kind != TokenKind::kInteger && t.kind != TokenKind::kFloat) {
+      return Error(t, "expected a number for " + what + ", found " + t.Describe());
+    }
+    errno = 0;
+    *out = std::strtod(((negative ? "-" : "") + t.text).c_str(), nullptr);
+    if (!std::isfinite(*out)) return FilterError(text_, start.pos, t.end, what + " is out of range");
+    return Status::OK();
   }
 
   std::string_view text_;

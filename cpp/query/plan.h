@@ -33,6 +33,9 @@ struct Plan {
   const table::IndexDef* index = nullptr;
   std::vector<std::pair<std::string, std::string>> index_ranges;
   std::string range_text;  // the conditions used, for explain
+  // kKeys (or kEmpty) from a derived index (spatial_plan.h): which, for
+  // explain ("the spatial index on 'position'").
+  std::string found_by;
 
   // The steps, one per line: how rows are found, then the filter.
   std::vector<std::string> Explain(const table::TableDef& table, const Filter* filter) const;

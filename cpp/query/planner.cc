@@ -262,6 +262,7 @@ std::optional<Plan> CompositeKeyPlan(const table::Schema& schema, const std::vec
 
 Plan PlanScan(const table::TableDef& table, const Filter* filter, std::optional<uint64_t> read_sequence) {
   if (filter == nullptr) return Plan{};
+  if (filter->planned && read_sequence == filter->planned_at) return *filter->planned;
   if (filter->root->kind == Expr::Kind::kLiteral) {
     const Value& v = filter->root->literal;
     if (v.is_null() || (v.kind == Value::Kind::kBool && !v.b)) return EmptyPlan();
@@ -305,6 +306,11 @@ std::vector<std::string> Plan::Explain(const table::TableDef& table, const Filte
                       name + (key_ranges.size() == 1 ? "" : " (" + std::to_string(key_ranges.size()) + " ranges)"));
       break;
     case Kind::kKeys:
+      if (!found_by.empty()) {
+        steps.push_back("use " + found_by + " for " + range_text + ": " + std::to_string(keys.size()) +
+                        (keys.size() == 1 ? " row" : " rows") + ", then look them up in " + name);
+        break;
+      }
       steps.push_back("look up " + std::to_string(keys.size()) + " " + pk + (keys.size() == 1 ? " value" : " values") +
                       " in " + name);
       break;
@@ -313,7 +319,10 @@ std::vector<std::string> Plan::Explain(const table::TableDef& table, const Filte
                       std::to_string(index_ranges.size()) + (index_ranges.size() == 1 ? " range" : " ranges") +
                       "), then look up the rows of " + name);
       break;
-    case Kind::kEmpty: steps.push_back("no row can match: read nothing"); break;
+    case Kind::kEmpty:
+      steps.push_back(found_by.empty() ? "no row can match: read nothing"
+                                       : "use " + found_by + " for " + range_text + ": no row, read nothing");
+      break;
   }
   if (filter != nullptr && kind != Kind::kEmpty) steps.push_back("filter rows by " + filter->text + " (in C++)");
   return steps;

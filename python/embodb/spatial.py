@@ -116,13 +116,17 @@ class SpatialQuery(Materializes):
 
     def explain(self) -> str:
         """How the query runs (it runs it to find out how many rows match)."""
+        return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(self.plan_steps()))
+
+    def plan_steps(self) -> List[str]:
+        """The steps explain() numbers."""
         _, plan = self._run(None, explain=True)
         steps = list(plan)
         if self._limit is not None:
             steps.append(f"keep the first {self._limit}")
         if self._columns is not None:
             steps.append("columns " + ", ".join(self._columns))
-        return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(steps))
+        return steps
 
     def __repr__(self) -> str:
         result = self.execute()

@@ -371,11 +371,12 @@ class Query(Materializes):
         self._limit: Optional[int] = None
         self._offset = 0
         self._where: Optional[str] = None
+        self._near: Optional[Tuple[str, Tuple[float, float, float]]] = None  # order by distance to a point
 
     def _copy(self) -> "Query":
         q = Query(self._table)
         q._columns, q._order, q._limit, q._offset = self._columns, self._order, self._limit, self._offset
-        q._where = self._where
+        q._where, q._near = self._where, self._near
         return q
 
     def where(self, expression: str) -> "Query":
@@ -390,8 +391,22 @@ class Query(Materializes):
         return q
 
     def order_by(self, column: str, descending: bool = False) -> "Query":
+        """Orders by a column (nulls last), or nearest first by
+        ``distance(column, [x, y, z])`` over a point3 column: the rows that
+        have a point, with their ``_distance`` last, found through the
+        column's spatial index when it has one (as ``near``; rows whose point
+        is null have no distance and are left out)."""
         q = self._copy()
         q._order = (column, bool(descending))
+        q._near = None
+        if isinstance(column, str) and "(" in column:
+            t = self._table
+            name, point = _core.order_key(t._db._live_handle(), t._name, column)
+            q._order = (name, bool(descending))
+            if point is not None:
+                if descending:
+                    raise InvalidInputError(f"order_by({column!r}) is nearest first: it cannot be descending")
+                q._near = (name, point)
         return q
 
     def limit(self, n: int) -> "Query":
@@ -417,6 +432,26 @@ class Query(Materializes):
     def _scan(self, columns: Optional[List[str]]) -> Any:
         t = self._table
         return _core.scan(t._db._live_handle(), t._reader, t._name, columns, self._where)
+
+    def _nearest(self) -> SpatialQuery:
+        """The query ordered by distance, as a k-nearest search: k is the
+        offset plus the limit, or every row."""
+        column, point = self._near
+        k = _UNLIMITED if self._limit is None else self._offset + self._limit
+        q = SpatialQuery(self._table, "nearest", points_array(point, "the point", one=True), k=k, column=column)
+        if self._where is not None:
+            q = q.where(self._where)
+        return q if self._columns is None else q.select(self._columns)
+
+    def _by_distance(self) -> Result:
+        if self._limit == 0:
+            return self._nearest().limit(1).execute().head(0)
+        result = self._nearest().execute()
+        if self._offset == 0 or not result._batches:
+            return result
+        batch = result._batches[0]
+        rest = batch.take(np.arange(min(self._offset, batch.num_rows), batch.num_rows, dtype=np.int64))
+        return Result(result.columns, list(result.types.values()), [rest], result._positions)
 
     def _sorted(self, plan_only: bool = False) -> Any:
         """(rows, plan) of an ordered query, ordered in the core (a top-k when
@@ -446,6 +481,8 @@ class Query(Materializes):
         """Runs the query; the rows in one result."""
         t = self._table
         columns = self._columns
+        if self._near is not None:
+            return self._by_distance()
         if self._order is not None:
             return Result.of(self._sorted()[0])
         stop = _UNLIMITED
@@ -557,6 +594,11 @@ class Query(Materializes):
         blocks decoded and skipped (by their min/max statistics, or because
         no row of the block passed the filter), and the rows read whole
         (recent writes not yet flushed, blocks kept as rows)."""
+        if self._near is not None:
+            steps = self._nearest().plan_steps()
+            if self._offset:
+                steps.append(f"skip {self._offset} rows")
+            return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(steps))
         steps = list(self._scan([]).explain())
         if analyze:
             steps.append(self._analyze())

@@ -529,6 +529,30 @@ void KdTree::Box(const Point3& lo, const Point3& hi, const IdFilter& keep, std::
   }
 }
 
+size_t KdTree::CountBox(const Point3& lo, const Point3& hi, size_t stop_at) const {
+  size_t count = 0;
+  if (root_ == kNone) return 0;
+  std::vector<uint32_t> stack = {root_};
+  while (!stack.empty() && count < stop_at) {
+    const Node& nd = nodes_[stack.back()];
+    stack.pop_back();
+    if (!BoxesOverlap(nd.lo, nd.hi, lo, hi)) continue;
+    if (BoxInside(nd.lo, nd.hi, lo, hi)) {
+      count += nd.count;
+    } else if (!IsLeaf(nd)) {
+      stack.push_back(nd.right);
+      stack.push_back(nd.left);
+    } else {
+      const Leaf& leaf = leaves_[nd.leaf];
+      for (uint32_t i = 0; i < leaf.n; i++) {
+        count += leaf.x[i] >= lo.x && leaf.x[i] <= hi.x && leaf.y[i] >= lo.y && leaf.y[i] <= hi.y &&
+                 leaf.z[i] >= lo.z && leaf.z[i] <= hi.z;
+      }
+    }
+  }
+  return count;
+}
+
 // ---------------------------------------------------------------- checks and files
 
 Status KdTree::CheckInvariants() const {

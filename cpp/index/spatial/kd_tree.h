@@ -86,6 +86,11 @@ class KdTree {
   // pass `keep`, in no particular order.
   void Box(const Point3& lo, const Point3& hi, const IdFilter& keep, std::vector<uint32_t>* out) const;
 
+  // How many points are inside the box [lo, hi], counting no further than
+  // stop_at (a subtree the box holds whole counts at once): a planner's
+  // estimate of a search's size.
+  size_t CountBox(const Point3& lo, const Point3& hi, size_t stop_at) const;
+
   // Corruption when the structure is inconsistent (counts, boxes, the id
   // map); for tests and for checking a loaded file.
   Status CheckInvariants() const;

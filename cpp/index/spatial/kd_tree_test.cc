@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <random>
 
@@ -89,7 +90,12 @@ void CheckQueries(const KdTree& tree, const Model& model, std::mt19937* rng, flo
     tree.Box(lo, hi, nullptr, &ids);
     std::sort(ids.begin(), ids.end());
     ASSERT_EQ(ids, model.Box(lo, hi)) << "box";
+    ASSERT_EQ(tree.CountBox(lo, hi, SIZE_MAX), ids.size()) << "count in a box";
+    const size_t capped = tree.CountBox(lo, hi, 3);  // stops once it reaches 3 (a subtree may add more)
+    ASSERT_TRUE(ids.size() < 3 ? capped == ids.size() : capped >= 3) << "capped count";
   }
+  const Point3 all_lo{-1e30f, -1e30f, -1e30f}, all_hi{1e30f, 1e30f, 1e30f};
+  ASSERT_EQ(tree.CountBox(all_lo, all_hi, SIZE_MAX), model.size());
 }
 
 TEST(KdTreeTest, BuildAnswersAsBruteForce) {
