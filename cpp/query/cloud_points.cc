@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "index/spatial/pose.h"
 #include "query/table_scan.h"
 #include "table/key_codec.h"
 
@@ -12,29 +13,8 @@ namespace {
 
 constexpr size_t kScanBatch = 256;  // rows (each with a cloud) per batch
 
-// A rotation and translation from a row's pose.
-struct Pose {
-  float r[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-  float t[3] = {0, 0, 0};
-  void Apply(const float* p, float* out) const {
-    for (int i = 0; i < 3; i++) out[i] = r[3 * i] * p[0] + r[3 * i + 1] * p[1] + r[3 * i + 2] * p[2] + t[i];
-  }
-};
-
-// The rotation of the quaternion (x, y, z, w), normalized; false when it is
-// zero or not finite.
-bool PoseOf(const float* position, const float* q, Pose* pose) {
-  double x = q[0], y = q[1], z = q[2], w = q[3];
-  const double norm = std::sqrt(x * x + y * y + z * z + w * w);
-  if (!std::isfinite(norm) || norm == 0) return false;
-  x /= norm, y /= norm, z /= norm, w /= norm;
-  const double r[9] = {1 - 2 * (y * y + z * z), 2 * (x * y - z * w),     2 * (x * z + y * w),
-                       2 * (x * y + z * w),     1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-                       2 * (x * z - y * w),     2 * (y * z + x * w),     1 - 2 * (x * x + y * y)};
-  for (int i = 0; i < 9; i++) pose->r[i] = static_cast<float>(r[i]);
-  for (int i = 0; i < 3; i++) pose->t[i] = position[i];
-  return true;
-}
+using index::spatial::Pose;
+using index::spatial::PoseOf;
 
 // Voxels by their integer coordinates, each holding the sums of its points'
 // channels and their count. Points are added a window at a time: their
@@ -214,8 +194,7 @@ Status CloudPoints(const table::TableDefPtr& table, txn::Reader* reader, const C
         const table::ColumnView positions = batch.columns[cloud_at + 1].view();
         const table::ColumnView orientations = batch.columns[cloud_at + 2].view();
         if (positions.IsNull(i) || orientations.IsNull(i)) continue;  // no pose: not placed in the world
-        if (!PoseOf(reinterpret_cast<const float*>(positions.Fixed(i)),
-                    reinterpret_cast<const float*>(orientations.Fixed(i)), &pose)) {
+        if (!PoseOf(positions.Fixed(i), orientations.Fixed(i), &pose)) {
           key.clear();
           table::AppendKeyOf(keys, i, &key);
           return Status::InvalidArgument("the row with key " + table::KeyText(schema, key) +

@@ -245,12 +245,16 @@ void KdTree::CollectPoints(uint32_t node, std::vector<Point3>* points, std::vect
   }
 }
 
-void KdTree::Rebuild(uint32_t node) {
+void KdTree::Rebuild(uint32_t node, const BuildItem* items, size_t n) {
   std::vector<Point3> points;
   std::vector<uint32_t> ids, old_nodes, old_leaves;
-  points.reserve(nodes_[node].count);
-  ids.reserve(nodes_[node].count);
+  points.reserve(nodes_[node].count + n);
+  ids.reserve(nodes_[node].count + n);
   CollectPoints(node, &points, &ids, &old_nodes, &old_leaves);
+  for (size_t i = 0; i < n; i++) {
+    points.push_back(Point3{items[i].p[0], items[i].p[1], items[i].p[2]});
+    ids.push_back(items[i].id);
+  }
   const uint32_t parent = nodes_[node].parent;
   const uint32_t fresh = BuildAppended(points.data(), ids.data(), points.size(), parent);
   if (parent == kNone) {
@@ -373,6 +377,69 @@ void KdTree::Insert(const Point3& p, uint32_t id) {
   const uint32_t goat = Scapegoat(node);
   if (goat != kNone) Rebuild(goat);
   Compact();
+}
+
+void KdTree::InsertMany(const Point3* points, const uint32_t* ids, size_t n) {
+  if (n == 0) return;
+  if (n == 1) return Insert(points[0], ids[0]);
+  const uint32_t max_id = *std::max_element(ids, ids + n);
+  if (max_id >= where_.size()) where_.resize(std::max<size_t>(size_t{max_id} + 1, where_.size() * 2), kNone);
+  if (root_ == kNone || n >= size_) {  // as large as the tree: one build of both, in parallel
+    std::vector<Point3> all;
+    std::vector<uint32_t> all_ids;
+    all.reserve(size_ + n);
+    all_ids.reserve(size_ + n);
+    if (root_ != kNone) CollectPoints(root_, &all, &all_ids, nullptr, nullptr);
+    all.insert(all.end(), points, points + n);
+    all_ids.insert(all_ids.end(), ids, ids + n);
+    const size_t id_space = where_.size();
+    Build(all.data(), all_ids.data(), all.size());
+    where_.resize(std::max(where_.size(), id_space), kNone);
+    return;
+  }
+  std::vector<BuildItem> items(n);
+  for (size_t i = 0; i < n; i++) items[i] = BuildItem{{points[i].x, points[i].y, points[i].z}, ids[i]};
+  size_ += n;
+  InsertItems(root_, items.data(), n);
+  Compact();
+}
+
+void KdTree::InsertItems(uint32_t node, BuildItem* items, size_t n) {
+  // Copies, not references: a rebuild below may move nodes_.
+  const Node nd = nodes_[node];
+  const size_t total = size_t{nd.count} + n;
+  if (IsLeaf(nd)) {
+    if (leaves_[nd.leaf].n + n > kLeafCapacity) {
+      Rebuild(node, items, n);
+      return;
+    }
+    Node& at = nodes_[node];
+    Leaf& leaf = leaves_[nd.leaf];
+    for (size_t i = 0; i < n; i++) {
+      const Point3 p{items[i].p[0], items[i].p[1], items[i].p[2]};
+      const uint32_t slot = leaf.n++;
+      leaf.x[slot] = p.x;
+      leaf.y[slot] = p.y;
+      leaf.z[slot] = p.z;
+      leaf.id[slot] = items[i].id;
+      where_[items[i].id] = nd.leaf * kLeafCapacity + slot;
+      Expand(at.lo, at.hi, p);
+    }
+    at.count = static_cast<uint32_t>(total);
+    return;
+  }
+  BuildItem* mid = std::partition(items, items + n, [&](const BuildItem& it) { return it.p[nd.axis] < nd.split; });
+  const size_t to_left = static_cast<size_t>(mid - items);
+  const size_t larger = std::max(nodes_[nd.left].count + to_left, nodes_[nd.right].count + (n - to_left));
+  if (total >= kMinRebuild && static_cast<float>(larger) > kBalance * static_cast<float>(total)) {
+    Rebuild(node, items, n);
+    return;
+  }
+  Node& at = nodes_[node];
+  for (size_t i = 0; i < n; i++) Expand(at.lo, at.hi, Point3{items[i].p[0], items[i].p[1], items[i].p[2]});
+  at.count = static_cast<uint32_t>(total);
+  if (to_left > 0) InsertItems(nd.left, items, to_left);
+  if (to_left < n) InsertItems(nd.right, mid, n - to_left);
 }
 
 bool KdTree::Erase(uint32_t id) {

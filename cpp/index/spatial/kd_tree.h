@@ -68,6 +68,12 @@ class KdTree {
   void Build(const Point3* points, const uint32_t* ids, size_t n);
   // Adds a point; its id must not be in the tree.
   void Insert(const Point3& p, uint32_t id);
+  // Adds n points (ids distinct, none in the tree): a scan at once. The
+  // batch is split down the tree by its split planes; a leaf it overfills,
+  // or a subtree it would unbalance, is rebuilt with its share, so the cost
+  // grows with the batch, not the tree (a batch as large as the tree
+  // rebuilds it whole).
+  void InsertMany(const Point3* points, const uint32_t* ids, size_t n);
   // Removes the point with this id; false when there is none.
   bool Erase(uint32_t id);
   bool Contains(uint32_t id) const { return id < where_.size() && where_[id] != kNone; }
@@ -143,8 +149,12 @@ class KdTree {
   // Builds the points into fresh slots at the end of the arrays; returns the
   // subtree's root.
   uint32_t BuildAppended(const Point3* points, const uint32_t* ids, size_t n, uint32_t parent);
-  // Rebuilds the subtree at node balanced, in place of it.
-  void Rebuild(uint32_t node);
+  // Rebuilds the subtree at node balanced, in place of it, with the n
+  // extra points of items (whose count and box node's ancestors hold already).
+  void Rebuild(uint32_t node, const BuildItem* items = nullptr, size_t n = 0);
+  // InsertMany's descent: adds items[0, n) (reordering them) under node,
+  // whose own count and box do not include them yet.
+  void InsertItems(uint32_t node, BuildItem* items, size_t n);
   // Splits a full leaf node into two leaves.
   void SplitLeaf(uint32_t node);
   // The highest node on the path from the root to `node` whose children are

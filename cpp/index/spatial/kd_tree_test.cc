@@ -193,6 +193,45 @@ TEST(KdTreeTest, IncrementalChangesAnswerAsBruteForceAndStayBalanced) {
   EXPECT_EQ(got[0].id, 3u);
 }
 
+// Scans inserted at once: batches in a new region (the robot moved on),
+// over old points, tiny and larger than the tree, mixed with erases.
+TEST(KdTreeTest, InsertManyAnswersAsBruteForceAndStaysBalanced) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> g(0, 1);
+  KdTree tree;
+  Model model;
+  uint32_t next = 0;
+  auto batch = [&](size_t n, float cx, float spread) {
+    std::vector<Point3> points(n);
+    std::vector<uint32_t> ids(n);
+    for (size_t i = 0; i < n; i++) {
+      points[i] = {cx + g(rng) * spread, g(rng) * spread, g(rng) * 0.2f};
+      ids[i] = next++;
+      model.Put(ids[i], points[i]);
+    }
+    tree.InsertMany(points.data(), ids.data(), n);
+  };
+  batch(500, 0, 5);  // into an empty tree
+  CheckQueries(tree, model, &rng, 10);
+  for (int round = 0; round < 12; round++) {
+    batch(3000, static_cast<float>(round) * 4, 3);  // moving along x
+    batch(1, 0, 1);
+    batch(40, 0, 1);
+    for (int i = 0; i < 300; i++) {  // erase some old points
+      const uint32_t id = static_cast<uint32_t>(rng() % next);
+      if (tree.Erase(id)) model.Erase(id);
+    }
+    if (round % 4 == 3) CheckQueries(tree, model, &rng, 30);
+  }
+  batch(tree.size() + 10, 20, 10);  // larger than the tree: rebuilt whole
+  CheckQueries(tree, model, &rng, 40);
+  EXPECT_LT(tree.MemoryBytes(), size_t{400} * tree.size() + (1 << 20));
+  // Single inserts still work after batches (the id map grew for them).
+  tree.Insert(Point3{1000, 0, 0}, next + 100);
+  model.Put(next + 100, Point3{1000, 0, 0});
+  CheckQueries(tree, model, &rng, 40);
+}
+
 TEST(KdTreeTest, EncodeDecodeRoundTripsAndDamageIsReported) {
   std::mt19937 rng(9);
   std::uniform_real_distribution<float> u(-5, 5);
