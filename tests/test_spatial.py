@@ -228,7 +228,7 @@ def test_bad_input_is_refused_and_writes_nothing(landmarks):
         t.near(["a", "b", "c"])
     with pytest.raises(SchemaError, match="not a point3 column"):
         t.near([1, 2, 3], column="name").to_list()
-    with pytest.raises(SchemaError, match="spatial index needs a point3 column"):
+    with pytest.raises(SchemaError, match="spatial index needs a point3 or pointcloud column; .name. is string"):
         t.create_index("name", "spatial")
     before = len(t)
     with pytest.raises(InvalidInputError):

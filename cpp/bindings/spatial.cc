@@ -28,19 +28,46 @@ query::SpatialRequest::Kind KindArg(const std::string& kind) {
   throw StatusError(Status::InvalidArgument("unknown spatial query '" + kind + "'"));
 }
 
-// (keys, distances, offsets, rows, plan) of a spatial query. points: (n, 3)
+// The column a spatial query searches: the one named (a point3 column, or a
+// pointcloud column), else the point3 column with a spatial index or the
+// only one, else the only pointcloud column with a spatial index.
+size_t SpatialColumn(const table::TableDef& def, const std::optional<std::string>& column) {
+  const table::Schema& schema = def.schema;
+  if (column) {
+    const int c = schema.Find(*column);
+    if (c >= 0 && schema.column(static_cast<size_t>(c)).type.id == table::TypeId::kPointCloud) {
+      return static_cast<size_t>(c);
+    }
+    return TypedColumn(def, *column, table::TypeId::kPoint3, "a point3 column (or a pointcloud column)");
+  }
+  std::vector<size_t> points, indexed_clouds;
+  for (size_t c = 0; c < schema.size(); c++) {
+    const table::TypeId id = schema.column(c).type.id;
+    if (id == table::TypeId::kPoint3) points.push_back(c);
+    if (id == table::TypeId::kPointCloud && def.FindDerived(schema.column(c).name, index::kSpatialKind) != nullptr) {
+      indexed_clouds.push_back(c);
+    }
+  }
+  if (points.empty() && indexed_clouds.size() == 1) return indexed_clouds[0];
+  return SearchedColumn(def, column, table::TypeId::kPoint3, index::kSpatialKind, "point3");
+}
+
+// (keys, distances, offsets, rows, plan, points) of a spatial query. points: (n, 3)
 // float32 query points (a box: its lo and hi). keys and distances are flat
 // arrays over every query's results, query q's being [offsets[q],
 // offsets[q + 1]); with rows, rows is a batch of the projection with
 // `_distance` last (with `numpy`: its columns as Result.to_numpy gives
-// them) and keys, distances and offsets are None.
+// them) and keys, distances and offsets are None. Over a pointcloud column
+// each result is a point: `points` (or the rows' `_point` column, before
+// `_distance`) gives its index in its row's cloud; None otherwise.
 py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& table,
                   const std::optional<std::string>& column, const std::string& kind,
                   const py::array_t<float, py::array::c_style | py::array::forcecast>& points, size_t k, double radius,
                   const std::optional<std::string>& where, const std::optional<std::vector<std::string>>& columns,
                   bool explain, size_t threads, bool rows_wanted, bool numpy, size_t limit) {
   auto def = FindTable(h, table);
-  const size_t col = SearchedColumn(*def, column, table::TypeId::kPoint3, index::kSpatialKind, "point3");
+  const size_t col = SpatialColumn(*def, column);
+  const bool cloud = def->schema.column(col).type.id == table::TypeId::kPointCloud;
   if (points.ndim() != 2 || points.shape(1) != 3) {
     std::string shape;
     for (py::ssize_t i = 0; i < points.ndim(); i++) {
@@ -85,8 +112,14 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
     return arena.execute(run);
   });
   if (with_rows) {
+    if (cloud) {
+      result.rows.names.push_back("_point");
+      result.rows.columns.emplace_back(table::ColumnType{table::TypeId::kUInt32, 0});
+      result.rows.columns.back().Reserve(result.points.size(), 0);
+      for (uint32_t p : result.points) result.rows.columns.back().AppendFixed(&p);
+    }
     py::object rows = RowsWithDistances(std::move(result.rows), result.distances, numpy);
-    return py::make_tuple(py::none(), py::none(), py::none(), rows, result.plan);
+    return py::make_tuple(py::none(), py::none(), py::none(), rows, result.plan, py::none());
   }
   const auto n = static_cast<py::ssize_t>(result.keys.size());
   py::array keys = KeyArray(def->schema, result.keys, {n});
@@ -94,7 +127,13 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
   std::copy(result.distances.begin(), result.distances.end(), distances.mutable_data());
   py::array_t<int64_t> offsets(static_cast<py::ssize_t>(result.offsets.size()));
   std::copy(result.offsets.begin(), result.offsets.end(), offsets.mutable_data());
-  return py::make_tuple(keys, distances, offsets, py::none(), result.plan);
+  py::object point_indexes = py::none();
+  if (cloud) {
+    py::array_t<uint32_t> indexes(n);
+    std::copy(result.points.begin(), result.points.end(), indexes.mutable_data());
+    point_indexes = indexes;
+  }
+  return py::make_tuple(keys, distances, offsets, py::none(), result.plan, point_indexes);
 }
 
 // (points, keys, offsets, rows read): points an (n, channels) float32

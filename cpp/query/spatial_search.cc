@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "index/spatial/pose.h"
 #include "query/node_match.h"
 #include "query/table_scan.h"
 #include "table/key_codec.h"
@@ -25,12 +26,18 @@ constexpr size_t kScanBatch = 4096;
 // fewer than this share of the tree's (1 / kFewShare).
 constexpr size_t kFewShare = 16;
 
-// One result of a query: squared distance and encoded primary key; ordered
-// by distance, then key.
+// One result of a query: squared distance, encoded primary key and the
+// point's index in its row's cloud (0 for a point3 column); ordered by
+// distance, then key, then point.
 struct Found {
   float distance2;
   std::string key;
-  bool operator<(const Found& o) const { return distance2 < o.distance2 || (distance2 == o.distance2 && key < o.key); }
+  uint32_t point = 0;
+  bool operator<(const Found& o) const {
+    if (distance2 != o.distance2) return distance2 < o.distance2;
+    const int c = key.compare(o.key);
+    return c < 0 || (c == 0 && point < o.point);
+  }
 };
 using PerQuery = std::vector<std::vector<Found>>;
 
@@ -97,10 +104,11 @@ void ForEachQuery(const float* points, size_t nq, Fn&& fn) {
 
 // Adds a candidate to a query's results: the k best for kNearest (kept as a
 // max-heap), every one that qualifies otherwise.
-void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std::string& key, std::vector<Found>* out) {
+void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std::string& key, uint32_t point,
+           std::vector<Found>* out) {
   switch (r.kind) {
     case SpatialRequest::Kind::kNearest: {
-      Found f{Distance2(p, q), key};
+      Found f{Distance2(p, q), key, point};
       if (out->size() < r.k) {
         out->push_back(std::move(f));
         std::push_heap(out->begin(), out->end());
@@ -113,40 +121,89 @@ void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std:
     }
     case SpatialRequest::Kind::kWithin: {
       const float d2 = Distance2(p, q);
-      if (d2 <= r.radius * r.radius) out->push_back(Found{d2, key});
+      if (d2 <= r.radius * r.radius) out->push_back(Found{d2, key, point});
       break;
     }
     case SpatialRequest::Kind::kBox:
-      if (Inside(p, PointAt(r.points), PointAt(r.points + 3))) out->push_back(Found{0, key});
+      if (Inside(p, PointAt(r.points), PointAt(r.points + 3))) out->push_back(Found{0, key, point});
       break;
   }
 }
 
+// The points of row i of a batch as the index over `source` places them
+// (none when the index would not hold the row; a cloud's non-finite points
+// as NaN, which no query takes).
+void RowPoints(const index::SpatialSource& source, const table::ColumnView& column, const table::ColumnView* position,
+               const table::ColumnView* orientation, size_t i, std::vector<Point3>* points) {
+  points->clear();
+  if (column.IsNull(i)) return;
+  if (!source.cloud) {
+    Point3 p;
+    std::memcpy(&p, column.Fixed(i), sizeof p);
+    points->push_back(p);
+    return;
+  }
+  index::spatial::Pose pose;
+  const bool posed = position != nullptr;
+  if (posed && (position->IsNull(i) || orientation->IsNull(i) ||
+                !index::spatial::PoseOf(position->Fixed(i), orientation->Fixed(i), &pose))) {
+    return;
+  }
+  const std::string_view bytes = column.Bytes(i);
+  const size_t stride = source.channels * sizeof(float);
+  points->resize(bytes.size() / stride);
+  for (size_t j = 0; j < points->size(); j++) {
+    float p[3], out[3];
+    std::memcpy(p, bytes.data() + j * stride, sizeof p);
+    if (posed) {
+      pose.Apply(p, out);
+    } else {
+      std::memcpy(out, p, sizeof p);
+    }
+    (*points)[j] = Point3{out[0], out[1], out[2]};
+  }
+}
+
 // Every row of reader that passes the filter, compared with every query.
-Status ScanPath(const table::TableDefPtr& table, size_t column, txn::Reader* reader, const SpatialRequest& r,
-                PerQuery* out, size_t* rows_seen) {
+Status ScanPath(const table::TableDefPtr& table, const index::SpatialSource& source, txn::Reader* reader,
+                const SpatialRequest& r, PerQuery* out, size_t* rows_seen) {
   const table::Schema& schema = table->schema;
   std::vector<size_t> projection = schema.key_columns();
   const size_t key_count = projection.size();
-  projection.push_back(column);
+  projection.push_back(source.column);
+  if (source.position) {
+    projection.push_back(*source.position);
+    projection.push_back(*source.orientation);
+  }
   TableScan scan(table, reader, projection, r.filter);
   out->assign(r.nq, {});
   *rows_seen = 0;
   std::string key;
+  std::vector<Point3> points;
   while (true) {
     auto batch = table::ResultBatch::ForProjection(schema, projection);
     if (!scan.Next(kScanBatch, &batch)) break;
     const std::vector<table::ColumnView> keys = table::KeyViews(schema, batch.columns);
-    const table::ColumnView points = batch.columns[key_count].view();
+    const table::ColumnView column = batch.columns[key_count].view();
+    std::optional<table::ColumnView> position, orientation;
+    if (source.position) {
+      position = batch.columns[key_count + 1].view();
+      orientation = batch.columns[key_count + 2].view();
+    }
     for (size_t i = 0; i < batch.rows(); i++) {
-      if (points.IsNull(i)) continue;
-      Point3 p;
-      std::memcpy(&p, points.Fixed(i), sizeof p);
+      RowPoints(source, column, position ? &*position : nullptr, orientation ? &*orientation : nullptr, i, &points);
+      if (points.empty()) continue;
       key.clear();
       table::AppendKeyOf(keys, i, &key);
       (*rows_seen)++;
       const size_t queries = r.kind == SpatialRequest::Kind::kBox ? 1 : r.nq;
-      for (size_t q = 0; q < queries; q++) Offer(r, p, PointAt(r.points + 3 * q), key, &(*out)[q]);
+      for (size_t j = 0; j < points.size(); j++) {
+        const Point3& p = points[j];
+        if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z)) continue;
+        for (size_t q = 0; q < queries; q++) {
+          Offer(r, p, PointAt(r.points + 3 * q), key, static_cast<uint32_t>(j), &(*out)[q]);
+        }
+      }
     }
   }
   EMBODB_RETURN_IF_ERROR(scan.status());
@@ -164,7 +221,14 @@ void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const ind
     const Point3 point = PointAt(r.points + 3 * q);
     std::vector<Found>& found = (*out)[q];
     if (few != nullptr) {
-      for (uint32_t node : *few) Offer(r, tree.PointOf(node), point, std::string(ix.keys().KeyOf(node)), &found);
+      for (uint32_t node : *few) {
+        const std::string key(ix.keys().KeyOf(node));
+        uint32_t first, count;
+        ix.IdsOfNode(node, &first, &count);
+        for (uint32_t id = first; id < first + count; id++) {
+          if (tree.Contains(id)) Offer(r, tree.PointOf(id), point, key, id - first, &found);
+        }
+      }
       std::sort(found.begin(), found.end());
       return;
     }
@@ -180,7 +244,9 @@ void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const ind
       for (uint32_t id : ids) hits.push_back(PointHit{0, id});
     }
     found.reserve(hits.size());
-    for (const PointHit& h : hits) found.push_back(Found{h.distance2, std::string(ix.keys().KeyOf(h.id))});
+    for (const PointHit& h : hits) {
+      found.push_back(Found{h.distance2, std::string(ix.keys().KeyOf(ix.NodeOfPoint(h.id))), ix.PointIndex(h.id)});
+    }
   });
 }
 
@@ -189,6 +255,7 @@ Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRe
               SpatialResult* result) {
   result->keys.clear();
   result->distances.clear();
+  result->points.clear();
   result->offsets.assign(1, 0);
   size_t total = 0;
   for (auto& found : *per_query) {
@@ -201,6 +268,7 @@ Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRe
   for (auto& found : *per_query) {
     for (Found& f : found) {
       result->distances.push_back(std::sqrt(f.distance2));
+      result->points.push_back(f.point);
       result->keys.push_back(std::move(f.key));
     }
     result->offsets.push_back(result->keys.size());
@@ -259,9 +327,17 @@ Status RunSpatial(const table::TableDefPtr& table, size_t column, index::Spatial
   result->plan.clear();
   const std::string& name = table->schema.column(column).name;
   PerQuery per_query;
+  const bool cloud = table->schema.column(column).type.id == table::TypeId::kPointCloud;
+  if (cloud && index == nullptr) {
+    return Status::InvalidArgument("queries over the points of pointcloud column '" + name +
+                                   "' need its spatial index (create_index('" + name + "', 'spatial'), with pose=...)");
+  }
   if (index == nullptr || !latest) {
     size_t rows = 0;
-    EMBODB_RETURN_IF_ERROR(ScanPath(table, column, reader, request, &per_query, &rows));
+    index::SpatialSource source;
+    source.column = column;
+    if (index != nullptr) source = index->source();  // fixed for the index's life
+    EMBODB_RETURN_IF_ERROR(ScanPath(table, source, reader, request, &per_query, &rows));
     if (request.explain) {
       const std::string why = index == nullptr ? "no spatial index on '" + name + "'"
                                                : "the index holds the latest state only, and this reads another";
@@ -292,18 +368,31 @@ Status RunSpatial(const table::TableDefPtr& table, size_t column, index::Spatial
     if (request.explain) result->plan.push_back("find the rows that pass the filter: " + match->Describe());
     use_few = m.count * kFewShare < index->tree().size();
     if (use_few) {
+      size_t points = 0;
       for (uint32_t n = 0; n < index->slots(); n++) {
-        if (m.nodes.Contains(n)) few.push_back(n);
+        if (!m.nodes.Contains(n)) continue;
+        few.push_back(n);
+        uint32_t first, count;
+        index->IdsOfNode(n, &first, &count);
+        points += count;
       }
-    } else {
+      use_few = points * kFewShare < index->tree().size();  // a cloud's rows hold many points
+    }
+    if (!use_few) {
+      few.clear();
       const index::NodeSet::View nodes = m.nodes.view();
-      keep = [nodes](uint32_t id) { return nodes.Contains(id); };
+      if (cloud) {
+        keep = [nodes, index](uint32_t id) { return nodes.Contains(index->NodeOfPoint(id)); };
+      } else {
+        keep = [nodes](uint32_t id) { return nodes.Contains(id); };
+      }
     }
   }
   if (request.explain) {
-    result->plan.push_back(use_few ? "compare the " + std::to_string(few.size()) + " matching points directly, keep " +
-                                         What(request)
-                                   : "the spatial index on '" + name + "' (" + std::to_string(index->rows()) +
+    const std::string matching = cloud ? "the points of the " + std::to_string(few.size()) + " matching rows"
+                                       : "the " + std::to_string(few.size()) + " matching points";
+    result->plan.push_back(use_few ? "compare " + matching + " directly, keep " + What(request)
+                                   : "the spatial index on '" + name + "' (" + std::to_string(index->tree().size()) +
                                          " points): " + What(request) +
                                          (request.filter ? " among the matching rows" : ""));
   }

@@ -1,6 +1,8 @@
-// Spatial queries over a point3 column of a table, filtered or not, for one
-// query point or a batch (table.near / within / in_box, knn_points,
-// radius_points).
+// Spatial queries over a point3 column of a table, or over the points of a
+// pointcloud column with a spatial index (placed by its pose), filtered or
+// not, for one query point or a batch (table.near / within / in_box,
+// knn_points, radius_points). Over a cloud column each result is a point:
+// its row's key and its index in the row's cloud.
 //
 // The plan, named in the result for explain():
 //   - index: the column's spatial index (index/spatial/spatial_index.h)
@@ -47,6 +49,7 @@ struct SpatialRequest {
 struct SpatialResult {
   std::vector<std::string> keys;   // encoded primary keys of every query's results, query by query
   std::vector<float> distances;    // Euclidean, one per key (0 for a box)
+  std::vector<uint32_t> points;    // over a cloud column: each result's index in its row's cloud
   std::vector<uint64_t> offsets;   // nq + 1: query q's results are [offsets[q], offsets[q + 1])
   std::vector<std::string> plan;   // with request.explain: the steps taken
   table::ResultBatch rows;         // with a projection: one row per key, in order
@@ -59,7 +62,8 @@ Status CheckSpatialRequest(const SpatialRequest& request);
 // Runs the request over the point3 column `column` of table. index: the
 // column's spatial index, or null. With index and latest (a read of the
 // latest state) the index answers and `db` gives the snapshot rows are
-// read at; otherwise reader is scanned.
+// read at; otherwise reader is scanned. A pointcloud column needs its
+// index (InvalidArgument without): a scan places the points by its pose.
 Status RunSpatial(const table::TableDefPtr& table, size_t column, index::SpatialIndex* index, lsm::DB* db,
                   txn::Reader* reader, bool latest, const SpatialRequest& request, SpatialResult* result);
 

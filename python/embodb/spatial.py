@@ -23,6 +23,8 @@ from .vector import DISTANCE, positive_int
 
 __all__ = ["SpatialQuery", "CloudPoints", "points_array"]
 
+POINT = "_point"  # over a pointcloud column: a result's index in its row's cloud
+
 
 def points_array(points: Any, what: str, one: bool = False) -> np.ndarray:
     """points as a C-contiguous (n, 3) float32 array (one point as (1, 3));
@@ -103,7 +105,7 @@ class SpatialQuery(Materializes):
     def execute(self) -> Result:
         """Runs the query: the rows, with ``_distance`` last (or where
         ``select`` put it; a box query's distances are 0)."""
-        wanted = None if self._columns is None else [c for c in self._columns if c != DISTANCE]
+        wanted = None if self._columns is None else [c for c in self._columns if c not in (DISTANCE, POINT)]
         result = Result.of(self._run(wanted, rows=True)[0])
         if self._columns is not None:
             result = result.select(self._columns)
@@ -138,26 +140,32 @@ class SpatialQuery(Materializes):
 
 
 def knn_points(table: TableHandle, queries: Any, k: int, where: Optional[str], column: Optional[str],
-               threads: int) -> Tuple[np.ndarray, np.ndarray]:
-    """(keys, distances), each (m, k'), k' = min(k, rows that can match)."""
+               threads: int) -> Tuple[np.ndarray, ...]:
+    """(keys, distances), each (m, k'), k' = min(k, points that can match);
+    over a pointcloud column (keys, point indexes, distances)."""
     pts = points_array(queries, "queries")
     k = positive_int("k", k)
-    keys, distances, offsets, _, _ = _core.spatial(table._db._live_handle(), table._reader, table._name, column,
-                                                   "nearest", pts, k, 0.0, where, None, False,
-                                                   _threads(threads), False, False)
+    keys, distances, offsets, _, _, points = _core.spatial(table._db._live_handle(), table._reader, table._name,
+                                                           column, "nearest", pts, k, 0.0, where, None, False,
+                                                           _threads(threads), False, False)
     m = pts.shape[0]
     per = int(offsets[1] - offsets[0]) if m else 0
+    if points is not None:
+        return keys.reshape(m, per), points.reshape(m, per), distances.reshape(m, per)
     return keys.reshape(m, per), distances.reshape(m, per)
 
 
 def radius_points(table: TableHandle, queries: Any, radius: Any, where: Optional[str], column: Optional[str],
-                  threads: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  threads: int) -> Tuple[np.ndarray, ...]:
     """(keys, distances, offsets): the results of query i are
-    keys[offsets[i]:offsets[i + 1]], nearest first."""
+    keys[offsets[i]:offsets[i + 1]], nearest first; over a pointcloud
+    column (keys, point indexes, distances, offsets)."""
     pts = points_array(queries, "queries")
-    keys, distances, offsets, _, _ = _core.spatial(table._db._live_handle(), table._reader, table._name, column,
-                                                   "within", pts, 1, radius_value(radius), where, None, False,
-                                                   _threads(threads), False, False)
+    keys, distances, offsets, _, _, points = _core.spatial(table._db._live_handle(), table._reader, table._name,
+                                                           column, "within", pts, 1, radius_value(radius), where,
+                                                           None, False, _threads(threads), False, False)
+    if points is not None:
+        return keys, points, distances, offsets
     return keys, distances, offsets
 
 

@@ -115,10 +115,23 @@ class Table:
         ground level) and ``ef_construction`` (200) candidates per insert
         trade build time and memory for recall; ``quantization="sq8"``
         stores 8-bit codes in the graph (about a quarter of the memory) and
-        re-ranks candidates with the float32 vectors."""
+        re-ranks candidates with the float32 vectors.
+
+        ``"spatial"`` (point3 and pointcloud columns): a k-d tree for
+        :meth:`near`, :meth:`within`, :meth:`in_box`, :meth:`knn_points`,
+        :meth:`radius_points` and spatial filters, kept like an HNSW index.
+        Over a pointcloud column it holds every point of every cloud (the
+        map built scan by scan); ``pose=("position", "orientation")`` (a
+        point3 and a vector(4) quaternion (x, y, z, w) column) places each
+        cloud in the world frame first."""
         self._check_writable()
         if kind is not None and not isinstance(kind, str):
             raise TypeError(f"an index kind is a str, not {type(kind).__name__}")
+        if "pose" in options:
+            pose = options.pop("pose")
+            if isinstance(pose, str) or not isinstance(pose, (tuple, list)) or len(pose) != 2:
+                raise InvalidInputError(f"pose= is a pair of column names (position, orientation), not {pose!r}")
+            options["position"], options["orientation"] = pose
         update, close = build_progress(progress)
         try:
             _core.create_index(self._db._live_handle(), self._name, column, kind, options, update)
@@ -180,19 +193,23 @@ class Table:
         return SpatialQuery(self, "box", box, column=column)
 
     def knn_points(self, queries: Any, k: int = 10, where: Optional[str] = None, column: Optional[str] = None, *,
-                   threads: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+                   threads: Optional[int] = None) -> Tuple[np.ndarray, ...]:
         """The k nearest rows to each of ``queries`` (an (m, 3) array):
         ``(keys, distances)``, both (m, k'), nearest first, k' = min(k, rows
         that can match). Runs in parallel with the GIL released, on every
-        core or on ``threads``."""
+        core or on ``threads``. Over a pointcloud column with a spatial
+        index, the k nearest points: ``(keys, points, distances)``, points
+        being each one's index in its row's cloud."""
         return knn_points(self, queries, k, None if where is None else filter_text(where), column, threads)
 
     def radius_points(self, queries: Any, radius: float, where: Optional[str] = None,
                       column: Optional[str] = None, *,
-                      threads: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      threads: Optional[int] = None) -> Tuple[np.ndarray, ...]:
         """The rows within ``radius`` of each of ``queries`` (an (m, 3)
         array): ``(keys, distances, offsets)``, flat, query i's results
-        being ``keys[offsets[i]:offsets[i + 1]]``, nearest first."""
+        being ``keys[offsets[i]:offsets[i + 1]]``, nearest first. Over a
+        pointcloud column with a spatial index, the points within it:
+        ``(keys, points, distances, offsets)``."""
         return radius_points(self, queries, radius, None if where is None else filter_text(where), column, threads)
 
     def knn(self, queries: Any, k: int = 10, where: Optional[str] = None, column: Optional[str] = None, *,

@@ -355,7 +355,13 @@ void KdTree::Insert(const Point3& p, uint32_t id) {
     root_ = BuildAppended(&p, &id, 1, kNone);
     return;
   }
-  uint32_t node = root_;
+  const uint32_t node = Descend(root_, p, id);
+  const uint32_t goat = Scapegoat(node);
+  if (goat != kNone) Rebuild(goat);
+  Compact();
+}
+
+uint32_t KdTree::Descend(uint32_t node, const Point3& p, uint32_t id) {
   while (true) {
     Node& nd = nodes_[node];
     Expand(nd.lo, nd.hi, p);
@@ -374,9 +380,7 @@ void KdTree::Insert(const Point3& p, uint32_t id) {
   leaf.z[slot] = p.z;
   leaf.id[slot] = id;
   where_[id] = nodes_[node].leaf * kLeafCapacity + slot;
-  const uint32_t goat = Scapegoat(node);
-  if (goat != kNone) Rebuild(goat);
-  Compact();
+  return node;
 }
 
 void KdTree::InsertMany(const Point3* points, const uint32_t* ids, size_t n) {
@@ -409,7 +413,7 @@ void KdTree::InsertItems(uint32_t node, BuildItem* items, size_t n) {
   const Node nd = nodes_[node];
   const size_t total = size_t{nd.count} + n;
   if (IsLeaf(nd)) {
-    if (leaves_[nd.leaf].n + n > kLeafCapacity) {
+    if (leaves_[nd.leaf].n + n > kLeafCapacity) {  // rebuilt with them: a balanced subtree of full leaves
       Rebuild(node, items, n);
       return;
     }

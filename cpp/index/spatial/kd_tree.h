@@ -155,6 +155,9 @@ class KdTree {
   // InsertMany's descent: adds items[0, n) (reordering them) under node,
   // whose own count and box do not include them yet.
   void InsertItems(uint32_t node, BuildItem* items, size_t n);
+  // Adds p under node (counting it in node and below), splitting full
+  // leaves on the way; returns the leaf node it went to.
+  uint32_t Descend(uint32_t node, const Point3& p, uint32_t id);
   // Splits a full leaf node into two leaves.
   void SplitLeaf(uint32_t node);
   // The highest node on the path from the root to `node` whose children are
