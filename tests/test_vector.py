@@ -2,6 +2,7 @@
 brute force, filters that return exactly k, persistence, and bad input."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -273,7 +274,10 @@ def test_drop_index_and_table(tmp_path):
         assert not any(p.name.startswith("vector-") for p in path.iterdir())
         assert "exact" in t.search(data[0]).explain()  # still searchable, exactly
         t.create_index("emb")
-        assert any(p.name.startswith("vector-") for p in path.iterdir())
+        deadline = time.monotonic() + 10  # a fresh build is saved by the background thread
+        while not any(p.name.startswith("vector-") for p in path.iterdir()):
+            assert time.monotonic() < deadline, "the new index was never checkpointed"
+            time.sleep(0.02)
         db.drop_table("obs")
         assert not any(p.name.startswith("vector-") for p in path.iterdir())
         with pytest.raises(NotFoundError):

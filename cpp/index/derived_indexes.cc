@@ -1,6 +1,7 @@
 #include "index/derived_indexes.h"
 
 #include <chrono>
+#include <future>
 
 #include "env/env.h"
 #include "table/key_codec.h"
@@ -75,6 +76,46 @@ Status ForEachRowChunk(lsm::DB* db, const txn::HeldSnapshot& snapshot, uint32_t 
   }
   EMBODB_RETURN_IF_ERROR(it->status());
   return chunk.size() == 0 ? Status::OK() : each(chunk);
+}
+
+// As ForEachRowChunk, with each chunk handed to `each` on a second thread
+// while the iterator fills the next one (a build's reading and indexing
+// overlap). `between` runs on the calling thread after each chunk is done
+// (progress, Ctrl-C); a failure of either stops the loop.
+template <typename Each, typename Between>
+Status ForEachRowChunkPipelined(lsm::DB* db, const txn::HeldSnapshot& snapshot, uint32_t table_id, Each&& each,
+                                Between&& between) {
+  const std::string prefix = table::RowKeyPrefix(table_id);
+  RowChunk chunks[2];
+  int filling = 0;
+  std::future<Status> pending;
+  size_t pending_rows = 0;
+  auto finish_pending = [&]() -> Status {
+    if (!pending.valid()) return Status::OK();
+    EMBODB_RETURN_IF_ERROR(pending.get());
+    return between(pending_rows);
+  };
+  auto hand_over = [&]() -> Status {
+    EMBODB_RETURN_IF_ERROR(finish_pending());
+    RowChunk* chunk = &chunks[filling];
+    pending_rows = chunk->size();
+    pending = std::async(std::launch::async, [&each, chunk] { return each(*chunk); });
+    filling = 1 - filling;
+    chunks[filling].Clear();
+    return Status::OK();
+  };
+  lsm::ReadOptions ro = ReadAt(snapshot);
+  ro.fill_cache = false;
+  auto it = db->NewIterator(ro);
+  Status s;
+  for (it->Seek(prefix); s.ok() && it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    chunks[filling].Add(it->key().substr(prefix.size()), it->value());
+    if (chunks[filling].size() >= kBuildChunk) s = hand_over();
+  }
+  if (s.ok()) s = it->status();
+  if (s.ok() && chunks[filling].size() > 0) s = hand_over();
+  const Status last = finish_pending();  // never leave the task running
+  return s.ok() ? last : s;
 }
 
 }  // namespace
@@ -183,13 +224,18 @@ Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Open(const table::TableDef
     // this build does not read (a newer one, or a flipped version field,
     // which no checksum covers): rebuilt from the table below.
   }
+  bool built = false;
   if (!ix) {
     EMBODB_ASSIGN_OR_RETURN(ix, kind->create(table, def));
     EMBODB_RETURN_IF_ERROR(Build(table, ix.get(), &covered, progress));
     ix->StartAt(covered);
+    built = true;
   }
   EMBODB_RETURN_IF_ERROR(catalog_->feed()->Attach(table.id, ix.get(), covered));
-  if (ix->saved() != ix->covered()) {
+  // A fresh build is saved by the background thread at its next poll (it
+  // has never been saved), not here: the caller has its index a save
+  // sooner, and a crash before the save rebuilds it from the table.
+  if (!built && ix->saved() != ix->covered()) {
     Status s = Checkpoint(ix.get());
     if (!s.ok()) {
       catalog_->feed()->Detach(ix.get());
@@ -219,12 +265,13 @@ Status DerivedIndexes::Build(const table::TableDef& table, DerivedIndex* index, 
     if (!progress(0, total)) return Status::Aborted("the index build was interrupted");
   }
   size_t done = 0;
-  EMBODB_RETURN_IF_ERROR(ForEachRowChunk(db, *snapshot, table.id, [&](const RowChunk& chunk) -> Status {
-    EMBODB_RETURN_IF_ERROR(index->AddRows(chunk.Keys(), chunk.Rows()));
-    done += chunk.size();
-    if (progress && !progress(done, total)) return Status::Aborted("the index build was interrupted");
-    return Status::OK();
-  }));
+  EMBODB_RETURN_IF_ERROR(ForEachRowChunkPipelined(
+      db, *snapshot, table.id, [&](const RowChunk& chunk) { return index->AddRows(chunk.Keys(), chunk.Rows()); },
+      [&](size_t rows) -> Status {
+        done += rows;
+        if (progress && !progress(done, total)) return Status::Aborted("the index build was interrupted");
+        return Status::OK();
+      }));
   index->FinishBuild();
   return Status::OK();
 }

@@ -9,8 +9,9 @@
 // database directory (vector-<id>.hnsw: docs/format/hnsw.md).
 //
 // Checkpoints are also taken in the background: a thread looks every
-// kPollMillis and saves each index whose feed has moved checkpoint_after
-// records past its last checkpoint. So a reopen after a crash replays, per
+// kPollMillis and saves each index never saved (a fresh build, saved there
+// rather than before create_index returns) and each index whose feed has
+// moved checkpoint_after records past its last checkpoint. So a reopen after a crash replays, per
 // index, at most checkpoint_after records plus those written in one poll
 // interval and during one save. A save holds the index's read lock, so the
 // table's writers wait for it (about a second per GB of index).

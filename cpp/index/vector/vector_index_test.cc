@@ -438,6 +438,7 @@ TEST_F(VectorIndexTest, DropDeletesTheIndexAndItsFile) {
   Upsert(Range(0, 100));
   ASSERT_OK(CreateIndex(VectorIndexOptions()).status());
   const std::string path = vectors_->PathOf(*Def()->FindDerived("v", kHnswKind));
+  ASSERT_OK(vectors_->CheckpointAll());  // a fresh build is saved by the background thread, or here
   EXPECT_TRUE(fault_env_.FileExists(path));
   EXPECT_FALSE(CreateIndex(VectorIndexOptions()).ok()) << "one per column";
   ASSERT_OK(vectors_->Drop("t", "v", std::string(kHnswKind)));
