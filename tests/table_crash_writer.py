@@ -2,7 +2,9 @@
 secondary indexes, with durability="sync", and reports each acknowledged
 commit in ACK_FILE until it is killed.
 
-The table has an HNSW index on its vectors too (an update moves them).
+The table has an HNSW index on its vectors too (an update moves them), a
+spatial index on its points and one over its point clouds placed by a pose
+(pos and ori: an update of pos moves the cloud's points).
 
 Usage: python table_crash_writer.py DB_PATH ROUND SEED ACK_FILE
 Each transaction writes one group: "G <group>" after inserting group_size(group)
@@ -32,13 +34,16 @@ def main() -> None:
     db = embodb.connect(path, durability="sync", write_buffer_size=128 << 10, target_file_size=128 << 10,
                         min_ingest_batch_size=ingest)
     if "t" not in db:
-        t = db.create_table("t", {"grp": "int64", "label": "string", "emb": embodb.vector(8), "pos": embodb.point3()})
+        t = db.create_table("t", {"grp": "int64", "label": "string", "emb": embodb.vector(8), "pos": embodb.point3(),
+                                  "ori": embodb.vector(4), "cloud": embodb.pointcloud(3)})
         t.create_index("grp")
         t.create_index("label")
     if not any(ix.kind == "hnsw" for ix in db["t"].indexes):  # a kill may have come before it
         db["t"].create_index("emb", "hnsw", m=8, ef_construction=32)
-    if not any(ix.kind == "spatial" for ix in db["t"].indexes):
+    if not any(ix.kind == "spatial" and ix.column == "pos" for ix in db["t"].indexes):
         db["t"].create_index("pos", "spatial")
+    if not any(ix.kind == "spatial" and ix.column == "cloud" for ix in db["t"].indexes):
+        db["t"].create_index("cloud", "spatial", pose=("pos", "ori"))
     out = open(ack_file, "w", buffering=1)
     groups = []
     g = round_no * 1_000_000
@@ -50,7 +55,9 @@ def main() -> None:
                 n = group_size(g)
                 t.insert({"grp": np.full(n, g), "label": [f"new-{g}"] * n,
                           "emb": np.random.default_rng(g).random((n, 8), dtype=np.float32),
-                          "pos": np.random.default_rng(g + 1).random((n, 3), dtype=np.float32) * 100})
+                          "pos": np.random.default_rng(g + 1).random((n, 3), dtype=np.float32) * 100,
+                          "ori": np.tile(np.float32([0, 0, 0.6, 0.8]), (n, 1)),
+                          "cloud": [np.random.default_rng(g + 2).random((4, 3), dtype=np.float32)] * n})
                 line = f"G {g}"
                 groups.append(g)
                 g += 1
