@@ -121,8 +121,9 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
     py::object rows = RowsWithDistances(std::move(result.rows), result.distances, numpy);
     return py::make_tuple(py::none(), py::none(), py::none(), rows, result.plan, py::none());
   }
-  const auto n = static_cast<py::ssize_t>(result.keys.size());
-  py::array keys = KeyArray(def->schema, result.keys, {n});
+  const auto n = static_cast<py::ssize_t>(result.distances.size());
+  py::array keys =
+      result.key_column ? ColumnCopy(result.key_column->view(), {n}) : KeyArray(def->schema, result.keys, {n});
   py::array_t<float> distances(n);
   std::copy(result.distances.begin(), result.distances.end(), distances.mutable_data());
   py::array_t<int64_t> offsets(static_cast<py::ssize_t>(result.offsets.size()));

@@ -26,17 +26,20 @@ constexpr size_t kScanBatch = 4096;
 // fewer than this share of the tree's (1 / kFewShare).
 constexpr size_t kFewShare = 16;
 
-// One result of a query: squared distance, encoded primary key and the
-// point's index in its row's cloud (0 for a point3 column); ordered by
-// distance, then key, then point.
+// One result of a query: squared distance, the row (its encoded primary
+// key from a scan, its index node from the index, whose key is looked up
+// only at the end) and the point's index in its row's cloud (0 for a point3
+// column); ordered by distance, then row, then point.
 struct Found {
   float distance2;
   std::string key;
   uint32_t point = 0;
+  uint32_t node = index::NodeKeys::kNone;
   bool operator<(const Found& o) const {
     if (distance2 != o.distance2) return distance2 < o.distance2;
     const int c = key.compare(o.key);
-    return c < 0 || (c == 0 && point < o.point);
+    if (c != 0) return c < 0;
+    return node < o.node || (node == o.node && point < o.point);
   }
 };
 using PerQuery = std::vector<std::vector<Found>>;
@@ -105,10 +108,10 @@ void ForEachQuery(const float* points, size_t nq, Fn&& fn) {
 // Adds a candidate to a query's results: the k best for kNearest (kept as a
 // max-heap), every one that qualifies otherwise.
 void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std::string& key, uint32_t point,
-           std::vector<Found>* out) {
+           uint32_t node, std::vector<Found>* out) {
   switch (r.kind) {
     case SpatialRequest::Kind::kNearest: {
-      Found f{Distance2(p, q), key, point};
+      Found f{Distance2(p, q), key, point, node};
       if (out->size() < r.k) {
         out->push_back(std::move(f));
         std::push_heap(out->begin(), out->end());
@@ -121,11 +124,11 @@ void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std:
     }
     case SpatialRequest::Kind::kWithin: {
       const float d2 = Distance2(p, q);
-      if (d2 <= r.radius * r.radius) out->push_back(Found{d2, key, point});
+      if (d2 <= r.radius * r.radius) out->push_back(Found{d2, key, point, node});
       break;
     }
     case SpatialRequest::Kind::kBox:
-      if (Inside(p, PointAt(r.points), PointAt(r.points + 3))) out->push_back(Found{0, key, point});
+      if (Inside(p, PointAt(r.points), PointAt(r.points + 3))) out->push_back(Found{0, key, point, node});
       break;
   }
 }
@@ -201,7 +204,7 @@ Status ScanPath(const table::TableDefPtr& table, const index::SpatialSource& sou
         const Point3& p = points[j];
         if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z)) continue;
         for (size_t q = 0; q < queries; q++) {
-          Offer(r, p, PointAt(r.points + 3 * q), key, static_cast<uint32_t>(j), &(*out)[q]);
+          Offer(r, p, PointAt(r.points + 3 * q), key, static_cast<uint32_t>(j), index::NodeKeys::kNone, &(*out)[q]);
         }
       }
     }
@@ -221,12 +224,12 @@ void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const ind
     const Point3 point = PointAt(r.points + 3 * q);
     std::vector<Found>& found = (*out)[q];
     if (few != nullptr) {
+      const std::string no_key;
       for (uint32_t node : *few) {
-        const std::string key(ix.keys().KeyOf(node));
         uint32_t first, count;
         ix.IdsOfNode(node, &first, &count);
         for (uint32_t id = first; id < first + count; id++) {
-          if (tree.Contains(id)) Offer(r, tree.PointOf(id), point, key, id - first, &found);
+          if (tree.Contains(id)) Offer(r, tree.PointOf(id), point, no_key, id - first, node, &found);
         }
       }
       std::sort(found.begin(), found.end());
@@ -244,16 +247,16 @@ void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const ind
       for (uint32_t id : ids) hits.push_back(PointHit{0, id});
     }
     found.reserve(hits.size());
-    for (const PointHit& h : hits) {
-      found.push_back(Found{h.distance2, std::string(ix.keys().KeyOf(ix.NodeOfPoint(h.id))), ix.PointIndex(h.id)});
-    }
+    for (const PointHit& h : hits) found.push_back(Found{h.distance2, {}, ix.PointIndex(h.id), ix.NodeOfPoint(h.id)});
   });
 }
 
-// Flattens the per-query results into result, and reads their rows.
-Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRequest& r, PerQuery* per_query,
-              SpatialResult* result) {
+// Flattens the per-query results into result, and reads their rows. ix:
+// the index that found them (its read lock held), or null for a scan.
+Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRequest& r,
+              const index::SpatialIndex* ix, PerQuery* per_query, SpatialResult* result) {
   result->keys.clear();
+  result->key_column.reset();
   result->distances.clear();
   result->points.clear();
   result->offsets.assign(1, 0);
@@ -262,16 +265,31 @@ Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRe
     if (r.limit != 0 && found.size() > r.limit) found.resize(r.limit);  // before any row is read
     total += found.size();
   }
-  result->keys.reserve(total);
+  // Keys alone, of a one-column key: decoded straight into a column.
+  const bool decode = r.projection == nullptr && !table.schema.composite_key();
+  if (decode) {
+    result->key_column = std::make_unique<table::ColumnBuffer>(table.schema.column(table.schema.key_only_column()).type);
+  } else {
+    result->keys.reserve(total);
+  }
   result->distances.reserve(total);
+  result->points.reserve(total);
   result->offsets.reserve(per_query->size() + 1);
+  size_t done = 0;
   for (auto& found : *per_query) {
     for (Found& f : found) {
       result->distances.push_back(std::sqrt(f.distance2));
       result->points.push_back(f.point);
-      result->keys.push_back(std::move(f.key));
+      const bool from_index = f.node != index::NodeKeys::kNone;
+      if (decode) {
+        EMBODB_RETURN_IF_ERROR(
+            table::DecodeKeyInto(from_index ? ix->keys().KeyOf(f.node) : std::string_view(f.key), &*result->key_column));
+      } else {
+        result->keys.push_back(from_index ? std::string(ix->keys().KeyOf(f.node)) : std::move(f.key));
+      }
     }
-    result->offsets.push_back(result->keys.size());
+    done += found.size();
+    result->offsets.push_back(done);
   }
   if (r.projection == nullptr) return Status::OK();
   result->rows = table::ResultBatch::ForProjection(table.schema, *r.projection);
@@ -345,7 +363,7 @@ Status RunSpatial(const table::TableDefPtr& table, size_t column, index::Spatial
                              (request.filter ? " that passes the filter" : "") + ": " + std::to_string(rows) +
                              " rows (" + why + "), keep " + What(request));
     }
-    return Finish(*table, reader, request, &per_query, result);
+    return Finish(*table, reader, request, nullptr, &per_query, result);
   }
   auto lock = index->ReadLock();
   EMBODB_RETURN_IF_ERROR(index->health());
@@ -397,7 +415,7 @@ Status RunSpatial(const table::TableDefPtr& table, size_t column, index::Spatial
                                          (request.filter ? " among the matching rows" : ""));
   }
   IndexPath(*index, request, keep, use_few ? &few : nullptr, &per_query);
-  return Finish(*table, rows_reader, request, &per_query, result);
+  return Finish(*table, rows_reader, request, index, &per_query, result);
 }
 
 }  // namespace embodb::query

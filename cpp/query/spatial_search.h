@@ -20,6 +20,7 @@
 // a radius, nearest first; in a box, in no particular order.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct SpatialRequest {
 
 struct SpatialResult {
   std::vector<std::string> keys;   // encoded primary keys of every query's results, query by query
+  // Instead of keys, without a projection and with a one-column primary key:
+  // the key values, decoded.
+  std::unique_ptr<table::ColumnBuffer> key_column;
   std::vector<float> distances;    // Euclidean, one per key (0 for a box)
   std::vector<uint32_t> points;    // over a cloud column: each result's index in its row's cloud
   std::vector<uint64_t> offsets;   // nq + 1: query q's results are [offsets[q], offsets[q + 1])

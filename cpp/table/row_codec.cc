@@ -53,28 +53,30 @@ char* EncodeRowTo(const Schema& schema, const std::vector<ColumnView>& cols, siz
 }
 
 // Reads the format byte, column count and null bitmap off the front of value.
+// Made only on failure: these run for every row read, and a Status with a
+// message allocates.
+static Status BadRow() { return Status::Corruption("bad row encoding"); }
+
 static Status ReadRowHeader(std::string_view* value, uint32_t* stored, const char** bitmap) {
-  const Status bad = Status::Corruption("bad row encoding");
-  if (value->empty()) return bad;
+  if (value->empty()) return BadRow();
   if (static_cast<uint8_t>((*value)[0]) != kRowFormat) {
     return Status::NotSupported("row format " + std::to_string(static_cast<uint8_t>((*value)[0])) +
                                 " is newer than this embodb understands");
   }
   value->remove_prefix(1);
-  if (!GetVarint32(value, stored)) return bad;
+  if (!GetVarint32(value, stored)) return BadRow();
   const size_t bitmap_bytes = (*stored + 7) / 8;
-  if (value->size() < bitmap_bytes) return bad;
+  if (value->size() < bitmap_bytes) return BadRow();
   *bitmap = value->data();
   value->remove_prefix(bitmap_bytes);
   return Status::OK();
 }
 
 Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* const* outs) {
-  const Status bad = Status::Corruption("bad row encoding");
   uint32_t stored = 0;
   const char* bitmap = nullptr;
   EMBODB_RETURN_IF_ERROR(ReadRowHeader(&value, &stored, &bitmap));
-  if (stored > schema.size()) return bad;
+  if (stored > schema.size()) return BadRow();
   for (size_t c = 0; c < schema.size(); c++) {
     ColumnBuffer* out = outs[c];
     if (c >= stored) {
@@ -90,16 +92,16 @@ Status DecodeRow(const Schema& schema, std::string_view value, ColumnBuffer* con
     const ColumnType& t = schema.column(c).type;
     if (t.IsVariable()) {
       std::string_view bytes;
-      if (!GetLengthPrefixed(&value, &bytes)) return bad;
+      if (!GetLengthPrefixed(&value, &bytes)) return BadRow();
       if (out != nullptr) out->AppendBytes(bytes);
     } else {
       const size_t w = t.FixedWidth();
-      if (value.size() < w) return bad;
+      if (value.size() < w) return BadRow();
       if (out != nullptr) out->AppendFixed(value.data());
       value.remove_prefix(w);
     }
   }
-  if (!value.empty()) return bad;
+  if (!value.empty()) return BadRow();
   return Status::OK();
 }
 
@@ -112,7 +114,6 @@ Status ReadField(const Schema& schema, std::string_view value, size_t column, st
 
 Status ReadFields(const Schema& schema, std::string_view value, std::span<const size_t> columns,
                   std::string_view* fields, FieldState* states) {
-  const Status bad = Status::Corruption("bad row encoding");
   uint32_t stored = 0;
   const char* bitmap = nullptr;
   EMBODB_RETURN_IF_ERROR(ReadRowHeader(&value, &stored, &bitmap));
@@ -127,10 +128,10 @@ Status ReadFields(const Schema& schema, std::string_view value, std::span<const 
     const ColumnType& t = schema.column(c).type;
     std::string_view bytes;
     if (t.IsVariable()) {
-      if (!GetLengthPrefixed(&value, &bytes)) return bad;
+      if (!GetLengthPrefixed(&value, &bytes)) return BadRow();
     } else {
       const size_t w = t.FixedWidth();
-      if (value.size() < w) return bad;
+      if (value.size() < w) return BadRow();
       bytes = value.substr(0, w);
       value.remove_prefix(w);
     }

@@ -203,7 +203,7 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
     GrowTo(rows_needed);
     return Status::OK();
   }
-  const Status bad = Status::Corruption("a row of the table does not decode");
+  const auto bad = [] { return Status::Corruption("a row of the table does not decode"); };
   // Everything is decoded first, so that a bad row changes nothing.
   std::vector<Column*> held;
   std::vector<size_t> stored;  // positions read from the row (all held but the primary key)
@@ -222,7 +222,7 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
     for (size_t j = 0; j < held.size(); j++) {
       const Column& c = *held[j];
       if (c.position == primary_key_) {
-        if (!table::DecodeKeyInto(keys[i], &decoded[j]).ok()) return bad;
+        if (!table::DecodeKeyInto(keys[i], &decoded[j]).ok()) return bad();
         continue;
       }
       switch (states[f]) {
@@ -230,7 +230,7 @@ Status NodeAttributes::Set(const Schema& schema, const std::vector<uint32_t>& no
           if (c.coded()) {
             decoded[j].AppendBytes(fields[f]);
           } else {
-            if (fields[f].size() != c.type.FixedWidth()) return bad;
+            if (fields[f].size() != c.type.FixedWidth()) return bad();
             decoded[j].AppendFixed(fields[f].data());
           }
           break;
