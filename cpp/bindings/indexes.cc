@@ -85,11 +85,13 @@ void CreateIndex(const HandlePtr& h, const std::string& table, const std::string
     return;
   }
   index::DerivedIndexes& indexes = h->Indexes();
+  // Without a bar only Ctrl-C is checked between chunks: no pass to count the rows.
+  const bool count_total = !progress.is_none();
   BuildProgress report{std::move(progress), std::nullopt};
   Status s;
   {
     py::gil_scoped_release release;
-    s = indexes.Create(table, column, kind, params, std::ref(report)).status();
+    s = indexes.Create(table, column, kind, params, std::ref(report), count_total).status();
   }
   if (report.error) throw *report.error;  // Ctrl-C (KeyboardInterrupt) or the callback's own exception
   ThrowIfError(s);

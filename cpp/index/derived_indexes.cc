@@ -200,7 +200,7 @@ void DerivedIndexes::DeleteStrayFiles() {
 
 Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Open(const table::TableDef& table,
                                                            const table::DerivedIndexDef& def, bool build,
-                                                           const Progress& progress) {
+                                                           const Progress& progress, bool count_total) {
   const IndexKind* kind = FindKind(def.kind);
   if (kind == nullptr) return Status::NotSupported("unknown index kind '" + def.kind + "'");
   const std::string path = PathOf(def);
@@ -227,7 +227,7 @@ Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Open(const table::TableDef
   bool built = false;
   if (!ix) {
     EMBODB_ASSIGN_OR_RETURN(ix, kind->create(table, def));
-    EMBODB_RETURN_IF_ERROR(Build(table, ix.get(), &covered, progress));
+    EMBODB_RETURN_IF_ERROR(Build(table, ix.get(), &covered, progress, count_total));
     ix->StartAt(covered);
     built = true;
   }
@@ -246,7 +246,7 @@ Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Open(const table::TableDef
 }
 
 Status DerivedIndexes::Build(const table::TableDef& table, DerivedIndex* index, uint64_t* covered,
-                             const Progress& progress) {
+                             const Progress& progress, bool count_total) {
   lsm::DB* db = txns_->db();
   std::unique_ptr<txn::HeldSnapshot> snapshot;
   {
@@ -257,7 +257,7 @@ Status DerivedIndexes::Build(const table::TableDef& table, DerivedIndex* index, 
     snapshot = std::make_unique<txn::HeldSnapshot>(db);
   }
   size_t total = 0;
-  if (progress) {
+  if (progress && count_total) {
     const std::string prefix = table::RowKeyPrefix(table.id);
     auto it = db->NewIterator(ReadAt(*snapshot));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) total++;
@@ -298,7 +298,7 @@ Status DerivedIndexes::Checkpoint(DerivedIndex* index) {
 
 Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Create(const std::string& table, const std::string& column,
                                                              const std::string& kind_name, const Params& params,
-                                                             const Progress& progress) {
+                                                             const Progress& progress, bool count_total) {
   const IndexKind* kind = FindKind(kind_name);
   if (kind == nullptr) {
     std::string known;
@@ -319,7 +319,7 @@ Result<std::shared_ptr<DerivedIndex>> DerivedIndexes::Create(const std::string& 
   d.options = std::move(options);
   EMBODB_ASSIGN_OR_RETURN(def, catalog_->CreateDerivedIndex(table, d));
   const table::DerivedIndexDef* declared = def->FindDerived(column, kind_name);
-  auto ix = Open(*def, *declared, /*build=*/true, progress);
+  auto ix = Open(*def, *declared, /*build=*/true, progress, count_total);
   if (!ix.ok()) {
     // Nothing stays of a failed build: not the declaration, not a file.
     catalog_->DropDerivedIndex(table, column, kind_name).PermitUncheckedError();

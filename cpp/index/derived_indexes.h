@@ -36,8 +36,10 @@ namespace embodb::index {
 
 class DerivedIndexes {
  public:
-  // Called between chunks of a build with the rows done and the total;
-  // returning false stops the build (Status Aborted).
+  // Called between chunks of a build with the rows done and the total (0
+  // when the caller did not ask for it to be counted: that takes a pass
+  // over the table's keys); returning false stops the build (Status
+  // Aborted).
   using Progress = std::function<bool(size_t done, size_t total)>;
 
   // Feed records past its last checkpoint at which an index is saved again.
@@ -58,7 +60,7 @@ class DerivedIndexes {
   // take, or indexed by the kind already.
   Result<std::shared_ptr<DerivedIndex>> Create(const std::string& table, const std::string& column,
                                                const std::string& kind, const Params& params,
-                                               const Progress& progress = nullptr);
+                                               const Progress& progress = nullptr, bool count_total = true);
   // NotFound when the column has no index of that kind.
   Status Drop(const std::string& table, const std::string& column, const std::string& kind);
   // After a table was dropped: forgets its indexes and deletes their files.
@@ -85,8 +87,9 @@ class DerivedIndexes {
  private:
   // Loads the index of def from its file, or builds it; then attaches it.
   Result<std::shared_ptr<DerivedIndex>> Open(const table::TableDef& table, const table::DerivedIndexDef& def,
-                                             bool build, const Progress& progress);
-  Status Build(const table::TableDef& table, DerivedIndex* index, uint64_t* covered, const Progress& progress);
+                                             bool build, const Progress& progress, bool count_total = true);
+  Status Build(const table::TableDef& table, DerivedIndex* index, uint64_t* covered, const Progress& progress,
+               bool count_total);
   // Hands every row of the table to a loaded index that asked for them.
   Status FillFromRows(const table::TableDef& table, DerivedIndex* index);
   Status Checkpoint(DerivedIndex* index);
