@@ -26,23 +26,22 @@ constexpr size_t kScanBatch = 4096;
 // fewer than this share of the tree's (1 / kFewShare).
 constexpr size_t kFewShare = 16;
 
-// One result of a query: squared distance, the row (its encoded primary
-// key from a scan, its index node from the index, whose key is looked up
-// only at the end) and the point's index in its row's cloud (0 for a point3
-// column); ordered by distance, then row, then point.
+// One result of a scan: squared distance, encoded primary key and the
+// point's index in its row's cloud (0 for a point3 column); ordered by
+// distance, then key, then point. (The index's results are PointHits, by
+// tree id: 8 bytes each, their keys looked up only at the end.)
 struct Found {
   float distance2;
   std::string key;
   uint32_t point = 0;
-  uint32_t node = index::NodeKeys::kNone;
   bool operator<(const Found& o) const {
     if (distance2 != o.distance2) return distance2 < o.distance2;
     const int c = key.compare(o.key);
-    if (c != 0) return c < 0;
-    return node < o.node || (node == o.node && point < o.point);
+    return c < 0 || (c == 0 && point < o.point);
   }
 };
 using PerQuery = std::vector<std::vector<Found>>;
+using HitsPerQuery = std::vector<std::vector<PointHit>>;
 
 Point3 PointAt(const float* p) { return Point3{p[0], p[1], p[2]}; }
 
@@ -105,13 +104,14 @@ void ForEachQuery(const float* points, size_t nq, Fn&& fn) {
   });
 }
 
-// Adds a candidate to a query's results: the k best for kNearest (kept as a
-// max-heap), every one that qualifies otherwise.
-void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std::string& key, uint32_t point,
-           uint32_t node, std::vector<Found>* out) {
+// Adds a candidate to a query's results (a Found or a PointHit, made by
+// make(squared distance)): the k best for kNearest (kept as a max-heap),
+// every one that qualifies otherwise.
+template <typename Item, typename Make>
+void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const Make& make, std::vector<Item>* out) {
   switch (r.kind) {
     case SpatialRequest::Kind::kNearest: {
-      Found f{Distance2(p, q), key, point, node};
+      Item f = make(Distance2(p, q));
       if (out->size() < r.k) {
         out->push_back(std::move(f));
         std::push_heap(out->begin(), out->end());
@@ -124,11 +124,11 @@ void Offer(const SpatialRequest& r, const Point3& p, const Point3& q, const std:
     }
     case SpatialRequest::Kind::kWithin: {
       const float d2 = Distance2(p, q);
-      if (d2 <= r.radius * r.radius) out->push_back(Found{d2, key, point, node});
+      if (d2 <= r.radius * r.radius) out->push_back(make(d2));
       break;
     }
     case SpatialRequest::Kind::kBox:
-      if (Inside(p, PointAt(r.points), PointAt(r.points + 3))) out->push_back(Found{0, key, point, node});
+      if (Inside(p, PointAt(r.points), PointAt(r.points + 3))) out->push_back(make(0.0f));
       break;
   }
 }
@@ -204,7 +204,8 @@ Status ScanPath(const table::TableDefPtr& table, const index::SpatialSource& sou
         const Point3& p = points[j];
         if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z)) continue;
         for (size_t q = 0; q < queries; q++) {
-          Offer(r, p, PointAt(r.points + 3 * q), key, static_cast<uint32_t>(j), index::NodeKeys::kNone, &(*out)[q]);
+          const auto point = static_cast<uint32_t>(j);
+          Offer(r, p, PointAt(r.points + 3 * q), [&](float d2) { return Found{d2, key, point}; }, &(*out)[q]);
         }
       }
     }
@@ -217,25 +218,24 @@ Status ScanPath(const table::TableDefPtr& table, const index::SpatialSource& sou
 // The index's answer for every query; keep: the nodes that pass the filter
 // (null: all), few: their list when they are few enough to compare directly.
 void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const index::spatial::IdFilter& keep,
-               const std::vector<uint32_t>* few, PerQuery* out) {
+               const std::vector<uint32_t>* few, HitsPerQuery* out) {
   const auto& tree = ix.tree();
   out->assign(r.nq, {});
   ForEachQuery(r.points, r.kind == SpatialRequest::Kind::kBox ? 1 : r.nq, [&](size_t q) {
     const Point3 point = PointAt(r.points + 3 * q);
-    std::vector<Found>& found = (*out)[q];
+    std::vector<PointHit>& hits = (*out)[q];
     if (few != nullptr) {
-      const std::string no_key;
       for (uint32_t node : *few) {
         uint32_t first, count;
         ix.IdsOfNode(node, &first, &count);
         for (uint32_t id = first; id < first + count; id++) {
-          if (tree.Contains(id)) Offer(r, tree.PointOf(id), point, no_key, id - first, node, &found);
+          if (!tree.Contains(id)) continue;
+          Offer(r, tree.PointOf(id), point, [id](float d2) { return PointHit{d2, id}; }, &hits);
         }
       }
-      std::sort(found.begin(), found.end());
+      std::sort(hits.begin(), hits.end());
       return;
     }
-    std::vector<PointHit> hits;
     if (r.kind == SpatialRequest::Kind::kNearest) {
       tree.Knn(point, r.k, keep, &hits);
     } else if (r.kind == SpatialRequest::Kind::kWithin) {
@@ -246,15 +246,16 @@ void IndexPath(const index::SpatialIndex& ix, const SpatialRequest& r, const ind
       tree.Box(point, PointAt(r.points + 3), keep, &ids);
       for (uint32_t id : ids) hits.push_back(PointHit{0, id});
     }
-    found.reserve(hits.size());
-    for (const PointHit& h : hits) found.push_back(Found{h.distance2, {}, ix.PointIndex(h.id), ix.NodeOfPoint(h.id)});
   });
 }
 
-// Flattens the per-query results into result, and reads their rows. ix:
-// the index that found them (its read lock held), or null for a scan.
+// Flattens the per-query results (Founds of a scan, PointHits of the
+// index) into result, and reads their rows. key_of(item) gives an item's
+// encoded key, point_of(item) its point's index in its row's cloud.
+template <typename Item, typename KeyOf, typename PointOf>
 Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRequest& r,
-              const index::SpatialIndex* ix, PerQuery* per_query, SpatialResult* result) {
+              std::vector<std::vector<Item>>* per_query, const KeyOf& key_of, const PointOf& point_of,
+              SpatialResult* result) {
   result->keys.clear();
   result->key_column.reset();
   result->distances.clear();
@@ -277,19 +278,18 @@ Status Finish(const table::TableDef& table, txn::Reader* reader, const SpatialRe
   result->offsets.reserve(per_query->size() + 1);
   size_t done = 0;
   for (auto& found : *per_query) {
-    for (Found& f : found) {
+    for (const Item& f : found) {
       result->distances.push_back(std::sqrt(f.distance2));
-      result->points.push_back(f.point);
-      const bool from_index = f.node != index::NodeKeys::kNone;
+      result->points.push_back(point_of(f));
       if (decode) {
-        EMBODB_RETURN_IF_ERROR(
-            table::DecodeKeyInto(from_index ? ix->keys().KeyOf(f.node) : std::string_view(f.key), &*result->key_column));
+        EMBODB_RETURN_IF_ERROR(table::DecodeKeyInto(key_of(f), &*result->key_column));
       } else {
-        result->keys.push_back(from_index ? std::string(ix->keys().KeyOf(f.node)) : std::move(f.key));
+        result->keys.emplace_back(key_of(f));
       }
     }
     done += found.size();
     result->offsets.push_back(done);
+    std::vector<Item>().swap(found);  // freed as it goes: the results are held once
   }
   if (r.projection == nullptr) return Status::OK();
   result->rows = table::ResultBatch::ForProjection(table.schema, *r.projection);
@@ -363,7 +363,9 @@ Status RunSpatial(const table::TableDefPtr& table, size_t column, index::Spatial
                              (request.filter ? " that passes the filter" : "") + ": " + std::to_string(rows) +
                              " rows (" + why + "), keep " + What(request));
     }
-    return Finish(*table, reader, request, nullptr, &per_query, result);
+    return Finish(
+        *table, reader, request, &per_query, [](const Found& f) { return std::string_view(f.key); },
+        [](const Found& f) { return f.point; }, result);
   }
   auto lock = index->ReadLock();
   EMBODB_RETURN_IF_ERROR(index->health());
@@ -414,8 +416,12 @@ Status RunSpatial(const table::TableDefPtr& table, size_t column, index::Spatial
                                          " points): " + What(request) +
                                          (request.filter ? " among the matching rows" : ""));
   }
-  IndexPath(*index, request, keep, use_few ? &few : nullptr, &per_query);
-  return Finish(*table, rows_reader, request, index, &per_query, result);
+  HitsPerQuery hits;
+  IndexPath(*index, request, keep, use_few ? &few : nullptr, &hits);
+  return Finish(
+      *table, rows_reader, request, &hits,
+      [index](const PointHit& h) { return index->keys().KeyOf(index->NodeOfPoint(h.id)); },
+      [index](const PointHit& h) { return index->PointIndex(h.id); }, result);
 }
 
 }  // namespace embodb::query
