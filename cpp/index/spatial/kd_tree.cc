@@ -549,15 +549,33 @@ void KdTree::Radius(const Point3& q, float r, const IdFilter& keep, std::vector<
   out->clear();
   if (root_ == kNone || !(r >= 0)) return;
   const float r2 = r * r;
-  std::vector<uint32_t> stack = {root_};
+  uint32_t stack[128];  // no allocation per query; past 128 (a tree of adversarial data), spill
+  std::vector<uint32_t> spill;
+  size_t depth = 0;
+  auto push = [&](uint32_t node) {
+    if (depth < std::size(stack)) {
+      stack[depth++] = node;
+    } else {
+      spill.push_back(node);
+    }
+  };
+  push(root_);
   float d[kLeafCapacity];
-  while (!stack.empty()) {
-    const Node& nd = nodes_[stack.back()];
-    stack.pop_back();
+  while (depth > 0 || !spill.empty()) {
+    uint32_t at;
+    if (!spill.empty()) {
+      at = spill.back();
+      spill.pop_back();
+    } else {
+      at = stack[--depth];
+    }
+    const Node& nd = nodes_[at];
     if (BoxDistance2(nd.lo, nd.hi, q) > r2) continue;
     if (!IsLeaf(nd)) {
-      stack.push_back(nd.right);
-      stack.push_back(nd.left);
+      // The child on the query's side last, so it is visited first.
+      const bool left_first = q[nd.axis] < nd.split;
+      push(left_first ? nd.right : nd.left);
+      push(left_first ? nd.left : nd.right);
       continue;
     }
     const Leaf& leaf = leaves_[nd.leaf];
