@@ -16,6 +16,8 @@ namespace embodb::index::spatial {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
+// Ranges at least this large select their median through a sampled band.
+constexpr size_t kSampledSelect = 1 << 14;
 // Ranges larger than this are built in parallel.
 constexpr size_t kParallelBuild = 1 << 15;
 // Subtrees smaller than this are never rebuilt for balance.
@@ -115,6 +117,33 @@ void KdTree::Input::Shape(size_t n) {
   leaves_of[n] = leaves_of[n / 2] + leaves_of[n - n / 2];
 }
 
+void KdTree::SelectMedian(BuildItem* items, size_t n, size_t mid, uint32_t axis) {
+  const auto less = [axis](const BuildItem& a, const BuildItem& b) { return a.p[axis] < b.p[axis]; };
+  if (n < kSampledSelect) {
+    std::nth_element(items, items + mid, items + n, less);
+    return;
+  }
+  // A band around the median from a sample: two partition passes (the
+  // second over half the points) leave only the band to select in, where
+  // nth_element alone makes two or three passes over everything.
+  constexpr size_t kSamples = 1023;
+  float sample[kSamples];
+  const size_t stride = n / kSamples;
+  for (size_t i = 0; i < kSamples; i++) sample[i] = items[i * stride].p[axis];
+  std::sort(sample, sample + kSamples);
+  const float lo = sample[kSamples * 46 / 100], hi = sample[kSamples * 54 / 100];
+  BuildItem* band = std::partition(items, items + n, [&](const BuildItem& it) { return it.p[axis] < lo; });
+  BuildItem* above = std::partition(band, items + n, [&](const BuildItem& it) { return it.p[axis] <= hi; });
+  BuildItem* at = items + mid;
+  if (at < band) {
+    std::nth_element(items, at, band, less);  // the sample missed: still exact, only slower
+  } else if (at >= above) {
+    std::nth_element(above, at, items + n, less);
+  } else {
+    std::nth_element(band, at, above, less);
+  }
+}
+
 void KdTree::BuildRange(const Input& in, BuildItem* items, size_t n, uint32_t node, uint32_t first_leaf,
                         uint32_t parent, const float* region_lo, const float* region_hi) {
   Node& nd = nodes_[node];  // the arrays do not move during a build
@@ -146,8 +175,7 @@ void KdTree::BuildRange(const Input& in, BuildItem* items, size_t n, uint32_t no
   const size_t mid = n / 2;
   // The points themselves are moved (16 bytes each, contiguous), not
   // indexes to them: the selection then reads memory in order.
-  std::nth_element(items, items + mid, items + n,
-                   [axis](const BuildItem& a, const BuildItem& b) { return a.p[axis] < b.p[axis]; });
+  SelectMedian(items, n, mid, axis);
   nd.axis = axis;
   nd.split = items[mid].p[axis];
   nd.leaf = kNone;

@@ -144,6 +144,9 @@ class KdTree {
   // ones after it (Nodes(n) of them) and the leaves from first_leaf
   // (Leaves(n)), all already allocated. The region: a box around the
   // points, which picks the split axis.
+  // Reorders items[0, n) so that items[mid] is the one a sort by `axis`
+  // would put there, with none after it smaller and none before it larger.
+  static void SelectMedian(BuildItem* items, size_t n, size_t mid, uint32_t axis);
   void BuildRange(const Input& in, BuildItem* items, size_t n, uint32_t node, uint32_t first_leaf, uint32_t parent,
                   const float* region_lo, const float* region_hi);
   // Builds the points into fresh slots at the end of the arrays; returns the
