@@ -8,6 +8,7 @@
 #include "query/evaluator.h"
 #include "query/filter.h"
 #include "query/time_literal.h"
+#include "testing/filter_test_util.h"
 #include "testing/table_test_util.h"
 #include "testing/test_util.h"
 
@@ -21,7 +22,7 @@ using table::Value;
 
 // A batch of five rows over a schema with one column of most types; row 3 is
 // all nulls (except the key).
-class FilterTest : public ::testing::Test {
+class FilterTest : public EvaluatedFilterTest {
  protected:
   FilterTest() {
     auto schema = table::Schema::Create({{"id", T("int64"), false, {}},
@@ -55,30 +56,6 @@ class FilterTest : public ::testing::Test {
       buffers_[7].AppendValue(Value::UInt(r == 4 ? (1ULL << 63) + 5 : static_cast<uint64_t>(r)));
     }
   }
-
-  // The ids of the rows the filter selects, or the error.
-  Result<std::vector<uint32_t>> Run(const std::string& text) {
-    FilterPtr f;
-    EMBODB_ASSIGN_OR_RETURN(f, CompileFilter(text, schema_));
-    std::vector<table::ColumnView> views;
-    for (const auto& b : buffers_) views.push_back(b.view());
-    std::vector<uint32_t> selected;
-    EMBODB_RETURN_IF_ERROR(EvaluateFilter(*f, views, 5, &selected));
-    return selected;
-  }
-  std::vector<uint32_t> Rows(const std::string& text) {
-    auto r = Run(text);
-    EXPECT_TRUE(r.ok()) << text << ": " << r.status().ToString();
-    return r.ok() ? *r : std::vector<uint32_t>{99};
-  }
-  std::string ErrorOf(const std::string& text) {
-    auto r = Run(text);
-    EXPECT_FALSE(r.ok()) << text;
-    return r.ok() ? "" : r.status().message();
-  }
-
-  table::Schema schema_;
-  std::vector<ColumnBuffer> buffers_;
 };
 
 using V = std::vector<uint32_t>;

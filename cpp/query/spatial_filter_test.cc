@@ -11,6 +11,7 @@
 #include "query/evaluator.h"
 #include "query/filter.h"
 #include "query/spatial_plan.h"
+#include "testing/filter_test_util.h"
 #include "testing/table_test_util.h"
 #include "testing/test_util.h"
 
@@ -23,7 +24,7 @@ using table::Value;
 using V = std::vector<uint32_t>;
 
 // Rows 0..4 at (0,0,0), (1,0,0), (0,2,0), null, (3,4,0).
-class SpatialFilterTest : public ::testing::Test {
+class SpatialFilterTest : public EvaluatedFilterTest {
  protected:
   SpatialFilterTest() {
     auto schema = table::Schema::Create(
@@ -44,29 +45,6 @@ class SpatialFilterTest : public ::testing::Test {
       buffers_[2].AppendValue(Value::String("n" + std::to_string(r)));
     }
   }
-
-  Result<V> Run(const std::string& text) {
-    FilterPtr f;
-    EMBODB_ASSIGN_OR_RETURN(f, CompileFilter(text, schema_));
-    std::vector<table::ColumnView> views;
-    for (const auto& b : buffers_) views.push_back(b.view());
-    V selected;
-    EMBODB_RETURN_IF_ERROR(EvaluateFilter(*f, views, 5, &selected));
-    return selected;
-  }
-  V Rows(const std::string& text) {
-    auto r = Run(text);
-    EXPECT_TRUE(r.ok()) << text << ": " << r.status().ToString();
-    return r.ok() ? *r : V{99};
-  }
-  std::string ErrorOf(const std::string& text) {
-    auto r = Run(text);
-    EXPECT_FALSE(r.ok()) << text;
-    return r.ok() ? "" : r.status().message();
-  }
-
-  table::Schema schema_;
-  std::vector<ColumnBuffer> buffers_;
 };
 
 TEST_F(SpatialFilterTest, WithinInBoxAndDistanceSelectAsGeometrySays) {

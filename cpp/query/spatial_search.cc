@@ -155,16 +155,8 @@ void RowPoints(const index::SpatialSource& source, const table::ColumnView& colu
   const std::string_view bytes = column.Bytes(i);
   const size_t stride = source.channels * sizeof(float);
   points->resize(bytes.size() / stride);
-  for (size_t j = 0; j < points->size(); j++) {
-    float p[3], out[3];
-    std::memcpy(p, bytes.data() + j * stride, sizeof p);
-    if (posed) {
-      pose.Apply(p, out);
-    } else {
-      std::memcpy(out, p, sizeof p);
-    }
-    (*points)[j] = Point3{out[0], out[1], out[2]};
-  }
+  index::spatial::PlaceCloud(bytes.data(), points->size(), stride, posed ? &pose : nullptr,
+                             [points](size_t j, float x, float y, float z) { (*points)[j] = Point3{x, y, z}; });
 }
 
 // Every row of reader that passes the filter, compared with every query.

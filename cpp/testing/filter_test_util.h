@@ -3,7 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "query/evaluator.h"
 #include "query/filter.h"
 #include "testing/table_test_util.h"
 #include "testing/test_util.h"
@@ -29,5 +31,34 @@ inline FilterPtr CompileOk(const std::string& text, const table::Schema& schema)
   EXPECT_OK(f.status());
   return f.ok() ? *f : nullptr;
 }
+
+// A fixture of a schema and a batch of rows (buffers_, one per column, all
+// of the same length) that filters are evaluated over.
+class EvaluatedFilterTest : public ::testing::Test {
+ protected:
+  // The rows the filter selects, or its error.
+  Result<std::vector<uint32_t>> Run(const std::string& text) {
+    FilterPtr f;
+    EMBODB_ASSIGN_OR_RETURN(f, CompileFilter(text, schema_));
+    std::vector<table::ColumnView> views;
+    for (const auto& b : buffers_) views.push_back(b.view());
+    std::vector<uint32_t> selected;
+    EMBODB_RETURN_IF_ERROR(EvaluateFilter(*f, views, views.empty() ? 0 : views[0].length, &selected));
+    return selected;
+  }
+  std::vector<uint32_t> Rows(const std::string& text) {
+    auto r = Run(text);
+    EXPECT_TRUE(r.ok()) << text << ": " << r.status().ToString();
+    return r.ok() ? *r : std::vector<uint32_t>{99};
+  }
+  std::string ErrorOf(const std::string& text) {
+    auto r = Run(text);
+    EXPECT_FALSE(r.ok()) << text;
+    return r.ok() ? "" : r.status().message();
+  }
+
+  table::Schema schema_;
+  std::vector<table::ColumnBuffer> buffers_;
+};
 
 }  // namespace embodb::query

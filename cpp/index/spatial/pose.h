@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 namespace embodb::index::spatial {
@@ -36,6 +37,23 @@ inline bool PoseOf(const void* position, const void* quaternion, Pose* pose) {
   for (int i = 0; i < 9; i++) pose->r[i] = static_cast<float>(r[i]);
   for (int i = 0; i < 3; i++) pose->t[i] = t[i];
   return true;
+}
+
+// Calls put(j, x, y, z) for each of n points whose first three channels are
+// float32s stored `stride` bytes apart from `bytes` (any alignment), moved
+// by pose (null: as stored).
+template <typename Put>
+void PlaceCloud(const char* bytes, size_t n, size_t stride, const Pose* pose, Put&& put) {
+  for (size_t j = 0; j < n; j++) {
+    float p[3], out[3];
+    std::memcpy(p, bytes + j * stride, sizeof p);
+    if (pose != nullptr) {
+      pose->Apply(p, out);
+    } else {
+      std::memcpy(out, p, sizeof p);
+    }
+    put(j, out[0], out[1], out[2]);
+  }
 }
 
 }  // namespace embodb::index::spatial

@@ -59,18 +59,9 @@ Status SpatialIndex::PointsOfRow(std::string_view row, std::vector<spatial::Poin
     }
     if (!spatial::PoseOf(position.data(), orientation.data(), &pose)) return Status::OK();  // refused at writes
   }
-  const size_t n = field.size() / stride;
-  points->resize(n);
-  for (size_t j = 0; j < n; j++) {
-    float p[3], out[3];
-    std::memcpy(p, field.data() + j * stride, sizeof p);
-    if (posed) {
-      pose.Apply(p, out);
-    } else {
-      std::memcpy(out, p, sizeof p);
-    }
-    (*points)[j] = spatial::Point3{out[0], out[1], out[2]};
-  }
+  points->resize(field.size() / stride);
+  spatial::PlaceCloud(field.data(), points->size(), stride, posed ? &pose : nullptr,
+                      [points](size_t j, float x, float y, float z) { (*points)[j] = spatial::Point3{x, y, z}; });
   return Status::OK();
 }
 
