@@ -16,6 +16,40 @@ namespace embodb::index::spatial {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
+// Whether (x, y, z) is inside the box [lo, hi], bounds inclusive.
+bool InBox(float x, float y, float z, const Point3& lo, const Point3& hi) {
+  return x >= lo.x && x <= hi.x && y >= lo.y && y <= hi.y && z >= lo.z && z <= hi.z;
+}
+
+// The nodes a search has yet to visit, last in first out: on the stack for
+// the depths a balanced tree has, spilling to the heap past them (a tree
+// built from adversarial data), so that a query allocates nothing.
+template <typename T>
+class SearchStack {
+ public:
+  explicit SearchStack(T first) { Push(first); }
+  void Push(T v) {
+    if (depth_ < kInline) {
+      inline_[depth_++] = v;
+    } else {
+      spill_.push_back(v);
+    }
+  }
+  bool Empty() const { return depth_ == 0 && spill_.empty(); }
+  T Pop() {
+    if (spill_.empty()) return inline_[--depth_];
+    const T v = spill_.back();
+    spill_.pop_back();
+    return v;
+  }
+
+ private:
+  static constexpr size_t kInline = 128;
+  T inline_[kInline];
+  size_t depth_ = 0;
+  std::vector<T> spill_;
+};
+
 // Ranges at least this large select their median through a sampled band.
 constexpr size_t kSampledSelect = 1 << 14;
 // Ranges larger than this are built in parallel.
@@ -516,26 +550,10 @@ void KdTree::Knn(const Point3& q, size_t k, const IdFilter& keep, std::vector<Po
     float distance2;
     uint32_t node;
   };
-  Pending stack[128];  // deep enough: the tree's depth stays logarithmic (rebuilds keep it balanced)
-  std::vector<Pending> spill;  // past 128 (a tree built from adversarial data)
-  size_t depth = 0;
-  auto push = [&](Pending p) {
-    if (depth < std::size(stack)) {
-      stack[depth++] = p;
-    } else {
-      spill.push_back(p);
-    }
-  };
-  push({BoxDistance2(nodes_[root_].lo, nodes_[root_].hi, q), root_});
+  SearchStack<Pending> stack({BoxDistance2(nodes_[root_].lo, nodes_[root_].hi, q), root_});
   float d[kLeafCapacity];
-  while (depth > 0 || !spill.empty()) {
-    Pending top;
-    if (!spill.empty()) {
-      top = spill.back();
-      spill.pop_back();
-    } else {
-      top = stack[--depth];
-    }
+  while (!stack.Empty()) {
+    const Pending top = stack.Pop();
     if (top.distance2 > worst) continue;
     const Node& nd = nodes_[top.node];
     if (!IsLeaf(nd)) {
@@ -545,8 +563,8 @@ void KdTree::Knn(const Point3& q, size_t k, const IdFilter& keep, std::vector<Po
       const bool left_first = dl <= dr;
       const Pending near = left_first ? Pending{dl, nd.left} : Pending{dr, nd.right};
       const Pending far = left_first ? Pending{dr, nd.right} : Pending{dl, nd.left};
-      if (far.distance2 <= worst) push(far);
-      if (near.distance2 <= worst) push(near);
+      if (far.distance2 <= worst) stack.Push(far);
+      if (near.distance2 <= worst) stack.Push(near);
       continue;
     }
     const Leaf& leaf = leaves_[nd.leaf];
@@ -577,33 +595,16 @@ void KdTree::Radius(const Point3& q, float r, const IdFilter& keep, std::vector<
   out->clear();
   if (root_ == kNone || !(r >= 0)) return;
   const float r2 = r * r;
-  uint32_t stack[128];  // no allocation per query; past 128 (a tree of adversarial data), spill
-  std::vector<uint32_t> spill;
-  size_t depth = 0;
-  auto push = [&](uint32_t node) {
-    if (depth < std::size(stack)) {
-      stack[depth++] = node;
-    } else {
-      spill.push_back(node);
-    }
-  };
-  push(root_);
+  SearchStack<uint32_t> stack(root_);
   float d[kLeafCapacity];
-  while (depth > 0 || !spill.empty()) {
-    uint32_t at;
-    if (!spill.empty()) {
-      at = spill.back();
-      spill.pop_back();
-    } else {
-      at = stack[--depth];
-    }
-    const Node& nd = nodes_[at];
+  while (!stack.Empty()) {
+    const Node& nd = nodes_[stack.Pop()];
     if (BoxDistance2(nd.lo, nd.hi, q) > r2) continue;
     if (!IsLeaf(nd)) {
       // The child on the query's side last, so it is visited first.
       const bool left_first = q[nd.axis] < nd.split;
-      push(left_first ? nd.right : nd.left);
-      push(left_first ? nd.left : nd.right);
+      stack.Push(left_first ? nd.right : nd.left);
+      stack.Push(left_first ? nd.left : nd.right);
       continue;
     }
     const Leaf& leaf = leaves_[nd.leaf];
@@ -621,26 +622,22 @@ void KdTree::Box(const Point3& lo, const Point3& hi, const IdFilter& keep, std::
   out->clear();
   if (root_ == kNone) return;
   // (node, whether the query box holds all of it)
-  std::vector<std::pair<uint32_t, bool>> stack = {{root_, false}};
-  while (!stack.empty()) {
-    auto [at, inside] = stack.back();
-    stack.pop_back();
+  SearchStack<std::pair<uint32_t, bool>> stack({root_, false});
+  while (!stack.Empty()) {
+    auto [at, inside] = stack.Pop();
     const Node& nd = nodes_[at];
     if (!inside) {
       if (!BoxesOverlap(nd.lo, nd.hi, lo, hi)) continue;
       inside = BoxInside(nd.lo, nd.hi, lo, hi);
     }
     if (!IsLeaf(nd)) {
-      stack.push_back({nd.right, inside});
-      stack.push_back({nd.left, inside});
+      stack.Push({nd.right, inside});
+      stack.Push({nd.left, inside});
       continue;
     }
     const Leaf& leaf = leaves_[nd.leaf];
     for (uint32_t i = 0; i < leaf.n; i++) {
-      if (!inside && (leaf.x[i] < lo.x || leaf.x[i] > hi.x || leaf.y[i] < lo.y || leaf.y[i] > hi.y ||
-                      leaf.z[i] < lo.z || leaf.z[i] > hi.z)) {
-        continue;
-      }
+      if (!inside && !InBox(leaf.x[i], leaf.y[i], leaf.z[i], lo, hi)) continue;
       if (!keep || keep(leaf.id[i])) out->push_back(leaf.id[i]);
     }
   }
@@ -649,21 +646,19 @@ void KdTree::Box(const Point3& lo, const Point3& hi, const IdFilter& keep, std::
 size_t KdTree::CountBox(const Point3& lo, const Point3& hi, size_t stop_at) const {
   size_t count = 0;
   if (root_ == kNone) return 0;
-  std::vector<uint32_t> stack = {root_};
-  while (!stack.empty() && count < stop_at) {
-    const Node& nd = nodes_[stack.back()];
-    stack.pop_back();
+  SearchStack<uint32_t> stack(root_);
+  while (!stack.Empty() && count < stop_at) {
+    const Node& nd = nodes_[stack.Pop()];
     if (!BoxesOverlap(nd.lo, nd.hi, lo, hi)) continue;
     if (BoxInside(nd.lo, nd.hi, lo, hi)) {
       count += nd.count;
     } else if (!IsLeaf(nd)) {
-      stack.push_back(nd.right);
-      stack.push_back(nd.left);
+      stack.Push(nd.right);
+      stack.Push(nd.left);
     } else {
       const Leaf& leaf = leaves_[nd.leaf];
       for (uint32_t i = 0; i < leaf.n; i++) {
-        count += leaf.x[i] >= lo.x && leaf.x[i] <= hi.x && leaf.y[i] >= lo.y && leaf.y[i] <= hi.y &&
-                 leaf.z[i] >= lo.z && leaf.z[i] <= hi.z;
+        count += InBox(leaf.x[i], leaf.y[i], leaf.z[i], lo, hi);
       }
     }
   }
