@@ -85,12 +85,8 @@ py::tuple Spatial(const HandlePtr& h, py::handle reader, const std::string& tabl
     r.nq = 1;
   }
   r.k = k;
-  r.radius = static_cast<float>(radius);
+  r.radius = query::RadiusAtLeast(radius);
   r.limit = limit;
-  if (r.kind == query::SpatialRequest::Kind::kWithin && static_cast<double>(r.radius) != radius &&
-      std::isfinite(radius)) {
-    r.radius = std::nextafter(r.radius, INFINITY);  // never narrower than asked
-  }
   r.explain = explain;
   r.filter = ValueOrThrow(CompileWhere(*def, where));
   const bool with_rows = columns.has_value() || rows_wanted;
@@ -183,7 +179,8 @@ py::tuple OrderKey(const HandlePtr& h, const std::string& table, const std::stri
   }
   if (e.kind == query::Expr::Kind::kDistance) {
     const query::SpatialPredicate p(e);
-    return py::make_tuple(def->schema.column(e.args[0]->column_index).name, py::make_tuple(p.center()[0], p.center()[1], p.center()[2]));
+    const float* c = p.center();
+    return py::make_tuple(def->schema.column(e.args[0]->column_index).name, py::make_tuple(c[0], c[1], c[2]));
   }
   throw StatusError(Status::InvalidArgument("order_by() takes a column or distance(column, [x, y, z]), not '" +
                                             text + "'"));

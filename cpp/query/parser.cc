@@ -416,7 +416,6 @@ class Parser {
     if (t.kind != TokenKind::kInteger && t.kind != TokenKind::kFloat) {
       return Error(t, "expected a number for " + what + ", found " + t.Describe());
     }
-    errno = 0;
     *out = std::strtod(((negative ? "-" : "") + t.text).c_str(), nullptr);
     if (!std::isfinite(*out)) return FilterError(text_, start.pos, t.end, what + " is out of range");
     return Status::OK();

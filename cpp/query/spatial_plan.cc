@@ -53,9 +53,7 @@ std::optional<SpatialCondition> DistanceBound(const Expr& e, const std::string& 
   if (a->kind != Expr::Kind::kDistance || !IsNumberLiteral(*b) || (op != Op::kLt && op != Op::kLe)) return std::nullopt;
   const double r = NumberOf(*b);
   if (!(r >= 0) || !std::isfinite(r)) return std::nullopt;  // the filter decides (no row, or every row)
-  float radius = static_cast<float>(r);
-  if (static_cast<double>(radius) < r) radius = std::nextafter(radius, INFINITY);
-  return Sphere(*a, radius, text);
+  return Sphere(*a, RadiusAtLeast(r), text);
 }
 
 }  // namespace

@@ -14,14 +14,21 @@
 
 namespace embodb::query {
 
+// r as a float32, rounded up when it is not one, so that a search or a
+// filter with it is never narrower than asked.
+inline float RadiusAtLeast(double r) {
+  float f = static_cast<float>(r);
+  if (static_cast<double>(f) < r) f = std::nextafter(f, INFINITY);
+  return f;
+}
+
 class SpatialPredicate {
  public:
   // REQUIRES: e is a bound kWithin, kInBox or kDistance.
   explicit SpatialPredicate(const Expr& e) : kind_(e.kind) {
     for (size_t i = 0; i < e.numbers.size() && i < 6; i++) q_[i] = static_cast<float>(e.numbers[i]);
     if (kind_ == Expr::Kind::kWithin) {
-      radius_ = static_cast<float>(e.numbers[3]);
-      if (static_cast<double>(radius_) < e.numbers[3]) radius_ = std::nextafter(radius_, INFINITY);
+      radius_ = RadiusAtLeast(e.numbers[3]);
       radius2_ = radius_ * radius_;
     }
   }
