@@ -60,31 +60,14 @@ lsm::ReadOptions ReadAt(const txn::HeldSnapshot& snapshot) {
   return ro;
 }
 
-// Calls each(chunk of keys, chunk of rows) over the table's rows at snapshot.
-template <typename Each>
-Status ForEachRowChunk(lsm::DB* db, const txn::HeldSnapshot& snapshot, uint32_t table_id, Each&& each) {
-  const std::string prefix = table::RowKeyPrefix(table_id);
-  RowChunk chunk;
-  lsm::ReadOptions ro = ReadAt(snapshot);
-  ro.fill_cache = false;
-  auto it = db->NewIterator(ro);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    chunk.Add(it->key().substr(prefix.size()), it->value());
-    if (chunk.size() < kBuildChunk) continue;
-    EMBODB_RETURN_IF_ERROR(each(chunk));
-    chunk.Clear();
-  }
-  EMBODB_RETURN_IF_ERROR(it->status());
-  return chunk.size() == 0 ? Status::OK() : each(chunk);
-}
-
-// As ForEachRowChunk, with each chunk handed to `each` on a second thread
-// while the iterator fills the next one (a build's reading and indexing
-// overlap). `between` runs on the calling thread after each chunk is done
-// (progress, Ctrl-C); a failure of either stops the loop.
+// Calls each(chunk) over the table's rows at snapshot, a chunk of keys and
+// rows at a time, on a second thread while the iterator fills the next
+// chunk (reading and indexing overlap). `between` runs on the calling
+// thread after each chunk is done (progress, Ctrl-C); a failure of either
+// stops the loop.
 template <typename Each, typename Between>
-Status ForEachRowChunkPipelined(lsm::DB* db, const txn::HeldSnapshot& snapshot, uint32_t table_id, Each&& each,
-                                Between&& between) {
+Status ForEachRowChunk(lsm::DB* db, const txn::HeldSnapshot& snapshot, uint32_t table_id, Each&& each,
+                       Between&& between) {
   const std::string prefix = table::RowKeyPrefix(table_id);
   RowChunk chunks[2];
   int filling = 0;
@@ -116,6 +99,11 @@ Status ForEachRowChunkPipelined(lsm::DB* db, const txn::HeldSnapshot& snapshot, 
   if (s.ok() && chunks[filling].size() > 0) s = hand_over();
   const Status last = finish_pending();  // never leave the task running
   return s.ok() ? last : s;
+}
+
+template <typename Each>
+Status ForEachRowChunk(lsm::DB* db, const txn::HeldSnapshot& snapshot, uint32_t table_id, Each&& each) {
+  return ForEachRowChunk(db, snapshot, table_id, each, [](size_t) { return Status::OK(); });
 }
 
 }  // namespace
@@ -265,7 +253,7 @@ Status DerivedIndexes::Build(const table::TableDef& table, DerivedIndex* index, 
     if (!progress(0, total)) return Status::Aborted("the index build was interrupted");
   }
   size_t done = 0;
-  EMBODB_RETURN_IF_ERROR(ForEachRowChunkPipelined(
+  EMBODB_RETURN_IF_ERROR(ForEachRowChunk(
       db, *snapshot, table.id, [&](const RowChunk& chunk) { return index->AddRows(chunk.Keys(), chunk.Rows()); },
       [&](size_t rows) -> Status {
         done += rows;
