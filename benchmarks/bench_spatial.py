@@ -48,6 +48,13 @@ def now():
     return time.perf_counter()
 
 
+def timed(fn, *args, **kwargs):
+    """Seconds fn(*args, **kwargs) takes."""
+    start = now()
+    fn(*args, **kwargs)
+    return now() - start
+
+
 def best_of(fn, repeat=3):
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -254,31 +261,21 @@ def bench_incremental(rng, start=400_000, rounds=100, batch=2_000, queries=200):
         for r in range(rounds):
             lo = start + r * batch
             ids = np.arange(lo, lo + batch)
-            t0 = now()
-            t.insert({"id": ids, "pos": points[lo:lo + batch]})
-            insert_s += now() - t0
+            insert_s += timed(t.insert, {"id": ids, "pos": points[lo:lo + batch]})
             q = points[rng.choice(lo + batch, queries)] + rng.normal(0, 0.2, (queries, 3)).astype(np.float32)
             rounds_queries.append(q)
-            t0 = now()
-            t.knn_points(q, k=5, threads=1)
-            knn_s += now() - t0
-            t0 = now()
-            t.radius_points(q, radius, threads=1)
-            radius_s += now() - t0
+            knn_s += timed(t.knn_points, q, k=5, threads=1)
+            radius_s += timed(t.radius_points, q, radius, threads=1)
         # The same queries on an index built afresh over the final points.
         t.drop_index("pos", "spatial")
         t.create_index("pos", progress=False)
         time.sleep(1)
         fresh_knn = fresh_radius = 0.0
         for q in rounds_queries:
-            t0 = now()
-            t.knn_points(q, k=5, threads=1)
-            fresh_knn += now() - t0
-            t0 = now()
-            t.radius_points(q, radius, threads=1)
-            fresh_radius += now() - t0
+            fresh_knn += timed(t.knn_points, q, k=5, threads=1)
+            fresh_radius += timed(t.radius_points, q, radius, threads=1)
         tree = cKDTree(points)
-        ck_knn = min(best_of(lambda: [tree.query(q, k=5, workers=1) for q in rounds_queries], 1)[0], 1e9)
+        ck_knn = sum(timed(tree.query, q, k=5, workers=1) for q in rounds_queries)
         db.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -309,12 +306,9 @@ def bench_map(rng, scans=30, per_scan=100_000):
                                 primary_key="ts")
             if indexed:
                 t.create_index("cloud", "spatial", pose=("position", "orientation"))
-            per = []
-            for i in range(scans):
-                t0 = now()
-                t.insert({"ts": [i], "position": positions[i:i + 1], "orientation": orientations[i:i + 1],
-                          "cloud": [clouds[i]]})
-                per.append(now() - t0)
+            per = [timed(t.insert, {"ts": [i], "position": positions[i:i + 1],
+                                    "orientation": orientations[i:i + 1], "cloud": [clouds[i]]})
+                   for i in range(scans)]
             times[indexed] = per
             if indexed:
                 keys, idx, dist = t.knn_points(np.zeros((1, 3), np.float32), k=1, column="cloud")
@@ -333,9 +327,7 @@ def bench_map(rng, scans=30, per_scan=100_000):
                       [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]], np.float32)
         world.append(clouds[i][:, :3] @ r.T + positions[i])
         if i % 10 == 9:
-            t0 = now()
-            cKDTree(np.concatenate(world))
-            rebuild.append((i + 1, now() - t0))
+            rebuild.append((i + 1, timed(cKDTree, np.concatenate(world))))
     with_ix, without = np.median(times[True][1:]), np.median(times[False][1:])
     print(f"\nmap: {scans} scans of {per_scan:,} points into a posed cloud index ({map_points:,} points at the end)")
     print(f"t.insert of one scan: {with_ix * 1e3:.1f} ms with the index, {without * 1e3:.1f} ms without "
