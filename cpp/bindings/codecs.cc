@@ -29,12 +29,21 @@ py::tuple RoundTrip(const py::array_t<T, py::array::c_style | py::array::forceca
 }
 
 // (the values encoded and decoded again, the encoded size in bytes).
-py::tuple CodecRoundTrip(const std::string& kind, py::handle values) {
-  if (kind == "int64") return RoundTrip<int64_t>(py::cast<py::array>(values), codec::EncodeInts, codec::DecodeInts);
-  if (kind == "float64") {
-    return RoundTrip<double>(py::cast<py::array>(values), codec::EncodeDoubles, codec::DecodeDoubles);
+// sequential: the layout of chunks decoded whole (codec::IntLayout).
+py::tuple CodecRoundTrip(const std::string& kind, py::handle values, bool sequential) {
+  const auto layout = sequential ? codec::IntLayout::kSequential : codec::IntLayout::kRandomAccess;
+  auto with_layout = [layout](auto encode) {
+    return [encode, layout](const auto* v, size_t n, std::string* out) { encode(v, n, out, layout); };
+  };
+  if (kind == "int64") {
+    return RoundTrip<int64_t>(py::cast<py::array>(values), with_layout(codec::EncodeInts), codec::DecodeInts);
   }
-  if (kind == "float32") return RoundTrip<float>(py::cast<py::array>(values), codec::EncodeFloats, codec::DecodeFloats);
+  if (kind == "float64") {
+    return RoundTrip<double>(py::cast<py::array>(values), with_layout(codec::EncodeDoubles), codec::DecodeDoubles);
+  }
+  if (kind == "float32") {
+    return RoundTrip<float>(py::cast<py::array>(values), with_layout(codec::EncodeFloats), codec::DecodeFloats);
+  }
   if (kind == "bytes") {
     const auto strings = values.cast<std::vector<std::string>>();
     std::vector<std::string_view> views(strings.begin(), strings.end());
@@ -56,7 +65,7 @@ py::tuple CodecRoundTrip(const std::string& kind, py::handle values) {
 }  // namespace
 
 void RegisterCodecs(py::module_& m) {
-  m.def("codec_roundtrip", &CodecRoundTrip, py::arg("kind"), py::arg("values"));
+  m.def("codec_roundtrip", &CodecRoundTrip, py::arg("kind"), py::arg("values"), py::arg("sequential") = false);
 }
 
 }  // namespace embodb::bindings

@@ -15,6 +15,7 @@
 #include "columnar/row_block_codec.h"
 #include "lsm/db.h"
 #include "index/derived_indexes.h"
+#include "timeseries/series_write.h"
 #include "txn/txn_manager.h"
 
 namespace embodb::bindings {
@@ -40,6 +41,7 @@ struct DbHandle {
   std::unique_ptr<txn::TxnManager> txns;
   std::unique_ptr<catalog::Catalog> catalog;
   std::unique_ptr<index::DerivedIndexes> indexes;  // destroyed before the catalog
+  timeseries::HeadCounts series_heads;
   std::atomic<bool> closed{false};
 
   // DatabaseClosedError unless open in this process.
@@ -69,5 +71,6 @@ void RegisterVectors(pybind11::module_& m);
 void RegisterSpatial(pybind11::module_& m);
 void RegisterIndexes(pybind11::module_& m);
 void RegisterCodecs(pybind11::module_& m);  // for tests
+void RegisterTimeSeries(pybind11::module_& m);
 
 }  // namespace embodb::bindings

@@ -19,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   embodb::bindings::RegisterSpatial(m);
   embodb::bindings::RegisterIndexes(m);
   embodb::bindings::RegisterCodecs(m);
+  embodb::bindings::RegisterTimeSeries(m);
 }

@@ -145,6 +145,24 @@ std::vector<size_t> Projection(const table::Schema& schema, const std::optional<
   return out;
 }
 
+void RunTableWrite(const HandlePtr& h, py::handle tx_arg, const std::string& name,
+                   const std::optional<std::string>& durability, const table::TableWrite& write) {
+  const lsm::WriteOptions wo = MakeWriteOptions(durability);
+  txn::Transaction* tx = nullptr;
+  TxPtr tx_handle;
+  if (!tx_arg.is_none()) {
+    tx_handle = tx_arg.cast<TxPtr>();
+    tx = &tx_handle->Active();
+  }
+  catalog::Catalog* catalog = &h->Catalog();
+  txn::TxnManager* txns = h->txns.get();
+  h->Db();
+  RunWithoutGil([&] {
+    return table::CommitTableWrite(txns, tx, wo, [catalog](std::string_view n) { return catalog->Find(n); }, name,
+                                   write);
+  });
+}
+
 namespace {
 
 py::dict SchemaInfo(const HandlePtr& h, const std::string& name) {
@@ -164,26 +182,6 @@ py::dict SchemaInfo(const HandlePtr& h, const std::string& name) {
   d["auto_id"] = s.auto_id();
   d["indexes"] = indexes;
   return d;
-}
-
-// Runs a write on a table (table/table_commit.h) without the GIL: inside
-// the caller's transaction, or as its own exclusive one.
-void RunTableWrite(const HandlePtr& h, py::handle tx_arg, const std::string& name,
-                   const std::optional<std::string>& durability, const table::TableWrite& write) {
-  const lsm::WriteOptions wo = MakeWriteOptions(durability);
-  txn::Transaction* tx = nullptr;
-  TxPtr tx_handle;
-  if (!tx_arg.is_none()) {
-    tx_handle = tx_arg.cast<TxPtr>();
-    tx = &tx_handle->Active();
-  }
-  catalog::Catalog* catalog = &h->Catalog();
-  txn::TxnManager* txns = h->txns.get();
-  h->Db();
-  RunWithoutGil([&] {
-    return table::CommitTableWrite(txns, tx, wo, [catalog](std::string_view n) { return catalog->Find(n); }, name,
-                                   write);
-  });
 }
 
 py::object Write(const HandlePtr& h, py::handle tx, const std::string& name, const py::list& specs, size_t rows,

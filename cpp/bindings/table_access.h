@@ -12,6 +12,7 @@
 
 #include "bindings/database.h"
 #include "query/filter.h"
+#include "table/table_commit.h"
 #include "table/value.h"
 #include "txn/reader.h"
 #include "txn/transaction.h"
@@ -59,6 +60,11 @@ size_t TypedColumn(const table::TableDef& def, const std::string& name, table::T
 // column of that type; SchemaError otherwise (`noun`: "vector", "point3").
 size_t SearchedColumn(const table::TableDef& def, const std::optional<std::string>& column, table::TypeId type,
                       std::string_view kind, const std::string& noun);
+
+// Runs a write on a table (table/table_commit.h) without the GIL: inside
+// the caller's transaction (tx_arg), or as its own exclusive one.
+void RunTableWrite(const HandlePtr& h, pybind11::handle tx_arg, const std::string& name,
+                   const std::optional<std::string>& durability, const table::TableWrite& write);
 
 // The compiled filter, or nullptr when there is none.
 Result<query::FilterPtr> CompileWhere(const table::TableDef& def, const std::optional<std::string>& where);

@@ -119,7 +119,8 @@ Status Catalog::DeleteOrphans() {
     for (const auto& ix : def->indexes) live_indexes.push_back(ix.id);
   }
   std::vector<std::string> orphans;
-  for (const table::KeySpace space : {table::KeySpace::kRows, table::KeySpace::kIndex, table::KeySpace::kFeed}) {
+  for (const table::KeySpace space :
+       {table::KeySpace::kRows, table::KeySpace::kIndex, table::KeySpace::kFeed, table::KeySpace::kSeries}) {
     const std::string space_prefix(1, static_cast<char>(space));
     const auto& live = space == table::KeySpace::kIndex ? live_indexes : live_tables;
     auto it = txns_->db()->NewIterator(lsm::ReadOptions());
@@ -187,13 +188,15 @@ Status Catalog::CommitDef(txn::Transaction* tx, const table::TableDef& def) {
   return tx->Commit(SyncWrite());
 }
 
-Result<table::TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema schema) {
+Result<table::TableDefPtr> Catalog::CreateTable(const std::string& name, table::Schema schema,
+                                                 std::optional<table::SeriesDef> series) {
   EMBODB_RETURN_IF_ERROR(table::CheckName("table", name));
   auto tx = txns_->BeginExclusive();
   if (Find(name)) return Status::Schema("table '" + name + "' already exists");
   table::TableDef def;
   def.name = name;
   def.schema = std::move(schema);
+  def.series = std::move(series);
   def.id = ReserveId(tx.get());
   EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
   auto ptr = std::make_shared<const table::TableDef>(std::move(def));
@@ -220,6 +223,7 @@ Status Catalog::DropTable(const std::string& name) {
   }
   for (const table::IndexDef& ix : def->indexes) EMBODB_RETURN_IF_ERROR(DeleteRange(table::IndexKeyPrefix(ix.id)));
   if (!def->derived.empty()) EMBODB_RETURN_IF_ERROR(DeleteRange(FeedPrefix(def->id)));
+  if (def->series) EMBODB_RETURN_IF_ERROR(DeleteRange(table::SeriesKeyPrefix(def->id)));
   return DeleteRange(table::RowKeyPrefix(def->id), IdCounterKey(def->id));
 }
 

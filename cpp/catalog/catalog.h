@@ -48,7 +48,10 @@ class Catalog final : public table::IdSource {
   table::TableDefPtr Find(std::string_view name) const;
   std::vector<std::string> Names() const;
 
-  Result<table::TableDefPtr> CreateTable(const std::string& name, table::Schema schema);
+  // series: set for a time series (its checks are the caller's:
+  // timeseries/series_schema.h).
+  Result<table::TableDefPtr> CreateTable(const std::string& name, table::Schema schema,
+                                         std::optional<table::SeriesDef> series = std::nullopt);
   // NotFound when missing.
   Status DropTable(const std::string& name);
   Result<table::TableDefPtr> AddColumn(const std::string& name, table::Column column);

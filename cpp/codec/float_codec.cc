@@ -30,6 +30,11 @@ constexpr double kMaxEncoded = 9.0e15;
 constexpr size_t kSample = 256;       // values the finalists are tried on
 constexpr size_t kSmallSample = 32;   // values every (e, f) is tried on
 constexpr size_t kFinalists = 5;
+// Deltas need neighbours: a sequential chunk's finalists are scored on a
+// window this long, and there are more of them (the small sample's ranking
+// knows nothing of deltas).
+constexpr size_t kSequentialSample = 1024;
+constexpr size_t kSequentialFinalists = 10;
 
 template <typename T>
 bool SameBits(T a, T b) {
@@ -73,11 +78,46 @@ double SampleCost(const T* v, size_t n, size_t samples, int e, int f) {
          static_cast<double>(taken);
 }
 
+// The bits per value a run of consecutive values takes with (e, f) when the
+// integers are stored as deltas (IntLayout::kSequential): a window of
+// kSequentialSample values from the middle, each run of 64 deltas packed in
+// the width of its own range, plus the exceptions.
+template <typename T>
+double SequentialCost(const T* v, size_t n, int e, int f) {
+  const size_t begin = n > kSequentialSample ? (n - kSequentialSample) / 2 : 0;
+  const size_t end = std::min(n, begin + kSequentialSample);
+  size_t exceptions = 0;
+  std::vector<int64_t> ints;
+  ints.reserve(end - begin);
+  for (size_t i = begin; i < end; i++) {
+    int64_t enc;
+    if (Encode(v[i], e, f, &enc)) {
+      ints.push_back(enc);
+    } else {
+      exceptions++;
+    }
+  }
+  double bits = static_cast<double>(exceptions) * (8.0 * sizeof(T) + 32);
+  for (size_t run = 1; run < ints.size(); run += 64) {
+    const size_t run_end = std::min(ints.size(), run + 64);
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = run; i < run_end; i++) {
+      const auto d = static_cast<int64_t>(static_cast<uint64_t>(ints[i]) - static_cast<uint64_t>(ints[i - 1]));
+      lo = std::min(lo, d);
+      hi = std::max(hi, d);
+    }
+    bits += static_cast<double>(run_end - run) *
+            (BitWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) + 0.4);
+  }
+  return bits / static_cast<double>(end - begin);
+}
+
 // The (e, f) that stores a sample of the values in the fewest bits, found in
 // two rounds as ALP does: every pair on a small sample, then the few best on
-// a larger one. Returns the bits per value it costs.
+// a larger one (for the sequential layout, on a run of consecutive values
+// stored as deltas). Returns the bits per value it costs.
 template <typename T>
-double ChooseExponent(const T* v, size_t n, int max_e, int* best_e, int* best_f) {
+double ChooseExponent(const T* v, size_t n, int max_e, IntLayout layout, int* best_e, int* best_f) {
   struct Candidate {
     double cost;
     int e, f;
@@ -86,12 +126,13 @@ double ChooseExponent(const T* v, size_t n, int max_e, int* best_e, int* best_f)
   for (int e = 0; e <= max_e; e++) {
     for (int f = 0; f <= e; f++) all.push_back({SampleCost(v, n, kSmallSample, e, f), e, f});
   }
-  const size_t keep = std::min(kFinalists, all.size());
+  const size_t keep = std::min(layout == IntLayout::kSequential ? kSequentialFinalists : kFinalists, all.size());
   std::partial_sort(all.begin(), all.begin() + keep, all.end(),
                     [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
   double best = 0;
   for (size_t k = 0; k < keep; k++) {
-    const double cost = SampleCost(v, n, kSample, all[k].e, all[k].f);
+    double cost = SampleCost(v, n, kSample, all[k].e, all[k].f);
+    if (layout == IntLayout::kSequential) cost = std::min(cost, SequentialCost(v, n, all[k].e, all[k].f));
     if (k == 0 || cost < best) {
       best = cost;
       *best_e = all[k].e;
@@ -108,12 +149,12 @@ void EncodeRaw(const T* v, size_t n, std::string* out) {
 }
 
 template <typename T>
-void EncodeValues(const T* v, size_t n, int max_e, std::string* out) {
+void EncodeValues(const T* v, size_t n, int max_e, IntLayout layout, std::string* out) {
   if (n == 0) return;
   int e = 0, f = 0;
   // Values that are no decimals (noise, already-scaled data) cost about
   // as much as raw: skip the encoding that would be thrown away.
-  if (ChooseExponent(v, n, max_e, &e, &f) >= 8.0 * sizeof(T)) {
+  if (ChooseExponent(v, n, max_e, layout, &e, &f) >= 8.0 * sizeof(T)) {
     EncodeRaw(v, n, out);
     return;
   }
@@ -141,7 +182,7 @@ void EncodeValues(const T* v, size_t n, int max_e, std::string* out) {
   alp.push_back(static_cast<char>(FloatScheme::kAlp));
   alp.push_back(static_cast<char>(e));
   alp.push_back(static_cast<char>(f));
-  EncodeInts(encoded.data(), n, &alp);
+  EncodeInts(encoded.data(), n, &alp, layout);
   PutVarint64(&alp, positions.size());
   EncodeInts(positions.data(), positions.size(), &alp);
   alp.append(exceptions);
@@ -252,10 +293,14 @@ T FloatReader<T>::At(size_t i) const {
 template class FloatReader<float>;
 template class FloatReader<double>;
 
-void EncodeDoubles(const double* values, size_t n, std::string* out) { EncodeValues(values, n, kMaxExponent, out); }
+void EncodeDoubles(const double* values, size_t n, std::string* out, IntLayout layout) {
+  EncodeValues(values, n, kMaxExponent, layout, out);
+}
 Status DecodeDoubles(std::string_view* in, size_t n, double* out) { return DecodeValues(in, n, out); }
 // A float has about 7 significant digits: exponents past 10 find nothing more.
-void EncodeFloats(const float* values, size_t n, std::string* out) { EncodeValues(values, n, 10, out); }
+void EncodeFloats(const float* values, size_t n, std::string* out, IntLayout layout) {
+  EncodeValues(values, n, 10, layout, out);
+}
 Status DecodeFloats(std::string_view* in, size_t n, float* out) { return DecodeValues(in, n, out); }
 
 }  // namespace embodb::codec

@@ -19,9 +19,11 @@
 
 namespace embodb::codec {
 
-void EncodeDoubles(const double* values, size_t n, std::string* out);
+// layout: as for integers (int_codec.h); kSequential lets the integers of a
+// decimal chunk be stored as deltas, which FloatReader cannot read.
+void EncodeDoubles(const double* values, size_t n, std::string* out, IntLayout layout = IntLayout::kRandomAccess);
 Status DecodeDoubles(std::string_view* in, size_t n, double* out);
-void EncodeFloats(const float* values, size_t n, std::string* out);
+void EncodeFloats(const float* values, size_t n, std::string* out, IntLayout layout = IntLayout::kRandomAccess);
 Status DecodeFloats(std::string_view* in, size_t n, float* out);
 
 // Reads single values of an encoded chunk of T (float or double) without

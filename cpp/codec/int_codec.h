@@ -4,6 +4,9 @@
 // first and last value when that is smaller (sorted and evenly spaced
 // values: timestamps, auto ids). Both schemes read any single value in
 // constant time (IntReader), which point reads of columnar blocks need.
+// Chunks only ever decoded whole (time series) may also be stored as
+// deltas, each run of 128 with its own frame and width: the scheme for
+// sensor streams, whose neighbours are close but whose range is wide.
 // Format in docs/format/codecs.md.
 #pragma once
 
@@ -18,8 +21,12 @@
 
 namespace embodb::codec {
 
-// Appends n values to out.
-void EncodeInts(const int64_t* values, size_t n, std::string* out);
+// kRandomAccess: every value readable alone (IntReader); kSequential: the
+// chunk is only decoded whole (DecodeInts), so deltas may be chosen.
+enum class IntLayout { kRandomAccess, kSequential };
+
+// Appends n values to out, in the smallest scheme the layout allows.
+void EncodeInts(const int64_t* values, size_t n, std::string* out, IntLayout layout = IntLayout::kRandomAccess);
 // Reads n values encoded by EncodeInts from the front of *in into out and
 // removes them from *in; Corruption when they do not decode.
 Status DecodeInts(std::string_view* in, size_t n, int64_t* out);
@@ -29,7 +36,8 @@ Status DecodeInts(std::string_view* in, size_t n, int64_t* out);
 class IntReader {
  public:
   // Parses the chunk of n values at the front of *in and removes it from
-  // *in (as DecodeInts does); Corruption when it is malformed.
+  // *in (as DecodeInts does); Corruption when it is malformed or stored as
+  // deltas (those have no random access).
   Status Open(std::string_view* in, size_t n);
   // Value i. REQUIRES: i < n.
   int64_t At(size_t i) const { return FromPacked(i, UnpackOne(packed_, bytes_, i, width_)); }

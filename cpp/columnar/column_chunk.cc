@@ -95,21 +95,21 @@ ChunkStats StatsOf(const ColumnView& c, const std::vector<size_t>& present) {
   return s;
 }
 
-void EncodeValues(const ColumnView& c, const std::vector<size_t>& present, std::string* out) {
+void EncodeValues(const ColumnView& c, const std::vector<size_t>& present, codec::IntLayout layout, std::string* out) {
   const TypeId t = c.type.id;
   const size_t n = present.size();
   if (IsIntegral(t)) {
     std::vector<int64_t> v(n);
     for (size_t j = 0; j < n; j++) v[j] = c.IntegerAt(present[j]);
-    codec::EncodeInts(v.data(), n, out);
+    codec::EncodeInts(v.data(), n, out, layout);
   } else if (t == TypeId::kFloat64) {
     std::vector<double> v(n);
     for (size_t j = 0; j < n; j++) v[j] = c.Get<double>(present[j]);
-    codec::EncodeDoubles(v.data(), n, out);
+    codec::EncodeDoubles(v.data(), n, out, layout);
   } else if (t == TypeId::kFloat32) {
     std::vector<float> v(n);
     for (size_t j = 0; j < n; j++) v[j] = c.Get<float>(present[j]);
-    codec::EncodeFloats(v.data(), n, out);
+    codec::EncodeFloats(v.data(), n, out, layout);
   } else if (t == TypeId::kBool) {
     std::vector<uint64_t> bits(n);
     for (size_t j = 0; j < n; j++) bits[j] = c.Get<uint8_t>(present[j]) != 0;
@@ -138,7 +138,7 @@ void PutStats(const ChunkStats& s, std::string* out) {
 
 }  // namespace
 
-void EncodeChunk(const ColumnView& col, std::string* out) {
+void EncodeChunk(const ColumnView& col, std::string* out, codec::IntLayout layout) {
   const std::vector<size_t> present = Present(col);
   const ChunkStats stats = StatsOf(col, present);
   out->push_back(static_cast<char>(kChunkFormat));
@@ -152,7 +152,7 @@ void EncodeChunk(const ColumnView& col, std::string* out) {
     for (size_t i = 0; i < col.length; i++) bits[i] = col.IsNull(i);
     codec::PackBits(bits.data(), col.length, 1, out);
   }
-  EncodeValues(col, present, out);
+  EncodeValues(col, present, layout, out);
 }
 
 namespace {

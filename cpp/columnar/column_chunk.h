@@ -40,8 +40,10 @@ struct ChunkStats {
 inline constexpr size_t kMaxChunkRows = size_t{1} << 24;
 
 // Appends the chunk of col's values (every row of the view). REQUIRES:
-// col.length <= kMaxChunkRows.
-void EncodeChunk(const table::ColumnView& col, std::string* out);
+// col.length <= kMaxChunkRows. kSequential (time series, decoded whole
+// only) lets integers be stored as deltas; ChunkReader cannot read those.
+void EncodeChunk(const table::ColumnView& col, std::string* out,
+                 codec::IntLayout layout = codec::IntLayout::kRandomAccess);
 // The statistics in the chunk's header, without decoding its values.
 Result<ChunkStats> ReadChunkStats(std::string_view chunk);
 // Appends the chunk's values to out, whose type must be the chunk's.

@@ -98,6 +98,17 @@ void ColumnBuffer::AppendValue(const Value& v) {
   }
 }
 
+Value ScalarAt(const ColumnView& c, size_t i) {
+  if (c.IsNull(i)) return Value::Null();
+  const TypeId t = c.type.id;
+  if (t == TypeId::kFloat64) return Value::Double(c.Get<double>(i));
+  if (t == TypeId::kFloat32) return Value::Double(c.Get<float>(i));
+  if (t == TypeId::kBool) return Value::Bool(c.Get<uint8_t>(i) != 0);
+  if (c.type.IsStringOrBytes()) return Value::String(c.Bytes(i));
+  const int64_t v = c.IntegerAt(i);
+  return c.type.IsInteger() && !c.type.IsSignedInteger() ? Value::UInt(static_cast<uint64_t>(v)) : Value::Int(v);
+}
+
 ColumnView ColumnBuffer::view() const {
   ColumnView v;
   v.type = type_;

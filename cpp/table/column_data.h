@@ -54,6 +54,10 @@ struct ColumnView {
   }
 };
 
+// Row i of a scalar column as a Value (Null when null): Double for floats,
+// UInt/Int for integers and timestamps, Bool, String for string and bytes.
+Value ScalarAt(const ColumnView& c, size_t i);
+
 class ColumnBuffer {
  public:
   explicit ColumnBuffer(ColumnType type) : type_(type) {

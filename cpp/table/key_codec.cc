@@ -20,6 +20,12 @@ std::string RowKeyPrefix(uint32_t table_id) {
   return key;
 }
 
+std::string SeriesKeyPrefix(uint32_t table_id) {
+  std::string key(1, static_cast<char>(KeySpace::kSeries));
+  PutBigEndian32(&key, table_id);
+  return key;
+}
+
 uint32_t RowKeyTableId(std::string_view key) {
   uint32_t id = 0;
   for (size_t i = 1; i <= 4; i++) id = (id << 8) | static_cast<uint8_t>(key[i]);

@@ -27,6 +27,8 @@ namespace embodb::table {
 
 // kRows | table id: the prefix every row key of the table starts with.
 std::string RowKeyPrefix(uint32_t table_id);
+// kSeries | table id: the prefix of every key of a time series (timeseries/series_keys.h).
+std::string SeriesKeyPrefix(uint32_t table_id);
 // The table id of a row key (REQUIRES: key starts with a row key prefix).
 uint32_t RowKeyTableId(std::string_view key);
 

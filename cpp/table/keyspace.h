@@ -15,6 +15,7 @@ enum class KeySpace : uint8_t {
   kRows = 0x10,     // table rows
   kIndex = 0x11,    // secondary index entries
   kFeed = 0x12,     // change feed records
+  kSeries = 0x13,   // time series: series chunks, recent samples, series names
 };
 
 // The engine's clock (lsm/clock.h) lives under kMeta | "clock/".

@@ -10,6 +10,9 @@ namespace embodb::table {
 // readers). On disk: never renumber.
 static constexpr uint8_t kTableDefFormat = 1;
 static constexpr uint8_t kTableDefFormatDerived = 2;
+// 3: derived indexes (always, perhaps none) and then the time-series part;
+// written only for time series.
+static constexpr uint8_t kTableDefFormatSeries = 3;
 
 std::string TableDefKey(std::string_view name) {
   std::string key(1, static_cast<char>(KeySpace::kCatalog));
@@ -33,7 +36,9 @@ const DerivedIndexDef* TableDef::FindDerived(std::string_view column, std::strin
 }
 
 void TableDef::EncodeTo(std::string* dst) const {
-  dst->push_back(static_cast<char>(derived.empty() ? kTableDefFormat : kTableDefFormatDerived));
+  const uint8_t format =
+      series.has_value() ? kTableDefFormatSeries : derived.empty() ? kTableDefFormat : kTableDefFormatDerived;
+  dst->push_back(static_cast<char>(format));
   PutFixed32(dst, id);
   schema.EncodeTo(dst);
   PutVarint32(dst, static_cast<uint32_t>(indexes.size()));
@@ -41,7 +46,7 @@ void TableDef::EncodeTo(std::string* dst) const {
     PutLengthPrefixed(dst, ix.column);
     PutFixed32(dst, ix.id);
   }
-  if (derived.empty()) return;
+  if (format == kTableDefFormat) return;
   PutVarint32(dst, static_cast<uint32_t>(derived.size()));
   for (const auto& ix : derived) {
     PutLengthPrefixed(dst, ix.kind);
@@ -49,13 +54,19 @@ void TableDef::EncodeTo(std::string* dst) const {
     PutFixed32(dst, ix.id);
     PutLengthPrefixed(dst, ix.options);
   }
+  if (format != kTableDefFormatSeries) return;
+  PutVarint32(dst, series->time_column);
+  PutVarint32(dst, static_cast<uint32_t>(series->tags.size()));
+  for (uint32_t t : series->tags) PutVarint32(dst, t);
+  PutVarint64(dst, static_cast<uint64_t>(series->ttl_ns));
+  PutLengthPrefixed(dst, series->options);
 }
 
 Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value) {
   const Status bad = Status::Corruption("bad table definition in catalog", std::string(name));
   if (value.empty()) return bad;
   const uint8_t format = static_cast<uint8_t>(value[0]);
-  if (format != kTableDefFormat && format != kTableDefFormatDerived) {
+  if (format != kTableDefFormat && format != kTableDefFormatDerived && format != kTableDefFormatSeries) {
     return Status::NotSupported("table definition format is newer than this embodb understands", std::string(name));
   }
   value.remove_prefix(1);
@@ -72,7 +83,7 @@ Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value)
     ix.column.assign(column);
     def.indexes.push_back(std::move(ix));
   }
-  if (format == kTableDefFormatDerived) {
+  if (format == kTableDefFormatDerived || format == kTableDefFormatSeries) {
     if (!GetVarint32(&value, &n)) return bad;
     for (uint32_t i = 0; i < n; i++) {
       DerivedIndexDef ix;
@@ -86,6 +97,23 @@ Result<TableDef> TableDef::Decode(std::string_view name, std::string_view value)
       ix.options.assign(options);
       def.derived.push_back(std::move(ix));
     }
+  }
+  if (format == kTableDefFormatSeries) {
+    SeriesDef series;
+    uint64_t ttl = 0;
+    std::string_view options;
+    if (!GetVarint32(&value, &series.time_column) || !GetVarint32(&value, &n) || n > def.schema.size()) return bad;
+    series.tags.resize(n);
+    for (uint32_t& t : series.tags) {
+      if (!GetVarint32(&value, &t) || t >= def.schema.size()) return bad;
+    }
+    if (!GetVarint64(&value, &ttl) || !GetLengthPrefixed(&value, &options) ||
+        series.time_column >= def.schema.size()) {
+      return bad;
+    }
+    series.ttl_ns = static_cast<int64_t>(ttl);
+    series.options.assign(options);
+    def.series = std::move(series);
   }
   if (!value.empty()) return bad;
   return def;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,12 +40,30 @@ struct DerivedIndexDef {
   std::string options;  // the kind's parameters, encoded by the kind
 };
 
+// What makes a table a time series (timeseries/): samples stored as series
+// chunks under kSeries, not as rows. Its schema's primary key is
+// (tags..., time column).
+struct SeriesDef {
+  uint32_t time_column = 0;     // schema position of the timestamp column
+  std::vector<uint32_t> tags;   // schema positions of the tag columns, in key order
+  int64_t ttl_ns = 0;           // retention: samples older than this are dropped (0: kept)
+  std::string options;          // reserved for later settings (rollups); empty
+
+  bool IsTag(size_t column) const {
+    for (uint32_t t : tags) {
+      if (t == column) return true;
+    }
+    return false;
+  }
+};
+
 struct TableDef {
   std::string name;
   uint32_t id = 0;
   Schema schema;
   std::vector<IndexDef> indexes;
   std::vector<DerivedIndexDef> derived;  // the table keeps a change feed while any exists
+  std::optional<SeriesDef> series;       // set for a time series
 
   const IndexDef* FindIndex(std::string_view column) const;
   const DerivedIndexDef* FindDerived(std::string_view column, std::string_view kind) const;

@@ -112,9 +112,8 @@ Status MaintainIndexes(const TableDef& table, const std::vector<ColumnView>& col
 
 }  // namespace
 
-Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mode, const RowCheck& check,
-                 IdSource* id_source, txn::Transaction* tx, std::vector<int64_t>* ids,
-                 std::shared_ptr<const void> input_owner) {
+Status ConformInput(const TableDef& table, const InputColumns& input, size_t skip_column,
+                    std::vector<ConformedColumn>* conformed, std::vector<ColumnView>* cols) {
   const Schema& schema = table.schema;
   const size_t n = input.rows;
   for (size_t i = 0; i < input.names.size(); i++) {
@@ -129,29 +128,39 @@ Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mod
       if (input.names[j] == input.names[i]) return Status::Schema("column '" + input.names[i] + "' given twice");
     }
   }
-  ColumnStorage storage;
-  storage.input = std::move(input_owner);
-  storage.conformed.resize(schema.size());
-  std::vector<ColumnView> cols(schema.size());
-  const bool assign_ids = schema.auto_id() && mode != WriteMode::kRewrite;
-  if (mode == WriteMode::kRewrite) mode = WriteMode::kUpsert;
+  conformed->resize(schema.size());
+  cols->assign(schema.size(), ColumnView());
   for (size_t c = 0; c < schema.size(); c++) {
     const Column& col = schema.column(c);
     auto given = std::find(input.names.begin(), input.names.end(), col.name);
-    if (assign_ids && c == schema.key_only_column()) {
+    if (c == skip_column) {
       if (given != input.names.end()) {
         return Status::Schema("table '" + table.name + "' assigns its own ids: do not give column '_id'");
       }
       continue;
     }
-    ConformedColumn& conformed = storage.conformed[c];
     if (given == input.names.end()) {
-      EMBODB_ASSIGN_OR_RETURN(conformed, DefaultColumn(col, n));
+      EMBODB_ASSIGN_OR_RETURN((*conformed)[c], DefaultColumn(col, n));
     } else {
-      EMBODB_ASSIGN_OR_RETURN(conformed, ConformColumn(input.columns[given - input.names.begin()], col));
+      EMBODB_ASSIGN_OR_RETURN((*conformed)[c], ConformColumn(input.columns[given - input.names.begin()], col));
     }
-    cols[c] = conformed.view;
+    (*cols)[c] = (*conformed)[c].view;
   }
+  return Status::OK();
+}
+
+Status WriteRows(const TableDef& table, const InputColumns& input, WriteMode mode, const RowCheck& check,
+                 IdSource* id_source, txn::Transaction* tx, std::vector<int64_t>* ids,
+                 std::shared_ptr<const void> input_owner) {
+  const Schema& schema = table.schema;
+  const size_t n = input.rows;
+  ColumnStorage storage;
+  storage.input = std::move(input_owner);
+  std::vector<ColumnView> cols;
+  const bool assign_ids = schema.auto_id() && mode != WriteMode::kRewrite;
+  if (mode == WriteMode::kRewrite) mode = WriteMode::kUpsert;
+  EMBODB_RETURN_IF_ERROR(
+      ConformInput(table, input, assign_ids ? schema.key_only_column() : kNoColumn, &storage.conformed, &cols));
   if (n == 0) return Status::OK();
   if (check) EMBODB_RETURN_IF_ERROR(check(table, cols, n));
   tx->Guard(TableDefKey(table.name));

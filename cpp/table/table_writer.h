@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "table/conform.h"
 #include "table/table_def.h"
 #include "table/column_data.h"
 #include "txn/transaction.h"
@@ -39,6 +40,13 @@ enum class WriteMode { kInsert, kUpsert, kRewrite };
 // InvalidArgument naming the row. index::CheckRows (index/registry.h) is
 // the database's; none (empty) checks nothing.
 using RowCheck = std::function<Status(const TableDef& table, const std::vector<ColumnView>& cols, size_t n)>;
+
+// The input's columns conformed to the table's schema, one view per schema
+// column (defaults for columns not given; none for skip_column, which must
+// not be given: an auto-id table's ids). SchemaError for an unknown column,
+// one given twice, lengths that differ or values that do not fit.
+Status ConformInput(const TableDef& table, const InputColumns& input, size_t skip_column,
+                    std::vector<ConformedColumn>* conformed, std::vector<ColumnView>* cols);
 
 // Writes every row into tx. For an auto-id table (no "_id" in the input),
 // *ids receives the new rows' ids. An upsert replaces whole rows: columns

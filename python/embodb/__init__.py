@@ -24,6 +24,7 @@ from .errors import (
 from .kv import KeyValue, WriteBatch
 from .result import Result
 from .table import GroupedQuery, Query, Table, TableSchema
+from .timeseries import TimeSeries
 from .transaction import Transaction
 from .types import Column, column, point3, pointcloud, vector
 from .vector import IndexInfo, VectorQuery
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "connect", "Database", "Snapshot", "KeyValue", "WriteBatch", "Table", "TableSchema", "Query", "GroupedQuery",
-    "Result", "Transaction", "VectorQuery", "IndexInfo", "Column", "column", "vector", "point3", "pointcloud", "errors",
+    "Result", "Transaction", "TimeSeries", "VectorQuery", "IndexInfo", "Column", "column", "vector", "point3",
+    "pointcloud", "errors",
     *errors.__all__,
 ]

@@ -82,3 +82,71 @@ def epoch_micros(value: Any) -> int:
     raise InvalidInputError(
         f"a time is a datetime, an ISO 8601 string, a numpy datetime64 or epoch seconds, not {type(value).__name__}"
     )
+
+
+_NANOS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000, "m": 60_000_000_000, "min": 60_000_000_000,
+          "h": 3_600_000_000_000, "d": 86_400_000_000_000, "w": 604_800_000_000_000}
+_NANO_PART = re.compile(r"\s*(\d+)\s*(ns|us|ms|min|s|m|h|d|w)\s*")
+_INT64_MAX = 2**63 - 1
+
+
+def duration_nanos(value: Any, what: str) -> int:
+    """Nanoseconds in ``value``, which must be positive: an integer of
+    nanoseconds, a timedelta, a numpy timedelta64, a pandas Timedelta, or a
+    string of whole numbers with units such as ``"100ms"``, ``"1s"``,
+    ``"1m30s"`` (units ns, us, ms, s, m or min, h, d, w)."""
+    if isinstance(value, bool) or value is None:
+        raise InvalidInputError(f"{what} must be a duration, not {value!r}")
+    if isinstance(value, (int, np.integer)):
+        nanos = int(value)
+    elif isinstance(value, np.timedelta64):
+        if np.isnat(value):
+            raise InvalidInputError(f"{what} must be a duration, not NaT")
+        nanos = int(value.astype("timedelta64[ns]").astype(np.int64))
+    elif isinstance(value, _dt.timedelta):  # pandas Timedelta too (a subclass)
+        nanos = int(getattr(value, "value", None) or ((value.days * 86400 + value.seconds) * 10**9
+                                                       + value.microseconds * 1000))
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        pos, nanos = 0, 0
+        while pos < len(text):
+            m = _NANO_PART.match(text, pos)
+            if m is None:
+                raise InvalidInputError(
+                    f"{what} {value!r} is not a duration: write it like '100ms', '1s', '1m30s' "
+                    "(units ns, us, ms, s, m, h, d, w)")
+            nanos += int(m.group(1)) * _NANOS[m.group(2)]
+            pos = m.end()
+        if not text:
+            raise InvalidInputError(f"{what} must not be empty")
+    else:
+        raise InvalidInputError(f"{what} must be a duration ('100ms', a timedelta or nanoseconds), "
+                                f"not {type(value).__name__}")
+    if nanos <= 0:
+        raise InvalidInputError(f"{what} must be a positive duration, not {value!r}")
+    if nanos > _INT64_MAX:
+        raise InvalidInputError(f"{what} {value!r} is too long")
+    return nanos
+
+
+def time_nanos(value: Any, what: str = "a time") -> int:
+    """Nanoseconds since the Unix epoch of an integer (already nanoseconds,
+    as timestamps are stored), a datetime or pandas Timestamp, a numpy
+    datetime64 or an ISO 8601 string; without a time zone, UTC."""
+    if isinstance(value, bool) or isinstance(value, (float, np.floating)):
+        raise InvalidInputError(f"{what} must be an integer of nanoseconds or a datetime, not {value!r}")
+    if isinstance(value, (int, np.integer)):
+        if not -(2**63) <= int(value) <= _INT64_MAX:
+            raise InvalidInputError(f"{what} {value} is outside the int64 nanosecond range")
+        return int(value)
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise InvalidInputError(f"{what} must not be NaT")
+        return int(value.astype("datetime64[ns]").astype(np.int64))
+    nanos = getattr(value, "value", None)  # a pandas Timestamp
+    if isinstance(nanos, int) and hasattr(value, "tz_localize"):
+        return nanos
+    if isinstance(value, (str, _dt.datetime, _dt.date)):
+        return epoch_micros(value) * 1000
+    raise InvalidInputError(f"{what} must be an integer of nanoseconds, a datetime, a numpy datetime64 or an "
+                            f"ISO 8601 string, not {type(value).__name__}")

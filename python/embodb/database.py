@@ -10,6 +10,7 @@ from ._time import duration_micros, epoch_micros
 from .errors import DatabaseClosedError, NotFoundError, SchemaError
 from .kv import KeyValue
 from .table import Table
+from .timeseries import TimeSeries
 from .transaction import Transaction
 from .types import ColumnLike, as_column
 
@@ -55,6 +56,8 @@ class Snapshot:
         """The table as of the snapshot (read-only)."""
         if not _core.has_table(self._db._live_handle(), _name(name)):
             raise NotFoundError(f"no table {name!r}")
+        if _core.is_timeseries(self._db._live_handle(), name):
+            return TimeSeries(self._db, name, reader=self.sequence, owner=self)
         return Table(self._db, name, reader=self.sequence, owner=self)
 
     def __getitem__(self, name: str) -> Table:
@@ -147,14 +150,48 @@ class Database:
         _core.create_table(self._live_handle(), name, cols, key)
         return Table(self, name)
 
-    def table(self, name: str) -> Table:
-        """The table ``name``; :class:`~embodb.errors.NotFoundError` if missing."""
+    def table(self, name: str) -> Any:
+        """The table (or time series) ``name``; :class:`~embodb.errors.NotFoundError` if missing."""
         if not _core.has_table(self._live_handle(), _name(name)):
             raise NotFoundError(f"no table {name!r}")
+        if _core.is_timeseries(self._live_handle(), name):
+            return TimeSeries(self, name)
         return Table(self, name)
 
-    def __getitem__(self, name: str) -> Table:
+    def __getitem__(self, name: str) -> Any:
         return self.table(name)
+
+    def create_timeseries(
+        self,
+        name: str,
+        schema: Dict[str, ColumnLike],
+        tags: Sequence[str] = (),
+        *,
+        time: str = "ts",
+    ) -> TimeSeries:
+        """Creates a time series: ``schema`` maps column names to types as in
+        :meth:`create_table`; ``time`` names its timestamp column (default
+        ``"ts"``, of type ``timestamp``); ``tags`` name the string or integer
+        columns whose values tell its series apart (``("robot",)``: one series
+        per robot). Every other column is a value column (numbers, booleans,
+        strings; null where a sample has none). Samples are keyed by
+        (tags..., time). Durable and atomic."""
+        if not isinstance(schema, dict) or not schema:
+            raise SchemaError("a schema is a non-empty dict of column name -> type")
+        _name(name)
+        if isinstance(tags, str):
+            tags = (tags,)
+        tag_names = [_name(t, "a tag column") for t in tags]
+        for t in [*tag_names, time]:
+            if t not in schema:
+                raise SchemaError(f"time series {name!r}: {t!r} is not a column of the schema")
+        cols = []
+        for col_name, spec in schema.items():
+            _name(col_name, "a column name")
+            c = as_column(col_name, spec)
+            cols.append((col_name, c.type, c.not_null, c.default))
+        _core.create_timeseries(self._live_handle(), name, cols, time, tag_names, 0)
+        return TimeSeries(self, name)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and _core.has_table(self._live_handle(), name)

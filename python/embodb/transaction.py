@@ -15,6 +15,7 @@ from . import _core
 from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, NotFoundError
 from .table import Table
+from .timeseries import TimeSeries
 
 __all__ = ["Transaction"]
 
@@ -34,6 +35,8 @@ class Transaction:
             raise NotFoundError(f"no table {name!r}")
         if not self._tx.active:
             raise InvalidInputError("the transaction is already finished")
+        if _core.is_timeseries(self._db._live_handle(), name):
+            return TimeSeries(self._db, name, tx=self._tx)
         return Table(self._db, name, tx=self._tx)
 
     def __getitem__(self, name: str) -> Table:

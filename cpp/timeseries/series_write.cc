@@ -1,0 +1,226 @@
+#include "timeseries/series_write.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "table/key_codec.h"
+#include "table/row_codec.h"
+#include "timeseries/series_chunk.h"
+#include "timeseries/series_keys.h"
+#include "timeseries/series_read.h"
+
+namespace embodb::timeseries {
+
+using table::ColumnView;
+
+std::vector<size_t> ValueColumns(const table::TableDef& def) {
+  std::vector<size_t> out;
+  for (size_t c = 0; c < def.schema.size(); c++) {
+    if (c != def.series->time_column && !def.series->IsTag(c)) out.push_back(c);
+  }
+  return out;
+}
+
+Result<size_t> HeadCounts::Get(const std::string& key, txn::Reader* reader, const std::string& head_prefix) {
+  {
+    std::lock_guard lock(mu_);
+    auto found = counts_.find(key);
+    if (found != counts_.end()) return found->second;
+  }
+  size_t count = 0;
+  const std::string upper = table::PrefixSuccessor(head_prefix);
+  auto it = reader->NewIterator(head_prefix, upper);
+  for (it->Seek(head_prefix); it->Valid() && it->key() < upper; it->Next()) count++;
+  EMBODB_RETURN_IF_ERROR(it->status());
+  Set(key, count);
+  return count;
+}
+
+void HeadCounts::Set(const std::string& key, size_t count) {
+  std::lock_guard lock(mu_);
+  counts_[key] = count;
+}
+
+namespace {
+
+// One series' part of an append: rows of the input, in time order, one per
+// timestamp (the last given wins).
+struct SeriesRows {
+  std::string series;
+  size_t first_row = 0;  // a row of the input, for the series' tag values
+  std::vector<size_t> rows;
+};
+
+std::vector<SeriesRows> GroupBySeries(const table::TableDef& def, const std::vector<ColumnView>& cols, size_t n) {
+  std::vector<ColumnView> tags;
+  for (uint32_t t : def.series->tags) tags.push_back(cols[t]);
+  const ColumnView& time = cols[def.series->time_column];
+  std::vector<std::string> series(n);
+  for (size_t i = 0; i < n; i++) AppendSeries(tags, i, &series[i]);
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (series[a] != series[b]) return series[a] < series[b];
+    return time.Get<int64_t>(a) < time.Get<int64_t>(b);
+  });
+  std::vector<SeriesRows> out;
+  for (size_t k = 0; k < n; k++) {
+    const size_t row = order[k];
+    if (out.empty() || out.back().series != series[row]) out.push_back({series[row], row, {}});
+    std::vector<size_t>& rows = out.back().rows;
+    if (!rows.empty() && time.Get<int64_t>(rows.back()) == time.Get<int64_t>(row)) {
+      rows.back() = row;  // the same timestamp again: the later row wins
+    } else {
+      rows.push_back(row);
+    }
+  }
+  return out;
+}
+
+Status CheckSamples(const table::TableDef& def, const std::vector<ColumnView>& cols, size_t n) {
+  const ColumnView& time = cols[def.series->time_column];
+  for (size_t i = 0; i < n; i++) {
+    if (time.IsNull(i)) {
+      return Status::InvalidArgument("sample " + std::to_string(i) + " has no timestamp ('" +
+                                     def.schema.column(def.series->time_column).name + "' is null)");
+    }
+    for (uint32_t t : def.series->tags) {
+      if (cols[t].IsNull(i)) {
+        return Status::InvalidArgument("sample " + std::to_string(i) + " has no value for the tag '" +
+                                       def.schema.column(t).name + "'");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+// The samples of the input rows, as Samples (value columns only).
+Samples RowsAsSamples(const table::TableDef& def, const std::vector<ColumnView>& cols,
+                      const std::vector<size_t>& rows) {
+  Samples s(def.schema, ValueColumns(def));
+  const ColumnView& time = cols[def.series->time_column];
+  for (size_t row : rows) s.ts.push_back(time.Get<int64_t>(row));
+  for (size_t v = 0; v < s.columns.size(); v++) {
+    for (size_t row : rows) s.values[v].AppendFrom(cols[s.columns[v]], row);
+  }
+  return s;
+}
+
+// Merges `fresh` (the append's samples of one series) with the series'
+// head and the chunks they overlap (and a small last chunk they follow),
+// and writes the result as chunks replacing them.
+Status Seal(const table::TableDef& def, const std::string& series, SeriesRecord record, bool had_record,
+            Samples fresh, txn::Transaction* tx) {
+  const std::vector<size_t> index = ChunkColumnIndexes(def, fresh.columns);
+  std::vector<std::string> replaced;  // chunk and head keys the new chunks replace
+  Samples head = Samples::EmptyLike(fresh);
+  EMBODB_RETURN_IF_ERROR(ReadHeadSamples(def, tx, series, kMinTime, kMaxTime, &head, &replaced));
+  MergeSamples(&head, fresh);  // the append wins over the head
+  Samples& recent = head;
+  if (recent.size() == 0) return Status::OK();
+  const int64_t lo = recent.ts.front(), hi = recent.ts.back();
+  Samples merged = Samples::EmptyLike(fresh);
+  auto take_chunk = [&](std::string_view key, std::string_view value) -> Status {
+    SeriesChunkReader chunk;
+    EMBODB_RETURN_IF_ERROR(chunk.Open(value));
+    replaced.emplace_back(key);
+    return AppendChunkSamples(chunk, index, kMinTime, kMaxTime, &merged);
+  };
+  // A small last chunk that the samples follow is filled up.
+  if (record.tail_samples > 0 && record.tail_samples < kMaxChunkSamples / 2 && record.tail_last_ts < lo) {
+    const std::string key = SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, record.tail_last_ts);
+    std::string value;
+    Status s = tx->Get(key, &value);
+    if (s.ok()) {
+      EMBODB_RETURN_IF_ERROR(take_chunk(key, value));
+    } else if (!s.IsNotFound()) {
+      return s;
+    }
+  }
+  const std::string prefix = SeriesPrefix(def.id, SeriesKeyKind::kChunk, series);
+  const std::string lower = SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, lo);
+  const std::string upper = table::PrefixSuccessor(prefix);
+  {
+    auto it = tx->NewIterator(lower, upper);
+    for (it->Seek(lower); it->Valid() && it->key() < upper; it->Next()) {
+      SeriesChunkReader chunk;
+      EMBODB_RETURN_IF_ERROR(chunk.Open(it->value()));
+      if (chunk.first_ts() > hi) break;
+      EMBODB_RETURN_IF_ERROR(take_chunk(it->key(), it->value()));
+    }
+    EMBODB_RETURN_IF_ERROR(it->status());
+  }
+  MergeSamples(&merged, recent);  // recent samples win over the chunks
+  for (const std::string& key : replaced) tx->Delete(key);
+  // Even chunks of at most kMaxChunkSamples.
+  const size_t n = merged.size();
+  const size_t chunks = (n + kMaxChunkSamples - 1) / kMaxChunkSamples;
+  std::vector<ColumnView> views;
+  for (const auto& v : merged.values) views.push_back(v.view());
+  std::string value;
+  size_t begin = 0;
+  for (size_t k = 0; k < chunks; k++) {
+    const size_t end = n * (k + 1) / chunks;
+    value.clear();
+    EncodeSeriesChunk(merged.ts.data(), views, begin, end, &value);
+    tx->Put(SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, merged.ts[end - 1]), value);
+    begin = end;
+  }
+  if (!had_record || record.tail_samples == 0 || merged.ts.back() >= record.tail_last_ts) {
+    record.tail_last_ts = merged.ts.back();
+    record.tail_samples = n - n * (chunks - 1) / chunks;
+  }
+  value.clear();
+  record.EncodeTo(&value);
+  tx->Put(SeriesPrefix(def.id, SeriesKeyKind::kRecord, series), value);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status AppendSamples(const table::TableDef& def, const std::vector<ColumnView>& cols, size_t n, txn::Transaction* tx,
+                     HeadCounts* heads) {
+  if (!def.series) return Status::InvalidArgument("'" + def.name + "' is not a time series");
+  if (n == 0) return Status::OK();
+  EMBODB_RETURN_IF_ERROR(CheckSamples(def, cols, n));
+  const std::vector<SeriesRows> groups = GroupBySeries(def, cols, n);
+  const ColumnView& time = cols[def.series->time_column];
+  std::string count_key, value;
+  for (const SeriesRows& group : groups) {
+    const std::string record_key = SeriesPrefix(def.id, SeriesKeyKind::kRecord, group.series);
+    SeriesRecord record;
+    Status s = tx->Get(record_key, &value);
+    const bool had_record = s.ok();
+    if (had_record) {
+      EMBODB_ASSIGN_OR_RETURN(record, SeriesRecord::Decode(value, def.series->tags.size()));
+    } else if (!s.IsNotFound()) {
+      return s;
+    } else {
+      for (uint32_t t : def.series->tags) record.tags.push_back(table::ScalarAt(cols[t], group.first_row));
+    }
+    const std::string head_prefix = SeriesPrefix(def.id, SeriesKeyKind::kHead, group.series);
+    count_key = std::to_string(def.id) + '/' + group.series;
+    size_t head_count = 0;
+    EMBODB_ASSIGN_OR_RETURN(head_count, heads->Get(count_key, tx, head_prefix));
+    if (group.rows.size() >= kDirectSamples || head_count + group.rows.size() >= kSealSamples) {
+      EMBODB_RETURN_IF_ERROR(Seal(def, group.series, std::move(record), had_record,
+                                  RowsAsSamples(def, cols, group.rows), tx));
+      heads->Set(count_key, 0);
+      continue;
+    }
+    for (size_t row : group.rows) {
+      value.resize(table::EncodedRowSize(def.schema, cols, row));
+      table::EncodeRowTo(def.schema, cols, row, value.data());
+      tx->Put(SeriesTimeKey(def.id, SeriesKeyKind::kHead, group.series, time.Get<int64_t>(row)), value);
+    }
+    if (!had_record) {
+      value.clear();
+      record.EncodeTo(&value);
+      tx->Put(record_key, value);
+    }
+    heads->Set(count_key, head_count + group.rows.size());
+  }
+  return Status::OK();
+}
+
+}  // namespace embodb::timeseries

@@ -1,0 +1,51 @@
+// Appending samples to a time series. Each series keeps its samples in
+// chunks (series_chunk.h) that do not overlap in time, plus a head of
+// recent samples stored one per key. A small append goes to the head; once
+// a series' head reaches kSealSamples, or an append brings kDirectSamples
+// or more samples of one series, they are merged with the head and with the
+// chunks they overlap, in time order, and written as new chunks that
+// replace them, in the same transaction. On equal (series, timestamp) the
+// later write wins: the append over the head, the head over the chunks.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "table/column_data.h"
+#include "table/table_def.h"
+#include "txn/transaction.h"
+
+namespace embodb::timeseries {
+
+inline constexpr size_t kSealSamples = 1024;
+inline constexpr size_t kDirectSamples = 256;
+
+// How many head samples each series has, to know when to seal it. A hint:
+// a rolled-back append leaves it too high, which only seals a little early.
+// Thread-safe.
+class HeadCounts {
+ public:
+  // The count for the series (key: table id and series), counting the
+  // head's keys through reader when unknown.
+  Result<size_t> Get(const std::string& key, txn::Reader* reader, const std::string& head_prefix);
+  void Set(const std::string& key, size_t count);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, size_t> counts_;
+};
+
+// Appends n samples (cols: one view per schema column, conformed to the
+// schema) to the time series in tx. InvalidArgument for a null timestamp
+// or tag, naming the row; nothing is written then.
+Status AppendSamples(const table::TableDef& def, const std::vector<table::ColumnView>& cols, size_t n,
+                     txn::Transaction* tx, HeadCounts* heads);
+
+// The value columns of a time series (neither a tag nor the time column),
+// as schema positions in schema order.
+std::vector<size_t> ValueColumns(const table::TableDef& def);
+
+}  // namespace embodb::timeseries
