@@ -17,7 +17,13 @@ enum class FloatScheme : uint8_t {
   kAlp = 0,  // e, f (1 byte each), the integers (int codec), exception count (varint),
              // their positions (int codec), their values (raw)
   kRaw = 1,  // the values as they are in memory (little-endian IEEE 754)
+  kAlpDivide = 2,  // e (1 byte), then as kAlp; decoded by dividing by 10^e (sequential chunks)
 };
+
+// f's value for kAlpDivide: v = k / 10^e, a division by an exact power of
+// ten, so that every decimal of at most e places whose k fits comes back
+// exactly (the product by 10^-e of kAlp misses about a fifth of them).
+constexpr int kDivide = -1;
 
 constexpr int kMaxExponent = 18;
 // 10^i exactly (every one below 10^22 is a double), and 10^-i rounded.
@@ -30,11 +36,9 @@ constexpr double kMaxEncoded = 9.0e15;
 constexpr size_t kSample = 256;       // values the finalists are tried on
 constexpr size_t kSmallSample = 32;   // values every (e, f) is tried on
 constexpr size_t kFinalists = 5;
-// Deltas need neighbours: a sequential chunk's finalists are scored on a
-// window this long, and there are more of them (the small sample's ranking
-// knows nothing of deltas).
-constexpr size_t kSequentialSample = 1024;
-constexpr size_t kSequentialFinalists = 10;
+// Deltas need neighbours: a sequential chunk's candidates are scored on a
+// window of consecutive values this long.
+constexpr size_t kSequentialSample = 512;
 
 template <typename T>
 bool SameBits(T a, T b) {
@@ -43,16 +47,29 @@ bool SameBits(T a, T b) {
 
 // v as round(v * 10^e / 10^f) into *encoded; false when it does not come
 // back as the same bits. The decoder computes Decoded exactly so.
+// x rounded to an integer (|x| <= kMaxEncoded). Any rounding would do (the
+// decoder only multiplies), so a fast one: adding 1.5 * 2^52 leaves no
+// fraction bits below |x| < 2^51; nearbyint (a library call) above.
+inline int64_t RoundToInt(double x) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+  if (std::fabs(x) < 2251799813685248.0) {         // 2^51
+    const volatile double shifted = x + kMagic;     // volatile: no reassociation
+    return static_cast<int64_t>(shifted - kMagic);
+  }
+  return static_cast<int64_t>(std::nearbyint(x));
+}
+
 template <typename T>
 T Decoded(int64_t encoded, int e, int f) {
+  if (f == kDivide) return static_cast<T>(static_cast<double>(encoded) / kPow10[e]);
   return static_cast<T>(static_cast<double>(encoded) * kPow10[f] * kInvPow10[e]);
 }
 
 template <typename T>
 bool Encode(T v, int e, int f, int64_t* encoded) {
-  const double x = static_cast<double>(v) * kPow10[e] * kInvPow10[f];
+  const double x = f == kDivide ? static_cast<double>(v) * kPow10[e] : static_cast<double>(v) * kPow10[e] * kInvPow10[f];
   if (!(std::fabs(x) <= kMaxEncoded)) return false;  // NaN too
-  *encoded = static_cast<int64_t>(std::nearbyint(x));
+  *encoded = RoundToInt(x);
   return SameBits(Decoded<T>(*encoded, e, f), v);
 }
 
@@ -116,8 +133,48 @@ double SequentialCost(const T* v, size_t n, int e, int f) {
 // two rounds as ALP does: every pair on a small sample, then the few best on
 // a larger one (for the sequential layout, on a run of consecutive values
 // stored as deltas). Returns the bits per value it costs.
+// For the sequential layout, a cheaper search that sees neighbours: the
+// smallest exponent each of a sample of values needs (kAlpDivide), and
+// those needed by the median, 75th, 90th, 95th percentile and every sampled
+// value scored by SequentialCost. Returns the bits per value it costs.
+template <typename T>
+double ChooseSequentialExponent(const T* v, size_t n, int max_e, int* best_e) {
+  constexpr size_t kNeedSample = 64;
+  const size_t step = n > kNeedSample ? n / kNeedSample : 1;
+  std::vector<int> needed;
+  for (size_t i = 0; i < n && needed.size() < kNeedSample; i += step) {
+    for (int e = 0; e <= max_e; e++) {
+      int64_t enc;
+      if (Encode(v[i], e, kDivide, &enc)) {
+        needed.push_back(e);
+        break;
+      }
+    }
+  }
+  if (needed.empty()) needed.push_back(0);
+  std::sort(needed.begin(), needed.end());
+  std::vector<int> candidates;
+  for (double q : {0.5, 0.75, 0.9, 0.95, 1.0}) {
+    const int e = needed[std::min(needed.size() - 1, static_cast<size_t>(q * static_cast<double>(needed.size())))];
+    if (std::find(candidates.begin(), candidates.end(), e) == candidates.end()) candidates.push_back(e);
+  }
+  double best = 0;
+  for (size_t k = 0; k < candidates.size(); k++) {
+    const double cost = SequentialCost(v, n, candidates[k], kDivide);
+    if (k == 0 || cost < best) {
+      best = cost;
+      *best_e = candidates[k];
+    }
+  }
+  return best;
+}
+
 template <typename T>
 double ChooseExponent(const T* v, size_t n, int max_e, IntLayout layout, int* best_e, int* best_f) {
+  if (layout == IntLayout::kSequential) {
+    *best_f = kDivide;
+    return ChooseSequentialExponent(v, n, max_e, best_e);
+  }
   struct Candidate {
     double cost;
     int e, f;
@@ -126,13 +183,12 @@ double ChooseExponent(const T* v, size_t n, int max_e, IntLayout layout, int* be
   for (int e = 0; e <= max_e; e++) {
     for (int f = 0; f <= e; f++) all.push_back({SampleCost(v, n, kSmallSample, e, f), e, f});
   }
-  const size_t keep = std::min(layout == IntLayout::kSequential ? kSequentialFinalists : kFinalists, all.size());
+  const size_t keep = std::min(kFinalists, all.size());
   std::partial_sort(all.begin(), all.begin() + keep, all.end(),
                     [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
   double best = 0;
   for (size_t k = 0; k < keep; k++) {
-    double cost = SampleCost(v, n, kSample, all[k].e, all[k].f);
-    if (layout == IntLayout::kSequential) cost = std::min(cost, SequentialCost(v, n, all[k].e, all[k].f));
+    const double cost = SampleCost(v, n, kSample, all[k].e, all[k].f);
     if (k == 0 || cost < best) {
       best = cost;
       *best_e = all[k].e;
@@ -179,9 +235,9 @@ void EncodeValues(const T* v, size_t n, int max_e, IntLayout layout, std::string
     encoded[i] = fill;
   }
   std::string alp;
-  alp.push_back(static_cast<char>(FloatScheme::kAlp));
+  alp.push_back(static_cast<char>(f == kDivide ? FloatScheme::kAlpDivide : FloatScheme::kAlp));
   alp.push_back(static_cast<char>(e));
-  alp.push_back(static_cast<char>(f));
+  if (f != kDivide) alp.push_back(static_cast<char>(f));
   EncodeInts(encoded.data(), n, &alp, layout);
   PutVarint64(&alp, positions.size());
   EncodeInts(positions.data(), positions.size(), &alp);
@@ -191,6 +247,21 @@ void EncodeValues(const T* v, size_t n, int max_e, IntLayout layout, std::string
     return;
   }
   out->append(alp);
+}
+
+// The exponents after the scheme byte of an ALP chunk (f = kDivide for
+// kAlpDivide), removed from *in.
+Status ReadExponents(FloatScheme scheme, std::string_view* in, int* e, int* f) {
+  if (scheme != FloatScheme::kAlp && scheme != FloatScheme::kAlpDivide) {
+    return Status::Corruption("unknown float scheme");
+  }
+  const size_t bytes = scheme == FloatScheme::kAlp ? 2 : 1;
+  if (in->size() < bytes) return Status::Corruption("bad float chunk");
+  *e = static_cast<uint8_t>((*in)[0]);
+  *f = scheme == FloatScheme::kAlp ? static_cast<uint8_t>((*in)[1]) : kDivide;
+  in->remove_prefix(bytes);
+  if (*e > kMaxExponent || *f > *e) return Status::Corruption("bad float chunk");
+  return Status::OK();
 }
 
 template <typename T>
@@ -206,11 +277,8 @@ Status DecodeValues(std::string_view* in, size_t n, T* out) {
     in->remove_prefix(n * sizeof(T));
     return Status::OK();
   }
-  if (scheme != FloatScheme::kAlp) return Status::Corruption("unknown float scheme");
-  if (in->size() < 2) return bad();
-  const int e = static_cast<uint8_t>((*in)[0]), f = static_cast<uint8_t>((*in)[1]);
-  in->remove_prefix(2);
-  if (e > kMaxExponent || f > e) return bad();
+  int e = 0, f = 0;
+  EMBODB_RETURN_IF_ERROR(ReadExponents(scheme, in, &e, &f));
   std::vector<int64_t> encoded(n);
   Status s = DecodeInts(in, n, encoded.data());
   if (!s.ok()) return s;
@@ -245,12 +313,7 @@ Status FloatReader<T>::Open(std::string_view* in, size_t n) {
     in->remove_prefix(n * sizeof(T));
     return Status::OK();
   }
-  if (scheme != FloatScheme::kAlp) return Status::Corruption("unknown float scheme");
-  if (in->size() < 2) return bad();
-  e_ = static_cast<uint8_t>((*in)[0]);
-  f_ = static_cast<uint8_t>((*in)[1]);
-  in->remove_prefix(2);
-  if (e_ > kMaxExponent || f_ > e_) return bad();
+  EMBODB_RETURN_IF_ERROR(ReadExponents(scheme, in, &e_, &f_));
   EMBODB_RETURN_IF_ERROR(ints_.Open(in, n));
   uint64_t count = 0;
   if (!GetVarint64(in, &count) || count > n) return bad();
