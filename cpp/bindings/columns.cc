@@ -447,21 +447,74 @@ void RegisterResultBatch(py::module_& m) {
       .def("to_numpy", &BatchNumpy, py::arg("names") = py::none(), py::arg("positions") = py::none())
       .def("buffers", &VarBuffers, py::arg("i"))
       .def("strings", &Strings, py::arg("i"))
-      .def("take", [](const BatchPtr& b, const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& idx) {
-        std::vector<uint64_t> indices(static_cast<size_t>(idx.size()));
+      .def("take", [](const BatchPtr& b, const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& idx,
+                      bool null_for_negative) {
         const size_t rows = b->rows();
-        for (size_t k = 0; k < indices.size(); k++) {
+        bool any_null = false;
+        for (py::ssize_t k = 0; k < idx.size(); k++) {
           const int64_t i = idx.data()[k];
-          if (i < 0 || static_cast<size_t>(i) >= rows) throw py::index_error("row index out of range");
-          indices[k] = static_cast<uint64_t>(i);
+          if (i < 0 && null_for_negative) {
+            any_null = true;
+          } else if (i < 0 || static_cast<size_t>(i) >= rows) {
+            throw py::index_error("row index out of range");
+          }
         }
         BatchPtr out;
-        {
-          py::gil_scoped_release release;
-          out = std::make_shared<table::ResultBatch>(table::TakeRows(*b, indices));
+        py::gil_scoped_release release;
+        if (!any_null) {
+          std::vector<uint64_t> indices(idx.data(), idx.data() + idx.size());
+          return std::make_shared<table::ResultBatch>(table::TakeRows(*b, indices));
+        }
+        out = std::make_shared<table::ResultBatch>();  // a null row for each negative index
+        out->names = b->names;
+        for (const table::ColumnBuffer& src : b->columns) {
+          table::ColumnBuffer dst(src.type());
+          const table::ColumnView v = src.view();
+          for (py::ssize_t k = 0; k < idx.size(); k++) {
+            const int64_t i = idx.data()[k];
+            if (i < 0) {
+              dst.AppendNull();
+            } else {
+              dst.AppendFrom(v, static_cast<size_t>(i));
+            }
+          }
+          out->columns.push_back(std::move(dst));
         }
         return out;
-      }, py::arg("indices"));
+      }, py::arg("indices"), py::arg("null_for_negative") = false);
+  // parts: (batch, column positions) of equal column types, one after the
+  // other (rows) and side by side (parts of the same rows): one batch of
+  // `names`. Rows: concatenated when `stack` is "rows", else joined.
+  m.def("batch_concat", [](const std::vector<std::pair<BatchPtr, std::vector<size_t>>>& parts,
+                           const std::vector<std::string>& names, const std::string& stack) {
+    auto out = std::make_shared<table::ResultBatch>();
+    out->names = names;
+    const bool rows = stack == "rows";
+    for (const auto& [batch, positions] : parts) {
+      for (size_t p : positions) {
+        if (p >= batch->columns.size()) throw py::index_error("column position out of range");
+      }
+      if (!rows && !out->columns.empty() && batch->rows() != out->rows()) {
+        throw StatusError(Status::InvalidArgument("batches joined side by side differ in rows"));
+      }
+    }
+    py::gil_scoped_release release;
+    for (const auto& [batch, positions] : parts) {
+      for (size_t k = 0; k < positions.size(); k++) {
+        const table::ColumnBuffer& src = batch->columns[positions[k]];
+        if (!rows || out->columns.size() < positions.size()) {
+          out->columns.emplace_back(src.type());
+        }
+        table::ColumnBuffer& dst = rows ? out->columns[k] : out->columns.back();
+        if (dst.type().id != src.type().id || dst.type().param != src.type().param) {
+          throw StatusError(Status::InvalidArgument("batches stacked by rows differ in column types"));
+        }
+        dst.AppendRange(src.view(), 0, src.length());
+      }
+    }
+    if (out->columns.size() != names.size()) throw StatusError(Status::InvalidArgument("names do not match columns"));
+    return out;
+  }, py::arg("parts"), py::arg("names"), py::arg("stack"));
 }
 
 }  // namespace embodb::bindings

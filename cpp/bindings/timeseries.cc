@@ -10,6 +10,8 @@
 #include "query/evaluator.h"
 #include "table/table_writer.h"
 #include "timeseries/series_read.h"
+#include "timeseries/series_resample.h"
+#include "timeseries/series_asof.h"
 #include "timeseries/series_write.h"
 
 namespace py = pybind11;
@@ -111,9 +113,215 @@ BatchPtr ReadSeriesBatch(const HandlePtr& h, py::handle reader_arg, const std::s
   return batch;
 }
 
+// Whether the series' tags pass `filter`, which may test only tags.
+Result<bool> SeriesPasses(const table::TableDef& def, const query::Filter& filter, const timeseries::SeriesRecord& s) {
+  std::vector<table::ColumnBuffer> buffers;
+  std::vector<table::ColumnView> views(def.schema.size());
+  buffers.reserve(def.series->tags.size());
+  for (size_t t = 0; t < def.series->tags.size(); t++) {
+    buffers.emplace_back(def.schema.column(def.series->tags[t]).type);
+    buffers.back().AppendValue(s.tags[t]);
+    views[def.series->tags[t]] = buffers.back().view();
+  }
+  std::vector<uint32_t> selected;
+  EMBODB_RETURN_IF_ERROR(query::EvaluateFilter(filter, views, 1, &selected));
+  return !selected.empty();
+}
+
+// Aggregates per time bucket of every series whose tags pass `where`: a
+// batch of the tags, the bucket start (under the time column's name) and
+// one column per aggregate, named column_kind.
+BatchPtr Resample(const HandlePtr& h, py::handle reader_arg, const std::string& name, int64_t every, int64_t t0,
+                  int64_t t1, const std::vector<std::pair<std::string, std::string>>& aggregates,
+                  const std::optional<std::string>& where) {
+  table::TableDefPtr def = FindSeries(h, name);
+  if (every <= 0) throw StatusError(Status::InvalidArgument("resample's interval must be positive"));
+  if (aggregates.empty()) throw StatusError(Status::InvalidArgument("resample needs at least one aggregate"));
+  query::FilterPtr filter = ValueOrThrow(CompileWhere(*def, where));
+  if (filter) {
+    for (size_t c : filter->columns) {
+      if (!def->series->IsTag(c)) {
+        throw StatusError(Status::InvalidArgument("resample's where may test only tags, not '" +
+                                                  def->schema.column(c).name + "'"));
+      }
+    }
+  }
+  timeseries::ResampleSpec spec;
+  spec.every = every;
+  spec.t0 = t0;
+  spec.t1 = t1;
+  auto batch = std::make_shared<table::ResultBatch>();
+  for (uint32_t t : def->series->tags) {
+    batch->names.push_back(def->schema.column(t).name);
+    batch->columns.emplace_back(def->schema.column(t).type);
+  }
+  batch->names.push_back(def->schema.column(def->series->time_column).name);
+  batch->columns.emplace_back(table::ColumnType{table::TypeId::kTimestamp, 0});
+  for (const auto& [column, kind_name] : aggregates) {
+    const int c = def->schema.Find(column);
+    if (c < 0) throw StatusError(Status::Schema("time series '" + name + "' has no column '" + column + "'"));
+    const table::ColumnType& type = def->schema.column(static_cast<size_t>(c)).type;
+    if (static_cast<size_t>(c) == def->series->time_column || def->series->IsTag(static_cast<size_t>(c)) ||
+        !(type.IsNumeric() || type.id == table::TypeId::kBool)) {
+      throw StatusError(Status::Schema("resample aggregates numeric value columns; '" + column + "' is " +
+                                       (def->series->IsTag(static_cast<size_t>(c)) ? "a tag" : type.Name())));
+    }
+    const timeseries::AggregateKind kind = ValueOrThrow(timeseries::ParseAggregate(kind_name));
+    spec.aggregates.emplace_back(static_cast<size_t>(c), kind);
+    batch->names.push_back(column + "_" + kind_name);
+    batch->columns.emplace_back(timeseries::AggregateType(kind, type));
+  }
+  ReaderArg reader = MakeReader(h, reader_arg);
+  RunWithoutGil([&] {
+    std::vector<timeseries::SeriesEntry> series;
+    EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, reader.get(), &series));
+    const size_t tags = def->series->tags.size();
+    for (const auto& s : series) {
+      if (filter) {
+        bool passes = false;
+        EMBODB_ASSIGN_OR_RETURN(passes, SeriesPasses(*def, *filter, s.record));
+        if (!passes) continue;
+      }
+      std::vector<int64_t> starts;
+      std::vector<table::ColumnBuffer> outs;
+      for (size_t i = 0; i < spec.aggregates.size(); i++) outs.emplace_back(batch->columns[tags + 1 + i].type());
+      size_t from_stats = 0;
+      EMBODB_RETURN_IF_ERROR(
+          timeseries::ResampleSeries(*def, reader.get(), s.key, spec, &starts, &outs, &from_stats));
+      for (size_t t = 0; t < tags; t++) {
+        for (size_t i = 0; i < starts.size(); i++) batch->columns[t].AppendValue(s.record.tags[t]);
+      }
+      batch->columns[tags].AppendFixedValues(starts.data(), starts.size());
+      for (size_t i = 0; i < outs.size(); i++) batch->columns[tags + 1 + i].AppendRange(outs[i].view(), 0, starts.size());
+    }
+    return Status::OK();
+  });
+  return batch;
+}
+
+// The tag filter of a read that takes one row per series and query: where
+// may test only tags.
+query::FilterPtr TagFilter(const table::TableDef& def, const std::optional<std::string>& where, const char* what) {
+  query::FilterPtr filter = ValueOrThrow(CompileWhere(def, where));
+  if (!filter) return filter;
+  for (size_t c : filter->columns) {
+    if (!def.series->IsTag(c)) {
+      throw StatusError(Status::InvalidArgument(std::string(what) + "'s where may test only tags, not '" +
+                                                def.schema.column(c).name + "'"));
+    }
+  }
+  return filter;
+}
+
+// For each series passing `where` and each query time (in the order
+// given): the tags, the query time (under the time column's name), the
+// value columns asked for, and either the matched sample's time
+// (_sample_time, null without a match) or, with interpolate, the columns
+// interpolated as float64.
+BatchPtr Asof(const HandlePtr& h, py::handle reader_arg, const std::string& name,
+              const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& queries,
+              const std::optional<std::vector<std::string>>& columns, const std::string& direction_name,
+              int64_t tolerance, const std::optional<std::string>& where, bool interpolate) {
+  table::TableDefPtr def = FindSeries(h, name);
+  const auto direction = ValueOrThrow(timeseries::ParseDirection(direction_name));
+  query::FilterPtr filter = TagFilter(*def, where, interpolate ? "interpolate" : "asof");
+  std::vector<size_t> values;
+  if (columns) {
+    for (size_t c : Projection(def->schema, columns, name)) {
+      if (c == def->series->time_column || def->series->IsTag(c)) {
+        throw StatusError(Status::Schema("'" + def->schema.column(c).name + "' is not a value column"));
+      }
+      const table::ColumnType& type = def->schema.column(c).type;
+      if (interpolate && !type.IsNumeric()) {
+        throw StatusError(Status::Schema("interpolate needs numeric columns; '" + def->schema.column(c).name +
+                                         "' is " + type.Name()));
+      }
+      values.push_back(c);
+    }
+  } else {
+    for (size_t c : timeseries::ValueColumns(*def)) {
+      if (!interpolate || def->schema.column(c).type.IsNumeric()) values.push_back(c);
+    }
+  }
+  auto batch = std::make_shared<table::ResultBatch>();
+  for (uint32_t t : def->series->tags) {
+    batch->names.push_back(def->schema.column(t).name);
+    batch->columns.emplace_back(def->schema.column(t).type);
+  }
+  const table::ColumnType time_type{table::TypeId::kTimestamp, 0};
+  batch->names.push_back(def->schema.column(def->series->time_column).name);
+  batch->columns.emplace_back(time_type);
+  for (size_t c : values) {
+    batch->names.push_back(def->schema.column(c).name);
+    batch->columns.emplace_back(interpolate ? table::ColumnType{table::TypeId::kFloat64, 0}
+                                            : def->schema.column(c).type);
+  }
+  if (!interpolate) {
+    batch->names.push_back("_sample_time");
+    batch->columns.emplace_back(time_type);
+  }
+  const int64_t* q = queries.data();
+  const size_t n = static_cast<size_t>(queries.size());
+  ReaderArg reader = MakeReader(h, reader_arg);
+  RunWithoutGil([&] {
+    if (n == 0) return Status::OK();
+    const int64_t lo = *std::min_element(q, q + n), hi = *std::max_element(q, q + n);
+    std::vector<timeseries::SeriesEntry> series;
+    EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, reader.get(), &series));
+    const size_t tags = def->series->tags.size();
+    for (const auto& s : series) {
+      if (filter) {
+        bool passes = false;
+        EMBODB_ASSIGN_OR_RETURN(passes, SeriesPasses(*def, *filter, s.record));
+        if (!passes) continue;
+      }
+      timeseries::Samples samples(def->schema, values);
+      EMBODB_RETURN_IF_ERROR(timeseries::ReadAround(*def, reader.get(), s.key, lo, hi,
+                                                    interpolate ? -1 : tolerance, &samples));
+      for (size_t t = 0; t < tags; t++) {
+        for (size_t i = 0; i < n; i++) batch->columns[t].AppendValue(s.record.tags[t]);
+      }
+      batch->columns[tags].AppendFixedValues(q, n);
+      if (interpolate) {
+        for (size_t v = 0; v < values.size(); v++) {
+          timeseries::Interpolate(samples, v, q, n, &batch->columns[tags + 1 + v]);
+        }
+        continue;
+      }
+      std::vector<int64_t> match;
+      timeseries::MatchAsof(samples.ts, q, n, direction, tolerance, &match);
+      for (size_t v = 0; v < values.size(); v++) {
+        const table::ColumnView view = samples.values[v].view();
+        table::ColumnBuffer& out = batch->columns[tags + 1 + v];
+        for (size_t i = 0; i < n; i++) {
+          if (match[i] < 0) {
+            out.AppendNull();
+          } else {
+            out.AppendFrom(view, static_cast<size_t>(match[i]));
+          }
+        }
+      }
+      table::ColumnBuffer& times = batch->columns.back();
+      for (size_t i = 0; i < n; i++) {
+        if (match[i] < 0) {
+          times.AppendNull();
+        } else {
+          times.AppendFixed(&samples.ts[static_cast<size_t>(match[i])]);
+        }
+      }
+    }
+    return Status::OK();
+  });
+  return batch;
+}
+
 }  // namespace
 
 void RegisterTimeSeries(py::module_& m) {
+  m.def("ts_asof", &Asof, py::arg("db"), py::arg("reader"), py::arg("name"), py::arg("queries"),
+        py::arg("columns"), py::arg("direction"), py::arg("tolerance"), py::arg("where"), py::arg("interpolate"));
+  m.def("ts_resample", &Resample, py::arg("db"), py::arg("reader"), py::arg("name"), py::arg("every"),
+        py::arg("t0"), py::arg("t1"), py::arg("aggregates"), py::arg("where") = py::none());
   m.def("create_timeseries", [](const HandlePtr& h, const std::string& name, const py::list& columns,
                                 const std::string& time, const std::vector<std::string>& tags, int64_t ttl_ns) {
     std::vector<table::Column> cols;

@@ -149,6 +149,8 @@ class Result:
                 else:
                     if values.dtype.kind == "f":
                         data[name] = values.filled(np.nan)
+                    elif values.dtype.kind == "M":  # timestamps: NaT where null
+                        data[name] = values.filled(np.datetime64("NaT"))
                     else:
                         data[name] = values.astype(object).filled(None)
             elif isinstance(values, np.ndarray) and values.ndim == 2:

@@ -342,6 +342,22 @@ class Table:
     def limit(self, n: int) -> "Query":
         return Query(self).limit(n)
 
+    def join_asof(self, series: Any, *, on: str = "ts", by: Union[None, str, Sequence[str]] = None,
+                  columns: Optional[Sequence[str]] = None, direction: str = "backward", tolerance: Any = None,
+                  where: Optional[str] = None) -> Result:
+        """Every row of this table (passing ``where``) with the values of the
+        time series ``series`` as of the row's ``on`` timestamp, as
+        :meth:`TimeSeries.asof` finds them (``direction``, ``tolerance``):
+        the camera frames with the IMU sample at each frame, say. ``by``
+        names columns of this table that are also tags of the series (the
+        frame's robot matches the IMU's robot); without it the series must
+        hold one series. ``columns`` picks the series' value columns
+        (default: all); ``_sample_time`` tells the matched sample's time.
+        Rows without a match (or a null ``on``) get nulls."""
+        from .timeseries import join_asof
+
+        return join_asof(self, series, on, by, columns, direction, tolerance, where)
+
     def points(self, column: str, **options: Any) -> CloudPoints:
         """The points of every row's cloud in ``column``: see :meth:`Query.points`."""
         return Query(self).points(column, **options)

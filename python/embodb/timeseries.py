@@ -19,7 +19,7 @@ import numpy as np
 from . import _core
 from ._convert import column_spec, fill_missing, filter_text, table_columns
 from ._protocols import DatabaseHandle
-from ._time import time_nanos
+from ._time import duration_nanos, time_nanos
 from .errors import InvalidInputError, SchemaError
 from .result import Result
 from .table import TableSchema
@@ -124,10 +124,7 @@ class TimeSeries:
         series, each in time order. ``where`` filters them (tags or values,
         the filter language of tables); ``columns`` picks columns (default:
         every column, tags and time included)."""
-        lo = _MIN_TIME if t0 is None else time_nanos(t0, "t0")
-        hi = _MAX_TIME if t1 is None else time_nanos(t1, "t1")
-        if hi < lo:
-            raise InvalidInputError(f"range(t0, t1): t1 ({t1!r}) is before t0 ({t0!r})")
+        lo, hi = self._bounds(t0, t1)
         return Result.of(_core.ts_range(self._db._live_handle(), self._reader, self._name, lo, hi,
                                         _columns(columns), _where(where)))
 
@@ -138,6 +135,66 @@ class TimeSeries:
             raise InvalidInputError(f"latest(n): n must be a positive integer, not {n!r}")
         return Result.of(_core.ts_latest(self._db._live_handle(), self._reader, self._name, int(n),
                                          _columns(columns), _where(where)))
+
+    def resample(self, every: Any, agg: Dict[str, Any], t0: Any = None, t1: Any = None, *,
+                 where: Optional[str] = None) -> Result:
+        """Aggregates per time bucket, series by series: buckets are
+        ``[k * every, (k + 1) * every)`` nanoseconds since the epoch (``every``
+        like ``"100ms"``, ``"1s"``, a timedelta or nanoseconds). ``agg`` maps
+        value columns to an aggregate or a list of them: first, last, min,
+        max, mean, sum, count. The result has the tags, the bucket start
+        (under the time column's name) and a column ``<column>_<aggregate>``
+        per aggregate, in the order given. Only buckets holding samples
+        appear (pandas also lists the empty ones between, with NaN). Nulls
+        and NaN are skipped, as pandas does: ``count`` counts the rest,
+        ``mean`` of none is NaN, ``sum`` of none 0, and first/last/min/max
+        of none null. ``where`` may test tags only. Chunks within one bucket
+        are aggregated from their statistics without being decoded."""
+        nanos = duration_nanos(every, "resample's interval (every)")
+        if not isinstance(agg, dict) or not agg:
+            raise InvalidInputError("agg must be a non-empty dict of column -> aggregate or list of aggregates")
+        pairs = []
+        for column, kinds in agg.items():
+            for kind in [kinds] if isinstance(kinds, str) else list(kinds):
+                if not isinstance(kind, str):
+                    raise InvalidInputError(f"an aggregate is a name such as 'mean', not {kind!r}")
+                pairs.append((column, kind))
+        lo, hi = self._bounds(t0, t1)
+        return Result.of(_core.ts_resample(self._db._live_handle(), self._reader, self._name, nanos, lo, hi, pairs,
+                                           _where(where)))
+
+    def asof(self, timestamps: Any, *, columns: Optional[Sequence[str]] = None, direction: str = "backward",
+             tolerance: Any = None, where: Optional[str] = None) -> Result:
+        """For each series (passing ``where``, which may test tags only) and
+        each of ``timestamps`` (in the order given): the sample at or before
+        it (``direction="backward"``, as ``pandas.merge_asof``), at or after it
+        (``"forward"``) or the closer one (``"nearest"``; the earlier on a
+        tie), no farther than ``tolerance`` (a duration) when given. The
+        result holds the tags, the asked time (under the time column's
+        name), the value columns (default: all) and ``_sample_time``, the
+        matched sample's time; both are null where nothing matches."""
+        queries = query_times(timestamps)
+        tol = -1 if tolerance is None else duration_nanos(tolerance, "tolerance") if tolerance != 0 else 0
+        return Result.of(_core.ts_asof(self._db._live_handle(), self._reader, self._name, queries,
+                                       _columns(columns), direction, tol, _where(where), False))
+
+    def interpolate(self, timestamps: Any, *, columns: Optional[Sequence[str]] = None,
+                    where: Optional[str] = None) -> Result:
+        """For each series (passing ``where``, tags only) and each of
+        ``timestamps``: the numeric value columns (default: all of them)
+        interpolated linearly between the samples around it, as float64; a
+        sample's own value at its time; null before the first sample, after
+        the last, or next to a null (NaN next to a NaN)."""
+        queries = query_times(timestamps)
+        return Result.of(_core.ts_asof(self._db._live_handle(), self._reader, self._name, queries,
+                                       _columns(columns), "backward", -1, _where(where), True))
+
+    def _bounds(self, t0: Any, t1: Any) -> tuple:
+        lo = _MIN_TIME if t0 is None else time_nanos(t0, "t0")
+        hi = _MAX_TIME if t1 is None else time_nanos(t1, "t1")
+        if hi < lo:
+            raise InvalidInputError(f"t1 ({t1!r}) is before t0 ({t0!r})")
+        return lo, hi
 
     def to_pandas(self) -> Any:
         """Every sample as a DataFrame (see :meth:`range`)."""
@@ -159,6 +216,19 @@ class TimeSeries:
         return f"<embodb.TimeSeries {self._name!r} ({cols}) tags=({tags})>"
 
 
+def query_times(timestamps: Any) -> np.ndarray:
+    """Times to look up as int64 nanoseconds: an array or list of integers
+    (nanoseconds) or datetimes, a pandas DatetimeIndex or Series, an Arrow
+    array. SchemaError for floats, NaT or None among them."""
+    if isinstance(timestamps, str) or not hasattr(timestamps, "__len__"):  # one time
+        timestamps = [timestamps]
+    values = _time_values("timestamps", timestamps)
+    spec = column_spec("timestamps", values, "timestamp")
+    if spec[3] is not None and np.asarray(spec[3]).any():
+        raise SchemaError("timestamps must not hold None or NaT")
+    return np.ascontiguousarray(spec[2], dtype=np.int64)
+
+
 def _columns(columns: Optional[Sequence[str]]) -> Optional[List[str]]:
     if columns is None:
         return None
@@ -169,3 +239,76 @@ def _columns(columns: Optional[Sequence[str]]) -> Optional[List[str]]:
 
 def _where(where: Optional[str]) -> Optional[str]:
     return None if where is None else filter_text(where)
+
+
+def _literal(value: Any) -> str:
+    """A filter-language literal of a tag value."""
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("utf-8")
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(int(value))
+
+
+def join_asof(table: Any, series: TimeSeries, on: str, by: Any, columns: Optional[Sequence[str]], direction: str,
+              tolerance: Any, where: Optional[str]) -> Result:
+    """Table.join_asof: the table's rows, side by side with as-of matches."""
+    if not isinstance(series, TimeSeries):
+        raise InvalidInputError(f"join_asof joins a time series, not {type(series).__name__}")
+    by_columns = [] if by is None else [by] if isinstance(by, str) else list(by)
+    tags = series.tags
+    for b in by_columns:
+        if b not in tags:
+            raise SchemaError(f"join_asof: {b!r} is not a tag of time series {series.name!r} (tags: {tags})")
+    left = (table.where(where) if where is not None else table.query()).execute()
+    left_batch = _core.batch_concat([(b, left._positions) for b in left._batches], left.columns, "rows")
+    left_cols = left_batch.to_numpy()
+    if on not in left_cols:
+        raise SchemaError(f"join_asof: table {table.name!r} has no column {on!r}")
+    times = left_cols[on]
+    if np.asarray(times).dtype.kind != "M":
+        raise SchemaError(f"join_asof: {on!r} must be a timestamp column")
+    valid = ~np.ma.getmaskarray(times)
+    times = np.ma.getdata(times).view(np.int64)
+    n = len(times)
+    if by_columns:
+        keys = [tuple(left_cols[b][i] for b in by_columns) for i in range(n)]
+        groups: Dict[Any, List[int]] = {}
+        for i, k in enumerate(keys):
+            if valid[i]:
+                groups.setdefault(k, []).append(i)
+    else:
+        groups = {(): [i for i in range(n) if valid[i]]}
+    parts = []
+    order: List[int] = []
+    names = None
+    for key, rows in groups.items():
+        tag_filter = " AND ".join(f'"{b}" = {_literal(v)}' for b, v in zip(by_columns, key)) or None
+        found = series.asof(times[rows], columns=columns, direction=direction, tolerance=tolerance, where=tag_filter)
+        batch = found._batches[0]
+        names = found.columns
+        if not by_columns and len(found) != len(rows):
+            raise InvalidInputError(f"join_asof: time series {series.name!r} holds several series; "
+                                    f"name the columns that match its tags with by=")
+        if len(found) == 0:
+            continue
+        parts.append(batch)
+        order.extend(rows)
+    skip = len(tags) + 1  # tags and the asked time
+    if names is None:  # no row to look up: ask for the columns' names and types
+        empty = series.asof(np.zeros(0, np.int64), columns=columns)
+        names, parts = empty.columns, [empty._batches[0]]
+    value_names = names[skip:]
+    positions = list(range(skip, len(names)))
+    right = _core.batch_concat([(b, positions) for b in parts], value_names, "rows")
+    # Rows the lookups left out (a null time; a series that does not exist) get nulls.
+    where_in_right = np.full(n, -1, dtype=np.int64)
+    where_in_right[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+    right = right.take(where_in_right, len(order) != n)
+    clash = set(left.columns) & set(value_names)
+    if clash:
+        raise SchemaError(f"join_asof: columns {sorted(clash)} are in both the table and the time series; "
+                          "pick the series' columns with columns=")
+    joined = _core.batch_concat([(left_batch, list(range(len(left.columns)))), (right, list(range(len(value_names))))],
+                                [*left.columns, *value_names], "columns")
+    return Result.of(joined)
