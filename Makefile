@@ -74,13 +74,13 @@ test-slow: build test-cpp $(STAMPS)/notebook-deps
 demo: build
 	$(VPY) -m embodb.demo
 
-$(STAMPS)/bench-deps-4: $(STAMPS)/venv
+$(STAMPS)/bench-deps-5: $(STAMPS)/venv
 	$(MAKE) system-deps APT_PKGS="libusb-1.0-0 libgl1 libgomp1"  # for Open3D
 	$(VPY) -m pip install -q rocksdict lmdb duckdb lancedb motedb-python pyarrow pandas hnswlib faiss-cpu usearch \
-		scipy pykdtree threadpoolctl open3d
+		scipy pykdtree threadpoolctl open3d pcodec zstandard tsdownsample
 	@touch $@
 
-bench: build $(STAMPS)/bench-deps-4
+bench: build $(STAMPS)/bench-deps-5
 	$(VPY) benchmarks/bench_kv.py
 	$(VPY) benchmarks/bench_insert.py
 	$(VPY) benchmarks/bench_table.py
@@ -88,6 +88,7 @@ bench: build $(STAMPS)/bench-deps-4
 	$(VPY) benchmarks/bench_vector.py
 	$(VPY) benchmarks/bench_vector.py --rows 1000000
 	$(VPY) benchmarks/bench_spatial.py
+	$(VPY) benchmarks/bench_timeseries.py
 
 clean:
 	rm -rf build $(STAMPS)

@@ -94,15 +94,15 @@ BatchPtr ReadSeriesBatch(const HandlePtr& h, py::handle reader_arg, const std::s
       EMBODB_RETURN_IF_ERROR(read(*def, reader.get(), s.key, &samples));
       if (samples.size() == 0) continue;
       if (!filter) {
-        timeseries::AppendProjected(*def, s.record, samples, projection, batch.get());
+        timeseries::AppendProjected(*def, s.record, std::move(samples), projection, batch.get());
         continue;
       }
       table::ResultBatch all = table::ResultBatch::ForProjection(def->schema, needed);
-      timeseries::AppendProjected(*def, s.record, samples, needed, &all);
+      timeseries::AppendProjected(*def, s.record, std::move(samples), needed, &all);
       std::vector<table::ColumnView> views(def->schema.size());
       for (size_t i = 0; i < needed.size(); i++) views[needed[i]] = all.columns[i].view();
       std::vector<uint32_t> selected;
-      EMBODB_RETURN_IF_ERROR(query::EvaluateFilter(*filter, views, samples.size(), &selected));
+      EMBODB_RETURN_IF_ERROR(query::EvaluateFilter(*filter, views, all.rows(), &selected));
       for (size_t p = 0; p < projection.size(); p++) {
         const table::ColumnView& v = views[projection[p]];
         for (uint32_t row : selected) batch->columns[p].AppendFrom(v, row);

@@ -279,10 +279,27 @@ Status DecodeValues(std::string_view* in, size_t n, T* out) {
   }
   int e = 0, f = 0;
   EMBODB_RETURN_IF_ERROR(ReadExponents(scheme, in, &e, &f));
-  std::vector<int64_t> encoded(n);
-  Status s = DecodeInts(in, n, encoded.data());
+  // The integers, then each turned into its value: in place when T is as
+  // wide as int64.
+  std::vector<int64_t> scratch(sizeof(T) == sizeof(int64_t) ? 0 : n);
+  int64_t* encoded = sizeof(T) == sizeof(int64_t) ? reinterpret_cast<int64_t*>(out) : scratch.data();
+  Status s = DecodeInts(in, n, encoded);
   if (!s.ok()) return s;
-  for (size_t i = 0; i < n; i++) out[i] = Decoded<T>(encoded[i], e, f);
+  // Through memcpy: the integers and values may share memory.
+  auto convert = [&](auto decode) {
+    for (size_t i = 0; i < n; i++) {
+      int64_t k;
+      std::memcpy(&k, encoded + i, sizeof(k));
+      const T v = decode(k);
+      std::memcpy(out + i, &v, sizeof(T));
+    }
+  };
+  if (f == kDivide) {
+    const double divisor = kPow10[e];
+    convert([divisor](int64_t k) { return static_cast<T>(static_cast<double>(k) / divisor); });
+  } else {
+    convert([e, f](int64_t k) { return Decoded<T>(k, e, f); });
+  }
   uint64_t count = 0;
   if (!GetVarint64(in, &count) || count > n) return bad();
   std::vector<int64_t> positions(count);

@@ -249,6 +249,20 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
   std::string data;
   std::vector<int64_t> offsets;
   const size_t width = type.FixedWidth();
+  if (s.nulls == 0 && (t == TypeId::kFloat64 || t == TypeId::kFloat32 || (IsIntegral(t) && width == 8))) {
+    // The common case: decoded straight into the output.
+    const size_t before = out->length();
+    uint8_t* at = out->AppendFixedSpace(n);
+    Status st = t == TypeId::kFloat64   ? codec::DecodeDoubles(&chunk, n, reinterpret_cast<double*>(at))
+                : t == TypeId::kFloat32 ? codec::DecodeFloats(&chunk, n, reinterpret_cast<float*>(at))
+                                        : codec::DecodeInts(&chunk, n, reinterpret_cast<int64_t*>(at));
+    if (st.ok() && !chunk.empty()) st = Status::Corruption("bytes left over after a column chunk");
+    if (!st.ok()) {
+      out->Truncate(before);
+      return st;
+    }
+    return Status::OK();
+  }
   if (IsIntegral(t)) {
     ints.resize(n);
     EMBODB_RETURN_IF_ERROR(codec::DecodeInts(&chunk, n, ints.data()));

@@ -82,6 +82,26 @@ class ColumnBuffer {
     if (has_nulls_) nulls_.resize(nulls_.size() + count, 0);
     length_ += count;
   }
+  // Appends count fixed-width values, none null, that the caller writes
+  // (FixedWidth() bytes each, back to back) through the pointer returned
+  // before the buffer is used again.
+  uint8_t* AppendFixedSpace(size_t count) {
+    uint8_t* at = values_.extend(count * type_.FixedWidth());
+    if (has_nulls_) nulls_.resize(nulls_.size() + count, 0);
+    length_ += count;
+    return at;
+  }
+  // Drops the rows from `rows` on (rows <= length()).
+  void Truncate(size_t rows) {
+    if (type_.IsVariable()) {
+      values_.resize(static_cast<size_t>(offsets_[rows]));
+      offsets_.resize(rows + 1);
+    } else {
+      values_.resize(rows * type_.FixedWidth());
+    }
+    if (has_nulls_) nulls_.resize(rows);
+    length_ = rows;
+  }
   void AppendBytes(std::string_view v) {
     values_.append(reinterpret_cast<const uint8_t*>(v.data()), v.size());
     offsets_.push_back(static_cast<int64_t>(values_.size()));

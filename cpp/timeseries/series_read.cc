@@ -126,14 +126,30 @@ Status ReadSeriesRange(const table::TableDef& def, txn::Reader* reader, const st
   const std::string prefix = SeriesPrefix(def.id, SeriesKeyKind::kChunk, series);
   const std::string lower = SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, t0);
   const std::string upper = table::PrefixSuccessor(prefix);
-  auto it = reader->NewIterator(lower, upper);
-  for (it->Seek(lower); it->Valid() && it->key() < upper; it->Next()) {
+  // The chunks first, to size the output once (one mapping, faulted in by
+  // one call), then their samples straight into it.
+  std::vector<std::string> chunks;
+  size_t samples = 0;
+  {
+    auto it = reader->NewIterator(lower, upper);
+    for (it->Seek(lower); it->Valid() && it->key() < upper; it->Next()) {
+      SeriesChunkReader chunk;
+      EMBODB_RETURN_IF_ERROR(chunk.Open(it->value()));
+      if (chunk.first_ts() >= t1 && t1 != kMaxTime) break;
+      samples += chunk.samples();
+      chunks.emplace_back(it->value());
+    }
+    EMBODB_RETURN_IF_ERROR(it->status());
+  }
+  out->ts.reserve(out->ts.size() + samples);
+  for (ColumnBuffer& v : out->values) {
+    if (v.type().FixedWidth() > 0) v.Reserve(samples, 0);
+  }
+  for (const std::string& value : chunks) {
     SeriesChunkReader chunk;
-    EMBODB_RETURN_IF_ERROR(chunk.Open(it->value()));
-    if (chunk.first_ts() >= t1 && t1 != kMaxTime) break;
+    EMBODB_RETURN_IF_ERROR(chunk.Open(value));
     EMBODB_RETURN_IF_ERROR(AppendChunkSamples(chunk, index, t0, t1, out));
   }
-  EMBODB_RETURN_IF_ERROR(it->status());
   Samples head = Samples::EmptyLike(*out);
   EMBODB_RETURN_IF_ERROR(ReadHeadSamples(def, reader, series, t0, t1, &head));
   MergeSamples(out, head);
@@ -173,7 +189,7 @@ Status ReadSeriesLatest(const table::TableDef& def, txn::Reader* reader, const s
   return Status::OK();
 }
 
-void AppendProjected(const table::TableDef& def, const SeriesRecord& series, const Samples& samples,
+void AppendProjected(const table::TableDef& def, const SeriesRecord& series, Samples&& samples,
                      const std::vector<size_t>& projection, table::ResultBatch* out) {
   const size_t n = samples.size();
   for (size_t p = 0; p < projection.size(); p++) {
@@ -191,7 +207,16 @@ void AppendProjected(const table::TableDef& def, const SeriesRecord& series, con
     }
     for (size_t v = 0; v < samples.columns.size() && !done; v++) {
       if (samples.columns[v] != c) continue;
-      dst.AppendRange(samples.values[v].view(), 0, n);
+      // The first series' values become the column (no copy); if a column
+      // is projected twice, only its first place may take them.
+      bool later = false;
+      for (size_t q = p + 1; q < projection.size(); q++) later = later || projection[q] == c;
+      if (dst.length() == 0 && !later) {
+        dst = std::move(samples.values[v]);
+        samples.values[v] = ColumnBuffer(dst.type());
+      } else if (samples.values[v].length() == n) {
+        dst.AppendRange(samples.values[v].view(), 0, n);
+      }
       done = true;
     }
   }

@@ -74,7 +74,8 @@ Status ReadSeriesLatest(const table::TableDef& def, txn::Reader* reader, const s
 
 // The columns `projection` (schema positions: tags, the time column, value
 // columns) of samples of one series, appended to out (of that projection).
-void AppendProjected(const table::TableDef& def, const SeriesRecord& series, const Samples& samples,
+// Value columns move into columns of out that are still empty.
+void AppendProjected(const table::TableDef& def, const SeriesRecord& series, Samples&& samples,
                      const std::vector<size_t>& projection, table::ResultBatch* out);
 
 }  // namespace embodb::timeseries

@@ -72,6 +72,13 @@ class GrowBuffer {
     std::memcpy(data_ + size_, p, n * sizeof(T));
     size_ += n;
   }
+  // n more values, which the caller fills through the pointer returned.
+  T* extend(size_t n) {
+    if (size_ + n > capacity_) Grow(size_ + n);
+    T* at = data_ + size_;
+    size_ += n;
+    return at;
+  }
   void resize(size_t n, T fill = T()) {
     if (n > capacity_) Grow(n);
     for (size_t i = size_; i < n; i++) data_[i] = fill;
