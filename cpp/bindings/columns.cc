@@ -269,12 +269,23 @@ static py::object ColumnNumpy(const BatchPtr& b, size_t i, py::handle owner) {
   if (t.id == TypeId::kString || t.id == TypeId::kBytes) {
     py::array out(py::dtype("O"), std::vector<py::ssize_t>{n});
     auto** cells = static_cast<PyObject**>(out.mutable_data());  // NumPy starts them as NULL
+    // A value equal to the one before shares its object (tags of a time
+    // series, labels of runs of rows): one str instead of millions.
+    PyObject* last = nullptr;
+    std::string_view last_bytes;
     for (size_t r = 0; r < v.length; r++) {
       if (v.IsNull(r)) {
         cells[r] = py::none().release().ptr();
-      } else {
-        cells[r] = NewTextOrBytes(v.Bytes(r), t.id == TypeId::kString);
+        continue;
       }
+      const std::string_view bytes = v.Bytes(r);
+      if (last != nullptr && bytes == last_bytes) {
+        Py_INCREF(last);
+        cells[r] = last;
+        continue;
+      }
+      cells[r] = last = NewTextOrBytes(bytes, t.id == TypeId::kString);
+      last_bytes = bytes;
     }
     return out;
   }

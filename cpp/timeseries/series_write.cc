@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
+
+#include <tbb/parallel_for.h>
 
 #include "table/key_codec.h"
 #include "table/row_codec.h"
@@ -55,18 +58,38 @@ std::vector<SeriesRows> GroupBySeries(const table::TableDef& def, const std::vec
   std::vector<ColumnView> tags;
   for (uint32_t t : def.series->tags) tags.push_back(cols[t]);
   const ColumnView& time = cols[def.series->time_column];
-  std::vector<std::string> series(n);
-  for (size_t i = 0; i < n; i++) AppendSeries(tags, i, &series[i]);
+  // Each row's series as a small number, in order of first appearance.
+  std::vector<std::string> names;
+  std::vector<uint32_t> id(n);
+  {
+    std::unordered_map<std::string, uint32_t> ids;
+    std::string key;
+    for (size_t i = 0; i < n; i++) {
+      key.clear();
+      AppendSeries(tags, i, &key);
+      if (!names.empty() && key == names.back()) {  // runs of one series: no lookup
+        id[i] = static_cast<uint32_t>(names.size() - 1);
+        continue;
+      }
+      auto [it, added] = ids.try_emplace(key, static_cast<uint32_t>(names.size()));
+      if (added) names.push_back(key);
+      id[i] = it->second;
+    }
+  }
+  // Rows by (series, time), stable: sorted input (the common case) is kept as it is.
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (series[a] != series[b]) return series[a] < series[b];
+  auto before = [&](size_t a, size_t b) {
+    if (id[a] != id[b]) return names[id[a]] < names[id[b]];
     return time.Get<int64_t>(a) < time.Get<int64_t>(b);
-  });
+  };
+  bool sorted = true;
+  for (size_t i = 1; i < n && sorted; i++) sorted = !before(i, i - 1);
+  if (!sorted) std::stable_sort(order.begin(), order.end(), before);
   std::vector<SeriesRows> out;
   for (size_t k = 0; k < n; k++) {
     const size_t row = order[k];
-    if (out.empty() || out.back().series != series[row]) out.push_back({series[row], row, {}});
+    if (out.empty() || out.back().series != names[id[row]]) out.push_back({names[id[row]], row, {}});
     std::vector<size_t>& rows = out.back().rows;
     if (!rows.empty() && time.Get<int64_t>(rows.back()) == time.Get<int64_t>(row)) {
       rows.back() = row;  // the same timestamp again: the later row wins
@@ -99,8 +122,14 @@ Samples RowsAsSamples(const table::TableDef& def, const std::vector<ColumnView>&
                       const std::vector<size_t>& rows) {
   Samples s(def.schema, ValueColumns(def));
   const ColumnView& time = cols[def.series->time_column];
+  const bool contiguous = !rows.empty() && rows.back() - rows.front() + 1 == rows.size();
+  s.ts.reserve(rows.size());
   for (size_t row : rows) s.ts.push_back(time.Get<int64_t>(row));
   for (size_t v = 0; v < s.columns.size(); v++) {
+    if (contiguous) {  // the rows as given, in order: copied in one go
+      s.values[v].AppendRange(cols[s.columns[v]], rows.front(), rows.size());
+      continue;
+    }
     for (size_t row : rows) s.values[v].AppendFrom(cols[s.columns[v]], row);
   }
   return s;
@@ -157,15 +186,16 @@ Status Seal(const table::TableDef& def, const std::string& series, SeriesRecord 
   const size_t chunks = (n + kMaxChunkSamples - 1) / kMaxChunkSamples;
   std::vector<ColumnView> views;
   for (const auto& v : merged.values) views.push_back(v.view());
-  std::string value;
-  size_t begin = 0;
+  // Chunks are encoded in parallel (an append of 100k samples makes about
+  // a hundred), then put in order.
+  std::vector<std::string> encoded(chunks);
+  tbb::parallel_for(size_t{0}, chunks, [&](size_t k) {
+    EncodeSeriesChunk(merged.ts.data(), views, n * k / chunks, n * (k + 1) / chunks, &encoded[k]);
+  });
   for (size_t k = 0; k < chunks; k++) {
-    const size_t end = n * (k + 1) / chunks;
-    value.clear();
-    EncodeSeriesChunk(merged.ts.data(), views, begin, end, &value);
-    tx->Put(SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, merged.ts[end - 1]), value);
-    begin = end;
+    tx->Put(SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, merged.ts[n * (k + 1) / chunks - 1]), encoded[k]);
   }
+  std::string value;
   if (!had_record || record.tail_samples == 0 || merged.ts.back() >= record.tail_last_ts) {
     record.tail_last_ts = merged.ts.back();
     record.tail_samples = n - n * (chunks - 1) / chunks;
