@@ -1,6 +1,7 @@
 #include "timeseries/series_write.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 
@@ -22,6 +23,43 @@ std::vector<size_t> ValueColumns(const table::TableDef& def) {
     if (c != def.series->time_column && !def.series->IsTag(c)) out.push_back(c);
   }
   return out;
+}
+
+std::vector<size_t> ChunkEnds(const std::vector<int64_t>& ts) {
+  const size_t n = ts.size();
+  std::vector<size_t> ends;
+  auto split_evenly = [&ends](size_t begin, size_t end) {
+    const size_t parts = (end - begin + kMaxChunkSamples - 1) / kMaxChunkSamples;
+    for (size_t k = 1; k <= parts; k++) ends.push_back(begin + (end - begin) * k / parts);
+  };
+  if (n == 0) return ends;
+  // The grid: the coarsest 1, 2 or 5 x 10^k ns (1 us to 50 days) whose cells
+  // hold at most 90% of a chunk at the samples' mean rate, if that fills a
+  // chunk to an eighth at least; else chunks are cut by count alone.
+  const double span = static_cast<double>(ts.back()) - static_cast<double>(ts.front());
+  const double rate = n > 1 && span > 0 ? static_cast<double>(n - 1) / span : 0;
+  int64_t grid = 0;
+  for (int64_t decade = 1000; decade <= 1'000'000'000'000'000 && rate > 0; decade *= 10) {
+    for (int64_t step : {1, 2, 5}) {
+      const double per_cell = rate * static_cast<double>(decade * step);
+      if (per_cell <= 0.9 * kMaxChunkSamples) grid = decade * step;
+    }
+  }
+  if (grid == 0 || rate * static_cast<double>(grid) < kMaxChunkSamples / 8.0) {
+    split_evenly(0, n);
+    return ends;
+  }
+  size_t begin = 0;
+  while (begin < n) {
+    const int64_t cell = ts[begin] - (((ts[begin] % grid) + grid) % grid);
+    const int64_t next = cell > std::numeric_limits<int64_t>::max() - grid ? std::numeric_limits<int64_t>::max()
+                                                                            : cell + grid;
+    size_t end = begin;
+    while (end < n && (ts[end] < next || next == std::numeric_limits<int64_t>::max())) end++;
+    split_evenly(begin, end);
+    begin = end;
+  }
+  return ends;
 }
 
 Result<size_t> HeadCounts::Get(const std::string& key, txn::Reader* reader, const std::string& head_prefix) {
@@ -155,8 +193,9 @@ Status Seal(const table::TableDef& def, const std::string& series, SeriesRecord 
     replaced.emplace_back(key);
     return AppendChunkSamples(chunk, index, kMinTime, kMaxTime, &merged);
   };
-  // A small last chunk that the samples follow is filled up.
-  if (record.tail_samples > 0 && record.tail_samples < kMaxChunkSamples / 2 && record.tail_last_ts < lo) {
+  // A last chunk that is not full and that the samples follow is filled up
+  // (its grid cell, ChunkEnds, may go on).
+  if (record.tail_samples > 0 && record.tail_samples < kMaxChunkSamples && record.tail_last_ts < lo) {
     const std::string key = SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, record.tail_last_ts);
     std::string value;
     Status s = tx->Get(key, &value);
@@ -181,24 +220,24 @@ Status Seal(const table::TableDef& def, const std::string& series, SeriesRecord 
   }
   MergeSamples(&merged, recent);  // recent samples win over the chunks
   for (const std::string& key : replaced) tx->Delete(key);
-  // Even chunks of at most kMaxChunkSamples.
   const size_t n = merged.size();
-  const size_t chunks = (n + kMaxChunkSamples - 1) / kMaxChunkSamples;
+  const std::vector<size_t> ends = ChunkEnds(merged.ts);
+  const size_t chunks = ends.size();
   std::vector<ColumnView> views;
   for (const auto& v : merged.values) views.push_back(v.view());
   // Chunks are encoded in parallel (an append of 100k samples makes about
   // a hundred), then put in order.
   std::vector<std::string> encoded(chunks);
   tbb::parallel_for(size_t{0}, chunks, [&](size_t k) {
-    EncodeSeriesChunk(merged.ts.data(), views, n * k / chunks, n * (k + 1) / chunks, &encoded[k]);
+    EncodeSeriesChunk(merged.ts.data(), views, k == 0 ? 0 : ends[k - 1], ends[k], &encoded[k]);
   });
   for (size_t k = 0; k < chunks; k++) {
-    tx->Put(SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, merged.ts[n * (k + 1) / chunks - 1]), encoded[k]);
+    tx->Put(SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, merged.ts[ends[k] - 1]), encoded[k]);
   }
   std::string value;
   if (!had_record || record.tail_samples == 0 || merged.ts.back() >= record.tail_last_ts) {
     record.tail_last_ts = merged.ts.back();
-    record.tail_samples = n - n * (chunks - 1) / chunks;
+    record.tail_samples = n - (chunks > 1 ? ends[chunks - 2] : 0);
   }
   value.clear();
   record.EncodeTo(&value);

@@ -44,6 +44,15 @@ class HeadCounts {
 Status AppendSamples(const table::TableDef& def, const std::vector<table::ColumnView>& cols, size_t n,
                      txn::Transaction* tx, HeadCounts* heads);
 
+// Where samples (ascending times) are cut into chunks: the ends of the
+// chunks, each of at most kMaxChunkSamples. Chunks follow a time grid (1, 2
+// or 5 x 10^k ns, the coarsest whose cells hold at most 90% of a chunk at
+// the samples' mean rate): no chunk crosses a cell boundary, so a resample
+// into buckets that are multiples of the cell reads whole chunks from their
+// statistics; a fuller cell is split evenly. Samples too sparse to fill an
+// eighth of a chunk per cell of the largest grid are cut by count alone.
+std::vector<size_t> ChunkEnds(const std::vector<int64_t>& ts);
+
 // The value columns of a time series (neither a tag nor the time column),
 // as schema positions in schema order.
 std::vector<size_t> ValueColumns(const table::TableDef& def);
