@@ -64,6 +64,14 @@ class Accumulator {
     }
   }
 
+  // Rows [i, j) of v (with times ts): a tight loop for float columns
+  // without nulls, the general one otherwise.
+  void AddRun(const ColumnView& v, const int64_t* ts, size_t i, size_t j) {
+    if (v.nulls == nullptr && type_.id == TypeId::kFloat64) return AddFloats(reinterpret_cast<const double*>(v.values), ts, i, j);
+    if (v.nulls == nullptr && type_.id == TypeId::kFloat32) return AddFloats(reinterpret_cast<const float*>(v.values), ts, i, j);
+    for (size_t k = i; k < j; k++) Add(v, k, ts[k]);
+  }
+
   // A whole chunk, spanning [first_ts, last_ts], from its statistics.
   void AddStats(const SeriesColumnStats& s, int64_t first_ts, int64_t last_ts) {
     if (s.count == 0) return;
@@ -125,6 +133,26 @@ class Accumulator {
   }
   bool Less(int64_t a, int64_t b) const {
     return unsigned_ ? static_cast<uint64_t>(a) < static_cast<uint64_t>(b) : a < b;
+  }
+
+  template <typename F>
+  void AddFloats(const F* x, const int64_t* ts, size_t i, size_t j) {
+    size_t first = j, last = j, n = 0;
+    double sum = 0, lo = 0, hi = 0;
+    for (size_t k = i; k < j; k++) {
+      const double d = x[k];
+      if (d != d) continue;  // NaN
+      if (n == 0) {
+        first = k;
+        lo = hi = d;
+      }
+      last = k;
+      n++;
+      sum += d;
+      lo = d < lo ? d : lo;
+      hi = d > hi ? d : hi;
+    }
+    if (n > 0) AddDouble(x[first], ts[first], ts[last], x[last], lo, hi, 0, n, sum);
   }
 
   void AddDouble(double first, int64_t first_ts, int64_t last_ts, double last, double lo, double hi, int, uint64_t n,
@@ -193,9 +221,7 @@ class Bucketer {
                                    : bucket_ + spec_.every;
       size_t j = i;
       while (j < end && (ts[j] < boundary || boundary == std::numeric_limits<int64_t>::max())) j++;
-      for (size_t a = 0; a < accumulators_.size(); a++) {
-        for (size_t k = i; k < j; k++) accumulators_[a].Add(views[a], k, ts[k]);
-      }
+      for (size_t a = 0; a < accumulators_.size(); a++) accumulators_[a].AddRun(views[a], ts.data(), i, j);
       i = j;
     }
   }
