@@ -29,7 +29,7 @@ def batch_samples(b: int) -> dict:
 
 
 def main() -> None:
-    path, round_no, seed, ack_file = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    path, round_no, ack_file = sys.argv[1], int(sys.argv[2]), sys.argv[4]  # the seed (argv[3]) is not needed
     db = embodb.connect(path, durability="sync", write_buffer_size=128 << 10, target_file_size=128 << 10)
     if "imu" not in db:
         db.create_timeseries("imu", SCHEMA, tags=("robot",))
