@@ -148,3 +148,58 @@ def test_join_asof_by_tag(tmp_path):
             frames.join_asof(imu, on="ts")
         with pytest.raises(SchemaError):
             frames.join_asof(imu, on="ts", by="id")
+
+
+def lttb_reference(x, y, n_out):
+    """Largest-Triangle-Three-Buckets as Steinarsson describes it."""
+    n = len(x)
+    if n <= n_out:
+        return list(range(n))
+    x = (x - x[0]).astype(float)
+    every = (n - 2) / (n_out - 2)
+    out, a = [0], 0
+    for b in range(n_out - 2):
+        begin, end = int(every * b) + 1, min(n - 1, int(every * (b + 1)) + 1)
+        nb, ne = end, min(n, int(every * (b + 2)) + 1)
+        mx, my = x[nb:ne].mean(), y[nb:ne].mean()
+        area = np.abs((x[a] - mx) * (y[begin:end] - y[a]) - (x[a] - x[begin:end]) * (my - y[a]))
+        a = begin + int(np.argmax(area))
+        out.append(a)
+    return out + [n - 1]
+
+
+def test_downsample_minmax_as_tsdownsample_and_lttb_as_the_paper(tmp_path):
+    tsdownsample = pytest.importorskip("tsdownsample")
+    rng = np.random.default_rng(6)
+    ts = np.unique(rng.integers(0, 10**11, 50_000))
+    y = np.cumsum(rng.normal(size=len(ts)))
+    with embodb.connect(tmp_path / "db") as db:
+        s = make_series(db, ts, y)
+        got = s.downsample("v", 500, method="minmax").to_numpy()
+        want = tsdownsample.MinMaxDownsampler().downsample(ts, y, n_out=500)
+        assert got["ts"].view(np.int64).tolist() == ts[want].tolist()
+        # NaN is skipped: a bin's extremes are those of its other values.
+        s.append({"ts": ts[::97], "robot": ["a"] * len(ts[::97]), "v": np.full(len(ts[::97]), np.nan),
+                  "k": np.zeros(len(ts[::97]), np.int32)})
+        y[::97] = np.nan
+        got = s.downsample("v", 500, method="minmax").to_numpy()
+        assert not np.isnan(got["v"]).any()
+        edges = np.linspace(ts[0], ts[-1], 251)[1:-1]
+        bins = np.searchsorted(edges, ts, side="right")
+        for b in (0, 17, 249):
+            inside = np.nonzero((bins == b) & ~np.isnan(y))[0]
+            expected = sorted({inside[np.argmin(y[inside])], inside[np.argmax(y[inside])]})
+            assert set(ts[expected].tolist()) <= set(got["ts"].view(np.int64).tolist())
+        clean = ~np.isnan(y)
+        got = s.downsample("v", 300, method="lttb").to_numpy()
+        want = lttb_reference(ts[clean], y[clean], 300)
+        assert got["ts"].view(np.int64).tolist() == ts[clean][want].tolist()
+        assert len(s.downsample("v", 10**6).to_numpy()["ts"]) == clean.sum()  # fewer samples than asked: all
+        window = s.downsample("v", 100, ts[100], ts[5000]).to_numpy()["ts"].view(np.int64)
+        assert window.min() >= ts[100] and window.max() < ts[5000]
+        with pytest.raises(InvalidInputError):
+            s.downsample("v", 1)
+        with pytest.raises(InvalidInputError):
+            s.downsample("v", 100, method="m4")
+        with pytest.raises(SchemaError):
+            s.downsample("robot", 100)

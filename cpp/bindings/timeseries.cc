@@ -2,6 +2,8 @@
 // and the reads, each returning a ResultBatch.
 #include <pybind11/stl.h>
 
+#include <cmath>
+
 #include "bindings/buffers.h"
 #include "bindings/columns.h"
 #include "bindings/database.h"
@@ -12,6 +14,7 @@
 #include "timeseries/series_read.h"
 #include "timeseries/series_resample.h"
 #include "timeseries/series_asof.h"
+#include "timeseries/series_downsample.h"
 #include "timeseries/series_write.h"
 
 namespace py = pybind11;
@@ -315,9 +318,82 @@ BatchPtr Asof(const HandlePtr& h, py::handle reader_arg, const std::string& name
   return batch;
 }
 
+// The samples to draw of each series passing `where` (tags only): tags, time
+// and the column, at most n_out samples per series.
+BatchPtr Downsample(const HandlePtr& h, py::handle reader_arg, const std::string& name, const std::string& column,
+                    size_t n_out, int64_t t0, int64_t t1, const std::string& method,
+                    const std::optional<std::string>& where) {
+  table::TableDefPtr def = FindSeries(h, name);
+  if (method != "minmax" && method != "lttb") {
+    throw StatusError(Status::InvalidArgument("method must be 'minmax' or 'lttb', not '" + method + "'"));
+  }
+  query::FilterPtr filter = TagFilter(*def, where, "downsample");
+  const int c = def->schema.Find(column);
+  if (c < 0) throw StatusError(Status::Schema("time series '" + name + "' has no column '" + column + "'"));
+  const table::ColumnType type = def->schema.column(static_cast<size_t>(c)).type;
+  if (static_cast<size_t>(c) == def->series->time_column || def->series->IsTag(static_cast<size_t>(c)) ||
+      !type.IsNumeric()) {
+    throw StatusError(Status::Schema("downsample draws a numeric value column; '" + column + "' is not one"));
+  }
+  auto batch = std::make_shared<table::ResultBatch>();
+  for (uint32_t t : def->series->tags) {
+    batch->names.push_back(def->schema.column(t).name);
+    batch->columns.emplace_back(def->schema.column(t).type);
+  }
+  batch->names.push_back(def->schema.column(def->series->time_column).name);
+  batch->columns.emplace_back(table::ColumnType{table::TypeId::kTimestamp, 0});
+  batch->names.push_back(column);
+  batch->columns.emplace_back(type);
+  ReaderArg reader = MakeReader(h, reader_arg);
+  RunWithoutGil([&] {
+    std::vector<timeseries::SeriesEntry> series;
+    EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, reader.get(), &series));
+    const size_t tags = def->series->tags.size();
+    for (const auto& s : series) {
+      if (filter) {
+        bool passes = false;
+        EMBODB_ASSIGN_OR_RETURN(passes, SeriesPasses(*def, *filter, s.record));
+        if (!passes) continue;
+      }
+      timeseries::Samples samples(def->schema, {static_cast<size_t>(c)});
+      EMBODB_RETURN_IF_ERROR(timeseries::ReadSeriesRange(*def, reader.get(), s.key, t0, t1, &samples));
+      // Nulls and NaN are not drawn.
+      const table::ColumnView v = samples.values[0].view();
+      std::vector<int64_t> ts;
+      std::vector<double> y;
+      std::vector<size_t> rows;
+      for (size_t i = 0; i < samples.size(); i++) {
+        if (v.IsNull(i)) continue;
+        const double value = type.id == table::TypeId::kFloat64   ? v.Get<double>(i)
+                             : type.id == table::TypeId::kFloat32 ? v.Get<float>(i)
+                             : type.IsSignedInteger()
+                                 ? static_cast<double>(v.IntegerAt(i))
+                                 : static_cast<double>(static_cast<uint64_t>(v.IntegerAt(i)));
+        if (std::isnan(value)) continue;
+        ts.push_back(samples.ts[i]);
+        y.push_back(value);
+        rows.push_back(i);
+      }
+      const std::vector<size_t> picked =
+          method == "minmax" ? timeseries::MinMaxIndices(ts, y, n_out) : timeseries::LttbIndices(ts, y, n_out);
+      for (size_t t = 0; t < tags; t++) {
+        for (size_t i = 0; i < picked.size(); i++) batch->columns[t].AppendValue(s.record.tags[t]);
+      }
+      for (size_t i : picked) {
+        batch->columns[tags].AppendFixed(&ts[i]);
+        batch->columns[tags + 1].AppendFrom(v, rows[i]);
+      }
+    }
+    return Status::OK();
+  });
+  return batch;
+}
+
 }  // namespace
 
 void RegisterTimeSeries(py::module_& m) {
+  m.def("ts_downsample", &Downsample, py::arg("db"), py::arg("reader"), py::arg("name"), py::arg("column"),
+        py::arg("n_out"), py::arg("t0"), py::arg("t1"), py::arg("method"), py::arg("where") = py::none());
   m.def("ts_asof", &Asof, py::arg("db"), py::arg("reader"), py::arg("name"), py::arg("queries"),
         py::arg("columns"), py::arg("direction"), py::arg("tolerance"), py::arg("where"), py::arg("interpolate"));
   m.def("ts_resample", &Resample, py::arg("db"), py::arg("reader"), py::arg("name"), py::arg("every"),

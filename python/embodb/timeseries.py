@@ -189,6 +189,23 @@ class TimeSeries:
         return Result.of(_core.ts_asof(self._db._live_handle(), self._reader, self._name, queries,
                                        _columns(columns), "backward", -1, _where(where), True))
 
+    def downsample(self, column: str, n_out: int = 1000, t0: Any = None, t1: Any = None, *,
+                   method: str = "minmax", where: Optional[str] = None) -> Result:
+        """The samples worth drawing of a numeric column, at most ``n_out``
+        per series (passing ``where``, tags only), in time order: the tags,
+        the time and the column. ``method="minmax"``: ``n_out / 2`` bins of
+        equal time width, and in each the samples with its smallest and
+        largest value (NaN skipped), as tsdownsample's MinMaxDownsampler;
+        ``"lttb"``: Largest-Triangle-Three-Buckets as Steinarsson describes it
+        (tsdownsample's LTTBDownsampler takes the middle of the next bin's
+        first and last times for its mean time, so it picks otherwise in a
+        few bins). Nulls and NaN are not drawn."""
+        if isinstance(n_out, bool) or not isinstance(n_out, (int, np.integer)) or n_out < 2:
+            raise InvalidInputError(f"n_out must be an integer of at least 2, not {n_out!r}")
+        lo, hi = self._bounds(t0, t1)
+        return Result.of(_core.ts_downsample(self._db._live_handle(), self._reader, self._name, column, int(n_out),
+                                             lo, hi, method, _where(where)))
+
     def _bounds(self, t0: Any, t1: Any) -> tuple:
         lo = _MIN_TIME if t0 is None else time_nanos(t0, "t0")
         hi = _MAX_TIME if t1 is None else time_nanos(t1, "t1")
