@@ -269,3 +269,69 @@ def test_random_appends_match_a_model(tmp_path_factory, appends):
             model.append(data)
         check(imu, model)
         check(imu, model, -100, 2500)
+
+
+def test_retention_drops_exactly_the_expired_samples(tmp_path):
+    import time
+    hour = 3_600_000_000_000
+    now = time.time_ns()
+    # Two hours of 10 Hz samples, the first ending 90 min ago; a ttl of 1 h.
+    old = now - 2 * hour + np.arange(0, hour // 2, 100_000_000)
+    recent = now - hour // 2 + np.arange(0, hour // 4, 100_000_000)
+    path = tmp_path / "db"
+    with embodb.connect(path) as db:
+        s = db.create_timeseries("battery", {"ts": "timestamp", "robot": "string", "volts": "float64"},
+                                 tags=("robot",), ttl="1h")
+        assert s.ttl == hour
+        s.append({"ts": np.concatenate([old, recent]), "robot": ["a"] * (len(old) + len(recent)),
+                  "volts": np.linspace(24, 20, len(old) + len(recent))})
+        got = s.range().to_numpy()["ts"].view(np.int64)
+        assert got.tolist() == recent.tolist()  # the old ones were never kept
+        assert s.resample("1m", {"volts": "count"}).to_pandas()["volts_count"].sum() == len(recent)
+        assert s.latest(5).to_numpy()["ts"].view(np.int64).tolist() == recent[-5:].tolist()
+    # Samples written without a ttl, then a ttl's view of them: reopen a
+    # database whose series keeps everything, append under a second series
+    # with a ttl and check apply_retention deletes what reads already hide.
+    with embodb.connect(path) as db:
+        s = db["battery"]
+        assert s.ttl == hour
+        assert s.apply_retention() == 0  # nothing old was ever stored
+        s.append({"ts": recent[:3] + 1, "robot": ["b"] * 3, "volts": [1.0, 2.0, 3.0]})
+        assert len(s.range(where="robot = 'b'")) == 3
+    with pytest.raises(InvalidInputError):
+        with embodb.connect(tmp_path / "other") as db:
+            db.create_timeseries("x", {"ts": "timestamp", "v": "float64"}, ttl="-1h")
+
+
+def test_a_shorter_ttl_deletes_stored_chunks(tmp_path):
+    import time
+    minute = 60_000_000_000
+    now = time.time_ns()
+    path = tmp_path / "db"
+    with embodb.connect(path) as db:
+        s = db.create_timeseries("imu", {"ts": "timestamp", "v": "float64"})
+        # 20 kHz for two hours ending now: chunks old and new.
+        ts = now - 120 * minute + np.arange(0, 120 * minute, 5_000_000)
+        values = np.round(np.sin(np.arange(len(ts)) / 500.0), 4)
+        s.append({"ts": ts, "v": values})
+        db.flush()
+        db.compact()
+        before = sum(f.stat().st_size for f in path.iterdir())
+        s.set_ttl("30m")
+        cutoff = time.time_ns() - 30 * minute
+        got = s.range().to_numpy()["ts"].view(np.int64)
+        assert got.min() >= cutoff and got.min() - cutoff < 60_000_000_000
+        assert got.tolist() == ts[ts >= got.min()].tolist()  # exactly the samples since the cutoff
+        dropped = s.apply_retention()
+        assert dropped > 100  # the chunks of the expired 90 minutes
+        db.flush()
+        db.compact()
+        after = sum(f.stat().st_size for f in path.iterdir())
+        assert after < before * 0.5
+    with embodb.connect(path) as db:  # the ttl and the deletions survive reopening
+        s = db["imu"]
+        assert s.ttl == 30 * minute
+        assert s.range().to_numpy()["ts"].view(np.int64).min() >= cutoff
+        s.set_ttl(None)
+        assert s.ttl is None
+        assert s.range().to_numpy()["ts"].view(np.int64).min() < cutoff  # a partly expired chunk still holds them

@@ -15,6 +15,7 @@
 #include "timeseries/series_resample.h"
 #include "timeseries/series_asof.h"
 #include "timeseries/series_downsample.h"
+#include "timeseries/series_retention.h"
 #include "timeseries/series_write.h"
 
 namespace py = pybind11;
@@ -414,6 +415,25 @@ void RegisterTimeSeries(py::module_& m) {
     catalog::Catalog& catalog = h->Catalog();
     RunWithoutGil([&] { return catalog.CreateTable(name, std::move(schema), std::move(series)).status(); });
   });
+  m.def("ts_ttl", [](const HandlePtr& h, const std::string& name) { return FindSeries(h, name)->series->ttl_ns; });
+  m.def("ts_set_ttl", [](const HandlePtr& h, const std::string& name, int64_t ttl_ns) {
+    catalog::Catalog& catalog = h->Catalog();
+    RunWithoutGil([&] { return catalog.SetSeriesTtl(name, ttl_ns).status(); });
+  });
+  m.def("ts_apply_retention", [](const HandlePtr& h, const std::string& name,
+                                 const std::optional<std::string>& durability) {
+    FindSeries(h, name);
+    size_t dropped = 0;
+    RunTableWrite(h, py::none(), name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) {
+      if (!def->series) return Status::InvalidArgument("'" + name + "' is a table, not a time series");
+      const int64_t start = timeseries::RetentionStart(*def, timeseries::NowNanos());
+      std::vector<timeseries::SeriesEntry> series;
+      EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, t, &series));
+      for (const auto& s : series) EMBODB_RETURN_IF_ERROR(timeseries::DropExpired(*def, t, s.key, start, &dropped));
+      return Status::OK();
+    });
+    return dropped;
+  }, py::arg("db"), py::arg("name"), py::arg("durability") = py::none());
   m.def("is_timeseries", [](const HandlePtr& h, const std::string& name) {
     return FindTable(h, name)->series.has_value();
   });

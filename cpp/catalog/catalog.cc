@@ -227,6 +227,21 @@ Status Catalog::DropTable(const std::string& name) {
   return DeleteRange(table::RowKeyPrefix(def->id), IdCounterKey(def->id));
 }
 
+Result<table::TableDefPtr> Catalog::SetSeriesTtl(const std::string& name, int64_t ttl_ns) {
+  if (ttl_ns < 0) return Status::InvalidArgument("ttl must not be negative");
+  auto tx = txns_->BeginExclusive();
+  table::TableDefPtr old = Find(name);
+  if (!old) return Status::NotFound("no table '" + name + "'");
+  if (!old->series) return Status::InvalidArgument("'" + name + "' is a table, not a time series");
+  table::TableDef def = *old;
+  def.series->ttl_ns = ttl_ns;
+  EMBODB_RETURN_IF_ERROR(CommitDef(tx.get(), def));
+  auto ptr = std::make_shared<const table::TableDef>(std::move(def));
+  std::lock_guard l(mu_);
+  Publish(ptr);
+  return ptr;
+}
+
 Result<table::TableDefPtr> Catalog::AddColumn(const std::string& name, table::Column column) {
   auto tx = txns_->BeginExclusive();
   table::TableDefPtr old = Find(name);

@@ -55,6 +55,8 @@ class Catalog final : public table::IdSource {
   // NotFound when missing.
   Status DropTable(const std::string& name);
   Result<table::TableDefPtr> AddColumn(const std::string& name, table::Column column);
+  // A time series' time-to-live (0: samples are kept).
+  Result<table::TableDefPtr> SetSeriesTtl(const std::string& name, int64_t ttl_ns);
 
   // Adds an index on column; backfill puts the entries of the existing rows
   // into tx (it runs exclusively: no other commit happens meanwhile) and

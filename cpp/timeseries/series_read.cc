@@ -4,6 +4,7 @@
 
 #include "table/key_codec.h"
 #include "table/row_codec.h"
+#include "timeseries/series_retention.h"
 
 namespace embodb::timeseries {
 
@@ -121,6 +122,7 @@ Status ListSeries(const table::TableDef& def, txn::Reader* reader, std::vector<S
 
 Status ReadSeriesRange(const table::TableDef& def, txn::Reader* reader, const std::string& series, int64_t t0,
                        int64_t t1, Samples* out) {
+  t0 = std::max(t0, RetentionStart(def, NowNanos()));
   if (t0 >= t1 && t1 != kMaxTime) return Status::OK();
   const std::vector<size_t> index = ChunkColumnIndexes(def, out->columns);
   const std::string prefix = SeriesPrefix(def.id, SeriesKeyKind::kChunk, series);

@@ -7,6 +7,7 @@
 #include "table/key_codec.h"
 #include "timeseries/series_chunk.h"
 #include "timeseries/series_read.h"
+#include "timeseries/series_retention.h"
 
 namespace embodb::timeseries {
 
@@ -272,8 +273,11 @@ std::vector<ColumnView> Views(const Samples& s) {
 }  // namespace
 
 Status ResampleSeries(const table::TableDef& def, txn::Reader* reader, const std::string& series,
-                      const ResampleSpec& spec, std::vector<int64_t>* starts, std::vector<ColumnBuffer>* outs,
+                      const ResampleSpec& requested, std::vector<int64_t>* starts, std::vector<ColumnBuffer>* outs,
                       size_t* chunks_from_stats) {
+  ResampleSpec spec = requested;
+  spec.t0 = std::max(spec.t0, RetentionStart(def, NowNanos()));
+  if (spec.t0 >= spec.t1 && spec.t1 != kMaxTime) return Status::OK();
   std::vector<size_t> columns;  // distinct columns aggregated
   for (const auto& [column, kind] : spec.aggregates) {
     if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);

@@ -12,6 +12,7 @@
 #include "timeseries/series_chunk.h"
 #include "timeseries/series_keys.h"
 #include "timeseries/series_read.h"
+#include "timeseries/series_retention.h"
 
 namespace embodb::timeseries {
 
@@ -252,10 +253,20 @@ Status AppendSamples(const table::TableDef& def, const std::vector<ColumnView>& 
   if (!def.series) return Status::InvalidArgument("'" + def.name + "' is not a time series");
   if (n == 0) return Status::OK();
   EMBODB_RETURN_IF_ERROR(CheckSamples(def, cols, n));
-  const std::vector<SeriesRows> groups = GroupBySeries(def, cols, n);
+  std::vector<SeriesRows> groups = GroupBySeries(def, cols, n);
+  const int64_t keep_from = RetentionStart(def, NowNanos());
   const ColumnView& time = cols[def.series->time_column];
   std::string count_key, value;
-  for (const SeriesRows& group : groups) {
+  for (SeriesRows& group : groups) {
+    if (keep_from != kMinTime) {
+      // Samples already past the retention are not kept; older ones of the
+      // series are deleted.
+      auto expired = [&](size_t row) { return time.Get<int64_t>(row) < keep_from; };
+      group.rows.erase(std::remove_if(group.rows.begin(), group.rows.end(), expired), group.rows.end());
+      if (group.rows.empty()) continue;
+      size_t dropped = 0;
+      EMBODB_RETURN_IF_ERROR(DropExpired(def, tx, group.series, keep_from, &dropped));
+    }
     const std::string record_key = SeriesPrefix(def.id, SeriesKeyKind::kRecord, group.series);
     SeriesRecord record;
     Status s = tx->Get(record_key, &value);

@@ -6,7 +6,7 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from . import _core
-from ._time import duration_micros, epoch_micros
+from ._time import duration_micros, duration_nanos, epoch_micros
 from .errors import DatabaseClosedError, NotFoundError, SchemaError
 from .kv import KeyValue
 from .table import Table
@@ -168,6 +168,7 @@ class Database:
         tags: Sequence[str] = (),
         *,
         time: str = "ts",
+        ttl: Any = None,
     ) -> TimeSeries:
         """Creates a time series: ``schema`` maps column names to types as in
         :meth:`create_table`; ``time`` names its timestamp column (default
@@ -175,7 +176,11 @@ class Database:
         columns whose values tell its series apart (``("robot",)``: one series
         per robot). Every other column is a value column (numbers, booleans,
         strings; null where a sample has none). Samples are keyed by
-        (tags..., time). Durable and atomic."""
+        (tags..., time). ``ttl`` (a duration such as ``"7d"``) keeps samples
+        younger than that, counted back from the wall clock: older ones are
+        not read nor appended, and appends and :meth:`TimeSeries.apply_retention`
+        delete their chunks (compaction then frees the space). Durable and
+        atomic."""
         if not isinstance(schema, dict) or not schema:
             raise SchemaError("a schema is a non-empty dict of column name -> type")
         _name(name)
@@ -190,7 +195,8 @@ class Database:
             _name(col_name, "a column name")
             c = as_column(col_name, spec)
             cols.append((col_name, c.type, c.not_null, c.default))
-        _core.create_timeseries(self._live_handle(), name, cols, time, tag_names, 0)
+        ttl_ns = 0 if ttl is None else duration_nanos(ttl, "ttl")
+        _core.create_timeseries(self._live_handle(), name, cols, time, tag_names, ttl_ns)
         return TimeSeries(self, name)
 
     def __contains__(self, name: object) -> bool:

@@ -81,6 +81,24 @@ class TimeSeries:
     def time_column(self) -> str:
         return _core.table_schema(self._db._live_handle(), self._name)["primary_key"][-1]
 
+    @property
+    def ttl(self) -> Optional[int]:
+        """The time-to-live in nanoseconds (None: samples are kept)."""
+        ttl = _core.ts_ttl(self._db._live_handle(), self._name)
+        return ttl or None
+
+    def set_ttl(self, ttl: Any) -> None:
+        """Changes the time-to-live (a duration such as ``"7d"``; None keeps
+        every sample from now on). Durable and atomic; the next append or
+        :meth:`apply_retention` deletes what a shorter one expires."""
+        _core.ts_set_ttl(self._db._live_handle(), self._name, 0 if ttl is None else duration_nanos(ttl, "ttl"))
+
+    def apply_retention(self, *, durability: Optional[str] = None) -> int:
+        """Deletes the chunks and recent samples past the time-to-live in
+        every series now (appends do it for the series they write); returns
+        how many keys went. Compaction frees their space."""
+        return _core.ts_apply_retention(self._db._live_handle(), self._name, durability)
+
     def as_of(self, time: Any) -> "TimeSeries":
         """The time series as it was at ``time`` (read-only), as
         :meth:`embodb.Table.as_of` does for tables."""
