@@ -227,6 +227,27 @@ Result<ChunkStats> ReadHeader(std::string_view* in, bool with_range = true) {
 
 Result<ChunkStats> ReadChunkStats(std::string_view chunk) { return ReadHeader(&chunk); }
 
+bool DecodesInto(const ChunkStats& stats) {
+  const TypeId t = stats.type.id;
+  return stats.nulls == 0 && (t == TypeId::kFloat64 || t == TypeId::kFloat32 ||
+                              (IsIntegral(t) && stats.type.FixedWidth() == 8));
+}
+
+Status DecodeChunkInto(std::string_view chunk, const ColumnType& type, void* out) {
+  ChunkStats s;
+  EMBODB_ASSIGN_OR_RETURN(s, ReadHeader(&chunk));
+  if (s.type.id != type.id || s.type.param != type.param) {
+    return Status::InvalidArgument("a chunk of " + s.type.Name() + " read as " + type.Name());
+  }
+  if (!DecodesInto(s)) return Status::InvalidArgument("DecodeChunkInto of a chunk it cannot decode so");
+  const TypeId t = type.id;
+  Status st = t == TypeId::kFloat64   ? codec::DecodeDoubles(&chunk, s.rows, static_cast<double*>(out))
+              : t == TypeId::kFloat32 ? codec::DecodeFloats(&chunk, s.rows, static_cast<float*>(out))
+                                      : codec::DecodeInts(&chunk, s.rows, static_cast<int64_t*>(out));
+  if (st.ok() && !chunk.empty()) st = Status::Corruption("bytes left over after a column chunk");
+  return st;
+}
+
 Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
   ChunkStats s;
   EMBODB_ASSIGN_OR_RETURN(s, ReadHeader(&chunk));

@@ -51,6 +51,13 @@ Result<ChunkStats> ReadChunkStats(std::string_view chunk);
 // InvalidArgument).
 Status DecodeChunk(std::string_view chunk, table::ColumnBuffer* out);
 
+// Whether DecodeChunkInto decodes a chunk of these statistics: no nulls,
+// and float64, float32 or a 64-bit integer or timestamp.
+bool DecodesInto(const ChunkStats& stats);
+// Writes the chunk's stats.rows values (as in memory, FixedWidth() bytes
+// each) at out. REQUIRES: DecodesInto(the chunk's statistics).
+Status DecodeChunkInto(std::string_view chunk, const table::ColumnType& type, void* out);
+
 // Reads single rows of a chunk without decoding the others (point reads of
 // columnar blocks). The chunk's bytes must outlive the reader and the views
 // it returns.

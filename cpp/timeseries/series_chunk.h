@@ -60,6 +60,9 @@ class SeriesChunkReader {
   // Appends value column c's samples to out (of its type).
   Status DecodeColumn(size_t c, table::ColumnBuffer* out) const;
   Result<SeriesColumnStats> ColumnStats(size_t c) const;
+  // Value column c's column chunk (columnar/column_chunk.h); empty when the
+  // chunk predates the column.
+  std::string_view ColumnChunk(size_t c) const { return c < columns_.size() ? columns_[c].chunk : std::string_view(); }
 
  private:
   struct Column {

@@ -1,6 +1,9 @@
 #include "timeseries/series_read.h"
 
 #include <algorithm>
+#include <cstring>
+
+#include <tbb/parallel_for.h>
 
 #include "table/key_codec.h"
 #include "table/row_codec.h"
@@ -120,6 +123,85 @@ Status ListSeries(const table::TableDef& def, txn::Reader* reader, std::vector<S
   return it->status();
 }
 
+namespace {
+
+// One chunk of a range read: its samples [begin, end) are in the range and
+// go to the output from row `at` on.
+struct RangePart {
+  SeriesChunkReader chunk;
+  std::vector<int64_t> ts;
+  size_t begin = 0, end = 0, at = 0;
+};
+
+// Appends the samples in [t0, t1) of chunks (in time order, not
+// overlapping) to out, decoding the chunks in parallel (TBB), each column
+// straight into the output where it can (no nulls, fixed width).
+Status DecodeChunks(const std::vector<std::string>& chunks, const std::vector<size_t>& index, int64_t t0, int64_t t1,
+                    Samples* out) {
+  const size_t n = chunks.size();
+  if (n == 0) return Status::OK();
+  std::vector<RangePart> parts(n);
+  std::vector<Status> status(n);
+  tbb::parallel_for(size_t{0}, n, [&](size_t k) {
+    RangePart& p = parts[k];
+    status[k] = p.chunk.Open(chunks[k]);
+    if (status[k].ok()) status[k] = p.chunk.DecodeTimestamps(&p.ts);
+    if (!status[k].ok()) return;
+    p.begin = static_cast<size_t>(std::lower_bound(p.ts.begin(), p.ts.end(), t0) - p.ts.begin());
+    p.end = t1 == kMaxTime ? p.ts.size()
+                           : static_cast<size_t>(std::lower_bound(p.ts.begin(), p.ts.end(), t1) - p.ts.begin());
+    p.end = std::max(p.begin, p.end);
+  });
+  for (const Status& st : status) EMBODB_RETURN_IF_ERROR(st);
+  const size_t base = out->ts.size();
+  size_t total = 0;
+  for (RangePart& p : parts) {
+    p.at = total;
+    total += p.end - p.begin;
+  }
+  out->ts.resize(base + total);
+  for (const RangePart& p : parts) {
+    std::copy(p.ts.begin() + static_cast<ptrdiff_t>(p.begin), p.ts.begin() + static_cast<ptrdiff_t>(p.end),
+              out->ts.begin() + static_cast<ptrdiff_t>(base + p.at));
+  }
+  for (size_t v = 0; v < out->values.size(); v++) {
+    ColumnBuffer& dst = out->values[v];
+    const table::ColumnType type = dst.type();
+    bool direct = type.FixedWidth() > 0;
+    for (size_t k = 0; k < n && direct; k++) {
+      const std::string_view column = parts[k].chunk.ColumnChunk(index[v]);
+      auto stats = columnar::ReadChunkStats(column);
+      direct = !column.empty() && stats.ok() && columnar::DecodesInto(*stats) && stats->type.id == type.id;
+    }
+    if (!direct) {  // nulls or variable width: chunk by chunk
+      for (const RangePart& p : parts) {
+        ColumnBuffer all(type);
+        EMBODB_RETURN_IF_ERROR(p.chunk.DecodeColumn(index[v], &all));
+        if (all.length() != p.ts.size()) return Status::Corruption("series chunk column has the wrong sample count");
+        dst.AppendRange(all.view(), p.begin, p.end - p.begin);
+      }
+      continue;
+    }
+    const size_t width = type.FixedWidth();
+    uint8_t* at = dst.AppendFixedSpace(total);
+    tbb::parallel_for(size_t{0}, n, [&](size_t k) {
+      const RangePart& p = parts[k];
+      const std::string_view column = p.chunk.ColumnChunk(index[v]);
+      if (p.begin == 0 && p.end == p.ts.size()) {
+        status[k] = columnar::DecodeChunkInto(column, type, at + p.at * width);
+        return;
+      }
+      std::vector<uint8_t> all(p.ts.size() * width);
+      status[k] = columnar::DecodeChunkInto(column, type, all.data());
+      if (status[k].ok()) std::memcpy(at + p.at * width, all.data() + p.begin * width, (p.end - p.begin) * width);
+    });
+    for (const Status& st : status) EMBODB_RETURN_IF_ERROR(st);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status ReadSeriesRange(const table::TableDef& def, txn::Reader* reader, const std::string& series, int64_t t0,
                        int64_t t1, Samples* out) {
   t0 = std::max(t0, RetentionStart(def, NowNanos()));
@@ -128,30 +210,20 @@ Status ReadSeriesRange(const table::TableDef& def, txn::Reader* reader, const st
   const std::string prefix = SeriesPrefix(def.id, SeriesKeyKind::kChunk, series);
   const std::string lower = SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, t0);
   const std::string upper = table::PrefixSuccessor(prefix);
-  // The chunks first, to size the output once (one mapping, faulted in by
-  // one call), then their samples straight into it.
+  // The chunks first (copied out of the iterator), then their samples,
+  // decoded in parallel straight into the output.
   std::vector<std::string> chunks;
-  size_t samples = 0;
   {
     auto it = reader->NewIterator(lower, upper);
     for (it->Seek(lower); it->Valid() && it->key() < upper; it->Next()) {
       SeriesChunkReader chunk;
       EMBODB_RETURN_IF_ERROR(chunk.Open(it->value()));
       if (chunk.first_ts() >= t1 && t1 != kMaxTime) break;
-      samples += chunk.samples();
       chunks.emplace_back(it->value());
     }
     EMBODB_RETURN_IF_ERROR(it->status());
   }
-  out->ts.reserve(out->ts.size() + samples);
-  for (ColumnBuffer& v : out->values) {
-    if (v.type().FixedWidth() > 0) v.Reserve(samples, 0);
-  }
-  for (const std::string& value : chunks) {
-    SeriesChunkReader chunk;
-    EMBODB_RETURN_IF_ERROR(chunk.Open(value));
-    EMBODB_RETURN_IF_ERROR(AppendChunkSamples(chunk, index, t0, t1, out));
-  }
+  EMBODB_RETURN_IF_ERROR(DecodeChunks(chunks, index, t0, t1, out));
   Samples head = Samples::EmptyLike(*out);
   EMBODB_RETURN_IF_ERROR(ReadHeadSamples(def, reader, series, t0, t1, &head));
   MergeSamples(out, head);

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _core
 from ._convert import and_filter, column_spec, fill_missing, filter_text, key_specs, table_columns
+from ._join import join_asof
 from ._protocols import DatabaseHandle
 from .errors import InvalidInputError, SchemaError
 from .result import Materializes, Result, format_table, html_table, selected_columns
@@ -354,8 +355,6 @@ class Table:
         hold one series. ``columns`` picks the series' value columns
         (default: all); ``_sample_time`` tells the matched sample's time.
         Rows without a match (or a null ``on``) get nulls."""
-        from .timeseries import join_asof
-
         return join_asof(self, series, on, by, columns, direction, tolerance, where)
 
     def points(self, column: str, **options: Any) -> CloudPoints:
