@@ -16,7 +16,7 @@ Workloads, each the call a user makes:
             here), pcodec, zstd on raw columns and Parquet with zstd;
             every value must come back bit for bit
   decode    ts.range() of every column into NumPy: GB/s of decoded float64
-            on one thread
+            per core (CPU time of all threads) and on the clock
   append    ts.append(arrow table) in batches of 100k vs sqlite3
             executemany (one transaction) and DuckDB INSERT from Arrow
   range     ts.range(t0, t1).to_numpy() of 1M samples vs DuckDB reading the
@@ -300,11 +300,16 @@ class Loaded:
 
 def bench_decode(data):
     cols = [c for c in data.cols if c != "counter"]
-    t, got = best_of(lambda: data.series.range(columns=cols).to_numpy())
+    best_wall, best_cpu = float("inf"), float("inf")
+    for _ in range(3):
+        wall, cpu = now(), time.process_time()
+        got = data.series.range(columns=cols).to_numpy()
+        best_wall, best_cpu = min(best_wall, now() - wall), min(best_cpu, time.process_time() - cpu)
     assert np.array_equal(got["j0"], data.cols["j0"])
     decoded = data.n * len(cols) * 8
-    print(f"\ndecode: range() of {len(cols)} float64 columns x {data.n:,} samples into NumPy, one thread")
-    print(f"  {decoded / t / 1e9:.2f} GB/s of float64 ({t * 1e3:.0f} ms)")
+    print(f"\ndecode: range() of {len(cols)} float64 columns x {data.n:,} samples into NumPy")
+    print(f"  {decoded / best_cpu / 1e9:.2f} GB/s of float64 per core (CPU time {best_cpu * 1e3:.0f} ms);"
+          f" {decoded / best_wall / 1e9:.2f} GB/s on the clock ({best_wall * 1e3:.0f} ms, chunks decoded in parallel)")
 
 
 def bench_range(data, count=1_000_000):

@@ -74,7 +74,8 @@ class GrowBuffer {
   }
   // n more values, which the caller fills through the pointer returned.
   T* extend(size_t n) {
-    if (size_ + n > capacity_) Grow(size_ + n);
+    // A large extension is filled next: fault its pages in by one call.
+    if (size_ + n > capacity_) Grow(size_ + n, /*populate=*/n * sizeof(T) >= grow_buffer_detail::kMappedGrowBytes);
     T* at = data_ + size_;
     size_ += n;
     return at;
