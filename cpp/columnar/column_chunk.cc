@@ -239,7 +239,7 @@ Status DecodeChunkInto(std::string_view chunk, const ColumnType& type, void* out
   if (s.type.id != type.id || s.type.param != type.param) {
     return Status::InvalidArgument("a chunk of " + s.type.Name() + " read as " + type.Name());
   }
-  if (!DecodesInto(s)) return Status::InvalidArgument("DecodeChunkInto of a chunk it cannot decode so");
+  if (!DecodesInto(s)) return Status::NotSupported("a chunk with nulls or of variable width");
   const TypeId t = type.id;
   Status st = t == TypeId::kFloat64   ? codec::DecodeDoubles(&chunk, s.rows, static_cast<double*>(out))
               : t == TypeId::kFloat32 ? codec::DecodeFloats(&chunk, s.rows, static_cast<float*>(out))

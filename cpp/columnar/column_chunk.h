@@ -55,7 +55,8 @@ Status DecodeChunk(std::string_view chunk, table::ColumnBuffer* out);
 // and float64, float32 or a 64-bit integer or timestamp.
 bool DecodesInto(const ChunkStats& stats);
 // Writes the chunk's stats.rows values (as in memory, FixedWidth() bytes
-// each) at out. REQUIRES: DecodesInto(the chunk's statistics).
+// each) at out; NotSupported (nothing written) unless DecodesInto(the
+// chunk's statistics).
 Status DecodeChunkInto(std::string_view chunk, const table::ColumnType& type, void* out);
 
 // Reads single rows of a chunk without decoding the others (point reads of

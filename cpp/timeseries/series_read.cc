@@ -167,11 +167,42 @@ Status DecodeChunks(const std::vector<std::string>& chunks, const std::vector<si
   for (size_t v = 0; v < out->values.size(); v++) {
     ColumnBuffer& dst = out->values[v];
     const table::ColumnType type = dst.type();
-    bool direct = type.FixedWidth() > 0;
-    for (size_t k = 0; k < n && direct; k++) {
-      const std::string_view column = parts[k].chunk.ColumnChunk(index[v]);
-      auto stats = columnar::ReadChunkStats(column);
-      direct = !column.empty() && stats.ok() && columnar::DecodesInto(*stats) && stats->type.id == type.id;
+    // Straight into the output when every chunk of the column decodes so
+    // (no nulls, fixed width: DecodeChunkInto says), else chunk by chunk.
+    const size_t width = type.FixedWidth();
+    bool direct = width > 0;
+    if (direct) {
+      const size_t before = dst.length();
+      uint8_t* at = dst.AppendFixedSpace(total);
+      std::vector<uint8_t> fits(n, 1);
+      tbb::parallel_for(size_t{0}, n, [&](size_t k) {
+        const RangePart& p = parts[k];
+        const std::string_view column = p.chunk.ColumnChunk(index[v]);
+        if (column.empty()) {
+          fits[k] = 0;
+          return;
+        }
+        auto decode = [&](void* into) {
+          Status st = columnar::DecodeChunkInto(column, type, into);
+          if (st.IsNotSupported()) {
+            fits[k] = 0;  // not decodable so: the slow path takes the column
+            return Status::OK();
+          }
+          return st;
+        };
+        if (p.begin == 0 && p.end == p.ts.size()) {
+          status[k] = decode(at + p.at * width);
+          return;
+        }
+        std::vector<uint8_t> all(p.ts.size() * width);
+        status[k] = decode(all.data());
+        if (status[k].ok() && fits[k]) {
+          std::memcpy(at + p.at * width, all.data() + p.begin * width, (p.end - p.begin) * width);
+        }
+      });
+      for (const Status& st : status) EMBODB_RETURN_IF_ERROR(st);
+      direct = std::all_of(fits.begin(), fits.end(), [](uint8_t f) { return f != 0; });
+      if (!direct) dst.Truncate(before);
     }
     if (!direct) {  // nulls or variable width: chunk by chunk
       for (const RangePart& p : parts) {
@@ -180,22 +211,7 @@ Status DecodeChunks(const std::vector<std::string>& chunks, const std::vector<si
         if (all.length() != p.ts.size()) return Status::Corruption("series chunk column has the wrong sample count");
         dst.AppendRange(all.view(), p.begin, p.end - p.begin);
       }
-      continue;
     }
-    const size_t width = type.FixedWidth();
-    uint8_t* at = dst.AppendFixedSpace(total);
-    tbb::parallel_for(size_t{0}, n, [&](size_t k) {
-      const RangePart& p = parts[k];
-      const std::string_view column = p.chunk.ColumnChunk(index[v]);
-      if (p.begin == 0 && p.end == p.ts.size()) {
-        status[k] = columnar::DecodeChunkInto(column, type, at + p.at * width);
-        return;
-      }
-      std::vector<uint8_t> all(p.ts.size() * width);
-      status[k] = columnar::DecodeChunkInto(column, type, all.data());
-      if (status[k].ok()) std::memcpy(at + p.at * width, all.data() + p.begin * width, (p.end - p.begin) * width);
-    });
-    for (const Status& st : status) EMBODB_RETURN_IF_ERROR(st);
   }
   return Status::OK();
 }
