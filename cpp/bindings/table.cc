@@ -73,8 +73,6 @@ py::object FromValue(const Value& v, const table::ColumnType& t) {
   return py::none();
 }
 
-namespace {
-
 table::Column ToColumn(const py::tuple& spec) {
   table::Column c;
   c.name = spec[0].cast<std::string>();
@@ -83,8 +81,6 @@ table::Column ToColumn(const py::tuple& spec) {
   c.default_value = ToValue(spec[3], "default of column '" + c.name + "'");
   return c;
 }
-
-}  // namespace
 
 table::TableDefPtr FindTable(const HandlePtr& h, const std::string& name) {
   auto def = h->Catalog().Find(name);

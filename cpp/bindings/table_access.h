@@ -35,6 +35,9 @@ table::Value ToValue(pybind11::handle v, const std::string& what);
 // A Value as a Python object; a string is bytes when t is a bytes column.
 pybind11::object FromValue(const table::Value& v, const table::ColumnType& t);
 
+// A column given from Python as (name, type name, not_null, default).
+table::Column ToColumn(const pybind11::tuple& spec);
+
 // NotFoundError when there is no such table.
 table::TableDefPtr FindTable(const HandlePtr& h, const std::string& name);
 

@@ -132,6 +132,43 @@ Result<bool> SeriesPasses(const table::TableDef& def, const query::Filter& filte
   return !selected.empty();
 }
 
+// A batch starting with the tag columns and the time column (a timestamp),
+// for reads that give one row per series and bucket or query time.
+std::shared_ptr<table::ResultBatch> TagsAndTimeBatch(const table::TableDef& def) {
+  auto batch = std::make_shared<table::ResultBatch>();
+  for (uint32_t t : def.series->tags) {
+    batch->names.push_back(def.schema.column(t).name);
+    batch->columns.emplace_back(def.schema.column(t).type);
+  }
+  batch->names.push_back(def.schema.column(def.series->time_column).name);
+  batch->columns.emplace_back(table::ColumnType{table::TypeId::kTimestamp, 0});
+  return batch;
+}
+
+// Calls fn(entry) for every series whose tags pass filter (null: every one).
+template <typename Fn>
+Status ForEachSeries(const table::TableDef& def, txn::Reader* reader, const query::FilterPtr& filter, const Fn& fn) {
+  std::vector<timeseries::SeriesEntry> series;
+  EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(def, reader, &series));
+  for (const auto& s : series) {
+    if (filter) {
+      bool passes = false;
+      EMBODB_ASSIGN_OR_RETURN(passes, SeriesPasses(def, *filter, s.record));
+      if (!passes) continue;
+    }
+    EMBODB_RETURN_IF_ERROR(fn(s));
+  }
+  return Status::OK();
+}
+
+// Appends n copies of the series' tags to the batch's first columns.
+void AppendTags(const table::TableDef& def, const timeseries::SeriesRecord& record, size_t n,
+                table::ResultBatch* batch) {
+  for (size_t t = 0; t < def.series->tags.size(); t++) {
+    for (size_t i = 0; i < n; i++) batch->columns[t].AppendValue(record.tags[t]);
+  }
+}
+
 // Aggregates per time bucket of every series whose tags pass `where`: a
 // batch of the tags, the bucket start (under the time column's name) and
 // one column per aggregate, named column_kind.
@@ -154,13 +191,7 @@ BatchPtr Resample(const HandlePtr& h, py::handle reader_arg, const std::string& 
   spec.every = every;
   spec.t0 = t0;
   spec.t1 = t1;
-  auto batch = std::make_shared<table::ResultBatch>();
-  for (uint32_t t : def->series->tags) {
-    batch->names.push_back(def->schema.column(t).name);
-    batch->columns.emplace_back(def->schema.column(t).type);
-  }
-  batch->names.push_back(def->schema.column(def->series->time_column).name);
-  batch->columns.emplace_back(table::ColumnType{table::TypeId::kTimestamp, 0});
+  auto batch = TagsAndTimeBatch(*def);
   for (const auto& [column, kind_name] : aggregates) {
     const int c = def->schema.Find(column);
     if (c < 0) throw StatusError(Status::Schema("time series '" + name + "' has no column '" + column + "'"));
@@ -177,28 +208,19 @@ BatchPtr Resample(const HandlePtr& h, py::handle reader_arg, const std::string& 
   }
   ReaderArg reader = MakeReader(h, reader_arg);
   RunWithoutGil([&] {
-    std::vector<timeseries::SeriesEntry> series;
-    EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, reader.get(), &series));
     const size_t tags = def->series->tags.size();
-    for (const auto& s : series) {
-      if (filter) {
-        bool passes = false;
-        EMBODB_ASSIGN_OR_RETURN(passes, SeriesPasses(*def, *filter, s.record));
-        if (!passes) continue;
-      }
+    return ForEachSeries(*def, reader.get(), filter, [&](const timeseries::SeriesEntry& s) -> Status {
       std::vector<int64_t> starts;
       std::vector<table::ColumnBuffer> outs;
       for (size_t i = 0; i < spec.aggregates.size(); i++) outs.emplace_back(batch->columns[tags + 1 + i].type());
       size_t from_stats = 0;
       EMBODB_RETURN_IF_ERROR(
           timeseries::ResampleSeries(*def, reader.get(), s.key, spec, &starts, &outs, &from_stats));
-      for (size_t t = 0; t < tags; t++) {
-        for (size_t i = 0; i < starts.size(); i++) batch->columns[t].AppendValue(s.record.tags[t]);
-      }
+      AppendTags(*def, s.record, starts.size(), batch.get());
       batch->columns[tags].AppendFixedValues(starts.data(), starts.size());
       for (size_t i = 0; i < outs.size(); i++) batch->columns[tags + 1 + i].AppendRange(outs[i].view(), 0, starts.size());
-    }
-    return Status::OK();
+      return Status::OK();
+    });
   });
   return batch;
 }
@@ -247,14 +269,8 @@ BatchPtr Asof(const HandlePtr& h, py::handle reader_arg, const std::string& name
       if (!interpolate || def->schema.column(c).type.IsNumeric()) values.push_back(c);
     }
   }
-  auto batch = std::make_shared<table::ResultBatch>();
-  for (uint32_t t : def->series->tags) {
-    batch->names.push_back(def->schema.column(t).name);
-    batch->columns.emplace_back(def->schema.column(t).type);
-  }
+  auto batch = TagsAndTimeBatch(*def);
   const table::ColumnType time_type{table::TypeId::kTimestamp, 0};
-  batch->names.push_back(def->schema.column(def->series->time_column).name);
-  batch->columns.emplace_back(time_type);
   for (size_t c : values) {
     batch->names.push_back(def->schema.column(c).name);
     batch->columns.emplace_back(interpolate ? table::ColumnType{table::TypeId::kFloat64, 0}
@@ -270,27 +286,18 @@ BatchPtr Asof(const HandlePtr& h, py::handle reader_arg, const std::string& name
   RunWithoutGil([&] {
     if (n == 0) return Status::OK();
     const int64_t lo = *std::min_element(q, q + n), hi = *std::max_element(q, q + n);
-    std::vector<timeseries::SeriesEntry> series;
-    EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, reader.get(), &series));
     const size_t tags = def->series->tags.size();
-    for (const auto& s : series) {
-      if (filter) {
-        bool passes = false;
-        EMBODB_ASSIGN_OR_RETURN(passes, SeriesPasses(*def, *filter, s.record));
-        if (!passes) continue;
-      }
+    return ForEachSeries(*def, reader.get(), filter, [&](const timeseries::SeriesEntry& s) -> Status {
       timeseries::Samples samples(def->schema, values);
       EMBODB_RETURN_IF_ERROR(timeseries::ReadAround(*def, reader.get(), s.key, lo, hi,
                                                     interpolate ? -1 : tolerance, &samples));
-      for (size_t t = 0; t < tags; t++) {
-        for (size_t i = 0; i < n; i++) batch->columns[t].AppendValue(s.record.tags[t]);
-      }
+      AppendTags(*def, s.record, n, batch.get());
       batch->columns[tags].AppendFixedValues(q, n);
       if (interpolate) {
         for (size_t v = 0; v < values.size(); v++) {
           timeseries::Interpolate(samples, v, q, n, &batch->columns[tags + 1 + v]);
         }
-        continue;
+        return Status::OK();
       }
       std::vector<int64_t> match;
       timeseries::MatchAsof(samples.ts, q, n, direction, tolerance, &match);
@@ -313,8 +320,8 @@ BatchPtr Asof(const HandlePtr& h, py::handle reader_arg, const std::string& name
           times.AppendFixed(&samples.ts[static_cast<size_t>(match[i])]);
         }
       }
-    }
-    return Status::OK();
+      return Status::OK();
+    });
   });
   return batch;
 }
@@ -336,26 +343,13 @@ BatchPtr Downsample(const HandlePtr& h, py::handle reader_arg, const std::string
       !type.IsNumeric()) {
     throw StatusError(Status::Schema("downsample draws a numeric value column; '" + column + "' is not one"));
   }
-  auto batch = std::make_shared<table::ResultBatch>();
-  for (uint32_t t : def->series->tags) {
-    batch->names.push_back(def->schema.column(t).name);
-    batch->columns.emplace_back(def->schema.column(t).type);
-  }
-  batch->names.push_back(def->schema.column(def->series->time_column).name);
-  batch->columns.emplace_back(table::ColumnType{table::TypeId::kTimestamp, 0});
+  auto batch = TagsAndTimeBatch(*def);
   batch->names.push_back(column);
   batch->columns.emplace_back(type);
   ReaderArg reader = MakeReader(h, reader_arg);
   RunWithoutGil([&] {
-    std::vector<timeseries::SeriesEntry> series;
-    EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, reader.get(), &series));
     const size_t tags = def->series->tags.size();
-    for (const auto& s : series) {
-      if (filter) {
-        bool passes = false;
-        EMBODB_ASSIGN_OR_RETURN(passes, SeriesPasses(*def, *filter, s.record));
-        if (!passes) continue;
-      }
+    return ForEachSeries(*def, reader.get(), filter, [&](const timeseries::SeriesEntry& s) -> Status {
       timeseries::Samples samples(def->schema, {static_cast<size_t>(c)});
       EMBODB_RETURN_IF_ERROR(timeseries::ReadSeriesRange(*def, reader.get(), s.key, t0, t1, &samples));
       // Nulls and NaN are not drawn.
@@ -377,15 +371,13 @@ BatchPtr Downsample(const HandlePtr& h, py::handle reader_arg, const std::string
       }
       const std::vector<size_t> picked =
           method == "minmax" ? timeseries::MinMaxIndices(ts, y, n_out) : timeseries::LttbIndices(ts, y, n_out);
-      for (size_t t = 0; t < tags; t++) {
-        for (size_t i = 0; i < picked.size(); i++) batch->columns[t].AppendValue(s.record.tags[t]);
-      }
+      AppendTags(*def, s.record, picked.size(), batch.get());
       for (size_t i : picked) {
         batch->columns[tags].AppendFixed(&ts[i]);
         batch->columns[tags + 1].AppendFrom(v, rows[i]);
       }
-    }
-    return Status::OK();
+      return Status::OK();
+    });
   });
   return batch;
 }
@@ -402,15 +394,7 @@ void RegisterTimeSeries(py::module_& m) {
   m.def("create_timeseries", [](const HandlePtr& h, const std::string& name, const py::list& columns,
                                 const std::string& time, const std::vector<std::string>& tags, int64_t ttl_ns) {
     std::vector<table::Column> cols;
-    for (auto c : columns) {
-      const auto spec = c.cast<py::tuple>();
-      table::Column col;
-      col.name = spec[0].cast<std::string>();
-      col.type = ValueOrThrow(table::ColumnType::Parse(spec[1].cast<std::string>()));
-      col.not_null = spec[2].cast<bool>();
-      col.default_value = ToValue(spec[3], "default of column '" + col.name + "'");
-      cols.push_back(std::move(col));
-    }
+    for (auto c : columns) cols.push_back(ToColumn(c.cast<py::tuple>()));
     auto [schema, series] = ValueOrThrow(SeriesSchema(std::move(cols), time, tags, ttl_ns));
     catalog::Catalog& catalog = h->Catalog();
     RunWithoutGil([&] { return catalog.CreateTable(name, std::move(schema), std::move(series)).status(); });

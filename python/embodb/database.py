@@ -142,12 +142,7 @@ class Database:
             key = [_name(k, "a primary key column") for k in primary_key]
         else:
             raise SchemaError(f"primary_key is a column name or a non-empty tuple of them, not {primary_key!r}")
-        cols = []
-        for col_name, spec in schema.items():
-            _name(col_name, "a column name")
-            c = as_column(col_name, spec)
-            cols.append((col_name, c.type, c.not_null, c.default))
-        _core.create_table(self._live_handle(), name, cols, key)
+        _core.create_table(self._live_handle(), name, _column_specs(schema), key)
         return Table(self, name)
 
     def table(self, name: str) -> Any:
@@ -190,11 +185,7 @@ class Database:
         for t in [*tag_names, time]:
             if t not in schema:
                 raise SchemaError(f"time series {name!r}: {t!r} is not a column of the schema")
-        cols = []
-        for col_name, spec in schema.items():
-            _name(col_name, "a column name")
-            c = as_column(col_name, spec)
-            cols.append((col_name, c.type, c.not_null, c.default))
+        cols = _column_specs(schema)
         ttl_ns = 0 if ttl is None else duration_nanos(ttl, "ttl")
         _core.create_timeseries(self._live_handle(), name, cols, time, tag_names, ttl_ns)
         return TimeSeries(self, name)
@@ -249,6 +240,17 @@ class Database:
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
         return f"<embodb.Database {self.path!r} ({state})>"
+
+
+def _column_specs(schema: Dict[str, ColumnLike]) -> list:
+    """(name, type, not_null, default) of each column of a schema given to
+    create_table or create_timeseries."""
+    cols = []
+    for col_name, spec in schema.items():
+        _name(col_name, "a column name")
+        c = as_column(col_name, spec)
+        cols.append((col_name, c.type, c.not_null, c.default))
+    return cols
 
 
 def connect(

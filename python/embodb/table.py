@@ -53,6 +53,14 @@ class TableSchema:
         return "TableSchema(" + ", ".join(parts) + ")"
 
 
+def table_schema(db: DatabaseHandle, name: str) -> TableSchema:
+    """The schema of the table (or time series) ``name`` of ``db``."""
+    info = _core.table_schema(db._live_handle(), name)
+    cols = {n: Column(t, nn, d) for n, t, nn, d in info["columns"]}
+    key = info["primary_key"]
+    return TableSchema(cols, key[0] if len(key) == 1 else tuple(key), info["auto_id"], tuple(info["indexes"]))
+
+
 class Table:
     """A table of ``db``; reads and writes go through ``reader`` (a snapshot
     sequence or a transaction) when given."""
@@ -80,10 +88,7 @@ class Table:
 
     @property
     def schema(self) -> TableSchema:
-        info = _core.table_schema(self._db._live_handle(), self._name)
-        cols = {n: Column(t, nn, d) for n, t, nn, d in info["columns"]}
-        key = info["primary_key"]
-        return TableSchema(cols, key[0] if len(key) == 1 else tuple(key), info["auto_id"], tuple(info["indexes"]))
+        return table_schema(self._db, self._name)
 
     def add_column(self, name: str, type: ColumnLike, default: Any = None) -> None:
         """Appends a column; existing rows read it as ``default`` (or null).

@@ -22,8 +22,7 @@ from ._protocols import DatabaseHandle
 from ._time import duration_nanos, time_nanos
 from .errors import InvalidInputError, SchemaError
 from .result import Result
-from .table import TableSchema
-from .types import Column
+from .table import TableSchema, table_schema
 
 __all__ = ["TimeSeries"]
 
@@ -67,10 +66,7 @@ class TimeSeries:
 
     @property
     def schema(self) -> TableSchema:
-        info = _core.table_schema(self._db._live_handle(), self._name)
-        cols = {n: Column(t, nn, d) for n, t, nn, d in info["columns"]}
-        key = info["primary_key"]
-        return TableSchema(cols, key[0] if len(key) == 1 else tuple(key), info["auto_id"], tuple(info["indexes"]))
+        return table_schema(self._db, self._name)
 
     @property
     def tags(self) -> tuple:
