@@ -164,9 +164,7 @@ Status ForEachSeries(const table::TableDef& def, txn::Reader* reader, const quer
 // Appends n copies of the series' tags to the batch's first columns.
 void AppendTags(const table::TableDef& def, const timeseries::SeriesRecord& record, size_t n,
                 table::ResultBatch* batch) {
-  for (size_t t = 0; t < def.series->tags.size(); t++) {
-    for (size_t i = 0; i < n; i++) batch->columns[t].AppendValue(record.tags[t]);
-  }
+  for (size_t t = 0; t < def.series->tags.size(); t++) batch->columns[t].AppendValueRepeated(record.tags[t], n);
 }
 
 // Aggregates per time bucket of every series whose tags pass `where`: a

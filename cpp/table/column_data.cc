@@ -109,6 +109,31 @@ Value ScalarAt(const ColumnView& c, size_t i) {
   return c.type.IsInteger() && !c.type.IsSignedInteger() ? Value::UInt(static_cast<uint64_t>(v)) : Value::Int(v);
 }
 
+void ColumnBuffer::AppendValueRepeated(const Value& v, size_t n) {
+  if (n == 0) return;
+  if (v.is_null()) {
+    for (size_t i = 0; i < n; i++) AppendNull();
+    return;
+  }
+  const size_t before = length_;
+  AppendValue(v);  // the first copy, then its bytes again and again
+  if (type_.IsVariable()) {
+    const size_t size = v.s.size();
+    const int64_t start = offsets_[before];
+    uint8_t* at = values_.extend((n - 1) * size);
+    for (size_t i = 1; i < n; i++) std::memcpy(at + (i - 1) * size, v.s.data(), size);
+    int64_t* ends = offsets_.extend(n - 1);
+    for (size_t i = 1; i < n; i++) ends[i - 1] = start + static_cast<int64_t>((i + 1) * size);
+  } else {
+    const size_t width = type_.FixedWidth();
+    uint8_t* at = values_.extend((n - 1) * width);
+    const uint8_t* first = values_.data() + before * width;
+    for (size_t i = 1; i < n; i++) std::memcpy(at + (i - 1) * width, first, width);
+  }
+  if (has_nulls_) nulls_.resize(nulls_.size() + n - 1, 0);
+  length_ += n - 1;
+}
+
 ColumnView ColumnBuffer::view() const {
   ColumnView v;
   v.type = type_;

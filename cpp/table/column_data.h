@@ -113,6 +113,8 @@ class ColumnBuffer {
   void AppendRange(const ColumnView& view, size_t begin, size_t count);
   // Appends a scalar that fits the type (see ValueFitsType).
   void AppendValue(const Value& v);
+  // Appends n copies of it.
+  void AppendValueRepeated(const Value& v, size_t n);
 
   ColumnView view() const;
   // The storage, for zero-copy export.

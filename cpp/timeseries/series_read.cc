@@ -292,7 +292,7 @@ void AppendProjected(const table::TableDef& def, const SeriesRecord& series, Sam
     bool done = false;
     for (size_t t = 0; t < def.series->tags.size() && !done; t++) {
       if (def.series->tags[t] != c) continue;
-      for (size_t i = 0; i < n; i++) dst.AppendValue(series.tags[t]);
+      dst.AppendValueRepeated(series.tags[t], n);
       done = true;
     }
     for (size_t v = 0; v < samples.columns.size() && !done; v++) {
