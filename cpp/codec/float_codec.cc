@@ -249,6 +249,22 @@ void EncodeValues(const T* v, size_t n, int max_e, IntLayout layout, std::string
   out->append(alp);
 }
 
+// The n integers (each |k| < 2^51) stored at values, as int64, replaced by
+// k / divisor. Built for AVX2 too, picked at load time by the CPU's
+// features (target_clones): four divisions at a time where the CPU has it.
+__attribute__((target_clones("avx2", "default"))) void DivideInPlace(double* values, size_t n, double divisor) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+  constexpr int64_t kMagicBits = 0x4338000000000000;
+  for (size_t i = 0; i < n; i++) {
+    int64_t k;
+    std::memcpy(&k, values + i, sizeof(k));
+    const int64_t bits = k + kMagicBits;
+    double d;
+    std::memcpy(&d, &bits, sizeof(d));
+    values[i] = (d - kMagic) / divisor;
+  }
+}
+
 // The exponents after the scheme byte of an ALP chunk (f = kDivide for
 // kAlpDivide), removed from *in.
 Status ReadExponents(FloatScheme scheme, std::string_view* in, int* e, int* f) {
@@ -306,7 +322,9 @@ Status DecodeValues(std::string_view* in, size_t n, T* out) {
       std::memcpy(&k, encoded + i, sizeof(k));
       small &= static_cast<uint64_t>(k + kLimit) < static_cast<uint64_t>(2 * kLimit);
     }
-    if (small) {
+    if (small && sizeof(T) == sizeof(double) && static_cast<void*>(out) == static_cast<void*>(encoded)) {
+      DivideInPlace(reinterpret_cast<double*>(out), n, divisor);
+    } else if (small) {
       constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
       constexpr int64_t kMagicBits = 0x4338000000000000;
       convert([divisor](int64_t k) {
