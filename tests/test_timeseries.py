@@ -335,3 +335,43 @@ def test_a_shorter_ttl_deletes_stored_chunks(tmp_path):
         s.set_ttl(None)
         assert s.ttl is None
         assert s.range().to_numpy()["ts"].view(np.int64).min() < cutoff  # a partly expired chunk still holds them
+
+
+def test_rollup_keeps_the_aggregates_of_what_expires(tmp_path):
+    import time
+    minute = 60_000_000_000
+    now = time.time_ns()
+    path = tmp_path / "db"
+    ts = now - 150 * minute + np.arange(0, 150 * minute, 250_000_000)  # 4 Hz for 2.5 h, up to now
+    values = np.round(np.sin(np.arange(len(ts)) / 40.0) * 10, 3)
+    with embodb.connect(path) as db:
+        s = db.create_timeseries("battery", {"ts": "timestamp", "robot": "string", "volts": "float64"},
+                                 tags=("robot",), ttl="3h",
+                                 rollup={"every": "1m", "agg": {"volts": ["mean", "min", "max", "count"]}})
+        assert s.rollup.name == "battery_rollup" and s.rollup.ttl is None
+        for robot in ["a", "b"]:
+            s.append({"ts": ts, "robot": [robot] * len(ts), "volts": values})
+        assert len(s.rollup) == 0  # nothing expired yet
+        s.set_ttl("1h")
+        cutoff = time.time_ns() - 60 * minute
+        s.apply_retention()
+        rolled = s.rollup.range(where="robot = 'a'").to_pandas()
+    boundary = (cutoff // minute) * minute  # whole buckets before the cutoff are rolled up
+    frame = pd.DataFrame({"volts": values}, index=pd.to_datetime(ts))
+    want = frame[frame.index < pd.Timestamp(boundary)].resample("1min", origin="epoch")["volts"].agg(
+        ["mean", "min", "max", "count"])
+    want = want[want["count"] > 0]
+    assert rolled["ts"].tolist() == list(want.index)
+    assert np.allclose(rolled["volts_mean"], want["mean"]) and (rolled["volts_count"].to_numpy() == want["count"]).all()
+    assert (rolled["volts_min"].to_numpy() == want["min"].to_numpy()).all()
+    with embodb.connect(path) as db:  # reopened: the rollup and its progress stay; nothing is rolled twice
+        s = db["battery"]
+        before = s.rollup.range().to_numpy()["volts_count"].sum()
+        s.apply_retention()
+        s.append({"ts": [time.time_ns()], "robot": ["a"], "volts": [1.0]})
+        after = s.rollup.range().to_numpy()["volts_count"]
+        assert after.sum() >= before and after.sum() - before <= 2 * 4 * 60  # at most a new minute per series
+        assert s.range(where="robot = 'b'").to_numpy()["ts"].view(np.int64).min() >= cutoff
+    with pytest.raises(InvalidInputError):
+        with embodb.connect(tmp_path / "other") as db:
+            db.create_timeseries("x", {"ts": "timestamp", "v": "float64"}, rollup={"every": "1s", "agg": {"v": "max"}})

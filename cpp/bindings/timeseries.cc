@@ -16,6 +16,7 @@
 #include "timeseries/series_asof.h"
 #include "timeseries/series_downsample.h"
 #include "timeseries/series_retention.h"
+#include "timeseries/series_rollup.h"
 #include "timeseries/series_write.h"
 
 namespace py = pybind11;
@@ -380,6 +381,42 @@ BatchPtr Downsample(const HandlePtr& h, py::handle reader_arg, const std::string
   return batch;
 }
 
+// A rollup's companion must be a time series with the same tags and, for
+// each aggregate, a column <column>_<aggregate> of the type resample gives
+// it; SchemaError naming what is wrong.
+Status CheckRollup(const HandlePtr& h, const table::Schema& schema, const table::SeriesDef& series,
+                   const timeseries::RollupDef& rollup) {
+  if (rollup.every <= 0) return Status::InvalidArgument("a rollup's interval must be positive");
+  if (rollup.aggregates.empty()) return Status::InvalidArgument("a rollup needs at least one aggregate");
+  if (series.ttl_ns == 0) return Status::InvalidArgument("a rollup keeps what a ttl expires: give a ttl too");
+  const table::TableDefPtr target = h->Catalog().Find(rollup.table);
+  if (!target || !target->series) return Status::Schema("no time series '" + rollup.table + "' for the rollup");
+  for (uint32_t t : series.tags) {
+    const int c = target->schema.Find(schema.column(t).name);
+    if (c < 0 || !target->series->IsTag(static_cast<size_t>(c))) {
+      return Status::Schema("the rollup '" + rollup.table + "' lacks the tag '" + schema.column(t).name + "'");
+    }
+  }
+  for (const auto& [column, kind_name] : rollup.aggregates) {
+    const int c = schema.Find(column);
+    if (c < 0) return Status::Schema("no column '" + column + "' to roll up");
+    const table::ColumnType& type = schema.column(static_cast<size_t>(c)).type;
+    if (static_cast<size_t>(c) == series.time_column || series.IsTag(static_cast<size_t>(c)) ||
+        !(type.IsNumeric() || type.id == table::TypeId::kBool)) {
+      return Status::Schema("a rollup aggregates numeric value columns; '" + column + "' is not one");
+    }
+    timeseries::AggregateKind kind;
+    EMBODB_ASSIGN_OR_RETURN(kind, timeseries::ParseAggregate(kind_name));
+    const int t = target->schema.Find(column + "_" + kind_name);
+    const table::ColumnType want = timeseries::AggregateType(kind, type);
+    if (t < 0 || target->schema.column(static_cast<size_t>(t)).type.id != want.id) {
+      return Status::Schema("the rollup '" + rollup.table + "' needs a column '" + column + "_" + kind_name +
+                            "' of type " + want.Name());
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 void RegisterTimeSeries(py::module_& m) {
@@ -390,12 +427,26 @@ void RegisterTimeSeries(py::module_& m) {
   m.def("ts_resample", &Resample, py::arg("db"), py::arg("reader"), py::arg("name"), py::arg("every"),
         py::arg("t0"), py::arg("t1"), py::arg("aggregates"), py::arg("where") = py::none());
   m.def("create_timeseries", [](const HandlePtr& h, const std::string& name, const py::list& columns,
-                                const std::string& time, const std::vector<std::string>& tags, int64_t ttl_ns) {
+                                const std::string& time, const std::vector<std::string>& tags, int64_t ttl_ns,
+                                int64_t rollup_every, const std::string& rollup_table,
+                                const std::vector<std::pair<std::string, std::string>>& rollup_aggregates) {
     std::vector<table::Column> cols;
     for (auto c : columns) cols.push_back(ToColumn(c.cast<py::tuple>()));
     auto [schema, series] = ValueOrThrow(SeriesSchema(std::move(cols), time, tags, ttl_ns));
+    if (rollup_every != 0) {
+      timeseries::RollupDef rollup{rollup_every, rollup_table, rollup_aggregates};
+      ThrowIfError(CheckRollup(h, schema, series, rollup));
+      series.options = rollup.Encode();
+    }
     catalog::Catalog& catalog = h->Catalog();
     RunWithoutGil([&] { return catalog.CreateTable(name, std::move(schema), std::move(series)).status(); });
+  }, py::arg("db"), py::arg("name"), py::arg("columns"), py::arg("time"), py::arg("tags"), py::arg("ttl_ns"),
+        py::arg("rollup_every") = 0, py::arg("rollup_table") = "", py::arg("rollup_aggregates") =
+            std::vector<std::pair<std::string, std::string>>{});
+  m.def("ts_rollup_table", [](const HandlePtr& h, const std::string& name) -> std::optional<std::string> {
+    const auto rollup = ValueOrThrow(timeseries::RollupDef::Decode(FindSeries(h, name)->series->options));
+    if (rollup.empty()) return std::nullopt;
+    return rollup.table;
   });
   m.def("ts_ttl", [](const HandlePtr& h, const std::string& name) { return FindSeries(h, name)->series->ttl_ns; });
   m.def("ts_set_ttl", [](const HandlePtr& h, const std::string& name, int64_t ttl_ns) {
@@ -406,12 +457,17 @@ void RegisterTimeSeries(py::module_& m) {
                                  const std::optional<std::string>& durability) {
     FindSeries(h, name);
     size_t dropped = 0;
+    timeseries::HeadCounts* heads = &h->series_heads;
+    catalog::Catalog* catalog = &h->Catalog();
+    const timeseries::FindSeriesTable find = [catalog](std::string_view n) { return catalog->Find(n); };
     RunTableWrite(h, py::none(), name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) {
       if (!def->series) return Status::InvalidArgument("'" + name + "' is a table, not a time series");
       const int64_t start = timeseries::RetentionStart(*def, timeseries::NowNanos());
       std::vector<timeseries::SeriesEntry> series;
       EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, t, &series));
-      for (const auto& s : series) EMBODB_RETURN_IF_ERROR(timeseries::DropExpired(*def, t, s.key, start, &dropped));
+      for (const auto& s : series) {
+        EMBODB_RETURN_IF_ERROR(timeseries::DropExpiredSeries(*def, t, s.key, start, heads, find, &dropped));
+      }
       return Status::OK();
     });
     return dropped;
@@ -426,13 +482,15 @@ void RegisterTimeSeries(py::module_& m) {
     builder.SetRows(rows);
     FindSeries(h, name);
     timeseries::HeadCounts* heads = &h->series_heads;
+    catalog::Catalog* catalog = &h->Catalog();
+    const timeseries::FindSeriesTable find = [catalog](std::string_view n) { return catalog->Find(n); };
     RunTableWrite(h, tx, name, durability, [&](const table::TableDefPtr& def, txn::Transaction* t) {
       if (!def->series) return Status::InvalidArgument("'" + name + "' is a table, not a time series");
       std::vector<table::ConformedColumn> conformed;
       std::vector<table::ColumnView> cols;
       EMBODB_RETURN_IF_ERROR(table::ConformInput(*def, builder.input(), table::kNoColumn, &conformed, &cols));
       t->Guard(table::TableDefKey(def->name));
-      return timeseries::AppendSamples(*def, cols, rows, t, heads);
+      return timeseries::AppendSamples(*def, cols, rows, t, heads, find);
     });
   }, py::arg("db"), py::arg("tx"), py::arg("name"), py::arg("columns"), py::arg("rows"),
         py::arg("durability") = py::none());

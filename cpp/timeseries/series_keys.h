@@ -39,6 +39,9 @@ struct SeriesRecord {
   std::vector<table::Value> tags;
   int64_t tail_last_ts = 0;  // the last chunk's key time; valid when tail_samples > 0
   uint64_t tail_samples = 0;
+  // With a rollup (series_rollup.h): the samples before this time were
+  // rolled up (INT64_MIN: none yet).
+  int64_t rolled_until = INT64_MIN;
 
   void EncodeTo(std::string* dst) const;
   static Result<SeriesRecord> Decode(std::string_view value, size_t tag_count);

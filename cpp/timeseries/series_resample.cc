@@ -276,7 +276,7 @@ Status ResampleSeries(const table::TableDef& def, txn::Reader* reader, const std
                       const ResampleSpec& requested, std::vector<int64_t>* starts, std::vector<ColumnBuffer>* outs,
                       size_t* chunks_from_stats) {
   ResampleSpec spec = requested;
-  spec.t0 = std::max(spec.t0, RetentionStart(def, NowNanos()));
+  if (!spec.past_retention) spec.t0 = std::max(spec.t0, RetentionStart(def, NowNanos()));
   if (spec.t0 >= spec.t1 && spec.t1 != kMaxTime) return Status::OK();
   std::vector<size_t> columns;  // distinct columns aggregated
   for (const auto& [column, kind] : spec.aggregates) {

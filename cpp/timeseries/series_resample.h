@@ -32,6 +32,8 @@ struct ResampleSpec {
   int64_t t0 = 0, t1 = 0;  // [t0, t1); t1 = kMaxTime: no bound
   // (schema position of a numeric or boolean value column, aggregate)
   std::vector<std::pair<size_t, AggregateKind>> aggregates;
+  // Reads samples the retention hides too (rollups of expiring samples).
+  bool past_retention = false;
 };
 
 // The type of an aggregate's output column.

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "table/table_def.h"
+#include "timeseries/series_keys.h"
+#include "timeseries/series_write.h"
 #include "txn/transaction.h"
 
 namespace embodb::timeseries {
@@ -20,8 +22,15 @@ int64_t NowNanos();
 int64_t RetentionStart(const table::TableDef& def, int64_t now);
 
 // Deletes in tx the chunks and head samples of one series that end before
-// `start`; *dropped counts the keys.
+// `start`, after rolling them up when the series has a rollup (then only
+// those before the last whole bucket rolled up); *dropped counts the keys.
+// *record is the series' record, updated (and *changed set) when its last
+// chunk goes or its rollup advances: the caller writes it.
 Status DropExpired(const table::TableDef& def, txn::Transaction* tx, const std::string& series, int64_t start,
+                   HeadCounts* heads, const FindSeriesTable& find, SeriesRecord* record, bool* changed,
                    size_t* dropped);
+// The same for a series whose record is stored: reads and writes it.
+Status DropExpiredSeries(const table::TableDef& def, txn::Transaction* tx, const std::string& series, int64_t start,
+                         HeadCounts* heads, const FindSeriesTable& find, size_t* dropped);
 
 }  // namespace embodb::timeseries

@@ -249,7 +249,7 @@ Status Seal(const table::TableDef& def, const std::string& series, SeriesRecord 
 }  // namespace
 
 Status AppendSamples(const table::TableDef& def, const std::vector<ColumnView>& cols, size_t n, txn::Transaction* tx,
-                     HeadCounts* heads) {
+                     HeadCounts* heads, const FindSeriesTable& find) {
   if (!def.series) return Status::InvalidArgument("'" + def.name + "' is not a time series");
   if (n == 0) return Status::OK();
   EMBODB_RETURN_IF_ERROR(CheckSamples(def, cols, n));
@@ -258,21 +258,22 @@ Status AppendSamples(const table::TableDef& def, const std::vector<ColumnView>& 
   const ColumnView& time = cols[def.series->time_column];
   std::string count_key, value;
   for (SeriesRows& group : groups) {
-    if (keep_from != kMinTime) {
-      // Samples already past the retention are not kept; older ones of the
-      // series are deleted.
+    if (keep_from != kMinTime) {  // samples already past the retention are not kept
       auto expired = [&](size_t row) { return time.Get<int64_t>(row) < keep_from; };
       group.rows.erase(std::remove_if(group.rows.begin(), group.rows.end(), expired), group.rows.end());
       if (group.rows.empty()) continue;
-      size_t dropped = 0;
-      EMBODB_RETURN_IF_ERROR(DropExpired(def, tx, group.series, keep_from, &dropped));
     }
     const std::string record_key = SeriesPrefix(def.id, SeriesKeyKind::kRecord, group.series);
     SeriesRecord record;
     Status s = tx->Get(record_key, &value);
     const bool had_record = s.ok();
+    bool record_changed = false;
     if (had_record) {
       EMBODB_ASSIGN_OR_RETURN(record, SeriesRecord::Decode(value, def.series->tags.size()));
+      // The series' expired samples go (rolled up first, with a rollup).
+      size_t dropped = 0;
+      EMBODB_RETURN_IF_ERROR(
+          DropExpired(def, tx, group.series, keep_from, heads, find, &record, &record_changed, &dropped));
     } else if (!s.IsNotFound()) {
       return s;
     } else {
@@ -293,7 +294,7 @@ Status AppendSamples(const table::TableDef& def, const std::vector<ColumnView>& 
       table::EncodeRowTo(def.schema, cols, row, value.data());
       tx->Put(SeriesTimeKey(def.id, SeriesKeyKind::kHead, group.series, time.Get<int64_t>(row)), value);
     }
-    if (!had_record) {
+    if (!had_record || record_changed) {
       value.clear();
       record.EncodeTo(&value);
       tx->Put(record_key, value);

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -38,11 +40,17 @@ class HeadCounts {
   std::unordered_map<std::string, size_t> counts_;
 };
 
+// The table of that name, or null (the catalog's): for rollups, which
+// write a second time series.
+using FindSeriesTable = std::function<table::TableDefPtr(std::string_view name)>;
+
 // Appends n samples (cols: one view per schema column, conformed to the
 // schema) to the time series in tx. InvalidArgument for a null timestamp
-// or tag, naming the row; nothing is written then.
+// or tag, naming the row; nothing is written then. With a ttl, samples
+// already expired are left out, and the series' expired chunks deleted
+// (rolled up first when the series has a rollup: series_rollup.h).
 Status AppendSamples(const table::TableDef& def, const std::vector<table::ColumnView>& cols, size_t n,
-                     txn::Transaction* tx, HeadCounts* heads);
+                     txn::Transaction* tx, HeadCounts* heads, const FindSeriesTable& find);
 
 // Where samples (ascending times) are cut into chunks: the ends of the
 // chunks, each of at most kMaxChunkSamples. Chunks follow a time grid (1, 2

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from . import _core
 from ._time import duration_micros, duration_nanos, epoch_micros
-from .errors import DatabaseClosedError, NotFoundError, SchemaError
+from .errors import DatabaseClosedError, InvalidInputError, NotFoundError, SchemaError
 from .kv import KeyValue
 from .table import Table
 from .timeseries import TimeSeries
@@ -164,6 +164,7 @@ class Database:
         *,
         time: str = "ts",
         ttl: Any = None,
+        rollup: Optional[Dict[str, Any]] = None,
     ) -> TimeSeries:
         """Creates a time series: ``schema`` maps column names to types as in
         :meth:`create_table`; ``time`` names its timestamp column (default
@@ -174,8 +175,16 @@ class Database:
         (tags..., time). ``ttl`` (a duration such as ``"7d"``) keeps samples
         younger than that, counted back from the wall clock: older ones are
         not read nor appended, and appends and :meth:`TimeSeries.apply_retention`
-        delete their chunks (compaction then frees the space). Durable and
-        atomic."""
+        delete their chunks (compaction then frees the space).
+
+        ``rollup`` keeps aggregates of what the ttl expires, for longer:
+        ``{"every": "1s", "agg": {"gx": ["mean", "min", "max"]}, "ttl":
+        "365d"}`` creates the time series ``<name>_rollup`` (the tags, the
+        bucket start, a column ``<column>_<aggregate>`` per aggregate, as
+        :meth:`TimeSeries.resample` gives them; its own ``ttl``, default
+        none), and whenever samples expire the aggregates of their whole
+        buckets are appended to it in the same transaction
+        (:attr:`TimeSeries.rollup`). Durable and atomic."""
         if not isinstance(schema, dict) or not schema:
             raise SchemaError("a schema is a non-empty dict of column name -> type")
         _name(name)
@@ -187,7 +196,25 @@ class Database:
                 raise SchemaError(f"time series {name!r}: {t!r} is not a column of the schema")
         cols = _column_specs(schema)
         ttl_ns = 0 if ttl is None else duration_nanos(ttl, "ttl")
-        _core.create_timeseries(self._live_handle(), name, cols, time, tag_names, ttl_ns)
+        if rollup is None:
+            _core.create_timeseries(self._live_handle(), name, cols, time, tag_names, ttl_ns)
+            return TimeSeries(self, name)
+        every, pairs, rollup_ttl = _rollup_spec(rollup, ttl_ns)
+        types = {c[0]: c[1] for c in cols}
+        rollup_name = f"{name}_rollup"
+        rollup_schema = {t: types[t] for t in tag_names}
+        rollup_schema[time] = "timestamp"
+        for column, kind in pairs:
+            if column not in types:
+                raise SchemaError(f"time series {name!r} has no column {column!r} to roll up")
+            rollup_schema[f"{column}_{kind}"] = (
+                "int64" if kind == "count" else "float64" if kind in ("mean", "sum") else types[column])
+        self.create_timeseries(rollup_name, rollup_schema, tags=tag_names, time=time, ttl=rollup_ttl)
+        try:
+            _core.create_timeseries(self._live_handle(), name, cols, time, tag_names, ttl_ns, every, rollup_name, pairs)
+        except BaseException:
+            self.drop_table(rollup_name)
+            raise
         return TimeSeries(self, name)
 
     def __contains__(self, name: object) -> bool:
@@ -240,6 +267,20 @@ class Database:
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
         return f"<embodb.Database {self.path!r} ({state})>"
+
+
+def _rollup_spec(rollup: Any, ttl_ns: int) -> tuple:
+    """(every in ns, [(column, aggregate)], ttl) of a rollup given to create_timeseries."""
+    if not isinstance(rollup, dict) or set(rollup) - {"every", "agg", "ttl"} or "every" not in rollup \
+            or "agg" not in rollup:
+        raise InvalidInputError('rollup is a dict like {"every": "1s", "agg": {"gx": ["mean", "max"]}, "ttl": "365d"}')
+    if not ttl_ns:
+        raise InvalidInputError("a rollup keeps what a ttl expires: give a ttl too")
+    agg = rollup["agg"]
+    if not isinstance(agg, dict) or not agg:
+        raise InvalidInputError("a rollup's agg is a non-empty dict of column -> aggregate or list of them")
+    pairs = [(column, kind) for column, kinds in agg.items() for kind in ([kinds] if isinstance(kinds, str) else kinds)]
+    return duration_nanos(rollup["every"], "rollup's interval (every)"), pairs, rollup.get("ttl")
 
 
 def _column_specs(schema: Dict[str, ColumnLike]) -> list:

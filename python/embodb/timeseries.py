@@ -83,6 +83,15 @@ class TimeSeries:
         ttl = _core.ts_ttl(self._db._live_handle(), self._name)
         return ttl or None
 
+    @property
+    def rollup(self) -> Optional["TimeSeries"]:
+        """The time series holding this one's rollup, or None (see
+        :meth:`embodb.Database.create_timeseries`)."""
+        name = _core.ts_rollup_table(self._db._live_handle(), self._name)
+        if name is None:
+            return None
+        return TimeSeries(self._db, name, reader=self._reader, tx=self._tx, owner=self._owner)
+
     def set_ttl(self, ttl: Any) -> None:
         """Changes the time-to-live (a duration such as ``"7d"``; None keeps
         every sample from now on). Durable and atomic; the next append or
