@@ -375,3 +375,19 @@ def test_rollup_keeps_the_aggregates_of_what_expires(tmp_path):
     with pytest.raises(InvalidInputError):
         with embodb.connect(tmp_path / "other") as db:
             db.create_timeseries("x", {"ts": "timestamp", "v": "float64"}, rollup={"every": "1s", "agg": {"v": "max"}})
+
+
+def test_extreme_timestamps(db):
+    s = db.create_timeseries("edge", {"ts": "timestamp", "v": "float64"})
+    lo, hi = -(2**63) + 1, 2**63 - 1
+    ts = np.array([lo, lo + 1, -1, 0, 1, hi - 1, hi], dtype=np.int64)
+    s.append({"ts": ts, "v": np.arange(7.0)})
+    s.append({"ts": np.arange(lo + 10, lo + 2010, dtype=np.int64), "v": np.ones(2000)})  # sealed near the bottom
+    got = s.range().to_numpy()["ts"].view(np.int64)
+    assert got.tolist() == sorted(set(ts.tolist()) | set(range(lo + 10, lo + 2010)))
+    assert s.range(0, hi - 1).to_numpy()["v"].tolist() == [3.0, 4.0]
+    assert s.range(0, hi).to_numpy()["v"].tolist() == [3.0, 4.0, 5.0, 6.0]  # the largest time: no bound
+    counts = s.resample("1s", {"v": "count"}).to_numpy()["v_count"]
+    assert counts.sum() == len(got)
+    assert s.latest(2).to_numpy()["ts"].view(np.int64).tolist() == [hi - 1, hi]
+    assert s.asof([lo, 0, hi]).to_numpy()["v"].tolist() == [0.0, 3.0, 6.0]

@@ -37,7 +37,9 @@ ColumnType AggregateType(AggregateKind kind, const ColumnType& column) {
 int64_t BucketOf(int64_t ts, int64_t every) {
   int64_t r = ts % every;
   if (r < 0) r += every;
-  return ts - r;
+  // Near the smallest time the bucket's start is not representable: the
+  // smallest time stands for it.
+  return ts < std::numeric_limits<int64_t>::min() + r ? std::numeric_limits<int64_t>::min() : ts - r;
 }
 
 namespace {

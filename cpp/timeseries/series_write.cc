@@ -12,6 +12,7 @@
 #include "timeseries/series_chunk.h"
 #include "timeseries/series_keys.h"
 #include "timeseries/series_read.h"
+#include "timeseries/series_resample.h"
 #include "timeseries/series_retention.h"
 
 namespace embodb::timeseries {
@@ -52,7 +53,7 @@ std::vector<size_t> ChunkEnds(const std::vector<int64_t>& ts) {
   }
   size_t begin = 0;
   while (begin < n) {
-    const int64_t cell = ts[begin] - (((ts[begin] % grid) + grid) % grid);
+    const int64_t cell = BucketOf(ts[begin], grid);
     const int64_t next = cell > std::numeric_limits<int64_t>::max() - grid ? std::numeric_limits<int64_t>::max()
                                                                             : cell + grid;
     size_t end = begin;

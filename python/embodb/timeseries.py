@@ -143,8 +143,9 @@ class TimeSeries:
 
     def range(self, t0: Any = None, t1: Any = None, *, where: Optional[str] = None,
               columns: Optional[Sequence[str]] = None) -> Result:
-        """The samples with ``t0 <= time < t1`` (None: unbounded), series by
-        series, each in time order. ``where`` filters them (tags or values,
+        """The samples with ``t0 <= time < t1`` (None: unbounded; so is
+        ``t1 = 2**63 - 1``, the largest time, which is then included), series
+        by series, each in time order. ``where`` filters them (tags or values,
         the filter language of tables); ``columns`` picks columns (default:
         every column, tags and time included)."""
         lo, hi = self._bounds(t0, t1)
