@@ -38,15 +38,6 @@ void DeltaFrame(const int64_t* v, size_t begin, size_t end, int64_t* base, unsig
   *width = BitWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
 }
 
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 128) {
-    v >>= 7;
-    n++;
-  }
-  return n;
-}
-
 // The bytes the delta scheme takes for n >= 2 values.
 size_t DeltaSize(const int64_t* v, size_t n) {
   size_t bytes = 1 + 8;
@@ -55,7 +46,7 @@ size_t DeltaSize(const int64_t* v, size_t n) {
     int64_t base;
     unsigned width;
     DeltaFrame(v, begin, end, &base, &width);
-    bytes += VarintSize(ZigZag(base)) + 1 + PackedBytes(end - begin, width);
+    bytes += static_cast<size_t>(VarintLength(ZigZag(base))) + 1 + PackedBytes(end - begin, width);
   }
   return bytes;
 }

@@ -61,9 +61,9 @@ def table_schema(db: DatabaseHandle, name: str) -> TableSchema:
     return TableSchema(cols, key[0] if len(key) == 1 else tuple(key), info["auto_id"], tuple(info["indexes"]))
 
 
-class Table:
-    """A table of ``db``; reads and writes go through ``reader`` (a snapshot
-    sequence or a transaction) when given."""
+class Stored:
+    """What tables and time series share: a name in ``db``, read through
+    ``reader`` (a snapshot sequence or a transaction) when given."""
 
     def __init__(self, db: DatabaseHandle, name: str, reader: Any = None, tx: Any = None, owner: Any = None) -> None:
         self._db = db
@@ -72,15 +72,13 @@ class Table:
         self._tx = tx
         self._owner = owner  # keeps the snapshot that pins `reader` open
 
-    def as_of(self, time: Any) -> "Table":
+    def as_of(self, time: Any) -> Any:
         """The table as it was at ``time`` (read-only): a datetime, an ISO
         8601 string, a numpy datetime64 or epoch seconds; without a time zone,
         UTC. Needs ``connect(..., history=...)``; a time outside the window
         raises :class:`~embodb.errors.InvalidInputError`. The view pins that
         state until it is garbage collected."""
         return self._db.snapshot(as_of=time).table(self._name)
-
-    # ------------------------------------------------------------ schema
 
     @property
     def name(self) -> str:
@@ -89,6 +87,13 @@ class Table:
     @property
     def schema(self) -> TableSchema:
         return table_schema(self._db, self._name)
+
+
+class Table(Stored):
+    """A table of ``db``; reads and writes go through ``reader`` (a snapshot
+    sequence or a transaction) when given."""
+
+    # ------------------------------------------------------------ schema
 
     def add_column(self, name: str, type: ColumnLike, default: Any = None) -> None:
         """Appends a column; existing rows read it as ``default`` (or null).

@@ -18,11 +18,10 @@ import numpy as np
 
 from . import _core
 from ._convert import column_spec, fill_missing, filter_text, table_columns
-from ._protocols import DatabaseHandle
 from ._time import duration_nanos, time_nanos
 from .errors import InvalidInputError, SchemaError
 from .result import Result
-from .table import TableSchema, table_schema
+from .table import Stored
 
 __all__ = ["TimeSeries"]
 
@@ -47,26 +46,11 @@ def _time_values(name: str, values: Any) -> Any:
     return values
 
 
-class TimeSeries:
+class TimeSeries(Stored):
     """A time series of ``db``; reads go through ``reader`` (a snapshot
     sequence or a transaction) when given."""
 
-    def __init__(self, db: DatabaseHandle, name: str, reader: Any = None, tx: Any = None, owner: Any = None) -> None:
-        self._db = db
-        self._name = name
-        self._reader = reader if reader is not None else tx
-        self._tx = tx
-        self._owner = owner
-
     # ------------------------------------------------------------ schema
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def schema(self) -> TableSchema:
-        return table_schema(self._db, self._name)
 
     @property
     def tags(self) -> tuple:
@@ -103,11 +87,6 @@ class TimeSeries:
         every series now (appends do it for the series they write); returns
         how many keys went. Compaction frees their space."""
         return _core.ts_apply_retention(self._db._live_handle(), self._name, durability)
-
-    def as_of(self, time: Any) -> "TimeSeries":
-        """The time series as it was at ``time`` (read-only), as
-        :meth:`embodb.Table.as_of` does for tables."""
-        return self._db.snapshot(as_of=time).table(self._name)
 
     # ------------------------------------------------------------ writes
 
