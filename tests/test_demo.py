@@ -10,3 +10,4 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert "episode 2 still has 100 frames" in out  # the failed transaction rolled back
     assert "5 of 5 as exact search" in out  # the filtered semantic search (exact plan at this size)
     assert "100% of the neighbours show the same object" in out
+    assert "300 of 300 frames have an IMU sample" in out  # join_asof of the time series

@@ -170,6 +170,28 @@ def run(path: str, frames: int) -> None:
                 per_label = df.groupby("label").size().to_dict()
             print(f"    {per_label}")
 
+        imu_hz = 200
+        ts = data["ts"].astype("datetime64[ns]").view(np.int64)
+        with step(f"an IMU at {imu_hz} Hz per episode: create_timeseries, append"):
+            imu = db.create_timeseries("imu", {"ts": "timestamp", "episode": "int32", "gx": "float32",
+                                               "az": "float32"}, tags=("episode",))
+            for e in range(EPISODES):
+                mine = ts[data["episode"] == e]
+                t_imu = np.arange(mine[0], mine[-1] + 1, 1_000_000_000 // imu_hz, dtype=np.int64)
+                phase = (t_imu - t_imu[0]) / 1e9
+                imu.append({"ts": t_imu, "episode": np.full(len(t_imu), e, np.int32),
+                            "gx": np.round(np.sin(phase * 3.0) * 50, 2).astype(np.float32),
+                            "az": np.round(9.81 + np.cos(phase * 7.0) * 0.5, 3).astype(np.float32)})
+        print(f"    {len(imu)} samples in {EPISODES} series")
+        with step("resample the IMU: mean, min and max of gx per second"):
+            per_second = imu.resample("1s", {"gx": ["mean", "min", "max"]}).to_numpy()
+        print(f"    {len(per_second['ts'])} buckets; the first: mean {per_second['gx_mean'][0]:.2f}, "
+              f"min {per_second['gx_min'][0]:.2f}, max {per_second['gx_max'][0]:.2f}")
+        with step("the IMU sample at each camera frame (join_asof by episode)"):
+            joined = frames_t.join_asof(imu, on="ts", by="episode", columns=["gx", "az"]).to_numpy()
+        matched = int((~np.ma.getmaskarray(joined["gx"])).sum())
+        print(f"    {matched} of {len(joined['gx'])} frames have an IMU sample at or before them")
+
         with step("flush and compact"):
             db.flush()
             db.compact()
