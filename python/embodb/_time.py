@@ -19,6 +19,23 @@ _MAX_DURATION_SECONDS = 100 * 366 * 86400
 _PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(us|ms|s|m|h|d|w)\s*")
 
 
+def _sum_of_parts(value: str, what: str, part: "re.Pattern[str]", amount: Any, hint: str) -> Any:
+    """The sum of amount(number, unit) over the parts of a duration string
+    such as "1h30m" (each matched by `part`); InvalidInputError with the
+    hint for anything else, and for an empty string."""
+    text = value.strip().lower()
+    if not text:
+        raise InvalidInputError(f"{what} must not be empty")
+    pos, total = 0, 0
+    while pos < len(text):
+        m = part.match(text, pos)
+        if m is None:
+            raise InvalidInputError(f"{what} {value!r} is not a duration: {hint}")
+        total += amount(m.group(1), m.group(2))
+        pos = m.end()
+    return total
+
+
 def duration_micros(value: Any, what: str = "history") -> int:
     """Microseconds in ``value``: seconds (int or float), a timedelta, or a
     string of numbers with units such as ``"90s"``, ``"10m"``, ``"1h30m"``,
@@ -32,18 +49,8 @@ def duration_micros(value: Any, what: str = "history") -> int:
     elif isinstance(value, (int, float, np.integer, np.floating)):
         seconds = float(value)
     elif isinstance(value, str):
-        text = value.strip().lower()
-        pos, seconds = 0, 0.0
-        while pos < len(text):
-            m = _PART.match(text, pos)
-            if m is None:
-                raise InvalidInputError(
-                    f"{what} {value!r} is not a duration: write seconds or a string like '90s', '10m', '1h30m', '7d'"
-                )
-            seconds += float(m.group(1)) * _UNITS[m.group(2)]
-            pos = m.end()
-        if not text:
-            raise InvalidInputError(f"{what} must not be empty")
+        seconds = _sum_of_parts(value, what, _PART, lambda number, unit: float(number) * _UNITS[unit],
+                                "write seconds or a string like '90s', '10m', '1h30m', '7d'")
     else:
         raise InvalidInputError(f"{what} must be a duration (seconds, timedelta or '1h'), not {type(value).__name__}")
     if not np.isfinite(seconds) or seconds < 0:
@@ -107,18 +114,8 @@ def duration_nanos(value: Any, what: str) -> int:
         nanos = int(getattr(value, "value", None) or ((value.days * 86400 + value.seconds) * 10**9
                                                        + value.microseconds * 1000))
     elif isinstance(value, str):
-        text = value.strip().lower()
-        pos, nanos = 0, 0
-        while pos < len(text):
-            m = _NANO_PART.match(text, pos)
-            if m is None:
-                raise InvalidInputError(
-                    f"{what} {value!r} is not a duration: write it like '100ms', '1s', '1m30s' "
-                    "(units ns, us, ms, s, m, h, d, w)")
-            nanos += int(m.group(1)) * _NANOS[m.group(2)]
-            pos = m.end()
-        if not text:
-            raise InvalidInputError(f"{what} must not be empty")
+        nanos = _sum_of_parts(value, what, _NANO_PART, lambda number, unit: int(number) * _NANOS[unit],
+                              "write it like '100ms', '1s', '1m30s' (units ns, us, ms, s, m, h, d, w)")
     else:
         raise InvalidInputError(f"{what} must be a duration ('100ms', a timedelta or nanoseconds), "
                                 f"not {type(value).__name__}")

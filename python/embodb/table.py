@@ -61,6 +61,23 @@ def table_schema(db: DatabaseHandle, name: str) -> TableSchema:
     return TableSchema(cols, key[0] if len(key) == 1 else tuple(key), info["auto_id"], tuple(info["indexes"]))
 
 
+def write_specs(what: str, schema: TableSchema, columns: Dict[str, Any],
+                prepare: Optional[Any] = None) -> list:
+    """The column specs of a write's columns (table_columns' dict), each
+    with the column's default for missing values; SchemaError naming `what`
+    for a column the schema lacks. prepare(name, values) may check or
+    convert a column's values first."""
+    specs = []
+    for name, values in columns.items():
+        col = schema.columns.get(name)
+        if col is None:
+            raise SchemaError(f"{what} has no column {name!r}")
+        if prepare is not None:
+            values = prepare(name, values)
+        specs.append(column_spec(name, fill_missing(values, col.default), col.type))
+    return specs
+
+
 class Stored:
     """What tables and time series share: a name in ``db``, read through
     ``reader`` (a snapshot sequence or a transaction) when given."""
@@ -295,14 +312,8 @@ class Table(Stored):
 
     def _write(self, data: Any, mode: str, durability: Optional[str]) -> Optional[np.ndarray]:
         self._check_writable()
-        schema = self.schema
         columns, rows = table_columns(data)
-        specs = []
-        for name, values in columns.items():
-            col = schema.columns.get(name)
-            if col is None:
-                raise SchemaError(f"table {self._name!r} has no column {name!r}")
-            specs.append(column_spec(name, fill_missing(values, col.default), col.type))
+        specs = write_specs(f"table {self._name!r}", self.schema, columns)
         return _core.write_rows(self._db._live_handle(), self._tx, self._name, specs, rows, mode, durability)
 
     def _check_writable(self) -> None:

@@ -17,11 +17,11 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from . import _core
-from ._convert import column_spec, fill_missing, filter_text, table_columns
+from ._convert import column_spec, filter_text, table_columns
 from ._time import duration_nanos, time_nanos
 from .errors import InvalidInputError, SchemaError
 from .result import Result
-from .table import Stored
+from .table import Stored, write_specs
 
 __all__ = ["TimeSeries"]
 
@@ -55,11 +55,11 @@ class TimeSeries(Stored):
     @property
     def tags(self) -> tuple:
         """The tag columns: each combination of their values is one series."""
-        return tuple(_core.table_schema(self._db._live_handle(), self._name)["primary_key"][:-1])
+        return self.schema.key_columns[:-1]
 
     @property
     def time_column(self) -> str:
-        return _core.table_schema(self._db._live_handle(), self._name)["primary_key"][-1]
+        return self.schema.key_columns[-1]
 
     @property
     def ttl(self) -> Optional[int]:
@@ -100,22 +100,16 @@ class TimeSeries(Stored):
         a bad sample raises and nothing is appended."""
         if self._reader is not None and self._tx is None:
             raise InvalidInputError(f"time series {self._name!r} is read-only here (a snapshot)")
-        schema = self.schema
+        schema = self.schema  # one look: its key is (tags..., time)
+        *tags, time_column = schema.key_columns
         columns, rows = table_columns(data)
-        time_column = self.time_column
-        specs = []
-        for name, values in columns.items():
-            col = schema.columns.get(name)
-            if col is None:
-                raise SchemaError(f"time series {self._name!r} has no column {name!r}")
-            if name == time_column:
-                values = _time_values(name, values)
-            specs.append(column_spec(name, fill_missing(values, col.default), col.type))
         if time_column not in columns:
             raise SchemaError(f"the samples have no timestamps (column {time_column!r})")
-        for tag in self.tags:
+        for tag in tags:
             if tag not in columns:
                 raise SchemaError(f"the samples have no value for the tag {tag!r}")
+        specs = write_specs(f"time series {self._name!r}", schema, columns,
+                            lambda name, values: _time_values(name, values) if name == time_column else values)
         _core.ts_append(self._db._live_handle(), self._tx, self._name, specs, rows, durability)
 
     # ------------------------------------------------------------ reads
