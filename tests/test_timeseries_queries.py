@@ -63,11 +63,16 @@ def test_resample_uses_chunk_statistics_and_late_samples_override_them(tmp_path)
         s = make_series(db, ts, values, counts=counts)
         check_resample(s, ts, values, counts, "1h")
         check_resample(s, ts, values, counts, "5s")
+        # At 1 kHz chunks hold at most one 1 s grid cell: 5 s buckets read every chunk from its statistics.
+        stats = s.resample("5s", {"v": "mean"}).read_stats["chunks_from_statistics"]
+        assert stats >= 20
+        assert s.resample("100ms", {"v": "mean"}).read_stats["chunks_from_statistics"] == 0
         # A late sample lands in the head and overrides a chunk's sample.
         s.append({"ts": [ts[5000]], "robot": ["a"], "v": [1000.0], "k": [7]})
         values[5000], counts[5000] = 1000.0, 7
         check_resample(s, ts, values, counts, "1h")
         check_resample(s, ts, values, counts, "5s")
+        assert s.resample("5s", {"v": "mean"}).read_stats["chunks_from_statistics"] < stats  # its chunk is decoded
         window = s.resample("1s", {"v": "count"}, ts[1500], ts[4500]).to_pandas()
         assert window["v_count"].sum() == 3000
         assert window["ts"].iloc[0] == pd.Timestamp(ts[1000])

@@ -70,54 +70,6 @@ table::TableDefPtr FindSeries(const HandlePtr& h, const std::string& name) {
   return def;
 }
 
-// Reads samples of every series whose rows pass `where` into one batch of
-// `columns`, series after series (in series key order), each in time order.
-// read(def, reader, series key, samples) fills one series' samples.
-template <typename ReadSeries>
-BatchPtr ReadSeriesBatch(const HandlePtr& h, py::handle reader_arg, const std::string& name,
-                         const std::optional<std::vector<std::string>>& columns,
-                         const std::optional<std::string>& where, const ReadSeries& read) {
-  table::TableDefPtr def = FindSeries(h, name);
-  const std::vector<size_t> projection = Projection(def->schema, columns, name);
-  query::FilterPtr filter = ValueOrThrow(CompileWhere(*def, where));
-  ReaderArg reader = MakeReader(h, reader_arg);
-  // What is read: the projection and the filter's columns.
-  std::vector<size_t> needed = projection;
-  if (filter) needed.insert(needed.end(), filter->columns.begin(), filter->columns.end());
-  std::sort(needed.begin(), needed.end());
-  needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
-  std::vector<size_t> values;
-  for (size_t c : needed) {
-    if (c != def->series->time_column && !def->series->IsTag(c)) values.push_back(c);
-  }
-  auto batch = std::make_shared<table::ResultBatch>(table::ResultBatch::ForProjection(def->schema, projection));
-  RunWithoutGil([&] {
-    std::vector<timeseries::SeriesEntry> series;
-    EMBODB_RETURN_IF_ERROR(timeseries::ListSeries(*def, reader.get(), &series));
-    for (const auto& s : series) {
-      timeseries::Samples samples(def->schema, values);
-      EMBODB_RETURN_IF_ERROR(read(*def, reader.get(), s.key, &samples));
-      if (samples.size() == 0) continue;
-      if (!filter) {
-        timeseries::AppendProjected(*def, s.record, std::move(samples), projection, batch.get());
-        continue;
-      }
-      table::ResultBatch all = table::ResultBatch::ForProjection(def->schema, needed);
-      timeseries::AppendProjected(*def, s.record, std::move(samples), needed, &all);
-      std::vector<table::ColumnView> views(def->schema.size());
-      for (size_t i = 0; i < needed.size(); i++) views[needed[i]] = all.columns[i].view();
-      std::vector<uint32_t> selected;
-      EMBODB_RETURN_IF_ERROR(query::EvaluateFilter(*filter, views, all.rows(), &selected));
-      for (size_t p = 0; p < projection.size(); p++) {
-        const table::ColumnView& v = views[projection[p]];
-        for (uint32_t row : selected) batch->columns[p].AppendFrom(v, row);
-      }
-    }
-    return Status::OK();
-  });
-  return batch;
-}
-
 // Whether the series' tags pass `filter`, which may test only tags.
 Result<bool> SeriesPasses(const table::TableDef& def, const query::Filter& filter, const timeseries::SeriesRecord& s) {
   std::vector<table::ColumnBuffer> buffers;
@@ -168,10 +120,65 @@ void AppendTags(const table::TableDef& def, const timeseries::SeriesRecord& reco
   for (size_t t = 0; t < def.series->tags.size(); t++) batch->columns[t].AppendValueRepeated(record.tags[t], n);
 }
 
+// Reads samples of every series whose rows pass `where` into one batch of
+// `columns`, series after series (in series key order), each in time order.
+// read(def, reader, series key, samples) fills one series' samples. A
+// filter on tags only picks series before any is read; one on values is
+// evaluated on the samples.
+template <typename ReadSeries>
+BatchPtr ReadSeriesBatch(const HandlePtr& h, py::handle reader_arg, const std::string& name,
+                         const std::optional<std::vector<std::string>>& columns,
+                         const std::optional<std::string>& where, const ReadSeries& read) {
+  table::TableDefPtr def = FindSeries(h, name);
+  const std::vector<size_t> projection = Projection(def->schema, columns, name);
+  query::FilterPtr filter = ValueOrThrow(CompileWhere(*def, where));
+  query::FilterPtr tag_filter;
+  if (filter && std::all_of(filter->columns.begin(), filter->columns.end(),
+                            [&](size_t c) { return def->series->IsTag(c); })) {
+    tag_filter = std::move(filter);
+  }
+  ReaderArg reader = MakeReader(h, reader_arg);
+  // What is read: the projection and the filter's columns.
+  std::vector<size_t> needed = projection;
+  if (filter) needed.insert(needed.end(), filter->columns.begin(), filter->columns.end());
+  std::sort(needed.begin(), needed.end());
+  needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+  std::vector<size_t> values;
+  for (size_t c : needed) {
+    if (c != def->series->time_column && !def->series->IsTag(c)) values.push_back(c);
+  }
+  auto batch = std::make_shared<table::ResultBatch>(table::ResultBatch::ForProjection(def->schema, projection));
+  RunWithoutGil([&] {
+    return ForEachSeries(*def, reader.get(), tag_filter, [&](const timeseries::SeriesEntry& s) -> Status {
+      timeseries::Samples samples(def->schema, values);
+      EMBODB_RETURN_IF_ERROR(read(*def, reader.get(), s.key, &samples));
+      if (samples.size() == 0) return Status::OK();
+      if (!filter) {
+        timeseries::AppendProjected(*def, s.record, std::move(samples), projection, batch.get());
+        return Status::OK();
+      }
+      table::ResultBatch all = table::ResultBatch::ForProjection(def->schema, needed);
+      timeseries::AppendProjected(*def, s.record, std::move(samples), needed, &all);
+      std::vector<table::ColumnView> views(def->schema.size());
+      for (size_t i = 0; i < needed.size(); i++) views[needed[i]] = all.columns[i].view();
+      std::vector<uint32_t> selected;
+      EMBODB_RETURN_IF_ERROR(query::EvaluateFilter(*filter, views, all.rows(), &selected));
+      for (size_t p = 0; p < projection.size(); p++) {
+        const table::ColumnView& v = views[projection[p]];
+        for (uint32_t row : selected) batch->columns[p].AppendFrom(v, row);
+      }
+      return Status::OK();
+    });
+  });
+  return batch;
+}
+
 // Aggregates per time bucket of every series whose tags pass `where`: a
 // batch of the tags, the bucket start (under the time column's name) and
 // one column per aggregate, named column_kind.
-BatchPtr Resample(const HandlePtr& h, py::handle reader_arg, const std::string& name, int64_t every, int64_t t0,
+// Returns (the batch, how many chunks were aggregated from their statistics).
+std::pair<BatchPtr, size_t> Resample(const HandlePtr& h, py::handle reader_arg, const std::string& name,
+                                     int64_t every, int64_t t0,
                   int64_t t1, const std::vector<std::pair<std::string, std::string>>& aggregates,
                   const std::optional<std::string>& where) {
   table::TableDefPtr def = FindSeries(h, name);
@@ -206,13 +213,13 @@ BatchPtr Resample(const HandlePtr& h, py::handle reader_arg, const std::string& 
     batch->columns.emplace_back(timeseries::AggregateType(kind, type));
   }
   ReaderArg reader = MakeReader(h, reader_arg);
+  size_t from_stats = 0;
   RunWithoutGil([&] {
     const size_t tags = def->series->tags.size();
     return ForEachSeries(*def, reader.get(), filter, [&](const timeseries::SeriesEntry& s) -> Status {
       std::vector<int64_t> starts;
       std::vector<table::ColumnBuffer> outs;
       for (size_t i = 0; i < spec.aggregates.size(); i++) outs.emplace_back(batch->columns[tags + 1 + i].type());
-      size_t from_stats = 0;
       EMBODB_RETURN_IF_ERROR(
           timeseries::ResampleSeries(*def, reader.get(), s.key, spec, &starts, &outs, &from_stats));
       AppendTags(*def, s.record, starts.size(), batch.get());
@@ -221,7 +228,7 @@ BatchPtr Resample(const HandlePtr& h, py::handle reader_arg, const std::string& 
       return Status::OK();
     });
   });
-  return batch;
+  return {batch, from_stats};
 }
 
 // The tag filter of a read that takes one row per series and query: where

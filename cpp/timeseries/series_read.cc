@@ -38,14 +38,25 @@ std::vector<size_t> ChunkColumnIndexes(const table::TableDef& def, const std::ve
   return out;
 }
 
+namespace {
+
+// The positions [*begin, *end) of the times of ts (ascending) in [t0, t1)
+// (t1 = kMaxTime: no bound).
+void TimeSpan(const std::vector<int64_t>& ts, int64_t t0, int64_t t1, size_t* begin, size_t* end) {
+  *begin = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), t0) - ts.begin());
+  *end = t1 == kMaxTime ? ts.size() : static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), t1) - ts.begin());
+  *end = std::max(*begin, *end);
+}
+
+}  // namespace
+
 Status AppendChunkSamples(const SeriesChunkReader& chunk, const std::vector<size_t>& value_index, int64_t t0,
                           int64_t t1, Samples* out) {
   std::vector<int64_t> ts;
   EMBODB_RETURN_IF_ERROR(chunk.DecodeTimestamps(&ts));
-  const size_t begin = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), t0) - ts.begin());
-  const size_t end = t1 == kMaxTime ? ts.size()
-                                    : static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), t1) - ts.begin());
-  if (begin >= end) return Status::OK();
+  size_t begin, end;
+  TimeSpan(ts, t0, t1, &begin, &end);
+  if (begin == end) return Status::OK();
   out->ts.insert(out->ts.end(), ts.begin() + static_cast<ptrdiff_t>(begin), ts.begin() + static_cast<ptrdiff_t>(end));
   for (size_t i = 0; i < value_index.size(); i++) {
     if (begin == 0 && end == ts.size()) {  // the whole chunk: straight into the output
@@ -146,11 +157,7 @@ Status DecodeChunks(const std::vector<std::string>& chunks, const std::vector<si
     RangePart& p = parts[k];
     status[k] = p.chunk.Open(chunks[k]);
     if (status[k].ok()) status[k] = p.chunk.DecodeTimestamps(&p.ts);
-    if (!status[k].ok()) return;
-    p.begin = static_cast<size_t>(std::lower_bound(p.ts.begin(), p.ts.end(), t0) - p.ts.begin());
-    p.end = t1 == kMaxTime ? p.ts.size()
-                           : static_cast<size_t>(std::lower_bound(p.ts.begin(), p.ts.end(), t1) - p.ts.begin());
-    p.end = std::max(p.begin, p.end);
+    if (status[k].ok()) TimeSpan(p.ts, t0, t1, &p.begin, &p.end);
   });
   for (const Status& st : status) EMBODB_RETURN_IF_ERROR(st);
   const size_t base = out->ts.size();
@@ -297,14 +304,14 @@ void AppendProjected(const table::TableDef& def, const SeriesRecord& series, Sam
     }
     for (size_t v = 0; v < samples.columns.size() && !done; v++) {
       if (samples.columns[v] != c) continue;
-      // The first series' values become the column (no copy); if a column
-      // is projected twice, only its first place may take them.
+      // The first series' values become the column (no copy); a column
+      // projected twice is copied to its earlier places and moved to its last.
       bool later = false;
       for (size_t q = p + 1; q < projection.size(); q++) later = later || projection[q] == c;
       if (dst.length() == 0 && !later) {
         dst = std::move(samples.values[v]);
         samples.values[v] = ColumnBuffer(dst.type());
-      } else if (samples.values[v].length() == n) {
+      } else {
         dst.AppendRange(samples.values[v].view(), 0, n);
       }
       done = true;

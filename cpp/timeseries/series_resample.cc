@@ -44,75 +44,105 @@ int64_t BucketOf(int64_t ts, int64_t every) {
 
 namespace {
 
-// The running aggregates of one column within the current bucket.
+// What a run of values contributes to a bucket: its first and last values
+// (with their times), its smallest and largest, how many, and their sum.
+template <typename T>
+struct Part {
+  T first{}, last{}, lo{}, hi{};
+  int64_t first_ts = 0, last_ts = 0;
+  uint64_t count = 0;
+  double sum = 0;
+
+  // Adds another part; less orders values (unsigned integers as such).
+  template <typename Less>
+  void Merge(const Part& p, Less less) {
+    if (p.count == 0) return;
+    if (count == 0 || p.first_ts < first_ts) {
+      first = p.first;
+      first_ts = p.first_ts;
+    }
+    if (count == 0 || p.last_ts >= last_ts) {
+      last = p.last;
+      last_ts = p.last_ts;
+    }
+    if (count == 0 || less(p.lo, lo)) lo = p.lo;
+    if (count == 0 || less(hi, p.hi)) hi = p.hi;
+    count += p.count;
+    sum += p.sum;
+  }
+};
+
+// The running aggregates of one column within the current bucket: doubles
+// for float columns, int64 for integers, timestamps and booleans (exact).
 class Accumulator {
  public:
   explicit Accumulator(const ColumnType& type)
       : type_(type), is_float_(type.IsFloat()), unsigned_(type.IsInteger() && !type.IsSignedInteger()) {}
 
   void Reset() {
-    count_ = 0;
-    sum_ = 0;
-  }
-
-  void Add(const ColumnView& v, size_t i, int64_t ts) {
-    if (v.IsNull(i)) return;
-    if (is_float_) {
-      const double x = type_.id == TypeId::kFloat64 ? v.Get<double>(i) : v.Get<float>(i);
-      if (std::isnan(x)) return;
-      AddDouble(x, ts, ts, x, x, x, x, 1, x);
-    } else {
-      const int64_t x = v.IntegerAt(i);
-      AddInt(x, ts, ts, x, x, x, x, 1, unsigned_ ? static_cast<double>(static_cast<uint64_t>(x)) : static_cast<double>(x));
-    }
+    doubles_ = Part<double>();
+    ints_ = Part<int64_t>();
   }
 
   // Rows [i, j) of v (with times ts): a tight loop for float columns
-  // without nulls, the general one otherwise.
+  // without nulls, value by value otherwise. Nulls and NaN are skipped.
   void AddRun(const ColumnView& v, const int64_t* ts, size_t i, size_t j) {
-    if (v.nulls == nullptr && type_.id == TypeId::kFloat64) return AddFloats(reinterpret_cast<const double*>(v.values), ts, i, j);
-    if (v.nulls == nullptr && type_.id == TypeId::kFloat32) return AddFloats(reinterpret_cast<const float*>(v.values), ts, i, j);
-    for (size_t k = i; k < j; k++) Add(v, k, ts[k]);
+    if (v.nulls == nullptr && type_.id == TypeId::kFloat64) {
+      return AddFloats(reinterpret_cast<const double*>(v.values), ts, i, j);
+    }
+    if (v.nulls == nullptr && type_.id == TypeId::kFloat32) {
+      return AddFloats(reinterpret_cast<const float*>(v.values), ts, i, j);
+    }
+    for (size_t k = i; k < j; k++) {
+      if (v.IsNull(k)) continue;
+      if (is_float_) {
+        const double x = type_.id == TypeId::kFloat64 ? v.Get<double>(k) : v.Get<float>(k);
+        if (!std::isnan(x)) MergeDouble({x, x, x, x, ts[k], ts[k], 1, x});
+      } else {
+        const int64_t x = v.IntegerAt(k);
+        MergeInt({x, x, x, x, ts[k], ts[k], 1, unsigned_ ? static_cast<double>(static_cast<uint64_t>(x))
+                                                          : static_cast<double>(x)});
+      }
+    }
   }
 
   // A whole chunk, spanning [first_ts, last_ts], from its statistics.
   void AddStats(const SeriesColumnStats& s, int64_t first_ts, int64_t last_ts) {
     if (s.count == 0) return;
     if (is_float_) {
-      AddDouble(s.first.d, first_ts, last_ts, s.last.d, s.chunk.min.d, s.chunk.max.d, 0, s.count, s.sum);
+      MergeDouble({s.first.d, s.last.d, s.chunk.min.d, s.chunk.max.d, first_ts, last_ts, s.count, s.sum});
     } else {
-      AddInt(IntOf(s.first), first_ts, last_ts, IntOf(s.last), IntOf(s.chunk.min), IntOf(s.chunk.max), 0, s.count,
-             s.sum);
+      MergeInt({IntOf(s.first), IntOf(s.last), IntOf(s.chunk.min), IntOf(s.chunk.max), first_ts, last_ts, s.count,
+                s.sum});
     }
   }
 
   void Emit(AggregateKind kind, ColumnBuffer* out) const {
+    const uint64_t count = is_float_ ? doubles_.count : ints_.count;
+    const double sum = is_float_ ? doubles_.sum : ints_.sum;
     switch (kind) {
       case AggregateKind::kCount: {
-        const int64_t c = static_cast<int64_t>(count_);
+        const int64_t c = static_cast<int64_t>(count);
         out->AppendFixed(&c);
         return;
       }
       case AggregateKind::kSum: {
-        out->AppendFixed(&sum_);
+        out->AppendFixed(&sum);
         return;
       }
       case AggregateKind::kMean: {
-        const double m = count_ == 0 ? std::numeric_limits<double>::quiet_NaN() : sum_ / static_cast<double>(count_);
+        const double m = count == 0 ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(count);
         out->AppendFixed(&m);
         return;
       }
       default: break;
     }
-    if (count_ == 0) {
+    if (count == 0) {
       out->AppendNull();
       return;
     }
     if (is_float_) {
-      const double d = kind == AggregateKind::kFirst ? dfirst_
-                       : kind == AggregateKind::kLast ? dlast_
-                       : kind == AggregateKind::kMin  ? dmin_
-                                                      : dmax_;
+      const double d = Pick(doubles_, kind);
       if (type_.id == TypeId::kFloat64) {
         out->AppendFixed(&d);
       } else {
@@ -121,82 +151,62 @@ class Accumulator {
       }
       return;
     }
-    const int64_t x = kind == AggregateKind::kFirst ? ifirst_
-                      : kind == AggregateKind::kLast ? ilast_
-                      : kind == AggregateKind::kMin  ? imin_
-                                                     : imax_;
+    const int64_t x = Pick(ints_, kind);
     out->AppendFixed(&x);  // little-endian: the low bytes are the narrower type's value
   }
 
  private:
+  template <typename T>
+  static T Pick(const Part<T>& p, AggregateKind kind) {
+    return kind == AggregateKind::kFirst ? p.first : kind == AggregateKind::kLast ? p.last
+                                                 : kind == AggregateKind::kMin    ? p.lo
+                                                                                  : p.hi;
+  }
   static int64_t IntOf(const Value& v) {
     if (v.kind == Value::Kind::kBool) return v.b ? 1 : 0;
     if (v.kind == Value::Kind::kUInt) return static_cast<int64_t>(v.u);
     return v.i;
   }
-  bool Less(int64_t a, int64_t b) const {
-    return unsigned_ ? static_cast<uint64_t>(a) < static_cast<uint64_t>(b) : a < b;
-  }
 
   template <typename F>
   void AddFloats(const F* x, const int64_t* ts, size_t i, size_t j) {
-    size_t first = j, last = j, n = 0;
-    double sum = 0, lo = 0, hi = 0;
+    size_t first = j, last = j;
+    Part<double> run;
     for (size_t k = i; k < j; k++) {
       const double d = x[k];
       if (d != d) continue;  // NaN
-      if (n == 0) {
+      if (run.count == 0) {
         first = k;
-        lo = hi = d;
+        run.lo = run.hi = d;
       }
       last = k;
-      n++;
-      sum += d;
-      lo = d < lo ? d : lo;
-      hi = d > hi ? d : hi;
+      run.count++;
+      run.sum += d;
+      run.lo = d < run.lo ? d : run.lo;
+      run.hi = d > run.hi ? d : run.hi;
     }
-    if (n > 0) AddDouble(x[first], ts[first], ts[last], x[last], lo, hi, 0, n, sum);
+    if (run.count == 0) return;
+    run.first = x[first];
+    run.last = x[last];
+    run.first_ts = ts[first];
+    run.last_ts = ts[last];
+    MergeDouble(run);
   }
 
-  void AddDouble(double first, int64_t first_ts, int64_t last_ts, double last, double lo, double hi, int, uint64_t n,
-                 double sum) {
-    if (count_ == 0 || first_ts < first_ts_) {
-      dfirst_ = first;
-      first_ts_ = first_ts;
-    }
-    if (count_ == 0 || last_ts >= last_ts_) {
-      dlast_ = last;
-      last_ts_ = last_ts;
-    }
-    if (count_ == 0 || lo < dmin_) dmin_ = lo;
-    if (count_ == 0 || hi > dmax_) dmax_ = hi;
-    count_ += n;
-    sum_ += sum;
+  void MergeDouble(const Part<double>& p) {
+    doubles_.Merge(p, [](double a, double b) { return a < b; });
   }
-
-  void AddInt(int64_t first, int64_t first_ts, int64_t last_ts, int64_t last, int64_t lo, int64_t hi, int,
-              uint64_t n, double sum) {
-    if (count_ == 0 || first_ts < first_ts_) {
-      ifirst_ = first;
-      first_ts_ = first_ts;
-    }
-    if (count_ == 0 || last_ts >= last_ts_) {
-      ilast_ = last;
-      last_ts_ = last_ts;
-    }
-    if (count_ == 0 || Less(lo, imin_)) imin_ = lo;
-    if (count_ == 0 || Less(imax_, hi)) imax_ = hi;
-    count_ += n;
-    sum_ += sum;
+  void MergeInt(const Part<int64_t>& p) {
+    const bool is_unsigned = unsigned_;
+    ints_.Merge(p, [is_unsigned](int64_t a, int64_t b) {
+      return is_unsigned ? static_cast<uint64_t>(a) < static_cast<uint64_t>(b) : a < b;
+    });
   }
 
   ColumnType type_;
   bool is_float_, unsigned_;
-  uint64_t count_ = 0;
-  double sum_ = 0;
-  int64_t first_ts_ = 0, last_ts_ = 0;
-  double dfirst_ = 0, dlast_ = 0, dmin_ = 0, dmax_ = 0;
-  int64_t ifirst_ = 0, ilast_ = 0, imin_ = 0, imax_ = 0;
+  Part<double> doubles_;
+  Part<int64_t> ints_;
 };
 
 // Buckets in time order: samples and whole chunks go in, a row per bucket
@@ -205,7 +215,7 @@ class Bucketer {
  public:
   Bucketer(const table::TableDef& def, const ResampleSpec& spec, const std::vector<size_t>& columns,
            std::vector<int64_t>* starts, std::vector<ColumnBuffer>* outs)
-      : spec_(spec), columns_(columns), starts_(starts), outs_(outs) {
+      : spec_(spec), starts_(starts), outs_(outs) {
     for (size_t c : columns) accumulators_.emplace_back(def.schema.column(c).type);
     for (const auto& [column, kind] : spec.aggregates) {
       const size_t a = static_cast<size_t>(std::find(columns.begin(), columns.end(), column) - columns.begin());
@@ -213,7 +223,7 @@ class Bucketer {
     }
   }
 
-  // Samples [begin, end) of a run (views: the columns, in columns_ order).
+  // Samples [begin, end) of a run (views: the columns, in the order given).
   void AddSamples(const std::vector<int64_t>& ts, const std::vector<ColumnView>& views, size_t begin, size_t end) {
     size_t i = begin;
     while (i < end) {
@@ -257,7 +267,6 @@ class Bucketer {
   }
 
   const ResampleSpec& spec_;
-  const std::vector<size_t>& columns_;
   std::vector<int64_t>* starts_;
   std::vector<ColumnBuffer>* outs_;
   std::vector<Accumulator> accumulators_;

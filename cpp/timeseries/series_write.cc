@@ -178,14 +178,13 @@ Samples RowsAsSamples(const table::TableDef& def, const std::vector<ColumnView>&
 // Merges `fresh` (the append's samples of one series) with the series'
 // head and the chunks they overlap (and a small last chunk they follow),
 // and writes the result as chunks replacing them.
-Status Seal(const table::TableDef& def, const std::string& series, SeriesRecord record, bool had_record,
-            Samples fresh, txn::Transaction* tx) {
+Status Seal(const table::TableDef& def, const std::string& series, SeriesRecord record, Samples fresh,
+            txn::Transaction* tx) {
   const std::vector<size_t> index = ChunkColumnIndexes(def, fresh.columns);
   std::vector<std::string> replaced;  // chunk and head keys the new chunks replace
-  Samples head = Samples::EmptyLike(fresh);
-  EMBODB_RETURN_IF_ERROR(ReadHeadSamples(def, tx, series, kMinTime, kMaxTime, &head, &replaced));
-  MergeSamples(&head, fresh);  // the append wins over the head
-  Samples& recent = head;
+  Samples recent = Samples::EmptyLike(fresh);  // the head, then the append over it
+  EMBODB_RETURN_IF_ERROR(ReadHeadSamples(def, tx, series, kMinTime, kMaxTime, &recent, &replaced));
+  MergeSamples(&recent, fresh);
   if (recent.size() == 0) return Status::OK();
   const int64_t lo = recent.ts.front(), hi = recent.ts.back();
   Samples merged = Samples::EmptyLike(fresh);
@@ -236,12 +235,12 @@ Status Seal(const table::TableDef& def, const std::string& series, SeriesRecord 
   for (size_t k = 0; k < chunks; k++) {
     tx->Put(SeriesTimeKey(def.id, SeriesKeyKind::kChunk, series, merged.ts[ends[k] - 1]), encoded[k]);
   }
-  std::string value;
-  if (!had_record || record.tail_samples == 0 || merged.ts.back() >= record.tail_last_ts) {
+  // The last chunk written is the series' last unless later chunks exist.
+  if (record.tail_samples == 0 || merged.ts.back() >= record.tail_last_ts) {
     record.tail_last_ts = merged.ts.back();
     record.tail_samples = n - (chunks > 1 ? ends[chunks - 2] : 0);
   }
-  value.clear();
+  std::string value;
   record.EncodeTo(&value);
   tx->Put(SeriesPrefix(def.id, SeriesKeyKind::kRecord, series), value);
   return Status::OK();
@@ -285,8 +284,7 @@ Status AppendSamples(const table::TableDef& def, const std::vector<ColumnView>& 
     size_t head_count = 0;
     EMBODB_ASSIGN_OR_RETURN(head_count, heads->Get(count_key, tx, head_prefix));
     if (group.rows.size() >= kDirectSamples || head_count + group.rows.size() >= kSealSamples) {
-      EMBODB_RETURN_IF_ERROR(Seal(def, group.series, std::move(record), had_record,
-                                  RowsAsSamples(def, cols, group.rows), tx));
+      EMBODB_RETURN_IF_ERROR(Seal(def, group.series, std::move(record), RowsAsSamples(def, cols, group.rows), tx));
       heads->Set(count_key, 0);
       continue;
     }

@@ -146,7 +146,8 @@ class TimeSeries(Stored):
         and NaN are skipped, as pandas does: ``count`` counts the rest,
         ``mean`` of none is NaN, ``sum`` of none 0, and first/last/min/max
         of none null. ``where`` may test tags only. Chunks within one bucket
-        are aggregated from their statistics without being decoded."""
+        are aggregated from their statistics without being decoded; the
+        result's ``read_stats["chunks_from_statistics"]`` counts them."""
         nanos = duration_nanos(every, "resample's interval (every)")
         if not isinstance(agg, dict) or not agg:
             raise InvalidInputError("agg must be a non-empty dict of column -> aggregate or list of aggregates")
@@ -157,8 +158,11 @@ class TimeSeries(Stored):
                     raise InvalidInputError(f"an aggregate is a name such as 'mean', not {kind!r}")
                 pairs.append((column, kind))
         lo, hi = self._bounds(t0, t1)
-        return Result.of(_core.ts_resample(self._db._live_handle(), self._reader, self._name, nanos, lo, hi, pairs,
-                                           _where(where)))
+        batch, from_stats = _core.ts_resample(self._db._live_handle(), self._reader, self._name, nanos, lo, hi, pairs,
+                                              _where(where))
+        result = Result.of(batch)
+        result.read_stats = {"chunks_from_statistics": from_stats}
+        return result
 
     def asof(self, timestamps: Any, *, columns: Optional[Sequence[str]] = None, direction: str = "backward",
              tolerance: Any = None, where: Optional[str] = None) -> Result:
