@@ -233,6 +233,21 @@ bool DecodesInto(const ChunkStats& stats) {
                               (IsIntegral(t) && stats.type.FixedWidth() == 8));
 }
 
+namespace {
+
+// The values of a chunk DecodesInto takes, after its header (read into s),
+// written at out; the chunk must end with them.
+Status DecodeValuesInto(std::string_view chunk, const ChunkStats& s, void* out) {
+  const TypeId t = s.type.id;
+  Status st = t == TypeId::kFloat64   ? codec::DecodeDoubles(&chunk, s.rows, static_cast<double*>(out))
+              : t == TypeId::kFloat32 ? codec::DecodeFloats(&chunk, s.rows, static_cast<float*>(out))
+                                      : codec::DecodeInts(&chunk, s.rows, static_cast<int64_t*>(out));
+  if (st.ok() && !chunk.empty()) st = Status::Corruption("bytes left over after a column chunk");
+  return st;
+}
+
+}  // namespace
+
 Status DecodeChunkInto(std::string_view chunk, const ColumnType& type, void* out) {
   ChunkStats s;
   EMBODB_ASSIGN_OR_RETURN(s, ReadHeader(&chunk));
@@ -240,12 +255,7 @@ Status DecodeChunkInto(std::string_view chunk, const ColumnType& type, void* out
     return Status::InvalidArgument("a chunk of " + s.type.Name() + " read as " + type.Name());
   }
   if (!DecodesInto(s)) return Status::NotSupported("a chunk with nulls or of variable width");
-  const TypeId t = type.id;
-  Status st = t == TypeId::kFloat64   ? codec::DecodeDoubles(&chunk, s.rows, static_cast<double*>(out))
-              : t == TypeId::kFloat32 ? codec::DecodeFloats(&chunk, s.rows, static_cast<float*>(out))
-                                      : codec::DecodeInts(&chunk, s.rows, static_cast<int64_t*>(out));
-  if (st.ok() && !chunk.empty()) st = Status::Corruption("bytes left over after a column chunk");
-  return st;
+  return DecodeValuesInto(chunk, s, out);
 }
 
 Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
@@ -254,6 +264,12 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
   const ColumnType& type = out->type();
   if (s.type.id != type.id || s.type.param != type.param) {
     return Status::InvalidArgument("a chunk of " + s.type.Name() + " read as " + type.Name());
+  }
+  if (DecodesInto(s)) {  // the common case: straight into the output
+    const size_t before = out->length();
+    const Status st = DecodeValuesInto(chunk, s, out->AppendFixedSpace(s.rows));
+    if (!st.ok()) out->Truncate(before);
+    return st;
   }
   std::vector<uint64_t> null_bits(s.rows, 0);
   if (s.nulls > 0) EMBODB_RETURN_IF_ERROR(codec::UnpackBits(&chunk, s.rows, 1, null_bits.data()));
@@ -270,20 +286,6 @@ Status DecodeChunk(std::string_view chunk, ColumnBuffer* out) {
   std::string data;
   std::vector<int64_t> offsets;
   const size_t width = type.FixedWidth();
-  if (s.nulls == 0 && (t == TypeId::kFloat64 || t == TypeId::kFloat32 || (IsIntegral(t) && width == 8))) {
-    // The common case: decoded straight into the output.
-    const size_t before = out->length();
-    uint8_t* at = out->AppendFixedSpace(n);
-    Status st = t == TypeId::kFloat64   ? codec::DecodeDoubles(&chunk, n, reinterpret_cast<double*>(at))
-                : t == TypeId::kFloat32 ? codec::DecodeFloats(&chunk, n, reinterpret_cast<float*>(at))
-                                        : codec::DecodeInts(&chunk, n, reinterpret_cast<int64_t*>(at));
-    if (st.ok() && !chunk.empty()) st = Status::Corruption("bytes left over after a column chunk");
-    if (!st.ok()) {
-      out->Truncate(before);
-      return st;
-    }
-    return Status::OK();
-  }
   if (IsIntegral(t)) {
     ints.resize(n);
     EMBODB_RETURN_IF_ERROR(codec::DecodeInts(&chunk, n, ints.data()));

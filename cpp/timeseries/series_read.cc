@@ -88,7 +88,7 @@ Status ReadHeadSamples(const table::TableDef& def, txn::Reader* reader, const st
     const std::string_view key = it->key();
     if (key.size() != prefix.size() + 8) return Status::Corruption("bad time series head key");
     out->ts.push_back(KeyTime(key));
-    EMBODB_RETURN_IF_ERROR(table::DecodeRow(schema, it->value(), outs.data()));
+    if (!out->columns.empty()) EMBODB_RETURN_IF_ERROR(table::DecodeRow(schema, it->value(), outs.data()));
     if (keys != nullptr) keys->emplace_back(key);
   }
   return it->status();
@@ -262,9 +262,9 @@ Status ReadSeriesLatest(const table::TableDef& def, txn::Reader* reader, const s
   EMBODB_RETURN_IF_ERROR(s);
   SeriesRecord record;
   EMBODB_ASSIGN_OR_RETURN(record, SeriesRecord::Decode(value, def.series->tags.size()));
-  // The newest sample is the tail chunk's last or in the head (small: read
-  // whole). Read back from it in windows growing 16-fold until n are found.
-  Samples head = Samples::EmptyLike(*out);
+  // The newest sample is the tail chunk's last or in the head (small; its
+  // times only). Read back from it in windows growing 16-fold until n are found.
+  Samples head(def.schema, {});
   EMBODB_RETURN_IF_ERROR(ReadHeadSamples(def, reader, series, kMinTime, kMaxTime, &head));
   int64_t newest = head.size() > 0 ? head.ts.back() : kMinTime;
   if (record.tail_samples > 0) newest = std::max(newest, record.tail_last_ts);
